@@ -1,0 +1,37 @@
+# powerreg — `make run` and `make test` set everything up on a fresh Debian machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest bench diagrams system clean
+
+run: $(STAMP) system
+	$(BIN)/powerreg validate
+	$(BIN)/powerreg stats
+
+test: $(STAMP) system lint typecheck
+	$(BIN)/powerreg schema --check
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP) system
+	$(BIN)/python benchmarks/run.py
+
+system:
+	@sh scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
