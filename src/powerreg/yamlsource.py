@@ -16,7 +16,7 @@ Examples:
     >>> doc.data, doc.problems
     ({'a': 1, 'b': ['x', {'c': True}]}, [])
     >>> doc.position(("b", 1, "c"))
-    (2, 13)
+    (2, 12)
     >>> [p.code for p in read_text("a: &x 1\\nb: *x\\n", "f.yaml").problems]
     ['E006', 'E006']
 """

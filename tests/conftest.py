@@ -1,0 +1,134 @@
+"""Factories that write registries from dicts or text, for every test module."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "minimal"
+
+META: dict[str, Any] = {
+    "schema_version": 1,
+    "id": "test-registry",
+    "department": "测试市环境保护局",
+    "department_en": "Test Environmental Protection Bureau",
+    "year": 2011,
+    "source": "written for the tests",
+    "categories": [
+        {"code": "XK", "name": "行政许可", "name_en": "Licensing"},
+        {"code": "CF", "name": "行政处罚", "name_en": "Penalty"},
+    ],
+}
+
+
+def power_data(pid: str = "XK-001", category: str = "XK", **overrides: Any) -> dict[str, Any]:
+    """A small valid power: one chart start → review (decision) → end, one risk point."""
+    data: dict[str, Any] = {
+        "id": pid,
+        "category": category,
+        "name": "建设项目环境影响报告表审批",
+        "name_en": "Approval of EIA report forms",
+        "legal_basis": ["《中华人民共和国环境影响评价法》第二十二条"],
+        "subject": "测试市环境保护局",
+        "division": "环评科",
+        "statutory_days": 30,
+        "promised_days": 20,
+        "flowcharts": [
+            {
+                "id": "F1",
+                "title": "审批流程",
+                "steps": [
+                    {"id": "S1", "kind": "start", "label": "申请"},
+                    {"id": "S2", "kind": "decision", "label": "审查", "role": "环评科", "days": 5},
+                    {"id": "S3", "label": "批准", "role": "局长", "days": 1},
+                    {"id": "S4", "label": "不予批准", "role": "局长", "days": 1},
+                    {"id": "S5", "kind": "end", "label": "送达"},
+                ],
+                "transitions": [
+                    "S1 -> S2",
+                    {"from": "S2", "to": "S3", "when": "符合"},
+                    {"from": "S2", "to": "S4", "when": "不符合"},
+                    "S3 -> S5",
+                    "S4 -> S5",
+                ],
+            }
+        ],
+        "risk_points": [
+            {
+                "id": "R1",
+                "at": "F1/S2",
+                "level": "high",
+                "type": "process",
+                "description": "降低标准审批",
+                "countermeasures": [
+                    {
+                        "id": "M1",
+                        "kind": "institution",
+                        "stage": "before",
+                        "description": "集体审议",
+                    },
+                    {
+                        "id": "M2",
+                        "kind": "supervision",
+                        "stage": "during",
+                        "description": "纪检列席",
+                    },
+                    {"id": "M3", "kind": "disclosure", "stage": "after", "description": "结果公开"},
+                ],
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def dump(data: Any) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+WriteRegistry = Callable[..., Path]
+
+
+@pytest.fixture
+def write_registry(tmp_path: Path) -> WriteRegistry:
+    """Write a registry directory: ``write_registry(powers={"XK-001": dict_or_text})``.
+
+    ``meta`` (dict or text) replaces registry.yaml; ``meta=None`` with ``no_meta=True``
+    leaves it out. Values that are ``str`` are written verbatim, ``bytes`` as bytes.
+    """
+
+    def write(
+        powers: dict[str, Any] | None = None,
+        meta: Any = None,
+        *,
+        no_meta: bool = False,
+        no_powers_dir: bool = False,
+        name: str = "reg",
+    ) -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        if not no_meta:
+            m = META if meta is None else meta
+            (root / "registry.yaml").write_text(
+                m if isinstance(m, str) else dump(m), encoding="utf-8"
+            )
+        if not no_powers_dir:
+            (root / "powers").mkdir()
+            for stem, content in (
+                powers if powers is not None else {"XK-001": power_data()}
+            ).items():
+                path = root / "powers" / f"{stem}.yaml"
+                if isinstance(content, bytes):
+                    path.write_bytes(content)
+                else:
+                    path.write_text(
+                        content if isinstance(content, str) else dump(content), encoding="utf-8"
+                    )
+        return root
+
+    return write

@@ -1,0 +1,159 @@
+"""The models: enumerations and aliases, shorthand, global ids, API-side validation."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from powerreg import (
+    Level,
+    MeasureKind,
+    Power,
+    Registry,
+    RiskPoint,
+    RiskType,
+    Stage,
+    StepKind,
+    Transition,
+)
+from powerreg.model import ALIASES, is_id
+
+from .conftest import META, power_data
+
+
+@pytest.mark.parametrize(
+    ("enum", "word", "code"),
+    [(enum, word, code) for enum, table in ALIASES.items() for word, code in table.items()],
+)
+def test_chinese_aliases_store_canonical_codes(enum: type, word: str, code: str) -> None:
+    field = {Level: "level", RiskType: "type"}.get(enum)
+    if field is not None:
+        rp = RiskPoint.model_validate(
+            {
+                "id": "R1",
+                "at": "F1/S1",
+                "level": "low",
+                "type": "duty",
+                "description": "d",
+                field: word,
+            }
+        )
+        assert getattr(rp, field).value == code
+    else:
+        m = {"id": "M1", "kind": "institution", "stage": "before", "description": "d"}
+        m["kind" if enum is MeasureKind else "stage"] = word
+        power = power_data()
+        power["risk_points"][0]["countermeasures"] = [m]
+        cm = Power.model_validate(power).risk_points[0].countermeasures[0]
+        assert (cm.kind if enum is MeasureKind else cm.stage).value == code
+        assert enum in (MeasureKind, Stage)
+
+
+def test_dump_writes_canonical_codes() -> None:
+    power = power_data()
+    power["risk_points"][0]["level"] = "一级"
+    dumped = Power.model_validate(power).model_dump(mode="json", by_alias=True)
+    assert dumped["risk_points"][0]["level"] == "high"
+    assert dumped["flowcharts"][0]["transitions"][0] == {"from": "S1", "to": "S2", "when": None}
+
+
+def test_transition_shorthand() -> None:
+    assert Transition.model_validate("S1->S2") == Transition.model_validate(
+        {"from": "S1", "to": "S2"}
+    )
+    with pytest.raises(ValidationError):
+        Transition.model_validate("S1 S2")
+    with pytest.raises(ValidationError):
+        Transition.model_validate("S1 -> S 2")
+
+
+def test_unknown_fields_are_errors() -> None:
+    with pytest.raises(ValidationError, match="lable"):
+        Power.model_validate({**power_data(), "lable": "x"})
+
+
+def test_global_ids_on_every_entity() -> None:
+    p = Power.model_validate(power_data())
+    fc = p.flowcharts[0]
+    r = p.risk_points[0]
+    assert [p.gid, fc.gid, fc.steps[2].gid, r.gid, r.countermeasures[1].gid] == [
+        "XK-001",
+        "XK-001/F1",
+        "XK-001/F1/S3",
+        "XK-001/R1",
+        "XK-001/R1/M2",
+    ]
+    assert (r.flowchart_id, r.step_id) == ("F1", "S2")
+    assert fc.start_steps[0].kind is StepKind.START
+
+
+def test_api_validation_checks_references() -> None:
+    data = power_data()
+    data["risk_points"][0]["at"] = "F1/S9"
+    with pytest.raises(ValidationError, match="E004 risk point R1 is at step 'S9'"):
+        Power.model_validate(data)
+
+
+def test_registry_checks_categories_and_keys() -> None:
+    good = Registry.model_validate({**META, "powers": {"XK-001": power_data()}})
+    assert good.entity("XK-001/F1/S2").label == "审查"  # type: ignore[attr-defined]
+    assert good.entity("XK-001/R1/M3").description == "结果公开"  # type: ignore[attr-defined]
+    with pytest.raises(KeyError):
+        good.entity("XK-001/R1/M9")
+    with pytest.raises(ValidationError, match="E004 category 'QT'"):
+        Registry.model_validate({**META, "powers": {"QT-001": power_data("QT-001", "QT")}})
+    with pytest.raises(ValidationError, match="E005"):
+        Registry.model_validate({**META, "powers": {"XK-002": power_data()}})
+
+
+def test_stats_and_sentence() -> None:
+    reg = Registry.model_validate(
+        {
+            **META,
+            "powers": {
+                "XK-001": power_data(),
+                "CF-001": power_data("CF-001", "CF", flowcharts=[], risk_points=[]),
+            },
+        }
+    )
+    s = reg.stats()
+    assert (
+        s.categories,
+        s.powers,
+        s.powers_with_flowcharts,
+        s.flowcharts,
+        s.risk_points,
+        s.countermeasures,
+    ) == (2, 2, 1, 1, 1, 3)
+    assert s.risk_points_by_level == {"high": 1, "medium": 0, "low": 0}
+    assert s.sentence == (
+        "梳理出2类、2项行政权力，查找出1个廉政风险点，绘制权力运行流程图1项、1张，制定防范措施3条"
+    )
+
+
+def test_equality_ignores_provenance(write_registry) -> None:  # type: ignore[no-untyped-def]
+    from powerreg import load
+
+    a = load(write_registry(name="a"))
+    b = Registry.model_validate({**META, "powers": {"XK-001": power_data()}})
+    assert a.location("XK-001") is not None
+    assert b.location("XK-001") is None
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("XK-001", True),
+        ("a", True),
+        ("A" * 64, True),
+        ("A" * 65, False),
+        ("-a", False),
+        ("a b", False),
+        ("审批", False),
+        ("a_b", False),
+        ("", False),
+    ],
+)
+def test_id_grammar(value: str, ok: bool) -> None:
+    assert is_id(value) is ok
