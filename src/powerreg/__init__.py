@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .audit import AuditReport, Finding, Policy, audit
 from .errors import PowerregError, Problem, RegistryError, UsageError
 from .load import load
 from .model import (
@@ -30,6 +31,7 @@ from .model import (
     StepKind,
     Transition,
 )
+from .reference import load_reference
 
 try:
     __version__ = version("powerreg")
@@ -37,11 +39,14 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
 __all__ = [
+    "AuditReport",
     "Category",
     "Countermeasure",
+    "Finding",
     "Flowchart",
     "Level",
     "MeasureKind",
+    "Policy",
     "Power",
     "PowerregError",
     "Problem",
@@ -57,5 +62,7 @@ __all__ = [
     "Transition",
     "UsageError",
     "__version__",
+    "audit",
     "load",
+    "load_reference",
 ]

@@ -155,6 +155,58 @@ def stats(path: Path | None, fmt: str) -> None:
 
 
 @main.command()
+@PATH_ARG
+@click.option(
+    "--policy",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML policy: severities per rule (or off) and thresholds",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "sarif"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+    help="lowest severity that fails (exit 1)",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="language of the messages (default: from the locale)",
+)
+@reports_errors
+def audit(path: Path | None, policy: Path | None, fmt: str, fail_on: str, lang: str | None) -> None:
+    """Audit soundness and risk coverage (SPEC §4); exit 1 if a finding reaches --fail-on.
+
+    \b
+    Examples:
+        powerreg audit --format markdown > audit.md
+        powerreg audit my-registry/ --policy policy.yaml --fail-on warning
+        powerreg audit --format sarif > powerreg.sarif   # for GitHub code scanning
+    """
+    from .audit import audit as run_audit
+
+    reg = _load(path)
+    report = run_audit(reg, policy, lang=lang)  # type: ignore[arg-type]
+    render = {
+        "text": report.to_text,
+        "json": report.to_json,
+        "markdown": report.to_markdown,
+        "sarif": report.to_sarif,
+    }[fmt]
+    click.echo(render())
+    if report.fails(fail_on):  # type: ignore[arg-type]
+        sys.exit(1)
+
+
+@main.command()
 @click.option(
     "-o",
     "--output",

@@ -49,7 +49,9 @@ from .model import (
     SourceMap,
     Stage,
     StepKind,
+    category_key,
     reference_issues,
+    transition_key,
 )
 from .yamlsource import Document, decode, read_text
 
@@ -121,7 +123,7 @@ class _DirectoryLoader:
             raise RegistryError(self.problems)
         assert meta is not None
         reg = Registry.model_construct(**meta.__dict__, powers=powers)
-        reg._sources = SourceMap(self.positions)
+        reg._sources = SourceMap(self.positions, str(root))
         return reg
 
     # ---------------------------------------------------------------- files
@@ -196,6 +198,15 @@ class _DirectoryLoader:
             self.problems += _schema_problems(err, doc, None)
             return None
         self._report(meta.category_issues(), doc)
+        for i, c in enumerate(meta.categories):
+            self._remember(
+                self.positions,
+                REGISTRY_FILE,
+                doc,
+                doc.data.get("categories"),
+                i,
+                category_key(c.code),
+            )
         return meta
 
     def _load_powers(self) -> dict[str, Power]:
@@ -303,6 +314,9 @@ class _DirectoryLoader:
             raw_steps = raw_fcs[i].get("steps")
             for j, s in enumerate(fc.steps):
                 self._remember(pos, file, doc, raw_steps, j, s.gid)
+            raw_transitions = raw_fcs[i].get("transitions")
+            for j in range(len(fc.transitions)):
+                self._remember(pos, file, doc, raw_transitions, j, transition_key(fc.gid, j))
         raw_risks = doc.data.get("risk_points")
         for i, r in enumerate(power.risk_points):
             self._remember(pos, file, doc, raw_risks, i, r.gid)

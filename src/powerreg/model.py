@@ -300,6 +300,38 @@ class Flowchart(_Entity):
         """Steps of kind ``end``."""
         return [s for s in self.steps if s.kind is StepKind.END]
 
+    # graph questions: the work is done in powerreg.graph (imported when asked)
+
+    def graph(self) -> Any:
+        """This chart as a ``networkx.DiGraph`` (see :func:`powerreg.graph.flowchart_graph`)."""
+        from .graph import flowchart_graph
+
+        return flowchart_graph(self)
+
+    def unreachable_steps(self) -> list[str]:
+        """Steps no case can reach from the start."""
+        from .graph import unreachable_steps
+
+        return unreachable_steps(self)
+
+    def dead_end_steps(self) -> list[str]:
+        """Steps from which no end can be reached."""
+        from .graph import dead_end_steps
+
+        return dead_end_steps(self)
+
+    def must_pass_steps(self) -> list[str]:
+        """Steps every case passes (dominators of the end)."""
+        from .graph import must_pass_steps
+
+        return must_pass_steps(self)
+
+    def longest_path(self) -> tuple[int, list[str]]:
+        """``(working days, step ids)`` of the longest start→end path, loops cut once."""
+        from .graph import longest_path
+
+        return longest_path(self)
+
 
 class Countermeasure(_Entity):
     """A countermeasure (防范措施) against one risk point."""
@@ -586,10 +618,14 @@ class SourceMap:
     back from a catalog equals the one read from YAML.
     """
 
-    __slots__ = ("positions",)
+    __slots__ = ("positions", "root")
 
-    def __init__(self, positions: dict[str, tuple[str, int, int]] | None = None) -> None:
+    def __init__(
+        self, positions: dict[str, tuple[str, int, int]] | None = None, root: str | None = None
+    ) -> None:
         self.positions: dict[str, tuple[str, int, int]] = positions or {}
+        #: the directory the files are relative to, when read from a directory
+        self.root = root
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SourceMap)
@@ -732,9 +768,22 @@ class Registry(RegistryMeta):
             pass
         raise KeyError(gid)
 
+    def graph(self) -> Any:
+        """Every entity as a ``networkx.MultiDiGraph`` (see
+        :func:`powerreg.graph.registry_graph`); built on demand, not on load."""
+        from .graph import registry_graph
+
+        return registry_graph(self)
+
     def location(self, gid: str) -> tuple[str, int, int] | None:
-        """``(file, line, column)`` where an entity was read, if it was read from files."""
+        """``(file, line, column)`` where an entity was read, if it was read from files;
+        ``file`` is relative to :attr:`source_root`."""
         return self._sources.positions.get(gid)
+
+    @property
+    def source_root(self) -> str | None:
+        """The directory the registry was read from, if any."""
+        return self._sources.root
 
     def stats(self) -> Stats:
         """Counts, by level and by category, and the report sentence."""
@@ -764,6 +813,21 @@ class Registry(RegistryMeta):
             countermeasures_by_level={k: m_by_level[k] for k in order},
             powers_by_category={c.code: by_cat[c.code] for c in self.categories},
         )
+
+
+def transition_key(flowchart_gid: str, index: int) -> str:
+    """Key of a flowchart's transition in a source map (transitions have no id).
+
+    Examples:
+        >>> transition_key("XK-001/F1", 0)
+        'XK-001/F1#T1'
+    """
+    return f"{flowchart_gid}#T{index + 1}"
+
+
+def category_key(code: str) -> str:
+    """Key of a category in a source map (category codes may equal power ids)."""
+    return f"category:{code}"
 
 
 def is_id(value: str) -> bool:

@@ -1,0 +1,105 @@
+"""The audit policy: severities per rule (or ``off``) and thresholds, from a YAML file.
+
+A policy file::
+
+    severities:
+      A304: off          # we do not ask for measures in several stages
+      A305: error        # every power must have a risk point
+    min_high_measures: 4
+    promise_ratio: 0.5   # or "1/2": promised ≤ half the statutory limit
+
+Examples:
+    >>> p = Policy.model_validate({"severities": {"A304": "off"}, "promise_ratio": "1/2"})
+    >>> p.severity("A304"), p.severity("A301"), p.ratio
+    ('off', 'error', Fraction(1, 2))
+"""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import UsageError
+from ..yamlsource import decode, read_text
+from .findings import RULES, Severity
+
+Setting = Literal["error", "warning", "info", "off"]
+
+
+class Policy(BaseModel):
+    """Severities and thresholds of an audit; the defaults are SPEC §4's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    severities: dict[str, Setting] = Field(default_factory=dict)
+    min_high_measures: int = Field(default=3, ge=0)
+    promise_ratio: str | float = "2/3"
+
+    @field_validator("severities")
+    @classmethod
+    def _known_rules(cls, value: dict[str, Setting]) -> dict[str, Setting]:
+        from . import rules  # noqa: F401  (registers the rules)
+
+        unknown = sorted(set(value) - set(RULES))
+        if unknown:
+            raise ValueError(
+                f"unknown rule(s) {', '.join(unknown)}; rules are {', '.join(sorted(RULES))}"
+            )
+        return value
+
+    @field_validator("promise_ratio")
+    @classmethod
+    def _ratio(cls, value: str | float) -> str | float:
+        try:
+            r = Fraction(str(value))
+        except (ValueError, ZeroDivisionError) as err:
+            raise ValueError(f"promise_ratio {value!r} is not a number or fraction") from err
+        if not 0 < r <= 1:
+            raise ValueError("promise_ratio must be above 0 and at most 1")
+        return value
+
+    @property
+    def ratio(self) -> Fraction:
+        """``promise_ratio`` as an exact fraction."""
+        return Fraction(str(self.promise_ratio))
+
+    def severity(self, code: str) -> Setting:
+        """The severity this policy gives a rule (its default if not set)."""
+        from . import rules  # noqa: F401
+
+        return self.severities.get(code, RULES[code].severity)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Policy:
+        """Read a policy file; a bad one raises ``UsageError`` naming file and line."""
+        p = Path(path)
+        try:
+            raw = p.read_bytes()
+        except OSError as err:
+            raise UsageError(f"cannot read policy {p}: {err.strerror or err}") from err
+        text, bad = decode(raw, str(p))
+        if bad is not None:
+            raise UsageError(str(bad))
+        assert text is not None
+        doc = read_text(text, str(p))
+        if doc.problems:
+            raise UsageError(str(doc.problems[0]))
+        try:
+            return cls.model_validate(doc.data or {})
+        except ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            loc = tuple(first["loc"])
+            line, col = doc.position(loc, key=first["type"] == "extra_forbidden")
+            what = ".".join(str(x) for x in loc) or "policy"
+            msg = first["msg"].removeprefix("Value error, ")
+            raise UsageError(f"{p}:{line}:{col}: {what}: {msg}") from err
+
+
+def effective(policy: Policy, code: str) -> Severity | None:
+    """The severity of a rule under a policy, or ``None`` if it is off."""
+    s = policy.severity(code)
+    return None if s == "off" else s

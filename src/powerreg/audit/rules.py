@@ -1,0 +1,259 @@
+"""The audit rules of SPEC §4, one small documented check each.
+
+A check takes the registry and the policy and yields :class:`Hit` s: the entity and the
+values its message needs. Severity, message and position are attached by the runner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fractions import Fraction
+
+from ..graph import dead_end_steps, longest_path, unreachable_steps
+from ..model import (
+    Flowchart,
+    Level,
+    MeasureKind,
+    Power,
+    Registry,
+    StepKind,
+    category_key,
+    transition_key,
+)
+from .findings import Hit, rule
+from .policy import Policy
+
+
+def _charts(reg: Registry) -> Iterator[tuple[Power, Flowchart]]:
+    return reg.iter_flowcharts()
+
+
+def _sound_ends(fc: Flowchart) -> bool:
+    return len(fc.start_steps) == 1 and bool(fc.end_steps)
+
+
+# ------------------------------------------------------------------ A1: flowchart soundness
+
+
+@rule("A101", "error", "flowchart without exactly one start step")
+def one_start(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A flowchart has exactly one step of kind ``start``: where every case begins."""
+    for _, fc in _charts(reg):
+        n = len(fc.start_steps)
+        if n != 1:
+            yield Hit(fc.gid, {"n": n, "starts": ", ".join(s.id for s in fc.start_steps)})
+
+
+@rule("A102", "error", "flowchart without an end step")
+def has_end(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A flowchart has at least one step of kind ``end``: where a case is closed."""
+    for _, fc in _charts(reg):
+        if not fc.end_steps:
+            yield Hit(fc.gid, {})
+
+
+@rule("A103", "error", "step unreachable from the start")
+def reachable(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Every step can be reached from the start step along transitions. Checked only on
+    charts with exactly one start (A101 reports the others)."""
+    for _, fc in _charts(reg):
+        if len(fc.start_steps) == 1:
+            for sid in unreachable_steps(fc):
+                yield Hit(f"{fc.gid}/{sid}", {"start": fc.start_steps[0].id})
+
+
+@rule("A104", "error", "step from which no end can be reached (dead end or closed loop)")
+def can_finish(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """From every step some end step can be reached, so no case is stuck. Checked only on
+    charts with an end step (A102 reports the others)."""
+    for _, fc in _charts(reg):
+        if fc.end_steps:
+            for sid in dead_end_steps(fc):
+                yield Hit(f"{fc.gid}/{sid}", {})
+
+
+@rule(
+    "A105",
+    "error",
+    "decision step with fewer than 2 outgoing transitions, or a branch without `when`",
+)
+def decisions_branch(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A decision has at least two outgoing branches, each labelled with its ``when``."""
+    for _, fc in _charts(reg):
+        for s in fc.steps:
+            if s.kind is not StepKind.DECISION:
+                continue
+            out = [t for t in fc.transitions if t.source == s.id]
+            unlabelled = [t.target for t in out if not t.when]
+            if len(out) < 2 or unlabelled:
+                yield Hit(s.gid, {"n": len(out), "unlabelled": ", ".join(unlabelled) or "-"})
+
+
+@rule("A106", "error", "transition into a start step or out of an end step")
+def no_flow_around_terminals(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Nothing leads back into the start, and nothing leaves an end."""
+    for _, fc in _charts(reg):
+        kinds = {s.id: s.kind for s in fc.steps}
+        for j, t in enumerate(fc.transitions):
+            if kinds.get(t.target) is StepKind.START:
+                yield Hit(
+                    f"{fc.gid}/{t.target}",
+                    {"source": t.source, "target": t.target, "which": "into"},
+                    at=transition_key(fc.gid, j),
+                )
+            if kinds.get(t.source) is StepKind.END:
+                yield Hit(
+                    f"{fc.gid}/{t.source}",
+                    {"source": t.source, "target": t.target, "which": "out of"},
+                    at=transition_key(fc.gid, j),
+                )
+
+
+# ------------------------------------------------------------------ A2: time limits
+
+
+@rule("A201", "error", "promised_days greater than statutory_days")
+def promise_within_law(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """The promised limit (承诺时限) never exceeds the statutory one (法定时限)."""
+    for p in reg.powers.values():
+        if (
+            p.promised_days is not None
+            and p.statutory_days is not None
+            and (p.promised_days > p.statutory_days)
+        ):
+            yield Hit(p.id, {"promised": p.promised_days, "statutory": p.statutory_days})
+
+
+@rule(
+    "A202",
+    "warning",
+    "longest start→end path (loops cut once) needs more days than "
+    "promised_days (or statutory_days)",
+)
+def path_within_limit(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """The slowest way through a chart fits the promised limit (the statutory one if no
+    promise is made): step days along the longest path, each loop counted once."""
+    for p, fc in _charts(reg):
+        limit = p.promised_days if p.promised_days is not None else p.statutory_days
+        if limit is None or not _sound_ends(fc):
+            continue
+        days, path = longest_path(fc)
+        if days > limit:
+            which = "promised_days" if p.promised_days is not None else "statutory_days"
+            yield Hit(
+                fc.gid, {"days": days, "limit": limit, "which": which, "path": " → ".join(path)}
+            )
+
+
+@rule("A203", "warning", "promised_days not at least one third shorter than statutory_days")
+def promise_shorter(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """The promised limit is at most ``promise_ratio`` (default 2/3) of the statutory one,
+    the rule of the period for promised limits."""
+    ratio = policy.ratio
+    for p in reg.powers.values():
+        if p.promised_days is None or not p.statutory_days:
+            continue
+        if p.promised_days > p.statutory_days:
+            continue  # A201 says it
+        if Fraction(p.promised_days) > ratio * p.statutory_days:
+            yield Hit(
+                p.id,
+                {
+                    "promised": p.promised_days,
+                    "statutory": p.statutory_days,
+                    "ratio": str(ratio),
+                    "max": int(ratio * p.statutory_days),
+                },
+            )
+
+
+# ------------------------------------------------------------------ A3: risk coverage
+
+
+@rule("A301", "error", "risk point without any countermeasure")
+def countered(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Every risk point has at least one countermeasure."""
+    for _, r in reg.iter_risk_points():
+        if not r.countermeasures:
+            yield Hit(r.gid, {"level": r.level.value})
+
+
+@rule("A302", "warning", "high risk point with fewer than `min_high_measures` countermeasures")
+def high_doubly_countered(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A high risk point has at least ``min_high_measures`` (default 3) countermeasures."""
+    need = policy.min_high_measures
+    for _, r in reg.iter_risk_points():
+        if r.level is Level.HIGH and 0 < len(r.countermeasures) < need:
+            yield Hit(r.gid, {"n": len(r.countermeasures), "min": need})
+
+
+@rule("A303", "warning", "high risk point without a `supervision` or `technology` countermeasure")
+def high_watched(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A high risk point is watched: at least one supervision or technology measure
+    (e.g. 纪检列席, 电子监察)."""
+    watch = {MeasureKind.SUPERVISION, MeasureKind.TECHNOLOGY}
+    for _, r in reg.iter_risk_points():
+        if (
+            r.level is Level.HIGH
+            and r.countermeasures
+            and not any(m.kind in watch for m in r.countermeasures)
+        ):
+            yield Hit(r.gid, {})
+
+
+@rule("A304", "info", "risk point whose countermeasures all sit in one stage")
+def stages_spread(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Countermeasures of a risk point act at more than one stage (before, during,
+    after), so a failure of prevention is still caught."""
+    for _, r in reg.iter_risk_points():
+        stages = {m.stage for m in r.countermeasures}
+        if len(stages) == 1:
+            yield Hit(r.gid, {"stage": next(iter(stages)).value, "n": len(r.countermeasures)})
+
+
+@rule("A305", "warning", "power without any risk point")
+def power_has_risks(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Every power has at least one risk point: no power is free of risk."""
+    for p in reg.powers.values():
+        if not p.risk_points:
+            yield Hit(p.id, {})
+
+
+@rule("A306", "error", "power without a flowchart")
+def power_has_flowchart(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Every power has at least one power-operation flowchart."""
+    for p in reg.powers.values():
+        if not p.flowcharts:
+            yield Hit(p.id, {})
+
+
+@rule("A307", "info", "decision step carrying no risk point (discretion left unguarded)")
+def decisions_guarded(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Decision steps are where discretion lies; each should carry a risk point."""
+    for p, fc in _charts(reg):
+        risky = {r.step_id for r in p.risk_points if r.flowchart_id == fc.id}
+        for s in fc.steps:
+            if s.kind is StepKind.DECISION and s.id not in risky:
+                yield Hit(s.gid, {"label": s.label})
+
+
+# ------------------------------------------------------------------ A4: publication
+
+
+@rule("A401", "error", "power without legal_basis")
+def has_legal_basis(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Every power names its legal basis (设定依据): no power without law."""
+    for p in reg.powers.values():
+        if not p.legal_basis:
+            yield Hit(p.id, {"name": p.name})
+
+
+@rule("A402", "info", "power or category without name_en")
+def has_english_name(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Powers and categories have an English name for publication."""
+    for c in reg.categories:
+        if not c.name_en:
+            yield Hit(c.code, {"what": "category", "name": c.name}, at=category_key(c.code))
+    for p in reg.powers.values():
+        if not p.name_en:
+            yield Hit(p.id, {"what": "power", "name": p.name})
