@@ -1,0 +1,155 @@
+"""The bundled reference registry: the report's figures, written with care, shipped in the
+wheel."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import powerreg
+from powerreg.cli import main
+from powerreg.reference import reference_path
+
+from .conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def ref() -> powerreg.Registry:
+    return powerreg.load_reference()
+
+
+def test_the_report_figures(ref: powerreg.Registry) -> None:
+    s = ref.stats()
+    assert (
+        s.categories,
+        s.powers,
+        s.powers_with_flowcharts,
+        s.flowcharts,
+        s.risk_points,
+        s.countermeasures,
+    ) == (7, 84, 84, 118, 247, 779)
+    assert s.sentence == (
+        "梳理出7类、84项行政权力，查找出247个廉政风险点，"
+        "绘制权力运行流程图84项、118张，制定防范措施779条"
+    )
+    assert [c.code for c in ref.categories] == ["XK", "SP", "CF", "QZ", "ZS", "JC", "QT"]
+    assert all(1 <= len(p.flowcharts) <= 3 for p in ref.powers.values())
+
+
+def test_cli_uses_the_reference_without_path() -> None:
+    result = CliRunner().invoke(main, ["stats"])
+    assert result.exit_code == 0
+    assert (
+        "梳理出7类、84项行政权力，查找出247个廉政风险点，绘制权力运行流程图84项、118张，制定防范措施779条"
+        in result.stdout
+    )
+
+
+def test_it_audits_clean(ref: powerreg.Registry) -> None:
+    report = powerreg.audit(ref, lang="en")
+    assert report.summary.by_severity == {"error": 0, "warning": 0, "info": 0}
+
+
+def test_written_with_care_not_stamped_out(ref: powerreg.Registry) -> None:
+    risks = [r.description for _, r in ref.iter_risk_points()]
+    measures = [m.description for _, r in ref.iter_risk_points() for m in r.countermeasures]
+    assert len(set(risks)) / len(risks) >= 0.90
+    assert len(set(measures)) / len(measures) >= 0.75
+    assert all(p.name_en for p in ref.powers.values())
+    assert all(c.name_en for c in ref.categories)
+    assert all(m.responsible for m in measures_of(ref))
+    levels = {r.level for _, r in ref.iter_risk_points()}
+    assert levels == set(powerreg.Level)
+
+
+def measures_of(ref: powerreg.Registry) -> list[powerreg.Countermeasure]:
+    return [m for _, r in ref.iter_risk_points() for m in r.countermeasures]
+
+
+# characters that exist only in traditional Chinese (their simplified forms differ)
+TRADITIONAL = set("權許處罰審這們過與產業環護廳態監評價應發決檢證據點風險辦書規範務關總經濟質")
+
+
+def test_simplified_chinese_only() -> None:
+    for path in sorted((reference_path() / "powers").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert not TRADITIONAL & set(text), path.name
+
+
+def test_time_limits_follow_the_law(ref: powerreg.Registry) -> None:
+    eia = ref.powers["XK-002"]
+    assert "报告表" in eia.name
+    assert eia.statutory_days == 30
+    for p in ref.powers.values():
+        if p.statutory_days and p.promised_days is not None:
+            assert p.promised_days * 3 <= p.statutory_days * 2, p.id
+
+
+def test_article_numbers_only_where_certain(ref: powerreg.Registry) -> None:
+    allowed = {
+        "《中华人民共和国环境影响评价法》第二十二条",
+        "《中华人民共和国环境影响评价法》第十九条",
+        "《中华人民共和国环境影响评价法》第三十一条",
+        "《放射性同位素与射线装置安全和防护条例》第二十条",
+        "《放射性同位素与射线装置安全和防护条例》第五十二条",
+        "《排污费征收使用管理条例》第六条",
+        "《排污费征收使用管理条例》第七条",
+        "《中华人民共和国水污染防治法》第七十四条",
+    }
+    article = re.compile(r"第[一二三四五六七八九十百零\d]+条")
+    for p in ref.powers.values():
+        for basis in p.legal_basis:
+            if article.search(basis):
+                assert basis in allowed, (p.id, basis)
+
+
+def test_provenance_is_stated(ref: powerreg.Registry) -> None:
+    assert ref.department == "辽宁省环境保护厅"
+    assert ref.year == 2011
+    for phrase in (
+        "disclosure report",
+        "public laws",
+        "written for the powerreg project",
+        "not the department's internal register",
+        "judgement",
+    ):
+        assert phrase in ref.source
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "not the department's internal" in readme
+
+
+def test_load_reference_returns_independent_copies() -> None:
+    a = powerreg.load_reference()
+    a.powers.pop("XK-001")
+    assert "XK-001" in powerreg.load_reference().powers
+
+
+def test_the_wheel_ships_the_registry(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(tmp_path.glob("powerreg-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    yaml_files = [n for n in names if n.startswith("powerreg/reference/liaoning-epd-2011/")]
+    assert "powerreg/reference/liaoning-epd-2011/registry.yaml" in yaml_files
+    assert len([n for n in yaml_files if "/powers/" in n]) == 84
+    assert "powerreg/py.typed" in names
