@@ -9,6 +9,7 @@ STAMP  := $(VENV)/.installed
 run: $(STAMP) system
 	$(BIN)/powerreg validate
 	$(BIN)/powerreg stats
+	$(BIN)/powerreg audit --format text
 
 test: $(STAMP) system lint typecheck
 	$(BIN)/powerreg schema --check
