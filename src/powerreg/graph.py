@@ -51,7 +51,8 @@ def flowchart_graph(fc: Flowchart) -> nx.DiGraph:
     """
     g = nx.DiGraph(id=fc.gid, title=fc.title)
     for s in fc.steps:
-        g.add_node(s.id, kind=s.kind.value, label=s.label, role=s.role, days=s.days)
+        g.add_node(s.id, kind=s.kind.value, label=s.label, role=s.role, days=s.days,
+                   pauses_clock=s.pauses_clock)
     for t in fc.transitions:
         if t.source in g and t.target in g:
             g.add_edge(t.source, t.target, when=t.when)
@@ -125,15 +126,16 @@ def longest_path(fc: Flowchart) -> tuple[int, list[str]]:
     the path: transitions that close a loop (back edges of a depth-first walk from the
     start) are dropped, so a loop such as 补正 → 受理 counts its steps once.
 
-    Days of every step on the path count, the start's and the end's included. Returns
-    ``(0, [])`` if the chart has no single start or no end is reachable.
+    Days of every step on the path count, the start's and the end's included, except
+    steps that pause the clock (``pauses_clock``: time the law leaves out of the limit).
+    Returns ``(0, [])`` if the chart has no single start or no end is reachable.
     """
     starts = fc.start_steps
     if len(starts) != 1:
         return 0, []
     adj = _adjacency(fc)
     start = starts[0].id
-    days = {s.id: s.days or 0 for s in fc.steps}
+    days = {s.id: 0 if s.pauses_clock else s.days or 0 for s in fc.steps}
     # depth-first order from the start; back edges (to a step on the stack) are cut
     order: list[str] = []
     on_stack: set[str] = {start}

@@ -226,6 +226,9 @@ class Step(_Entity):
     label: Text
     role: Text | None = None
     days: NonNegativeInt | None = None
+    #: time spent here does not count against the time limits (补正 by the applicant,
+    #: 专家评审, 听证, 公示: 《中华人民共和国行政许可法》 leaves such time out of the limit)
+    pauses_clock: bool = False
 
 
 _SHORTHAND_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9-]*\s*->\s*[A-Za-z0-9][A-Za-z0-9-]*\s*$"
