@@ -1,0 +1,711 @@
+"""Diagrams (SPEC §8, issue 5): what a reader sees, Chinese that fits, safety, files.
+
+The golden DOT text of the minimal example's XK-001 chart is ``tests/golden/XK-001-F1.dot``;
+after an intended change of the drawing, regenerate it with
+``POWERREG_UPDATE_GOLDEN=1 pytest tests/test_render.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import stat
+import string
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import powerreg
+from powerreg.errors import UsageError
+from powerreg.model import Registry
+from powerreg.render import (
+    FONT,
+    LEVEL_COLORS,
+    PANEL_NODE,
+    WHEN_NODE,
+    dot_source,
+    escape,
+    render,
+    render_all,
+    render_category,
+    wrap,
+    write_diagrams,
+)
+
+HERE = Path(__file__).resolve().parent
+MINIMAL = HERE.parent / "examples" / "minimal"
+GOLDEN = HERE / "golden" / "XK-001-F1.dot"
+SVG = "{http://www.w3.org/2000/svg}"
+REAL_DOT = shutil.which("dot")
+
+
+# ------------------------------------------------------------------------ factories
+
+
+def power_data(pid: str = "XK-001", category: str = "XK", **fields: Any) -> dict[str, Any]:
+    """A power with one chart: start → task → decision → (task | task) → end, and two
+    risk points (high on the decision, low on the first task)."""
+    data: dict[str, Any] = {
+        "id": pid,
+        "category": category,
+        "name": "建设项目环境影响报告书审批",
+        "legal_basis": ["《中华人民共和国环境影响评价法》第二十二条"],
+        "subject": "测试局",
+        "division": "审批科",
+        "statutory_days": 60,
+        "promised_days": 30,
+        "flowcharts": [
+            {
+                "id": "F1",
+                "title": "审批流程",
+                "steps": [
+                    {"id": "S1", "kind": "start", "label": "提交申请"},
+                    {"id": "S2", "label": "受理", "role": "窗口", "days": 1},
+                    {"id": "S3", "kind": "decision", "label": "审查", "role": "审批科", "days": 10},
+                    {"id": "S4", "label": "批准", "role": "局长", "days": 2},
+                    {"id": "S5", "label": "不予批准", "role": "局长", "days": 2},
+                    {"id": "S6", "kind": "end", "label": "送达"},
+                ],
+                "transitions": [
+                    "S1 -> S2",
+                    "S2 -> S3",
+                    {"from": "S3", "to": "S4", "when": "符合条件"},
+                    {"from": "S3", "to": "S5", "when": "不符合条件"},
+                    "S4 -> S6",
+                    "S5 -> S6",
+                ],
+            }
+        ],
+        "risk_points": [
+            risk("R1", "F1/S3", "high", "降低审批标准", measures=3),
+            risk("R2", "F1/S2", "low", "拖延受理", measures=1),
+        ],
+    }
+    data.update(fields)
+    return data
+
+
+def risk(rid: str, at: str, level: str, description: str, measures: int = 1) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "at": at,
+        "level": level,
+        "type": "process",
+        "description": description,
+        "countermeasures": [
+            {"id": f"M{i}", "kind": "supervision", "stage": "during", "description": "监督"}
+            for i in range(1, measures + 1)
+        ],
+    }
+
+
+def make_registry(*powers: dict[str, Any]) -> Registry:
+    return Registry.model_validate(
+        {
+            "id": "test-registry",
+            "department": "测试局",
+            "year": 2011,
+            "source": "tests",
+            "categories": [
+                {"code": "XK", "name": "行政许可"},
+                {"code": "CF", "name": "行政处罚"},
+            ],
+            "powers": {p["id"]: p for p in powers},
+        }
+    )
+
+
+def many_powers(n: int) -> list[dict[str, Any]]:
+    return [power_data(f"XK-{i:03d}") for i in range(1, n + 1)]
+
+
+# ------------------------------------------------------------------------ SVG helpers
+
+
+def svg_of(registry: Registry, power_id: str = "XK-001", chart: str = "F1") -> ET.Element:
+    power = registry.powers[power_id]
+    svg: bytes = render(power.flowchart(chart), power, registry).pipe(format="svg")
+    return ET.fromstring(svg)
+
+
+def nodes(root: ET.Element) -> dict[str, ET.Element]:
+    """SVG groups of the graph's nodes by node name (their ``<title>``)."""
+    found = {}
+    for g in root.iter(f"{SVG}g"):
+        if g.get("class") == "node":
+            title = g.find(f"{SVG}title")
+            assert title is not None
+            assert title.text is not None
+            found[title.text] = g
+    return found
+
+
+def outline(node: ET.Element) -> ET.Element:
+    """The node's own shape: the first polygon or path of its group."""
+    return next(e for e in node if e.tag in (f"{SVG}polygon", f"{SVG}path"))
+
+
+def points(shape: ET.Element) -> list[tuple[float, float]]:
+    return [
+        (float(x), float(y)) for x, y in (p.split(",") for p in shape.get("points", "").split())
+    ]
+
+
+def shape_of(node: ET.Element) -> str:
+    shape = outline(node)
+    if shape.tag == f"{SVG}path":
+        return "rounded"
+    corners = set(points(shape))
+    xs = {x for x, _ in corners}
+    return "box" if len(xs) == 2 else "diamond" if len(xs) == 3 else f"?{len(xs)}"
+
+
+def texts(node: ET.Element) -> list[ET.Element]:
+    return list(node.iter(f"{SVG}text"))
+
+
+def text_of(element: ET.Element) -> str:
+    """All text of an element, whitespace removed (wrapping breaks lines at spaces)."""
+    return "".join("".join(t.itertext()) for t in element.iter(f"{SVG}text")).replace(" ", "")
+
+
+# ------------------------------------------------------------------------ text
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("审批", "审批"),
+        ("a & b", "a &amp; b"),
+        ("<script>", "&lt;script&gt;"),
+        ("\"q\" 'q'", "&quot;q&quot; &#39;q&#39;"),
+        ("{x}", "&#123;x&#125;"),
+        ("]; x [", "&#93;&#59; x &#91;"),
+        ("a=b", "a&#61;b"),
+        ("\\N \\G", "&#92;&#92;N &#92;&#92;G"),
+        ("&amp;", "&amp;amp&#59;"),
+        ("line\nbreak\ttab", "line break tab"),
+        ("bell\x07 nul\x00", "bell\ufffd nul\ufffd"),
+    ],
+)
+def test_escape(text: str, escaped: str) -> None:
+    assert escape(text) == escaped
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("审批", 11, ["审批"]),
+        ("作出不予批准决定并说明理由", 8, ["作出不予批准决", "定并说明理由"]),
+        # balanced: no line left with one character
+        ("不予受理通知书送达申请人", 11, ["不予受理通知", "书送达申请人"]),
+        # closing punctuation stays with the character before it
+        ("一二三四五六七，八九", 7, ["一二三四五", "六七，八九"]),
+        ("一二三四五六七，", 7, ["一二三四", "五六七，"]),
+        # opening punctuation stays with the character after it
+        ("一二三四五六（七）", 6, ["一二三四五", "六（七）"]),
+        ("EIA report form", 5, ["EIA", "report", "form"]),
+        ("ABCDEFGHIJKLMNOP", 5, ["ABCDEFGH", "IJKLMNOP"]),
+        ("审批 EIA 报告", 20, ["审批 EIA 报告"]),
+    ],
+)
+def test_wrap(text: str, width: float, lines: list[str]) -> None:
+    assert wrap(text, width) == lines
+
+
+# ------------------------------------------------------------------------ what a reader sees
+
+
+def test_steps_have_their_shapes_colours_and_risk_ids() -> None:
+    root = svg_of(make_registry(power_data()))
+    found = nodes(root)
+    assert {name for name in found if not name.startswith("_")} == {f"S{i}" for i in range(1, 7)}
+    shapes = {name: shape_of(found[name]) for name in ("S1", "S2", "S3", "S4", "S6")}
+    assert shapes == {"S1": "rounded", "S2": "box", "S3": "diamond", "S4": "box", "S6": "rounded"}
+    high_fill, high_border = LEVEL_COLORS[powerreg.Level.HIGH]
+    low_fill, _ = LEVEL_COLORS[powerreg.Level.LOW]
+    assert outline(found["S3"]).get("fill") == high_fill
+    assert outline(found["S3"]).get("stroke") == high_border
+    assert outline(found["S2"]).get("fill") == low_fill
+    assert outline(found["S4"]).get("fill") == "white"
+    assert "风险点R1" in text_of(found["S3"])
+    assert "风险点R2" in text_of(found["S2"])
+    assert "风险点" not in text_of(found["S4"])
+    # tasks show their post and working days
+    assert text_of(found["S3"]).startswith("审查审批科·10个工作日")
+    assert "局长·2个工作日" in text_of(found["S4"])
+
+
+def test_a_step_takes_the_colour_of_its_highest_risk() -> None:
+    data = power_data()
+    data["risk_points"] += [risk("R3", "F1/S3", "low", "x"), risk("R4", "F1/S3", "medium", "y")]
+    data["risk_points"] += [risk("R5", "F1/S4", "low", "x"), risk("R6", "F1/S4", "medium", "y")]
+    found = nodes(svg_of(make_registry(data)))
+    assert outline(found["S3"]).get("fill") == LEVEL_COLORS[powerreg.Level.HIGH][0]
+    assert outline(found["S4"]).get("fill") == LEVEL_COLORS[powerreg.Level.MEDIUM][0]
+    assert "风险点R1、R3、R4" in text_of(found["S3"])
+
+
+def test_branches_are_labelled_on_their_edges() -> None:
+    root = svg_of(make_registry(power_data()))
+    found = nodes(root)
+    labels = {text_of(g): name for name, g in found.items() if name.startswith(WHEN_NODE)}
+    assert set(labels) == {"符合条件", "不符合条件"}
+    edges = {
+        title.text
+        for g in root.iter(f"{SVG}g")
+        if g.get("class") == "edge" and (title := g.find(f"{SVG}title")) is not None
+    }
+    yes, no = labels["符合条件"], labels["不符合条件"]
+    assert {f"S3->{yes}", f"{yes}->S4", f"S3->{no}", f"{no}->S5", "S1->S2"} <= edges
+
+
+def test_header_names_chart_power_and_time_limits() -> None:
+    root = svg_of(make_registry(power_data()))
+    in_nodes = {id(t) for g in nodes(root).values() for t in texts(g)}
+    header = "".join(
+        "".join(t.itertext()) for t in root.iter(f"{SVG}text") if id(t) not in in_nodes
+    ).replace(" ", "")
+    for part in ("审批流程", "XK-001", "建设项目环境影响报告书审批", "行政许可"):
+        assert part in header
+    assert "法定时限60个工作日" in header
+    assert "承诺时限30个工作日" in header
+
+
+def test_side_table_lists_risk_points_and_legend() -> None:
+    root = svg_of(make_registry(power_data()))
+    panel = nodes(root)[PANEL_NODE]
+    rows = text_of(panel)
+    assert "本流程廉政风险点（2个）" in rows
+    assert "R1高降低审批标准3" in rows
+    assert "R2低拖延受理1" in rows
+    assert all(f"{word}风险" in rows for word in ("高", "中", "低"))
+    fills = {e.get("fill") for e in panel.iter(f"{SVG}polygon")}
+    assert {fill for fill, _ in LEVEL_COLORS.values()} <= fills
+    # the table stands beside the chart, not over it
+    chart_right = max(x for g in nodes(root).values() if g is not panel for x, _ in nodes_box(g))
+    panel_left = min(x for x, _ in nodes_box(panel))
+    assert panel_left > chart_right
+
+
+def nodes_box(node: ET.Element) -> list[tuple[float, float]]:
+    return [pt for e in node.iter(f"{SVG}polygon") for pt in points(e)] or [(0.0, 0.0)]
+
+
+def test_long_risk_descriptions_are_shortened_in_the_table() -> None:
+    data = power_data()
+    data["risk_points"][0]["description"] = "长" * 80
+    registry = make_registry(data)
+    source = dot_source(registry.powers["XK-001"].flowcharts[0], registry.powers["XK-001"])
+    assert "长" * 80 not in source
+    assert "…" in source
+
+
+def test_render_without_power_draws_the_chart_alone() -> None:
+    registry = make_registry(power_data())
+    chart = registry.powers["XK-001"].flowcharts[0]
+    alone = render(chart).source
+    assert "审批流程" in alone
+    assert "建设项目环境影响报告书审批" not in alone
+    assert "风险点 R" not in alone
+    assert "本流程廉政风险点" not in alone
+    assert "图例" in alone
+    # with the registry, the power is found by the chart's global id
+    assert (
+        render(chart, registry=registry).source
+        == render(chart, registry.powers["XK-001"], registry).source
+    )
+
+
+def test_digraph_shows_inline_in_jupyter() -> None:
+    registry = make_registry(power_data())
+    bundle = render(registry.powers["XK-001"].flowcharts[0])._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+def test_fontname_is_set_on_graph_nodes_and_edges() -> None:
+    registry = make_registry(power_data())
+    g = render(registry.powers["XK-001"].flowcharts[0], registry.powers["XK-001"])
+    assert g.graph_attr["fontname"] == g.node_attr["fontname"] == g.edge_attr["fontname"] == FONT
+
+
+# ------------------------------------------------------------------------ Chinese text
+
+
+CJK_NEED = 0.95  # of the font size per CJK character: Noto Sans CJK advances 1 em
+
+
+def needed_width(text: ET.Element) -> float:
+    content = "".join(text.itertext())
+    size = float(text.get("font-size", "14"))
+    wide = sum(unicodedata.east_asian_width(ch) in ("W", "F") for ch in content)
+    return wide * size * CJK_NEED
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "对建设项目环境影响报告书进行技术审查并组织专家论证会",
+        "审批",
+        "组织召开局长办公会集体审议重大建设项目环境影响评价文件",
+    ],
+    ids=["long", "short", "longer"],
+)
+def test_chinese_labels_fit_their_boxes(label: str) -> None:
+    data = power_data()
+    data["flowcharts"][0]["steps"][3]["label"] = label
+    data["flowcharts"][0]["steps"][3]["role"] = "环境工程评估中心技术审查组"
+    node = nodes(svg_of(make_registry(data)))["S4"]
+    xs = [x for x, _ in points(outline(node))]
+    left, right = min(xs), max(xs)
+    lines = [t for t in texts(node) if "".join(t.itertext()).strip()]
+    assert "".join("".join(t.itertext()) for t in lines).startswith(label)
+    center = (left + right) / 2
+    for text in lines:
+        content = "".join(text.itertext())
+        need = needed_width(text)
+        assert right - left >= need
+        x = float(text.get("x", "0"))
+        assert text.get("text-anchor") == "start"
+        assert left <= x, f"{content!r} spills out of its box"
+        assert x + need <= right, f"{content!r} spills out of its box"
+        # graphviz centres each line in the box: its idea of the line's width is
+        # 2 × (centre − x). With the CJK font that is 1 em a character; a fallback font
+        # without CJK metrics makes it ~30% narrower, or wider (boxes for missing glyphs).
+        if all(unicodedata.east_asian_width(ch) in ("W", "F") for ch in content):
+            em = float(text.get("font-size", "14")) * len(content)
+            assert 0.9 * em <= 2 * (center - x) <= 1.1 * em, f"{content!r}: no CJK metrics?"
+        assert text.get("font-family") == FONT
+
+
+def test_long_labels_wrap_instead_of_making_huge_boxes() -> None:
+    data = power_data()
+    data["flowcharts"][0]["steps"][3]["label"] = "审" * 60
+    node = nodes(svg_of(make_registry(data)))["S4"]
+    xs = [x for x, _ in points(outline(node))]
+    assert max(xs) - min(xs) < 12 * 16  # about 11 characters of 12 pt a line
+    assert len(texts(node)) >= 6
+
+
+# ------------------------------------------------------------------------ safety
+
+
+EVIL = {
+    "name": 'Power "quoted" {braces} <script>alert(1)</script> & ]; x [',
+    "title": "Title </TD></TR></TABLE>> ]; evil [shape=box] & \\N \\G",
+    "label": "Step <b>bold</b> \"q\" 'q' {b} ]; x [ &amp; &lt; -->",
+    "role": "Role <img src=x onerror=alert(1)> ]]> <![CDATA[x]]>",
+    "when": 'Yes"]; S9 [label="injected"]; S3 -> S9 [label="',
+    "description": "Risk <svg onload=alert(1)> & {x} \\L",
+}
+
+
+def evil_registry() -> Registry:
+    data = power_data(name=EVIL["name"], division=EVIL["role"])
+    chart = data["flowcharts"][0]
+    chart["title"] = EVIL["title"]
+    chart["steps"][1]["label"] = EVIL["label"]
+    chart["steps"][1]["role"] = EVIL["role"]
+    chart["transitions"][2]["when"] = EVIL["when"]
+    data["risk_points"][0]["description"] = EVIL["description"]
+    return make_registry(data)
+
+
+def test_registry_text_cannot_inject_dot_html_or_svg(tmp_path: Path) -> None:
+    registry = evil_registry()
+    (path,) = render_all(registry, tmp_path)
+    svg = path.read_bytes()
+    root = ET.fromstring(svg)  # well-formed
+    found = nodes(root)
+    # no extra nodes: the steps, the branch labels, the panel
+    assert set(found) == {f"S{i}" for i in range(1, 7)} | {
+        f"{WHEN_NODE}3",
+        f"{WHEN_NODE}4",
+        PANEL_NODE,
+    }
+    edges = [g for g in root.iter(f"{SVG}g") if g.get("class") == "edge"]
+    assert len(edges) == 8
+    # no markup: only graphviz's own elements and attributes
+    allowed = {"svg", "g", "title", "polygon", "path", "text", "polyline", "ellipse"}
+    assert {e.tag.removeprefix(SVG) for e in root.iter()} <= allowed
+    attributes = {a for e in root.iter() for a in e.attrib}
+    assert not {a for a in attributes if a.lower().startswith("on")}
+    for markup in (b"<script", b"<img", b"<svg onload", b"<b>", b"<![CDATA["):
+        assert markup not in svg
+    assert b"&lt;script&gt;" in svg
+    # the text is visible, as written
+    everything = text_of(root)
+    for text in EVIL.values():
+        assert text.replace(" ", "") in everything, text
+    # graphviz's escapes (\N, \G, \L) were not expanded
+    assert "\\N\\G" in everything
+    assert "\\L" in everything
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+LABEL_TEXT = (
+    st.lists(
+        st.sampled_from(
+            [
+                *string.printable,
+                *"审批，。、（）《》“”…—·\ufffd\x00\x07\x1b",
+                "]; x [",
+                "-->",
+                "&amp;",
+            ]
+        ),
+        min_size=1,
+        max_size=20,
+    )
+    .map("".join)
+    .filter(lambda t: t.strip() != "")
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(label=LABEL_TEXT, when=LABEL_TEXT)
+def test_any_text_stays_text(label: str, when: str) -> None:
+    data = power_data()
+    data["flowcharts"][0]["steps"][1]["label"] = label
+    data["flowcharts"][0]["transitions"][2]["when"] = when
+    registry = make_registry(data)
+    chart = registry.powers["XK-001"].flowcharts[0]
+    label, when = chart.steps[1].label, chart.transitions[2].when or ""  # as validated
+    root = svg_of(registry)  # well-formed whatever the text
+    found = nodes(root)
+    assert set(found) == {f"S{i}" for i in range(1, 7)} | {
+        f"{WHEN_NODE}3",
+        f"{WHEN_NODE}4",
+        PANEL_NODE,
+    }
+    for text, node in ((label, "S2"), (when, f"{WHEN_NODE}3")):
+        # whitespace runs break lines; what XML cannot carry shows as U+FFFD
+        visible = _XML_INVALID.sub("\ufffd", "".join(text.split()))
+        assert visible in text_of(found[node])
+
+
+def test_dot_source_holds_registry_text_only_inside_escaped_labels() -> None:
+    registry = evil_registry()
+    source = dot_source(
+        registry.powers["XK-001"].flowcharts[0], registry.powers["XK-001"], registry
+    )
+    for text in EVIL.values():
+        assert text not in source
+    assert "<script>" not in source
+    assert source.count("label=<") == 1 + 6 + 2 + 1  # header, steps, branches, panel
+
+
+def test_dot_source_is_the_source_of_render() -> None:
+    minimal = powerreg.load(MINIMAL)
+    evil = evil_registry()
+    for registry in (minimal, evil, make_registry(power_data())):
+        for power, chart in registry.iter_flowcharts():
+            assert dot_source(chart, power, registry) == render(chart, power, registry).source
+            assert dot_source(chart) == render(chart).source
+
+
+# ------------------------------------------------------------------------ golden DOT
+
+
+def test_golden_dot_of_the_minimal_example() -> None:
+    registry = powerreg.load(MINIMAL)
+    power = registry.powers["XK-001"]
+    source = dot_source(power.flowcharts[0], power, registry)
+    if os.environ.get("POWERREG_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(source, encoding="utf-8")
+    assert GOLDEN.exists(), (
+        f"no golden file; create it with POWERREG_UPDATE_GOLDEN=1 pytest {__file__}"
+    )
+    assert source == GOLDEN.read_text(encoding="utf-8"), (
+        "the DOT of XK-001/F1 changed; if intended, regenerate with "
+        "POWERREG_UPDATE_GOLDEN=1 pytest tests/test_render.py and review the diff"
+    )
+
+
+# ------------------------------------------------------------------------ category overview
+
+
+def test_category_overview_lists_its_powers_with_risks_by_level() -> None:
+    second = power_data("XK-002", name="排污许可证核发")
+    second["risk_points"].append(risk("R3", "F1/S4", "medium", "x"))
+    registry = make_registry(power_data(), second, power_data("CF-001", category="CF"))
+    root = ET.fromstring(render_category(registry, "XK").pipe(format="svg"))
+    found = nodes(root)
+    assert set(found) == {"_category", "XK-001", "XK-002"}
+    assert "排污许可证核发" in text_of(found["XK-002"])
+    assert "高1中1低1" in text_of(found["XK-002"])
+    assert "高1中0低1" in text_of(found["XK-001"])
+    assert "2项权力·2张流程图" in text_of(found["_category"])
+    assert "高2中1低2" in text_of(found["_category"])
+
+
+def test_category_overview_of_an_unknown_category_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match=r"no category 'ZZ' \(categories: XK, CF\)"):
+        render_category(make_registry(power_data()), "ZZ")
+
+
+# ------------------------------------------------------------------------ files
+
+
+def leftovers(out: Path) -> list[str]:
+    return [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_render_all_writes_every_chart(tmp_path: Path) -> None:
+    registry = powerreg.load(MINIMAL)
+    paths = render_all(registry, tmp_path / "out")
+    assert [p.relative_to(tmp_path / "out").as_posix() for p in paths] == [
+        "CF-001/F1.svg",
+        "XK-001/F1.svg",
+    ]
+    for (power, chart), path in zip(registry.iter_flowcharts(), paths, strict=True):
+        names = {n for n in nodes(ET.fromstring(path.read_bytes())) if not n.startswith("_")}
+        assert names == {s.id for s in chart.steps}, power.id
+    assert leftovers(tmp_path / "out") == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "magic"), [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")]
+)
+def test_render_all_formats(tmp_path: Path, fmt: str, magic: bytes) -> None:
+    (path,) = render_all(make_registry(power_data()), tmp_path, format=fmt)
+    assert path == tmp_path / "XK-001" / f"F1.{fmt}"
+    assert path.read_bytes().startswith(magic)
+
+
+def test_render_all_dot_format_needs_no_graphviz(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = make_registry(power_data())
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    (path,) = render_all(registry, tmp_path / "out", format="dot")
+    power = registry.powers["XK-001"]
+    assert path.read_text(encoding="utf-8") == dot_source(power.flowcharts[0], power, registry)
+
+
+def fake_dot(tmp_path: Path, body: str) -> Path:
+    """A ``dot`` on PATH that runs ``body`` (sh), with the real dot as $REAL and every
+    invocation logged to calls.log."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    script = bindir / "dot"
+    log = tmp_path / "calls.log"
+    script.write_text(
+        f'#!/bin/sh\necho "$@" >> "{log}"\nREAL="{REAL_DOT}"\n{body}\n', encoding="utf-8"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return bindir
+
+
+@pytest.mark.parametrize("charts", [2, 60])
+def test_render_all_runs_one_dot_per_core_not_per_chart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, charts: int
+) -> None:
+    bindir = fake_dot(tmp_path, 'exec "$REAL" "$@"')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    paths = render_all(make_registry(*many_powers(charts)), tmp_path / "out")
+    assert len(paths) == charts
+    assert all(p.exists() for p in paths)
+    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert 1 <= len(calls) <= max(1, os.cpu_count() or 1)
+    assert all(call.split() == ["-Tsvg", "-O"] for call in calls)  # graphs on stdin
+    if charts <= 2:
+        assert len(calls) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'echo "Error: syntax error in line 1" >&2; exit 1',
+        # renders every file, then fails: nothing of it may be kept
+        '"$REAL" "$@"; exit 3',
+    ],
+)
+def test_a_failing_run_leaves_previous_diagrams_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    out = tmp_path / "out"
+    registry = make_registry(power_data(), power_data("XK-002"))
+    before = {p: p.read_bytes() for p in render_all(registry, out)}
+    changed = copy.deepcopy(registry)
+    changed.powers["XK-001"].flowcharts[0].title = "改过的标题"
+    monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(UsageError, match=r"graphviz 'dot -Tsvg' failed .*no diagram was changed"):
+        render_all(changed, out)
+    assert {p: p.read_bytes() for p in before} == before
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        "XK-001",
+        "XK-001/F1.svg",
+        "XK-002",
+        "XK-002/F1.svg",
+    ]
+
+
+def test_missing_graphviz_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(UsageError, match="graphviz is not installed"):
+        render_all(make_registry(power_data()), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(
+        UsageError, match=r"unknown diagram format 'jpg' \(formats: svg, png, pdf, dot\)"
+    ):
+        render_all(make_registry(power_data()), tmp_path, format="jpg")
+
+
+def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    with pytest.raises(UsageError, match="cannot write diagrams to"):
+        render_all(make_registry(power_data()), tmp_path / "file", format="dot")
+
+
+def test_write_diagrams_takes_graphs_and_sources(tmp_path: Path) -> None:
+    registry = make_registry(power_data())
+    paths = write_diagrams(
+        {
+            "categories/XK": render_category(registry, "XK"),
+            "XK-001/F1": dot_source(registry.powers["XK-001"].flowcharts[0]),
+        },
+        tmp_path,
+    )
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
+        "categories/XK.svg",
+        "XK-001/F1.svg",
+    ]
+    assert all(ET.fromstring(p.read_bytes()).tag == f"{SVG}svg" for p in paths)
+
+
+@pytest.mark.parametrize("name", ["../evil", "/abs/path", "a//b", "a/./b", ""])
+def test_write_diagrams_stays_inside_its_directory(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UsageError, match="is not a relative path"):
+        write_diagrams({name: "digraph { }"}, tmp_path / "out", format="dot")
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------------------ command line
+
+
+def test_cli_render(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from powerreg import cli
+
+    runner = CliRunner()
+    result = runner.invoke(
+        cli.main, ["render", str(MINIMAL), "-o", str(tmp_path), "--format", "dot"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "XK-001" / "F1.dot").exists()
+    bad = runner.invoke(cli.main, ["render", str(MINIMAL), "-o", str(tmp_path), "--format", "jpg"])
+    assert bad.exit_code == 2
+    assert "Traceback" not in bad.output
