@@ -1,0 +1,376 @@
+"""Catalog export speed, as a ratio to raw ``sqlite3.executemany`` in the same run.
+
+A deterministic generator builds, in memory, a registry of N powers (default 100,000):
+1–3 flowcharts of 6–12 steps each, 3 risk points per power and 3–4 countermeasures per
+risk point, with Chinese texts. Then, in one run:
+
+* ``export_sqlite`` writes the catalog (timed from the registry to the file in place);
+* baseline ``raw rows``: the same rows of the eight tables, computed beforehand, inserted
+  with ``executemany`` on one connection in one transaction into the same tables;
+* baseline ``raw all``: the same, plus everything else the catalog holds — the foreign-key
+  indexes and the search-index rows (their n-gram text computed beforehand) — so the
+  ratio to it is the cost of powerreg's own Python work.
+
+Goal (issue 6): export ≤ 1.5× raw. Peak memory is the process's high-water mark
+(``resource.getrusage``), after building the registry and after the export.
+
+Run: ``.venv/bin/python benchmarks/bench_export.py [-n N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import random
+import resource
+import sqlite3
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from powerreg.catalog import export_sqlite, write
+from powerreg.catalog.ngrams import index_text
+from powerreg.catalog.schema import SEARCH_INDEXES, TABLE, TABLES
+from powerreg.catalog.write import _ROWS, FTS_HASHSIZE
+from powerreg.model import (
+    Category,
+    Countermeasure,
+    Flowchart,
+    Level,
+    MeasureKind,
+    Power,
+    Registry,
+    RiskPoint,
+    RiskType,
+    Stage,
+    Step,
+    StepKind,
+    Transition,
+)
+
+GOAL = 1.5
+CATEGORIES = [
+    ("XK", "行政许可"),
+    ("CF", "行政处罚"),
+    ("QZ", "行政强制"),
+    ("ZS", "行政征收"),
+    ("JC", "行政检查"),
+    ("QR", "行政确认"),
+    ("QT", "其他行政权力"),
+]
+WORDS = [
+    "审批",
+    "受理",
+    "违规",
+    "滥用",
+    "自由裁量",
+    "处罚",
+    "决定",
+    "公开",
+    "监督",
+    "电子监察",
+    "集体讨论",
+    "环境影响评价",
+    "建设项目",
+    "拖延",
+    "收受",
+    "贿赂",
+    "材料",
+    "现场",
+    "检查",
+    "执法",
+    "记录",
+    "制度",
+    "岗位",
+    "责任",
+    "追究",
+    "廉政",
+    "风险",
+    "防控",
+    "措施",
+    "信息",
+    "系统",
+    "网站",
+    "排污",
+    "许可",
+    "核查",
+    "送达",
+    "听证",
+    "告知",
+    "复核",
+    "备案",
+]
+
+
+def _text(rng: random.Random, lo: int, hi: int) -> str:
+    return "".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
+
+
+def make_registry(n: int, seed: int = 2011) -> Registry:
+    """A registry of ``n`` powers, the same for the same ``n`` and ``seed``.
+
+    Built with ``model_construct`` (the values are valid by construction): the
+    benchmark times the export, not pydantic.
+    """
+    rng = random.Random(seed)
+    powers: dict[str, Power] = {}
+    gc.disable()
+    try:
+        for i in range(n):
+            code = CATEGORIES[i % len(CATEGORIES)][0]
+            pid = f"{code}-{i + 1:06d}"
+            charts = []
+            for f in range(rng.randint(1, 3)):
+                k = rng.randint(6, 12)
+                kinds = [StepKind.START] + [StepKind.TASK] * (k - 2) + [StepKind.END]
+                steps = [
+                    Step.model_construct(
+                        id=f"S{j + 1}",
+                        kind=kinds[j],
+                        label=_text(rng, 2, 4),
+                        role=rng.choice(WORDS) + "科",
+                        days=rng.randint(0, 10),
+                    )
+                    for j in range(k)
+                ]
+                moves = [
+                    Transition.model_construct(source=f"S{j + 1}", target=f"S{j + 2}", when=None)
+                    for j in range(k - 1)
+                ]
+                charts.append(
+                    Flowchart.model_construct(
+                        id=f"F{f + 1}",
+                        title=_text(rng, 2, 3) + "流程",
+                        steps=steps,
+                        transitions=moves,
+                    )
+                )
+            risks = []
+            for r in range(3):
+                chart = rng.choice(charts)
+                measures = [
+                    Countermeasure.model_construct(
+                        id=f"M{m + 1}",
+                        kind=rng.choice(list(MeasureKind)),
+                        stage=rng.choice(list(Stage)),
+                        description=_text(rng, 4, 8),
+                        responsible=rng.choice(WORDS) + "科",
+                    )
+                    for m in range(rng.randint(3, 4))
+                ]
+                risks.append(
+                    RiskPoint.model_construct(
+                        id=f"R{r + 1}",
+                        at=f"{chart.id}/{rng.choice(chart.steps).id}",
+                        level=rng.choice(list(Level)),
+                        type=rng.choice(list(RiskType)),
+                        description=_text(rng, 5, 10),
+                        countermeasures=measures,
+                    )
+                )
+            powers[pid] = Power.model_construct(
+                id=pid,
+                category=code,
+                name=_text(rng, 3, 6),
+                name_en=None,
+                legal_basis=[f"《中华人民共和国环境保护法》第{rng.randint(1, 70)}条"],
+                subject="示例省环境保护厅",
+                division=rng.choice(WORDS) + "处",
+                statutory_days=20,
+                promised_days=15,
+                fee="不收费",
+                description=None,
+                responsibilities=[],
+                accountability=[],
+                flowcharts=charts,
+                risk_points=risks,
+            )
+    finally:
+        gc.enable()
+    return Registry.model_construct(
+        schema_version=1,
+        id="bench",
+        department="示例省环境保护厅",
+        department_en=None,
+        year=2011,
+        source="generated by benchmarks/bench_export.py",
+        license=None,
+        categories=[Category(code=c, name=name) for c, name in CATEGORIES],
+        powers=powers,
+    )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """A connection set up as export_sqlite sets up its own."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = MEMORY")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -65536")
+    return conn
+
+
+def catalog_tables() -> list[str]:
+    """The CREATE TABLE statements of the catalog's eight tables and _metadata."""
+    with tempfile.TemporaryDirectory() as d:
+        export_sqlite(make_registry(0), Path(d) / "schema.db")
+        conn = sqlite3.connect(Path(d) / "schema.db")
+        create = [
+            sql
+            for (sql,) in conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL "
+                "AND name NOT LIKE '%_fts%' ORDER BY rowid"
+            )
+        ]
+        conn.close()
+    return create
+
+
+def raw_insert(
+    path: Path,
+    rows: dict[str, list[tuple[Any, ...]]],
+    extra: list[str],
+    search: dict[str, list[tuple[int, str]]],
+) -> float:
+    """Seconds to create the tables and insert precomputed rows with executemany in one
+    transaction (plus, if given, the index DDL and search rows), and to sync the file."""
+    create = catalog_tables()
+    path.unlink(missing_ok=True)
+    t = time.perf_counter()
+    conn = _connect(path)
+    conn.execute("BEGIN")
+    for sql in create:
+        conn.execute(sql)
+    for table in TABLES:
+        marks = ", ".join("?" * len(table.columns))
+        conn.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})', rows[table.name])
+    for sql in extra:
+        conn.execute(sql)
+    for name, values in search.items():
+        conn.execute(
+            f"CREATE VIRTUAL TABLE \"{name}\" USING fts5(grams, content='', tokenize='unicode61')"
+        )
+        conn.execute(
+            f'INSERT INTO "{name}" ("{name}", rank) VALUES (\'hashsize\', ?)', (FTS_HASHSIZE,)
+        )
+        conn.executemany(f'INSERT INTO "{name}" (rowid, grams) VALUES (?, ?)', values)
+    conn.execute("COMMIT")
+    conn.close()
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+    return time.perf_counter() - t
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main(argv: list[str]) -> list[dict[str, object]]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=100_000, help="number of powers")
+    parser.add_argument("--repeat", type=int, default=1, help="best of this many runs")
+    args = parser.parse_args(argv)
+    n, repeat = args.n, args.repeat
+
+    t = time.perf_counter()
+    reg = make_registry(n)
+    build_s = time.perf_counter() - t
+    s = reg.stats()
+    print(
+        f"registry: {s.powers:,} powers, {s.flowcharts:,} flowcharts, {s.steps:,} steps, "
+        f"{s.risk_points:,} risk points, {s.countermeasures:,} countermeasures "
+        f"(built in {build_s:.1f} s); peak {peak_mib():,.0f} MiB"
+    )
+
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as d:
+        out = Path(d) / "catalog.db"
+        exports = [timed(lambda: export_sqlite(reg, out))]
+        size = out.stat().st_size
+        peak_export = peak_mib()  # before the baselines' rows are held in memory
+        print(
+            f"export_sqlite: {exports[0]:.2f} s, {size / 2**20:,.0f} MiB; "
+            f"peak {peak_export:,.0f} MiB"
+        )
+
+        rows = {t.name: list(_ROWS[t.name](reg)) for t in TABLES}
+        n_rows = sum(len(v) for v in rows.values())
+        extra = []
+        for table in TABLES:
+            pk = (table.pk,) if isinstance(table.pk, str) else table.pk
+            extra += [
+                f'CREATE INDEX "idx_{table.name}_{c}" ON "{table.name}" ("{c}")'
+                for c, _, _ in table.foreign_keys
+                if c != pk[0]
+            ]
+        search: dict[str, list[tuple[int, str]]] = {}
+        for index in SEARCH_INDEXES:
+            names = TABLE[index.table].column_names
+            position = [names.index(c) for c in index.columns]
+            search[index.name] = [
+                (i + 1, index_text(*(row[p] for p in position)))
+                for i, row in enumerate(rows[index.table])
+            ]
+
+        # Interleaved, so that a busy neighbour on the machine slows all cases alike.
+        raw_rows, raw_all, bare = [], [], []
+        indexes = write.SEARCH_INDEXES  # type: ignore[attr-defined]
+        for i in range(repeat):
+            raw_rows.append(raw_insert(Path(d) / "raw_rows.db", rows, [], {}))
+            raw_all.append(raw_insert(Path(d) / "raw_all.db", rows, extra, search))
+            if i:
+                exports.append(timed(lambda: export_sqlite(reg, out)))
+            # Breakdown only: the same export without the search indexes.
+            setattr(write, "SEARCH_INDEXES", ())  # noqa: B010
+            try:
+                bare.append(timed(lambda: export_sqlite(reg, Path(d) / "bare.db")))
+            finally:
+                setattr(write, "SEARCH_INDEXES", indexes)  # noqa: B010
+        raw_size = (Path(d) / "raw_all.db").stat().st_size
+    export_s, bare_s = min(exports), min(bare)
+    raw_rows_s, raw_all_s = min(raw_rows), min(raw_all)
+
+    print(f"export_sqlite best of {repeat}: {export_s:.2f} s")
+    print(f"  without the search indexes: {bare_s:.2f} s")
+    print(
+        f"raw rows:      {raw_rows_s:.2f} s for {n_rows:,} rows ({n_rows / raw_rows_s:,.0f} rows/s)"
+    )
+    print(
+        f"raw all:       {raw_all_s:.2f} s, {raw_size / 2**20:,.0f} MiB "
+        "(+ FK indexes and search rows, n-grams precomputed)"
+    )
+    print(f"ratio export / raw rows: {export_s / raw_rows_s:.2f}×   (goal ≤ {GOAL}×)")
+    print(f"ratio export / raw all:  {export_s / raw_all_s:.2f}×")
+    print(f"ratio export without search indexes / raw rows: {bare_s / raw_rows_s:.2f}×")
+    print(
+        f"peak memory: {peak_mib():,.0f} MiB (registry built: see above; export: "
+        f"{peak_export:,.0f} MiB)"
+    )
+    return [
+        {
+            "case": f"export {n:,} powers vs raw executemany (table rows)",
+            "baseline_s": raw_rows_s,
+            "powerreg_s": export_s,
+            "ratio": export_s / raw_rows_s,
+            "goal": f"≤ {GOAL}×",
+        },
+        {
+            "case": f"export {n:,} powers vs raw executemany (all rows, indexes)",
+            "baseline_s": raw_all_s,
+            "powerreg_s": export_s,
+            "ratio": export_s / raw_all_s,
+            "goal": f"≤ {GOAL}×",
+        },
+    ]
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,42 @@
+"""The SQLite catalog (SPEC §7): a registry published for Datasette, and read back.
+
+sqlite-utils is imported here and nowhere else in powerreg.
+
+* :func:`export_sqlite` writes ``FILE.db`` and ``FILE.metadata.json``, atomically.
+* :func:`read_catalog` reads a catalog back into an equal registry (``powerreg.load``
+  does this for any ``*.db`` path).
+* :func:`search` finds powers, risk points and countermeasures by Chinese or other text,
+  in a registry or a catalog.
+* :func:`datasette_metadata` is the Datasette metadata of a registry's catalog.
+
+Layout: :mod:`.schema` (tables, views, descriptions), :mod:`.write`, :mod:`.read`,
+:mod:`.ngrams` (how Chinese is indexed), :mod:`.search`, :mod:`.datasette`.
+
+Examples:
+    >>> import powerreg, tempfile
+    >>> from pathlib import Path
+    >>> from powerreg.catalog import export_sqlite, search
+    >>> db = export_sqlite(powerreg.load("examples/minimal"), Path(tempfile.mkdtemp()) / "c.db")
+    >>> [h.id for h in search(db, "审批 局长")]
+    ['XK-001/R2/M1']
+    >>> powerreg.load(db).stats().sentence
+    '梳理出2类、2项行政权力，查找出4个廉政风险点，绘制权力运行流程图2项、2张，制定防范措施11条'
+"""
+
+from __future__ import annotations
+
+from .datasette import datasette_metadata, metadata_path_for
+from .read import read_catalog
+from .schema import CATALOG_VERSION
+from .search import SearchHit, search
+from .write import export_sqlite
+
+__all__ = [
+    "CATALOG_VERSION",
+    "SearchHit",
+    "datasette_metadata",
+    "export_sqlite",
+    "metadata_path_for",
+    "read_catalog",
+    "search",
+]

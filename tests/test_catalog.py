@@ -1,0 +1,1097 @@
+"""The SQLite catalog (SPEC §7, issue 6): schema, round trip, search, safety, Datasette.
+
+The schema is kept as golden text in ``tests/golden/catalog_schema.sql``; after an
+intended change, regenerate it with ``POWERREG_UPDATE_GOLDEN=1 pytest tests/test_catalog.py``
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import powerreg
+from powerreg import Registry, RegistryError, UsageError, cli
+from powerreg.catalog import (
+    CATALOG_VERSION,
+    SearchHit,
+    datasette_metadata,
+    export_sqlite,
+    read_catalog,
+    search,
+)
+from powerreg.catalog.ngrams import fold, fts_query, index_text
+from powerreg.catalog.schema import SEARCH_INDEXES, TABLES, VIEWS
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+EXAMPLE = ROOT / "examples" / "minimal"
+GOLDEN = HERE / "golden" / "catalog_schema.sql"
+
+HOSTILE = [
+    "'; DROP TABLE powers; --",
+    'Robert"); DROP TABLE risk_points;--',
+    "<script>alert('x')</script>",
+    "{{ 7*7 }} ${x} %s %d \\ \\\\ \\n",
+    "引号“”‘’「」和 \"双\" 'single'",
+    "行1\n行2\t制表\r回车",
+    "NUL\x00inside",
+    "\u202eRTL override\u202c 🙂 𠀀",
+    "审批 OR 处罚 NEAR(a b) * ^ : - ( )",
+]
+
+
+# ------------------------------------------------------------------------ factories
+
+
+@pytest.fixture(scope="module")
+def minimal() -> Registry:
+    return powerreg.load(EXAMPLE)
+
+
+@pytest.fixture
+def catalog(minimal: Registry, tmp_path: Path) -> Path:
+    return export_sqlite(minimal, tmp_path / "catalog.db")
+
+
+_OPEN: list[sqlite3.Connection] = []
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a catalog, closed at the end of the test."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    _OPEN.append(conn)
+    return conn
+
+
+@pytest.fixture(autouse=True)
+def _close_connections() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
+def registry(powers: list[dict[str, Any]], **meta: Any) -> Registry:
+    """A registry built in code (no YAML), from power dicts."""
+    data: dict[str, Any] = {
+        "id": "test",
+        "department": "测试局",
+        "year": 2011,
+        "source": "tests",
+        "categories": [{"code": "XK", "name": "行政许可"}, {"code": "CF", "name": "行政处罚"}],
+        **meta,
+    }
+    data["powers"] = {p["id"]: powerreg.Power.model_validate(p) for p in powers}
+    return Registry.model_validate(data)
+
+
+def power(
+    pid: str = "XK-001",
+    *,
+    name: str = "建设项目环境影响报告表审批",
+    risk: str = "违规审批",
+    measure: str = "集体审议",
+    **overrides: Any,
+) -> dict[str, Any]:
+    """A small valid power: start → decision → end, one risk point, one countermeasure."""
+    data: dict[str, Any] = {
+        "id": pid,
+        "category": pid[:2],
+        "name": name,
+        "subject": "测试局",
+        "division": "环评科",
+        "flowcharts": [
+            {
+                "id": "F1",
+                "title": "流程",
+                "steps": [
+                    {"id": "S1", "kind": "start", "label": "申请"},
+                    {"id": "S2", "kind": "decision", "label": "审查"},
+                    {"id": "S3", "kind": "end", "label": "办结"},
+                ],
+                "transitions": [
+                    "S1 -> S2",
+                    {"from": "S2", "to": "S3", "when": "符合"},
+                    {"from": "S2", "to": "S1", "when": "补正"},
+                ],
+            }
+        ],
+        "risk_points": [
+            {
+                "id": "R1",
+                "at": "F1/S2",
+                "level": "高",
+                "type": "业务流程",
+                "description": risk,
+                "countermeasures": [
+                    {"id": "M1", "kind": "监督", "stage": "事中", "description": measure}
+                ],
+            }
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def big_registry(n: int) -> Registry:
+    """``n`` powers of the shape of :func:`power`, 3 risk points of 3 countermeasures each,
+    with varied text (for the kill test)."""
+    words = ["审批", "受理", "自由裁量", "处罚", "公开", "监督", "电子监察", "集体讨论"]
+    powers = []
+    for i in range(n):
+        w = [words[(i + k) % len(words)] for k in range(6)]
+        p = power(f"XK-{i:06d}", name="".join(w[:3]))
+        risk = p["risk_points"][0]
+        measure = risk["countermeasures"][0]
+        p["risk_points"] = [
+            {
+                **risk,
+                "id": f"R{r}",
+                "description": "".join(w[r : r + 4]),
+                "countermeasures": [
+                    {**measure, "id": f"M{m}", "description": "".join(w[m:])} for m in range(3)
+                ],
+            }
+            for r in range(3)
+        ]
+        powers.append(p)
+    return registry(powers)
+
+
+def rows(path: Path) -> list[str]:
+    """Every row of a catalog, as SQL text (what 'same rows out' compares)."""
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+# ------------------------------------------------------------------------ schema
+
+
+def schema_text(path: Path) -> str:
+    """The catalog's schema as text: user_version, then every CREATE statement in order
+    (without FTS5's own shadow tables, whose shape belongs to the SQLite version)."""
+    conn = connect(path)
+    fts = [i.name for i in SEARCH_INDEXES]
+    lines = [f"PRAGMA user_version = {conn.execute('PRAGMA user_version').fetchone()[0]};"]
+    for name, sql in conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+    ):
+        if any(name.startswith(f"{f}_") for f in fts):
+            continue
+        lines.append(f"{sql};")
+    conn.close()
+    return "\n\n".join(lines) + "\n"
+
+
+def test_schema_matches_the_golden_file(catalog: Path) -> None:
+    text = schema_text(catalog)
+    if os.environ.get("POWERREG_UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert GOLDEN.exists(), (
+        f"no golden schema; create it with POWERREG_UPDATE_GOLDEN=1 pytest {__file__}"
+    )
+    assert text == GOLDEN.read_text(encoding="utf-8"), (
+        "the catalog schema changed; if intended, regenerate the golden file with "
+        f"POWERREG_UPDATE_GOLDEN=1 pytest {__file__} and review the diff"
+    )
+
+
+def test_catalog_is_sound(catalog: Path) -> None:
+    conn = connect(catalog)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert conn.execute("PRAGMA user_version").fetchone() == (CATALOG_VERSION,)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {t.name for t in TABLES} | set(VIEWS) | {i.name for i in SEARCH_INDEXES} <= names
+
+
+def test_tables_keys_and_foreign_keys_as_specified(catalog: Path) -> None:
+    conn = connect(catalog)
+    pks = {}
+    fks = {}
+    for t in TABLES:
+        info = conn.execute(f'PRAGMA table_info("{t.name}")').fetchall()
+        pks[t.name] = tuple(r[1] for r in sorted(info, key=lambda r: r[5]) if r[5])
+        fks[t.name] = sorted(
+            (r[3], r[2], r[4]) for r in conn.execute(f'PRAGMA foreign_key_list("{t.name}")')
+        )
+    assert pks == {
+        "registry": ("id",),
+        "categories": ("code",),
+        "powers": ("id",),
+        "flowcharts": ("id",),
+        "steps": ("id",),
+        "transitions": ("flowchart_id", "source", "target"),
+        "risk_points": ("id",),
+        "countermeasures": ("id",),
+        "_metadata": ("table_name", "column_name", "key"),
+    }
+    assert fks == {
+        "registry": [],
+        "categories": [],
+        "powers": [("category", "categories", "code")],
+        "flowcharts": [("power_id", "powers", "id")],
+        "steps": [("flowchart_id", "flowcharts", "id")],
+        "transitions": [
+            ("flowchart_id", "flowcharts", "id"),
+            ("source", "steps", "id"),
+            ("target", "steps", "id"),
+        ],
+        "risk_points": [("power_id", "powers", "id"), ("step_id", "steps", "id")],
+        "countermeasures": [("risk_point_id", "risk_points", "id")],
+        "_metadata": [],
+    }
+
+
+def test_every_foreign_key_has_an_index(catalog: Path) -> None:
+    conn = connect(catalog)
+    for t in TABLES:
+        first = {
+            conn.execute(f'PRAGMA index_info("{idx[1]}")').fetchone()[2]
+            for idx in conn.execute(f'PRAGMA index_list("{t.name}")')
+        }
+        for column, _, _ in t.foreign_keys:
+            assert column in first, f"{t.name}.{column} has no index"
+
+
+def test_foreign_keys_are_enforced_while_writing(minimal: Registry, tmp_path: Path) -> None:
+    broken = minimal.model_copy(deep=True)
+    broken.powers["XK-001"].risk_points[0].at = "F1/S404"  # past validation
+    with pytest.raises(UsageError, match="FOREIGN KEY constraint failed"):
+        export_sqlite(broken, tmp_path / "c.db")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_views_of_the_minimal_example(catalog: Path) -> None:
+    conn = connect(catalog)
+    conn.row_factory = sqlite3.Row
+    coverage = [dict(r) for r in conn.execute("SELECT * FROM risk_coverage")]
+    assert [
+        (r["id"], r["level"], r["measures"], r["kinds"], r["stages"], r["supervised"])
+        for r in coverage
+    ] == [
+        ("CF-001/R1", "high", 3, "institution,supervision,technology", "during,after", 1),
+        ("CF-001/R2", "high", 3, "institution,disclosure,supervision", "before,during,after", 1),
+        ("XK-001/R1", "medium", 2, "disclosure,technology", "before,during", 1),
+        ("XK-001/R2", "high", 3, "institution,disclosure,supervision", "before,during,after", 1),
+    ]
+    overview = [dict(r) for r in conn.execute("SELECT * FROM power_overview")]
+    assert overview == [
+        {
+            "id": "CF-001",
+            "category": "CF",
+            "category_name": "行政处罚",
+            "name": "对超标排放水污染物行为的行政处罚",
+            "flowcharts": 1,
+            "steps": 8,
+            "risk_points": 2,
+            "high": 2,
+            "medium": 0,
+            "low": 0,
+            "countermeasures": 6,
+            "statutory_days": 90,
+            "promised_days": None,
+        },
+        {
+            "id": "XK-001",
+            "category": "XK",
+            "category_name": "行政许可",
+            "name": "建设项目环境影响报告表审批",
+            "flowcharts": 1,
+            "steps": 9,
+            "risk_points": 2,
+            "high": 1,
+            "medium": 1,
+            "low": 0,
+            "countermeasures": 5,
+            "statutory_days": 30,
+            "promised_days": 20,
+        },
+    ]
+
+
+def test_rows_keep_global_ids_local_ids_and_sources(catalog: Path) -> None:
+    conn = connect(catalog)
+    assert conn.execute(
+        "SELECT id, flowchart_id, local_id, kind, role, days FROM steps WHERE id = 'XK-001/F1/S2'"
+    ).fetchone() == ("XK-001/F1/S2", "XK-001/F1", "S2", "decision", "行政审批窗口", 1)
+    assert conn.execute(
+        "SELECT source, target, condition FROM transitions WHERE flowchart_id = 'XK-001/F1' "
+        "AND condition IS NOT NULL ORDER BY position"
+    ).fetchall() == [
+        ("XK-001/F1/S2", "XK-001/F1/S3", "不齐全"),
+        ("XK-001/F1/S2", "XK-001/F1/S4", "齐全"),
+        ("XK-001/F1/S6", "XK-001/F1/S7", "不符合条件"),
+        ("XK-001/F1/S6", "XK-001/F1/S8", "符合条件"),
+    ]
+    assert conn.execute(
+        "SELECT legal_basis, source_file, source_line FROM powers WHERE id = 'XK-001'"
+    ).fetchone() == ('["《中华人民共和国环境影响评价法》第二十二条"]', "powers/XK-001.yaml", 1)
+    assert conn.execute(
+        "SELECT step_id, level, type FROM risk_points WHERE id = 'XK-001/R2'"
+    ).fetchone() == ("XK-001/F1/S6", "high", "process")  # stored as canonical codes
+
+
+# ------------------------------------------------------------------------ metadata
+
+
+def test_catalog_describes_itself(catalog: Path, minimal: Registry) -> None:
+    conn = connect(catalog)
+    meta = {(t, c, k): v for t, c, k, v in conn.execute("SELECT * FROM _metadata")}
+    assert meta["", "", "source"] == minimal.source
+    assert meta["", "", "license"] == "CC0-1.0"
+    assert meta["", "", "title"] == "示例市环境保护局 2011：权力清单与廉政风险防控"
+    relations = [t.name for t in TABLES] + list(VIEWS) + [i.name for i in SEARCH_INDEXES]
+    for name in relations:
+        assert meta.get((name, "", "description")), name
+        for column in (r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')):
+            assert meta.get((name, column, "description")), f"{name}.{column}"
+
+
+def test_datasette_metadata_file(catalog: Path, minimal: Registry) -> None:
+    written = json.loads(catalog.with_name("catalog.metadata.json").read_text(encoding="utf-8"))
+    assert written == datasette_metadata(minimal, database="catalog")
+    assert written["source"] == minimal.source
+    assert written["license"] == "CC0-1.0"
+    db = written["databases"]["catalog"]
+    tables = db["tables"]
+    conn = connect(catalog)
+    for name in [t.name for t in TABLES] + list(VIEWS):
+        columns = [r[1] for r in conn.execute(f'PRAGMA table_info("{name}")')]
+        assert tables[name]["description"], name
+        assert sorted(tables[name]["columns"]) == sorted(columns), name
+    facets = {c for t in tables.values() for c in t.get("facets", [])}
+    assert {"category", "level", "type", "kind", "stage"} <= facets
+    assert {n: t["label_column"] for n, t in tables.items() if "label_column" in t} == {
+        "registry": "department",
+        "categories": "name",
+        "powers": "name",
+        "flowcharts": "title",
+        "steps": "label",
+        "risk_points": "description",
+        "countermeasures": "description",
+    }
+    assert {n: t["fts_table"] for n, t in tables.items() if "fts_table" in t} == {
+        "powers": "powers_fts",
+        "risk_points": "risk_points_fts",
+        "countermeasures": "countermeasures_fts",
+    }
+    assert tables["categories"]["sort"] == "position"
+    assert sorted(db["queries"]) == [
+        "below_policy",
+        "high_risks",
+        "powers_of_category",
+        "search_text",
+    ]
+    for q in db["queries"].values():
+        conn.execute(f"EXPLAIN {q['sql']}", {"category": "XK", "min_high_measures": "", "q": ""})
+
+
+def test_canned_queries_run(catalog: Path) -> None:
+    conn = connect(catalog)
+    queries = datasette_metadata(powerreg.load(EXAMPLE))["databases"]["catalog"]["queries"]
+
+    def run(name: str, **params: str) -> list[tuple[Any, ...]]:
+        return conn.execute(queries[name]["sql"], params).fetchall()
+
+    assert [r[0] for r in run("powers_of_category", category="XK")] == ["XK-001"]
+    assert [r[0] for r in run("powers_of_category", category="行政处罚")] == ["CF-001"]
+    high = run("high_risks")
+    assert {r[0] for r in high} == {"CF-001/R1", "CF-001/R2", "XK-001/R2"}
+    assert len(high) == 9
+    assert run("below_policy", min_high_measures="") == []
+    assert [r[:2] for r in run("search_text", q="行政处罚自由裁量基准")] == [
+        ("countermeasure", "CF-001/R2/M1")
+    ]
+    assert run("search_text", q="") == []
+    flagged = run("below_policy", min_high_measures="4")
+    assert [(r[0], r[-1]) for r in flagged] == [
+        ("CF-001/R1", "A302 fewer than 4 countermeasures"),
+        ("CF-001/R2", "A302 fewer than 4 countermeasures"),
+        ("XK-001/R2", "A302 fewer than 4 countermeasures"),
+    ]
+
+
+def test_below_policy_finds_what_the_audit_finds(tmp_path: Path) -> None:
+    bare = power("XK-001")
+    bare["risk_points"][0]["countermeasures"] = []
+    unwatched = power("XK-002")
+    unwatched["risk_points"][0]["countermeasures"][0]["kind"] = "公开"
+    reg = registry([bare, unwatched, power("XK-003")])
+    db = export_sqlite(reg, tmp_path / "c.db")
+    sql = datasette_metadata(reg)["databases"]["catalog"]["queries"]["below_policy"]["sql"]
+    got = connect(db).execute(sql, {"min_high_measures": "1"}).fetchall()
+    assert [(r[0], r[-1]) for r in got] == [
+        ("XK-001/R1", "A301 no countermeasure"),
+        ("XK-002/R1", "A303 no supervision or technology"),
+    ]
+    findings = {(f.code, f.entity) for f in powerreg.audit(reg).findings}
+    assert {("A301", "XK-001/R1"), ("A303", "XK-002/R1")} <= findings
+
+
+# ------------------------------------------------------------------------ round trip
+
+
+def test_catalog_reads_back_equal_with_positions(minimal: Registry, catalog: Path) -> None:
+    back = read_catalog(catalog)
+    assert back == minimal
+    assert powerreg.load(catalog) == minimal  # load() dispatches *.db to the catalog
+    gids = [p.id for p in minimal.powers.values()]
+    for p in minimal.powers.values():
+        gids += [fc.gid for fc in p.flowcharts] + [s.gid for _, s in p.iter_steps()]
+        gids += [r.gid for r in p.risk_points]
+        gids += [m.gid for r in p.risk_points for m in r.countermeasures]
+    assert [back.location(g) for g in gids] == [minimal.location(g) for g in gids]
+    step = back.entity("XK-001/F1/S3")
+    assert isinstance(step, powerreg.Step)
+    assert step.gid == "XK-001/F1/S3"
+    assert back.stats() == minimal.stats()
+
+
+def test_exporting_twice_gives_identical_files(minimal: Registry, tmp_path: Path) -> None:
+    a = export_sqlite(minimal, tmp_path / "a.db")
+    b = export_sqlite(read_catalog(a), tmp_path / "b.db")
+    assert rows(a) == rows(b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9-]{0,5}", fullmatch=True)
+any_text = (
+    st.text(
+        st.one_of(
+            st.sampled_from("审批处罚受理自由裁量监督公开电子监察 ，。、“”'\"<>&;-_%\\\n\t"),
+            st.characters(codec="utf-8"),
+        ),
+        min_size=1,
+        max_size=16,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+maybe_text = st.none() | any_text
+days = st.none() | st.integers(0, 2**63 - 1)
+
+
+@st.composite
+def flowchart(draw: st.DrawFn, fc_id: str) -> dict[str, Any]:
+    step_ids = draw(st.lists(ids, min_size=1, max_size=5, unique=True))
+    steps = [
+        {
+            "id": s,
+            "kind": draw(st.sampled_from(["start", "task", "decision", "end"])),
+            "label": draw(any_text),
+            "role": draw(maybe_text),
+            "days": draw(st.none() | st.integers(0, 400)),
+        }
+        for s in step_ids
+    ]
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(step_ids), st.sampled_from(step_ids)), unique=True, max_size=6
+        )
+    )
+    transitions = [{"from": a, "to": b, "when": draw(maybe_text)} for a, b in pairs]
+    return {"id": fc_id, "title": draw(any_text), "steps": steps, "transitions": transitions}
+
+
+@st.composite
+def power_data(draw: st.DrawFn, pid: str, category: str) -> dict[str, Any]:
+    fc_ids = draw(st.lists(ids, max_size=2, unique=True))
+    charts = [draw(flowchart(f)) for f in fc_ids]
+    spots = [f"{fc['id']}/{s['id']}" for fc in charts for s in fc["steps"]]
+    risks = []
+    if spots:
+        for rid in draw(st.lists(ids, max_size=3, unique=True)):
+            measures = [
+                {
+                    "id": mid,
+                    "kind": draw(
+                        st.sampled_from(
+                            [
+                                "institution",
+                                "separation",
+                                "公开",
+                                "监督",
+                                "technology",
+                                "电子监察",
+                                "education",
+                            ]
+                        )
+                    ),
+                    "stage": draw(st.sampled_from(["before", "事中", "after", "后期处置"])),
+                    "description": draw(any_text),
+                    "responsible": draw(maybe_text),
+                }
+                for mid in draw(st.lists(ids, max_size=3, unique=True))
+            ]
+            risks.append(
+                {
+                    "id": rid,
+                    "at": draw(st.sampled_from(spots)),
+                    "level": draw(st.sampled_from(["high", "medium", "low", "高", "三级"])),
+                    "type": draw(
+                        st.sampled_from(["ethics", "duty", "process", "制度机制", "external"])
+                    ),
+                    "description": draw(any_text),
+                    "countermeasures": measures,
+                }
+            )
+    statutory, promised = draw(days), draw(days)
+    return {
+        "id": pid,
+        "category": category,
+        "name": draw(any_text),
+        "name_en": draw(maybe_text),
+        "legal_basis": draw(st.lists(any_text, max_size=2)),
+        "subject": draw(any_text),
+        "division": draw(any_text),
+        "statutory_days": statutory,
+        "promised_days": promised,
+        "fee": draw(maybe_text),
+        "description": draw(maybe_text),
+        "responsibilities": draw(st.lists(any_text, max_size=2)),
+        "accountability": draw(st.lists(any_text, max_size=2)),
+        "flowcharts": charts,
+        "risk_points": risks,
+    }
+
+
+@st.composite
+def registries(draw: st.DrawFn) -> Registry:
+    codes = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
+    categories = [{"code": c, "name": draw(any_text), "name_en": draw(maybe_text)} for c in codes]
+    pids = draw(st.lists(ids, max_size=4, unique=True))
+    powers = {}
+    for pid in pids:
+        data = draw(power_data(pid, draw(st.sampled_from(codes))))
+        powers[pid] = powerreg.Power.model_validate(data)
+    return Registry.model_validate(
+        {
+            "id": draw(ids),
+            "department": draw(any_text),
+            "department_en": draw(maybe_text),
+            "year": draw(st.integers(1949, 2200)),
+            "source": draw(any_text),
+            "license": draw(maybe_text),
+            "categories": categories,
+            "powers": powers,
+        }
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=registries())
+def test_round_trip_of_generated_registries(
+    reg: Registry, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    d = tmp_path_factory.mktemp("rt")
+    a = export_sqlite(reg, d / "a.db")
+    back = read_catalog(a)
+    assert back == reg
+    for p in reg.powers.values():
+        for r in p.risk_points:
+            entity = back.entity(r.gid)
+            assert isinstance(entity, powerreg.RiskPoint)
+            assert entity.gid == r.gid
+    b = export_sqlite(reg, d / "b.db")
+    assert rows(a) == rows(b)
+    conn = connect(a)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+# ------------------------------------------------------------------------ search
+
+
+def test_search_finds_two_character_words(minimal: Registry, catalog: Path) -> None:
+    hits = search(minimal, "审批")
+    assert hits == [
+        SearchHit("power", "XK-001", "XK-001", "建设项目环境影响报告表审批"),
+        SearchHit(
+            "risk_point",
+            "XK-001/R2",
+            "XK-001",
+            "降低审批标准，对不符合产业政策或总量控制要求的项目违规审批",
+        ),
+        SearchHit(
+            "countermeasure",
+            "XK-001/R2/M1",
+            "XK-001",
+            "实行集体审议制度，审批意见须经局长办公会讨论",
+        ),
+        SearchHit("countermeasure", "XK-001/R2/M3", "XK-001", "审批结果在网站公示，接受社会监督"),
+    ]
+    assert search(catalog, "审批") == hits
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("自由裁量", ["CF-001/R2", "CF-001/R2/M1"]),
+        ("自由裁量权", ["CF-001/R2"]),
+        ("行政处罚自由裁量基准", ["CF-001/R2/M1"]),  # longer than an n-gram: checked exactly
+        ("审批 局长", ["XK-001/R2/M1"]),  # every term
+        ("电子监察", ["CF-001/R1/M2", "XK-001/R1/M2"]),
+        ("罚", ["CF-001", "CF-001/R2", "CF-001/R2/M1", "CF-001/R2/M2", "CF-001/R2/M3"]),
+        ("approval", ["XK-001"]),  # English names, whole words, any case
+        ("APPROVAL", ["XK-001"]),
+        ("审核", []),
+        ("批审", []),
+        ("裁量自由", []),
+        ("审批局长", []),  # both words occur, but not together
+        ("自由裁量基准审批", []),
+        ("", []),
+        ("，。！", []),
+    ],
+)
+def test_search_is_exact(minimal: Registry, query: str, expected: list[str]) -> None:
+    assert [h.id for h in search(minimal, query)] == expected
+
+
+@pytest.mark.parametrize("query", [*HOSTILE, '"', '""', "*", "AND", "OR NOT", "(((", "a:b"])
+def test_hostile_queries_are_just_text(catalog: Path, query: str) -> None:
+    assert isinstance(search(catalog, query), list)
+
+
+def test_search_of_words_and_mixed_terms(tmp_path: Path) -> None:
+    reg = registry(
+        [
+            power("XK-001", risk="未执行GB3095-2012标准审批", measure="ISO14001认证"),
+            power("XK-002", risk="执行GB 3095标准", measure="全角ＧＢ３０９５审批"),
+        ]
+    )
+    db = export_sqlite(reg, tmp_path / "c.db")
+    assert [h.id for h in search(db, "GB3095")] == ["XK-001/R1", "XK-002/R1/M1"]
+    assert [h.id for h in search(db, "gb3095-2012标准")] == ["XK-001/R1"]
+    assert [h.id for h in search(db, "GB3095标准")] == []  # not as one string
+    assert [h.id for h in search(db, "ＧＢ３０９５审批")] == ["XK-002/R1/M1"]  # full width
+    assert [h.id for h in search(db, "GB309")] == []  # words match whole
+
+
+cjk = st.sampled_from("审批受理自由裁量处罚监督公开")
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    texts=st.lists(
+        st.text(st.one_of(cjk, st.sampled_from("，。 aZ1")), min_size=1, max_size=14)
+        .map(str.strip)
+        .filter(bool),
+        min_size=1,
+        max_size=6,
+    ),
+    query=st.text(cjk, min_size=1, max_size=7),
+)
+def test_search_agrees_with_substring_search(texts: list[str], query: str) -> None:
+    reg = registry(
+        [power(f"XK-{i:03d}", name=t, risk=t[::-1], measure=t + "审") for i, t in enumerate(texts)]
+    )
+    expected = []
+    for kind in ("power", "risk_point", "countermeasure"):
+        for p in reg.powers.values():
+            r = p.risk_points[0]
+            entity, text = {
+                "power": (p.id, p.name),
+                "risk_point": (r.gid, r.description),
+                "countermeasure": (r.countermeasures[0].gid, r.countermeasures[0].description),
+            }[kind]
+            if query in text:
+                expected.append(entity)
+    assert [h.id for h in search(reg, query)] == expected
+
+
+@given(st.text(max_size=30))
+def test_any_query_builds_a_safe_match_expression(query: str) -> None:
+    q = fts_query(query)
+    if q is not None:
+        conn = sqlite3.connect(":memory:")
+        try:
+            conn.execute("CREATE VIRTUAL TABLE t USING fts5(grams, content='')")
+            conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (q.match,)).fetchall()
+        finally:
+            conn.close()
+
+
+def test_index_text_and_fold() -> None:
+    assert index_text("审批") == " 审 批 审批 "
+    assert index_text("A", None, "罚") == "A\n 罚 "
+    assert fold("ＡＢ审批", "x") == "ab审批\nx"
+
+
+# ------------------------------------------------------------------------ safety
+
+
+def test_hostile_text_is_stored_verbatim(tmp_path: Path) -> None:
+    powers = [
+        power(f"XK-{i:03d}", name=h, risk=h, measure=h, description=h, legal_basis=[h, h])
+        for i, h in enumerate(HOSTILE)
+    ]
+    reg = registry(powers, department=HOSTILE[0], source=HOSTILE[2], license=HOSTILE[1])
+    db = export_sqlite(reg, tmp_path / "c.db")
+    conn = connect(db)
+    got = conn.execute("SELECT name, description, legal_basis FROM powers ORDER BY id").fetchall()
+    assert got == [
+        (h.strip(), h.strip(), json.dumps([h.strip()] * 2, ensure_ascii=False)) for h in HOSTILE
+    ]
+    assert [r[0] for r in conn.execute("SELECT description FROM countermeasures")] == [
+        h.strip() for h in HOSTILE
+    ]
+    assert conn.execute("SELECT department, source FROM registry").fetchone() == (
+        HOSTILE[0],
+        HOSTILE[2],
+    )
+    assert conn.execute("SELECT count(*) FROM powers").fetchone() == (len(HOSTILE),)
+    assert read_catalog(db) == reg
+    meta = json.loads(db.with_name("c.metadata.json").read_text(encoding="utf-8"))
+    assert meta["license"] == HOSTILE[1]
+    assert meta["source"] == HOSTILE[2]
+    assert [h.id for h in search(db, "DROP")] == [
+        "XK-000",
+        "XK-001",
+        "XK-000/R1",
+        "XK-001/R1",
+        "XK-000/R1/M1",
+        "XK-001/R1/M1",
+    ]
+
+
+def test_a_failed_export_leaves_the_previous_catalog(
+    minimal: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = export_sqlite(minimal, tmp_path / "catalog.db")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    calls = 0
+
+    def failing(*texts: str | None) -> str:
+        nonlocal calls
+        calls += 1
+        if calls > 3:
+            raise OSError(28, "No space left on device")
+        return index_text(*texts)
+
+    monkeypatch.setattr("powerreg.catalog.write.index_text", failing)
+    changed = registry([power("XK-001"), power("CF-001")])
+    with pytest.raises(UsageError, match="cannot write the catalog"):
+        export_sqlite(changed, db)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp left
+    monkeypatch.undo()
+    duplicate = power("XK-001")
+    duplicate["flowcharts"][0]["transitions"].append({"from": "S2", "to": "S3", "when": "又"})
+    with pytest.raises(RegistryError) as err:
+        export_sqlite(registry([duplicate]), db)
+    assert err.value.codes == [("E003", "?", 0)]
+    assert "two transitions S2 -> S3" in str(err.value)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_a_failed_rename_or_a_huge_number_is_a_usage_error(
+    minimal: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = export_sqlite(minimal, tmp_path / "catalog.db")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def full_disk(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device", str(dst))
+
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", full_disk)
+        with pytest.raises(UsageError, match="No space left on device"):
+            export_sqlite(minimal, db)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    huge = registry([power("XK-001", statutory_days=2**63)])
+    with pytest.raises(UsageError, match="too large for SQLite"):
+        export_sqlite(huge, db)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+KILLED_EXPORT = """
+import sys, time
+from powerreg.catalog import write
+from tests.test_catalog import big_registry
+
+reg = big_registry(int(sys.argv[1]))
+index_text = write.index_text
+
+def stall(*texts):
+    # called from inside the export's transaction, once the tables hold their rows
+    if not stall.seen:
+        stall.seen = True
+        print("midway", flush=True)
+        time.sleep(300)
+    return index_text(*texts)
+
+stall.seen = False
+write.index_text = stall
+write.export_sqlite(reg, sys.argv[2])
+print("done", flush=True)
+"""
+
+
+def test_a_killed_export_leaves_the_previous_catalog(minimal: Registry, tmp_path: Path) -> None:
+    db = export_sqlite(minimal, tmp_path / "catalog.db")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_EXPORT, "300", str(db)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().strip()  # the child blocks midway until killed
+        assert line == "midway", f"the export did not reach its midpoint: {line!r}"
+        assert list(tmp_path.glob(".catalog.db.*.tmp")), "no export in progress"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if not p.name.endswith(".tmp")}
+    assert after == before
+    assert read_catalog(db) == minimal
+    export_sqlite(minimal, db)  # the next export is not hindered by the leftover temp file
+    assert read_catalog(db) == minimal
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("missing/c.db", "directory '.*missing' does not exist"),
+        (".", "is a directory"),
+    ],
+)
+def test_unwritable_targets_are_usage_errors(
+    minimal: Registry, tmp_path: Path, target: str, message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        export_sqlite(minimal, tmp_path / target)
+
+
+def test_files_that_are_not_catalogs_are_usage_errors(tmp_path: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database", encoding="utf-8")
+    other = tmp_path / "other.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    for path, message in [
+        (text, "not a SQLite database"),
+        (other, "not a powerreg catalog"),
+        (tmp_path / "missing.db", "no such file"),
+    ]:
+        with pytest.raises(UsageError, match=message):
+            read_catalog(path)
+        with pytest.raises(UsageError, match=message):
+            search(path, "审批")
+
+
+def test_cli_style_error_for_an_edited_catalog(catalog: Path) -> None:
+    conn = sqlite3.connect(catalog)
+    conn.execute("UPDATE risk_points SET level = 'severe' WHERE id = 'XK-001/R2'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RegistryError) as err:
+        read_catalog(catalog)
+    assert err.value.codes == [("E002", "catalog.db", 0)]
+    assert "XK-001" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        ("DELETE FROM registry", "has 0 rows in table registry"),
+        ("DELETE FROM flowcharts WHERE id = 'XK-001/F1'", "is inconsistent"),
+        ("PRAGMA user_version = 99", "not a powerreg catalog of version 1"),
+        ("DROP VIEW risk_coverage", None),  # views are for people; reading needs tables
+    ],
+)
+def test_edited_catalogs(catalog: Path, edit: str, message: str | None) -> None:
+    conn = sqlite3.connect(catalog)
+    conn.execute(edit)
+    conn.commit()
+    conn.close()
+    if message is None:
+        assert read_catalog(catalog) == powerreg.load(EXAMPLE)
+        return
+    with pytest.raises(UsageError, match=message):
+        read_catalog(catalog)
+
+
+# ------------------------------------------------------------------------ Datasette
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read().decode("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def datasette(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real ``datasette serve`` of the minimal example's catalog; its base URL."""
+    pytest.importorskip("datasette")
+    d = tmp_path_factory.mktemp("datasette")
+    db = export_sqlite(powerreg.load(EXAMPLE), d / "catalog.db")
+    port = _free_port()
+    log = (d / "datasette.log").open("w", encoding="utf-8")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "datasette",
+            "serve",
+            str(db),
+            "-m",
+            str(d / "catalog.metadata.json"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                log.flush()
+                pytest.fail(f"datasette exited: {(d / 'datasette.log').read_text()}")
+            try:
+                _get(f"{base}/-/versions.json")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("datasette did not answer within 30 s")
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+def _q(path: str, **params: str) -> str:
+    return f"{path}?{urllib.parse.urlencode(params)}"
+
+
+def test_datasette_serves_the_power_list(datasette: str) -> None:
+    data = _get(f"{datasette}/{_q('catalog/powers.json', _shape='objects')}")
+    assert [r["id"] for r in data["rows"]] == ["CF-001", "XK-001"]
+    assert data["rows"][1]["name"] == "建设项目环境影响报告表审批"
+
+
+def test_datasette_facets_and_labels(datasette: str) -> None:
+    data = _get(f"{datasette}/catalog/risk_points.json")
+    levels = {r["value"]: r["count"] for r in data["facet_results"]["level"]["results"]}
+    assert levels == {"high": 3, "medium": 1}
+    powers = _get(f"{datasette}/catalog/powers.json")
+    categories = powers["facet_results"]["category"]["results"]
+    assert {(r["value"], r["label"], r["count"]) for r in categories} == {
+        ("CF", "行政处罚", 1),
+        ("XK", "行政许可", 1),
+    }
+    labelled = _get(f"{datasette}/{_q('catalog/risk_points.json', _labels='on', _shape='array')}")
+    first = labelled[0]
+    assert first["step_id"] == {"value": "CF-001/F1/S3", "label": "调查取证"}
+    assert first["power_id"]["label"] == "对超标排放水污染物行为的行政处罚"
+
+
+@pytest.mark.parametrize(
+    ("table", "query", "expected"),
+    [
+        ("powers", "审批", ["XK-001"]),
+        ("risk_points", "审批", ["XK-001/R2"]),
+        ("countermeasures", "审批", ["XK-001/R2/M1", "XK-001/R2/M3"]),
+        ("risk_points", "自由裁量", ["CF-001/R2"]),
+        ("countermeasures", "自由裁量", ["CF-001/R2/M1"]),
+        ("countermeasures", "审批 局长", ["XK-001/R2/M1"]),
+        ("powers", "审核", []),
+        ("powers", '"; DROP TABLE powers; --', []),
+    ],
+)
+def test_datasette_search_box(datasette: str, table: str, query: str, expected: list[str]) -> None:
+    url = f"{datasette}/{_q(f'catalog/{table}.json', _search=query, _shape='array')}"
+    assert [r["id"] for r in _get(url)] == expected
+
+
+def test_datasette_canned_queries(datasette: str) -> None:
+    url = f"{datasette}/{_q('catalog/powers_of_category.json', category='XK', _shape='array')}"
+    assert [r["id"] for r in _get(url)] == ["XK-001"]
+    high = _get(f"{datasette}/{_q('catalog/high_risks.json', _shape='array')}")
+    assert len(high) == 9
+    assert {r["risk_point"] for r in high} == {
+        "CF-001/R1",
+        "CF-001/R2",
+        "XK-001/R2",
+    }
+    below = f"{datasette}/{_q('catalog/below_policy.json', min_high_measures='4', _shape='array')}"
+    assert [r["id"] for r in _get(below)] == ["CF-001/R1", "CF-001/R2", "XK-001/R2"]
+    text = f"{datasette}/{_q('catalog/search_text.json', q='行政处罚自由裁量基准', _shape='array')}"
+    assert [(r["kind"], r["id"]) for r in _get(text)] == [("countermeasure", "CF-001/R2/M1")]
+
+
+# ------------------------------------------------------------------------ CLI and README
+
+
+def test_cli_export_writes_the_catalog_and_its_metadata(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.main, ["export", str(EXAMPLE), "-o", str(tmp_path / "c.db")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.db", "c.metadata.json"]
+    assert read_catalog(tmp_path / "c.db") == powerreg.load(EXAMPLE)
+    again = CliRunner().invoke(
+        cli.main, ["export", str(tmp_path / "c.db"), "-o", str(tmp_path / "d.db")]
+    )
+    assert again.exit_code == 0, again.output  # a catalog is a PATH too
+    assert rows(tmp_path / "c.db") == rows(tmp_path / "d.db")
+
+
+def test_cli_export_errors_are_messages(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli.main, ["export", str(EXAMPLE), "-o", str(tmp_path / "missing" / "c.db")]
+    )
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert "Traceback" not in result.output
+    notes = tmp_path / "notes.db"
+    notes.write_text("not a database", encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["export", str(notes), "-o", str(tmp_path / "c.db")])
+    assert result.exit_code == 2
+    assert "not a SQLite database" in result.output
