@@ -1,0 +1,175 @@
+"""A registry in memory → a registry directory: ``registry.yaml`` and one
+``powers/<id>.yaml`` per power, in the layout and style of the reference registry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import UsageError
+from ..load import POWERS_DIR, REGISTRY_FILE
+from ..model import Power, Registry, is_id
+
+try:
+    from yaml import CSafeDumper as _BaseDumper
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+
+
+class _Flow(dict[str, Any]):
+    """A mapping written on one line, as the reference writes steps, transitions and
+    countermeasures."""
+
+
+class _Dumper(_BaseDumper):
+    """Block style except for :class:`_Flow` mappings; never anchors or aliases, which
+    the loader refuses (E006)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_flow(dumper: _Dumper, data: _Flow) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+
+
+_Dumper.add_representer(_Flow, _represent_flow)
+
+
+def _dump(data: dict[str, Any]) -> str:
+    text: str = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1 << 16,  # one line per step or countermeasure, however long
+    )
+    return text
+
+
+def registry_yaml(reg: Registry) -> str:
+    """The text of ``registry.yaml`` for ``reg``."""
+    return _dump(reg.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"powers"}))
+
+
+def power_yaml(power: Power) -> str:
+    """The text of ``powers/<id>.yaml`` for one power: defaults left out (a step's
+    ``kind: task``), transitions without a branch label in the ``"S1 -> S2"`` shorthand.
+
+    Examples:
+        >>> from powerreg.synth import generate
+        >>> print(power_yaml(generate(7).powers["QT-000001"]).split("flowcharts:")[0])
+        ... # doctest: +ELLIPSIS
+        id: QT-000001
+        category: QT
+        ...
+        responsibilities:
+        - 受理责任：...
+    """
+    data = power.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    for fc in data.get("flowcharts", []):
+        fc["steps"] = [_Flow(s) for s in fc["steps"]]
+        if "transitions" in fc:
+            fc["transitions"] = [
+                _Flow(t) if "when" in t else f"{t['from']} -> {t['to']}" for t in fc["transitions"]
+            ]
+    for r in data.get("risk_points", []):
+        if "countermeasures" in r:
+            r["countermeasures"] = [_Flow(m) for m in r["countermeasures"]]
+    return _dump(data)
+
+
+def write_registry(
+    reg: Registry,
+    out_dir: str | os.PathLike[str],
+    *,
+    progress: Callable[[int], object] | None = None,
+) -> Path:
+    """Write ``reg`` as a registry directory that :func:`powerreg.load` reads back into
+    an equal registry: ``registry.yaml`` and ``powers/<id>.yaml``, one file per power.
+
+    The files are written into a temporary directory beside ``out_dir`` and moved into
+    place at the end, so a failure leaves nothing half-written. An existing ``out_dir``
+    is replaced if it is empty or a registry directory (``registry.yaml`` and
+    ``powers/`` and nothing else); anything else is refused. ``progress``, if given, is
+    called with 1 after each power file (``click.progressbar(...).update`` fits).
+
+    Returns:
+        ``out_dir`` as a path.
+
+    Raises:
+        UsageError: if ``out_dir`` is a file, or a directory holding other things than a
+            registry; or if a power id cannot be a file name.
+
+    Examples:
+        >>> import tempfile, powerreg
+        >>> from powerreg.synth import generate
+        >>> reg = generate(10, seed=3)
+        >>> out = write_registry(reg, tempfile.mkdtemp() + "/reg")
+        >>> sorted(p.name for p in out.iterdir()), len(list((out / "powers").iterdir()))
+        (['powers', 'registry.yaml'], 10)
+        >>> powerreg.load(out) == reg
+        True
+    """
+    out = Path(out_dir)
+    target = out.absolute()
+    _check_replaceable(target)
+    for pid in reg.powers:
+        if not is_id(pid):
+            raise UsageError(f"power id {pid!r} is not an id, so it cannot name a file")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()
+    try:
+        (tmp / POWERS_DIR).mkdir()
+        (tmp / REGISTRY_FILE).write_text(registry_yaml(reg), encoding="utf-8")
+        for pid, power in reg.powers.items():
+            (tmp / POWERS_DIR / f"{pid}.yaml").write_text(power_yaml(power), encoding="utf-8")
+            if progress is not None:
+                progress(1)
+        _swap(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse a target that is a file, or a directory that is neither empty nor a
+    registry: replacing it would delete what it holds."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise UsageError(
+            f"'{target}' exists and is not a directory; give a directory to write the registry into"
+        )
+    names = sorted(p.name for p in target.iterdir())
+    others = [n for n in names if n not in (REGISTRY_FILE, POWERS_DIR)]
+    if names and (others or REGISTRY_FILE not in names):
+        shown = ", ".join(others[:5] or names[:5]) + (", …" if len(others) > 5 else "")
+        raise UsageError(
+            f"'{target}' is not empty and is not a registry directory (it holds {shown}); "
+            "give a new or empty directory, or a registry directory to replace"
+        )
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` to ``target``, replacing what is there; on failure put it back."""
+    if not target.exists():
+        os.rename(tmp, target)
+        return
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
+    os.rename(target, old)
+    try:
+        os.rename(tmp, target)
+    except BaseException:
+        os.rename(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
