@@ -1,0 +1,158 @@
+"""China's working days (工作日), from the maintained ``chinese-calendar`` package.
+
+Time limits of administrative powers are counted in working days: weekends and public
+holidays are left out, and the Saturdays or Sundays the State Council turns into working
+days (调休) count. ``chinese-calendar`` keeps that list, year by year, as the State Council
+publishes it; :class:`WorkCalendar` turns it into a table, so that counting the working
+days between two dates costs two list look-ups.
+
+Counting follows the rule for periods (期间): the day a period starts is not counted. A
+step entered on Monday and left on Tuesday took one working day; one left the same day
+took none.
+
+Examples:
+    >>> from datetime import date
+    >>> cal = china_calendar()
+    >>> cal.is_workday(date(2011, 10, 3)), cal.is_workday(date(2011, 10, 8))  # 国庆; 调休
+    (False, True)
+    >>> cal.working_days(date(2011, 9, 30), date(2011, 10, 10))  # 10-08, 10-09, 10-10
+    3
+    >>> cal.add_working_days(date(2011, 9, 30), 1)
+    datetime.date(2011, 10, 8)
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from datetime import date, timedelta
+from functools import cache
+
+from ..errors import UsageError
+
+
+class WorkCalendar:
+    """Working days from ``first`` to ``last``, looked up by date.
+
+    ``workday`` says, for each date from ``first`` on, whether it is a working day.
+    """
+
+    __slots__ = ("_base", "_counts", "_days", "first", "last", "source")
+
+    def __init__(self, first: date, workday: list[bool], source: str = "") -> None:
+        if not workday:
+            raise UsageError("a working-day calendar needs at least one day")
+        self.first = first
+        self.last = first + timedelta(days=len(workday) - 1)
+        #: where the holidays come from, for messages (e.g. ``chinese-calendar 1.11.0``)
+        self.source = source
+        self._base = first.toordinal()
+        counts: list[int] = []
+        days: list[date] = []
+        n = 0
+        for i, work in enumerate(workday):
+            if work:
+                n += 1
+                days.append(first + timedelta(days=i))
+            counts.append(n)
+        #: working days from ``first`` up to and including each date
+        self._counts = counts
+        #: the working days in order
+        self._days = days
+
+    def covers(self, day: date) -> bool:
+        """Whether the calendar knows ``day``."""
+        return self.first <= day <= self.last
+
+    def check(self, day: date, what: str = "") -> None:
+        """Raise :class:`UsageError` if the calendar does not know ``day``; ``what``
+        says where the date comes from (e.g. ``cases.csv:12``)."""
+        if self.covers(day):
+            return
+        where = f"{what}: " if what else ""
+        if day < self.first:
+            why = f"it has no data before {self.first.year}"
+        else:
+            why = (
+                f"upgrade it (pip install -U chinese-calendar) once the State Council has "
+                f"published the holidays of {day.year}"
+            )
+        raise UsageError(
+            f"{where}{day.isoformat()} is outside the working-day calendar: "
+            f"{self.source or 'the calendar'} knows China's public holidays and make-up "
+            f"working days (调休) for {self.first.year}–{self.last.year} only; {why}"
+        )
+
+    def _index(self, day: date) -> int:
+        i = day.toordinal() - self._base
+        if i < 0 or i >= len(self._counts):
+            self.check(day)
+        return i
+
+    def is_workday(self, day: date) -> bool:
+        """Whether ``day`` is a working day (调休 days included, holidays out)."""
+        i = self._index(day)
+        return self._counts[i] != (self._counts[i - 1] if i else 0)
+
+    def working_days(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (the start day is not
+        counted); negative if ``end`` is before ``start``."""
+        return self._counts[self._index(end)] - self._counts[self._index(start)]
+
+    def number(self, day: date) -> int:
+        """How many working days of the calendar fall on or before ``day``: the
+        difference of two numbers is :meth:`working_days`."""
+        return self._counts[self._index(day)]
+
+    def numbers(self, days: Sequence[date]) -> list[int]:
+        """:meth:`number` of each of ``days``, which are in time order (datetimes too):
+        one range check for all of them, so it is the fast way through a case."""
+        if not days:
+            return []
+        self._index(days[0])
+        self._index(days[-1])
+        base, counts = self._base, self._counts
+        return [counts[d.toordinal() - base] for d in days]
+
+    def add_working_days(self, day: date, n: int) -> date:
+        """The ``n``-th working day after ``day`` (``day`` itself for ``n == 0``)."""
+        if n <= 0:
+            return day
+        k = self._counts[self._index(day)] + n - 1
+        if k >= len(self._days):
+            self.check(self.last + timedelta(days=1))
+        return self._days[k]
+
+    def working_day(self, number: int) -> date:
+        """The working day whose :meth:`number` is ``number`` (the first is 1)."""
+        if number < 1:
+            self.check(self.first - timedelta(days=1))
+        if number > len(self._days):
+            self.check(self.last + timedelta(days=1))
+        return self._days[number - 1]
+
+    def next_workday(self, day: date) -> date:
+        """``day`` if it is a working day, else the first working day after it."""
+        self._index(day)
+        k = bisect_right(self._days, day - timedelta(days=1))
+        if k >= len(self._days):
+            self.check(self.last + timedelta(days=1))
+        return self._days[k]
+
+    def __repr__(self) -> str:
+        return f"WorkCalendar({self.first.isoformat()}..{self.last.isoformat()}, {self.source})"
+
+
+@cache
+def china_calendar() -> WorkCalendar:
+    """China's official working days for every year ``chinese-calendar`` covers; built
+    once per process (about 8,000 days, a few milliseconds)."""
+    from importlib.metadata import version
+
+    import chinese_calendar  # type: ignore[import-untyped]
+
+    years = [d.year for d in chinese_calendar.holidays]
+    first, last = date(min(years), 1, 1), date(max(years), 12, 31)
+    n = (last - first).days + 1
+    workday = [bool(chinese_calendar.is_workday(first + timedelta(days=i))) for i in range(n)]
+    return WorkCalendar(first, workday, source=f"chinese-calendar {version('chinese-calendar')}")

@@ -1,0 +1,476 @@
+"""The result of a replay: cases, deviations, alerts and rows left out; a summary per
+power; and the formats people and machines read (text, JSON, Markdown, pandas).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..audit.messages import Lang, default_lang
+from ..errors import Problem
+from .chart import ChartIndex
+from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
+from .messages import describe, step_text
+
+if TYPE_CHECKING:
+    from ..model import Registry
+
+_RANK = {"high": 2, "medium": 1, "low": 0}
+
+#: How many of a power's riskiest steps the summary names.
+RISKIEST = 3
+
+
+@dataclass(frozen=True, slots=True)
+class StepHits:
+    """A step where deviations and alerts gather: how many touch it, and its risks."""
+
+    step: str  # global id, e.g. XK-001/F1/S8
+    label: str
+    deviations: int
+    alerts: int
+    risk_points: tuple[RiskRef, ...]
+
+    @property
+    def hits(self) -> int:
+        """Deviations and step alerts that touch the step."""
+        return self.deviations + self.alerts
+
+    @property
+    def risk_level(self) -> str | None:
+        """Highest level of the risk points on the step."""
+        levels = [r.level for r in self.risk_points]
+        return max(levels, key=_RANK.__getitem__) if levels else None
+
+
+@dataclass(frozen=True, slots=True)
+class PowerSummary:
+    """Supervision figures of one power."""
+
+    power_id: str
+    name: str
+    cases: int
+    closed: int
+    open: int
+    fits: int
+    #: closed cases that have a time limit, and how many of them closed within it
+    timed: int
+    on_time: int
+    deviations: dict[str, int]
+    alerts: dict[str, int]
+    riskiest: tuple[StepHits, ...]
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of closed cases with a limit that closed within it (None if none)."""
+        return self.on_time / self.timed if self.timed else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, for JSON."""
+        return {
+            "power_id": self.power_id,
+            "name": self.name,
+            "cases": self.cases,
+            "closed": self.closed,
+            "open": self.open,
+            "fits": self.fits,
+            "timed": self.timed,
+            "on_time": self.on_time,
+            "on_time_rate": self.on_time_rate,
+            "deviations": self.deviations,
+            "alerts": self.alerts,
+            "riskiest_steps": [
+                {
+                    "step": h.step,
+                    "label": h.label,
+                    "deviations": h.deviations,
+                    "alerts": h.alerts,
+                    "risk_points": [r.id for r in h.risk_points],
+                    "risk_level": h.risk_level,
+                }
+                for h in self.riskiest
+            ],
+        }
+
+
+@dataclass
+class MonitorResult:
+    """Every case of a log replayed on its flowchart, with the rows left out.
+
+    ``cases`` keep the log's order of first appearance; ``problems`` are the rows left
+    out (M001–M007), by line; ``after_as_of`` counts events later than ``as_of``, which
+    the replay leaves out (the log as it stood at the end of that day).
+    """
+
+    registry: Registry
+    source: str
+    cases: list[CaseResult]
+    problems: list[Problem]
+    rows: int
+    charts: dict[tuple[str, str], ChartIndex]
+    as_of: date | None = None
+    after_as_of: int = 0
+    lang: Lang = field(default_factory=default_lang)
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def events(self) -> int:
+        """Events replayed."""
+        return sum(len(c.events) for c in self.cases)
+
+    @property
+    def deviations(self) -> list[Deviation]:
+        """Every deviation, case by case."""
+        return [d for c in self.cases for d in c.deviations]
+
+    @property
+    def alerts(self) -> list[Alert]:
+        """Every alert, case by case."""
+        return [a for c in self.cases for a in c.alerts]
+
+    def case(self, case_id: str) -> CaseResult:
+        """The result of one case; ``KeyError`` if the log has no such case."""
+        for c in self.cases:
+            if c.case_id == case_id:
+                return c
+        raise KeyError(case_id)
+
+    def chart_of(self, finding: Deviation | Alert | CaseResult) -> ChartIndex:
+        """The compiled chart a finding or case was replayed on."""
+        return self.charts[(finding.power_id, finding.flowchart_id)]
+
+    def message(self, finding: Deviation | Alert, lang: Lang | None = None) -> str:
+        """The message of a finding, in ``lang`` (default: the result's)."""
+        as_of = None
+        if isinstance(finding, Alert) and self.as_of is not None:
+            case = self._by_id[finding.case_id]
+            last = len(case.events) - 1
+            if case.status == "open" and (finding.scope == "case" or finding.position == last):
+                as_of = self.as_of
+        return describe(finding, self.chart_of(finding), lang or self.lang, as_of=as_of)
+
+    @cached_property
+    def _by_id(self) -> dict[str, CaseResult]:
+        return {c.case_id: c for c in self.cases}
+
+    def findings(self) -> list[Deviation | Alert]:
+        """Deviations and alerts together, in the order of the log's lines."""
+        out: list[Deviation | Alert] = [*self.deviations, *self.alerts]
+        order = {c.case_id: i for i, c in enumerate(self.cases)}
+        out.sort(key=lambda f: (f.line or 0, order[f.case_id], f.code))
+        return out
+
+    # ------------------------------------------------------------------ summary
+
+    @cached_property
+    def powers(self) -> list[PowerSummary]:
+        """A summary per power that has cases, in power id order."""
+        by_power: dict[str, list[CaseResult]] = {}
+        for c in self.cases:
+            by_power.setdefault(c.power_id, []).append(c)
+        return [self._summarise(pid, by_power[pid]) for pid in sorted(by_power)]
+
+    def _summarise(self, pid: str, cases: list[CaseResult]) -> PowerSummary:
+        devs: Counter[str] = Counter()
+        alerts: Counter[str] = Counter()
+        step_devs: Counter[tuple[str, str]] = Counter()
+        step_alerts: Counter[tuple[str, str]] = Counter()
+        closed = timed = on_time = fits = 0
+        for c in cases:
+            closed += c.status == "closed"
+            fits += c.fits
+            ok = c.on_time
+            if ok is not None:
+                timed += 1
+                on_time += ok
+            for d in c.deviations:
+                devs[d.code] += 1
+                chart = self.chart_of(d)
+                touched = {s for s in (d.step, *d.steps) if s is not None and s in chart.steps}
+                for s in touched:
+                    step_devs[(d.flowchart_id, s)] += 1
+            for a in c.alerts:
+                alerts[a.code] += 1
+                if a.step is not None:
+                    step_alerts[(a.flowchart_id, a.step)] += 1
+        hits = []
+        for fid, s in set(step_devs) | set(step_alerts):
+            chart = self.charts[(pid, fid)]
+            hits.append(
+                StepHits(
+                    f"{pid}/{fid}/{s}",
+                    chart.labels[s],
+                    step_devs[(fid, s)],
+                    step_alerts[(fid, s)],
+                    chart.risks.get(s, ()),
+                )
+            )
+        hits.sort(key=lambda h: (-h.hits, -_RANK.get(h.risk_level or "", -1), h.step))
+        power = self.registry.powers[pid]
+        return PowerSummary(
+            power_id=pid,
+            name=power.name,
+            cases=len(cases),
+            closed=closed,
+            open=len(cases) - closed,
+            fits=fits,
+            timed=timed,
+            on_time=on_time,
+            deviations={k: devs[k] for k in DEVIATION_CODES if devs[k]},
+            alerts={k: alerts[k] for k in ALERT_CODES if alerts[k]},
+            riskiest=tuple(hits[:RISKIEST]),
+        )
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        """Figures over every power."""
+        ps = self.powers
+        timed = sum(p.timed for p in ps)
+        on_time = sum(p.on_time for p in ps)
+        devs: Counter[str] = Counter()
+        alerts: Counter[str] = Counter()
+        for p in ps:
+            devs.update(p.deviations)
+            alerts.update(p.alerts)
+        return {
+            "rows": self.rows,
+            "rows_left_out": len(self.problems),
+            "events": self.events,
+            "events_after_as_of": self.after_as_of,
+            "cases": len(self.cases),
+            "powers": len(ps),
+            "closed": sum(p.closed for p in ps),
+            "open": sum(p.open for p in ps),
+            "fits": sum(p.fits for p in ps),
+            "timed": timed,
+            "on_time": on_time,
+            "on_time_rate": on_time / timed if timed else None,
+            "deviations": {k: devs[k] for k in DEVIATION_CODES if devs[k]},
+            "alerts": {k: alerts[k] for k in ALERT_CODES if alerts[k]},
+        }
+
+    def sentence(self, lang: Lang | None = None) -> str:
+        """One line that says it all."""
+        t = self.totals
+        lang = lang or self.lang
+        rate = _pct(t["on_time_rate"])
+        n_dev, n_alert = sum(t["deviations"].values()), sum(t["alerts"].values())
+        red = t["alerts"].get("M203", 0)
+        if lang == "zh":
+            return (
+                f"{t['powers']} 项事项 {t['cases']} 件办件（{t['events']} 条事件，"
+                f"剔除 {t['rows_left_out']} 行）：{t['fits']} 件完全按流程运行；"
+                f"偏离 {n_dev} 处，预警及亮牌 {n_alert} 次（红牌 {red}）；"
+                f"按时办结 {t['on_time']}/{t['timed']}（{rate}）"
+            )
+        return (
+            f"{t['cases']} {_plural(t['cases'], 'case')} of {t['powers']} "
+            f"{_plural(t['powers'], 'power')} ({t['events']} {_plural(t['events'], 'event')}, "
+            f"{t['rows_left_out']} {_plural(t['rows_left_out'], 'row')} left out): "
+            f"{t['fits']} followed their flowchart; {n_dev} "
+            f"{_plural(n_dev, 'deviation')}, {n_alert} {_plural(n_alert, 'alert')} "
+            f"({red} red {_plural(red, 'card')}); on time {t['on_time']} of "
+            f"{t['timed']} closed ({rate})"
+        )
+
+    # ------------------------------------------------------------------ formats
+
+    def to_text(self, lang: Lang | None = None) -> str:
+        """One line per deviation or alert (``FILE:LINE: CODE message``), the table of
+        powers, then the sentence. Rows left out are in :attr:`problems`."""
+        lang = lang or self.lang
+        lines = [
+            f"{self.source}:{f.line}: {f.code} {self.message(f, lang)}" for f in self.findings()
+        ]
+        if lines:
+            lines.append("")
+        head = (
+            f"{'power':<8} {'cases':>6} {'open':>5} {'fit':>6} {'on time':>8}  "
+            + " ".join(f"{c:>5}" for c in (*DEVIATION_CODES, *ALERT_CODES))
+            + "  riskiest step"
+        )
+        lines.append(head)
+        for p in self.powers:
+            counts = {**p.deviations, **p.alerts}
+            top = p.riskiest[0] if p.riskiest else None
+            risky = (
+                f"{top.step} {top.label} ({top.hits}"
+                + (f", {top.risk_level}" if top.risk_level else "")
+                + ")"
+                if top
+                else "-"
+            )
+            lines.append(
+                f"{p.power_id:<8} {p.cases:>6} {p.open:>5} {p.fits:>6} {_pct(p.on_time_rate):>8}  "
+                + " ".join(f"{counts.get(c, 0):>5}" for c in (*DEVIATION_CODES, *ALERT_CODES))
+                + f"  {risky}"
+            )
+        lines += ["", self.sentence(lang)]
+        return "\n".join(lines)
+
+    def to_dict(self, lang: Lang | None = None) -> dict[str, Any]:
+        """Plain data: registry, source, as_of, totals, powers, rows left out, cases."""
+        lang = lang or self.lang
+        return {
+            "registry": self.registry.id,
+            "source": self.source,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "totals": self.totals,
+            "powers": [p.to_dict() for p in self.powers],
+            "problems": [p.model_dump() for p in self.problems],
+            "cases": [self._case_dict(c, lang) for c in self.cases],
+        }
+
+    def _case_dict(self, c: CaseResult, lang: Lang) -> dict[str, Any]:
+        return {
+            "case_id": c.case_id,
+            "power_id": c.power_id,
+            "flowchart_id": c.flowchart_id,
+            "flowchart_inferred": c.inferred,
+            "status": c.status,
+            "started": c.started.isoformat(),
+            "ended": c.ended.isoformat() if c.ended else None,
+            "events": len(c.events),
+            "elapsed_days": c.elapsed,
+            "limit_days": c.limit,
+            "on_time": c.on_time,
+            "fits": c.fits,
+            "deviations": [self.deviation_dict(d, lang) for d in c.deviations],
+            "alerts": [self.alert_dict(a, lang) for a in c.alerts],
+        }
+
+    def deviation_dict(self, d: Deviation, lang: Lang | None = None) -> dict[str, Any]:
+        """One deviation as plain data, with its message."""
+        return {
+            "code": d.code,
+            "case_id": d.case_id,
+            "line": d.line,
+            "position": d.position,
+            "step": d.step,
+            "source": d.source,
+            "kind": d.kind,
+            "steps": list(d.steps),
+            "on_every_path": d.on_every_path,
+            "risk_points": [{"id": r.id, "level": r.level, "step": r.step} for r in d.risk_points],
+            "message": self.message(d, lang),
+        }
+
+    def alert_dict(self, a: Alert, lang: Lang | None = None) -> dict[str, Any]:
+        """One alert as plain data, with its message."""
+        return {
+            "code": a.code,
+            "card": a.card,
+            "case_id": a.case_id,
+            "scope": a.scope,
+            "step": a.step,
+            "line": a.line,
+            "position": a.position,
+            "elapsed_days": a.elapsed,
+            "limit_days": a.limit,
+            "date": a.date.isoformat(),
+            "risk_points": [{"id": r.id, "level": r.level, "step": r.step} for r in a.risk_points],
+            "message": self.message(a, lang),
+        }
+
+    def to_json(self, lang: Lang | None = None) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2)
+
+    def to_markdown(self, lang: Lang | None = None) -> str:
+        """A report a person reads: the sentence and the table of powers first, then the
+        findings by power and case, then the rows left out."""
+        lang = lang or self.lang
+        when = f", as of {self.as_of.isoformat()}" if self.as_of else ""
+        out = [
+            f"# Electronic supervision (电子监察) of {_md(self.source)}{when}",
+            "",
+            self.sentence(lang) + ("。" if lang == "zh" else "."),
+            "",
+            "| power | name | cases | open | fit | on time | deviations | alerts | riskiest steps"
+            " |",
+            "|---|---|---:|---:|---:|---:|---|---|---|",
+        ]
+        for p in self.powers:
+            devs = ", ".join(f"{k} {v}" for k, v in p.deviations.items()) or "–"
+            alerts = ", ".join(f"{k} {v}" for k, v in p.alerts.items()) or "–"
+            risky = (
+                "<br>".join(
+                    f"{h.step} {_md(h.label)} ({h.hits}"
+                    + (f", **{h.risk_level}**" if h.risk_level else "")
+                    + ")"
+                    for h in p.riskiest
+                )
+                or "–"
+            )
+            out.append(
+                f"| {p.power_id} | {_md(p.name)} | {p.cases} | {p.open} | {p.fits} | "
+                f"{_pct(p.on_time_rate)} | {devs} | {alerts} | {risky} |"
+            )
+        out += ["", "## Deviations and alerts by power", ""]
+        groups: dict[str, list[Deviation | Alert]] = {}
+        for f in self.findings():
+            groups.setdefault(f.power_id, []).append(f)
+        if not groups:
+            out.append("None: every case followed its flowchart within its time limits.")
+        for pid in sorted(groups):
+            out += [f"### {pid} {_md(self.registry.powers[pid].name)}", ""]
+            for f in groups[pid]:
+                out.append(f"- **{f.code}** line {f.line}: {_md(self.message(f, lang))}")
+            out.append("")
+        if self.problems:
+            out += ["## Rows left out", ""]
+            out += [f"- **{p.code}** line {p.line}: {_md(p.message)}" for p in self.problems]
+        return "\n".join(out).rstrip() + "\n"
+
+    def to_pandas(self, lang: Lang | None = None) -> Any:
+        """Deviations and alerts as a ``pandas.DataFrame`` (extra ``notebook``), one row
+        each, in the order of the log's lines."""
+        try:
+            import pandas as pd
+        except ImportError as err:  # pragma: no cover - depends on the extra
+            from ..errors import UsageError
+
+            raise UsageError("to_pandas needs pandas: pip install 'powerreg[notebook]'") from err
+        cols = ["code", "case_id", "power_id", "flowchart_id", "step", "line", "risk_level"]
+        rows = []
+        for f in self.findings():
+            chart = self.chart_of(f)
+            rows.append(
+                [
+                    f.code,
+                    f.case_id,
+                    f.power_id,
+                    f.flowchart_id,
+                    f.step,
+                    f.line,
+                    f.risk_level,
+                    step_text(chart, f.step) if f.step else None,
+                    self.message(f, lang),
+                ]
+            )
+        return pd.DataFrame(rows, columns=[*cols, "step_label", "message"])
+
+
+def _pct(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.1%}"
+
+
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else f"{word}s"
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell or list item."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\n", " ")
+    )
