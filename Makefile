@@ -7,23 +7,24 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint typecheck pytest bench diagrams system clean
 
 run: $(STAMP) system
-	$(BIN)/powerreg validate
-	$(BIN)/powerreg stats
-	$(BIN)/powerreg audit --format text
+	$(BIN)/powerreg build -o build
 
 test: $(STAMP) system lint typecheck
 	$(BIN)/powerreg schema --check
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP) system
 	$(BIN)/python benchmarks/run.py
+
+diagrams: $(STAMP) system
+	$(BIN)/python scripts/make_diagrams.py
 
 system:
 	@sh scripts/system-deps.sh

@@ -27,10 +27,15 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         print(f"audit {n:>7} powers: {times[-1]:.3f}s, {len(report.findings)} findings")
     exponent = math.log(times[-1] / times[0]) / math.log(sizes[-1] / sizes[0])
     print(f"growth exponent {exponent:.2f} (goal ≈ 1.0, linear)")
-    return [{"case": f"audit {sizes[0]:,} → {sizes[-1]:,} powers (time ratio)",
-             "baseline_s": times[0], "powerreg_s": times[-1],
-             "ratio": times[-1] / times[0],
-             "goal": f"exponent {exponent:.2f}, goal ≈ 1.0"}]
+    return [
+        {
+            "case": f"audit {sizes[0]:,} → {sizes[-1]:,} powers (time ratio)",
+            "baseline_s": times[0],
+            "powerreg_s": times[-1],
+            "ratio": times[-1] / times[0],
+            "goal": f"exponent {exponent:.2f}, goal ≈ 1.0",
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ Baseline: ``yaml.load`` with libyaml's CSafeLoader + pydantic ``model_validate``
 same files, without location tracking or cross-file checks. Goal (issue 7): ≤ 1.5×.
 
 Registries: the example fixture, the bundled reference registry, and directories of N
-powers made by copying the example's powers under new ids (until the scale generator
-lands). Run: ``.venv/bin/python benchmarks/bench_load.py [N ...]``.
+generated powers (``powerreg.synth``). Run: ``.venv/bin/python benchmarks/bench_load.py
+[N ...]`` (default 1000 and 10000).
 """
 
 from __future__ import annotations
@@ -22,22 +22,15 @@ import yaml
 from powerreg import Power, RegistryMeta, load
 from powerreg.model import DEFER_REFERENCES
 from powerreg.reference import reference_path
+from powerreg.synth import generate, write_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "minimal"
 
 
-def make_copies(n: int, into: Path) -> Path:
-    """A registry of ``n`` powers: the example's powers under new ids."""
-    (into / "powers").mkdir(parents=True)
-    (into / "registry.yaml").write_bytes((EXAMPLE / "registry.yaml").read_bytes())
-    templates = [p.read_text(encoding="utf-8") for p in sorted((EXAMPLE / "powers").glob("*.yaml"))]
-    for i in range(n):
-        text = templates[i % len(templates)]
-        old = text.split("\n", 1)[0].removeprefix("id: ")
-        new = f"{old[:2]}-{i + 1:06d}"
-        (into / "powers" / f"{new}.yaml").write_text(text.replace(old, new, 1), encoding="utf-8")
-    return into
+def make_generated(n: int, into: Path) -> Path:
+    """A registry directory of ``n`` generated powers."""
+    return write_registry(generate(n, seed=7), into / "registry")
 
 
 def baseline(root: Path) -> None:
@@ -75,14 +68,14 @@ def measure(name: str, root: Path, repeat: int) -> dict[str, object]:
 
 
 def main(argv: list[str]) -> list[dict[str, object]]:
-    sizes = [int(a) for a in argv] or [1000]
+    sizes = [int(a) for a in argv] or [1000, 10000]
     rows = [measure("example", EXAMPLE, 15)]
     ref = reference_path()
     if any((ref / "powers").glob("*.yaml")):
         rows.append(measure("reference", ref, 7))
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            rows.append(measure("generated", make_copies(n, Path(tmp)), 3))
+            rows.append(measure("generated", make_generated(n, Path(tmp)), 3))
     for r in rows:
         print(
             f"{r['case']:<36} baseline {r['baseline_s']:.3f}s  powerreg {r['powerreg_s']:.3f}s"

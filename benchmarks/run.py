@@ -19,7 +19,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-MODULES = ["bench_load"]
+MODULES = [
+    "bench_load",
+    "bench_audit",
+    "bench_render",
+    "bench_export",
+    "bench_build",
+    "bench_monitor",
+]
 
 
 def machine() -> str:

@@ -87,3 +87,47 @@ def test_version_and_module_entry_point() -> None:
     )
     assert proc.returncode == 0
     assert proc.stdout.startswith("ok: example-epb")
+
+
+CASES = EXAMPLE.parent / "cases" / "cases.csv"
+
+
+def test_monitor_command(tmp_path: Path) -> None:
+    code, out, err = run("monitor", str(CASES), "--as-of", "2011-12-30", "--lang", "en")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1].startswith("8 cases of 4 powers (55 events, 0 rows left out)")
+    text = CASES.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "cases.csv"
+    bad.write_text(
+        "\n".join([*text, "X-1,XK-404,F1,S1,2011-10-10 09:00,,"]) + "\n", encoding="utf-8"
+    )
+    code, out, err = run("monitor", str(bad), "--lang", "en")
+    assert code == 1
+    assert f"cases.csv:{len(text) + 1}:0: M003 power 'XK-404' is not in the registry" in err
+    assert "1 row of 56 left out" in err
+
+
+def test_monitor_date_beyond_the_calendar_is_a_usage_error() -> None:
+    code, _, err = run("monitor", str(CASES), "--as-of", "2031-01-01")
+    assert code == 2
+    assert "chinese-calendar" in err
+    assert "Traceback" not in err
+
+
+def test_synth_cases_command(tmp_path: Path) -> None:
+    out = tmp_path / "log.csv"
+    code, stdout, _ = run(
+        "synth-cases",
+        "-n",
+        "20",
+        "--seed",
+        "3",
+        "-o",
+        str(out),
+        "--truth",
+        str(tmp_path / "truth.json"),
+    )
+    assert code == 0
+    assert stdout.startswith(f"wrote {out}: ")
+    assert json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    assert run("monitor", str(out))[0] == 0

@@ -119,8 +119,13 @@ def test_loops_are_cut_once() -> None:
 def test_flowchart_graph_attributes() -> None:
     g = make(LOOP).graph()
     assert isinstance(g, nx.DiGraph)
-    assert g.nodes["S5"] == {"kind": "decision", "label": "决定", "role": None, "days": 2,
-                             "pauses_clock": False}
+    assert g.nodes["S5"] == {
+        "kind": "decision",
+        "label": "决定",
+        "role": None,
+        "days": 2,
+        "pauses_clock": False,
+    }
     assert g.edges["S5", "S6"]["when"] == "不予"
     assert g.number_of_edges() == 8
 

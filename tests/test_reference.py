@@ -153,3 +153,12 @@ def test_the_wheel_ships_the_registry(tmp_path: Path) -> None:
     assert "powerreg/reference/liaoning-epd-2011/registry.yaml" in yaml_files
     assert len([n for n in yaml_files if "/powers/" in n]) == 84
     assert "powerreg/py.typed" in names
+
+
+def test_the_catalog_round_trip_keeps_everything(ref: powerreg.Registry, tmp_path: Path) -> None:
+    db = powerreg.export_sqlite(ref, tmp_path / "catalog.db")
+    back = powerreg.load(db)
+    assert back == ref
+    paused = [s.gid for _, fc in back.iter_flowcharts() for s in fc.steps if s.pauses_clock]
+    assert paused  # 补正, expert review, hearings and publicity pause the clock
+    assert back.location("XK-001/R1") == ref.location("XK-001/R1")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from .audit import AuditReport, Finding, Policy, audit
+from .catalog import export_sqlite, search
 from .errors import PowerregError, Problem, RegistryError, UsageError
 from .load import load
 from .model import (
@@ -31,7 +32,9 @@ from .model import (
     StepKind,
     Transition,
 )
+from .monitor import MonitorResult, monitor, synth_cases
 from .reference import load_reference
+from .render import render, render_all, render_category
 
 try:
     __version__ = version("powerreg")
@@ -46,6 +49,7 @@ __all__ = [
     "Flowchart",
     "Level",
     "MeasureKind",
+    "MonitorResult",
     "Policy",
     "Power",
     "PowerregError",
@@ -63,6 +67,13 @@ __all__ = [
     "UsageError",
     "__version__",
     "audit",
+    "export_sqlite",
     "load",
     "load_reference",
+    "monitor",
+    "render",
+    "render_all",
+    "render_category",
+    "search",
+    "synth_cases",
 ]

@@ -51,8 +51,14 @@ def flowchart_graph(fc: Flowchart) -> nx.DiGraph:
     """
     g = nx.DiGraph(id=fc.gid, title=fc.title)
     for s in fc.steps:
-        g.add_node(s.id, kind=s.kind.value, label=s.label, role=s.role, days=s.days,
-                   pauses_clock=s.pauses_clock)
+        g.add_node(
+            s.id,
+            kind=s.kind.value,
+            label=s.label,
+            role=s.role,
+            days=s.days,
+            pauses_clock=s.pauses_clock,
+        )
     for t in fc.transitions:
         if t.source in g and t.target in g:
             g.add_edge(t.source, t.target, when=t.when)

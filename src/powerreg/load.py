@@ -70,7 +70,7 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     """
     p = Path(path)
     if p.suffix == ".db" and p.is_file():
-        from .catalog import read_catalog  # type: ignore[import-not-found]
+        from .catalog import read_catalog
 
         registry: Registry = read_catalog(p)  # imported only when a catalog is read
         return registry

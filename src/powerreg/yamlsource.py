@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml import events as ev
 
 from .errors import Problem
 from .messages import problem
@@ -142,13 +141,16 @@ def read_text(text: str, file: str) -> Document:
     problems = doc.problems
     documents = 0
     loader = _Loader(text)
-    scalar, mstart, sstart, mend, send, alias = (
-        ev.ScalarEvent,
-        ev.MappingStartEvent,
-        ev.SequenceStartEvent,
-        ev.MappingEndEvent,
-        ev.SequenceEndEvent,
-        ev.AliasEvent,
+    # events are told apart by class name: under some import set-ups (coverage of a
+    # sub-package) libyaml's events come from another copy of yaml.events
+    scalar, mstart, sstart, mend, send, alias, dstart = (
+        "ScalarEvent",
+        "MappingStartEvent",
+        "SequenceStartEvent",
+        "MappingEndEvent",
+        "SequenceEndEvent",
+        "AliasEvent",
+        "DocumentStartEvent",
     )
 
     def refused(kind: str, name: str, mark: Any) -> None:
@@ -200,8 +202,8 @@ def read_text(text: str, file: str) -> Document:
     try:
         while loader.check_event():
             e = loader.get_event()
-            cls = e.__class__
-            if cls is scalar:
+            cls = e.__class__.__name__
+            if cls == scalar:
                 if e.anchor is not None:
                     refused("anchor", "&" + e.anchor, e.start_mark)
                 if e.tag is not None:
@@ -210,23 +212,23 @@ def read_text(text: str, file: str) -> Document:
                 if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
                     value = e.value  # keys are names: keep their text
                 put(value, e.start_mark)
-            elif cls is mstart or cls is sstart:
+            elif cls in (mstart, sstart):
                 if e.anchor is not None:
                     refused("anchor", "&" + e.anchor, e.start_mark)
                 if e.tag is not None and not e.implicit:
                     refused("tag", e.tag, e.start_mark)
-                is_map = cls is mstart
+                is_map = cls == mstart
                 container: Any = {} if is_map else []
                 table: Any = {} if is_map else []
                 put(container, e.start_mark)
                 doc.marks[id(container)] = table
                 stack.append(_Frame(container, table, is_map))
-            elif cls is mend or cls is send:
+            elif cls in (mend, send):
                 stack.pop()
-            elif cls is alias:
+            elif cls == alias:
                 refused("alias", "*" + e.anchor, e.start_mark)
                 put(None, e.start_mark)
-            elif cls is ev.DocumentStartEvent:
+            elif cls == dstart:
                 documents += 1
                 if documents > 1:
                     m = e.start_mark

@@ -1,0 +1,186 @@
+"""The main job: validate, audit, draw and publish a registry into one directory.
+
+``build`` writes, into a fresh temporary directory beside the target::
+
+    audit.md  audit.json          the audit, for people and for programs
+    diagrams/<power>/<chart>.svg  every flowchart, and diagrams/categories/<code>.svg
+    catalog.db  metadata.json     the SQLite catalog and its Datasette metadata
+    .powerreg-build.json          what was built, from what, and how long each stage took
+
+and only when every stage succeeded swaps it into place, so a failed build leaves the
+previous output as it was. A directory that was not written by ``build`` is never
+replaced.
+
+Examples:
+    >>> import tempfile, powerreg
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "site"
+    >>> result = build(powerreg.load("examples/minimal"), out, lang="en")
+    >>> sorted(p.name for p in out.iterdir())
+    ['.powerreg-build.json', 'audit.json', 'audit.md', 'catalog.db', 'diagrams', 'metadata.json']
+    >>> result.audit_ok, len(result.diagrams)
+    (True, 2)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from .audit import AuditReport, FailOn, Policy, audit
+from .errors import PowerregError, UsageError
+from .model import Registry, Stats
+
+MARKER = ".powerreg-build.json"
+STAGES = ("audit", "render", "export", "swap")
+
+
+class AuditFailed(PowerregError):
+    """The audit found what ``fail_on`` does not allow; the build stopped."""
+
+    def __init__(self, report: AuditReport, fail_on: str) -> None:
+        self.report = report
+        super().__init__(f"the audit fails at --fail-on {fail_on}: {report.summary.by_severity}")
+
+
+class BuildResult(BaseModel):
+    """What a build produced, for the summary a person or a program reads."""
+
+    registry: str
+    department: str
+    out_dir: str
+    stats: Stats
+    audit_ok: bool
+    audit_counts: dict[str, int]
+    audit_by_code: dict[str, int]
+    diagrams: list[str]
+    catalog: str
+    metadata: str
+    seconds: dict[str, float]
+
+    @property
+    def browse_command(self) -> str:
+        """The one command that browses the catalog."""
+        return f"datasette {self.catalog} -m {self.metadata}"
+
+
+def build(
+    reg: Registry,
+    out_dir: str | os.PathLike[str],
+    *,
+    policy: Policy | str | os.PathLike[str] | None = None,
+    fail_on: FailOn = "error",
+    lang: Any = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Audit, render and export ``reg`` into ``out_dir``, replacing it atomically.
+
+    ``on_stage`` is called with each stage's name as it starts (for progress display).
+
+    Raises:
+        AuditFailed: a finding reaches ``fail_on``; nothing is replaced.
+        UsageError: ``out_dir`` is not a build output, or cannot be written.
+    """
+    from .catalog import export_sqlite  # the heavier stages load on demand
+    from .render import render_all, render_category, write_diagrams
+
+    out = Path(out_dir)
+    _check_target(out)
+    seconds: dict[str, float] = {}
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    except OSError as err:
+        raise UsageError(f"cannot write to '{out.parent}': {err.strerror or err}") from err
+    try:
+        t = _stage("audit", on_stage)
+        report = audit(reg, policy, lang=lang)
+        if report.fails(fail_on):
+            raise AuditFailed(report, fail_on)
+        (work / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
+        (work / "audit.json").write_text(report.to_json() + "\n", encoding="utf-8")
+        seconds["audit"] = time.perf_counter() - t
+
+        t = _stage("render", on_stage)
+        charts = render_all(reg, work / "diagrams")
+        overviews = {f"categories/{c.code}": render_category(reg, c.code) for c in reg.categories}
+        write_diagrams(overviews, work / "diagrams")
+        seconds["render"] = time.perf_counter() - t
+
+        t = _stage("export", on_stage)
+        export_sqlite(reg, work / "catalog.db", metadata_path=work / "metadata.json")
+        seconds["export"] = time.perf_counter() - t
+
+        t = _stage("swap", on_stage)
+        result = BuildResult(
+            registry=reg.id,
+            department=reg.department,
+            out_dir=str(out),
+            stats=reg.stats(),
+            audit_ok=report.ok,
+            audit_counts=report.summary.by_severity,
+            audit_by_code=report.summary.by_code,
+            diagrams=[str(out / p.relative_to(work)) for p in charts],
+            catalog=str(out / "catalog.db"),
+            metadata=str(out / "metadata.json"),
+            seconds=seconds,
+        )
+        (work / MARKER).write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
+        _swap(work, out)
+        seconds["swap"] = time.perf_counter() - t
+        return result.model_copy(update={"seconds": seconds})
+    except OSError as err:
+        raise UsageError(f"cannot build into '{out}': {err.strerror or err}") from err
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _stage(name: str, on_stage: Callable[[str], None] | None) -> float:
+    if on_stage is not None:
+        on_stage(name)
+    return time.perf_counter()
+
+
+def _check_target(out: Path) -> None:
+    """Refuse to replace anything that a build did not write."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise UsageError(f"'{out}' exists and is not a directory; choose another -o")
+    if any(out.iterdir()) and not (out / MARKER).is_file():
+        raise UsageError(
+            f"'{out}' is not empty and was not written by 'powerreg build'; "
+            "refusing to replace it: choose a new or empty directory"
+        )
+
+
+def _swap(work: Path, out: Path) -> None:
+    """Put ``work`` in the place of ``out``; the old output is removed only after."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    try:
+        os.replace(work, out)
+    except OSError:
+        if old is not None:
+            os.replace(old, out)  # put the previous build back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def summary_json(result: BuildResult) -> str:
+    """The build summary as JSON."""
+    data = result.model_dump()
+    data["sentence"] = result.stats.sentence
+    data["browse"] = result.browse_command
+    return json.dumps(data, ensure_ascii=False, indent=2)
