@@ -4,6 +4,7 @@ wheel."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -131,23 +132,18 @@ def test_load_reference_returns_independent_copies() -> None:
 
 
 def test_the_wheel_ships_the_registry(tmp_path: Path) -> None:
+    # build from a copy, so setuptools' build/ never lands in the work tree
+    source = tmp_path / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = tmp_path / "wheels"
+    command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(tmp_path),
-            str(ROOT),
-        ],
-        check=True,
-        capture_output=True,
+        [*command, "-q", "-w", str(wheels), str(source)], check=True, capture_output=True
     )
-    wheel = next(tmp_path.glob("powerreg-*.whl"))
+    wheel = next(wheels.glob("powerreg-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     yaml_files = [n for n in names if n.startswith("powerreg/reference/liaoning-epd-2011/")]
     assert "powerreg/reference/liaoning-epd-2011/registry.yaml" in yaml_files
