@@ -3,7 +3,7 @@
 Registries come from the scale generator (``powerreg.synth.generate``). For each size the
 audit is timed, and the exponent is the slope of log(time) against log(size) between the
 smallest and the largest size, so it is a ratio within one run, not a number from another
-day. Run: ``.venv/bin/python benchmarks/bench_audit.py [N ...]`` (default 1000 10000).
+day. Run: ``.venv/bin/python benchmarks/bench_audit.py [N ...]`` (default 1,000, 10,000 and 100,000).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from powerreg.synth import generate
 
 
 def main(argv: list[str]) -> list[dict[str, object]]:
-    sizes = [int(a) for a in argv] or [1_000, 10_000]
+    sizes = [int(a) for a in argv] or [1_000, 10_000, 100_000]
     times = []
     for n in sizes:
         reg = generate(n, seed=1)

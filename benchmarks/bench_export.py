@@ -1,8 +1,8 @@
 """Catalog export speed, as a ratio to raw ``sqlite3.executemany`` in the same run.
 
-A deterministic generator builds, in memory, a registry of N powers (default 100,000):
-1–3 flowcharts of 6–12 steps each, 3 risk points per power and 3–4 countermeasures per
-risk point, with Chinese texts. Then, in one run:
+The scale generator (``powerreg.synth.generate``) builds, in memory, a registry of N powers
+(default 100,000) in the reference registry's shape: about 1.4 flowcharts of 6–12 steps,
+3 risk points and 9–10 countermeasures per power, with Chinese texts. Then, in one run:
 
 * ``export_sqlite`` writes the catalog (timed from the registry to the file in place);
 * baseline ``raw rows``: the same rows of the eight tables, computed beforehand, inserted
@@ -20,9 +20,7 @@ Run: ``.venv/bin/python benchmarks/bench_export.py [-n N]``.
 from __future__ import annotations
 
 import argparse
-import gc
 import os
-import random
 import resource
 import sqlite3
 import sys
@@ -36,172 +34,15 @@ from powerreg.catalog import export_sqlite, write
 from powerreg.catalog.ngrams import index_text
 from powerreg.catalog.schema import SEARCH_INDEXES, TABLE, TABLES
 from powerreg.catalog.write import _ROWS, FTS_HASHSIZE
-from powerreg.model import (
-    Category,
-    Countermeasure,
-    Flowchart,
-    Level,
-    MeasureKind,
-    Power,
-    Registry,
-    RiskPoint,
-    RiskType,
-    Stage,
-    Step,
-    StepKind,
-    Transition,
-)
+from powerreg.model import Registry
+from powerreg.synth import generate
 
 GOAL = 1.5
-CATEGORIES = [
-    ("XK", "行政许可"),
-    ("CF", "行政处罚"),
-    ("QZ", "行政强制"),
-    ("ZS", "行政征收"),
-    ("JC", "行政检查"),
-    ("QR", "行政确认"),
-    ("QT", "其他行政权力"),
-]
-WORDS = [
-    "审批",
-    "受理",
-    "违规",
-    "滥用",
-    "自由裁量",
-    "处罚",
-    "决定",
-    "公开",
-    "监督",
-    "电子监察",
-    "集体讨论",
-    "环境影响评价",
-    "建设项目",
-    "拖延",
-    "收受",
-    "贿赂",
-    "材料",
-    "现场",
-    "检查",
-    "执法",
-    "记录",
-    "制度",
-    "岗位",
-    "责任",
-    "追究",
-    "廉政",
-    "风险",
-    "防控",
-    "措施",
-    "信息",
-    "系统",
-    "网站",
-    "排污",
-    "许可",
-    "核查",
-    "送达",
-    "听证",
-    "告知",
-    "复核",
-    "备案",
-]
-
-
-def _text(rng: random.Random, lo: int, hi: int) -> str:
-    return "".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
 
 
 def make_registry(n: int, seed: int = 2011) -> Registry:
-    """A registry of ``n`` powers, the same for the same ``n`` and ``seed``.
-
-    Built with ``model_construct`` (the values are valid by construction): the
-    benchmark times the export, not pydantic.
-    """
-    rng = random.Random(seed)
-    powers: dict[str, Power] = {}
-    gc.disable()
-    try:
-        for i in range(n):
-            code = CATEGORIES[i % len(CATEGORIES)][0]
-            pid = f"{code}-{i + 1:06d}"
-            charts = []
-            for f in range(rng.randint(1, 3)):
-                k = rng.randint(6, 12)
-                kinds = [StepKind.START] + [StepKind.TASK] * (k - 2) + [StepKind.END]
-                steps = [
-                    Step.model_construct(
-                        id=f"S{j + 1}",
-                        kind=kinds[j],
-                        label=_text(rng, 2, 4),
-                        role=rng.choice(WORDS) + "科",
-                        days=rng.randint(0, 10),
-                    )
-                    for j in range(k)
-                ]
-                moves = [
-                    Transition.model_construct(source=f"S{j + 1}", target=f"S{j + 2}", when=None)
-                    for j in range(k - 1)
-                ]
-                charts.append(
-                    Flowchart.model_construct(
-                        id=f"F{f + 1}",
-                        title=_text(rng, 2, 3) + "流程",
-                        steps=steps,
-                        transitions=moves,
-                    )
-                )
-            risks = []
-            for r in range(3):
-                chart = rng.choice(charts)
-                measures = [
-                    Countermeasure.model_construct(
-                        id=f"M{m + 1}",
-                        kind=rng.choice(list(MeasureKind)),
-                        stage=rng.choice(list(Stage)),
-                        description=_text(rng, 4, 8),
-                        responsible=rng.choice(WORDS) + "科",
-                    )
-                    for m in range(rng.randint(3, 4))
-                ]
-                risks.append(
-                    RiskPoint.model_construct(
-                        id=f"R{r + 1}",
-                        at=f"{chart.id}/{rng.choice(chart.steps).id}",
-                        level=rng.choice(list(Level)),
-                        type=rng.choice(list(RiskType)),
-                        description=_text(rng, 5, 10),
-                        countermeasures=measures,
-                    )
-                )
-            powers[pid] = Power.model_construct(
-                id=pid,
-                category=code,
-                name=_text(rng, 3, 6),
-                name_en=None,
-                legal_basis=[f"《中华人民共和国环境保护法》第{rng.randint(1, 70)}条"],
-                subject="示例省环境保护厅",
-                division=rng.choice(WORDS) + "处",
-                statutory_days=20,
-                promised_days=15,
-                fee="不收费",
-                description=None,
-                responsibilities=[],
-                accountability=[],
-                flowcharts=charts,
-                risk_points=risks,
-            )
-    finally:
-        gc.enable()
-    return Registry.model_construct(
-        schema_version=1,
-        id="bench",
-        department="示例省环境保护厅",
-        department_en=None,
-        year=2011,
-        source="generated by benchmarks/bench_export.py",
-        license=None,
-        categories=[Category(code=c, name=name) for c, name in CATEGORIES],
-        powers=powers,
-    )
+    """A registry of ``n`` powers from the scale generator (the same for the same seed)."""
+    return generate(n, seed=seed)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -27,13 +27,12 @@ from __future__ import annotations
 import difflib
 import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError
 from .messages import problem
 from .model import (
@@ -77,19 +76,6 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     return _DirectoryLoader(p, max_bytes).load()
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cycle collector during bulk construction: it is ~2/3 of the time of
-    building hundreds of thousands of small models, and they form no cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class _DirectoryLoader:
     def __init__(self, root: Path, max_bytes: int) -> None:
         self.root = root
@@ -114,9 +100,11 @@ class _DirectoryLoader:
                     )
                 ]
             )
-        with _gc_paused():
+        with gc_paused():
             meta = self._load_meta()
             powers = self._load_powers()
+        if len(powers) >= FREEZE_AT:
+            gc.freeze()  # keep later collections from scanning the whole registry
         if meta is not None:
             self._check_categories(meta)
         if self.problems:

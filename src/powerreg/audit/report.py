@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from ..mdtext import md_cell as _md
 from ..model import LABELS_ZH, Level
 from .findings import RULES, SEVERITY_RANK, Finding
 
@@ -230,14 +231,3 @@ class AuditReport(BaseModel):
 
 def _n(n: int, word: str) -> str:
     return f"{n} {word}{'s' * (n != 1)}"
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell or list item."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", " ")
-    )

@@ -7,18 +7,17 @@ so an audit of a catalog still points at the source lines.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError
 from ..model import DEFER_REFERENCES, Power, Registry, SourceMap
 from .schema import CATALOG_VERSION, TABLE, TABLES
@@ -89,18 +88,6 @@ def open_catalog(path: Path) -> sqlite3.Connection:
     return conn
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cycle collector while building many small models (see PERF.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 class _Reader:
     def __init__(self, conn: sqlite3.Connection, name: str) -> None:
         self.conn = conn
@@ -128,7 +115,7 @@ class _Reader:
             {"code": c["code"], "name": c["name"], "name_en": c["name_en"]}
             for c in self.rows("categories")
         ]
-        with _gc_paused():
+        with gc_paused():
             powers = self.powers()
         try:
             reg = Registry.model_validate({**meta, "powers": powers})

@@ -11,16 +11,15 @@ every value as a bound parameter, so any text is stored verbatim.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import secrets
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError
 from ..model import Registry
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
@@ -163,21 +162,8 @@ def _write_file(path: Path, reg: Registry) -> None:
 
 def write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
     """Create the catalog's schema in an empty database and fill it, in one transaction."""
-    with _gc_paused():
+    with gc_paused():
         _write_catalog(conn, reg)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cycle collector: every row is a new tuple, and with a large registry in
-    memory each collection walks all its models (PERF.md)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:

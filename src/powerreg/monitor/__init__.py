@@ -24,15 +24,13 @@ Examples:
 
 from __future__ import annotations
 
-import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from ..audit.messages import Lang, default_lang
+from ..collector import gc_paused
 from ..model import Registry
 from .calendar import WorkCalendar, china_calendar
 from .chart import ChartIndex
@@ -92,20 +90,6 @@ def monitor(
         registry = load_reference()
     with gc_paused():
         return _monitor(log, registry, as_of, calendar or china_calendar(), lang)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cycle collector while building many small objects: a replay makes
-    millions of tuples and none of them form cycles (see PERF.md: the collector would
-    take most of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _monitor(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..audit.messages import Lang, default_lang
 from ..errors import Problem
+from ..mdtext import md_cell as _md
 from .chart import ChartIndex
 from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
 from .messages import describe, step_text
@@ -463,14 +464,3 @@ def _pct(rate: float | None) -> str:
 
 def _plural(n: int, word: str) -> str:
     return word if n == 1 else f"{word}s"
-
-
-def _md(text: str) -> str:
-    """Text safe inside a Markdown table cell or list item."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\n", " ")
-    )

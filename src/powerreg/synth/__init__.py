@@ -32,7 +32,8 @@ Examples:
 
 from __future__ import annotations
 
-from .build import DEPARTMENT, FREEZE_AT, apportion, generate
+from ..collector import FREEZE_AT
+from .build import DEPARTMENT, apportion, generate
 from .kinds import CATEGORIES, REFERENCE_COUNTS
 from .write import power_yaml, registry_yaml, write_registry
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
+from ..collector import FREEZE_AT, gc_paused
 from ..errors import UsageError
 from ..model import (
     Category,
@@ -52,8 +50,6 @@ from .phrases import (
 )
 
 DEPARTMENT = "示例省环境保护厅"
-#: From this many powers on, generate() freezes what it built (see _collector_paused).
-FREEZE_AT = 1000
 
 _FIELDS: dict[type[Any], set[str]] = {
     cls: set(cls.model_fields) for cls in (Countermeasure, RiskPoint, Power, Category, Registry)
@@ -300,27 +296,6 @@ def apportion(n: int) -> dict[str, int]:
     return counts
 
 
-@contextmanager
-def _collector_paused(freeze: bool) -> Iterator[None]:
-    """Pause the cycle collector while the models are built; then, if ``freeze``, move
-    everything alive to its permanent generation (``gc.freeze``).
-
-    Scanning millions of new objects is most of the time of building them (PERF.md).
-    Merely paused, the collector scans them all at its next run after the build instead
-    (2.5 s after 20,000 powers). The models hold no reference cycles, so frozen they are
-    still freed by reference counting when dropped.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-        if freeze:
-            gc.freeze()
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def generate(n_powers: int, seed: int = 0) -> Registry:
     """A registry of ``n_powers`` made-up powers with the reference registry's shape.
 
@@ -345,7 +320,7 @@ def generate(n_powers: int, seed: int = 0) -> Registry:
     rng = random.Random(seed)
     counts = apportion(n_powers)
     powers: dict[str, Power] = {}
-    with _collector_paused(freeze=n_powers >= FREEZE_AT):
+    with gc_paused(freeze=n_powers >= FREEZE_AT):
         # in file-name order, as load() reads them
         for code in sorted(counts):
             width = max(6, len(str(counts[code])))

@@ -1,0 +1,125 @@
+"""The ``powerreg`` command: thin wrappers that parse options, call the library, print.
+
+One module per group of commands (:mod:`.registry`, :mod:`.audit`, :mod:`.publish`,
+:mod:`.monitor`, :mod:`.synth`); this one holds the group, the shared options and the
+error handling.
+
+Exit status (SPEC §5): 0 success · 1 the registry is invalid or the audit fails · 2 usage
+or I/O error. Results go to stdout, diagnostics to stderr. This package is the only part
+of powerreg that prints or exits.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..model import Registry
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PATH_ARG = click.argument(
+    "path",
+    required=False,
+    type=click.Path(exists=True, path_type=Path),
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("powerreg")
+    except PackageNotFoundError:  # pragma: no cover
+        return "0.0.0"
+
+
+def reports_errors(func: F) -> F:
+    """Turn library errors into problem lines on stderr and the exit codes of SPEC §5."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from ..errors import RegistryError, UsageError
+
+        try:
+            return func(*args, **kwargs)
+        except RegistryError as err:
+            for p in err.problems:
+                click.echo(str(p), err=True)
+            files = len({p.file for p in err.problems})
+            n = len(err.problems)
+            click.echo(f"{n} problem{'s' * (n != 1)} in {files} file{'s' * (files != 1)}", err=True)
+            sys.exit(1)
+        except UsageError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(2)
+        except OSError as err:
+            where = f": {err.filename}" if err.filename else ""
+            click.echo(f"error: {err.strerror or err}{where}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _load(path: Path | None) -> Registry:
+    if path is None:
+        from ..reference import load_reference
+
+        return load_reference()
+    from ..load import load
+
+    return load(path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(_version(), "--version", prog_name="powerreg")
+def main() -> None:
+    """Registries of administrative powers, integrity-risk points and countermeasures.
+
+    PATH is a registry directory (registry.yaml + powers/) or a catalog .db; without
+    it, commands use the bundled reference registry.
+
+    \b
+    Example:
+        powerreg validate my-registry/
+    """
+
+
+def lang_option(func: F) -> F:
+    """``--lang zh|en`` (default: from the locale)."""
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh", "en"]),
+        default=None,
+        help="language of the messages (default: from the locale)",
+    )(func)
+
+
+def policy_option(func: F) -> F:
+    """``--policy F``: a YAML audit policy."""
+    return click.option(
+        "--policy",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="YAML audit policy: severities per rule (or off) and thresholds",
+    )(func)
+
+
+def fail_on_option(help: str) -> Callable[[F], F]:
+    """``--fail-on error|warning|info|never``."""
+    return click.option(
+        "--fail-on",
+        type=click.Choice(["error", "warning", "info", "never"]),
+        default="error",
+        show_default=True,
+        help=help,
+    )
+
+
+# the commands register themselves on ``main`` when imported
+from . import audit, monitor, publish, registry, synth  # noqa: E402, F401

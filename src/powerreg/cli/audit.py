@@ -1,0 +1,47 @@
+"""The audit command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import PATH_ARG, _load, fail_on_option, lang_option, main, policy_option, reports_errors
+
+
+@main.command()
+@PATH_ARG
+@policy_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown", "sarif"]),
+    default="text",
+    show_default=True,
+)
+@fail_on_option("lowest severity that fails (exit 1)")
+@lang_option
+@reports_errors
+def audit(path: Path | None, policy: Path | None, fmt: str, fail_on: str, lang: str | None) -> None:
+    """Audit soundness and risk coverage (SPEC §4); exit 1 if a finding reaches --fail-on.
+
+    \b
+    Examples:
+        powerreg audit --format markdown > audit.md
+        powerreg audit my-registry/ --policy policy.yaml --fail-on warning
+        powerreg audit --format sarif > powerreg.sarif   # for GitHub code scanning
+    """
+    from ..audit import audit as run_audit
+
+    reg = _load(path)
+    report = run_audit(reg, policy, lang=lang)  # type: ignore[arg-type]
+    render = {
+        "text": report.to_text,
+        "json": report.to_json,
+        "markdown": report.to_markdown,
+        "sarif": report.to_sarif,
+    }[fmt]
+    click.echo(render())
+    if report.fails(fail_on):  # type: ignore[arg-type]
+        sys.exit(1)

@@ -1,0 +1,156 @@
+"""Electronic supervision: replaying case logs, and generating them."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from . import PATH_ARG, _load, lang_option, main, reports_errors
+
+
+@main.command()
+@click.argument("log", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--registry",
+    "registry_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="registry directory or catalog .db (default: the --catalog, else the bundled one)",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="the log as it stood at the end of DATE: later events are left out, and cases "
+    "not at an end step are open, their clock running to DATE",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--catalog",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="add tables cases, case_events and alerts to this catalog (from export)",
+)
+@lang_option
+@reports_errors
+def monitor(
+    log: Path,
+    registry_path: Path | None,
+    as_of: datetime | None,
+    fmt: str,
+    catalog: Path | None,
+    lang: str | None,
+) -> None:
+    """Replay a case log on the flowcharts: deviations, deadlines, yellow and red cards.
+
+    LOG is a CSV or JSON Lines file of events: case_id, power_id, step_id, timestamp,
+    and optionally flowchart_id, actor, note. Rows that cannot be replayed are reported
+    on stderr by line (exit 1); the others are replayed. Without --as-of every case is
+    taken as closed.
+
+    \b
+    Examples:
+        powerreg monitor examples/cases/cases.csv --as-of 2011-12-30
+        powerreg monitor cases.csv --registry my-registry/ --format markdown > report.md
+        powerreg monitor cases.csv --catalog catalog.db   # publish the results
+    """
+    from ..monitor import add_to_catalog
+    from ..monitor import monitor as run_monitor
+
+    reg = _load(registry_path or catalog)
+    result = run_monitor(
+        log,
+        reg,
+        as_of=as_of.date() if as_of else None,
+        lang=lang,  # type: ignore[arg-type]
+    )
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    render = {"text": result.to_text, "json": result.to_json, "markdown": result.to_markdown}
+    click.echo(render[fmt]())
+    if catalog is not None:
+        add_to_catalog(result, catalog)
+        click.echo(f"added tables cases, case_events and alerts to {catalog}", err=True)
+    if result.problems:
+        n = len(result.problems)
+        click.echo(f"{n} row{'s' * (n != 1)} of {result.rows} left out", err=True)
+        sys.exit(1)
+
+
+@main.command("synth-cases")
+@PATH_ARG
+@click.option(
+    "-n", "--cases", "n_cases", type=click.IntRange(min=0), default=1000, show_default=True
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--deviation-rate",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="share of cases given one deviation (M101–M104)",
+)
+@click.option(
+    "--delay-rate",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="share of step visits that overrun their days",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default="2011-01-04",
+    show_default=True,
+    help="first day cases start on",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="the log: .csv, or .jsonl for JSON Lines",
+)
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the truth (deviations injected, alerts expected) as JSON",
+)
+@reports_errors
+def synth_cases(
+    path: Path | None,
+    n_cases: int,
+    seed: int,
+    deviation_rate: float,
+    delay_rate: float,
+    start: datetime,
+    out: Path,
+    truth: Path | None,
+) -> None:
+    """Generate a case log with known truth on a registry's flowcharts, for tests and
+    benchmarks of `powerreg monitor`.
+
+    \b
+    Example:
+        powerreg synth-cases -n 500 --seed 1 -o cases.csv --truth truth.json
+        powerreg monitor cases.csv
+    """
+    from ..monitor import synth_cases as generate
+
+    log = generate(_load(path), n_cases, seed, deviation_rate, delay_rate, start.date())
+    jsonl = out.suffix.lower() in (".jsonl", ".ndjson")
+    written = log.write_jsonl(out) if jsonl else log.write_csv(out)
+    if truth is not None:
+        log.write_truth(truth)
+    click.echo(
+        f"wrote {written}: {log.events} events of {n_cases} cases, "
+        f"{len(log.injected)} with a deviation, {len(log.alerts)} alerts expected"
+    )

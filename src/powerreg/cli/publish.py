@@ -1,0 +1,181 @@
+"""Publishing a registry: diagrams, the catalog, and the main job ``build``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import PATH_ARG, _load, fail_on_option, lang_option, main, policy_option, reports_errors
+
+
+@main.command()
+@PATH_ARG
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="directory of the diagrams: DIR/<power id>/<flowchart id>.<ext>",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["svg", "png", "pdf", "dot"]),
+    default="svg",
+    show_default=True,
+    help="drawn by graphviz; dot writes the DOT sources only, for post-processing",
+)
+@reports_errors
+def render(path: Path | None, out: Path, fmt: str) -> None:
+    """Draw every flowchart with its risk points: DIR/<power id>/<flowchart id>.<ext>.
+
+    \b
+    Example:
+        powerreg render my-registry/ -o diagrams/ --format png
+    """
+    from ..render import render_all
+
+    paths = render_all(_load(path), out, format=fmt)
+    click.echo(f"wrote {len(paths)} diagram{'s' * (len(paths) != 1)} to {out}")
+
+
+@main.command()
+@PATH_ARG
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="catalog to write, e.g. catalog.db; its Datasette metadata goes beside it",
+)
+@reports_errors
+def export(path: Path | None, out: Path) -> None:
+    """Write the SQLite catalog and FILE.metadata.json for Datasette (SPEC §7).
+
+    The catalog is replaced atomically: a failed export leaves the previous one.
+
+    \b
+    Examples:
+        powerreg export my-registry/ -o catalog.db
+        datasette catalog.db -m catalog.metadata.json
+    """
+    from ..catalog import export_sqlite, metadata_path_for
+
+    reg = _load(path)
+    db = export_sqlite(reg, out)
+    s = reg.stats()
+    click.echo(
+        f"wrote {db}: {s.powers} powers, {s.flowcharts} flowcharts, "
+        f"{s.risk_points} risk points, {s.countermeasures} countermeasures"
+    )
+    meta = metadata_path_for(db)
+    click.echo(f"wrote {meta}; serve with: datasette {db} -m {meta}")
+
+
+@main.command()
+@PATH_ARG
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="output directory (replaced atomically)",
+)
+@policy_option
+@fail_on_option("audit severity that stops the build")
+@lang_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="summary for people, or JSON for programs",
+)
+@click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
+@reports_errors
+def build(
+    path: Path | None,
+    out: Path,
+    policy: Path | None,
+    fail_on: str,
+    lang: str | None,
+    fmt: str,
+    quiet: bool,
+) -> None:
+    """The main job: validate, audit, render every chart and export the catalog into DIR.
+
+    Writes audit.md, audit.json, diagrams/, catalog.db and metadata.json; a failing step
+    stops the build (exit 1) and leaves the previous DIR as it was.
+
+    \b
+    Example:
+        powerreg build -o build/ && datasette build/catalog.db -m build/metadata.json
+    """
+    from ..build import STAGES, AuditFailed, summary_json
+    from ..build import build as run_build
+
+    t0 = time.perf_counter()
+    reg = _load(path)
+    loaded = time.perf_counter() - t0
+    show = not quiet and fmt == "text" and sys.stderr.isatty()
+    bar = click.progressbar(length=len(STAGES), label="building", file=sys.stderr) if show else None
+
+    def on_stage(name: str) -> None:
+        if bar is not None:
+            bar.label = f"building: {name}"
+            bar.update(1 if name != STAGES[0] else 0)
+
+    try:
+        result = run_build(
+            reg,
+            out,
+            policy=policy,
+            fail_on=fail_on,  # type: ignore[arg-type]
+            lang=lang,
+            on_stage=on_stage,
+        )
+    except AuditFailed as err:
+        click.echo(err.report.to_text(), err=True)
+        click.echo(
+            f"build stopped: the audit fails at --fail-on {fail_on}; '{out}' is unchanged", err=True
+        )
+        sys.exit(1)
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    result.seconds = {"load": loaded, **result.seconds}
+    if fmt == "json":
+        click.echo(summary_json(result))
+        return
+    if quiet:
+        return
+    s = result.stats
+    click.echo(f"{result.department} — {result.registry}")
+    click.echo(s.sentence)
+    cover = "; ".join(
+        f"{lv} {s.risk_points_by_level[lv]} risk points / "
+        f"{s.countermeasures_by_level[lv]} countermeasures"
+        for lv in s.risk_points_by_level
+    )
+    click.echo(f"coverage by level: {cover}")
+    a = result.audit_counts
+    click.echo(
+        f"audit: {'ok' if result.audit_ok else 'FAILED'} — {a['error']} errors, "
+        f"{a['warning']} warnings, {a['info']} infos"
+    )
+    click.echo(
+        f"wrote {out}/: audit.md, audit.json, diagrams/ ({len(result.diagrams)} charts), "
+        "catalog.db, metadata.json"
+    )
+    total = sum(result.seconds.values())
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.seconds.items())
+    click.echo(f"time: {total:.2f}s ({stages})")
+    click.echo(f"browse: {result.browse_command}")

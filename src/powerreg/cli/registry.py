@@ -1,0 +1,110 @@
+"""Loading and describing a registry: validate, stats, schema."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import PATH_ARG, _load, main, reports_errors
+
+
+@main.command()
+@PATH_ARG
+@reports_errors
+def validate(path: Path | None) -> None:
+    """Load a registry and report every problem as FILE:LINE:COL: CODE message.
+
+    \b
+    Example:
+        powerreg validate my-registry/
+    """
+    reg = _load(path)
+    s = reg.stats()
+    click.echo(
+        f"ok: {reg.id}: {s.categories} categories, {s.powers} powers, "
+        f"{s.flowcharts} flowcharts, {s.risk_points} risk points, "
+        f"{s.countermeasures} countermeasures"
+    )
+
+
+@main.command()
+@PATH_ARG
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for programs",
+)
+@reports_errors
+def stats(path: Path | None, fmt: str) -> None:
+    """Count categories, powers, flowcharts, risk points and countermeasures.
+
+    \b
+    Example:
+        powerreg stats --format json
+    """
+    reg = _load(path)
+    s = reg.stats()
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {"registry": reg.id, **s.model_dump(), "sentence": s.sentence},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"{reg.department} ({reg.year}) — {reg.id}")
+    click.echo(s.sentence)
+    rows = [
+        ("categories", s.categories),
+        ("powers", s.powers),
+        ("flowcharts", s.flowcharts),
+        ("steps", s.steps),
+        ("risk points", s.risk_points),
+        ("countermeasures", s.countermeasures),
+    ]
+    for name, n in rows:
+        click.echo(f"  {name:<16}{n:>8}")
+    levels = ", ".join(f"{k} {v}" for k, v in s.risk_points_by_level.items())
+    click.echo(f"  risk points by level: {levels}")
+    cats = ", ".join(f"{k} {v}" for k, v in s.powers_by_category.items())
+    click.echo(f"  powers by category: {cats}")
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schemas"),
+    show_default=True,
+    help="directory of the schemas",
+)
+@click.option("--check", is_flag=True, help="exit 1 if the files differ from the models")
+@reports_errors
+def schema(out: Path, check: bool) -> None:
+    """Write (or check) the JSON Schemas of registry.yaml and of power files.
+
+    \b
+    Example:
+        powerreg schema --check
+    """
+    from ..schema import stale_schemas, write_schemas
+
+    if check:
+        stale = stale_schemas(out)
+        if stale:
+            for name in stale:
+                click.echo(f"{out / name}: out of date; run 'powerreg schema -o {out}'", err=True)
+            sys.exit(1)
+        click.echo(f"ok: schemas in {out} match the models")
+        return
+    for path in write_schemas(out):
+        click.echo(f"wrote {path}")
