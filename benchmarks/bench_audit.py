@@ -3,7 +3,8 @@
 Registries come from the scale generator (``powerreg.synth.generate``). For each size the
 audit is timed, and the exponent is the slope of log(time) against log(size) between the
 smallest and the largest size, so it is a ratio within one run, not a number from another
-day. Run: ``.venv/bin/python benchmarks/bench_audit.py [N ...]`` (default 1,000, 10,000 and 100,000).
+day. Run: ``.venv/bin/python benchmarks/bench_audit.py [N ...]`` (default 1,000, 10,000
+and 100,000).
 """
 
 from __future__ import annotations

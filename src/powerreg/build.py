@@ -65,6 +65,8 @@ class BuildResult(BaseModel):
     catalog: str
     metadata: str
     seconds: dict[str, float]
+    #: the process's peak resident memory so far, in MiB (None where it cannot be read)
+    peak_memory_mib: float | None = None
 
     @property
     def browse_command(self) -> str:
@@ -136,11 +138,26 @@ def build(
         (work / MARKER).write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
         _swap(work, out)
         seconds["swap"] = time.perf_counter() - t
-        return result.model_copy(update={"seconds": seconds})
+        return result.model_copy(update={"seconds": seconds, "peak_memory_mib": peak_memory_mib()})
     except OSError as err:
         raise UsageError(f"cannot build into '{out}': {err.strerror or err}") from err
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def peak_memory_mib() -> float | None:
+    """Peak resident memory of this process in MiB: ``VmHWM`` of /proc/self/status.
+
+    Not ``getrusage``: on Linux its maximum includes the memory of the parent process a
+    child was forked from before ``exec``, so a child of a big process would seem big.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
 
 
 def _stage(name: str, on_stage: Callable[[str], None] | None) -> float:

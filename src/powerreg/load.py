@@ -82,8 +82,10 @@ class _DirectoryLoader:
         self.max_bytes = max_bytes
         self.problems: list[Problem] = []
         self.positions: dict[str, tuple[str, int, int]] = {}
-        #: power files that name a category, checked against registry.yaml at the end
-        self.declared: list[Document] = []
+        #: (category, file, line, column, power id) of every power file that names a
+        #: category, checked against registry.yaml at the end (the documents themselves
+        #: are not kept: at 10,000 powers they would double the memory of a load)
+        self.declared: list[tuple[str, str, int, int, str | None]] = []
 
     def load(self) -> Registry:
         root = self.root
@@ -220,8 +222,10 @@ class _DirectoryLoader:
             if doc is None:
                 continue
             broken = self._report(reference_issues(doc.data), doc)
-            if isinstance(doc.data.get("category"), str):
-                self.declared.append(doc)
+            code, pid = doc.data.get("category"), doc.data.get("id")
+            if isinstance(code, str):
+                at = doc.position(("category",))
+                self.declared.append((code, doc.file, *at, pid if isinstance(pid, str) else None))
             try:
                 power = Power.model_validate(doc.data, context=context)
             except ValidationError as err:
@@ -273,19 +277,18 @@ class _DirectoryLoader:
 
     def _check_categories(self, meta: RegistryMeta) -> None:
         codes = {c.code for c in meta.categories}
-        for doc in self.declared:
-            code = doc.data["category"]
+        for code, file, line, column, pid in self.declared:
             if code in codes:
                 continue
             close = difflib.get_close_matches(code, sorted(codes), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            pid = doc.data.get("id")
             self.problems.append(
                 problem(
                     "E004",
-                    doc.file,
-                    *doc.position(("category",)),
-                    entity=pid if isinstance(pid, str) else None,
+                    file,
+                    line,
+                    column,
+                    entity=pid,
                     detail=f"category '{code}' is not declared in {REGISTRY_FILE} "
                     f"(categories: {', '.join(sorted(codes))}){hint}",
                 )

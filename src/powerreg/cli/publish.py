@@ -177,5 +177,6 @@ def build(
     )
     total = sum(result.seconds.values())
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.seconds.items())
-    click.echo(f"time: {total:.2f}s ({stages})")
+    memory = f"; peak memory {result.peak_memory_mib:.0f} MiB" if result.peak_memory_mib else ""
+    click.echo(f"time: {total:.2f}s ({stages}){memory}")
     click.echo(f"browse: {result.browse_command}")
