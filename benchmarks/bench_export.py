@@ -197,7 +197,8 @@ def main(argv: list[str]) -> list[dict[str, object]]:
     )
     return [
         {
-            "case": f"export {n:,} powers vs raw executemany (table rows)",
+            "case": f"export {n:,} powers vs raw executemany (table rows); "
+            f"peak memory {peak_export:,.0f} MiB (goal ≤ 3 GB)",
             "baseline_s": raw_rows_s,
             "powerreg_s": export_s,
             "ratio": export_s / raw_rows_s,

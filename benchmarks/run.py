@@ -64,10 +64,9 @@ def main() -> None:
         "|---|---:|---:|---:|---|",
     ]
     for r in rows:
-        lines.append(
-            f"| {r['case']} | {r['baseline_s']:.3f} | {r['powerreg_s']:.3f} | "
-            f"{r['ratio']:.2f}× | {r['goal']} |"
-        )
+        base = "–" if r["baseline_s"] is None else f"{r['baseline_s']:.3f}"
+        ratio = "–" if r["ratio"] is None else f"{r['ratio']:.2f}×"
+        lines.append(f"| {r['case']} | {base} | {r['powerreg_s']:.3f} | {ratio} | {r['goal']} |")
     (HERE / "RESULTS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {HERE / 'RESULTS.md'}")
 

@@ -265,6 +265,8 @@ def _step_label(step: Step, risk_ids: list[str]) -> str:
     width = _WRAP_DECISION if step.kind is StepKind.DECISION else _WRAP_TASK
     rows = [_lines(step.label, width)]
     role, days = step.role or "", _days(step.days)
+    if step.pauses_clock:  # time here is left out of the limits (补正, 专家评审, 听证, 公示)
+        days = f"{days}（不计时）" if days else "不计时"
     if role and days and text_em(f"{role} · {days}") <= _WRAP_ROLE:
         rows.append(_font(escape(f"{role} · {days}"), 10, _MUTED))
     elif role or days:  # the days on a line of their own rather than cut in two
@@ -324,7 +326,8 @@ def _legend_rows(columns: int) -> str:
         f"<TR>{swatches}</TR></TABLE></TD></TR>"
         f'<TR><TD COLSPAN="{columns}" BORDER="0">'
         f"{_font('环节按其最高风险等级着色，并列出风险点编号', 10, _MUTED)}<BR/>"
-        f"{_font('圆角框 开始/结束 · 方框 办理环节 · 菱形 判断', 10, _MUTED)}</TD></TR>"
+        f"{_font('圆角框 开始/结束 · 方框 办理环节 · 菱形 判断', 10, _MUTED)}<BR/>"
+        f"{_font('不计时：该环节用时不计入办理时限', 10, _MUTED)}</TD></TR>"
     )
 
 
