@@ -502,6 +502,7 @@ def flowchart(draw: st.DrawFn, fc_id: str) -> dict[str, Any]:
             "label": draw(any_text),
             "role": draw(maybe_text),
             "days": draw(st.none() | st.integers(0, 400)),
+            "pauses_clock": draw(st.booleans()),
         }
         for s in step_ids
     ]
@@ -521,7 +522,9 @@ def power_data(draw: st.DrawFn, pid: str, category: str) -> dict[str, Any]:
     spots = [f"{fc['id']}/{s['id']}" for fc in charts for s in fc["steps"]]
     risks = []
     if spots:
-        for rid in draw(st.lists(ids, max_size=3, unique=True)):
+        # a risk point's id differs from the chart ids: both are <power>/<id> (E003)
+        risk_ids = ids.filter(lambda r: r not in fc_ids)
+        for rid in draw(st.lists(risk_ids, max_size=3, unique=True)):
             measures = [
                 {
                     "id": mid,

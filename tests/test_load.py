@@ -221,3 +221,9 @@ def test_the_example_loads_with_positions() -> None:
     assert reg.location("XK-001") == ("powers/XK-001.yaml", 1, 5)
     rp = reg.powers["XK-001"].risk_points[1]
     assert (rp.level, rp.type) == (powerreg.Level.HIGH, powerreg.RiskType.PROCESS)
+
+
+def test_risk_point_and_flowchart_ids_share_a_scope(write_registry: WriteRegistry) -> None:
+    # XK-001/F1 would name both the flowchart and the risk point
+    root = write_registry({"XK-001": MINI.replace("  - id: R1", "  - id: F1")})
+    assert problems_of(root) == [("E003", F, 15)]

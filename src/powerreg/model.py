@@ -532,6 +532,20 @@ def reference_issues(data: Any) -> list[Issue]:
     risks = _items(data, "risk_points")
     issues += _duplicates(flowcharts, ("flowcharts",), "flowchart", pid)
     issues += _duplicates(risks, ("risk_points",), "risk point", pid)
+    # flowcharts and risk points share the power's scope: XK-001/F1 and XK-001/R1
+    chart_ids = {cid for _, fc in flowcharts if (cid := _local_id(fc)) is not None}
+    for k, r in risks:
+        rid = _local_id(r)
+        if rid is not None and rid in chart_ids:
+            issues.append(
+                Issue(
+                    "E003",
+                    ("risk_points", k, "id"),
+                    f"risk point id '{rid}' is also a flowchart id of this power; both "
+                    f"would be {pid}/{rid}: give the risk point another id (e.g. R1)",
+                    f"{pid}/{rid}",
+                )
+            )
     steps_of: dict[str, set[str]] = {}
     for i, fc in flowcharts:
         loc = ("flowcharts", i)
