@@ -30,7 +30,8 @@ from pathlib import Path
 import powerreg
 from powerreg.errors import PowerregError
 from powerreg.model import Registry
-from powerreg.render import _workers, render_all
+from powerreg.render import render_all
+from powerreg.render.files import _workers
 
 GOAL = 1.3
 MINIMAL = Path(__file__).resolve().parents[1] / "examples" / "minimal"

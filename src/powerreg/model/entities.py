@@ -1,0 +1,260 @@
+"""The entities of a power: steps, transitions, flowcharts, risk points, countermeasures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
+
+from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind
+from .ids import DEFER_REFERENCES, Id, StepRef, Text, _parse_transition
+from .integrity import Issue, reference_issues
+
+
+class _Entity(BaseModel):
+    """Common configuration: unknown fields are errors, whitespace is trimmed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+
+    @property
+    def gid(self) -> str:
+        """Global id, e.g. ``XK-001/F1/S3``; the local id until the power is validated.
+
+        Kept in the instance's ``__dict__`` beside the fields rather than as a pydantic
+        private attribute: a private attribute costs every entity a dict of its own
+        (~180 bytes, half a gigabyte at 100,000 powers), the ``__dict__`` slot is free.
+        It is not a field: dumps, equality and the JSON Schema ignore it.
+        """
+        gid = self.__dict__.get("_gid")
+        return gid if gid is not None else str(getattr(self, "id", getattr(self, "code", "")))
+
+
+class Category(_Entity):
+    """A class of powers (职权类别), e.g. ``XK`` 行政许可."""
+
+    code: Id
+    name: Text
+    name_en: Text | None = None
+
+
+class Step(_Entity):
+    """One step of a flowchart, with the post that acts and its budget in working days."""
+
+    id: Id
+    kind: StepKind = StepKind.TASK
+    label: Text
+    role: Text | None = None
+    days: NonNegativeInt | None = None
+    #: time spent here does not count against the time limits (补正 by the applicant,
+    #: 专家评审, 听证, 公示: 《中华人民共和国行政许可法》 leaves such time out of the limit)
+    pauses_clock: bool = False
+
+
+class Transition(_Entity):
+    """A move from one step to another; ``when`` labels a decision's branch.
+
+    Examples:
+        >>> Transition.model_validate("S1 -> S2")
+        Transition(source='S1', target='S2', when=None)
+    """
+
+    source: Id = Field(alias="from")
+    target: Id = Field(alias="to")
+    when: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return _parse_transition(value)
+
+
+TransitionIn = Annotated[
+    Transition,
+    BeforeValidator(
+        _parse_transition,
+        json_schema_input_type=Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9-]*\s*->\s*[A-Za-z0-9][A-Za-z0-9-]*\s*$"
+            ),
+        ]
+        | Transition,
+    ),
+]
+
+
+class Flowchart(_Entity):
+    """A power-operation flowchart (权力运行流程图): steps and the moves between them."""
+
+    id: Id
+    title: Text
+    steps: list[Step] = Field(min_length=1)
+    transitions: list[TransitionIn] = Field(default_factory=list)
+
+    def step(self, step_id: str) -> Step:
+        """The step with that local id; ``KeyError`` if there is none."""
+        for s in self.steps:
+            if s.id == step_id:
+                return s
+        raise KeyError(step_id)
+
+    @property
+    def start_steps(self) -> list[Step]:
+        """Steps of kind ``start`` (a sound chart has exactly one)."""
+        return [s for s in self.steps if s.kind is StepKind.START]
+
+    @property
+    def end_steps(self) -> list[Step]:
+        """Steps of kind ``end``."""
+        return [s for s in self.steps if s.kind is StepKind.END]
+
+    # graph questions: the work is done in powerreg.graph (imported when asked)
+
+    def graph(self) -> Any:
+        """This chart as a ``networkx.DiGraph`` (see :func:`powerreg.graph.flowchart_graph`)."""
+        from ..graph import flowchart_graph
+
+        return flowchart_graph(self)
+
+    def unreachable_steps(self) -> list[str]:
+        """Steps no case can reach from the start."""
+        from ..graph import unreachable_steps
+
+        return unreachable_steps(self)
+
+    def dead_end_steps(self) -> list[str]:
+        """Steps from which no end can be reached."""
+        from ..graph import dead_end_steps
+
+        return dead_end_steps(self)
+
+    def must_pass_steps(self) -> list[str]:
+        """Steps every case passes (dominators of the end)."""
+        from ..graph import must_pass_steps
+
+        return must_pass_steps(self)
+
+    def longest_path(self) -> tuple[int, list[str]]:
+        """``(working days, step ids)`` of the longest start→end path, loops cut once."""
+        from ..graph import longest_path
+
+        return longest_path(self)
+
+
+class Countermeasure(_Entity):
+    """A countermeasure (防范措施) against one risk point."""
+
+    id: Id
+    kind: MeasureKindIn
+    stage: StageIn
+    description: Text
+    responsible: Text | None = None
+
+
+class RiskPoint(_Entity):
+    """An integrity risk point (廉政风险点) on one step of one flowchart."""
+
+    id: Id
+    at: StepRef
+    level: LevelIn
+    type: RiskTypeIn
+    description: Text
+    countermeasures: list[Countermeasure] = Field(default_factory=list)
+
+    @property
+    def flowchart_id(self) -> str:
+        """Local id of the flowchart the risk sits on (before the ``/`` of ``at``)."""
+        return self.at.partition("/")[0]
+
+    @property
+    def step_id(self) -> str:
+        """Local id of the step the risk sits on (after the ``/`` of ``at``)."""
+        return self.at.partition("/")[2]
+
+
+class Power(_Entity):
+    """One administrative power (行政权力事项) with its flowcharts and risk points."""
+
+    id: Id
+    category: Id
+    name: Text
+    name_en: Text | None = None
+    legal_basis: list[Text] = Field(default_factory=list)
+    subject: Text
+    division: Text
+    statutory_days: NonNegativeInt | None = None
+    promised_days: NonNegativeInt | None = None
+    fee: Text | None = None
+    description: Text | None = None
+    responsibilities: list[Text] = Field(default_factory=list)
+    accountability: list[Text] = Field(default_factory=list)
+    flowcharts: list[Flowchart] = Field(default_factory=list)
+    risk_points: list[RiskPoint] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _link(self, info: ValidationInfo) -> Self:
+        self.assign_global_ids()
+        if not (info.context and info.context.get(DEFER_REFERENCES)):
+            issues = self.reference_issues()
+            if issues:
+                raise ValueError("; ".join(f"{i.code} {i.message}" for i in issues))
+        return self
+
+    def assign_global_ids(self) -> None:
+        """Give every entity of this power its global id (``XK-001/F1/S3``)."""
+        pid = self.id
+        self.__dict__["_gid"] = pid
+        for fc in self.flowcharts:
+            fgid = f"{pid}/{fc.id}"
+            fc.__dict__["_gid"] = fgid
+            for s in fc.steps:
+                s.__dict__["_gid"] = f"{fgid}/{s.id}"
+        for r in self.risk_points:
+            rgid = f"{pid}/{r.id}"
+            r.__dict__["_gid"] = rgid
+            for m in r.countermeasures:
+                m.__dict__["_gid"] = f"{rgid}/{m.id}"
+
+    def flowchart(self, flowchart_id: str) -> Flowchart:
+        """The flowchart with that local id; ``KeyError`` if there is none."""
+        for fc in self.flowcharts:
+            if fc.id == flowchart_id:
+                return fc
+        raise KeyError(flowchart_id)
+
+    def risk_points_at(self, flowchart_id: str, step_id: str) -> list[RiskPoint]:
+        """Risk points that sit on one step."""
+        at = f"{flowchart_id}/{step_id}"
+        return [r for r in self.risk_points if r.at == at]
+
+    def reference_issues(self) -> list[Issue]:
+        """Duplicate local ids (E003) and dangling references (E004) inside this power.
+
+        Examples:
+            >>> p = Power.model_validate({"id": "P1", "category": "XK", "name": "n",
+            ...     "subject": "s", "division": "d", "flowcharts": [{"id": "F1",
+            ...     "title": "t", "steps": [{"id": "S1", "label": "a"}],
+            ...     "transitions": ["S1 -> S9"]}]},
+            ...     context={DEFER_REFERENCES: True})
+            >>> [(i.code, i.loc) for i in p.reference_issues()]
+            [('E004', ('flowcharts', 0, 'transitions', 0, 'to'))]
+        """
+        return reference_issues(
+            self.model_dump(by_alias=True, include={"id", "flowcharts", "risk_points"})
+        )
+
+    def iter_steps(self) -> Iterator[tuple[Flowchart, Step]]:
+        """Every ``(flowchart, step)`` pair of this power."""
+        for fc in self.flowcharts:
+            for s in fc.steps:
+                yield fc, s

@@ -1,0 +1,62 @@
+"""The id grammar (SPEC §2), the transition shorthand, and the keys of a source map."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    StringConstraints,
+)
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
+_ID_RE = re.compile(ID_PATTERN)
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+StepRef = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}/[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
+]
+
+#: Validation context key: skip the cross-reference checks (the loader runs them itself,
+#: so that every problem gets its own file position).
+DEFER_REFERENCES = "powerreg.defer_references"
+
+
+_SHORTHAND_PATTERN = r"^\s*[A-Za-z0-9][A-Za-z0-9-]*\s*->\s*[A-Za-z0-9][A-Za-z0-9-]*\s*$"
+_ARROW = re.compile(r"^\s*([^\s>-][^\s]*?)\s*->\s*([^\s]+)\s*$")
+
+
+def _parse_transition(value: Any) -> Any:
+    """Accept the shorthand ``"S1 -> S2"`` for ``{from: S1, to: S2}``."""
+    if isinstance(value, str):
+        m = _ARROW.match(value)
+        if m is None:
+            raise ValueError(f"transition {value!r} is not of the form 'S1 -> S2'")
+        return {"from": m.group(1), "to": m.group(2)}
+    return value
+
+
+def transition_key(flowchart_gid: str, index: int) -> str:
+    """Key of a flowchart's transition in a source map (transitions have no id).
+
+    Examples:
+        >>> transition_key("XK-001/F1", 0)
+        'XK-001/F1#T1'
+    """
+    return f"{flowchart_gid}#T{index + 1}"
+
+
+def category_key(code: str) -> str:
+    """Key of a category in a source map (category codes may equal power ids)."""
+    return f"category:{code}"
+
+
+def is_id(value: str) -> bool:
+    """Whether a string is a valid id (SPEC §2).
+
+    Examples:
+        >>> is_id("XK-001"), is_id("-x"), is_id("a/b")
+        (True, False, False)
+    """
+    return _ID_RE.match(value) is not None

@@ -1,0 +1,163 @@
+"""Cross-reference problems inside one power: duplicate local ids (E003) and dangling
+references (E004), found on raw data so a file with schema errors is still checked."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from .ids import _ARROW
+
+
+class Issue(NamedTuple):
+    """A cross-reference problem found in validated data, before it has a file position.
+
+    ``loc`` is the path to the offending value inside the power's data, as pydantic
+    gives for schema errors, so the loader can find its line.
+    """
+
+    code: str
+    loc: tuple[str | int, ...]
+    message: str
+    entity: str
+
+
+def _list_ids(ids: Any) -> str:
+    shown = sorted(ids)
+    return ", ".join(shown[:12]) + (", …" if len(shown) > 12 else "") if shown else "none"
+
+
+def _items(data: Any, name: str) -> list[tuple[int, dict[str, Any]]]:
+    """``(index, mapping)`` of the items of ``data[name]`` that are mappings."""
+    value = data.get(name) if isinstance(data, dict) else None
+    if not isinstance(value, list):
+        return []
+    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
+
+
+def _local_id(item: dict[str, Any]) -> str | None:
+    value = item.get("id")
+    return value if isinstance(value, str) else None
+
+
+def _duplicates(
+    items: list[tuple[int, dict[str, Any]]], loc: tuple[str | int, ...], what: str, scope: str
+) -> list[Issue]:
+    seen: set[str] = set()
+    issues = []
+    for i, item in items:
+        local = _local_id(item)
+        if local is None:
+            continue
+        if local in seen:
+            issues.append(
+                Issue(
+                    "E003",
+                    (*loc, i, "id"),
+                    f"duplicate {what} id '{local}'; ids must be unique",
+                    f"{scope}/{local}",
+                )
+            )
+        seen.add(local)
+    return issues
+
+
+def _endpoints(transition: Any) -> list[tuple[str, Any]]:
+    if isinstance(transition, str):
+        m = _ARROW.match(transition)
+        return [("from", m.group(1)), ("to", m.group(2))] if m else []
+    if isinstance(transition, dict):
+        return [(f, transition[f]) for f in ("from", "to") if isinstance(transition.get(f), str)]
+    return []
+
+
+def reference_issues(data: Any) -> list[Issue]:
+    """E003 and E004 problems of one power, from its raw data (the YAML mapping).
+
+    Works on data that is otherwise invalid, so a file with a schema error still has
+    its references checked; whatever is not of the expected shape is skipped here (the
+    schema check reports it).
+
+    Examples:
+        >>> data = {"id": "P1", "flowcharts": [{"id": "F1", "steps": [{"id": "S1"}],
+        ...         "transitions": ["S1 -> S2"]}], "risk_points": [{"id": "R1", "at": "F2/S1"}]}
+        >>> [(i.code, i.loc) for i in reference_issues(data)]
+        [('E004', ('flowcharts', 0, 'transitions', 0, 'to')), ('E004', ('risk_points', 0, 'at'))]
+    """
+    issues: list[Issue] = []
+    raw_id = data.get("id") if isinstance(data, dict) else None
+    pid = raw_id if isinstance(raw_id, str) else "?"
+    flowcharts = _items(data, "flowcharts")
+    risks = _items(data, "risk_points")
+    issues += _duplicates(flowcharts, ("flowcharts",), "flowchart", pid)
+    issues += _duplicates(risks, ("risk_points",), "risk point", pid)
+    # flowcharts and risk points share the power's scope: XK-001/F1 and XK-001/R1
+    chart_ids = {cid for _, fc in flowcharts if (cid := _local_id(fc)) is not None}
+    for k, r in risks:
+        rid = _local_id(r)
+        if rid is not None and rid in chart_ids:
+            issues.append(
+                Issue(
+                    "E003",
+                    ("risk_points", k, "id"),
+                    f"risk point id '{rid}' is also a flowchart id of this power; both "
+                    f"would be {pid}/{rid}: give the risk point another id (e.g. R1)",
+                    f"{pid}/{rid}",
+                )
+            )
+    steps_of: dict[str, set[str]] = {}
+    for i, fc in flowcharts:
+        loc = ("flowcharts", i)
+        fc_id = _local_id(fc) or f"#{i + 1}"
+        steps = _items(fc, "steps")
+        issues += _duplicates(
+            steps, (*loc, "steps"), f"step of flowchart {fc_id}", f"{pid}/{fc_id}"
+        )
+        ids = {sid for _, s in steps if (sid := _local_id(s)) is not None}
+        steps_of.setdefault(fc_id, ids)
+        transitions = fc.get("transitions")
+        for j, t in enumerate(transitions if isinstance(transitions, list) else []):
+            for field, end in _endpoints(t):
+                if end not in ids:
+                    issues.append(
+                        Issue(
+                            "E004",
+                            (*loc, "transitions", j, field),
+                            f"transition {field} '{end}' is not a step of flowchart "
+                            f"{fc_id} (steps: {_list_ids(ids)})",
+                            f"{pid}/{fc_id}",
+                        )
+                    )
+    for k, r in risks:
+        loc = ("risk_points", k)
+        rid = _local_id(r) or f"#{k + 1}"
+        issues += _duplicates(
+            _items(r, "countermeasures"),
+            (*loc, "countermeasures"),
+            f"countermeasure of risk point {rid}",
+            f"{pid}/{rid}",
+        )
+        at = r.get("at")
+        if not isinstance(at, str) or "/" not in at:
+            continue
+        fc_id, _, step_id = at.partition("/")
+        if fc_id not in steps_of:
+            issues.append(
+                Issue(
+                    "E004",
+                    (*loc, "at"),
+                    f"risk point {rid} is at flowchart '{fc_id}', which this power does "
+                    f"not have (flowcharts: {_list_ids(steps_of)})",
+                    f"{pid}/{rid}",
+                )
+            )
+        elif step_id not in steps_of[fc_id]:
+            issues.append(
+                Issue(
+                    "E004",
+                    (*loc, "at"),
+                    f"risk point {rid} is at step '{step_id}', which is not a step of "
+                    f"flowchart {fc_id} (steps: {_list_ids(steps_of[fc_id])})",
+                    f"{pid}/{rid}",
+                )
+            )
+    return issues

@@ -1,0 +1,255 @@
+"""A whole registry: ``registry.yaml``'s fields, every power, counts and provenance."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
+
+from .entities import Category, Flowchart, Power, RiskPoint, _Entity
+from .enums import Level
+from .ids import DEFER_REFERENCES, Id, Text
+from .integrity import Issue, _list_ids
+
+
+class RegistryMeta(_Entity):
+    """What ``registry.yaml`` holds: who keeps the registry, when, and its categories."""
+
+    schema_version: Literal[1] = 1
+    id: Id
+    department: Text
+    department_en: Text | None = None
+    year: int = Field(ge=1949, le=2200)
+    source: Text
+    license: Text | None = None
+    categories: list[Category] = Field(min_length=1)
+
+    def category_issues(self) -> list[Issue]:
+        """Duplicate category codes (E003)."""
+        seen: set[str] = set()
+        issues = []
+        for i, c in enumerate(self.categories):
+            if c.code in seen:
+                issues.append(
+                    Issue(
+                        "E003",
+                        ("categories", i, "code"),
+                        f"duplicate category code '{c.code}'",
+                        c.code,
+                    )
+                )
+            seen.add(c.code)
+        return issues
+
+
+class SourceMap:
+    """Where each entity was read from: global id → ``(file, line, column)``.
+
+    Provenance, not content: it never makes two registries unequal, so a registry read
+    back from a catalog equals the one read from YAML.
+    """
+
+    __slots__ = ("positions", "root")
+
+    def __init__(
+        self, positions: dict[str, tuple[str, int, int]] | None = None, root: str | None = None
+    ) -> None:
+        self.positions: dict[str, tuple[str, int, int]] = positions or {}
+        #: the directory the files are relative to, when read from a directory
+        self.root = root
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceMap)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SourceMap({len(self.positions)} entities)"
+
+
+class Stats(BaseModel):
+    """Counts of a registry, and the sentence the seed report uses for them.
+
+    Examples:
+        >>> Stats(categories=7, powers=84, powers_with_flowcharts=84, flowcharts=118,
+        ...       risk_points=247, countermeasures=779).sentence
+        '梳理出7类、84项行政权力，查找出247个廉政风险点，绘制权力运行流程图84项、118张，制定防范措施779条'
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    categories: int
+    powers: int
+    powers_with_flowcharts: int
+    flowcharts: int
+    steps: int = 0
+    risk_points: int
+    countermeasures: int
+    risk_points_by_level: dict[str, int] = Field(default_factory=dict)
+    countermeasures_by_level: dict[str, int] = Field(default_factory=dict)
+    powers_by_category: dict[str, int] = Field(default_factory=dict)
+
+    @property
+    def sentence(self) -> str:
+        """The report's sentence with these figures."""
+        return (
+            f"梳理出{self.categories}类、{self.powers}项行政权力，"
+            f"查找出{self.risk_points}个廉政风险点，"
+            f"绘制权力运行流程图{self.powers_with_flowcharts}项、{self.flowcharts}张，"
+            f"制定防范措施{self.countermeasures}条"
+        )
+
+
+class Registry(RegistryMeta):
+    """A whole registry: ``registry.yaml`` plus every power, keyed by power id."""
+
+    powers: dict[str, Power] = Field(default_factory=dict)
+    _sources: SourceMap = PrivateAttr(default_factory=SourceMap)
+
+    @model_validator(mode="after")
+    def _check(self, info: ValidationInfo) -> Self:
+        if info.context and info.context.get(DEFER_REFERENCES):
+            return self
+        issues = self.registry_issues()
+        if issues:
+            raise ValueError("; ".join(f"{i.code} {i.message}" for i in issues))
+        return self
+
+    def registry_issues(self) -> list[Issue]:
+        """Problems across the registry: keys, duplicate codes, unknown categories."""
+        issues = self.category_issues()
+        codes = {c.code for c in self.categories}
+        for key, p in self.powers.items():
+            if key != p.id:
+                issues.append(
+                    Issue(
+                        "E005",
+                        ("powers", key, "id"),
+                        f"power is filed as '{key}' but its id is '{p.id}'",
+                        p.id,
+                    )
+                )
+            if p.category not in codes:
+                issues.append(
+                    Issue(
+                        "E004",
+                        ("powers", key, "category"),
+                        f"category '{p.category}' is not declared in "
+                        f"registry.yaml (categories: {_list_ids(codes)})",
+                        p.id,
+                    )
+                )
+        return issues
+
+    # ------------------------------------------------------------------ navigation
+
+    def category(self, code: str) -> Category:
+        """The category with that code; ``KeyError`` if there is none."""
+        for c in self.categories:
+            if c.code == code:
+                return c
+        raise KeyError(code)
+
+    def powers_of(self, code: str) -> list[Power]:
+        """Powers of one category, in id order."""
+        return sorted((p for p in self.powers.values() if p.category == code), key=lambda p: p.id)
+
+    def iter_flowcharts(self) -> Iterator[tuple[Power, Flowchart]]:
+        """Every ``(power, flowchart)`` pair, powers in id order."""
+        for pid in sorted(self.powers):
+            p = self.powers[pid]
+            for fc in p.flowcharts:
+                yield p, fc
+
+    def iter_risk_points(self) -> Iterator[tuple[Power, RiskPoint]]:
+        """Every ``(power, risk point)`` pair, powers in id order."""
+        for pid in sorted(self.powers):
+            p = self.powers[pid]
+            for r in p.risk_points:
+                yield p, r
+
+    def entity(self, gid: str) -> BaseModel:
+        """The entity with that global id (a power, flowchart, step, risk point or
+        countermeasure); ``KeyError`` if there is none.
+
+        Examples:
+            >>> reg = Registry(id="r", department="d", year=2011, source="s",
+            ...                categories=[Category(code="XK", name="行政许可")])
+            >>> reg.entity("XK-404")
+            Traceback (most recent call last):
+            ...
+            KeyError: 'XK-404'
+        """
+        parts = gid.split("/")
+        try:
+            power = self.powers[parts[0]]
+            if len(parts) == 1:
+                return power
+            for fc in power.flowcharts:
+                if fc.id == parts[1]:
+                    return fc if len(parts) == 2 else fc.step(parts[2])
+            for r in power.risk_points:
+                if r.id == parts[1]:
+                    if len(parts) == 2:
+                        return r
+                    for m in r.countermeasures:
+                        if m.id == parts[2] and len(parts) == 3:
+                            return m
+        except KeyError:
+            pass
+        raise KeyError(gid)
+
+    def graph(self) -> Any:
+        """Every entity as a ``networkx.MultiDiGraph`` (see
+        :func:`powerreg.graph.registry_graph`); built on demand, not on load."""
+        from ..graph import registry_graph
+
+        return registry_graph(self)
+
+    def location(self, gid: str) -> tuple[str, int, int] | None:
+        """``(file, line, column)`` where an entity was read, if it was read from files;
+        ``file`` is relative to :attr:`source_root`."""
+        return self._sources.positions.get(gid)
+
+    @property
+    def source_root(self) -> str | None:
+        """The directory the registry was read from, if any."""
+        return self._sources.root
+
+    def stats(self) -> Stats:
+        """Counts, by level and by category, and the report sentence."""
+        by_level: Counter[str] = Counter()
+        m_by_level: Counter[str] = Counter()
+        by_cat: Counter[str] = Counter(p.category for p in self.powers.values())
+        n_fc = n_steps = n_m = 0
+        with_fc = 0
+        for p in self.powers.values():
+            with_fc += bool(p.flowcharts)
+            n_fc += len(p.flowcharts)
+            n_steps += sum(len(fc.steps) for fc in p.flowcharts)
+            for r in p.risk_points:
+                by_level[r.level.value] += 1
+                m_by_level[r.level.value] += len(r.countermeasures)
+                n_m += len(r.countermeasures)
+        order = [lv.value for lv in Level]
+        return Stats(
+            categories=len(self.categories),
+            powers=len(self.powers),
+            powers_with_flowcharts=with_fc,
+            flowcharts=n_fc,
+            steps=n_steps,
+            risk_points=sum(by_level.values()),
+            countermeasures=n_m,
+            risk_points_by_level={k: by_level[k] for k in order},
+            countermeasures_by_level={k: m_by_level[k] for k in order},
+            powers_by_category={c.code: by_cat[c.code] for c in self.categories},
+        )

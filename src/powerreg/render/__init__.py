@@ -1,0 +1,53 @@
+"""Flowcharts as graphviz diagrams (SPEC §8); the only package that imports graphviz.
+
+:func:`render` draws one power-operation flowchart: a header with the chart's title, the
+power's name and time limits; start and end as rounded boxes, tasks as boxes with their
+post and working days, decisions as diamonds with branch labels; steps that carry risk
+points filled by their highest level and listing their risk ids; beside the chart a table
+of its risk points and a legend. :func:`render_category` draws the overview of one
+category. :func:`render_all` writes every chart of a registry with one ``dot`` run per
+format (one per core), atomically.
+
+Every registry text reaches DOT through :func:`escape` inside an HTML-like label, so
+quotes, braces, ``<``, ``>``, ``&`` and backslashes are data: nothing in a registry can
+inject DOT, HTML-like markup or SVG. Node names are the step ids (they are the SVG
+``<title>`` of each node). Text is laid out with ``Noto Sans CJK SC`` (:data:`FONT`), so
+boxes fit Chinese labels.
+
+Examples:
+    >>> import powerreg, tempfile
+    >>> reg = powerreg.load("examples/minimal")
+    >>> power = reg.powers["XK-001"]
+    >>> g = render(power.flowcharts[0], power, reg)   # shows inline in Jupyter
+    >>> print(g.source.splitlines()[0])
+    digraph "XK-001/F1" {
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     paths = render_all(reg, out, format="svg")   # one dot run for all charts
+    ...     [p.relative_to(out).as_posix() for p in paths]
+    ['CF-001/F1.svg', 'XK-001/F1.svg']
+"""
+
+from __future__ import annotations
+
+from .chart import dot_source, render
+from .files import render_all, write_diagrams
+from .overview import render_category
+from .style import CATEGORY_NODE, FONT, FORMATS, LEVEL_COLORS, PANEL_NODE, WHEN_NODE
+from .text import escape, text_em, wrap
+
+__all__ = [
+    "CATEGORY_NODE",
+    "FONT",
+    "FORMATS",
+    "LEVEL_COLORS",
+    "PANEL_NODE",
+    "WHEN_NODE",
+    "dot_source",
+    "escape",
+    "render",
+    "render_all",
+    "render_category",
+    "text_em",
+    "wrap",
+    "write_diagrams",
+]
