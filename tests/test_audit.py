@@ -149,6 +149,7 @@ def test_policy_changes_severities_and_thresholds(tmp_path: Path) -> None:
         ("promise_ratio: 3/2\n", "policy.yaml:1:16: promise_ratio: promise_ratio must be above 0"),
         ("thresholds: 1\n", "policy.yaml:1:1: thresholds: Extra inputs"),
         ("a: [\n", "E001"),
+        ("- A301\n", "policy.yaml:1:1: a policy file holds a mapping"),
     ],
 )
 def test_bad_policy_is_a_clear_usage_error(tmp_path: Path, text: str, message: str) -> None:

@@ -88,6 +88,11 @@ class Policy(BaseModel):
         doc = read_text(text, str(p))
         if doc.problems:
             raise UsageError(str(doc.problems[0]))
+        if doc.data is not None and not isinstance(doc.data, dict):
+            raise UsageError(
+                f"{p}:{doc.root[0]}:{doc.root[1]}: a policy file holds a mapping of "
+                "severities, min_high_measures and promise_ratio"
+            )
         try:
             return cls.model_validate(doc.data or {})
         except ValidationError as err:
