@@ -248,3 +248,9 @@ def test_cli_audit(write_registry: WriteRegistry) -> None:
     assert runner.invoke(main, ["audit", str(bad), "--fail-on", "never"]).exit_code == 0
     missing = runner.invoke(main, ["audit", str(bad), "--policy", str(bad / "nope.yaml")])
     assert missing.exit_code == 2
+
+
+def test_readme_lists_every_rule_as_it_is() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for code, rule in RULES.items():
+        assert f"| {code} | {rule.severity} | {rule.title} |" in readme
