@@ -195,21 +195,32 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         f"peak memory: {peak_mib():,.0f} MiB (registry built: see above; export: "
         f"{peak_export:,.0f} MiB)"
     )
+    share = 1 - bare_s / export_s
     return [
         {
-            "case": f"export {n:,} powers vs raw executemany (table rows); "
+            "case": f"export {n:,} powers: the whole catalog vs raw executemany of all its rows "
+            "(tables, FK indexes, search rows with n-grams precomputed); "
             f"peak memory {peak_export:,.0f} MiB (goal ≤ 3 GB)",
-            "baseline_s": raw_rows_s,
-            "powerreg_s": export_s,
-            "ratio": export_s / raw_rows_s,
-            "goal": f"≤ {GOAL}×",
-        },
-        {
-            "case": f"export {n:,} powers vs raw executemany (all rows, indexes)",
             "baseline_s": raw_all_s,
             "powerreg_s": export_s,
             "ratio": export_s / raw_all_s,
             "goal": f"≤ {GOAL}×",
+        },
+        {
+            "case": f"export {n:,} powers without the search index vs raw executemany of the "
+            "table rows (FK indexes on our side only)",
+            "baseline_s": raw_rows_s,
+            "powerreg_s": bare_s,
+            "ratio": bare_s / raw_rows_s,
+            "goal": f"≤ {GOAL}×",
+        },
+        {
+            "case": f"for scale: the whole export vs the raw table rows alone (the Chinese "
+            f"search index is {share:.0%} of the export)",
+            "baseline_s": raw_rows_s,
+            "powerreg_s": export_s,
+            "ratio": export_s / raw_rows_s,
+            "goal": "–",
         },
     ]
 
