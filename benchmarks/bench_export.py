@@ -162,10 +162,11 @@ def main(argv: list[str]) -> list[dict[str, object]]:
             ]
 
         # Interleaved, so that a busy neighbour on the machine slows all cases alike.
-        raw_rows, raw_all, bare = [], [], []
+        raw_rows, raw_fk, raw_all, bare = [], [], [], []
         indexes = write.SEARCH_INDEXES  # type: ignore[attr-defined]
         for i in range(repeat):
             raw_rows.append(raw_insert(Path(d) / "raw_rows.db", rows, [], {}))
+            raw_fk.append(raw_insert(Path(d) / "raw_fk.db", rows, extra, {}))
             raw_all.append(raw_insert(Path(d) / "raw_all.db", rows, extra, search))
             if i:
                 exports.append(timed(lambda: export_sqlite(reg, out)))
@@ -177,7 +178,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
                 setattr(write, "SEARCH_INDEXES", indexes)  # noqa: B010
         raw_size = (Path(d) / "raw_all.db").stat().st_size
     export_s, bare_s = min(exports), min(bare)
-    raw_rows_s, raw_all_s = min(raw_rows), min(raw_all)
+    raw_rows_s, raw_fk_s, raw_all_s = min(raw_rows), min(raw_fk), min(raw_all)
 
     print(f"export_sqlite best of {repeat}: {export_s:.2f} s")
     print(f"  without the search indexes: {bare_s:.2f} s")
@@ -190,7 +191,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
     )
     print(f"ratio export / raw rows: {export_s / raw_rows_s:.2f}×   (goal ≤ {GOAL}×)")
     print(f"ratio export / raw all:  {export_s / raw_all_s:.2f}×")
-    print(f"ratio export without search indexes / raw rows: {bare_s / raw_rows_s:.2f}×")
+    print(f"ratio export without search indexes / raw rows + FK indexes: {bare_s / raw_fk_s:.2f}×")
     print(
         f"peak memory: {peak_mib():,.0f} MiB (registry built: see above; export: "
         f"{peak_export:,.0f} MiB)"
@@ -208,10 +209,10 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         },
         {
             "case": f"export {n:,} powers without the search index vs raw executemany of the "
-            "table rows (FK indexes on our side only)",
-            "baseline_s": raw_rows_s,
+            "table rows and their FK indexes",
+            "baseline_s": raw_fk_s,
             "powerreg_s": bare_s,
-            "ratio": bare_s / raw_rows_s,
+            "ratio": bare_s / raw_fk_s,
             "goal": f"≤ {GOAL}×",
         },
         {
