@@ -709,3 +709,19 @@ def test_cli_render(tmp_path: Path) -> None:
     bad = runner.invoke(cli.main, ["render", str(MINIMAL), "-o", str(tmp_path), "--format", "jpg"])
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
+
+
+def test_render_all_draws_the_category_overviews_in_the_same_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bindir = fake_dot(tmp_path, 'exec "$REAL" "$@"')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    reg = powerreg.load(MINIMAL)
+    paths = render_all(reg, tmp_path / "out", categories=True)
+    assert [p.relative_to(tmp_path / "out").as_posix() for p in paths] == [
+        "CF-001/F1.svg",
+        "XK-001/F1.svg",
+        "categories/XK.svg",
+        "categories/CF.svg",
+    ]
+    assert (tmp_path / "calls.log").read_text(encoding="utf-8").count("\n") == 1

@@ -9,8 +9,6 @@ Examples:
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .audit import AuditReport, Finding, Policy, audit
 from .catalog import export_sqlite, search
 from .errors import PowerregError, Problem, RegistryError, UsageError
@@ -36,10 +34,18 @@ from .monitor import MonitorResult, monitor, synth_cases
 from .reference import load_reference
 from .render import render, render_all, render_category
 
-try:
-    __version__ = version("powerreg")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    # the installed version, read when asked: importlib.metadata costs ~40 ms at import
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("powerreg")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0.0.0"
+    raise AttributeError(f"module 'powerreg' has no attribute {name!r}")
+
 
 __all__ = [
     "AuditReport",

@@ -92,7 +92,7 @@ def build(
         UsageError: ``out_dir`` is not a build output, or cannot be written.
     """
     from .catalog import export_sqlite  # the heavier stages load on demand
-    from .render import render_all, render_category, write_diagrams
+    from .render import render_all
 
     out = Path(out_dir)
     _check_target(out)
@@ -112,9 +112,8 @@ def build(
         seconds["audit"] = time.perf_counter() - t
 
         t = _stage("render", on_stage)
-        charts = render_all(reg, work / "diagrams")
-        overviews = {f"categories/{c.code}": render_category(reg, c.code) for c in reg.categories}
-        write_diagrams(overviews, work / "diagrams")
+        drawn = render_all(reg, work / "diagrams", categories=True)  # one dot run for all
+        charts = drawn[: len(drawn) - len(reg.categories)]  # the overviews come last
         seconds["render"] = time.perf_counter() - t
 
         t = _stage("export", on_stage)

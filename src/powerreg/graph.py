@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from .model import Flowchart, Power, Registry, RiskPoint
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     Adjacency = dict[str, list[str]]
 
 
@@ -49,6 +49,8 @@ def flowchart_graph(fc: Flowchart) -> nx.DiGraph:
         >>> g.nodes["B"]["kind"], g.edges["A", "B"]["when"]
         ('end', '总是')
     """
+    import networkx as nx  # imported when a graph is asked for: ~60 ms
+
     g = nx.DiGraph(id=fc.gid, title=fc.title)
     for s in fc.steps:
         g.add_node(
@@ -105,6 +107,8 @@ def must_pass_steps(fc: Flowchart) -> list[str]:
     """Steps every case passes from start to any end: the dominators of the end (with a
     virtual sink joining several ends). Empty if the chart has no single start or no
     reachable end."""
+    import networkx as nx  # imported when a graph is asked for: ~60 ms
+
     starts = fc.start_steps
     if len(starts) != 1:
         return []
@@ -200,6 +204,8 @@ def registry_graph(reg: Registry) -> nx.MultiDiGraph:
 
     Built on demand: at 100,000 powers it takes tens of seconds and gigabytes.
     """
+    import networkx as nx  # imported when a graph is asked for: ~60 ms
+
     g = nx.MultiDiGraph(id=reg.id, department=reg.department)
     for c in reg.categories:
         g.add_node(c.code, kind="category", name=c.name)

@@ -31,15 +31,6 @@ PATH_ARG = click.argument(
 )
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("powerreg")
-    except PackageNotFoundError:  # pragma: no cover
-        return "0.0.0"
-
-
 def reports_errors(func: F) -> F:
     """Turn library errors into problem lines on stderr and the exit codes of SPEC §5."""
 
@@ -78,7 +69,7 @@ def _load(path: Path | None) -> Registry:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="powerreg")
+@click.version_option(package_name="powerreg", prog_name="powerreg")  # read when asked
 def main() -> None:
     """Registries of administrative powers, integrity-risk points and countermeasures.
 

@@ -23,11 +23,13 @@ Examples:
 from __future__ import annotations
 
 from collections import deque
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..model import Flowchart, Power, StepKind
 from .findings import MoveKind, RiskRef
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 _TARGET = ("target",)
 _SINK = ("end",)
@@ -101,6 +103,8 @@ class ChartIndex:
         return hit
 
     def _compute_between(self, a: str, b: str) -> tuple[MoveKind, tuple[str, ...], bool]:
+        import networkx as nx  # only deviations need it: ~60 ms of import
+
         # paths from a that stop at their first arrival at b
         g = nx.DiGraph()
         g.add_node(a)
@@ -123,6 +127,8 @@ class ChartIndex:
         of the shortest path to an end; and whether they lie on every path."""
         hit = self._to_end.get(a)
         if hit is None:
+            import networkx as nx  # only deviations need it: ~60 ms of import
+
             g = nx.DiGraph()
             g.add_node(a)
             for src, targets in self.succ.items():
@@ -139,6 +145,8 @@ class ChartIndex:
     ) -> tuple[tuple[str, ...] | None, bool]:
         """Steps on every path from ``root`` to ``target`` (neither included); if none,
         the inner steps of the shortest path. ``None`` if ``target`` is out of reach."""
+        import networkx as nx
+
         if target not in g or not nx.has_path(g, root, target):
             return None, True
         idom = nx.immediate_dominators(g, root)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from ..model import (
     Registry,
 )
 from .chart import dot_source
+from .overview import render_category
 from .style import FORMATS
 
 # ---------------------------------------------------------------------------- files
@@ -180,18 +182,28 @@ def render_all(
     registry: Registry,
     out_dir: str | os.PathLike[str],
     format: str = "svg",
+    *,
+    categories: bool = False,
 ) -> list[Path]:
-    """Draw every flowchart of a registry to ``out_dir/<power id>/<flowchart id>.<ext>``.
+    """Draw every flowchart of a registry to ``out_dir/<power id>/<flowchart id>.<ext>``,
+    and with ``categories=True`` the overview of each category to
+    ``out_dir/categories/<code>.<ext>`` in the same run.
 
-    One ``dot`` process per core renders all charts (a process per chart would pay
+    One ``dot`` process per core renders everything (a process per chart would pay
     graphviz's start-up each time); ``format="dot"`` writes the DOT sources only.
 
     Returns:
-        The paths written, powers in id order.
+        The paths written: the charts, powers in id order, then the overviews.
 
     Raises:
         UsageError: as :func:`write_diagrams`.
     """
     charts = list(registry.iter_flowcharts())
     names = [f"{p.id}/{fc.id}" for p, fc in charts]
-    return _write(names, (dot_source(fc, p, registry) for p, fc in charts), out_dir, format)
+    sources: Iterable[str] = (dot_source(fc, p, registry) for p, fc in charts)
+    if categories:
+        codes = [c.code for c in registry.categories]
+        names += [f"categories/{code}" for code in codes]
+        overviews = (str(render_category(registry, code).source) for code in codes)
+        sources = itertools.chain(sources, overviews)
+    return _write(names, sources, out_dir, format)
