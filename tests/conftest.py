@@ -95,8 +95,16 @@ def power_data(pid: str = "XK-001", category: str = "XK", **overrides: Any) -> d
     return data
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes an object met twice out in full: powerreg refuses anchors and aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump(data: Any) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    """YAML text of test data, as a person would write it (no anchors, keys in order)."""
+    return yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False)
 
 
 WriteRegistry = Callable[..., Path]

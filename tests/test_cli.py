@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from powerreg.cli import main
@@ -131,3 +132,18 @@ def test_synth_cases_command(tmp_path: Path) -> None:
     assert stdout.startswith(f"wrote {out}: ")
     assert json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
     assert run("monitor", str(out))[0] == 0
+
+
+def test_any_library_refusal_is_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import powerreg.reference
+    from powerreg.errors import PowerregError
+
+    def refuse() -> None:
+        raise PowerregError("the reference registry is unavailable")
+
+    monkeypatch.setattr(powerreg.reference, "load_reference", refuse)
+    code, out, err = run("stats")
+    assert (code, out) == (1, "")
+    assert err == "error: the reference registry is unavailable\n"

@@ -36,7 +36,7 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..errors import RegistryError, UsageError
+        from ..errors import PowerregError, RegistryError, UsageError
 
         try:
             return func(*args, **kwargs)
@@ -54,6 +54,9 @@ def reports_errors(func: F) -> F:
             where = f": {err.filename}" if err.filename else ""
             click.echo(f"error: {err.strerror or err}{where}", err=True)
             sys.exit(2)
+        except PowerregError as err:  # any other refusal of the library: a message, not a trace
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
