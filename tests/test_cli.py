@@ -104,7 +104,7 @@ def test_monitor_command(tmp_path: Path) -> None:
     )
     code, out, err = run("monitor", str(bad), "--lang", "en")
     assert code == 1
-    assert f"cases.csv:{len(text) + 1}:0: M003 power 'XK-404' is not in the registry" in err
+    assert f"cases.csv:{len(text) + 1}: M003 power 'XK-404' is not in the registry" in err
     assert "1 row of 56 left out" in err
 
 

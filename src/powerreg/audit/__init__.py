@@ -5,7 +5,7 @@ Examples:
     >>> report = powerreg.audit(powerreg.load("examples/minimal"), lang="en")
     >>> report.ok, report.summary.by_code
     (True, {'A307': 1})
-    >>> print(report.findings[0])  # doctest: +ELLIPSIS
+    >>> print(report.to_text().splitlines()[0])  # doctest: +ELLIPSIS
     powers/CF-001.yaml:18: A307 info decision CF-001/F1/S4 (案件审查) carries no risk point; ...
 """
 
@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import os
 
+from ..errors import Problem, problem
+from ..lang import Lang, default_lang
 from ..model import Registry
-from . import rules as _rules  # noqa: F401  (registers every rule)
-from .findings import RULES, Finding, Rule
-from .messages import Lang, default_lang, message
 from .policy import Policy, effective
 from .report import AuditReport, FailOn, Summary, summarise
+from .rulebook import RULES, Rule
+
+#: An audit finding is the one diagnostic record, with an A code.
+Finding = Problem
 
 __all__ = ["RULES", "AuditReport", "FailOn", "Finding", "Policy", "Rule", "Summary", "audit"]
 
@@ -39,7 +42,7 @@ def audit(
     elif not isinstance(policy, Policy):
         policy = Policy.from_file(policy)
     lang = lang or default_lang()
-    findings: list[Finding] = []
+    findings: list[Problem] = []
     for code in sorted(RULES):
         severity = effective(policy, code)
         if severity is None:
@@ -49,19 +52,20 @@ def audit(
                 hit.entity.rsplit("/", 1)[0]
             )  # a step without position: its chart
             findings.append(
-                Finding(
-                    code=code,
-                    severity=severity,
+                problem(
+                    code,
+                    where[0] if where else None,
+                    where[1] if where else 0,
                     entity=hit.entity,
-                    message=message(code, lang, hit.entity, hit.params),
-                    file=where[0] if where else None,
-                    line=where[1] if where else None,
+                    severity=severity,
+                    **hit.params,
                 )
             )
-    findings.sort(key=lambda f: (f.file or "", f.line or 0, f.code, f.entity))
+    findings.sort(key=lambda f: (f.file or "", f.line, f.code, f.entity or ""))
     return AuditReport(
         registry=reg.id,
         findings=findings,
         summary=summarise(reg, findings),
         source_root=reg.source_root,
+        lang=lang,
     )

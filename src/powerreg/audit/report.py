@@ -1,18 +1,24 @@
-"""The result of an audit: findings, summary, and the formats people and machines read."""
+"""The result of an audit: findings, summary, and the formats people and machines read.
+
+Findings are :class:`~powerreg.errors.Problem` records (A codes); their messages are
+rendered in the report's language, or the one a format is asked for, when shown.
+"""
 
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..mdtext import md_cell as _md
+from ..codes import SEVERITY_RANK
+from ..errors import Problem
+from ..formats import json_items, markdown_item, sarif_log, text_lines
+from ..lang import Lang, default_lang
 from ..model import LABELS_ZH, Level
-from .findings import RULES, SEVERITY_RANK, Finding
+from ..textsafe import md_cell as _md
+from .rulebook import RULES
 
 if TYPE_CHECKING:
     from ..model import Registry
@@ -38,7 +44,7 @@ class Summary(BaseModel):
     coverage: dict[str, dict[str, CoverageCell]]
 
 
-def summarise(reg: Registry, findings: list[Finding]) -> Summary:
+def summarise(reg: Registry, findings: list[Problem]) -> Summary:
     """Counts of findings, and the category × level coverage matrix of the registry."""
     by_code = Counter(f.code for f in findings)
     by_sev = Counter(f.severity for f in findings)
@@ -63,9 +69,11 @@ class AuditReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     registry: str
-    findings: list[Finding]
+    findings: list[Problem]
     summary: Summary
     source_root: str | None = None
+    #: the language of the messages unless a format is asked for another
+    lang: Lang = Field(default_factory=default_lang)
 
     @property
     def ok(self) -> bool:
@@ -81,7 +89,7 @@ class AuditReport(BaseModel):
 
     # ------------------------------------------------------------------ formats
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self, lang: Lang | None = None) -> Any:
         """The findings as a ``pandas.DataFrame`` (extra ``notebook``)."""
         try:
             import pandas as pd
@@ -90,24 +98,24 @@ class AuditReport(BaseModel):
 
             raise UsageError("to_pandas needs pandas: pip install 'powerreg[notebook]'") from err
         cols = ["code", "severity", "entity", "message", "file", "line"]
-        return pd.DataFrame([f.model_dump() for f in self.findings], columns=cols)
+        return pd.DataFrame(json_items(self.findings, lang or self.lang), columns=cols)
 
-    def to_json(self) -> str:
+    def to_json(self, lang: Lang | None = None) -> str:
         """``{"ok", "registry", "summary", "findings"}`` as JSON text."""
         return json.dumps(
             {
                 "ok": self.ok,
                 "registry": self.registry,
                 "summary": self.summary.model_dump(),
-                "findings": [f.model_dump() for f in self.findings],
+                "findings": json_items(self.findings, lang or self.lang),
             },
             ensure_ascii=False,
             indent=2,
         )
 
-    def to_text(self) -> str:
+    def to_text(self, lang: Lang | None = None) -> str:
         """One line per finding, then a summary line."""
-        lines = [str(f) for f in self.findings]
+        lines = text_lines(self.findings, lang or self.lang, severity=True)
         s = self.summary.by_severity
         verdict = "ok" if self.ok else "FAILED"
         lines.append(
@@ -116,11 +124,12 @@ class AuditReport(BaseModel):
         )
         return "\n".join(lines)
 
-    def to_markdown(self) -> str:
+    def to_markdown(self, lang: Lang | None = None) -> str:
         """A report a person reads: summary and coverage first, then findings by power."""
+        lang = lang or self.lang
         s = self.summary
         out = [
-            f"# Audit of {self.registry}",
+            f"# Audit of {_md(self.registry)}",
             "",
             f"**{'Passed' if self.ok else 'Failed'}**: {_n(s.by_severity['error'], 'error')}, "
             f"{_n(s.by_severity['warning'], 'warning')}, {_n(s.by_severity['info'], 'info')}.",
@@ -149,84 +158,34 @@ class AuditReport(BaseModel):
                 + (f" / **{c.uncountered} uncountered**" if c.uncountered else "")
                 for c in row.values()
             ]
-            out.append(f"| {cat} | " + " | ".join(cells) + " |")
+            out.append(f"| {_md(cat)} | " + " | ".join(cells) + " |")
         out += ["", "## Findings by power", ""]
         if not self.findings:
             out.append("None.")
-        groups: dict[str, list[Finding]] = {}
+        groups: dict[str, list[Problem]] = {}
         for f in self.findings:
-            groups.setdefault(f.entity.split("/")[0], []).append(f)
+            groups.setdefault((f.entity or "").split("/")[0], []).append(f)
         for owner in sorted(groups):
-            out += [f"### {owner}", ""]
-            for f in groups[owner]:
-                where = f" ({f.file}:{f.line})" if f.file else ""
-                out.append(f"- **{f.code}** {f.severity}: {_md(f.message)}{where}")
+            out += [f"### {_md(owner)}", ""]
+            out += [markdown_item(f, lang) for f in groups[owner]]
             out.append("")
         return "\n".join(out).rstrip() + "\n"
 
-    def to_sarif(self) -> str:
+    def to_sarif(self, lang: Lang | None = None) -> str:
         """SARIF 2.1.0, as GitHub code scanning accepts: rules with ids and help text,
         results with file and line (paths relative to the working directory)."""
-        level = {"error": "error", "warning": "warning", "info": "note"}
-        codes = sorted(RULES)
-        rules = [
-            {
-                "id": c,
-                "name": RULES[c].check.__name__,
-                "shortDescription": {"text": RULES[c].title},
-                "fullDescription": {"text": RULES[c].help},
-                "help": {"text": RULES[c].help},
-                "defaultConfiguration": {"level": level[RULES[c].severity]},
-            }
-            for c in codes
-        ]
-        results = []
-        for f in self.findings:
-            res: dict[str, Any] = {
-                "ruleId": f.code,
-                "ruleIndex": codes.index(f.code),
-                "level": level[f.severity],
-                "message": {"text": f.message},
-            }
-            if f.file:
-                loc: dict[str, Any] = {"artifactLocation": {"uri": self._uri(f.file)}}
-                if f.line:
-                    loc["region"] = {"startLine": f.line}
-                res["locations"] = [
-                    {
-                        "physicalLocation": loc,
-                        "logicalLocations": [{"fullyQualifiedName": f.entity}],
-                    }
-                ]
-            results.append(res)
-        from importlib.metadata import version
+        from importlib.metadata import version  # ~40 ms: only SARIF needs it
 
-        doc = {
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [
-                {
-                    "tool": {
-                        "driver": {
-                            "name": "powerreg",
-                            "version": version("powerreg"),
-                            "rules": rules,
-                        }
-                    },
-                    "results": results,
-                }
-            ],
-        }
+        doc = sarif_log(
+            self.findings,
+            lang or self.lang,
+            codes=RULES,
+            names={c: r.check.__name__ for c, r in RULES.items()},
+            helps={c: r.help for c, r in RULES.items()},
+            source_root=self.source_root,
+            version=version("powerreg"),
+        )
         return json.dumps(doc, ensure_ascii=False, indent=2)
-
-    def _uri(self, file: str) -> str:
-        if self.source_root is None:
-            return file
-        path = Path(self.source_root) / file
-        try:
-            return Path(os.path.relpath(path)).as_posix()
-        except ValueError:  # another drive on Windows
-            return path.as_posix()
 
 
 def _n(n: int, word: str) -> str:

@@ -37,12 +37,14 @@ def reports_errors(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ..errors import PowerregError, RegistryError, UsageError
+        from ..lang import default_lang
 
         try:
             return func(*args, **kwargs)
         except RegistryError as err:
+            lang = kwargs.get("lang") or default_lang()
             for p in err.problems:
-                click.echo(str(p), err=True)
+                click.echo(p.as_line(lang), err=True)
             files = len({p.file for p in err.problems})
             n = len(err.problems)
             click.echo(f"{n} problem{'s' * (n != 1)} in {files} file{'s' * (files != 1)}", err=True)
@@ -93,6 +95,18 @@ def lang_option(func: F) -> F:
         default=None,
         help="language of the messages (default: from the locale)",
     )(func)
+
+
+def format_option(*formats: str) -> Callable[[F], F]:
+    """``--format`` with the given choices, the first the default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(formats)),
+        default=formats[0],
+        show_default=True,
+        help="text for people; json, markdown or sarif for programs and reports",
+    )
 
 
 def policy_option(func: F) -> F:

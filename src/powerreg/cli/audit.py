@@ -7,19 +7,22 @@ from pathlib import Path
 
 import click
 
-from . import PATH_ARG, _load, fail_on_option, lang_option, main, policy_option, reports_errors
+from . import (
+    PATH_ARG,
+    _load,
+    fail_on_option,
+    format_option,
+    lang_option,
+    main,
+    policy_option,
+    reports_errors,
+)
 
 
 @main.command()
 @PATH_ARG
 @policy_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown", "sarif"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown", "sarif")
 @fail_on_option("lowest severity that fails (exit 1)")
 @lang_option
 @reports_errors

@@ -8,20 +8,53 @@ from pathlib import Path
 
 import click
 
-from . import PATH_ARG, _load, main, reports_errors
+from ..codes import CODES
+from ..errors import RegistryError
+from ..formats import json_items, markdown_list, sarif_log
+from ..lang import Lang, default_lang
+from . import PATH_ARG, _load, format_option, lang_option, main, reports_errors
 
 
 @main.command()
 @PATH_ARG
+@format_option("text", "json", "markdown", "sarif")
+@lang_option
 @reports_errors
-def validate(path: Path | None) -> None:
+def validate(path: Path | None, fmt: str, lang: str | None) -> None:
     """Load a registry and report every problem as FILE:LINE:COL: CODE message.
 
+    With --format json, markdown or sarif the problems (none if it loads) go to stdout
+    in that form, as `powerreg audit` prints its findings; exit 1 if there are any.
+
     \b
-    Example:
+    Examples:
         powerreg validate my-registry/
+        powerreg validate my-registry/ --format sarif > validate.sarif
     """
-    reg = _load(path)
+    try:
+        reg = _load(path)
+    except RegistryError as err:
+        if fmt == "text":
+            raise
+        problems = err.problems
+        name = str(path)
+    else:
+        problems = []
+        name = reg.id
+    if fmt != "text":
+        shown: Lang = lang or default_lang()  # type: ignore[assignment]
+        if fmt == "json":
+            out = {"ok": not problems, "registry": name, "problems": json_items(problems, shown)}
+            click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        elif fmt == "markdown":
+            click.echo(markdown_list(f"Validation of {name}", problems, shown), nl=False)
+        else:
+            loading = [c for c in CODES if c.startswith("E")]
+            log = sarif_log(problems, shown, codes=loading, source_root=str(path or "."))
+            click.echo(json.dumps(log, ensure_ascii=False, indent=2))
+        if problems:
+            sys.exit(1)
+        return
     s = reg.stats()
     click.echo(
         f"ok: {reg.id}: {s.categories} categories, {s.powers} powers, "

@@ -5,20 +5,32 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ..codes import localized, render
 from .ids import _ARROW
 
 
 class Issue(NamedTuple):
     """A cross-reference problem found in validated data, before it has a file position.
 
+    ``key`` is its message template (``E004.at_step``), ``params`` the template's values;
     ``loc`` is the path to the offending value inside the power's data, as pydantic
     gives for schema errors, so the loader can find its line.
     """
 
-    code: str
+    key: str
     loc: tuple[str | int, ...]
-    message: str
     entity: str
+    params: dict[str, Any]
+
+    @property
+    def code(self) -> str:
+        """The code, e.g. ``E004``."""
+        return self.key.partition(".")[0]
+
+    @property
+    def message(self) -> str:
+        """The message in English (for a ``ValueError`` of a model built in code)."""
+        return render(self.key, "en", {"entity": self.entity, **self.params})
 
 
 def _list_ids(ids: Any) -> str:
@@ -40,7 +52,10 @@ def _local_id(item: dict[str, Any]) -> str | None:
 
 
 def _duplicates(
-    items: list[tuple[int, dict[str, Any]]], loc: tuple[str | int, ...], what: str, scope: str
+    items: list[tuple[int, dict[str, Any]]],
+    loc: tuple[str | int, ...],
+    what: dict[str, str],
+    scope: str,
 ) -> list[Issue]:
     seen: set[str] = set()
     issues = []
@@ -50,12 +65,7 @@ def _duplicates(
             continue
         if local in seen:
             issues.append(
-                Issue(
-                    "E003",
-                    (*loc, i, "id"),
-                    f"duplicate {what} id '{local}'; ids must be unique",
-                    f"{scope}/{local}",
-                )
+                Issue("E003", (*loc, i, "id"), f"{scope}/{local}", {"what": what, "id": local})
             )
         seen.add(local)
     return issues
@@ -88,8 +98,8 @@ def reference_issues(data: Any) -> list[Issue]:
     pid = raw_id if isinstance(raw_id, str) else "?"
     flowcharts = _items(data, "flowcharts")
     risks = _items(data, "risk_points")
-    issues += _duplicates(flowcharts, ("flowcharts",), "flowchart", pid)
-    issues += _duplicates(risks, ("risk_points",), "risk point", pid)
+    issues += _duplicates(flowcharts, ("flowcharts",), localized("flowchart", "流程图"), pid)
+    issues += _duplicates(risks, ("risk_points",), localized("risk point", "风险点"), pid)
     # flowcharts and risk points share the power's scope: XK-001/F1 and XK-001/R1
     chart_ids = {cid for _, fc in flowcharts if (cid := _local_id(fc)) is not None}
     for k, r in risks:
@@ -97,11 +107,10 @@ def reference_issues(data: Any) -> list[Issue]:
         if rid is not None and rid in chart_ids:
             issues.append(
                 Issue(
-                    "E003",
+                    "E003.risk_is_chart",
                     ("risk_points", k, "id"),
-                    f"risk point id '{rid}' is also a flowchart id of this power; both "
-                    f"would be {pid}/{rid}: give the risk point another id (e.g. R1)",
                     f"{pid}/{rid}",
+                    {"id": rid, "gid": f"{pid}/{rid}"},
                 )
             )
     steps_of: dict[str, set[str]] = {}
@@ -109,9 +118,8 @@ def reference_issues(data: Any) -> list[Issue]:
         loc = ("flowcharts", i)
         fc_id = _local_id(fc) or f"#{i + 1}"
         steps = _items(fc, "steps")
-        issues += _duplicates(
-            steps, (*loc, "steps"), f"step of flowchart {fc_id}", f"{pid}/{fc_id}"
-        )
+        what = localized(f"step of flowchart {fc_id}", f"流程图 {fc_id} 的步骤")
+        issues += _duplicates(steps, (*loc, "steps"), what, f"{pid}/{fc_id}")
         ids = {sid for _, s in steps if (sid := _local_id(s)) is not None}
         steps_of.setdefault(fc_id, ids)
         transitions = fc.get("transitions")
@@ -122,9 +130,13 @@ def reference_issues(data: Any) -> list[Issue]:
                         Issue(
                             "E004",
                             (*loc, "transitions", j, field),
-                            f"transition {field} '{end}' is not a step of flowchart "
-                            f"{fc_id} (steps: {_list_ids(ids)})",
                             f"{pid}/{fc_id}",
+                            {
+                                "end": localized(field, "起点" if field == "from" else "终点"),
+                                "step": end,
+                                "chart": fc_id,
+                                "steps": _list_ids(ids),
+                            },
                         )
                     )
     for k, r in risks:
@@ -133,7 +145,7 @@ def reference_issues(data: Any) -> list[Issue]:
         issues += _duplicates(
             _items(r, "countermeasures"),
             (*loc, "countermeasures"),
-            f"countermeasure of risk point {rid}",
+            localized(f"countermeasure of risk point {rid}", f"风险点 {rid} 的防范措施"),
             f"{pid}/{rid}",
         )
         at = r.get("at")
@@ -143,21 +155,24 @@ def reference_issues(data: Any) -> list[Issue]:
         if fc_id not in steps_of:
             issues.append(
                 Issue(
-                    "E004",
+                    "E004.at_chart",
                     (*loc, "at"),
-                    f"risk point {rid} is at flowchart '{fc_id}', which this power does "
-                    f"not have (flowcharts: {_list_ids(steps_of)})",
                     f"{pid}/{rid}",
+                    {"risk": rid, "chart": fc_id, "charts": _list_ids(steps_of)},
                 )
             )
         elif step_id not in steps_of[fc_id]:
             issues.append(
                 Issue(
-                    "E004",
+                    "E004.at_step",
                     (*loc, "at"),
-                    f"risk point {rid} is at step '{step_id}', which is not a step of "
-                    f"flowchart {fc_id} (steps: {_list_ids(steps_of[fc_id])})",
                     f"{pid}/{rid}",
+                    {
+                        "risk": rid,
+                        "step": step_id,
+                        "chart": fc_id,
+                        "steps": _list_ids(steps_of[fc_id]),
+                    },
                 )
             )
     return issues

@@ -11,12 +11,13 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..audit.messages import Lang, default_lang
 from ..errors import Problem
-from ..mdtext import md_cell as _md
+from ..formats import json_items
+from ..lang import Lang, default_lang
+from ..textsafe import md_cell as _md
 from .chart import ChartIndex
 from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
-from .messages import describe, step_text
+from .records import as_problem, step_text
 
 if TYPE_CHECKING:
     from ..model import Registry
@@ -146,15 +147,20 @@ class MonitorResult:
         """The compiled chart a finding or case was replayed on."""
         return self.charts[(finding.power_id, finding.flowchart_id)]
 
-    def message(self, finding: Deviation | Alert, lang: Lang | None = None) -> str:
-        """The message of a finding, in ``lang`` (default: the result's)."""
+    def problem(self, finding: Deviation | Alert) -> Problem:
+        """A deviation or an alert as the one diagnostic record (an M code at its line
+        of the log), its message rendered when shown."""
         as_of = None
         if isinstance(finding, Alert) and self.as_of is not None:
             case = self._by_id[finding.case_id]
             last = len(case.events) - 1
             if case.status == "open" and (finding.scope == "case" or finding.position == last):
                 as_of = self.as_of
-        return describe(finding, self.chart_of(finding), lang or self.lang, as_of=as_of)
+        return as_problem(finding, self.chart_of(finding), self.source, as_of=as_of)
+
+    def message(self, finding: Deviation | Alert, lang: Lang | None = None) -> str:
+        """The message of a finding, in ``lang`` (default: the result's)."""
+        return self.problem(finding).message(lang or self.lang)
 
     @cached_property
     def _by_id(self) -> dict[str, CaseResult]:
@@ -286,9 +292,7 @@ class MonitorResult:
         """One line per deviation or alert (``FILE:LINE: CODE message``), the table of
         powers, then the sentence. Rows left out are in :attr:`problems`."""
         lang = lang or self.lang
-        lines = [
-            f"{self.source}:{f.line}: {f.code} {self.message(f, lang)}" for f in self.findings()
-        ]
+        lines = [self.problem(f).as_line(lang) for f in self.findings()]
         if lines:
             lines.append("")
         head = (
@@ -324,7 +328,7 @@ class MonitorResult:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "totals": self.totals,
             "powers": [p.to_dict() for p in self.powers],
-            "problems": [p.model_dump() for p in self.problems],
+            "problems": json_items(self.problems, lang),
             "cases": [self._case_dict(c, lang) for c in self.cases],
         }
 
@@ -426,7 +430,7 @@ class MonitorResult:
             out.append("")
         if self.problems:
             out += ["## Rows left out", ""]
-            out += [f"- **{p.code}** line {p.line}: {_md(p.message)}" for p in self.problems]
+            out += [f"- **{p.code}** line {p.line}: {_md(p.message(lang))}" for p in self.problems]
         return "\n".join(out).rstrip() + "\n"
 
     def to_pandas(self, lang: Lang | None = None) -> Any:

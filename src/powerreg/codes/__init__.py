@@ -1,0 +1,104 @@
+"""Every diagnostic code of powerreg, with its severity, title and message templates.
+
+One home for the three families, each in its own module:
+
+* ``E0xx`` — :mod:`.load_codes`: a registry that does not load (SPEC §3);
+* ``A1xx``–``A4xx`` — :mod:`.audit_codes`: findings of the audit (SPEC §4);
+* ``M0xx``–``M2xx`` — :mod:`.monitor_codes`: rows left out, deviations and alerts of the
+  electronic supervision.
+
+A template is chosen by a key, the code itself or ``CODE.variant`` where one code says
+different things (``E002.missing``, ``M202.step``), and exists in Chinese and English.
+Messages are rendered only when shown (:func:`render`), so one
+:class:`~powerreg.errors.Problem` prints in either language, as text, JSON, Markdown or
+SARIF. A code, once published, keeps its meaning.
+
+Examples:
+    >>> render("E002.missing", "en", {"field": "label"})
+    "missing required field 'label'; add it"
+    >>> render("E002.missing", "zh", {"field": "label"})
+    '缺少必填字段 label：请补上'
+    >>> CODES["A302"].severity, CODES["A302"].title["en"]
+    ('warning', 'high risk point with fewer than `min_high_measures` countermeasures')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, cast
+
+from ..lang import Lang
+from ..textsafe import excerpt, one_line
+from .audit_codes import AUDIT
+from .load_codes import LOAD
+from .monitor_codes import MONITOR
+
+Severity = Literal["error", "warning", "info"]
+
+#: Order of gravity: what ``--fail-on`` compares.
+SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Code:
+    """A published code: default severity, a one-line title and its templates."""
+
+    code: str
+    severity: Severity
+    title: Mapping[Lang, str]
+    #: ``""`` for the code's own template, else the variant's name
+    templates: Mapping[str, Mapping[Lang, str]]
+
+
+def _codes(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Code]:
+    templates: dict[str, dict[str, Mapping[str, Any]]] = {}
+    for key, entry in table.items():
+        code, _, variant = key.partition(".")
+        templates.setdefault(code, {})[variant] = entry
+    return {
+        code: Code(code, t[""]["severity"], t[""]["title"], cast(Any, t))
+        for code, t in templates.items()
+    }
+
+
+#: Every code, by code.
+CODES: dict[str, Code] = {**_codes(LOAD), **_codes(AUDIT), **_codes(MONITOR)}
+
+
+def template(key: str, lang: Lang) -> str:
+    """The template of ``key`` (``CODE`` or ``CODE.variant``) in ``lang``."""
+    code, _, variant = key.partition(".")
+    return CODES[code].templates[variant][lang]
+
+
+def shown(value: Any, lang: Lang) -> str:
+    """A message parameter as shown: a ``{"en": …, "zh": …}`` pair in ``lang``; text on
+    one line (control characters escaped) and cut to an excerpt."""
+    if isinstance(value, Mapping) and "en" in value and "zh" in value:
+        value = value[lang]
+    if isinstance(value, str):
+        return excerpt(one_line(value))
+    return str(value)
+
+
+def render(key: str, lang: Lang, params: Mapping[str, Any]) -> str:
+    """The message of ``key`` in ``lang`` with ``params`` filled in (each shown safely)."""
+    return template(key, lang).format_map({k: shown(v, lang) for k, v in params.items()})
+
+
+def localized(en: str, zh: str) -> dict[str, str]:
+    """A message parameter that reads differently in each language."""
+    return {"en": en, "zh": zh}
+
+
+__all__ = [
+    "CODES",
+    "SEVERITY_RANK",
+    "Code",
+    "Severity",
+    "localized",
+    "render",
+    "shown",
+    "template",
+]

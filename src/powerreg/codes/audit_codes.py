@@ -1,0 +1,151 @@
+# ruff: noqa: E501  (message templates: one sentence a line reads best)
+"""A codes: findings of the audit (SPEC §4), with default severity, title and templates.
+
+The check behind each code is in :mod:`powerreg.audit.rules`, registered in
+:mod:`powerreg.audit.rulebook`; a policy file may change a severity or turn a rule off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+AUDIT: dict[str, dict[str, Any]] = {
+    "A101": {
+        "severity": "error",
+        "title": {
+            "en": "flowchart without exactly one start step",
+            "zh": "流程图的开始步骤不是恰好一个",
+        },
+        "en": "flowchart {entity} has {n} start steps ({starts}); give it exactly one step of kind start",
+        "zh": "流程图 {entity} 有 {n} 个开始步骤（{starts}）：应恰有一个 kind 为 start 的步骤",
+    },
+    "A102": {
+        "severity": "error",
+        "title": {"en": "flowchart without an end step", "zh": "流程图没有结束步骤"},
+        "en": "flowchart {entity} has no end step; mark where a case closes with kind: end",
+        "zh": "流程图 {entity} 没有结束步骤：请把办结的步骤标为 kind: end",
+    },
+    "A103": {
+        "severity": "error",
+        "title": {"en": "step unreachable from the start", "zh": "步骤从开始无法到达"},
+        "en": "step {entity} cannot be reached from the start {start}; add a transition into it or remove it",
+        "zh": "步骤 {entity} 从开始步骤 {start} 无法到达：请补充转入它的流转，或删除该步骤",
+    },
+    "A104": {
+        "severity": "error",
+        "title": {
+            "en": "step from which no end can be reached (dead end or closed loop)",
+            "zh": "从该步骤无法到达结束（死路或闭环）",
+        },
+        "en": "no end can be reached from step {entity} (dead end or closed loop); add a transition towards an end",
+        "zh": "从步骤 {entity} 无法到达任何结束步骤（死路或闭环）：请补充通向结束的流转",
+    },
+    "A105": {
+        "severity": "error",
+        "title": {
+            "en": "decision step with fewer than 2 outgoing transitions, or a branch without `when`",
+            "zh": "判断步骤出口少于两个，或分支未写条件",
+        },
+        "en": "decision {entity} has {n} outgoing transition(s), unlabelled: {unlabelled}; give it at least two branches, each with when",
+        "zh": "判断步骤 {entity} 有 {n} 条出口，未标条件的去向：{unlabelled}；应至少两个分支且每个分支写明 when",
+    },
+    "A106": {
+        "severity": "error",
+        "title": {
+            "en": "transition into a start step or out of an end step",
+            "zh": "流转进入开始步骤或离开结束步骤",
+        },
+        "en": "transition {source} -> {target} leads {which} {entity}; nothing enters a start or leaves an end: remove or redirect it",
+        "zh": "流转 {source} -> {target} 进入开始步骤或离开结束步骤（{entity}）：请删除或改向",
+    },
+    "A201": {
+        "severity": "error",
+        "title": {"en": "promised_days greater than statutory_days", "zh": "承诺时限长于法定时限"},
+        "en": "power {entity} promises {promised} working days, more than the statutory {statutory}; promise no more than the law allows",
+        "zh": "事项 {entity} 承诺时限 {promised} 个工作日，超过法定时限 {statutory} 个工作日：承诺时限不得长于法定时限",
+    },
+    "A202": {
+        "severity": "warning",
+        "title": {
+            "en": "longest start→end path (loops cut once) needs more days than promised_days (or statutory_days)",
+            "zh": "最长路径（回路只计一次）所需时间超过承诺时限（或法定时限）",
+        },
+        "en": "flowchart {entity} can take {days} working days ({path}), more than its {which} of {limit}; shorten step days or raise the limit",
+        "zh": "流程图 {entity} 最长路径需 {days} 个工作日（{path}），超过 {which} {limit} 个工作日：请压缩步骤时限",
+    },
+    "A203": {
+        "severity": "warning",
+        "title": {
+            "en": "promised_days not at least one third shorter than statutory_days",
+            "zh": "承诺时限未比法定时限缩短三分之一以上",
+        },
+        "en": "power {entity} promises {promised} of {statutory} statutory working days; promise at most {ratio} of it ({max} days)",
+        "zh": "事项 {entity} 承诺时限 {promised} 个工作日，未比法定时限 {statutory} 个工作日缩短三分之一以上：应不超过 {max} 个工作日",
+    },
+    "A301": {
+        "severity": "error",
+        "title": {"en": "risk point without any countermeasure", "zh": "风险点没有防范措施"},
+        "en": "risk point {entity} ({level}) has no countermeasure; add at least one",
+        "zh": "风险点 {entity}（{level}）没有防范措施：请至少制定一条",
+    },
+    "A302": {
+        "severity": "warning",
+        "title": {
+            "en": "high risk point with fewer than `min_high_measures` countermeasures",
+            "zh": "高风险点的防范措施少于 min_high_measures 条",
+        },
+        "en": "high risk point {entity} has {n} countermeasure(s); add at least {min} (min_high_measures)",
+        "zh": "高风险点 {entity} 只有 {n} 条防范措施：应至少 {min} 条（min_high_measures），请补充",
+    },
+    "A303": {
+        "severity": "warning",
+        "title": {
+            "en": "high risk point without a `supervision` or `technology` countermeasure",
+            "zh": "高风险点缺少监督类或科技类措施",
+        },
+        "en": "high risk point {entity} has no supervision or technology countermeasure; add one (e.g. disciplinary supervision, electronic monitoring)",
+        "zh": "高风险点 {entity} 缺少监督类或科技类措施：请增加一条（如纪检监督、电子监察）",
+    },
+    "A304": {
+        "severity": "info",
+        "title": {
+            "en": "risk point whose countermeasures all sit in one stage",
+            "zh": "风险点的防范措施都在同一阶段",
+        },
+        "en": "the {n} countermeasure(s) of risk point {entity} all act {stage} the act; add one at another stage",
+        "zh": "风险点 {entity} 的 {n} 条防范措施都在同一阶段（{stage}）：请增加其他阶段的措施",
+    },
+    "A305": {
+        "severity": "warning",
+        "title": {"en": "power without any risk point", "zh": "事项没有廉政风险点"},
+        "en": "power {entity} has no risk point; find the risks of its flowchart steps",
+        "zh": "事项 {entity} 没有廉政风险点：请查找其流程各环节的风险",
+    },
+    "A306": {
+        "severity": "error",
+        "title": {"en": "power without a flowchart", "zh": "事项没有流程图"},
+        "en": "power {entity} has no flowchart; draw its power-operation flowchart",
+        "zh": "事项 {entity} 没有权力运行流程图：请绘制",
+    },
+    "A307": {
+        "severity": "info",
+        "title": {
+            "en": "decision step carrying no risk point (discretion left unguarded)",
+            "zh": "判断步骤未设廉政风险点（自由裁量无人防范）",
+        },
+        "en": "decision {entity} ({label}) carries no risk point; discretion is left unguarded: add one or say why there is none",
+        "zh": "判断步骤 {entity}（{label}）未设廉政风险点：自由裁量无人防范，请补充",
+    },
+    "A401": {
+        "severity": "error",
+        "title": {"en": "power without legal_basis", "zh": "事项缺少设定依据"},
+        "en": "power {entity} ({name}) has no legal_basis; cite the law that sets it",
+        "zh": "事项 {entity}（{name}）缺少设定依据：请写明法律依据",
+    },
+    "A402": {
+        "severity": "info",
+        "title": {"en": "power or category without name_en", "zh": "事项或类别缺少英文名称"},
+        "en": "{what} {entity} ({name}) has no name_en; add an English name for publication",
+        "zh": "{entity}（{name}）缺少英文名称 name_en：请补充，便于公开",
+    },
+}

@@ -1,0 +1,236 @@
+# ruff: noqa: E501  (message templates: one sentence a line reads best)
+"""E codes: a registry that does not load (SPEC §3), with their templates.
+
+Each entry keyed by a code carries its severity and title; ``CODE.variant`` entries are
+the other messages of the same code. Parameters named in braces are filled in when the
+message is shown (see :func:`powerreg.codes.render`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LOAD: dict[str, dict[str, Any]] = {
+    # ---------------------------------------------------------------- E001 syntax
+    "E001": {
+        "severity": "error",
+        "title": {
+            "en": "not readable as YAML (syntax error), or not UTF-8",
+            "zh": "无法按 YAML 读取（语法错误），或不是 UTF-8 编码",
+        },
+        "en": "YAML syntax: {detail}",
+        "zh": "YAML 语法错误：{detail}",
+    },
+    "E001.not_utf8": {
+        "en": "byte 0x{byte} is not UTF-8; save the file as UTF-8",
+        "zh": "字节 0x{byte} 不是 UTF-8 编码：请将文件另存为 UTF-8",
+    },
+    "E001.complex_key": {
+        "en": "a mapping key must be a plain value, not a mapping or list",
+        "zh": "映射的键必须是普通值，不能是映射或列表",
+    },
+    "E001.duplicate_key": {
+        "en": "duplicate key '{key}' (first on line {first}); keep only one",
+        "zh": "键 {key} 重复（首次出现在第 {first} 行）：只保留一个",
+    },
+    "E001.second_document": {
+        "en": "a second YAML document ('---'); a file holds exactly one",
+        "zh": "出现第二个 YAML 文档（'---'）：一个文件只能有一个文档",
+    },
+    # ---------------------------------------------------------------- E002 schema
+    "E002": {
+        "severity": "error",
+        "title": {
+            "en": "schema: missing/unknown field, wrong type, unknown enum value, bad id",
+            "zh": "结构错误：缺少或未知字段、类型不对、取值不在可选范围、编号不合规",
+        },
+        "en": "'{field}': {detail}",
+        "zh": "{field}：{detail}",
+    },
+    "E002.not_mapping": {
+        "en": "the file must hold a mapping of fields (key: value), not {kind}",
+        "zh": "文件应为字段映射（键: 值），而不是{kind}",
+    },
+    "E002.unknown_field": {
+        "en": "unknown field '{field}'; did you mean '{close}'?",
+        "zh": "未知字段 {field}：是否应为 {close}？",
+    },
+    "E002.unknown_field_list": {
+        "en": "unknown field '{field}'; known fields: {known}",
+        "zh": "未知字段 {field}：可用字段为 {known}",
+    },
+    "E002.missing": {
+        "en": "missing required field '{field}'; add it",
+        "zh": "缺少必填字段 {field}：请补上",
+    },
+    "E002.enum": {
+        "en": "unknown {field} '{value}'; use one of {accepted}",
+        "zh": "{field} 的取值 {value} 不在可选范围：请使用 {accepted}",
+    },
+    "E002.at": {
+        "en": "risk point 'at' '{value}' must be '<flowchart id>/<step id>', e.g. F1/S3",
+        "zh": "风险点的 at 值 {value} 应写成“流程图编号/步骤编号”，如 F1/S3",
+    },
+    "E002.bad_id": {
+        "en": "bad id '{value}' in '{field}': an id is letters, digits and '-', starts with a letter or digit, at most 64 characters",
+        "zh": "{field} 中的编号 {value} 不合规：编号由字母、数字和“-”组成，以字母或数字开头，不超过 64 个字符",
+    },
+    "E002.empty": {
+        "en": "'{field}' is empty; write the text or remove the field if optional",
+        "zh": "{field} 为空：请填写内容，选填字段可删除",
+    },
+    "E002.not_int": {
+        "en": "'{field}' must be a whole number, not {kind}",
+        "zh": "{field} 应为整数，而不是{kind}",
+    },
+    "E002.too_small": {
+        "en": "'{field}' must be {bound} or more, not {value}",
+        "zh": "{field} 应不小于 {bound}，而不是 {value}",
+    },
+    "E002.too_large": {
+        "en": "'{field}' must be {bound} or less, not {value}",
+        "zh": "{field} 应不大于 {bound}，而不是 {value}",
+    },
+    "E002.not_text": {
+        "en": "'{field}' must be text, not {kind}; quote it if needed",
+        "zh": "{field} 应为文本，而不是{kind}：必要时加引号",
+    },
+    "E002.not_list": {
+        "en": "'{field}' must be a list, not {kind}",
+        "zh": "{field} 应为列表，而不是{kind}",
+    },
+    "E002.not_map": {
+        "en": "'{field}' must be a mapping, not {kind}",
+        "zh": "{field} 应为映射（键: 值），而不是{kind}",
+    },
+    "E002.too_few": {
+        "en": "'{field}' needs at least {n} item(s)",
+        "zh": "{field} 至少需要 {n} 项",
+    },
+    "E002.too_long": {
+        "en": "'{field}' holds {n} characters, more than the {max} it may hold; shorten it",
+        "zh": "{field} 有 {n} 个字符，超过上限 {max} 个：请精简",
+    },
+    "E002.transition_form": {
+        "en": "transition '{value}' is not of the form 'S1 -> S2'",
+        "zh": "流转 {value} 应写成“S1 -> S2”的形式",
+    },
+    "E002.catalog_row": {
+        "en": "catalog row of {entity}: {field}: {detail}",
+        "zh": "目录中 {entity} 的记录：{field}：{detail}",
+    },
+    # ---------------------------------------------------------------- E003 duplicates
+    "E003": {
+        "severity": "error",
+        "title": {"en": "duplicate id in its scope", "zh": "编号在其范围内重复"},
+        "en": "duplicate {what} id '{id}'; ids must be unique",
+        "zh": "{what}编号 {id} 重复：编号必须唯一",
+    },
+    "E003.category": {
+        "en": "duplicate category code '{id}'",
+        "zh": "职权类别代码 {id} 重复",
+    },
+    "E003.risk_is_chart": {
+        "en": "risk point id '{id}' is also a flowchart id of this power; both would be {gid}: give the risk point another id (e.g. R1)",
+        "zh": "风险点编号 {id} 与本事项的流程图编号相同，二者都将是 {gid}：请给风险点另取编号（如 R1）",
+    },
+    "E003.power_twice": {
+        "en": "power '{id}' is also declared in {other}; each power has one file",
+        "zh": "事项 {id} 也在 {other} 中声明：每个事项只有一个文件",
+    },
+    "E003.transition_twice": {
+        "en": "flowchart {chart} has two transitions {source} -> {target}; the catalog keys transitions by (flowchart, source, target): merge them (one 'when') or remove one",
+        "zh": "流程图 {chart} 有两条 {source} -> {target} 的流转；目录按（流程图, 起点, 终点）存储流转：请合并（一个 when）或删除一条",
+    },
+    # ---------------------------------------------------------------- E004 references
+    "E004": {
+        "severity": "error",
+        "title": {
+            "en": "dangling reference: category, transition endpoint, risk point `at`",
+            "zh": "引用不存在：职权类别、流转端点或风险点位置",
+        },
+        "en": "transition {end} '{step}' is not a step of flowchart {chart} (steps: {steps})",
+        "zh": "流转{end} {step} 不是流程图 {chart} 的步骤（步骤：{steps}）",
+    },
+    "E004.category": {
+        "en": "category '{category}' is not declared in registry.yaml (categories: {categories})",
+        "zh": "职权类别 {category} 未在 registry.yaml 中声明（已声明：{categories}）",
+    },
+    "E004.category_close": {
+        "en": "category '{category}' is not declared in registry.yaml (categories: {categories}); did you mean '{close}'?",
+        "zh": "职权类别 {category} 未在 registry.yaml 中声明（已声明：{categories}）：是否应为 {close}？",
+    },
+    "E004.at_chart": {
+        "en": "risk point {risk} is at flowchart '{chart}', which this power does not have (flowcharts: {charts})",
+        "zh": "风险点 {risk} 位于流程图 {chart}，但本事项没有该流程图（流程图：{charts}）",
+    },
+    "E004.at_step": {
+        "en": "risk point {risk} is at step '{step}', which is not a step of flowchart {chart} (steps: {steps})",
+        "zh": "风险点 {risk} 位于步骤 {step}，但它不是流程图 {chart} 的步骤（步骤：{steps}）",
+    },
+    # ---------------------------------------------------------------- E005 file names
+    "E005": {
+        "severity": "error",
+        "title": {"en": "file stem differs from the power id", "zh": "文件名与事项编号不一致"},
+        "en": "file stem '{stem}' differs from the power id '{id}'; rename the file to '{id}.yaml' or set id: {stem}",
+        "zh": "文件名 {stem} 与事项编号 {id} 不一致：请将文件改名为 {id}.yaml，或将 id 改为 {stem}",
+    },
+    "E005.key": {
+        "en": "power is filed as '{key}' but its id is '{id}'",
+        "zh": "事项登记在 {key} 下，但其编号为 {id}",
+    },
+    # ---------------------------------------------------------------- E006 refused YAML
+    "E006": {
+        "severity": "error",
+        "title": {
+            "en": "YAML anchor, alias or tag (refused)",
+            "zh": "YAML 锚点、别名或标签（不予接受）",
+        },
+        "en": "YAML {construct} '{name}' is refused: write the value out in full (a registry is data, not a program)",
+        "zh": "不接受 YAML {construct} {name}：请把取值完整写出（清单是数据，不是程序）",
+    },
+    # ---------------------------------------------------------------- E007 files
+    "E007": {
+        "severity": "error",
+        "title": {
+            "en": "file over the size limit, unreadable, or no registry.yaml / powers/",
+            "zh": "文件超过大小上限、无法读取，或缺少 registry.yaml / powers/",
+        },
+        "en": "cannot read the file: {reason}",
+        "zh": "无法读取该文件：{reason}",
+    },
+    "E007.not_dir": {
+        "en": "'{root}' is not a registry directory; give a directory holding registry.yaml and powers/",
+        "zh": "{root} 不是清单目录：请指定包含 registry.yaml 和 powers/ 的目录",
+    },
+    "E007.too_big": {
+        "en": "file is {size} bytes, over the limit of {limit}; split it, or raise the limit (load(..., max_bytes=N))",
+        "zh": "文件有 {size} 字节，超过上限 {limit}：请拆分，或提高上限（load(..., max_bytes=N)）",
+    },
+    "E007.no_registry": {
+        "en": "no registry.yaml in '{root}'; every registry has one (id, department, year, source, categories)",
+        "zh": "{root} 中没有 registry.yaml：每个清单都需要它（id、department、year、source、categories）",
+    },
+    "E007.no_powers": {
+        "en": "no powers/ directory in '{root}'; put one file per power there (powers/XK-001.yaml)",
+        "zh": "{root} 中没有 powers/ 目录：请在其中为每个事项建一个文件（powers/XK-001.yaml）",
+    },
+}
+
+#: How a value of the wrong type is named in E002 messages (``{kind}``).
+KINDS: dict[str, dict[str, str]] = {
+    "none": {"en": "nothing (an empty value)", "zh": "空值"},
+    "mapping": {"en": "a mapping", "zh": "映射"},
+    "list": {"en": "a list", "zh": "列表"},
+    "bool": {"en": "the boolean {value}", "zh": "布尔值 {value}"},
+    "number": {"en": "the number {value}", "zh": "数字 {value}"},
+    "text": {"en": "the text '{value}'", "zh": "文本“{value}”"},
+}
+
+#: What a duplicate id belongs to (``{what}`` of E003).
+WHATS: dict[str, dict[str, str]] = {
+    "flowchart": {"en": "flowchart", "zh": "流程图"},
+    "risk point": {"en": "risk point", "zh": "风险点"},
+    "step": {"en": "step", "zh": "步骤"},
+    "countermeasure": {"en": "countermeasure", "zh": "防范措施"},
+}

@@ -1,0 +1,163 @@
+# ruff: noqa: E501  (message templates: one sentence a line reads best)
+"""M codes of the electronic supervision, with severity, title and templates.
+
+``M0xx``: a row of a case log that cannot be replayed, left out and reported by its line;
+``M1xx``: a case that left its flowchart; ``M2xx``: a deadline near or passed, in working
+days. ``FRAGMENTS`` are the pieces of M1xx/M2xx messages that depend on the finding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MONITOR: dict[str, dict[str, Any]] = {
+    # ---------------------------------------------------------------- rows left out
+    "M001": {
+        "severity": "error",
+        "title": {
+            "en": "row cannot be read: a required field missing or empty, or not a JSON object",
+            "zh": "无法读取的行：必填字段缺失或为空，或不是 JSON 对象",
+        },
+        "en": "{fields} missing or empty",
+        "zh": "{fields} 缺失或为空",
+    },
+    "M001.json": {
+        "en": "not valid JSON: {detail} (column {column})",
+        "zh": "不是有效的 JSON：{detail}（第 {column} 列）",
+    },
+    "M001.not_object": {
+        "en": "a JSON object is needed, not {kind}",
+        "zh": "应为 JSON 对象，而不是 {kind}",
+    },
+    "M002": {
+        "severity": "error",
+        "title": {"en": "timestamp cannot be parsed", "zh": "时间无法解析"},
+        "en": "timestamp '{stamp}' cannot be parsed; write it as ISO 8601, e.g. 2011-10-08 09:30:00",
+        "zh": "时间 {stamp} 无法解析：请按 ISO 8601 书写，如 2011-10-08 09:30:00",
+    },
+    "M003": {
+        "severity": "error",
+        "title": {"en": "unknown power", "zh": "清单中没有该事项"},
+        "en": "power '{power}' is not in the registry",
+        "zh": "清单中没有事项 {power}",
+    },
+    "M004": {
+        "severity": "error",
+        "title": {"en": "unknown flowchart of the power", "zh": "事项没有该流程图"},
+        "en": "power {power} has no flowchart '{chart}' (flowcharts: {charts})",
+        "zh": "事项 {power} 没有流程图 {chart}（流程图：{charts}）",
+    },
+    "M005": {
+        "severity": "error",
+        "title": {
+            "en": "step on none of the power's flowcharts",
+            "zh": "环节不在该事项的任何流程图上",
+        },
+        "en": "step '{step}' is on none of the flowcharts of power {power} (steps: {steps})",
+        "zh": "环节 {step} 不在事项 {power} 的任何流程图上（环节：{steps}）",
+    },
+    "M006": {
+        "severity": "error",
+        "title": {
+            "en": "event earlier than the case's previous event",
+            "zh": "事件早于该办件的上一事件",
+        },
+        "en": "event at {time} is earlier than the case's previous event at {previous} ({row}); a case's events go in time order",
+        "zh": "事件时间 {time} 早于该办件上一事件的时间 {previous}（{row}）：办件的事件应按时间先后排列",
+    },
+    "M007": {
+        "severity": "error",
+        "title": {
+            "en": "power or flowchart differs from the case's earlier rows",
+            "zh": "事项或流程图与该办件此前的行不一致",
+        },
+        "en": "case {case} is of power {known} ({row}); this row says {power}",
+        "zh": "办件 {case} 属于事项 {known}（{row}），本行却写 {power}",
+    },
+    "M007.chart": {
+        "en": "case {case} follows flowchart {known} ({row}); this row says {chart}",
+        "zh": "办件 {case} 按流程图 {known} 办理（{row}），本行却写 {chart}",
+    },
+    # ---------------------------------------------------------------- deviations
+    "M101": {
+        "severity": "warning",
+        "title": {"en": "step not on the case's flowchart", "zh": "环节不在办件的流程图上"},
+        "en": "case {case}: step {step} is not on its flowchart {chart} ({title}); it is a step of another chart of {power}: check the case's flowchart_id, or whether the step was done outside the procedure",
+        "zh": "办件 {case}：环节 {step} 不在其流程图 {chart}（{title}）上，属 {power} 的其他流程：请核对 flowchart_id，或核查是否体外运行",
+    },
+    "M102": {
+        "severity": "warning",
+        "title": {
+            "en": "move that is not a transition (a skipped, reversed or repeated step)",
+            "zh": "不符合流转的办理（跳过、逆向或重复环节）",
+        },
+        "en": "case {case}: moved from {source} to {target}, which is not a transition of {chart}; {what}{risks}",
+        "zh": "办件 {case}：从 {source} 流转到 {target}，流程图 {chart} 无此流转；{what}{risks}",
+    },
+    "M103": {
+        "severity": "warning",
+        "title": {"en": "case not started at the start step", "zh": "办件未从开始环节起办"},
+        "en": "case {case}: began at {step}, not at the start {start} of {chart}; skipped {steps}{risks}",
+        "zh": "办件 {case}：始于 {step}，而非流程图 {chart} 的开始环节 {start}；跳过了 {steps}{risks}",
+    },
+    "M104": {
+        "severity": "warning",
+        "title": {"en": "closed case not at an end step", "zh": "办件未在结束环节办结"},
+        "en": "case {case}: closed at {step}, not at an end of {chart}; still due: {steps}{risks}; if the case is still open, replay with as_of (--as-of)",
+        "zh": "办件 {case}：在 {step} 办结，未到流程图 {chart} 的结束环节；尚缺 {steps}{risks}；如仍在办理，请指定 as_of（--as-of）",
+    },
+    # ---------------------------------------------------------------- alerts
+    "M201": {
+        "severity": "info",
+        "title": {
+            "en": "case has used 80% of its promised limit (warning)",
+            "zh": "办件已用满承诺时限的 80%（预警）",
+        },
+        "en": "warning: case {case} reached 80% of its promised {limit} working days on {date}; {elapsed} used{so_far}",
+        "zh": "预警：办件 {case} 于 {date} 用满承诺时限 {limit} 个工作日的 80%；已用 {elapsed} 个工作日{so_far}",
+    },
+    "M202": {
+        "severity": "warning",
+        "title": {
+            "en": "step over its days, or case over its promised limit (yellow card)",
+            "zh": "环节超过其时限，或办件超过承诺时限（黄牌）",
+        },
+        "en": "yellow card: case {case} took {elapsed} working days{so_far}, over its promised limit of {limit} (overdue from {date})",
+        "zh": "黄牌：办件 {case} 用时 {elapsed} 个工作日{so_far}，超过承诺时限 {limit} 个工作日（自 {date} 起超期）",
+    },
+    "M202.step": {
+        "en": "yellow card: case {case} spent {elapsed} working days at {step}{so_far}, over the step's {limit} (overdue from {date}){risks}",
+        "zh": "黄牌：办件 {case} 在 {step} 环节用时 {elapsed} 个工作日{so_far}，超过该环节时限 {limit} 个工作日（自 {date} 起超期）{risks}",
+    },
+    "M203": {
+        "severity": "error",
+        "title": {
+            "en": "case over its statutory limit (red card)",
+            "zh": "办件超过法定时限（红牌）",
+        },
+        "en": "red card: case {case} took {elapsed} working days{so_far}, over the statutory limit of {limit} (overdue from {date}); officials answer for it",
+        "zh": "红牌：办件 {case} 用时 {elapsed} 个工作日{so_far}，超过法定时限 {limit} 个工作日（自 {date} 起超期）：应予问责",
+    },
+}
+
+#: Pieces of the M1xx/M2xx templates that depend on the finding.
+FRAGMENTS: dict[str, dict[str, str]] = {
+    "skip": {"en": "skipped {steps}", "zh": "跳过了 {steps}"},
+    "shortest": {
+        "en": " (by the shortest way; other ways exist)",
+        "zh": "（按最短路径；另有其他路径）",
+    },
+    "repeat": {"en": "repeated {target}", "zh": "重复办理 {target}"},
+    "repeat_without": {
+        "en": "repeated {target} without {steps}",
+        "zh": "未经 {steps} 重复办理 {target}",
+    },
+    "back": {"en": "went back against the flow", "zh": "逆向回退"},
+    "jump": {"en": "jumped to another branch", "zh": "跨分支跳转"},
+    "risks": {"en": "; risk points {risks}", "zh": "；涉及廉政风险点 {risks}"},
+    "open": {"en": " by {as_of} (still open)", "zh": "（截至 {as_of}，仍在办理）"},
+    "none": {"en": "nothing", "zh": "无"},
+    "row": {"en": "line {line}", "zh": "第 {line} 行"},
+    "and": {"en": " and ", "zh": "、"},
+    "sep": {"en": ", ", "zh": "、"},
+}

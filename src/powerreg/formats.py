@@ -1,0 +1,131 @@
+"""The formats every list of problems is shown in: text lines, JSON, Markdown, SARIF.
+
+``validate`` (E codes), ``audit`` (A codes) and ``monitor`` (M codes) all report
+:class:`~powerreg.errors.Problem` records, so they print them the same way; each format
+renders the messages in the language asked for, when it is asked.
+
+Examples:
+    >>> from powerreg.errors import problem
+    >>> ps = [problem("E002.missing", "powers/XK-001.yaml", 3, 1, entity="XK-001",
+    ...               field="label")]
+    >>> print(text_lines(ps, "en")[0])
+    powers/XK-001.yaml:3:1: E002 missing required field 'label'; add it
+    >>> sarif_log(ps, "en")["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    {'startLine': 3, 'startColumn': 1}
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from .codes import CODES
+from .errors import Problem
+from .lang import Lang
+from .textsafe import md_cell
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def text_lines(problems: Iterable[Problem], lang: Lang, *, severity: bool = False) -> list[str]:
+    """One diagnostic line per problem."""
+    return [p.as_line(lang, severity=severity) for p in problems]
+
+
+def json_items(problems: Iterable[Problem], lang: Lang) -> list[dict[str, Any]]:
+    """Plain data per problem, message rendered in ``lang``."""
+    return [p.to_dict(lang) for p in problems]
+
+
+def markdown_item(p: Problem, lang: Lang) -> str:
+    """A Markdown list item for one problem; everything from the data escaped."""
+    where = f" ({md_cell(p.where)})" if p.where else ""
+    return f"- **{p.code}** {p.severity}: {md_cell(p.message(lang))}{where}"
+
+
+def markdown_list(title: str, problems: list[Problem], lang: Lang) -> str:
+    """A Markdown report of a list of problems, grouped by file."""
+    out = [f"# {md_cell(title)}", ""]
+    if not problems:
+        out.append("None." if lang == "en" else "无。")
+    groups: dict[str, list[Problem]] = {}
+    for p in problems:
+        groups.setdefault(p.file or "-", []).append(p)
+    for file, items in groups.items():
+        out += [f"## {md_cell(file)}", ""]
+        out += [markdown_item(p, lang) for p in items]
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def sarif_log(
+    problems: Iterable[Problem],
+    lang: Lang,
+    *,
+    codes: Iterable[str] | None = None,
+    names: Mapping[str, str] | None = None,
+    helps: Mapping[str, str] | None = None,
+    source_root: str | None = None,
+    version: str = "0",
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log, as GitHub code scanning accepts: one rule per code (all of
+    ``codes``, else those found), results with file, line and column (paths relative
+    to the working directory when ``source_root`` is given)."""
+    problems = list(problems)
+    ids = sorted(set(codes) if codes is not None else {p.code for p in problems})
+    names = names or {}
+    helps = helps or {}
+    rules = []
+    for c in ids:
+        title = CODES[c].title[lang]
+        rules.append(
+            {
+                "id": c,
+                "name": names.get(c, c),
+                "shortDescription": {"text": title},
+                "fullDescription": {"text": helps.get(c, title)},
+                "help": {"text": helps.get(c, title)},
+                "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[c].severity]},
+            }
+        )
+    results = []
+    for p in problems:
+        res: dict[str, Any] = {
+            "ruleId": p.code,
+            "ruleIndex": ids.index(p.code),
+            "level": _SARIF_LEVEL[p.severity],
+            "message": {"text": p.message(lang)},
+        }
+        if p.file:
+            loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(p.file, source_root)}}
+            if p.line:
+                loc["region"] = {"startLine": p.line}
+                if p.column:
+                    loc["region"]["startColumn"] = p.column
+            located: dict[str, Any] = {"physicalLocation": loc}
+            if p.entity:
+                located["logicalLocations"] = [{"fullyQualifiedName": p.entity}]
+            res["locations"] = [located]
+        results.append(res)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "powerreg", "version": version, "rules": rules}},
+                "results": results,
+            }
+        ],
+    }
+
+
+def _uri(file: str, source_root: str | None) -> str:
+    if source_root is None:
+        return file
+    path = Path(source_root) / file
+    try:
+        return Path(os.path.relpath(path)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.as_posix()
