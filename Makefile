@@ -16,6 +16,7 @@ test: $(STAMP) system lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/python scripts/layers.py --check
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
