@@ -60,7 +60,8 @@ HOSTILE = st.lists(
 def test_every_code_has_both_languages_with_the_same_fields() -> None:
     for code in CODES.values():
         assert code.severity in ("error", "warning", "info"), code.code
-        assert code.title["en"] and code.title["zh"], code.code
+        assert code.title["en"], code.code
+        assert code.title["zh"], code.code
         for variant, t in code.templates.items():
             en, zh = set(FIELDS.findall(t["en"])), set(FIELDS.findall(t["zh"]))
             key = f"{code.code}.{variant}" if variant else code.code
@@ -72,7 +73,8 @@ def test_every_code_has_both_languages_with_the_same_fields() -> None:
 def test_every_audit_code_has_one_check_and_the_policy_knows_them() -> None:
     audit_codes = sorted(c for c in CODES if c.startswith("A"))
     assert sorted(CHECKS) == audit_codes == sorted(RULES)
-    assert RULES["A302"].severity == "warning" and RULES["A302"].check.__name__
+    assert RULES["A302"].severity == "warning"
+    assert RULES["A302"].check.__name__
 
 
 def test_one_record_rendered_late() -> None:
@@ -93,14 +95,16 @@ def test_a_position_of_zero_is_not_printed() -> None:
 def test_one_line_never_breaks_a_line_nor_drives_a_terminal(text: str) -> None:
     shown = one_line(text)
     assert shown.splitlines() == [shown] or shown == ""
-    assert "\x1b" not in shown and "\x00" not in shown
+    assert "\x1b" not in shown
+    assert "\x00" not in shown
 
 
 @given(HOSTILE)
 def test_md_cell_is_inert(text: str) -> None:
     cell = md_cell(text)
     assert cell.splitlines() == [cell] or cell == ""
-    assert "<" not in cell and ">" not in cell
+    assert "<" not in cell
+    assert ">" not in cell
     # every Markdown syntax character is escaped
     for ch in "[]()!#|`*_":
         assert re.search(rf"(?<!\\){re.escape(ch)}", cell.replace("\\\\", "")) is None, (ch, cell)
@@ -117,7 +121,8 @@ def test_no_parameter_or_file_forges_a_diagnostic_line(file: str, value: str) ->
 
 def test_quoted_values_are_excerpts() -> None:
     msg = render("E002.missing", "en", {"field": "x" * 100_000})
-    assert len(msg) < 500 and "…" in msg
+    assert len(msg) < 500
+    assert "…" in msg
 
 
 # ------------------------------------------------------------------ through the commands
@@ -138,7 +143,8 @@ def test_validate_prints_json_markdown_and_sarif_like_audit(
 ) -> None:
     root = _broken(write_registry)
     code, out, err = run("validate", str(root), "--format", "json", "--lang", "zh")
-    assert code == 1 and err == ""
+    assert code == 1
+    assert err == ""
     doc = json.loads(out)
     assert doc["ok"] is False
     [p] = doc["problems"]
@@ -146,7 +152,8 @@ def test_validate_prints_json_markdown_and_sarif_like_audit(
     assert p["message"].startswith("流转终点 S55 不是流程图 F1 的步骤")
     code, out, _ = run("validate", str(root), "--format", "sarif", "--lang", "en")
     run_ = json.loads(out)["runs"][0]
-    assert code == 1 and run_["results"][0]["ruleId"] == "E004"
+    assert code == 1
+    assert run_["results"][0]["ruleId"] == "E004"
     assert run_["results"][0]["locations"][0]["physicalLocation"]["region"] == {
         "startLine": 30,
         "startColumn": 9,
@@ -155,9 +162,11 @@ def test_validate_prints_json_markdown_and_sarif_like_audit(
         c for c in CODES if c.startswith("E")
     }
     code, out, _ = run("validate", str(root), "--format", "markdown", "--lang", "en")
-    assert code == 1 and "- **E004** error: transition to 'S55'" in out
+    assert code == 1
+    assert "- **E004** error: transition to 'S55'" in out
     code, out, _ = run("validate", str(EXAMPLE), "--format", "json")
-    assert code == 0 and json.loads(out)["problems"] == []
+    assert code == 0
+    assert json.loads(out)["problems"] == []
 
 
 def test_validate_lang_zh_on_stderr(write_registry: WriteRegistry) -> None:
@@ -178,7 +187,9 @@ def test_a_step_label_cannot_forge_a_heading_a_finding_or_an_image(
     lines = md.splitlines()
     assert not any(line.startswith("# Passed") for line in lines)
     assert sum(line.startswith("- **A301**") for line in lines) == 0
-    assert "](http" not in md and "\r" not in md and "\u2028" not in md
+    assert "](http" not in md
+    assert "\r" not in md
+    assert "\u2028" not in md
     text = report.to_text()
     assert len(text.splitlines()) == len(report.findings) + 1
 
@@ -191,20 +202,24 @@ def test_a_yaml_key_cannot_forge_a_validate_line(write_registry: WriteRegistry) 
     assert code == 1
     lines = err.splitlines()
     assert len(lines) == 2, lines  # the problem and the count
-    assert lines[0].startswith("powers/XK-001.yaml:") and "\\n" in lines[0]
+    assert lines[0].startswith("powers/XK-001.yaml:")
+    assert "\\n" in lines[0]
     assert "\x1b" not in err
 
 
 def test_a_case_id_cannot_forge_a_monitor_line(tmp_path: Path) -> None:
-    log = tmp_path / "cases.csv"
-    log.write_text(
-        "case_id,power_id,flowchart_id,step_id,timestamp\n"
-        '"A\nfake.csv:1: M203 red card\x1b[2J",XK-404,F1,S1,2011-10-10 09:00\n',
-        encoding="utf-8",
-    )
+    log = tmp_path / "cases.jsonl"
+    row = {
+        "case_id": "A\nfake.csv:1: M203 red card\x1b[2J",
+        "power_id": "XK-404",
+        "flowchart_id": "F1",
+        "step_id": "S1",
+        "timestamp": "2011-10-10 09:00",
+    }
+    log.write_text(json.dumps(row) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["monitor", str(log), "--lang", "en"])
     lines = result.stderr.splitlines()
-    assert lines[0].startswith("cases.csv:2: M003")
+    assert lines[0].startswith("cases.jsonl:1: M003")
     assert not any(line.startswith("fake.csv") for line in lines)
     assert "\x1b" not in result.stderr
 
@@ -218,7 +233,8 @@ def test_monitor_markdown_escapes_case_ids(tmp_path: Path) -> None:
     ]
     log.write_text("\n".join(rows) + "\n", encoding="utf-8")
     md = powerreg.monitor(log, lang="en").to_markdown()
-    assert "](http" not in md and "\r" not in md
+    assert "](http" not in md
+    assert "\r" not in md
     assert not any(line.startswith("# H") for line in md.splitlines())
 
 
