@@ -102,12 +102,50 @@ def test_article_numbers_only_where_certain(ref: powerreg.Registry) -> None:
         "《排污费征收使用管理条例》第六条",
         "《排污费征收使用管理条例》第七条",
         "《中华人民共和国水污染防治法》第七十四条",
+        # 1996 text (unchanged in numbering until 2021): 到期不缴纳罚款的，每日按罚款数额的
+        # 百分之三加处罚款 …… 申请人民法院强制执行
+        "《中华人民共和国行政处罚法》第五十一条",
+        # 2003 text: 重新报批 after major changes; 重新审核 after five years, opinion in 10 days
+        "《中华人民共和国环境影响评价法》第二十四条",
     }
     article = re.compile(r"第[一二三四五六七八九十百零\d]+条")
     for p in ref.powers.values():
         for basis in p.legal_basis:
             if article.search(basis):
                 assert basis in allowed, (p.id, basis)
+
+
+def test_coercion_stands_on_2011_law(ref: powerreg.Registry) -> None:
+    # the 行政强制法 took effect on 2012-01-01, and the department's own 查封、扣押 came with
+    # the 2014 环境保护法: a 2011 registry neither cites nor imitates them
+    for p in ref.powers.values():
+        for basis in p.legal_basis:
+            assert "行政强制法" not in basis, (p.id, basis)
+        texts = [p.name, *(fc.title for fc in p.flowcharts)]
+        texts += [s.label for fc in p.flowcharts for s in fc.steps]
+        for text in texts:
+            assert "查封" not in text and "扣押" not in text, (p.id, text)
+    coercion = ref.powers_of("QZ")
+    assert {p.id for p in coercion} == {"QZ-001", "QZ-002", "QZ-003"}
+    assert all(p.legal_basis for p in coercion)
+
+
+def test_2011_procedures(ref: powerreg.Registry) -> None:
+    # in 2011 the 登记表 was approved (审批) within 15 days; 备案 came in 2016
+    form = ref.powers["SP-013"]
+    assert "登记表审批" in form.name and "备案" not in form.name
+    assert form.statutory_days == 15
+    # 重新审核 of an EIA file approved more than five years before: opinion within 10 days
+    recheck = ref.powers["XK-001"].flowcharts[1]
+    assert "重新审核" in recheck.title
+    assert recheck.longest_path()[0] <= 10
+    # an outfall in a drinking-water source protection zone: the local people's government
+    # orders its removal and fines; the department investigates and proposes
+    outfall = ref.powers["CF-015"]
+    assert "人民政府" in outfall.name
+    labels = [s.label for fc in outfall.flowcharts for s in fc.steps]
+    assert any("报请" in label and "人民政府" in label for label in labels)
+    assert not any("作出处罚决定" in label for label in labels)
 
 
 def test_provenance_is_stated(ref: powerreg.Registry) -> None:
