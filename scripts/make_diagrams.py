@@ -1,10 +1,11 @@
 """Regenerate ``diagrams/`` for the bundled reference registry (``make diagrams``).
 
 Writes ``diagrams/<power id>/<flowchart id>.svg`` for every chart, one overview per
-category at ``diagrams/categories/<code>.svg``, and ``diagrams/README.md``, an index by
-category linking every chart; removes the SVGs of charts that are gone. All diagrams are
-drawn by one ``dot`` run (one per core); a failure changes nothing.
-``tests/test_diagrams.py`` fails when the directory is stale.
+category at ``diagrams/_categories/<code>.svg``, and ``diagrams/README.md``, an index by
+category linking every chart. All diagrams are drawn by one ``dot`` run (one per core)
+into a new directory that replaces ``diagrams/`` whole, so charts that are gone go with
+it and a failure changes nothing. ``tests/test_diagrams.py`` fails when the directory is
+stale.
 
 Usage::
 
@@ -14,19 +15,18 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
+from powerreg.atomic import write_text
 from powerreg.errors import PowerregError
 from powerreg.model import LABELS_ZH, Level, Registry
 from powerreg.reference import REFERENCE_ID, load_reference
 from powerreg.render import render, render_category, write_diagrams
+from powerreg.render.overview import OVERVIEW_DIR as OVERVIEWS
 
 REPO = Path(__file__).resolve().parents[1]
-OVERVIEWS = "categories"
 INDEX = "README.md"
 
 
@@ -85,24 +85,11 @@ def index(registry: Registry) -> str:
 
 def make_diagrams(registry: Registry, out: Path) -> list[Path]:
     """Write every diagram and the index into ``out``; return the files written."""
-    if OVERVIEWS in registry.powers:
-        raise PowerregError(f"a power is named '{OVERVIEWS}', the directory of the overviews")
     diagrams = {f"{p.id}/{fc.id}": render(fc, p, registry) for p, fc in registry.iter_flowcharts()}
     for category in registry.categories:
         diagrams[f"{OVERVIEWS}/{category.code}"] = render_category(registry, category.code)
     written = write_diagrams(diagrams, out, "svg")
-    keep = set(written)
-    for stale in sorted(out.rglob("*.svg")):
-        if stale not in keep:
-            stale.unlink()
-    for folder in sorted((d for d in out.iterdir() if d.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
-    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".md", dir=out)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-        f.write(index(registry))
-    os.replace(tmp, out / INDEX)
-    return [*written, out / INDEX]
+    return [*written, write_text(out / INDEX, index(registry))]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from powerreg.build import MARKER, AuditFailed, build
 from powerreg.cli import main
 
 from .conftest import EXAMPLE, WriteRegistry, power_data
+from .test_atomic import kill_midway, modes
 
 
 def digest(root: Path) -> dict[str, str]:
@@ -32,8 +34,8 @@ def test_build_writes_every_output(tmp_path: Path) -> None:
     assert {
         "diagrams/XK-001/F1.svg",
         "diagrams/CF-001/F1.svg",
-        "diagrams/categories/XK.svg",
-        "diagrams/categories/CF.svg",
+        "diagrams/_categories/XK.svg",
+        "diagrams/_categories/CF.svg",
     } <= set(files)
     assert json.loads((out / "audit.json").read_text(encoding="utf-8"))["ok"] is True
     assert powerreg.load(out / "catalog.db") == powerreg.load(EXAMPLE)
@@ -100,3 +102,67 @@ def test_cli_build_text_json_quiet_and_failure(
     assert res.exit_code == 1
     assert "A401" in res.stderr
     assert "is unchanged" in res.stderr
+
+
+def test_a_power_named_categories_keeps_its_chart(
+    tmp_path: Path, write_registry: WriteRegistry
+) -> None:
+    data = power_data("categories")
+    data["flowcharts"][0]["id"] = "XK"
+    data["risk_points"][0]["at"] = "XK/S2"
+    out = tmp_path / "site"
+    result = build(powerreg.load(write_registry({"categories": data})), out, lang="en")
+    assert result.diagrams == [str(out / "diagrams" / "categories" / "XK.svg")]
+    chart = (out / "diagrams" / "categories" / "XK.svg").read_text(encoding="utf-8")
+    overview = (out / "diagrams" / "_categories" / "XK.svg").read_text(encoding="utf-8")
+    assert "<title>S2</title>" in chart  # a step of the chart, not the overview
+    assert "<title>categories</title>" in overview  # the power, on its category's overview
+
+
+def test_the_output_is_readable_by_others(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        build(powerreg.load(EXAMPLE), tmp_path / "site", lang="en")
+    finally:
+        os.umask(old)
+    assert modes(tmp_path / "site") == {("dir", "0o755"), ("file", "0o644")}  # not 0700
+
+
+def test_the_registry_being_read_is_never_replaced(
+    tmp_path: Path, write_registry: WriteRegistry
+) -> None:
+    reg = write_registry()
+    before = digest(reg)
+    for out in (reg, reg / "build", tmp_path):
+        with pytest.raises(powerreg.UsageError, match="the registry being read"):
+            build(powerreg.load(reg), out)
+    assert digest(reg) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["reg"]
+
+
+KILLED_BUILD = """
+import sys, time
+import powerreg
+from powerreg import build, catalog
+
+export = catalog.export_sqlite
+
+def stalled(*args, **kwargs):
+    path = export(*args, **kwargs)  # audit, diagrams and catalog written, not swapped in
+    print("midway", flush=True)
+    time.sleep(300)
+
+catalog.export_sqlite = stalled  # build looks it up when it runs
+build.build(powerreg.load(sys.argv[1]), sys.argv[2], lang="en")
+"""
+
+
+def test_a_killed_build_leaves_the_previous_one_and_the_next_cleans_up(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    build(powerreg.load(EXAMPLE), out, lang="en")
+    before = digest(out)
+    kill_midway(KILLED_BUILD, str(EXAMPLE), str(out))
+    assert digest(out) == before
+    assert len([p for p in tmp_path.iterdir() if p.name != "site"]) == 1  # the killed one's
+    build(powerreg.load(EXAMPLE), out, lang="en")
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -38,10 +38,13 @@ from powerreg.catalog import (
 )
 from powerreg.catalog.ngrams import fold, fts_query, index_text
 from powerreg.catalog.schema import SEARCH_INDEXES, TABLES, VIEWS
+from powerreg.monitor import add_to_catalog, monitor
+from powerreg.monitor import catalog as monitor_catalog
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 EXAMPLE = ROOT / "examples" / "minimal"
+CASES = ROOT / "examples" / "cases" / "cases.csv"
 GOLDEN = HERE / "golden" / "catalog_schema.sql"
 
 HOSTILE = [
@@ -147,31 +150,6 @@ def power(
     }
     data.update(overrides)
     return data
-
-
-def big_registry(n: int) -> Registry:
-    """``n`` powers of the shape of :func:`power`, 3 risk points of 3 countermeasures each,
-    with varied text (for the kill test)."""
-    words = ["审批", "受理", "自由裁量", "处罚", "公开", "监督", "电子监察", "集体讨论"]
-    powers = []
-    for i in range(n):
-        w = [words[(i + k) % len(words)] for k in range(6)]
-        p = power(f"XK-{i:06d}", name="".join(w[:3]))
-        risk = p["risk_points"][0]
-        measure = risk["countermeasures"][0]
-        p["risk_points"] = [
-            {
-                **risk,
-                "id": f"R{r}",
-                "description": "".join(w[r : r + 4]),
-                "countermeasures": [
-                    {**measure, "id": f"M{m}", "description": "".join(w[m:])} for m in range(3)
-                ],
-            }
-            for r in range(3)
-        ]
-        powers.append(p)
-    return registry(powers)
 
 
 def rows(path: Path) -> list[str]:
@@ -826,58 +804,212 @@ def test_a_failed_rename_or_a_huge_number_is_a_usage_error(
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
-KILLED_EXPORT = """
+# The export's own kill -9 test is the helper's: tests/test_atomic.py.
+
+
+def make_target(kind: str, tmp: Path, reg: Path, catalog: Path) -> Path:
+    """A path ``export -o`` must refuse, made in ``tmp``."""
+    if kind == "the registry's own file":
+        return reg / "registry.yaml"
+    if kind == "a new file in the registry":
+        return reg / "catalog.db"
+    target = tmp / "target.db"
+    if kind == "a text file":
+        target.write_text("my notes", encoding="utf-8")
+    elif kind == "a SQLite database of someone else's":
+        conn = sqlite3.connect(target)
+        conn.execute("CREATE TABLE powers (id)")
+        conn.commit()
+        conn.close()
+    elif kind == "a named pipe":
+        os.mkfifo(target)
+    elif kind == "a symbolic link to a catalog":
+        target.symlink_to(catalog)
+    elif kind == "metadata of someone else's":
+        (tmp / "target.metadata.json").write_text('["mine"]', encoding="utf-8")
+    return target
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("the registry's own file", "is inside the registry being read"),
+        ("a new file in the registry", "is inside the registry being read"),
+        ("a text file", "is not a catalog written by powerreg \\(not a SQLite database\\)"),
+        ("a SQLite database of someone else's", "is a SQLite database but not a catalog"),
+        ("a named pipe", "is a named pipe, not a file powerreg writes"),
+        ("a symbolic link to a catalog", "is a symbolic link"),
+        ("metadata of someone else's", "is not the Datasette metadata of a catalog"),
+    ],
+)
+def test_export_replaces_only_catalogs_of_ours(
+    minimal: Registry, tmp_path: Path, kind: str, message: str
+) -> None:
+    reg = tmp_path / "reg"
+    shutil.copytree(EXAMPLE, reg)
+    other = tmp_path / "other"
+    other.mkdir()
+    catalog = export_sqlite(minimal, other / "c.db")
+    target = make_target(kind, tmp_path, reg, catalog)
+    before = tree(tmp_path)
+    with pytest.raises(UsageError, match=f"'.*'.* {message}.*; (refusing|give|move)"):
+        export_sqlite(powerreg.load(reg), target)
+    assert tree(tmp_path) == before
+    res = CliRunner().invoke(cli.main, ["export", str(reg), "-o", str(target)])
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"error: '{target.parent if 'metadata' in kind else target}")
+    assert tree(tmp_path) == before
+
+
+def test_export_replaces_its_own_catalog_and_an_empty_file(
+    minimal: Registry, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    for path in (export_sqlite(minimal, tmp_path / "c.db"), empty):
+        assert read_catalog(export_sqlite(minimal, path)) == minimal
+
+
+def tree(root: Path) -> dict[str, bytes | None]:
+    """Every entry under ``root`` (symbolic links as their target), files with bytes."""
+    return {
+        p.relative_to(root).as_posix(): (
+            os.readlink(p).encode() if p.is_symlink() else p.read_bytes() if p.is_file() else None
+        )
+        for p in sorted(root.rglob("*"))
+    }
+
+
+# ------------------------------------------------------- monitor --catalog (issue 12.10)
+
+KILLED_MONITOR = """
 import sys, time
-from powerreg.catalog import write
-from tests.test_catalog import big_registry
+import powerreg
+from powerreg.monitor import catalog, monitor
 
-reg = big_registry(int(sys.argv[1]))
-index_text = write.index_text
+alerts = catalog._alerts
 
-def stall(*texts):
-    # called from inside the export's transaction, once the tables hold their rows
-    if not stall.seen:
-        stall.seen = True
-        print("midway", flush=True)
-        time.sleep(300)
-    return index_text(*texts)
+def stalled(result):
+    # called inside the transaction that adds the tables, after cases and case_events
+    print("midway", flush=True)
+    time.sleep(300)
+    yield from alerts(result)
 
-stall.seen = False
-write.index_text = stall
-write.export_sqlite(reg, sys.argv[2])
-print("done", flush=True)
+catalog._alerts = stalled
+result = monitor(sys.argv[1], powerreg.load_reference())
+catalog.add_to_catalog(result, sys.argv[2])
 """
 
 
-def test_a_killed_export_leaves_the_previous_catalog(minimal: Registry, tmp_path: Path) -> None:
-    db = export_sqlite(minimal, tmp_path / "catalog.db")
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_EXPORT, "300", str(db)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline().strip()  # the child blocks midway until killed
-        assert line == "midway", f"the export did not reach its midpoint: {line!r}"
-        assert list(tmp_path.glob(".catalog.db.*.tmp")), "no export in progress"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-        if proc.stdout is not None:
-            proc.stdout.close()
-    assert proc.returncode == -signal.SIGKILL
-    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if not p.name.endswith(".tmp")}
+@pytest.fixture(scope="module")
+def reference() -> Registry:
+    return powerreg.load_reference()
+
+
+@pytest.fixture
+def reference_catalog(reference: Registry, tmp_path: Path) -> Path:
+    return export_sqlite(reference, tmp_path / "catalog.db")
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+def test_a_killed_monitor_leaves_the_catalog_readable_without_a_journal(
+    reference: Registry, reference_catalog: Path
+) -> None:
+    from .test_atomic import kill_midway
+
+    db = reference_catalog
+    before = files_of(db.parent)
+    kill_midway(KILLED_MONITOR, str(CASES), str(db))
+    assert not (db.parent / "catalog.db-journal").exists()
+    after = {k: v for k, v in files_of(db.parent).items() if k in before}
     assert after == before
-    assert read_catalog(db) == minimal
-    export_sqlite(minimal, db)  # the next export is not hindered by the leftover temp file
-    assert read_catalog(db) == minimal
+    assert powerreg.load(db) == reference  # read-only, as powerreg reads catalogs
+    add_to_catalog(monitor(CASES, reference), db)  # the next run is not hindered...
+    assert sorted(files_of(db.parent)) == sorted(before)  # ...and removes the leftover
+
+
+class FillingDisk(sqlite3.Connection):
+    """A connection to a database on a disk with room for ``room`` more pages once a
+    transaction begins: SQLite fails with SQLITE_FULL as on a full disk, and, depending
+    on where, rolls the whole transaction back itself."""
+
+    room = 0
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "BEGIN":
+            pages = super().execute("PRAGMA page_count").fetchone()[0]
+            super().execute(f"PRAGMA max_page_count = {pages + self.room}")
+        return super().execute(sql, *args)
+
+
+def test_monitor_on_a_full_disk_says_so_and_changes_nothing(
+    reference: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pristine").mkdir()
+    pristine = export_sqlite(reference, tmp_path / "pristine" / "catalog.db")
+    result = monitor(CASES, reference)
+
+    class Sqlite3OnAFillingDisk:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(sqlite3, name)
+
+        def connect(self, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+            return sqlite3.connect(*args, factory=FillingDisk, **kwargs)
+
+    monkeypatch.setattr(monitor_catalog, "sqlite3", Sqlite3OnAFillingDisk())
+    errors: list[str] = []
+    unchanged: list[bool] = []
+    for room in range(60):  # fail at every point of the writing, until it fits
+        d = tmp_path / f"room-{room}"
+        shutil.copytree(pristine.parent, d)
+        before = files_of(d)
+        FillingDisk.room = room
+        try:
+            add_to_catalog(result, d / "catalog.db")
+        except UsageError as err:
+            errors.append(str(err))
+            unchanged.append(files_of(d) == before)  # no journal, no temporary, no change
+            continue
+        break
+    assert len(errors) > 10
+    assert [e for e in errors if "database or disk is full" not in e] == []
+    assert all(unchanged)
+    assert powerreg.load(d / "catalog.db") == reference
+
+
+def test_a_failing_monitor_commits_none_of_its_tables(
+    reference: Registry, reference_catalog: Path
+) -> None:
+    db = reference_catalog
+    meta = db.parent / "catalog.metadata.json"
+    meta.write_text('{"databases": {"catalog": ', encoding="utf-8")  # cut short
+    before = files_of(db.parent)
+    with pytest.raises(UsageError, match=r"catalog\.metadata\.json"):
+        add_to_catalog(monitor(CASES, reference), db)
+    assert files_of(db.parent) == before
+    conn = sqlite3.connect(db)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    assert not names & {"cases", "case_events", "alerts"}
+
+
+def test_monitor_tables_are_made_by_the_catalogs_table_writer(
+    reference: Registry, reference_catalog: Path
+) -> None:
+    db = reference_catalog
+    add_to_catalog(monitor(CASES, reference), db)
+    conn = sqlite3.connect(db)
+    sql = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    # written like the catalog's own tables (sqlite-utils' layout), foreign keys indexed
+    for name in ("cases", "powers"):
+        assert sql[name].startswith(f'CREATE TABLE "{name}" (\n   "id" TEXT PRIMARY KEY NOT NULL,')
+    assert '"case_id" TEXT NOT NULL REFERENCES "cases"("id")' in sql["alerts"]
+    assert {"idx_alerts_case_id", "idx_case_events_step_id", "idx_cases_power_id"} <= indexes
 
 
 @pytest.mark.parametrize(

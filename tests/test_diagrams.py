@@ -14,6 +14,7 @@ import pytest
 
 from powerreg.model import Registry
 from powerreg.reference import load_reference
+from powerreg.render.overview import OVERVIEW_DIR as OVERVIEWS
 
 DIAGRAMS = Path(__file__).resolve().parents[1] / "diagrams"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -65,7 +66,7 @@ def test_every_chart_has_an_up_to_date_svg(chart: str) -> None:
 def test_every_category_has_an_up_to_date_overview() -> None:
     registry = reference()
     for category in registry.categories:
-        path = DIAGRAMS / "categories" / f"{category.code}.svg"
+        path = DIAGRAMS / OVERVIEWS / f"{category.code}.svg"
         assert path.is_file(), f"{path} is missing; {REGENERATE}"
         expected = {p.id for p in registry.powers_of(category.code)}
         assert set(node_texts(path)) == expected, f"{path}: {REGENERATE}"
@@ -73,7 +74,7 @@ def test_every_category_has_an_up_to_date_overview() -> None:
 
 def test_no_svg_of_a_chart_that_is_gone() -> None:
     expected = {f"{chart}.svg" for chart in chart_ids()}
-    expected |= {f"categories/{c.code}.svg" for c in reference().categories}
+    expected |= {f"{OVERVIEWS}/{c.code}.svg" for c in reference().categories}
     present = {p.relative_to(DIAGRAMS).as_posix() for p in DIAGRAMS.rglob("*.svg")}
     assert present == expected, REGENERATE
 
@@ -82,7 +83,7 @@ def test_index_links_every_chart_and_overview() -> None:
     index = (DIAGRAMS / "README.md").read_text(encoding="utf-8")
     registry = reference()
     for category in registry.categories:
-        assert f"(categories/{category.code}.svg)" in index, REGENERATE
+        assert f"({OVERVIEWS}/{category.code}.svg)" in index, REGENERATE
         assert f"({category.code})" in index, REGENERATE
     for chart in chart_ids():
         assert f"]({chart}.svg)" in index, f"{chart}: {REGENERATE}"

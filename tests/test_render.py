@@ -38,6 +38,9 @@ from powerreg.render import (
     wrap,
     write_diagrams,
 )
+from powerreg.render.files import MARKER
+
+from .test_atomic import kill_midway, modes
 
 HERE = Path(__file__).resolve().parent
 MINIMAL = HERE.parent / "examples" / "minimal"
@@ -556,7 +559,9 @@ def test_category_overview_of_an_unknown_category_is_a_usage_error() -> None:
 
 
 def leftovers(out: Path) -> list[str]:
-    return [p.name for p in out.iterdir() if p.name.startswith(".")]
+    """Hidden names inside ``out`` and beside it, but the marker of a diagram directory."""
+    inside = [p.name for p in out.iterdir() if p.name.startswith(".") and p.name != MARKER]
+    return inside + [p.name for p in out.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_render_all_writes_every_chart(tmp_path: Path) -> None:
@@ -638,10 +643,13 @@ def test_a_failing_run_leaves_previous_diagrams_intact(
     changed = copy.deepcopy(registry)
     changed.powers["XK-001"].flowcharts[0].title = "改过的标题"
     monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
-    with pytest.raises(UsageError, match=r"graphviz 'dot -Tsvg' failed .*no diagram was changed"):
+    with pytest.raises(
+        UsageError, match=r"graphviz dot failed \(dot -Tsvg\).*no diagram was changed"
+    ):
         render_all(changed, out)
     assert {p: p.read_bytes() for p in before} == before
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        MARKER,
         "XK-001",
         "XK-001/F1.svg",
         "XK-002",
@@ -665,7 +673,7 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_unwritable_output_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    with pytest.raises(UsageError, match="cannot write diagrams to"):
+    with pytest.raises(UsageError, match=r"'.*file' exists and is not a directory; choose"):
         render_all(make_registry(power_data()), tmp_path / "file", format="dot")
 
 
@@ -673,13 +681,13 @@ def test_write_diagrams_takes_graphs_and_sources(tmp_path: Path) -> None:
     registry = make_registry(power_data())
     paths = write_diagrams(
         {
-            "categories/XK": render_category(registry, "XK"),
+            "_categories/XK": render_category(registry, "XK"),
             "XK-001/F1": dot_source(registry.powers["XK-001"].flowcharts[0]),
         },
         tmp_path,
     )
     assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
-        "categories/XK.svg",
+        "_categories/XK.svg",
         "XK-001/F1.svg",
     ]
     assert all(ET.fromstring(p.read_bytes()).tag == f"{SVG}svg" for p in paths)
@@ -690,6 +698,144 @@ def test_write_diagrams_stays_inside_its_directory(tmp_path: Path, name: str) ->
     with pytest.raises(UsageError, match="is not a relative path"):
         write_diagrams({name: "digraph { }"}, tmp_path / "out", format="dot")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_power_named_categories_keeps_its_chart(tmp_path: Path) -> None:
+    """Overviews live under a name no id can take (ids start with a letter or digit)."""
+    data = power_data("categories")
+    data["flowcharts"][0]["id"] = "XK"
+    for risk in data["risk_points"]:
+        risk["at"] = risk["at"].replace("F1/", "XK/")
+    registry = make_registry(data)
+    out = tmp_path / "out"
+    paths = render_all(registry, out, categories=True)
+    assert [p.relative_to(out).as_posix() for p in paths] == [
+        "categories/XK.svg",
+        "_categories/XK.svg",
+        "_categories/CF.svg",
+    ]
+    chart = {n for n in nodes(ET.fromstring(paths[0].read_bytes())) if not n.startswith("_")}
+    assert chart == {s.id for s in registry.powers["categories"].flowcharts[0].steps}
+    assert "categories" in nodes(ET.fromstring(paths[1].read_bytes()))  # the overview
+
+
+def test_render_replaces_its_own_output_whole_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    render_all(make_registry(power_data(), power_data("XK-002")), out, format="dot")
+    render_all(make_registry(power_data()), out, format="dot")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
+        MARKER,
+        "XK-001",
+        "XK-001/F1.dot",
+    ]  # the chart of XK-002 is gone with the rest of the previous run
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"was not written by 'powerreg render'.*refusing"):
+        render_all(make_registry(power_data()), mine, format="dot")
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_render_output_is_readable_by_others(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        render_all(powerreg.load(MINIMAL), tmp_path / "out", categories=True)
+    finally:
+        os.umask(old)
+    assert modes(tmp_path / "out") == {("dir", "0o755"), ("file", "0o644")}
+
+
+def test_render_refuses_to_write_into_the_registry_it_draws(tmp_path: Path) -> None:
+    reg = tmp_path / "reg"
+    shutil.copytree(MINIMAL, reg)
+    before = sorted(p.relative_to(reg).as_posix() for p in reg.rglob("*"))
+    for out in (reg, reg / "powers", reg / "diagrams"):
+        with pytest.raises(UsageError, match="inside the registry being read"):
+            render_all(powerreg.load(reg), out, format="dot")
+    assert sorted(p.relative_to(reg).as_posix() for p in reg.rglob("*")) == before
+
+
+KILLED_RENDER = """
+import os, sys, time
+import powerreg
+from powerreg.render import files
+
+where, out = sys.argv[1], sys.argv[2]
+reg = powerreg.load(sys.argv[3])
+for power in reg.powers.values():
+    power.flowcharts[0].title = "改过的标题"
+
+def midway():
+    print("midway", flush=True)
+    time.sleep(300)
+
+if where == "drawn":  # dot has drawn every chart; nothing is in place yet
+    run_dot = files._run_dot
+
+    def stalled(*args):
+        made = run_dot(*args)
+        midway()
+        return made
+
+    files._run_dot = stalled
+else:  # one chart moved into place, the other not yet
+    replace, calls = os.replace, []
+
+    def stalling(src, dst):
+        replace(src, dst)
+        calls.append(dst)
+        if len(calls) == 1:
+            midway()
+
+    os.replace = stalling
+files.render_all(reg, out)
+"""
+
+
+@pytest.mark.parametrize("where", ["drawn", "moving"])
+def test_a_killed_render_leaves_the_previous_diagrams_whole(tmp_path: Path, where: str) -> None:
+    out = tmp_path / "out"
+    render_all(powerreg.load(MINIMAL), out)
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    kill_midway(KILLED_RENDER, where, str(out), str(MINIMAL))
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before  # not old and new mixed, no temporary folder inside
+    render_all(powerreg.load(MINIMAL), out)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the killed run's folder is gone
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            'echo "Error: cannot write noname.gv.svg: No space left on device" >&2; exit 1',
+            r"exit status 1: Error: cannot write noname.gv.svg: No space left on device;",
+        ),
+        ("kill -XFSZ $$", r"killed by SIGXFSZ \(a file grew past the size limit\), no message"),
+        ("exit 2", r"exit status 2, no message"),
+        # a full disk that dot does not notice: it exits 0 with its files cut short
+        (
+            '"$REAL" "$@"; for f in *.svg; do head -c 200 "$f" > x; mv x "$f"; done',
+            r"its svg of XK-001/F1 is cut short and it said nothing \(is the disk full\?\)",
+        ),
+        ("exit 0", r"it wrote 0 files for 1 graphs and said nothing"),
+    ],
+)
+def test_a_failing_dot_says_dot_failed_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(UsageError, match=r"^graphviz dot failed \(dot -Tsvg\)[:,] .*" + message):
+        render_all(make_registry(power_data()), tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "calls.log"]
+    from click.testing import CliRunner
+
+    from powerreg import cli
+
+    res = CliRunner().invoke(cli.main, ["render", str(MINIMAL), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2
+    assert res.stderr.startswith("error: graphviz dot failed (dot -Tsvg)")
+    assert "Traceback" not in res.output
 
 
 # ------------------------------------------------------------------------ command line
@@ -721,7 +867,7 @@ def test_render_all_draws_the_category_overviews_in_the_same_run(
     assert [p.relative_to(tmp_path / "out").as_posix() for p in paths] == [
         "CF-001/F1.svg",
         "XK-001/F1.svg",
-        "categories/XK.svg",
-        "categories/CF.svg",
+        "_categories/XK.svg",
+        "_categories/CF.svg",
     ]
     assert (tmp_path / "calls.log").read_text(encoding="utf-8").count("\n") == 1

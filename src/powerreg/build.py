@@ -1,15 +1,18 @@
 """The main job: validate, audit, draw and publish a registry into one directory.
 
-``build`` writes, into a fresh temporary directory beside the target::
+``build`` writes, into a new directory beside the target
+(:func:`powerreg.atomic.new_directory`)::
 
     audit.md  audit.json          the audit, for people and for programs
-    diagrams/<power>/<chart>.svg  every flowchart, and diagrams/categories/<code>.svg
+    diagrams/<power>/<chart>.svg  every flowchart, and diagrams/_categories/<code>.svg
     catalog.db  metadata.json     the SQLite catalog and its Datasette metadata
     .powerreg-build.json          what was built, from what, and how long each stage took
 
-and only when every stage succeeded swaps it into place, so a failed build leaves the
-previous output as it was. A directory that was not written by ``build`` is never
-replaced.
+and only when every stage succeeded swaps it into place, so a failed or killed build
+leaves the previous output as it was (the next build removes what a killed one left).
+A directory that was not written by ``build``, or one inside the registry being read, is
+never replaced. The output is readable by others (directories 0755, files 0644 under
+umask 022), e.g. by a web server.
 
 Examples:
     >>> import tempfile, powerreg
@@ -26,8 +29,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from .atomic import check_output, new_directory
 from .audit import AuditReport, FailOn, Policy, audit
 from .errors import PowerregError, UsageError
 from .model import Registry, Stats
@@ -95,53 +97,52 @@ def build(
     from .render import render_all
 
     out = Path(out_dir)
-    _check_target(out)
+    check_output(
+        out,
+        directory=True,
+        not_ours=_not_a_build,
+        fix="choose a new or empty directory",
+        source=reg.source_root,
+    )
     seconds: dict[str, float] = {}
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
-    except OSError as err:
-        raise UsageError(f"cannot write to '{out.parent}': {err.strerror or err}") from err
-    try:
-        t = _stage("audit", on_stage)
-        report = audit(reg, policy, lang=lang)
-        if report.fails(fail_on):
-            raise AuditFailed(report, fail_on)
-        (work / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
-        (work / "audit.json").write_text(report.to_json() + "\n", encoding="utf-8")
-        seconds["audit"] = time.perf_counter() - t
+        with new_directory(out) as work:
+            t = _stage("audit", on_stage)
+            report = audit(reg, policy, lang=lang)
+            if report.fails(fail_on):
+                raise AuditFailed(report, fail_on)
+            (work / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
+            (work / "audit.json").write_text(report.to_json() + "\n", encoding="utf-8")
+            seconds["audit"] = time.perf_counter() - t
 
-        t = _stage("render", on_stage)
-        drawn = render_all(reg, work / "diagrams", categories=True)  # one dot run for all
-        charts = drawn[: len(drawn) - len(reg.categories)]  # the overviews come last
-        seconds["render"] = time.perf_counter() - t
+            t = _stage("render", on_stage)
+            drawn = render_all(reg, work / "diagrams", categories=True)  # one dot run for all
+            charts = drawn[: len(drawn) - len(reg.categories)]  # the overviews come last
+            seconds["render"] = time.perf_counter() - t
 
-        t = _stage("export", on_stage)
-        export_sqlite(reg, work / "catalog.db", metadata_path=work / "metadata.json")
-        seconds["export"] = time.perf_counter() - t
+            t = _stage("export", on_stage)
+            export_sqlite(reg, work / "catalog.db", metadata_path=work / "metadata.json")
+            seconds["export"] = time.perf_counter() - t
 
-        t = _stage("swap", on_stage)
-        result = BuildResult(
-            registry=reg.id,
-            department=reg.department,
-            out_dir=str(out),
-            stats=reg.stats(),
-            audit_ok=report.ok,
-            audit_counts=report.summary.by_severity,
-            audit_by_code=report.summary.by_code,
-            diagrams=[str(out / p.relative_to(work)) for p in charts],
-            catalog=str(out / "catalog.db"),
-            metadata=str(out / "metadata.json"),
-            seconds=seconds,
-        )
-        (work / MARKER).write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
-        _swap(work, out)
+            t = _stage("swap", on_stage)
+            result = BuildResult(
+                registry=reg.id,
+                department=reg.department,
+                out_dir=str(out),
+                stats=reg.stats(),
+                audit_ok=report.ok,
+                audit_counts=report.summary.by_severity,
+                audit_by_code=report.summary.by_code,
+                diagrams=[str(out / p.relative_to(work)) for p in charts],
+                catalog=str(out / "catalog.db"),
+                metadata=str(out / "metadata.json"),
+                seconds=seconds,
+            )
+            (work / MARKER).write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
         seconds["swap"] = time.perf_counter() - t
         return result.model_copy(update={"seconds": seconds, "peak_memory_mib": peak_memory_mib()})
     except OSError as err:
         raise UsageError(f"cannot build into '{out}': {err.strerror or err}") from err
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def peak_memory_mib() -> float | None:
@@ -165,33 +166,10 @@ def _stage(name: str, on_stage: Callable[[str], None] | None) -> float:
     return time.perf_counter()
 
 
-def _check_target(out: Path) -> None:
-    """Refuse to replace anything that a build did not write."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise UsageError(f"'{out}' exists and is not a directory; choose another -o")
-    if any(out.iterdir()) and not (out / MARKER).is_file():
-        raise UsageError(
-            f"'{out}' is not empty and was not written by 'powerreg build'; "
-            "refusing to replace it: choose a new or empty directory"
-        )
-
-
-def _swap(work: Path, out: Path) -> None:
-    """Put ``work`` in the place of ``out``; the old output is removed only after."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        os.replace(out, old)
-    try:
-        os.replace(work, out)
-    except OSError:
-        if old is not None:
-            os.replace(old, out)  # put the previous build back
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _not_a_build(out: Path) -> str | None:
+    if (out / MARKER).is_file():
+        return None
+    return f"is not empty and was not written by 'powerreg build' (it has no {MARKER})"
 
 
 def summary_json(result: BuildResult) -> str:

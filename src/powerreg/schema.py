@@ -17,6 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .atomic import check_output, write_text
+from .errors import UsageError
 from .model import Power, RegistryMeta
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -51,14 +53,42 @@ def stale_schemas(directory: str | os.PathLike[str]) -> list[str]:
 
 
 def write_schemas(directory: str | os.PathLike[str]) -> list[Path]:
-    """Write both schemas into ``directory`` (created if needed), atomically each."""
+    """Write both schemas into ``directory`` (created if needed), atomically each.
+
+    A file of the same name is replaced only if it is a schema written here (a JSON
+    object whose ``$id`` is its name) or empty.
+
+    Raises:
+        UsageError: ``directory`` is not a directory, or a file in the way is not ours.
+
+    Examples:
+        >>> import tempfile
+        >>> [p.name for p in write_schemas(tempfile.mkdtemp())]
+        ['registry.schema.json', 'power.schema.json']
+    """
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"'{d}' exists and is not a directory; give a directory") from None
     written = []
     for name, schema in json_schemas().items():
-        path = d / name
-        tmp = path.with_name(f".{name}.tmp")
-        tmp.write_text(render_schema(schema), encoding="utf-8")
-        os.replace(tmp, path)
+        path = check_output(
+            d / name,
+            directory=False,
+            not_ours=_not_a_schema,
+            fix=f"move '{name}' away or give another directory",
+        )
+        write_text(path, render_schema(schema))
         written.append(path)
     return written
+
+
+def _not_a_schema(path: Path) -> str | None:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        data = None
+    if isinstance(data, dict) and data.get("$id") == path.name:
+        return None
+    return "is not a JSON Schema written by 'powerreg schema'"

@@ -1,35 +1,54 @@
 """Registry → SQLite catalog, atomically.
 
-The catalog is written to a new file beside the target and moved into place with
-``os.replace`` only once it is complete and on disk, so an export that fails — a bad
-registry, a full disk, an interrupted or killed process — leaves the previous catalog
-byte for byte as it was. sqlite-utils creates the tables, indexes and views from
-:mod:`.schema`; the rows go in with ``executemany`` on one connection in one transaction
-(sqlite-utils' ``insert_all`` commits every batch and runs at a quarter of the speed),
-every value as a bound parameter, so any text is stored verbatim.
+The catalog and its Datasette metadata are written to new files beside their targets
+(:func:`powerreg.atomic.new_file`) and moved into place only once complete and on disk,
+so an export that fails — a bad registry, a full disk, an interrupted or killed process
+— leaves the previous catalog byte for byte as it was, and the next export removes what
+a killed one left. Only an empty file, a catalog or the Datasette metadata of one is
+replaced (:func:`powerreg.atomic.check_output`).
+
+:func:`write_tables` is the one table writer of the catalog and of the tables the
+monitor adds: sqlite-utils creates each table from its definition in :mod:`.schema`; the
+rows go in with ``executemany`` on one connection in one transaction (sqlite-utils'
+``insert_all`` commits every batch and runs at a quarter of the speed), every value as
+a bound parameter, so any text is stored verbatim.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomic import check_output, new_file
 from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError
 from ..model import Registry
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
 from .ngrams import index_text
-from .schema import CATALOG_VERSION, NGRAM_MAX, SEARCH_INDEXES, TABLES, VIEWS, descriptions
+from .schema import (
+    CATALOG_VERSION,
+    NGRAM_MAX,
+    SEARCH_INDEXES,
+    TABLES,
+    VIEWS,
+    Table,
+    descriptions,
+)
 
 Row = tuple[Any, ...]
 
 #: Bytes of pending search-index entries FTS5 holds in memory before it writes a segment.
 FTS_HASHSIZE = 64 * 1024 * 1024
+
+#: Tables every catalog has, whatever its version: what tells a catalog of ours.
+_OWN_TABLES = frozenset({"registry", "powers", "_metadata"})
+
+#: Largest Datasette metadata file read to see whether it is ours.
+_METADATA_MAX_BYTES = 64 * 1024 * 1024
 
 
 def export_sqlite(
@@ -42,15 +61,17 @@ def export_sqlite(
 
     The metadata goes to ``FILE.metadata.json`` beside ``FILE.db`` unless
     ``metadata_path`` says where. Both files are replaced atomically: if anything fails,
-    the previous files are left untouched. Read the catalog back with
-    ``powerreg.load(path)``; serve it with ``datasette FILE.db -m FILE.metadata.json``.
+    the previous files are left untouched. Only a new or empty file, a catalog written
+    by powerreg or its Datasette metadata is replaced, and nothing inside the registry
+    directory being read. Read the catalog back with ``powerreg.load(path)``; serve it
+    with ``datasette FILE.db -m FILE.metadata.json``.
 
     Returns:
         The path of the catalog.
 
     Raises:
         UsageError: the file cannot be written (no such directory, no permission, disk
-            full, a directory in the way).
+            full, a directory or a file not ours in the way, a path in the registry).
         RegistryError: the registry cannot be stored (two transitions between the same
             steps of one flowchart).
 
@@ -69,24 +90,14 @@ def export_sqlite(
     """
     target = Path(path)
     meta_target = Path(metadata_path) if metadata_path is not None else metadata_path_for(target)
-    for p in (target, meta_target):
-        _check_target(p)
-    temps: list[Path] = []
+    check_catalog_output(target, reg.source_root)
+    check_metadata_output(meta_target, reg.source_root)
     try:
-        db_tmp = _new_temp(target)
-        temps.append(db_tmp)
-        _write_file(db_tmp, reg)
-        meta = datasette_metadata(reg, database=target.stem)
-        meta_tmp = _new_temp(meta_target)
-        temps.append(meta_tmp)
-        with meta_tmp.open("w", encoding="utf-8") as f:
-            json.dump(meta, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(db_tmp, target)
-        os.replace(meta_tmp, meta_target)
-        _sync_directory(target.parent)
+        # the catalog is renamed into place first, then its metadata (inner block first)
+        with new_file(meta_target) as meta_tmp, new_file(target) as db_tmp:
+            _write_file(db_tmp, reg)
+            meta = datasette_metadata(reg, database=target.stem)
+            meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
     except sqlite3.Error as err:
         raise UsageError(f"cannot write the catalog '{target}': {err}") from err
     except OSError as err:
@@ -99,65 +110,109 @@ def export_sqlite(
             f"cannot write the catalog '{target}': a number in the registry is too large "
             f"for SQLite ({err})"
         ) from err
-    finally:
-        for tmp in temps:
-            tmp.unlink(missing_ok=True)
     return target
 
 
-def _check_target(path: Path) -> None:
-    if path.is_dir():
-        raise UsageError(f"'{path}' is a directory; give a file name, e.g. {path / 'catalog.db'}")
-    parent = path.parent
-    if not parent.is_dir():
-        raise UsageError(f"cannot write '{path}': directory '{parent}' does not exist; create it")
+def check_catalog_output(path: Path, source: str | None = None) -> None:
+    """Refuse to write a catalog over anything but a catalog of ours or an empty file,
+    or inside the registry directory ``source`` (see :func:`powerreg.atomic.check_output`).
+    """
+    check_output(
+        path,
+        directory=False,
+        not_ours=not_a_catalog,
+        fix="give a new file name (e.g. catalog.db), or a catalog written by 'powerreg export'",
+        source=source,
+    )
 
 
-def _new_temp(target: Path) -> Path:
-    """A new empty file beside ``target`` (same file system, so the rename is atomic),
-    created with the permissions a new file gets (not mkstemp's 0600: it is published)."""
-    for _ in range(100):
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except PermissionError as err:
-            raise UsageError(
-                f"cannot write '{target}': no permission to create files in '{target.parent}'"
-            ) from err
-        os.close(fd)
-        return tmp
-    raise UsageError(f"cannot create a temporary file beside '{target}'")  # pragma: no cover
+def check_metadata_output(path: Path, source: str | None = None) -> None:
+    """Refuse to write Datasette metadata over a file that is not such metadata."""
+    check_output(
+        path,
+        directory=False,
+        not_ours=not_datasette_metadata,
+        fix=f"move '{path.name}' away (or repair it), then run again",
+        source=source,
+    )
 
 
-def _sync_directory(directory: Path) -> None:
-    """Make the renames durable; some file systems cannot sync a directory."""
+def not_a_catalog(path: Path) -> str | None:
+    """Why the file at ``path`` is not a catalog written by powerreg, or None if it is.
+
+    A catalog of ours is a SQLite database with a ``PRAGMA user_version`` and the tables
+    ``registry``, ``powers`` and ``_metadata``. The file is read without locks and
+    without its journal, and never changed.
+
+    Examples:
+        >>> import powerreg, tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> _ = (d / "notes.db").write_text("my notes")
+        >>> not_a_catalog(d / "notes.db")
+        'is not a catalog written by powerreg (not a SQLite database)'
+        >>> not_a_catalog(export_sqlite(powerreg.load("examples/minimal"), d / "c.db")) is None
+        True
+    """
     try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platform without directory handles
-        return
+        with path.open("rb") as f:
+            header = f.read(16)
+    except OSError as err:
+        return f"cannot be read ({err.strerror or err})"
+    if header != b"SQLite format 3\x00":
+        return "is not a catalog written by powerreg (not a SQLite database)"
     try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
+        # immutable: no lock taken, no journal read or written, nothing changed
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    except sqlite3.Error as err:
+        return f"cannot be read ({err})"
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.Error as err:
+        return f"is not a catalog written by powerreg ({err})"
     finally:
-        os.close(fd)
+        conn.close()
+    if not version or not names >= _OWN_TABLES:
+        return "is a SQLite database but not a catalog written by powerreg"
+    return None
+
+
+def not_datasette_metadata(path: Path) -> str | None:
+    """Why the file at ``path`` is not Datasette metadata of a catalog, or None if it is:
+    a JSON object with a ``databases`` object.
+
+    Examples:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.json").write_text('{"databases": {}}')
+        >>> _ = (d / "b.json").write_text("title: mine")
+        >>> not_datasette_metadata(d / "a.json"), not_datasette_metadata(d / "b.json")
+        (None, 'is not the Datasette metadata of a catalog (not JSON)')
+    """
+    try:
+        if path.stat().st_size > _METADATA_MAX_BYTES:
+            return "is not the Datasette metadata of a catalog (too large)"
+        data = json.loads(path.read_bytes())
+    except OSError as err:
+        return f"cannot be read ({err.strerror or err})"
+    except ValueError:
+        return "is not the Datasette metadata of a catalog (not JSON)"
+    if not isinstance(data, dict) or not isinstance(data.get("databases"), dict):
+        return "is not the Datasette metadata of a catalog (no 'databases' object)"
+    return None
 
 
 def _write_file(path: Path, reg: Registry) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         # The file is new and private until the rename, so it needs no rollback journal
-        # on disk nor a sync per commit: it is synced once, below, before it is renamed.
+        # on disk nor a sync per commit: new_file syncs it once before the rename.
         conn.execute("PRAGMA journal_mode = MEMORY")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA cache_size = -65536")
         write_catalog(conn, reg)
     finally:
         conn.close()
-    with path.open("rb") as f:
-        os.fsync(f.fileno())
 
 
 def write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
@@ -167,40 +222,19 @@ def write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
 
 
 def _write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
-    import sqlite_utils  # ~0.25 s of imports: only when a catalog is written
-
     conn.execute("PRAGMA foreign_keys = ON")
     conn.create_function("powerreg_index_text", -1, index_text, deterministic=True)
-    db = sqlite_utils.Database(conn, execute_plugins=False)
     conn.execute("BEGIN")
-    for table in TABLES:
-        db.create_table(
-            table.name,
-            {c.name: c.type for c in table.columns},
-            pk=table.pk,
-            foreign_keys=list(table.foreign_keys),
-            not_null={c.name for c in table.columns if c.not_null},
-        )
-    for table in TABLES:
-        rows = _ROWS[table.name](reg)
-        marks = ", ".join("?" * len(table.columns))
-        names = ", ".join(f'"{c}"' for c in table.column_names)
-        try:
-            conn.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
-        except sqlite3.IntegrityError as err:
-            # checked only when it fails: a check per row would slow every export down
-            problems = duplicate_transitions(reg) if table.name == "transitions" else []
-            if problems:
-                raise RegistryError(problems) from err
-            raise UsageError(
-                f"the registry does not fit the catalog ({table.name}: {err}); "
-                "check it with 'powerreg validate'"
-            ) from err
-    for table in TABLES:
-        pk = (table.pk,) if isinstance(table.pk, str) else table.pk
-        for column, _, _ in table.foreign_keys:
-            if column != pk[0]:  # the primary key's index serves its first column
-                db.table(table.name).create_index([column])
+    try:
+        write_tables(conn, TABLES, lambda table: _ROWS[table.name](reg))
+    except sqlite3.IntegrityError as err:
+        # checked only when it fails: a check per row would slow every export down
+        problems = duplicate_transitions(reg) if str(err).startswith("transitions:") else []
+        if problems:
+            raise RegistryError(problems) from err
+        raise UsageError(
+            f"the registry does not fit the catalog ({err}); check it with 'powerreg validate'"
+        ) from err
     for index in SEARCH_INDEXES:
         conn.execute(
             f'CREATE VIRTUAL TABLE "{index.name}" USING fts5('
@@ -217,9 +251,74 @@ def _write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
             f'SELECT rowid, powerreg_index_text({columns}) FROM "{index.table}" ORDER BY rowid'
         )
     for name, (_, _, sql) in VIEWS.items():
-        db.create_view(name, sql)
+        conn.execute(f'CREATE VIEW "{name}" AS {sql}')
     conn.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
     conn.execute("COMMIT")
+
+
+def write_tables(
+    conn: sqlite3.Connection,
+    tables: Sequence[Table],
+    rows: Callable[[Table], Iterable[Row]],
+) -> None:
+    """Create ``tables`` from their definitions, insert ``rows(table)`` into each and
+    index every foreign key, in one transaction: the caller's if one is open, else its
+    own. The one table writer of the catalog and of the tables the monitor adds.
+
+    Tables are created and filled in the order given, so with foreign keys enforced a
+    table must come after those it references. An integrity error names its table.
+
+    Raises:
+        sqlite3.IntegrityError: a row breaks a key (the message starts with the table).
+
+    Examples:
+        >>> from powerreg.catalog.schema import Column
+        >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+        >>> columns = (Column("id", str, "Id", True), Column("n", int, "N"))
+        >>> t = Table("notes", "Notes.", columns, "id")
+        >>> write_tables(conn, [t], lambda table: [("a", 1), ("b", None)])
+        >>> conn.execute("SELECT * FROM notes").fetchall()
+        [('a', 1), ('b', None)]
+        >>> write_tables(conn, [Table("more", "", t.columns, "id")], lambda _: [("a", 1)] * 2)
+        Traceback (most recent call last):
+        ...
+        sqlite3.IntegrityError: more: UNIQUE constraint failed: more.id
+    """
+    import sqlite_utils  # ~0.25 s of imports: only when a catalog is written
+
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        for table in tables:
+            db.create_table(
+                table.name,
+                {c.name: c.type for c in table.columns},
+                pk=table.pk,
+                foreign_keys=list(table.foreign_keys),
+                not_null={c.name for c in table.columns if c.not_null},
+            )
+        for table in tables:
+            marks = ", ".join("?" * len(table.columns))
+            names = ", ".join(f'"{c}"' for c in table.column_names)
+            try:
+                conn.executemany(
+                    f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows(table)
+                )
+            except sqlite3.IntegrityError as err:
+                raise sqlite3.IntegrityError(f"{table.name}: {err}") from err
+        for table in tables:
+            pk = (table.pk,) if isinstance(table.pk, str) else table.pk
+            for column, _, _ in table.foreign_keys:
+                if column != pk[0]:  # the primary key's index serves its first column
+                    db.table(table.name).create_index([column])
+        if own:
+            conn.execute("COMMIT")
+    except BaseException:
+        if own and conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 # ------------------------------------------------------------------------------- rows

@@ -2,12 +2,15 @@
 ``alerts``, with their Datasette metadata.
 
 :func:`add_to_catalog` adds the three tables to a catalog written by ``powerreg export``
-(SPEC §7) in one transaction — replacing them if an earlier run added them — with
-foreign keys to ``powers``, ``flowcharts`` and ``steps`` declared and enforced, the
-description of every table and column in the catalog's ``_metadata`` table, and the
-same descriptions, facets and canned queries merged into ``FILE.metadata.json`` beside
-the catalog (written to a new file and moved into place). The sqlite3 standard library
-does the writing: the rows go in with ``executemany`` in one transaction.
+(SPEC §7) — replacing them if an earlier run added them — with foreign keys to
+``powers``, ``flowcharts`` and ``steps`` declared and enforced, the description of every
+table and column in the catalog's ``_metadata`` table, and the same descriptions, facets
+and canned queries merged into ``FILE.metadata.json`` beside the catalog. As ``export``
+does, it writes a copy of the catalog beside it and moves the copy into place only when
+it is complete (:func:`powerreg.atomic.new_file`): a run that fails — a full disk, a
+corrupt metadata file, a kill — leaves the catalog as it was, with no journal beside it.
+The tables are written by the catalog's own table writer
+(:func:`powerreg.catalog.write.write_tables`).
 
 ``alerts`` holds every finding of the monitor: deviations (M101–M104, ``kind``
 deviation) and deadline alerts (M201–M203, ``kind`` deadline), each with its message in
@@ -33,14 +36,15 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import new_file
 from ..catalog.datasette import metadata_path_for
 from ..catalog.schema import CATALOG_VERSION, Column, Table
+from ..catalog.write import check_catalog_output, check_metadata_output, write_tables
 from ..errors import UsageError
 from .findings import CODES
 
@@ -250,8 +254,6 @@ ORDER BY CASE a.risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, a
     },
 }
 
-_SQL_TYPE = {int: "INTEGER", str: "TEXT", float: "REAL"}
-
 
 def add_to_catalog(
     result: MonitorResult,
@@ -263,24 +265,30 @@ def add_to_catalog(
     ``result`` in the catalog at ``path``, and merge their Datasette metadata into
     ``FILE.metadata.json`` (or ``metadata_path``).
 
+    Nothing is changed unless everything succeeds: the catalog is copied beside itself,
+    the copy changed and moved into place, then the metadata likewise.
+
     Raises:
         UsageError: no catalog at ``path``, not a powerreg catalog of this version, a
-            catalog of another registry than the one the cases were replayed on, or the
-            file cannot be written.
+            catalog of another registry than the one the cases were replayed on, a
+            metadata file that is not Datasette metadata, or the files cannot be
+            written (the message says why, e.g. the disk is full).
     """
     target = Path(path)
     meta_target = Path(metadata_path) if metadata_path is not None else metadata_path_for(target)
+    source = result.registry.source_root
+    check_catalog_output(target, source)
     if not target.is_file():
         raise UsageError(
             f"no catalog at '{target}': write it first with 'powerreg export -o {target}'"
         )
+    check_metadata_output(meta_target, source)
+    meta = _merged_metadata(meta_target, target.stem)  # a bad file stops us before writing
     try:
-        conn = sqlite3.connect(target, isolation_level=None)
-    except sqlite3.Error as err:
-        raise UsageError(f"cannot open the catalog '{target}': {err}") from err
-    try:
-        _check_catalog(conn, target, result)
-        _write(conn, result)
+        # the catalog is renamed into place first, then its metadata (inner block first)
+        with new_file(meta_target) as meta_tmp, new_file(target) as db_tmp:
+            _write_copy(target, db_tmp, result)
+            meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
     except sqlite3.IntegrityError as err:
         raise UsageError(
             f"the catalog '{target}' does not hold every power, flowchart and step the cases "
@@ -288,10 +296,34 @@ def add_to_catalog(
         ) from err
     except sqlite3.Error as err:
         raise UsageError(f"cannot write the catalog '{target}': {err}") from err
-    finally:
-        conn.close()
-    _merge_metadata(meta_target, target.stem)
+    except OSError as err:
+        where = f" ({err.filename})" if err.filename else ""
+        raise UsageError(
+            f"cannot write the catalog '{target}': {err.strerror or err}{where}"
+        ) from err
     return target
+
+
+def _write_copy(target: Path, copy: Path, result: MonitorResult) -> None:
+    """Copy the catalog at ``target`` into the empty file ``copy`` and add the tables
+    there; ``target`` is only read (a journal an older run left is rolled back)."""
+    try:
+        src = sqlite3.connect(target, isolation_level=None)
+    except sqlite3.Error as err:
+        raise UsageError(f"cannot open the catalog '{target}': {err}") from err
+    try:
+        _check_catalog(src, target, result)
+        conn = sqlite3.connect(copy, isolation_level=None)
+        try:
+            src.backup(conn)
+            # private until renamed, and synced once before: no journal, no sync per commit
+            conn.execute("PRAGMA journal_mode = MEMORY")
+            conn.execute("PRAGMA synchronous = OFF")
+            _write(conn, result)
+        finally:
+            conn.close()
+    finally:
+        src.close()
 
 
 def _check_catalog(conn: sqlite3.Connection, path: Path, result: MonitorResult) -> None:
@@ -314,57 +346,26 @@ def _check_catalog(conn: sqlite3.Connection, path: Path, result: MonitorResult) 
         )
 
 
-def create_sql(table: Table) -> str:
-    """``CREATE TABLE`` of one of :data:`TABLES`, with its keys.
-
-    Examples:
-        >>> print(create_sql(TABLES[0]).splitlines()[1])
-           "id" TEXT NOT NULL,
-    """
-    cols = [
-        f'   "{c.name}" {_SQL_TYPE[c.type]}' + (" NOT NULL" if c.not_null else "")
-        for c in table.columns
-    ]
-    pk = (table.pk,) if isinstance(table.pk, str) else table.pk
-    cols.append("   PRIMARY KEY (" + ", ".join(f'"{k}"' for k in pk) + ")")
-    for column, other, key in table.foreign_keys:
-        cols.append(f'   FOREIGN KEY ("{column}") REFERENCES "{other}" ("{key}")')
-    return f'CREATE TABLE "{table.name}" (\n' + ",\n".join(cols) + "\n)"
-
-
 def _write(conn: sqlite3.Connection, result: MonitorResult) -> None:
+    """Replace the three tables and their descriptions, in one transaction (of a copy:
+    if it fails, the copy is thrown away)."""
+    rows = {"cases": _cases, "case_events": _events, "alerts": _alerts}
+
+    def rows_of(table: Table) -> Iterable[Row]:
+        return rows[table.name](result)
+
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("BEGIN")
-    try:
-        for table in reversed(TABLES):
-            conn.execute(f'DROP TABLE IF EXISTS "{table.name}"')
-        rows = {"cases": _cases, "case_events": _events, "alerts": _alerts}
-        for table in TABLES:
-            conn.execute(create_sql(table))
-            marks = ", ".join("?" * len(table.columns))
-            names = ", ".join(f'"{c}"' for c in table.column_names)
-            conn.executemany(
-                f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows[table.name](result)
-            )
-        for table in TABLES:
-            pk = (table.pk,) if isinstance(table.pk, str) else table.pk
-            for column, _, _ in table.foreign_keys:
-                if column != pk[0]:
-                    conn.execute(
-                        f'CREATE INDEX "idx_{table.name}_{column}" ON "{table.name}" ("{column}")'
-                    )
-        conn.execute(
-            "DELETE FROM _metadata WHERE table_name IN (?, ?, ?)", [t.name for t in TABLES]
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO _metadata (table_name, column_name, key, value) "
-            "VALUES (?, ?, ?, ?)",
-            _metadata_rows(result),
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    for table in reversed(TABLES):
+        conn.execute(f'DROP TABLE IF EXISTS "{table.name}"')
+    write_tables(conn, TABLES, rows_of)
+    conn.execute("DELETE FROM _metadata WHERE table_name IN (?, ?, ?)", [t.name for t in TABLES])
+    conn.executemany(
+        "INSERT OR REPLACE INTO _metadata (table_name, column_name, key, value) "
+        "VALUES (?, ?, ?, ?)",
+        _metadata_rows(result),
+    )
+    conn.execute("COMMIT")
 
 
 def _cases(result: MonitorResult) -> Iterator[Row]:
@@ -505,8 +506,8 @@ def datasette_tables() -> dict[str, dict[str, Any]]:
     }
 
 
-def _merge_metadata(path: Path, database: str) -> None:
-    """Merge the tables and queries into the Datasette metadata at ``path``."""
+def _merged_metadata(path: Path, database: str) -> dict[str, Any]:
+    """The Datasette metadata at ``path`` with the tables and queries merged in."""
     meta: dict[str, Any] = {}
     if path.is_file():
         try:
@@ -518,15 +519,4 @@ def _merge_metadata(path: Path, database: str) -> None:
     db = meta.setdefault("databases", {}).setdefault(database, {})
     db.setdefault("tables", {}).update(datasette_tables())
     db.setdefault("queries", {}).update({k: dict(v) for k, v in QUERIES.items()})
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(meta, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except OSError as err:
-        raise UsageError(
-            f"cannot write the Datasette metadata '{path}': {err.strerror or err}"
-        ) from err
-    finally:
-        tmp.unlink(missing_ok=True)
+    return meta

@@ -1,26 +1,47 @@
-"""Writing diagrams to files with one ``dot`` process per core, atomically."""
+"""Writing diagrams to files with one ``dot`` process per core, atomically.
+
+A run writes a whole new directory beside the output and swaps it in at the end
+(:func:`powerreg.atomic.new_directory`): a failed or killed run leaves the previous
+diagrams as they were, never old and new mixed, and nothing inside the output. The
+directory carries a marker, :data:`MARKER`, so that a later run replaces it and only it
+(:func:`powerreg.atomic.check_output`).
+"""
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
-import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from pathlib import Path
+from typing import IO
 
 import graphviz
 
+from ..atomic import check_output, new_directory
 from ..errors import UsageError
 from ..model import (
     Registry,
 )
 from .chart import dot_source
-from .overview import render_category
+from .overview import OVERVIEW_DIR, render_category
 from .style import FORMATS
+
+#: The file that marks a directory of diagrams written by powerreg.
+MARKER = ".powerreg-render.json"
+
+#: How a complete file of each format ends (dot exits 0 even when a full disk cut its
+#: output short, so the end of every file is checked).
+_ENDINGS = {"svg": b"</svg>", "png": b"IEND\xaeB`\x82", "pdf": b"%%EOF"}
+
+#: Bytes of dot's standard error kept for the message when it fails.
+_STDERR_KEEP = 16 * 1024
 
 # ---------------------------------------------------------------------------- files
 
@@ -59,29 +80,71 @@ def _workers(jobs: int) -> int:
     return max(1, min(cores, jobs // 24, round(cores - _busy_cores())))
 
 
+class _Stderr(threading.Thread):
+    """Reads one ``dot``'s standard error as it comes, keeping the end: a pipe nobody
+    read could fill and block dot, and a file for it could not be written on a full
+    disk, which is when dot's own message matters most."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.kept = b""
+
+    def run(self) -> None:
+        with suppress(OSError, ValueError):
+            while chunk := self.stream.read1(65536):  # type: ignore[attr-defined]
+                self.kept = (self.kept + chunk)[-_STDERR_KEEP:]
+
+    def text(self) -> str:
+        return self.kept.decode("utf-8", errors="replace")
+
+
+def _failure(returncode: int, stderr: str) -> str:
+    """What one failed ``dot`` said: its exit status or signal, then its last lines."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        why = f"killed by {name}"
+        if -returncode == getattr(signal, "SIGXFSZ", None):
+            why += " (a file grew past the size limit)"
+    else:
+        why = f"exit status {returncode}"
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    return f"{why}: {' | '.join(lines[-5:])}" if lines else f"{why}, no message"
+
+
 def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: int) -> list[Path]:
     """Render ``count`` DOT sources with ``dot -T<fmt> -O``, one process per idle core,
     each reading its share of the graphs on its standard input as they are made (so that
-    making the next graph overlaps drawing the last); the output of each, in order."""
+    making the next graph overlaps drawing the last); the output of each, in order.
+
+    Raises:
+        UsageError: "graphviz dot failed", with dot's exit status or signal and its own
+            message, or with how its output fell short.
+    """
     n = _workers(count)
     # bitmaps at 96 dpi, so that a PNG at 100% looks like the SVG in a browser (12 pt
     # text 16 px high); graphviz's default of 72 dpi makes small Chinese hard to read
     options = [f"-T{fmt}", *(["-Gdpi=96"] if fmt == "png" else []), "-O"]
+    command = f"dot -T{fmt}"
     procs: list[subprocess.Popen[bytes]] = []
+    readers: list[_Stderr] = []
     try:
         for i in range(n):
             (workdir / f"w{i}").mkdir()
-            # stderr to a file: a pipe nobody reads while we write could fill and block
-            with open(workdir / f"w{i}.err", "wb") as log:
-                procs.append(
-                    subprocess.Popen(
-                        [dot, *options],
-                        cwd=workdir / f"w{i}",
-                        stdin=subprocess.PIPE,
-                        stdout=subprocess.DEVNULL,
-                        stderr=log,
-                    )
-                )
+            proc = subprocess.Popen(
+                [dot, *options],
+                cwd=workdir / f"w{i}",
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            procs.append(proc)
+            assert proc.stderr is not None
+            readers.append(_Stderr(proc.stderr))
+            readers[-1].start()
         for k, source in enumerate(sources):
             stdin = procs[k % n].stdin
             assert stdin is not None
@@ -96,15 +159,18 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
             with suppress(BrokenPipeError):
                 proc.stdin.close()  # type: ignore[union-attr]
             proc.wait()
-    failures = []
-    for i, proc in enumerate(procs):
-        if proc.returncode != 0:
-            err = (workdir / f"w{i}.err").read_text(encoding="utf-8", errors="replace")
-            lines = err.strip().splitlines()
-            failures.append(f"exit {proc.returncode}: " + " | ".join(lines[-5:]))
+        for reader in readers:
+            reader.join()
+            reader.stream.close()
+    failures = [
+        _failure(proc.returncode, reader.text())
+        for proc, reader in zip(procs, readers, strict=True)
+        if proc.returncode != 0
+    ]
     if failures:
         raise UsageError(
-            f"graphviz 'dot -T{fmt}' failed ({'; '.join(failures)}); no diagram was changed"
+            f"graphviz dot failed ({command}): {'; '.join(dict.fromkeys(failures))}; "
+            "no diagram was changed"
         )
     # -O names the outputs of the graphs it reads NAME.fmt, NAME.2.fmt, NAME.3.fmt, ...
     numbered = re.compile(rf"\.(\d+)\.{fmt}\Z")
@@ -116,11 +182,20 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
         )
         if len(files) != len(range(i, count, n)):
             raise UsageError(
-                f"graphviz 'dot -T{fmt}' wrote {len(files)} files for "
-                f"{len(range(i, count, n))} graphs; no diagram was changed"
+                f"graphviz dot failed ({command}): it wrote {len(files)} files for "
+                f"{len(range(i, count, n))} graphs and said nothing (is the disk full?); "
+                "no diagram was changed"
             )
         made.append(files)
     return [made[k % n][k // n] for k in range(count)]
+
+
+def _complete(path: Path, fmt: str) -> bool:
+    """Whether a file ``dot`` wrote ends as a whole file of its format does."""
+    with path.open("rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - 64))
+        return f.read().rstrip().endswith(_ENDINGS[fmt])
 
 
 def write_diagrams(
@@ -131,18 +206,38 @@ def write_diagrams(
     """Write diagrams as ``out_dir/<name>.<format>`` with one ``dot`` run (one per core).
 
     ``diagrams`` maps a relative name such as ``XK-001/F1`` to a graph or its DOT text.
-    Outputs are made in a temporary directory inside ``out_dir`` and moved into place
-    only when every diagram rendered, so a failure leaves earlier files as they were.
+    The diagrams are made in a new directory beside ``out_dir`` that replaces it whole
+    only when every diagram rendered, so a failure or a kill leaves the previous
+    diagrams as they were. ``out_dir`` must be new, empty, or written by this function
+    (it holds :data:`MARKER`); anything else is refused.
 
     Raises:
-        UsageError: unknown format, ``dot`` missing or failing, or ``out_dir`` unwritable.
+        UsageError: unknown format, ``dot`` missing or failing, ``out_dir`` unwritable
+            or not a directory of diagrams.
+
+    Examples:
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp()) / "drawn"
+        >>> paths = write_diagrams({"a/one": "digraph { x -> y }"}, out, format="dot")
+        >>> [p.relative_to(out).as_posix() for p in paths], sorted(os.listdir(out))
+        (['a/one.dot'], ['.powerreg-render.json', 'a'])
     """
     sources = (g if isinstance(g, str) else str(g.source) for g in diagrams.values())
     return _write(list(diagrams), sources, out_dir, format)
 
 
+def _not_diagrams(out: Path) -> str | None:
+    if (out / MARKER).is_file():
+        return None
+    return f"is not empty and was not written by 'powerreg render' (it has no {MARKER})"
+
+
 def _write(
-    names: list[str], sources: Iterable[str], out_dir: str | os.PathLike[str], format: str
+    names: list[str],
+    sources: Iterable[str],
+    out_dir: str | os.PathLike[str],
+    format: str,
+    source: str | None = None,
 ) -> list[Path]:
     if format not in FORMATS:
         raise UsageError(f"unknown diagram format '{format}' (formats: {', '.join(FORMATS)})")
@@ -151,31 +246,54 @@ def _write(
         parts = name.split("/")
         if not all(parts) or any(p in (".", "..") or "\\" in p for p in parts):
             raise UsageError(f"diagram name '{name}' is not a relative path like 'XK-001/F1'")
-    targets = [out / f"{name}.{format}" for name in names]
     dot = _dot_executable() if format != "dot" else ""
+    check_output(
+        out,
+        directory=True,
+        not_ours=_not_diagrams,
+        fix="choose a new or empty directory, or one written by 'powerreg render'",
+        source=source,
+    )
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".powerreg-render-", dir=out))
+        with new_directory(out) as work:
+            _fill(work, names, sources, format, dot)
     except OSError as err:
         raise UsageError(f"cannot write diagrams to '{out}': {err.strerror or err}") from err
-    try:
-        if format == "dot":
-            made = [work / f"{i}.gv" for i in range(len(names))]
-            for path, source in zip(made, sources, strict=True):
-                path.write_text(source, encoding="utf-8")
+    return [out / f"{name}.{format}" for name in names]
+
+
+def _fill(work: Path, names: list[str], sources: Iterable[str], format: str, dot: str) -> None:
+    """Write the diagrams into the new directory ``work``, and the marker."""
+    targets = [work / f"{name}.{format}" for name in names]
+    folders: set[Path] = set()
+
+    def place(path: Path | None, target: Path, text: str = "") -> None:
+        if target.parent not in folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(target.parent)
+        if path is None:
+            target.write_text(text, encoding="utf-8")
         else:
-            made = _run_dot(dot, format, work, sources, len(names)) if names else []
-        folders: set[Path] = set()
-        for path, target in zip(made, targets, strict=True):
-            if target.parent not in folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(target.parent)
             os.replace(path, target)
-    except OSError as err:
-        raise UsageError(f"cannot write diagrams to '{out}': {err.strerror or err}") from err
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return targets
+
+    if format == "dot":
+        for target, text in zip(targets, sources, strict=True):
+            place(None, target, text)
+    elif names:
+        scratch = work / ".dot"  # not a name an id can take
+        scratch.mkdir()
+        made = _run_dot(dot, format, scratch, sources, len(names))
+        for path, name in zip(made, names, strict=True):
+            if not _complete(path, format):
+                raise UsageError(
+                    f"graphviz dot failed (dot -T{format}): its {format} of {name} is cut "
+                    "short and it said nothing (is the disk full?); no diagram was changed"
+                )
+        for path, target in zip(made, targets, strict=True):
+            place(path, target)
+        shutil.rmtree(scratch)
+    marker = {"written_by": "powerreg render", "format": format, "diagrams": len(names)}
+    (work / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
 
 
 def render_all(
@@ -187,10 +305,12 @@ def render_all(
 ) -> list[Path]:
     """Draw every flowchart of a registry to ``out_dir/<power id>/<flowchart id>.<ext>``,
     and with ``categories=True`` the overview of each category to
-    ``out_dir/categories/<code>.<ext>`` in the same run.
+    ``out_dir/_categories/<code>.<ext>`` in the same run (no id starts with ``_``).
 
     One ``dot`` process per core renders everything (a process per chart would pay
     graphviz's start-up each time); ``format="dot"`` writes the DOT sources only.
+    ``out_dir`` is replaced whole, as by :func:`write_diagrams`; it may not lie inside
+    the registry directory being drawn.
 
     Returns:
         The paths written: the charts, powers in id order, then the overviews.
@@ -203,7 +323,7 @@ def render_all(
     sources: Iterable[str] = (dot_source(fc, p, registry) for p, fc in charts)
     if categories:
         codes = [c.code for c in registry.categories]
-        names += [f"categories/{code}" for code in codes]
+        names += [f"{OVERVIEW_DIR}/{code}" for code in codes]
         overviews = (str(render_category(registry, code).source) for code in codes)
         sources = itertools.chain(sources, overviews)
-    return _write(names, sources, out_dir, format)
+    return _write(names, sources, out_dir, format, registry.source_root)

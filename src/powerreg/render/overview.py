@@ -19,6 +19,10 @@ from .text import _font, _html, _lines, escape
 
 # ---------------------------------------------------------------------------- overview
 
+#: Folder of the category overviews beside the power folders of the charts. An id
+#: starts with a letter or digit, so no power (id ``categories`` is valid) can take it.
+OVERVIEW_DIR = "_categories"
+
 
 def _level_cells(counts: Counter[Level]) -> str:
     cells = ""

@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..atomic import check_output, new_directory
 from ..errors import UsageError
 from ..load import POWERS_DIR, REGISTRY_FILE
 from ..model import Power, Registry, is_id
@@ -95,10 +94,11 @@ def write_registry(
     """Write ``reg`` as a registry directory that :func:`powerreg.load` reads back into
     an equal registry: ``registry.yaml`` and ``powers/<id>.yaml``, one file per power.
 
-    The files are written into a temporary directory beside ``out_dir`` and moved into
-    place at the end, so a failure leaves nothing half-written. An existing ``out_dir``
-    is replaced if it is empty or a registry directory (``registry.yaml`` and
-    ``powers/`` and nothing else); anything else is refused. ``progress``, if given, is
+    The files are written into a new directory beside ``out_dir`` that takes its place
+    at the end (:func:`powerreg.atomic.new_directory`), so a failure or a kill leaves
+    nothing half-written. An existing ``out_dir`` is replaced if it is empty or a
+    registry directory (``registry.yaml`` and ``powers/`` and nothing else); anything
+    else is refused (:func:`powerreg.atomic.check_output`). ``progress``, if given, is
     called with 1 after each power file (``click.progressbar(...).update`` fits).
 
     Returns:
@@ -119,57 +119,32 @@ def write_registry(
         True
     """
     out = Path(out_dir)
-    target = out.absolute()
-    _check_replaceable(target)
+    check_output(
+        out,
+        directory=True,
+        not_ours=_not_a_registry,
+        fix="give a new or empty directory, or a registry directory to replace",
+        source=reg.source_root,
+    )
     for pid in reg.powers:
         if not is_id(pid):
             raise UsageError(f"power id {pid!r} is not an id, so it cannot name a file")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
-    tmp.mkdir()
-    try:
+    with new_directory(out) as tmp:
         (tmp / POWERS_DIR).mkdir()
         (tmp / REGISTRY_FILE).write_text(registry_yaml(reg), encoding="utf-8")
         for pid, power in reg.powers.items():
             (tmp / POWERS_DIR / f"{pid}.yaml").write_text(power_yaml(power), encoding="utf-8")
             if progress is not None:
                 progress(1)
-        _swap(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 
-def _check_replaceable(target: Path) -> None:
-    """Refuse a target that is a file, or a directory that is neither empty nor a
-    registry: replacing it would delete what it holds."""
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise UsageError(
-            f"'{target}' exists and is not a directory; give a directory to write the registry into"
-        )
+def _not_a_registry(target: Path) -> str | None:
+    """Why a non-empty directory is not a registry directory that may be replaced:
+    anything but ``registry.yaml`` and ``powers/`` would be deleted."""
     names = sorted(p.name for p in target.iterdir())
     others = [n for n in names if n not in (REGISTRY_FILE, POWERS_DIR)]
-    if names and (others or REGISTRY_FILE not in names):
-        shown = ", ".join(others[:5] or names[:5]) + (", …" if len(others) > 5 else "")
-        raise UsageError(
-            f"'{target}' is not empty and is not a registry directory (it holds {shown}); "
-            "give a new or empty directory, or a registry directory to replace"
-        )
-
-
-def _swap(tmp: Path, target: Path) -> None:
-    """Move ``tmp`` to ``target``, replacing what is there; on failure put it back."""
-    if not target.exists():
-        os.rename(tmp, target)
-        return
-    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
-    os.rename(target, old)
-    try:
-        os.rename(tmp, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    if not others and REGISTRY_FILE in names:
+        return None
+    shown = ", ".join(others[:5] or names[:5]) + (", …" if len(others) > 5 else "")
+    return f"is not empty and is not a registry directory (it holds {shown})"
