@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from powerreg import Flowchart, Registry, audit
-from powerreg.graph import covered_by, longest_path, must_pass_steps, risk_points_on_path
 
 from .conftest import META, power_data
 
@@ -73,7 +72,7 @@ def test_longest_path_on_acyclic_charts_matches_brute_force(fc: Flowchart) -> No
         for path in nx.all_simple_paths(g, starts[0], end) if end != starts[0] else [[end]]:
             found_any = True
             best = max(best, sum(days[n] for n in path))
-    total, path = longest_path(fc)
+    total, path = fc.longest_path()
     assert total == (best if found_any else 0)
     if found_any:
         assert sum(days[n] for n in path) == total
@@ -111,8 +110,8 @@ LOOP = {
 
 def test_loops_are_cut_once() -> None:
     fc = make(LOOP)
-    assert longest_path(fc) == (14, ["S1", "S2", "S4", "S5", "S6", "S7"])
-    assert must_pass_steps(fc) == ["S1", "S2", "S4", "S5", "S7"]
+    assert fc.longest_path() == (14, ["S1", "S2", "S4", "S5", "S6", "S7"])
+    assert fc.must_pass_steps() == ["S1", "S2", "S4", "S5", "S7"]
     assert fc.unreachable_steps() == [] and fc.dead_end_steps() == []  # noqa: PT018
 
 
@@ -148,12 +147,12 @@ def test_registry_graph_is_typed() -> None:
     assert ("XK-001/R1", "XK-001/F1/S2", "at") in rels
     assert ("XK-001/R1/M1", "XK-001/R1", "counters") in rels
     assert ("XK-001/F1/S2", "XK-001/F1/S3", "transition") in rels
-    assert covered_by(reg, "XK-001/R1/M1") == {
+    assert reg.covered_by("XK-001/R1/M1") == {
         "risk_point": "XK-001/R1",
         "step": "XK-001/F1/S2",
         "flowchart": "XK-001/F1",
         "power": "XK-001",
     }
     power = reg.powers["XK-001"]
-    path = longest_path(power.flowcharts[0])[1]
-    assert [r.id for r in risk_points_on_path(power, "F1", path)] == ["R1"]
+    path = power.flowcharts[0].longest_path()[1]
+    assert [r.id for r in power.risk_points_on_path("F1", path)] == ["R1"]

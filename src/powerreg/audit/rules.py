@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fractions import Fraction
 
-from ..graph import dead_end_steps, longest_path, unreachable_steps
 from ..model import (
     Flowchart,
     Level,
@@ -58,7 +57,7 @@ def reachable(reg: Registry, policy: Policy) -> Iterator[Hit]:
     charts with exactly one start (A101 reports the others)."""
     for _, fc in _charts(reg):
         if len(fc.start_steps) == 1:
-            for sid in unreachable_steps(fc):
+            for sid in fc.unreachable_steps():
                 yield Hit(f"{fc.gid}/{sid}", {"start": fc.start_steps[0].id})
 
 
@@ -68,7 +67,7 @@ def can_finish(reg: Registry, policy: Policy) -> Iterator[Hit]:
     charts with an end step (A102 reports the others)."""
     for _, fc in _charts(reg):
         if fc.end_steps:
-            for sid in dead_end_steps(fc):
+            for sid in fc.dead_end_steps():
                 yield Hit(f"{fc.gid}/{sid}", {})
 
 
@@ -137,7 +136,7 @@ def path_within_limit(reg: Registry, policy: Policy) -> Iterator[Hit]:
         limit = p.promised_days if p.promised_days is not None else p.statutory_days
         if limit is None or not _sound_ends(fc):
             continue
-        days, path = longest_path(fc)
+        days, path = fc.longest_path()
         if days > limit:
             which = "promised_days" if p.promised_days is not None else "statutory_days"
             yield Hit(

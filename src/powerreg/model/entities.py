@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from .. import paths
+from ..graph import flowchart_graph
 from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind
 from .ids import DEFER_REFERENCES, Id, StepRef, Text, _parse_transition
 from .integrity import Issue, reference_issues
@@ -118,37 +120,69 @@ class Flowchart(_Entity):
         """Steps of kind ``end``."""
         return [s for s in self.steps if s.kind is StepKind.END]
 
-    # graph questions: the work is done in powerreg.graph (imported when asked)
+    # path questions: the algorithms live in powerreg.paths, over plain successor lists
+
+    def successors(self) -> dict[str, list[str]]:
+        """Step id → ids of the steps its transitions lead to: every step a key, in chart
+        order, each target once, transitions to unknown steps left out. The ``succ`` the
+        functions of :mod:`powerreg.paths` take.
+
+        Examples:
+            >>> fc = Flowchart.model_validate({"id": "F1", "title": "t", "steps": [
+            ...     {"id": "S1", "label": "a"}, {"id": "S2", "label": "b"}],
+            ...     "transitions": ["S1 -> S2", "S1 -> S2", "S2 -> S1"]})
+            >>> fc.successors()
+            {'S1': ['S2'], 'S2': ['S1']}
+        """
+        succ: dict[str, list[str]] = {s.id: [] for s in self.steps}
+        for t in self.transitions:
+            targets = succ.get(t.source)
+            if targets is not None and t.target in succ and t.target not in targets:
+                targets.append(t.target)
+        return succ
+
+    def _start_id(self) -> str | None:
+        starts = self.start_steps
+        return starts[0].id if len(starts) == 1 else None
 
     def graph(self) -> Any:
         """This chart as a ``networkx.DiGraph`` (see :func:`powerreg.graph.flowchart_graph`)."""
-        from ..graph import flowchart_graph
-
         return flowchart_graph(self)
 
     def unreachable_steps(self) -> list[str]:
-        """Steps no case can reach from the start."""
-        from ..graph import unreachable_steps
-
-        return unreachable_steps(self)
+        """Steps no case can reach from the start (every step, if there is no single
+        start), in chart order (see :func:`powerreg.paths.unreachable_steps`)."""
+        return paths.unreachable_steps(self.successors(), self._start_id())
 
     def dead_end_steps(self) -> list[str]:
-        """Steps from which no end can be reached."""
-        from ..graph import dead_end_steps
-
-        return dead_end_steps(self)
+        """Steps from which no end can be reached (dead ends and closed loops), in chart
+        order (see :func:`powerreg.paths.dead_end_steps`)."""
+        return paths.dead_end_steps(self.successors(), [s.id for s in self.end_steps])
 
     def must_pass_steps(self) -> list[str]:
-        """Steps every case passes (dominators of the end)."""
-        from ..graph import must_pass_steps
-
-        return must_pass_steps(self)
+        """Steps every case passes from the start to any end (the dominators of the end),
+        in chart order; empty if the chart has no single start or no reachable end (see
+        :func:`powerreg.paths.must_pass_steps`)."""
+        ends = [s.id for s in self.end_steps]
+        return paths.must_pass_steps(self.successors(), self._start_id(), ends)
 
     def longest_path(self) -> tuple[int, list[str]]:
-        """``(working days, step ids)`` of the longest start→end path, loops cut once."""
-        from ..graph import longest_path
+        """``(working days, step ids)`` of the longest start→end path, loops cut once;
+        steps that pause the clock count no days (see :func:`powerreg.paths.longest_path`).
 
-        return longest_path(self)
+        Examples:
+            >>> fc = Flowchart.model_validate({"id": "F1", "title": "t", "steps": [
+            ...     {"id": "S1", "kind": "start", "label": "申请"},
+            ...     {"id": "S2", "label": "审查", "days": 5},
+            ...     {"id": "S3", "label": "专家评审", "days": 20, "pauses_clock": True},
+            ...     {"id": "S4", "kind": "end", "label": "办结", "days": 1}],
+            ...     "transitions": ["S1 -> S2", "S2 -> S3", "S3 -> S4"]})
+            >>> fc.longest_path()
+            (6, ['S1', 'S2', 'S3', 'S4'])
+        """
+        days = {s.id: s.days for s in self.steps if s.days and not s.pauses_clock}
+        ends = [s.id for s in self.end_steps]
+        return paths.longest_path(self.successors(), self._start_id(), ends, days)
 
 
 class Countermeasure(_Entity):
@@ -236,6 +270,14 @@ class Power(_Entity):
         """Risk points that sit on one step."""
         at = f"{flowchart_id}/{step_id}"
         return [r for r in self.risk_points if r.at == at]
+
+    def risk_points_on_path(self, flowchart_id: str, path: Iterable[str]) -> list[RiskPoint]:
+        """Risk points that sit on the steps of ``path`` of one chart, in path order (e.g.
+        of :meth:`Flowchart.longest_path`)."""
+        out: list[RiskPoint] = []
+        for step in path:
+            out += self.risk_points_at(flowchart_id, step)
+        return out
 
     def reference_issues(self) -> list[Issue]:
         """Duplicate local ids (E003) and dangling references (E004) inside this power.

@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from ..graph import registry_graph
 from .entities import Category, Flowchart, Power, RiskPoint, _Entity
 from .enums import Level
 from .ids import DEFER_REFERENCES, Id, Text
@@ -211,9 +212,36 @@ class Registry(RegistryMeta):
     def graph(self) -> Any:
         """Every entity as a ``networkx.MultiDiGraph`` (see
         :func:`powerreg.graph.registry_graph`); built on demand, not on load."""
-        from ..graph import registry_graph
-
         return registry_graph(self)
+
+    def covered_by(self, countermeasure_gid: str) -> dict[str, str]:
+        """Everything one countermeasure covers: its risk point, the step the risk sits
+        on, that step's flowchart and the power, as ``{kind: global id}``;
+        ``KeyError`` if there is no such countermeasure.
+
+        Examples:
+            >>> reg = Registry.model_validate({"id": "r", "department": "d", "year": 2011,
+            ...     "source": "s", "categories": [{"code": "XK", "name": "许可"}],
+            ...     "powers": {"XK-1": {"id": "XK-1", "category": "XK", "name": "n",
+            ...     "subject": "s", "division": "d", "flowcharts": [{"id": "F1", "title": "t",
+            ...     "steps": [{"id": "S1", "label": "a"}]}], "risk_points": [{"id": "R1",
+            ...     "at": "F1/S1", "level": "low", "type": "duty", "description": "d",
+            ...     "countermeasures": [{"id": "M1", "kind": "公开", "stage": "事后",
+            ...     "description": "d"}]}]}}})
+            >>> reg.covered_by("XK-1/R1/M1")
+            {'risk_point': 'XK-1/R1', 'step': 'XK-1/F1/S1', 'flowchart': 'XK-1/F1', 'power': 'XK-1'}
+        """
+        pid, rid, mid = countermeasure_gid.split("/")
+        power = self.powers[pid]
+        risk = next(r for r in power.risk_points if r.id == rid)
+        if all(m.id != mid for m in risk.countermeasures):
+            raise KeyError(countermeasure_gid)
+        return {
+            "risk_point": risk.gid,
+            "step": f"{pid}/{risk.at}",
+            "flowchart": f"{pid}/{risk.flowchart_id}",
+            "power": pid,
+        }
 
     def location(self, gid: str) -> tuple[str, int, int] | None:
         """``(file, line, column)`` where an entity was read, if it was read from files;

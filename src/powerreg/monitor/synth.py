@@ -49,8 +49,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from ..graph import dead_end_steps, unreachable_steps
 from ..model import Flowchart, Power, Registry
+from ..paths import steps_toward_end
 from .calendar import WorkCalendar, china_calendar
 from .chart import ChartIndex
 
@@ -154,22 +154,7 @@ class _Chart:
         self.start = self.index.start
         self.limit = 2 * len(fc.steps)
         # the next step on a shortest way to an end, to finish a long walk
-        self.toward_end: dict[str, str] = {}
-        pred: dict[str, list[str]] = {s: [] for s in self.index.order}
-        for a, targets in self.index.succ.items():
-            for b in targets:
-                pred[b].append(a)
-        frontier = sorted(self.index.ends, key=self.index.order.__getitem__)
-        seen = set(frontier)
-        while frontier:
-            nxt = []
-            for b in frontier:
-                for a in pred[b]:
-                    if a not in seen:
-                        seen.add(a)
-                        self.toward_end[a] = b
-                        nxt.append(a)
-            frontier = nxt
+        self.toward_end = steps_toward_end(self.index.succ, self.index.ends)
         others = {s.id for o in power.flowcharts if o.id != fc.id for s in o.steps}
         #: steps of the power's other charts whose ids this chart does not have
         self.off_chart = sorted(others - self.index.steps)
@@ -196,8 +181,8 @@ def _sound(fc: Flowchart) -> bool:
     return (
         len(fc.start_steps) == 1
         and bool(fc.end_steps)
-        and not unreachable_steps(fc)
-        and not dead_end_steps(fc)
+        and not fc.unreachable_steps()
+        and not fc.dead_end_steps()
     )
 
 

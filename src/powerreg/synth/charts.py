@@ -4,7 +4,7 @@ A :class:`ChartBuilder` adds steps along a main line; after a decision it takes 
 branches: ``loop`` (补正 → 受理), ``exit`` (to an end of its own: 不予受理, 撤案),
 ``alt`` (through steps that rejoin the main line) and ``next`` (straight on). It keeps
 the longest start→end path in working days as it goes, loops cut once as
-:func:`powerreg.graph.longest_path` counts them, so a power's promised limit can be set
+:func:`powerreg.paths.longest_path` counts them, so a power's promised limit can be set
 to fit without walking the graph again.
 
 Each shape function draws one chart of 6–12 steps; every decision has two or more
