@@ -42,7 +42,6 @@ Examples:
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import secrets
@@ -51,7 +50,7 @@ import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from .errors import UsageError
 
@@ -257,18 +256,6 @@ def write_text(target: str | os.PathLike[str], text: str, encoding: str = "utf-8
         '# 标题\\n'
     """
     return write_bytes(target, text.encode(encoding))
-
-
-def write_json(target: str | os.PathLike[str], data: Any) -> Path:
-    """Write ``data`` as indented UTF-8 JSON with a final newline, atomically.
-
-    Examples:
-        >>> import tempfile
-        >>> out = Path(tempfile.mkdtemp()) / "a.json"
-        >>> write_json(out, {"名": 1}).read_text(encoding="utf-8")
-        '{\\n  "名": 1\\n}\\n'
-    """
-    return write_text(target, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 # ----------------------------------------------------------------------- directories

@@ -19,7 +19,8 @@ from . import PATH_ARG, _load, fail_on_option, lang_option, main, policy_option,
     "out",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="directory of the diagrams: DIR/<power id>/<flowchart id>.<ext>",
+    help="directory of the diagrams: DIR/<power id>/<flowchart id>.<ext>; new, empty, or "
+    "written by render (replaced whole)",
 )
 @click.option(
     "--format",
@@ -32,6 +33,8 @@ from . import PATH_ARG, _load, fail_on_option, lang_option, main, policy_option,
 @reports_errors
 def render(path: Path | None, out: Path, fmt: str) -> None:
     """Draw every flowchart with its risk points: DIR/<power id>/<flowchart id>.<ext>.
+
+    DIR is replaced whole when every chart is drawn: a failed run changes nothing.
 
     \b
     Example:
@@ -51,7 +54,8 @@ def render(path: Path | None, out: Path, fmt: str) -> None:
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="catalog to write, e.g. catalog.db; its Datasette metadata goes beside it",
+    help="catalog to write, e.g. catalog.db (new, or a catalog to replace); its Datasette "
+    "metadata goes beside it",
 )
 @reports_errors
 def export(path: Path | None, out: Path) -> None:
