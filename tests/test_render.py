@@ -39,6 +39,7 @@ from powerreg.render import (
     write_diagrams,
 )
 from powerreg.render.files import MARKER
+from powerreg.render.text import text_em
 
 from .test_atomic import kill_midway, modes
 
@@ -221,6 +222,34 @@ def test_escape(text: str, escaped: str) -> None:
 )
 def test_wrap(text: str, width: float, lines: list[str]) -> None:
     assert wrap(text, width) == lines
+
+
+def test_a_long_word_is_cut_into_full_lines() -> None:
+    # one pass over the word (it was cut and re-measured once per line: 949 s at 10^6)
+    word = "ABCDEFGHIJ" * 1000
+    lines = wrap(word, 11)
+    assert "".join(lines) == word
+    assert {len(line) for line in lines[:-1]} == {18}  # 18 × 0.6 em fill 11 em
+    assert 0 < len(lines[-1]) <= 18
+    cjk = "审" * 200 + "EIA" + "批" * 5
+    lines = wrap(cjk, 11)
+    assert "".join(lines) == cjk
+    assert all(text_em(line) <= 11 for line in lines)
+
+
+_WRAP_TEXT = st.lists(
+    st.sampled_from([*"审批，。（）《》abcXYZ-1 ()[],.", "\u3000", "  "]), max_size=300
+).map("".join)
+
+
+@given(_WRAP_TEXT, st.sampled_from([1, 1.5, 2, 3.5, 5, 7, 11, 14]))
+def test_wrap_keeps_every_character_and_fits_every_line(text: str, width: float) -> None:
+    lines = wrap(text, width)
+    assert "".join("".join(lines).split()) == "".join(text.split())
+    for line in lines:
+        assert line
+        assert line == line.strip()
+        assert text_em(line) <= width + 1e-9
 
 
 # ------------------------------------------------------------------------ what a reader sees

@@ -111,31 +111,47 @@ def wrap(text: str, width: float) -> list[str]:
 
 
 def _greedy(tokens: list[tuple[str, float]], width: float) -> list[str]:
+    """Fill lines up to ``width``, in one pass over the tokens (linear in the text:
+    a line is joined once, a long word cut in one pass over its characters)."""
     lines: list[str] = []
-    line, used = "", 0.0
+    parts: list[str] = []
+    used = 0.0
     for token, size in tokens:
         if token == " ":
-            if line:
-                line, used = line + token, used + size
+            if parts:
+                parts.append(token)
+                used += size
             continue
-        if line and used + size > width:
-            lines.append(line.rstrip())
-            line, used = "", 0.0
-        while size > width and not line:  # a word longer than a line: cut it
-            cut, cut_used = "", 0.0
-            for ch in token:
-                if cut and cut_used + text_em(ch) > width:
-                    break
-                cut, cut_used = cut + ch, cut_used + text_em(ch)
-            if cut == token:
-                break
-            lines.append(cut)
-            token = token[len(cut) :]
+        if parts and used + size > width:
+            lines.append("".join(parts).rstrip())
+            parts, used = [], 0.0
+        if size > width and not parts:  # a word longer than a line: cut it
+            pieces, token = _cut(token, width)
+            lines += pieces
             size = text_em(token)
-        line, used = line + token, used + size
+        parts.append(token)
+        used += size
+    line = "".join(parts)
     if line.strip():
         lines.append(line.rstrip())
     return lines
+
+
+def _cut(word: str, width: float) -> tuple[list[str], str]:
+    """A word longer than a line as full lines and the rest (at least one character
+    per line, should a single character be wider than ``width``)."""
+    # widths in fifths of an em (0.6 em = 3, 1 em = 5): exact sums, no float drift
+    limit = width * 5
+    wide = {m.start() for m in _WIDE_CHARS.finditer(word)}
+    pieces: list[str] = []
+    start, used = 0, 0
+    for i in range(len(word)):
+        w = 5 if i in wide else 3
+        if i > start and used + w > limit:
+            pieces.append(word[start:i])
+            start, used = i, 0
+        used += w
+    return pieces, word[start:]
 
 
 def _lines(text: str, width: float, max_lines: int | None = None) -> str:
