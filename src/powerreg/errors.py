@@ -126,6 +126,7 @@ def problem(
     file: str | None,
     line: int = 0,
     column: int = 0,
+    /,
     *,
     entity: str | None = None,
     severity: Severity | None = None,

@@ -1,15 +1,21 @@
 """The audit rules of SPEC §4, one small documented check each.
 
 A check takes the registry and the policy and yields :class:`Hit` s: the entity and the
-values its message needs. Severity, message and position are attached by the runner.
+values its message needs. Code, severity, message and position are attached by the
+runner; which check answers for which code is said in one place,
+:mod:`powerreg.audit.rulebook`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
+from ..codes import localized
 from ..model import (
+    LABELS_ZH,
     Flowchart,
     Level,
     MeasureKind,
@@ -19,8 +25,18 @@ from ..model import (
     category_key,
     transition_key,
 )
-from .findings import Hit, rule
 from .policy import Policy
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What a check reports before code, severity, message and position are attached:
+    the entity and the values its message template needs."""
+
+    entity: str
+    params: dict[str, Any]
+    #: key of the source position, if not the entity's own (e.g. a transition)
+    at: str | None = None
 
 
 def _charts(reg: Registry) -> Iterator[tuple[Power, Flowchart]]:
@@ -34,7 +50,6 @@ def _sound_ends(fc: Flowchart) -> bool:
 # ------------------------------------------------------------------ A1: flowchart soundness
 
 
-@rule("A101", "error", "flowchart without exactly one start step")
 def one_start(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """A flowchart has exactly one step of kind ``start``: where every case begins."""
     for _, fc in _charts(reg):
@@ -43,7 +58,6 @@ def one_start(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(fc.gid, {"n": n, "starts": ", ".join(s.id for s in fc.start_steps)})
 
 
-@rule("A102", "error", "flowchart without an end step")
 def has_end(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """A flowchart has at least one step of kind ``end``: where a case is closed."""
     for _, fc in _charts(reg):
@@ -51,7 +65,6 @@ def has_end(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(fc.gid, {})
 
 
-@rule("A103", "error", "step unreachable from the start")
 def reachable(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Every step can be reached from the start step along transitions. Checked only on
     charts with exactly one start (A101 reports the others)."""
@@ -61,7 +74,6 @@ def reachable(reg: Registry, policy: Policy) -> Iterator[Hit]:
                 yield Hit(f"{fc.gid}/{sid}", {"start": fc.start_steps[0].id})
 
 
-@rule("A104", "error", "step from which no end can be reached (dead end or closed loop)")
 def can_finish(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """From every step some end step can be reached, so no case is stuck. Checked only on
     charts with an end step (A102 reports the others)."""
@@ -71,11 +83,6 @@ def can_finish(reg: Registry, policy: Policy) -> Iterator[Hit]:
                 yield Hit(f"{fc.gid}/{sid}", {})
 
 
-@rule(
-    "A105",
-    "error",
-    "decision step with fewer than 2 outgoing transitions, or a branch without `when`",
-)
 def decisions_branch(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """A decision has at least two outgoing branches, each labelled with its ``when``."""
     for _, fc in _charts(reg):
@@ -88,7 +95,6 @@ def decisions_branch(reg: Registry, policy: Policy) -> Iterator[Hit]:
                 yield Hit(s.gid, {"n": len(out), "unlabelled": ", ".join(unlabelled) or "-"})
 
 
-@rule("A106", "error", "transition into a start step or out of an end step")
 def no_flow_around_terminals(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Nothing leads back into the start, and nothing leaves an end."""
     for _, fc in _charts(reg):
@@ -111,7 +117,6 @@ def no_flow_around_terminals(reg: Registry, policy: Policy) -> Iterator[Hit]:
 # ------------------------------------------------------------------ A2: time limits
 
 
-@rule("A201", "error", "promised_days greater than statutory_days")
 def promise_within_law(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """The promised limit (承诺时限) never exceeds the statutory one (法定时限)."""
     for p in reg.powers.values():
@@ -123,12 +128,6 @@ def promise_within_law(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(p.id, {"promised": p.promised_days, "statutory": p.statutory_days})
 
 
-@rule(
-    "A202",
-    "warning",
-    "longest start→end path (loops cut once) needs more days than "
-    "promised_days (or statutory_days)",
-)
 def path_within_limit(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """The slowest way through a chart fits the promised limit (the statutory one if no
     promise is made): step days along the longest path, each loop counted once."""
@@ -138,13 +137,16 @@ def path_within_limit(reg: Registry, policy: Policy) -> Iterator[Hit]:
             continue
         days, path = fc.longest_path()
         if days > limit:
-            which = "promised_days" if p.promised_days is not None else "statutory_days"
+            which = (
+                localized("promised_days", "承诺时限")
+                if p.promised_days is not None
+                else localized("statutory_days", "法定时限")
+            )
             yield Hit(
                 fc.gid, {"days": days, "limit": limit, "which": which, "path": " → ".join(path)}
             )
 
 
-@rule("A203", "warning", "promised_days not at least one third shorter than statutory_days")
 def promise_shorter(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """The promised limit is at most ``promise_ratio`` (default 2/3) of the statutory one,
     the rule of the period for promised limits."""
@@ -169,7 +171,6 @@ def promise_shorter(reg: Registry, policy: Policy) -> Iterator[Hit]:
 # ------------------------------------------------------------------ A3: risk coverage
 
 
-@rule("A301", "error", "risk point without any countermeasure")
 def countered(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Every risk point has at least one countermeasure."""
     for _, r in reg.iter_risk_points():
@@ -177,7 +178,6 @@ def countered(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(r.gid, {"level": r.level.value})
 
 
-@rule("A302", "warning", "high risk point with fewer than `min_high_measures` countermeasures")
 def high_doubly_countered(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """A high risk point has at least ``min_high_measures`` (default 3) countermeasures."""
     need = policy.min_high_measures
@@ -186,7 +186,6 @@ def high_doubly_countered(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(r.gid, {"n": len(r.countermeasures), "min": need})
 
 
-@rule("A303", "warning", "high risk point without a `supervision` or `technology` countermeasure")
 def high_watched(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """A high risk point is watched: at least one supervision or technology measure
     (e.g. 纪检列席, 电子监察)."""
@@ -200,17 +199,22 @@ def high_watched(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(r.gid, {})
 
 
-@rule("A304", "info", "risk point whose countermeasures all sit in one stage")
 def stages_spread(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Countermeasures of a risk point act at more than one stage (before, during,
     after), so a failure of prevention is still caught."""
     for _, r in reg.iter_risk_points():
         stages = {m.stage for m in r.countermeasures}
         if len(stages) == 1:
-            yield Hit(r.gid, {"stage": next(iter(stages)).value, "n": len(r.countermeasures)})
+            stage = next(iter(stages))
+            yield Hit(
+                r.gid,
+                {
+                    "stage": localized(stage.value, LABELS_ZH[stage.value]),
+                    "n": len(r.countermeasures),
+                },
+            )
 
 
-@rule("A305", "warning", "power without any risk point")
 def power_has_risks(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Every power has at least one risk point: no power is free of risk."""
     for p in reg.powers.values():
@@ -218,7 +222,6 @@ def power_has_risks(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(p.id, {})
 
 
-@rule("A306", "error", "power without a flowchart")
 def power_has_flowchart(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Every power has at least one power-operation flowchart."""
     for p in reg.powers.values():
@@ -226,7 +229,6 @@ def power_has_flowchart(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(p.id, {})
 
 
-@rule("A307", "info", "decision step carrying no risk point (discretion left unguarded)")
 def decisions_guarded(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Decision steps are where discretion lies; each should carry a risk point."""
     for p, fc in _charts(reg):
@@ -239,7 +241,6 @@ def decisions_guarded(reg: Registry, policy: Policy) -> Iterator[Hit]:
 # ------------------------------------------------------------------ A4: publication
 
 
-@rule("A401", "error", "power without legal_basis")
 def has_legal_basis(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Every power names its legal basis (设定依据): no power without law."""
     for p in reg.powers.values():
@@ -247,7 +248,6 @@ def has_legal_basis(reg: Registry, policy: Policy) -> Iterator[Hit]:
             yield Hit(p.id, {"name": p.name})
 
 
-@rule("A402", "info", "power or category without name_en")
 def has_english_name(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """Powers and categories have an English name for publication."""
     for c in reg.categories:
