@@ -66,10 +66,24 @@ class WorkCalendar:
 
     def check(self, day: date, what: str = "") -> None:
         """Raise :class:`UsageError` if the calendar does not know ``day``; ``what``
-        says where the date comes from (e.g. ``cases.csv:12``)."""
+        says where the date comes from (e.g. ``as_of``)."""
+        why = self.outside(day)
+        if why is not None:
+            raise UsageError(f"{what}: {why}" if what else why)
+
+    def outside(self, day: date) -> str | None:
+        """Why the calendar does not know ``day`` (``None`` if it does): the years it
+        covers, and what to do.
+
+        Examples:
+            >>> cal = china_calendar()
+            >>> cal.outside(date(2011, 10, 8)) is None
+            True
+            >>> cal.outside(date(2003, 12, 31)).endswith("it has no data before 2004")
+            True
+        """
         if self.covers(day):
-            return
-        where = f"{what}: " if what else ""
+            return None
         if day < self.first:
             why = f"it has no data before {self.first.year}"
         else:
@@ -77,8 +91,8 @@ class WorkCalendar:
                 f"upgrade it (pip install -U chinese-calendar) once the State Council has "
                 f"published the holidays of {day.year}"
             )
-        raise UsageError(
-            f"{where}{day.isoformat()} is outside the working-day calendar: "
+        return (
+            f"{day.isoformat()} is outside the working-day calendar: "
             f"{self.source or 'the calendar'} knows China's public holidays and make-up "
             f"working days (调休) for {self.first.year}–{self.last.year} only; {why}"
         )

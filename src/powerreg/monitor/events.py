@@ -5,9 +5,12 @@ One row per event: the case ``case_id`` of power ``power_id`` arrived at step
 follows), ``actor`` and ``note`` are optional. Columns other than these are ignored.
 
 Rows that cannot be replayed are left out and reported as problems with their line
-(M001–M007, see :mod:`.findings`); every other row is read. A file that cannot be read
+(M001–M011, see :mod:`.findings`); every other row is read. A file that cannot be read
 at all (missing, not UTF-8, no header with the required columns) raises
 :class:`~powerreg.errors.UsageError`.
+
+A file is read a line at a time, never whole (see :mod:`.rows`), and the events are
+kept compactly, case by case (see :mod:`.caseevents`).
 
 Timestamps are ISO 8601 (``2011-10-08 09:30``, ``2011-10-08T09:30:00+08:00``,
 ``2011-10-08``; ``2011/10/8 9:30`` too). A time with a zone is converted to China
@@ -24,26 +27,34 @@ Examples:
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from ..errors import Problem, UsageError
+from ..errors import Problem, UsageError, problem
 from ..model import Registry
+from .calendar import WorkCalendar
+from .caseevents import MAX_STEPS, STEP_BITS, CaseEvents, Vocabulary, pack_time
 from .findings import Event
+from .rows import MAX_FIELD, MAX_ROW, CsvRows, Unreadable, read_line
 
 REQUIRED = ("case_id", "power_id", "step_id", "timestamp")
 OPTIONAL = ("flowchart_id", "actor", "note")
 COLUMNS = REQUIRED + OPTIONAL
 
 CHINA = timezone(timedelta(hours=8))
+_EPOCH = datetime(1, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+#: A code point no output can encode: half of a UTF-16 pair, alone (JSON's "\\ud800").
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -52,13 +63,18 @@ class EventLog:
     left out, as problems sorted by line."""
 
     source: str
-    cases: dict[str, list[Event]] = field(default_factory=dict)
+    cases: dict[str, Sequence[Event]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     #: data rows read, good and bad
     rows: int = 0
-    #: earliest and latest event, for the calendar check
+    #: earliest and latest event
     first: Event | None = None
     last: Event | None = None
+    #: lines of the file (the header and blank lines too); 0 for a DataFrame
+    lines: int = 0
+    #: the working-day calendar each row's day was checked against (M009), and the
+    #: ``as_of`` after which rows were not checked; None if read without a calendar
+    checked: tuple[WorkCalendar, date | None] | None = None
 
     @property
     def events(self) -> int:
@@ -71,15 +87,28 @@ class _Index:
 
     def __init__(self, reg: Registry) -> None:
         self.charts: dict[str, dict[str, frozenset[str]]] = {}
-        self.steps: dict[str, frozenset[str]] = {}
+        #: the steps of each power's charts, and each step's number among them
+        self.steps: dict[str, tuple[str, ...]] = {}
+        self.numbers: dict[str, dict[str, int]] = {}
+        self.ids: dict[str, str] = {}
         for pid, p in reg.powers.items():
             charts = {fc.id: frozenset(s.id for s in fc.steps) for fc in p.flowcharts}
             self.charts[pid] = charts
-            self.steps[pid] = frozenset().union(*charts.values())
+            steps = tuple(sorted(frozenset().union(*charts.values())))
+            #: the registry's own id strings, held by every case instead of each row's
+            self.ids[pid] = pid
+            self.ids.update((fid, fid) for fid in charts if fid not in self.ids)
+            if len(steps) > MAX_STEPS:
+                raise UsageError(
+                    f"power {pid} has {len(steps)} steps; the monitor takes {MAX_STEPS}"
+                )
+            self.steps[pid] = steps
+            self.numbers[pid] = {s: i for i, s in enumerate(steps)}
 
 
 def parse_time(text: str) -> datetime:
-    """A timestamp as naive China time; ``ValueError`` if it is not one.
+    """A timestamp as naive China time; ``ValueError`` if it is not one (a date beyond
+    the years 1–9999 too).
 
     Examples:
         >>> parse_time("2011-10-08 09:30")
@@ -90,11 +119,14 @@ def parse_time(text: str) -> datetime:
         (datetime.datetime(2011, 10, 8, 0, 0), datetime.datetime(2011, 10, 8, 9, 5))
     """
     try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
-        t = _parse_slashed(text)
-    if t.tzinfo is not None:
-        t = t.astimezone(CHINA).replace(tzinfo=None)
+        try:
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            t = _parse_slashed(text)
+        if t.tzinfo is not None:
+            t = t.astimezone(CHINA).replace(tzinfo=None)
+    except OverflowError as err:
+        raise ValueError(f"{text!r} is beyond the years 1–9999") from err
     return t
 
 
@@ -114,40 +146,75 @@ def _parse_slashed(text: str) -> datetime:
     return datetime(d.year, d.month, d.day, hour, minute, second)
 
 
-class _Case:
-    """What the reader knows of a case: its power, flowchart, the line that set them,
-    and its events so far."""
+class _Case(CaseEvents):
+    """A case as the reader builds it: its events so far, the line that set its power
+    and flowchart, and the number of each step of the power's charts. One object per
+    case, kept as the log's sequence of the case's events."""
 
-    __slots__ = ("chart", "events", "line", "power", "relabel", "steps")
+    __slots__ = ("line", "numbers")
 
-    def __init__(self, power: str, chart: str | None, line: int, steps: frozenset[str]) -> None:
-        self.power = power
-        self.chart = chart
+    def __init__(
+        self,
+        case: str,
+        power: str,
+        chart: str | None,
+        line: int,
+        index: _Index,
+        actors: Vocabulary,
+    ) -> None:
+        super().__init__(case, power, index.steps[power], actors, chart)
         self.line = line
-        #: steps of the power's charts
-        self.steps = steps
-        self.events: list[Event] = []
-        #: the flowchart was named after some of the events: they need it too
-        self.relabel = False
+        self.numbers = index.numbers[power]
 
 
 class _Reader:
-    """Rows → events, one at a time, with the checks of M001–M007.
+    """Rows → events, one at a time, with the checks of M001–M007 and M009.
 
     :meth:`add` is the hot loop of a replay (a million rows take a few seconds): the
     common case — a good row of a known case — costs a few dict look-ups, and the
-    messages are built only for bad rows.
+    messages are built only for bad rows. Given a ``calendar``, a row whose date it
+    does not know is left out (M009), unless it is later than ``as_of`` (the replay
+    leaves those out anyway).
     """
 
-    def __init__(self, reg: Registry, source: str, row_word: str = "line") -> None:
+    def __init__(
+        self,
+        reg: Registry,
+        source: str,
+        row_word: str = "line",
+        *,
+        calendar: WorkCalendar | None = None,
+        as_of: date | None = None,
+    ) -> None:
         self.index = _Index(reg)
-        self.log = EventLog(source)
+        self.log = EventLog(source, checked=None if calendar is None else (calendar, as_of))
         self.row_word = row_word
         self.known: dict[str, _Case] = {}
+        self.actors = Vocabulary()
+        self.calendar = calendar
+        # the calendar's days and the days the replay counts, as packed times
+        self._known_from = self._known_until = 0
+        self._counted_until = pack_time(datetime.max)
+        if calendar is not None:
+            self._known_from = pack_time(datetime.combine(calendar.first, time()))
+            self._known_until = pack_time(datetime.combine(calendar.last, time.max))
+        if as_of is not None:
+            self._counted_until = pack_time(datetime.combine(as_of, time.max))
 
-    def bad(self, code: str, line: int, message: str, case: str | None = None) -> None:
+    def bad(
+        self, code: str, line: int, message: str, case: str | None = None, **params: Any
+    ) -> None:
+        """Leave the row at ``line`` out: a problem of ``code`` with its message."""
         self.log.problems.append(
-            Problem(code=code, message=message, file=self.log.source, line=line, entity=case)
+            problem(
+                code,
+                self.log.source,
+                line,
+                entity=case,
+                severity="error",
+                detail=message,
+                **params,
+            )
         )
 
     def add(
@@ -171,12 +238,12 @@ class _Reader:
             self.bad("M001", line, f"{' and '.join(missing)} missing or empty", case or None)
             return
         try:
-            time = datetime.fromisoformat(stamp)
-            if time.tzinfo is not None:
-                time = time.astimezone(CHINA).replace(tzinfo=None)
-        except ValueError:
+            when = datetime.fromisoformat(stamp)
+            if when.tzinfo is not None:
+                when = when.astimezone(CHINA).replace(tzinfo=None)
+        except (ValueError, OverflowError):
             try:
-                time = parse_time(stamp)
+                when = parse_time(stamp)
             except ValueError:
                 self.bad(
                     "M002",
@@ -186,34 +253,62 @@ class _Reader:
                     case,
                 )
                 return
+        packed = (when - _EPOCH) // _MICROSECOND  # pack_time, inlined: the hot loop
+        if self.calendar is not None and not (
+            self._known_from <= packed <= self._known_until or packed > self._counted_until
+        ):
+            self._outside(line, case, when.date())
+            return
         known = self.known.get(case)
-        if known is None or known.power != power or (chart and chart != known.chart):
+        if known is None or known.power_id != power or (chart and chart != known.flowchart_id):
             if not self._placed(line, case, power, step, chart, known):
                 return
+            ids = self.index.ids
             if known is None:
                 known = self.known[case] = _Case(
-                    power, chart or None, line, self.index.steps[power]
+                    case, ids[power], ids[chart] if chart else None, line, self.index, self.actors
                 )
-            elif chart and known.chart is None:
-                known.chart, known.line = chart, line
-                known.relabel = bool(known.events)
-        elif step not in known.steps:
-            self._unknown_step(line, case, power, step)
-            return
-        events = known.events
-        if events and time < events[-1].time:
-            prev = events[-1]
+            elif chart and known.flowchart_id is None:
+                # a flowchart named on a later row holds for the case's earlier rows too
+                known.flowchart_id, known.line = ids[chart], line
+            number = known.numbers[step]
+        else:
+            got = known.numbers.get(step)
+            if got is None:
+                self._unknown_step(line, case, power, step)
+                return
+            number = got
+        data = known.packed
+        if data and packed < data[-3]:
+            prev = known[-1]
             self.bad(
                 "M006",
                 line,
-                f"event at {time.isoformat(' ')} is earlier than the case's previous event "
+                f"event at {when.isoformat(' ')} is earlier than the case's previous event "
                 f"at {prev.time.isoformat(' ')} ({self.row_word} {prev.line}); "
                 "a case's events go in time order",
                 case,
             )
             return
-        events.append(
-            Event(case, power, known.chart, step, time, actor or None, note or None, line)
+        who = self.actors.codes.get(actor, 0) if actor else 0
+        if not who and actor:
+            who = self.actors.code(actor)
+        data.extend((packed, line, number | who << STEP_BITS))
+        if note:
+            known.note(note)
+
+    def _outside(self, line: int, case: str, day: date) -> None:
+        cal = self.calendar
+        assert cal is not None
+        self.bad(
+            "M009",
+            line,
+            f"{cal.outside(day)}; the row is left out",
+            case,
+            date=day.isoformat(),
+            first=cal.first.year,
+            last=cal.last.year,
+            calendar=cal.source,
         )
 
     def _placed(
@@ -225,20 +320,21 @@ class _Reader:
         if charts is None:
             self.bad("M003", line, f"power '{power}' is not in the registry", case)
             return False
-        if known is not None and known.power != power:
+        if known is not None and known.power_id != power:
             self.bad(
                 "M007",
                 line,
-                f"case {case} is of power {known.power} ({self.row_word} {known.line}); "
+                f"case {case} is of power {known.power_id} ({self.row_word} {known.line}); "
                 f"this row says {power}",
                 case,
             )
             return False
-        if known is not None and chart and known.chart is not None and known.chart != chart:
+        chart_was = known.flowchart_id if known is not None else None
+        if known is not None and chart and chart_was is not None and chart_was != chart:
             self.bad(
                 "M007",
                 line,
-                f"case {case} follows flowchart {known.chart} ({self.row_word} "
+                f"case {case} follows flowchart {chart_was} ({self.row_word} "
                 f"{known.line}); this row says {chart}",
                 case,
             )
@@ -251,7 +347,7 @@ class _Reader:
                 case,
             )
             return False
-        if step not in self.index.steps[power]:
+        if step not in self.index.numbers[power]:
             self._unknown_step(line, case, power, step)
             return False
         return True
@@ -265,26 +361,36 @@ class _Reader:
             case,
         )
 
+    def unreadable(self, row: Unreadable) -> None:
+        """Leave out a row that cannot be delimited or is too long (M008, M010)."""
+        self.bad(row.code, row.line, row.message, None, **row.params)
+
     def finish(self, rows: int) -> EventLog:
-        """The log: cases with events, in order of first appearance; problems by line."""
+        """The log: cases with events, in order of first appearance; problems by line.
+
+        Every row read is an event or a problem: ``rows`` is checked against both.
+        """
         log = self.log
         log.rows = rows
         log.problems.sort(key=lambda p: p.line)
-        first: Event | None = None
-        last: Event | None = None
-        for case, known in self.known.items():
-            events = known.events
-            if not events:
-                continue
-            # a flowchart named on a later row holds for the case's earlier rows too
-            if known.relabel:
-                events = [e._replace(flowchart_id=known.chart) for e in events]
-            log.cases[case] = events
-            if first is None or events[0].time < first.time:
-                first = events[0]
-            if last is None or events[-1].time > last.time:
-                last = events[-1]
-        log.first, log.last = first, last
+        first: CaseEvents | None = None
+        last: CaseEvents | None = None
+        # every case has an event: its first row made it, and is its first event
+        cases, self.known = self.known, {}
+        for events in cases.values():
+            if first is None or events.first_time < first.first_time:
+                first = events
+            if last is None or events.last_time > last.last_time:
+                last = events
+        # the dict is the log's now, and holds its values as sequences of events only
+        log.cases = cast("dict[str, Sequence[Event]]", cases)
+        log.first = first[0] if first is not None else None
+        log.last = last[-1] if last is not None else None
+        kept = log.events
+        if kept + len(log.problems) != rows:  # pragma: no cover - a bug, said loudly
+            raise AssertionError(
+                f"{rows} rows read, but {kept} events kept and {len(log.problems)} left out"
+            )
         return log
 
 
@@ -303,15 +409,24 @@ def _natural(step: str) -> tuple[str, int, str]:
 # --------------------------------------------------------------------------- formats
 
 
-def read_log(source: Any, reg: Registry) -> EventLog:
+def read_log(
+    source: Any,
+    reg: Registry,
+    *,
+    calendar: WorkCalendar | None = None,
+    as_of: date | None = None,
+) -> EventLog:
     """Read a case event log: a path to a ``.csv`` file or a JSON Lines file
     (``.jsonl``, ``.ndjson``, ``.json``), or a pandas DataFrame with the log's columns.
+
+    Given a working-day ``calendar``, a row on a date it does not know is left out
+    (M009), unless it is later than ``as_of``.
 
     Raises:
         UsageError: the file cannot be read, or lacks a required column.
     """
     if hasattr(source, "columns") and hasattr(source, "itertuples"):
-        return read_dataframe(source, reg)
+        return read_dataframe(source, reg, calendar=calendar, as_of=as_of)
     if not isinstance(source, str | os.PathLike):
         raise UsageError(
             f"cannot read a case log from {type(source).__name__}: give a path to a "
@@ -319,8 +434,14 @@ def read_log(source: Any, reg: Registry) -> EventLog:
         )
     path = Path(source)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        return read_jsonl(path, reg)
-    return read_csv(path, reg)
+        return read_jsonl(path, reg, calendar=calendar, as_of=as_of)
+    return read_csv(path, reg, calendar=calendar, as_of=as_of)
+
+
+def _source_name(path: Path) -> str:
+    """The file's name as reports show it: bytes that are not UTF-8 (a name from
+    another system) shown as ``\\xff``, so that every output can carry it."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _open(path: Path) -> io.TextIOWrapper:
@@ -346,55 +467,63 @@ def _not_utf8(path: Path, err: UnicodeDecodeError) -> UsageError:
             except UnicodeDecodeError:
                 break
     return UsageError(
-        f"{path.name}:{line}: the case log is not UTF-8 ({err.reason}); save it as UTF-8 "
-        "(a GBK export can be converted with: iconv -f GBK -t UTF-8)"
+        f"{_source_name(path)}:{line}: the case log is not UTF-8 ({err.reason}); save it as "
+        "UTF-8 (a GBK export can be converted with: iconv -f GBK -t UTF-8)"
     )
 
 
-def read_csv(path: str | os.PathLike[str], reg: Registry) -> EventLog:
-    """Read a CSV case log (UTF-8, a header row naming the columns)."""
+def read_csv(
+    path: str | os.PathLike[str],
+    reg: Registry,
+    *,
+    calendar: WorkCalendar | None = None,
+    as_of: date | None = None,
+) -> EventLog:
+    """Read a CSV case log (UTF-8, a header row naming the columns), a line at a time."""
     path = Path(path)
-    reader_ = _Reader(reg, path.name)
+    name = _source_name(path)
+    reader_ = _Reader(reg, name, calendar=calendar, as_of=as_of)
     with _open(path) as f:
-        rows = csv.reader(f)
+        rows = CsvRows(f)
+        each = iter(rows)
         try:
-            header = next(rows, None)
-        except UnicodeDecodeError as err:
-            raise _not_utf8(path, err) from err
-        except csv.Error as err:
-            raise UsageError(f"{path.name}:1: the header cannot be read as CSV: {err}") from err
-        if header is None:
-            raise UsageError(
-                f"{path.name}: the case log is empty; it needs a header row naming the "
-                f"columns {', '.join(REQUIRED)}"
-            )
-        names = [h.strip() for h in header]
-        lacking = [c for c in REQUIRED if c not in names]
-        if lacking:
-            raise UsageError(
-                f"{path.name}:1: the header has no column {', '.join(lacking)}; it needs "
-                f"{', '.join(REQUIRED)} (and may have {', '.join(OPTIONAL)})"
-            )
-        width = len(names)
-        # an absent optional column reads an empty field appended to every row
-        absent = any(c not in names for c in COLUMNS)
-        pick = itemgetter(*(names.index(c) if c in names else width for c in COLUMNS))
-        add = reader_.add
-        n = 0
-        prev = rows.line_num
-        try:
-            for row in rows:
-                line = prev + 1
-                prev = rows.line_num
+            header = next(each, None)
+            if header is None:
+                raise UsageError(
+                    f"{name}: the case log is empty; it needs a header row naming the "
+                    f"columns {', '.join(REQUIRED)}"
+                )
+            if isinstance(header, Unreadable):
+                raise UsageError(f"{name}:1: the header cannot be read as CSV: {header.message}")
+            names = [h.strip() for h in header[1]]
+            lacking = [c for c in REQUIRED if c not in names]
+            if lacking:
+                raise UsageError(
+                    f"{name}:1: the header has no column {', '.join(lacking)}; it needs "
+                    f"{', '.join(REQUIRED)} (and may have {', '.join(OPTIONAL)})"
+                )
+            width = len(names)
+            rows.expect(width, _row_test(width, [names.index(c) for c in REQUIRED]))
+            # an absent optional column reads an empty field appended to every row
+            absent = any(c not in names for c in COLUMNS)
+            pick = itemgetter(*(names.index(c) if c in names else width for c in COLUMNS))
+            add = reader_.add
+            n = 0
+            for row in each:
+                if isinstance(row, Unreadable):
+                    n += 1
+                    reader_.unreadable(row)
+                    continue
+                line, fields = row
                 if absent:
-                    row.append("")
+                    fields.append("")
                 try:
-                    case, power, step, stamp, chart, actor, note = pick(row)
+                    case, power, step, stamp, chart, actor, note = pick(fields)
                 except IndexError:  # a short row, or a blank line
-                    if not any(v.strip() for v in row):
+                    if not any(v.strip() for v in fields):
                         continue
-                    row += [""] * (width + 1 - len(row))
-                    case, power, step, stamp, chart, actor, note = pick(row)
+                    fields += [""] * (width + 1 - len(fields))
+                    case, power, step, stamp, chart, actor, note = pick(fields)
                 n += 1
                 add(
                     line,
@@ -408,9 +537,25 @@ def read_csv(path: str | os.PathLike[str], reg: Registry) -> EventLog:
                 )
         except UnicodeDecodeError as err:
             raise _not_utf8(path, err) from err
-        except csv.Error as err:
-            raise UsageError(f"{path.name}:{rows.line_num}: not readable as CSV: {err}") from err
+    reader_.log.lines = rows.count
     return reader_.finish(n)
+
+
+def _row_test(width: int, required: list[int]) -> Callable[[list[str]], bool]:
+    """Whether the fields of one line read as a row of the log: as many fields as the
+    header, the required ones filled, and a timestamp that parses."""
+    ts = required[3]
+
+    def looks_like_row(fields: list[str]) -> bool:
+        if len(fields) < width or not all(fields[i].strip() for i in required):
+            return False
+        try:
+            parse_time(fields[ts].strip())
+        except ValueError:
+            return False
+        return True
+
+    return looks_like_row
 
 
 def _text(value: Any) -> str:
@@ -428,33 +573,82 @@ def _text(value: Any) -> str:
 
 
 def _add_mapping(reader_: _Reader, line: int, row: dict[str, Any]) -> None:
-    reader_.add(
-        line,
-        _text(row.get("case_id")),
-        _text(row.get("power_id")),
-        _text(row.get("step_id")),
-        _text(row.get("timestamp")),
-        _text(row.get("flowchart_id")),
-        _text(row.get("actor")),
-        _text(row.get("note")),
-    )
+    """Add a row of JSON Lines or a DataFrame, whose fields may hold anything: a value
+    too long (M010) or one no output can encode (M011) leaves the row out."""
+    try:
+        values = [_text(row.get(c)) for c in COLUMNS]
+    except RecursionError:  # a value nested too deep to be shown as text
+        reader_.bad("M001", line, "a value is nested too deep to be read as text")
+        return
+    for column, value in zip(COLUMNS, values, strict=True):
+        if len(value) > MAX_FIELD:
+            reader_.bad(
+                "M010",
+                line,
+                f"field {column} is {len(value)} characters long, over the limit of "
+                f"{MAX_FIELD}; the row is left out",
+                field=column,
+                length=len(value),
+                limit=MAX_FIELD,
+            )
+            return
+        bad = _SURROGATE.search(value)
+        if bad is not None:
+            point = f"U+{ord(bad.group()):04X}"
+            case = values[0] if not _SURROGATE.search(values[0]) else None
+            reader_.bad(
+                "M011",
+                line,
+                f"field {column} holds {point}, half of a UTF-16 surrogate pair without "
+                "the other half: it is not a character, and no report can show it; the "
+                "row is left out (was the log converted from UTF-16 or cut mid-character?)",
+                case,
+                field=column,
+                codepoint=point,
+            )
+            return
+    reader_.add(line, *values)
 
 
-def read_jsonl(path: str | os.PathLike[str], reg: Registry) -> EventLog:
-    """Read a JSON Lines case log: one JSON object per line, keys as the CSV columns."""
+def read_jsonl(
+    path: str | os.PathLike[str],
+    reg: Registry,
+    *,
+    calendar: WorkCalendar | None = None,
+    as_of: date | None = None,
+) -> EventLog:
+    """Read a JSON Lines case log, a line at a time: one JSON object per line, keys as
+    the CSV columns."""
     path = Path(path)
-    reader_ = _Reader(reg, path.name)
-    n = line = 0
+    reader_ = _Reader(reg, _source_name(path), calendar=calendar, as_of=as_of)
+    n = count = 0
     with _open(path) as f:
         try:
-            for line, text in enumerate(f, start=1):
+            while (text := read_line(f, MAX_ROW)) != "":
+                count += 1
+                line = count
+                if text is None:
+                    n += 1
+                    reader_.bad(
+                        "M010",
+                        line,
+                        f"the row is longer than {MAX_ROW} characters; it is left out",
+                        limit=MAX_ROW,
+                    )
+                    continue
                 if not text.strip():
                     continue
                 n += 1
                 try:
                     row = json.loads(text)
+                except RecursionError:
+                    reader_.bad("M001", line, "not valid JSON: nested too deep to be read")
+                    continue
                 except json.JSONDecodeError as err:
                     reader_.bad("M001", line, f"not valid JSON: {err.msg} (column {err.colno})")
+                    continue
+                except ValueError as err:  # e.g. an integer of more than 4300 digits
+                    reader_.bad("M001", line, f"not valid JSON: {err}")
                     continue
                 if not isinstance(row, dict):
                     reader_.bad("M001", line, f"a JSON object is needed, not {type(row).__name__}")
@@ -462,10 +656,18 @@ def read_jsonl(path: str | os.PathLike[str], reg: Registry) -> EventLog:
                 _add_mapping(reader_, line, row)
         except UnicodeDecodeError as err:
             raise _not_utf8(path, err) from err
+    reader_.log.lines = count
     return reader_.finish(n)
 
 
-def read_dataframe(frame: Any, reg: Registry, source: str = "DataFrame") -> EventLog:
+def read_dataframe(
+    frame: Any,
+    reg: Registry,
+    source: str = "DataFrame",
+    *,
+    calendar: WorkCalendar | None = None,
+    as_of: date | None = None,
+) -> EventLog:
     """Read a case log from a pandas DataFrame with the log's columns; a problem's
     ``line`` is the row's position in the frame, from 1."""
     lacking = [c for c in REQUIRED if c not in frame.columns]
@@ -474,7 +676,7 @@ def read_dataframe(frame: Any, reg: Registry, source: str = "DataFrame") -> Even
             f"the DataFrame has no column {', '.join(lacking)}; it needs "
             f"{', '.join(REQUIRED)} (and may have {', '.join(OPTIONAL)})"
         )
-    reader_ = _Reader(reg, source, row_word="row")
+    reader_ = _Reader(reg, source, row_word="row", calendar=calendar, as_of=as_of)
     present = [c for c in COLUMNS if c in frame.columns]
     n = 0
     for n, values in enumerate(_frame_rows(frame, present), start=1):

@@ -1,0 +1,205 @@
+"""The replay: every case of a log on its flowchart, in the order the log first names
+the cases; deviations (:mod:`.replay`) and deadlines (:mod:`.deadlines`) of each.
+
+A log given as a path is read a line at a time and kept compactly
+(:mod:`.events`); each case is replayed from its compact events once the whole log is
+read — a later row may always add to a case — and keeps them compactly in its result.
+
+Examples:
+    >>> import powerreg
+    >>> from datetime import date
+    >>> result = monitor("examples/cases/cases.csv", powerreg.load_reference(),
+    ...                  as_of=date(2011, 12, 30), lang="en")
+    >>> [(c.case_id, c.status, len(c.events)) for c in result.cases][:2]
+    [('2011-CF001-0001', 'closed', 8), ('2011-XK008-0001', 'closed', 7)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from typing import Any
+
+from ..collector import gc_paused
+from ..errors import Problem, problem
+from ..lang import Lang, default_lang
+from ..model import Registry
+from .calendar import WorkCalendar, china_calendar
+from .caseevents import CaseEvents, pack_time
+from .chart import ChartIndex
+from .deadlines import time_case
+from .events import EventLog, read_log
+from .findings import CaseResult, Event
+from .replay import count_deviations, deviations, ends_at_end
+from .report import MonitorResult
+
+
+def monitor(
+    log: Any,
+    registry: Registry | None = None,
+    *,
+    as_of: date | None = None,
+    calendar: WorkCalendar | None = None,
+    lang: Lang | None = None,
+) -> MonitorResult:
+    """Replay every case of ``log`` on its flowchart in ``registry`` (default: the
+    bundled reference registry).
+
+    ``log`` is a path to a CSV or JSON Lines file, a pandas DataFrame, or an
+    :class:`EventLog` already read. Without ``as_of`` the log is a closed record: every
+    case is taken as closed, and one whose last step is not an end step is a deviation
+    (M104). With ``as_of``, the log is read as it stood at the end of that day: later
+    events are left out, and a case not at an end step is open, its clock running to
+    ``as_of``. A row on a day the working-day ``calendar`` does not know is left out
+    (M009), unless it is later than ``as_of``.
+
+    Raises:
+        UsageError: the log cannot be read, or ``as_of`` lies outside the working-day
+            calendar (see :mod:`.calendar`).
+    """
+    if registry is None:
+        from ..reference import load_reference
+
+        registry = load_reference()
+    cal = calendar or china_calendar()
+    if as_of is not None:
+        cal.check(as_of, "as_of")
+    with gc_paused():
+        return _monitor(log, registry, as_of, cal, lang)
+
+
+def _monitor(
+    log: Any, registry: Registry, as_of: date | None, cal: WorkCalendar, lang: Lang | None
+) -> MonitorResult:
+    if isinstance(log, EventLog):
+        elog, problems = log, _outside(log, cal, as_of)
+    else:
+        elog, problems = read_log(log, registry, calendar=cal, as_of=as_of), []
+    charts: dict[tuple[str, str], ChartIndex] = {}
+
+    def chart_of(pid: str, fid: str) -> ChartIndex:
+        key = (pid, fid)
+        chart = charts.get(key)
+        if chart is None:
+            power = registry.powers[pid]
+            chart = charts[key] = ChartIndex(power, power.flowchart(fid))
+        return chart
+
+    counted_until = pack_time(datetime.combine(as_of, time.max)) if as_of is not None else 0
+    dropped = {(p.entity, p.line) for p in problems}
+    results: list[CaseResult] = []
+    after = 0
+    for stored in elog.cases.values():
+        events = _without(stored, dropped) if dropped else stored
+        if as_of is not None and events:
+            n = len(events)
+            events = _until(events, as_of, counted_until)
+            after += n - len(events)
+        if not events:
+            continue
+        # the replay walks a case's events several times: make them once
+        seen = list(events)
+        first = seen[0]
+        power = registry.powers[first.power_id]
+        fid = first.flowchart_id
+        inferred = False
+        if fid is None:
+            if len(power.flowcharts) == 1:
+                fid = power.flowcharts[0].id
+            else:
+                inferred = True
+                fid = min(
+                    (fc.id for fc in power.flowcharts),
+                    key=lambda f: count_deviations(
+                        seen, chart_of(power.id, f), closed=as_of is None
+                    ),
+                )
+        chart = chart_of(power.id, fid)
+        closed = as_of is None or ends_at_end(seen, chart)
+        devs = deviations(seen, chart, closed=closed)
+        timing = time_case(
+            seen,
+            chart,
+            cal,
+            closed=closed,
+            as_of=as_of,
+            promised=power.promised_days,
+            statutory=power.statutory_days,
+        )
+        limit = power.promised_days if power.promised_days is not None else power.statutory_days
+        results.append(
+            CaseResult(
+                first.case_id,
+                power.id,
+                fid,
+                "closed" if closed else "open",
+                events,
+                timing.step_days,
+                timing.elapsed,
+                tuple(devs),
+                tuple(timing.alerts),
+                limit,
+                inferred,
+            )
+        )
+    if problems:
+        problems = sorted([*elog.problems, *problems], key=lambda p: p.line)
+    return MonitorResult(
+        registry=registry,
+        source=elog.source,
+        cases=results,
+        problems=problems or elog.problems,
+        rows=elog.rows,
+        charts=charts,
+        as_of=as_of,
+        after_as_of=after,
+        lang=lang or default_lang(),
+    )
+
+
+def _until(events: Sequence[Event], as_of: date, counted_until: int) -> Sequence[Event]:
+    """The events of a case up to the end of ``as_of``: the first ones, as a case's
+    events are in time order."""
+    if isinstance(events, CaseEvents):
+        if events.last_time <= counted_until:
+            return events
+        return events.head(events.count_before(counted_until + 1))
+    if events[-1].time.date() <= as_of:
+        return events
+    return [e for e in events if e.time.date() <= as_of]
+
+
+def _outside(log: EventLog, cal: WorkCalendar, as_of: date | None) -> list[Problem]:
+    """M009 for each event whose day ``cal`` does not know (and that is not later than
+    ``as_of``), unless the reader checked them already."""
+    if log.checked is not None:
+        checked, until = log.checked
+        if checked is cal and (until is None or (as_of is not None and as_of <= until)):
+            return []
+    out: list[Problem] = []
+    for events in log.cases.values():
+        for ev in events:
+            day = ev.time.date()
+            if cal.covers(day) or (as_of is not None and day > as_of):
+                continue
+            out.append(
+                problem(
+                    "M009",
+                    log.source,
+                    ev.line,
+                    entity=ev.case_id,
+                    severity="error",
+                    detail=f"{cal.outside(day)}; the row is left out",
+                    date=day.isoformat(),
+                    first=cal.first.year,
+                    last=cal.last.year,
+                    calendar=cal.source,
+                )
+            )
+    return out
+
+
+def _without(events: Sequence[Event], dropped: set[tuple[str | None, int]]) -> Sequence[Event]:
+    """A case's events without those :func:`_outside` left out."""
+    kept = [e for e in events if (e.case_id, e.line) not in dropped]
+    return kept if len(kept) != len(events) else events
