@@ -61,7 +61,6 @@ def monitor(
         powerreg monitor cases.csv --registry my-registry/ --format markdown > report.md
         powerreg monitor cases.csv --catalog catalog.db   # publish the results
     """
-    from ..monitor import add_to_catalog
     from ..monitor import monitor as run_monitor
 
     reg = _load(registry_path or catalog)
@@ -76,6 +75,8 @@ def monitor(
     render = {"text": result.to_text, "json": result.to_json, "markdown": result.to_markdown}
     click.echo(render[fmt]())
     if catalog is not None:
+        from ..monitor import add_to_catalog  # brings sqlite-utils: only when asked
+
         add_to_catalog(result, catalog)
         click.echo(f"added tables cases, case_events and alerts to {catalog}", err=True)
     if result.problems:

@@ -6,12 +6,16 @@ Every code, once published, keeps its meaning (SPEC §4's rule for audit codes):
 code  level      finding
 ====  =========  ==========================================================================
 M001  row        a row that cannot be read: a required field missing or empty, bad JSON
-M002  row        a timestamp that cannot be parsed
+M002  row        a timestamp that cannot be parsed (or lies beyond the years 1–9999)
 M003  row        a power the registry does not have
 M004  row        a flowchart the power does not have
 M005  row        a step that is on none of the power's flowcharts
 M006  row        an event earlier than the case's previous event (out of time order)
 M007  row        a row whose power or flowchart differs from the case's earlier rows
+M008  row        a CSV row that cannot be delimited: a quoted field that never closes
+M009  row        a day outside the working-day calendar (and not later than ``as_of``)
+M010  row        a row or a field over the size limit
+M011  row        a field holding a lone surrogate: no text, no output can encode it
 M101  deviation  a step that is not on the case's flowchart (a step of another of its charts)
 M102  deviation  a move that is not a transition: a step skipped, reversed or repeated
 M103  deviation  a case that did not begin at the start step
@@ -36,12 +40,16 @@ from typing import Literal, NamedTuple
 #: What each code means.
 CODES: dict[str, str] = {
     "M001": "row cannot be read: a required field missing or empty, or not a JSON object",
-    "M002": "timestamp cannot be parsed",
+    "M002": "timestamp cannot be parsed, or lies beyond the years 1–9999",
     "M003": "unknown power",
     "M004": "unknown flowchart of the power",
     "M005": "step on none of the power's flowcharts",
     "M006": "event earlier than the case's previous event",
     "M007": "power or flowchart differs from the case's earlier rows",
+    "M008": "row cannot be delimited: a quoted field that never closes (CSV)",
+    "M009": "day outside the working-day calendar",
+    "M010": "row or field over the size limit",
+    "M011": "field holds a lone surrogate, which no output can encode",
     "M101": "step not on the case's flowchart",
     "M102": "move that is not a transition (a skipped, reversed or repeated step)",
     "M103": "case not started at the start step",
