@@ -27,14 +27,15 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .codes.load_codes import FILE_KINDS, KINDS
 from .collector import FREEZE_AT, gc_paused
-from .errors import Problem, RegistryError
-from .messages import problem
+from .errors import Problem, RegistryError, problem
 from .model import (
     ALIASES,
     DEFER_REFERENCES,
@@ -52,10 +53,19 @@ from .model import (
     reference_issues,
     transition_key,
 )
-from .yamlsource import Document, decode, read_text
+from .readfile import (
+    DEFAULT_LIMIT,
+    FileMissing,
+    FileTooLarge,
+    NotRegularFile,
+    ReadDenied,
+    UnreadableFile,
+)
+from .textsafe import excerpt
+from .yamlsource import SNIPPET, Document, read_file, snippet
 
 #: Largest file read (bytes); bigger files are refused before parsing (E007).
-DEFAULT_MAX_BYTES = 1024 * 1024
+DEFAULT_MAX_BYTES = DEFAULT_LIMIT
 
 REGISTRY_FILE = "registry.yaml"
 POWERS_DIR = "powers"
@@ -90,18 +100,7 @@ class _DirectoryLoader:
     def load(self) -> Registry:
         root = self.root
         if not root.is_dir():
-            raise RegistryError(
-                [
-                    problem(
-                        "E007",
-                        str(root),
-                        detail=(
-                            f"'{root}' is not a registry directory; give a directory holding "
-                            f"{REGISTRY_FILE} and {POWERS_DIR}/"
-                        ),
-                    )
-                ]
-            )
+            raise RegistryError([problem("E007.not_dir", str(root), root=str(root))])
         with gc_paused():
             meta = self._load_meta()
             powers = self._load_powers()
@@ -120,66 +119,37 @@ class _DirectoryLoader:
 
     def _read(self, path: Path, rel: str) -> Document | None:
         try:
-            size = path.stat().st_size
-            if size > self.max_bytes:
-                self.problems.append(
-                    problem(
-                        "E007",
-                        rel,
-                        1,
-                        1,
-                        detail=(
-                            f"file is {size:,} bytes, over the limit of {self.max_bytes:,}; "
-                            "split it, or raise the limit (load(..., max_bytes=N))"
-                        ),
-                    )
-                )
-                return None
-            raw = path.read_bytes()
-        except OSError as err:
-            self.problems.append(
-                problem("E007", rel, detail=f"cannot read the file: {err.strerror or err}")
-            )
+            doc = read_file(path, rel, self.max_bytes)
+        except UnreadableFile as err:
+            self.problems.append(self._unreadable(err, rel))
             return None
-        text, bad = decode(raw, rel)
-        if bad is not None:
-            self.problems.append(bad)
-            return None
-        assert text is not None
-        doc = read_text(text, rel)
         if doc.problems:
             self.problems += doc.problems
             return None
         if not isinstance(doc.data, dict):
-            self.problems.append(
-                problem(
-                    "E002",
-                    rel,
-                    *doc.root,
-                    detail=(
-                        "the file must hold a mapping of fields (key: value), "
-                        f"not {_kind(doc.data)}"
-                    ),
-                )
-            )
+            self.problems.append(problem("E002.not_mapping", rel, *doc.root, kind=_kind(doc.data)))
             return None
         return doc
 
+    def _unreadable(self, err: UnreadableFile, rel: str) -> Problem:
+        """The E007 of a file that was not read, saying why and what to do."""
+        if isinstance(err, FileTooLarge):
+            limit = f"{err.limit:,}"
+            if err.size is None:  # st_size said less than was there: the file grows
+                return problem("E007.too_big_read", rel, 1, 1, limit=limit)
+            return problem("E007.too_big", rel, 1, 1, size=f"{err.size:,}", limit=limit)
+        if isinstance(err, FileMissing):
+            if rel == REGISTRY_FILE:
+                return problem("E007.no_registry", rel, root=str(self.root))
+            return problem("E007.gone", rel)  # a dangling link, or removed while loading
+        if isinstance(err, NotRegularFile):
+            return problem("E007.not_regular", rel, kind=FILE_KINDS[err.kind])
+        if isinstance(err, ReadDenied):
+            return problem("E007.denied", rel)
+        return problem("E007", rel, reason=err.reason)  # an I/O error
+
     def _load_meta(self) -> RegistryMeta | None:
-        path = self.root / REGISTRY_FILE
-        if not path.is_file():
-            self.problems.append(
-                problem(
-                    "E007",
-                    REGISTRY_FILE,
-                    detail=(
-                        f"no {REGISTRY_FILE} in '{self.root}'; every registry has one "
-                        "(id, department, year, source, categories)"
-                    ),
-                )
-            )
-            return None
-        doc = self._read(path, REGISTRY_FILE)
+        doc = self._read(self.root / REGISTRY_FILE, REGISTRY_FILE)
         if doc is None:
             return None
         try:
@@ -199,25 +169,37 @@ class _DirectoryLoader:
             )
         return meta
 
+    def _power_files(self) -> list[str] | None:
+        """Names of the ``*.yaml`` files in ``powers/``, sorted; ``None`` (and an E007)
+        if the directory is missing or cannot be listed: a directory that cannot be
+        read must not pass for an empty registry."""
+        pdir = self.root / POWERS_DIR
+        try:
+            with os.scandir(pdir) as entries:
+                return sorted(e.name for e in entries if e.name.endswith(".yaml"))
+        except FileNotFoundError:
+            found = problem("E007.no_powers", POWERS_DIR + "/", root=str(self.root))
+        except NotADirectoryError:
+            found = problem("E007.powers_not_dir", POWERS_DIR + "/", root=str(self.root))
+        except PermissionError:
+            found = problem("E007.dir_denied", POWERS_DIR + "/")
+        except OSError as err:
+            reason = err.strerror or str(err)
+            found = problem("E007.dir_unreadable", POWERS_DIR + "/", reason=reason)
+        self.problems.append(found)
+        return None
+
     def _load_powers(self) -> dict[str, Power]:
         pdir = self.root / POWERS_DIR
         powers: dict[str, Power] = {}
-        if not pdir.is_dir():
-            self.problems.append(
-                problem(
-                    "E007",
-                    POWERS_DIR + "/",
-                    detail=(
-                        f"no {POWERS_DIR}/ directory in '{self.root}'; put one file per power "
-                        f"there ({POWERS_DIR}/XK-001.yaml)"
-                    ),
-                )
-            )
+        names = self._power_files()
+        if names is None:
             return powers
         context = {DEFER_REFERENCES: True}
         declared_in: dict[str, str] = {}
-        for path in sorted(pdir.glob("*.yaml")):
-            rel = f"{POWERS_DIR}/{path.name}"
+        for name in names:
+            path = pdir / name
+            rel = f"{POWERS_DIR}/{name}"
             doc = self._read(path, rel)
             if doc is None:
                 continue
@@ -225,7 +207,8 @@ class _DirectoryLoader:
             code, pid = doc.data.get("category"), doc.data.get("id")
             if isinstance(code, str):
                 at = doc.position(("category",))
-                self.declared.append((code, doc.file, *at, pid if isinstance(pid, str) else None))
+                entity = _short_entity(pid if isinstance(pid, str) else None)
+                self.declared.append((code, doc.file, *at, entity))
             try:
                 power = Power.model_validate(doc.data, context=context)
             except ValidationError as err:
@@ -250,14 +233,12 @@ class _DirectoryLoader:
             if power.id in declared_in:
                 self.problems.append(
                     problem(
-                        "E003",
+                        "E003.power_twice",
                         rel,
                         *doc.position(("id",)),
                         entity=power.id,
-                        detail=(
-                            f"power '{power.id}' is also declared in {declared_in[power.id]}; "
-                            "each power has one file"
-                        ),
+                        id=power.id,
+                        other=declared_in[power.id],
                     )
                 )
                 continue
@@ -271,7 +252,13 @@ class _DirectoryLoader:
     def _report(self, issues: list[Issue], doc: Document) -> bool:
         for i in issues:
             self.problems.append(
-                problem(i.code, doc.file, *doc.position(i.loc), entity=i.entity, detail=i.message)
+                problem(
+                    i.key,
+                    doc.file,
+                    *doc.position(i.loc),
+                    entity=_short_entity(i.entity),
+                    **_quoted(i.params),
+                )
             )
         return bool(issues)
 
@@ -280,19 +267,15 @@ class _DirectoryLoader:
         for code, file, line, column, pid in self.declared:
             if code in codes:
                 continue
-            close = difflib.get_close_matches(code, sorted(codes), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            self.problems.append(
-                problem(
-                    "E004",
-                    file,
-                    line,
-                    column,
-                    entity=pid,
-                    detail=f"category '{code}' is not declared in {REGISTRY_FILE} "
-                    f"(categories: {', '.join(sorted(codes))}){hint}",
-                )
-            )
+            close = _close(code, sorted(codes))
+            params: dict[str, Any] = {
+                "category": snippet(code),
+                "categories": ", ".join(sorted(codes)),
+            }
+            if close:
+                params["close"] = close[0]
+            key = "E004.category_close" if close else "E004.category"
+            self.problems.append(problem(key, file, line, column, entity=pid, **params))
 
     def _record_positions(self, power: Power, doc: Document) -> None:
         """Remember where the power and each of its entities start in its file."""
@@ -339,18 +322,61 @@ _ENUM_OF_FIELD: dict[str, type] = {
 _ENTITY_LISTS = ("flowcharts", "steps", "risk_points", "countermeasures", "categories")
 
 
-def _kind(value: Any) -> str:
+#: Longest entity a problem names: its global id is joined from ids read from the file,
+#: which may be anything before the schema has checked them.
+ENTITY_MAX = 200
+#: Longest list of names a message quotes (ids from the file joined by commas).
+LIST_MAX = 240
+#: Parameters that list names rather than quote one value.
+_LISTS = frozenset({"steps", "charts", "categories"})
+
+
+def _short_entity(entity: str | None) -> str | None:
+    return None if entity is None else excerpt(entity, ENTITY_MAX)
+
+
+def _quoted(params: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a cross-reference message (E003, E004), found on the raw data
+    before any id was checked: every text from the file cut to an excerpt, so a file
+    holding one 10 kB id is not echoed whole.
+
+    Examples:
+        >>> _quoted({"step": "S" * 100, "steps": "S1, S2", "what": {"en": "x", "zh": "x"}})["step"]
+        'SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS…'
+    """
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, str):
+            value = excerpt(value, LIST_MAX if key in _LISTS else SNIPPET)
+        elif isinstance(value, dict):  # a {"en": …, "zh": …} pair naming one id
+            value = {lang: excerpt(text, 2 * SNIPPET) for lang, text in value.items()}
+        out[key] = value
+    return out
+
+
+def _close(word: str, names: list[str]) -> list[str]:
+    """The name ``word`` was probably meant to be (``[]`` if none, or if ``word`` is far
+    longer than any name: a paragraph pasted as a key is no typo)."""
+    if len(word) > 100:
+        return []
+    return difflib.get_close_matches(word, names, n=1)
+
+
+def _kind(value: Any) -> dict[str, str]:
+    """How a value of the wrong type is named in a message, in both languages."""
     if value is None:
-        return "nothing (an empty value)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    return f"the text {value!r}"
+        name, shown = "none", ""
+    elif isinstance(value, dict):
+        name, shown = "mapping", ""
+    elif isinstance(value, list):
+        name, shown = "list", ""
+    elif isinstance(value, bool):
+        name, shown = "bool", str(value).lower()
+    elif isinstance(value, (int, float)):
+        name, shown = "number", snippet(value)
+    else:
+        name, shown = "text", snippet(value)
+    return {lang: KINDS[name][lang].format(value=shown) for lang in ("en", "zh")}
 
 
 def _entity(data: Any, loc: tuple[Any, ...], power_id: str | None) -> str | None:
@@ -395,55 +421,112 @@ def _model_at(loc: tuple[Any, ...], top: type[BaseModel]) -> type[BaseModel] | N
     return model
 
 
-def _schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, bool]:
-    """A message for one pydantic error that says what to do; and whether it concerns a
-    key (unknown field) rather than a value."""
+def _literal_at(loc: tuple[Any, ...], top: type[BaseModel]) -> str | None:
+    """The values a field of literals accepts (``schema_version``: ``1``), if it is one."""
+    model = _model_at(loc[:-1], top)
+    info = model.model_fields.get(str(loc[-1])) if model and loc else None
+    if info is None or typing.get_origin(info.annotation) is not typing.Literal:
+        return None
+    return " or ".join(repr(v) for v in typing.get_args(info.annotation))
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    """The field a message names: the last key of ``loc``, with the index of an item of
+    a list of texts (``legal_basis[0]``).
+
+    Examples:
+        >>> _field_name(("flowcharts", 0, "title")), _field_name(("legal_basis", 2))
+        ('title', 'legal_basis[2]')
+    """
+    if not loc:
+        return "value"
+    if isinstance(loc[-1], int) and len(loc) > 1:
+        return f"{snippet(loc[-2])}[{loc[-1]}]"
+    return snippet(loc[-1])
+
+
+def _schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dict[str, Any], bool]:
+    """The template key and parameters of a message for one pydantic error that says what
+    to do; and whether it concerns a key (unknown field) rather than a value. Values from
+    the file are quoted as short excerpts (:func:`~powerreg.yamlsource.snippet`)."""
     kind = err["type"]
     loc = tuple(err["loc"])
-    field = str(loc[-1]) if loc else "value"
+    field = _field_name(loc)
     value = err.get("input")
+    ctx = err.get("ctx", {})
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1], top)
         names = [f.alias or n for n, f in model.model_fields.items()] if model else []
-        close = difflib.get_close_matches(field, names, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"known fields: {', '.join(names)}"
-        return f"unknown field '{field}'; {hint}", True
+        close = _close(str(loc[-1]), names)
+        if close:
+            return "E002.unknown_field", {"field": field, "close": close[0]}, True
+        return "E002.unknown_field_list", {"field": field, "known": ", ".join(names)}, True
     if kind == "missing":
-        return f"missing required field '{field}'; add it", False
+        return "E002.missing", {"field": field}, False
     if kind in ("enum", "literal_error"):
         enum = _enum_for(loc)
         if enum is not None:
             codes = [m.value for m in enum]  # type: ignore[attr-defined]
             aliases = list(ALIASES.get(enum, {}))
             accepted = ", ".join(codes) + (f" (or {', '.join(aliases)})" if aliases else "")
-            return f"unknown {field} {value!r}; use one of {accepted}", False
+            return (
+                "E002.enum",
+                {"field": field, "value": snippet(value), "accepted": accepted},
+                False,
+            )
+        if kind == "literal_error":
+            expected = str(ctx.get("expected", "?"))
+            return (
+                "E002.not_literal",
+                {"field": field, "expected": expected, "value": snippet(value)},
+                False,
+            )
+    if kind == "int_parsing_size":  # an integer too large even to compare with a literal
+        literal = _literal_at(loc, top)
+        if literal is not None:
+            return (
+                "E002.not_literal",
+                {"field": field, "expected": literal, "value": snippet(value)},
+                False,
+            )
     if kind == "string_pattern_mismatch":
         if field == "at":
-            return (
-                f"risk point 'at' {value!r} must be '<flowchart id>/<step id>', e.g. F1/S3"
-            ), False
-        return (
-            f"bad id {value!r} in '{field}': an id is letters, digits and '-', starts "
-            "with a letter or digit, at most 64 characters"
-        ), False
+            return "E002.at", {"value": snippet(value)}, False
+        return "E002.bad_id", {"value": snippet(value), "field": field}, False
+    if kind == "string_too_long":
+        n, most = len(str(value)), ctx["max_length"]
+        return "E002.too_long", {"field": field, "n": f"{n:,}", "max": f"{most:,}"}, False
     if kind == "string_too_short":
-        return f"'{field}' is empty; write the text or remove the field if optional", False
+        return "E002.empty", {"field": field}, False
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return f"'{field}' must be a whole number, not {_kind(value)}", False
+        return "E002.not_int", {"field": field, "kind": _kind(value)}, False
     if kind == "greater_than_equal":
-        return f"'{field}' must be {err['ctx']['ge']} or more, not {value}", False
+        return (
+            "E002.too_small",
+            {"field": field, "bound": ctx["ge"], "value": snippet(value)},
+            False,
+        )
     if kind == "less_than_equal":
-        return f"'{field}' must be {err['ctx']['le']} or less, not {value}", False
+        return (
+            "E002.too_large",
+            {"field": field, "bound": ctx["le"], "value": snippet(value)},
+            False,
+        )
     if kind == "string_type":
-        return f"'{field}' must be text, not {_kind(value)}; quote it if needed", False
-    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
-        want = "a list" if kind == "list_type" else "a mapping"
-        return f"'{field}' must be {want}, not {_kind(value)}", False
+        return "E002.not_text", {"field": field, "kind": _kind(value)}, False
+    if kind in ("bool_parsing", "bool_type"):
+        return "E002.not_bool", {"field": field, "kind": _kind(value)}, False
+    if kind == "list_type":
+        return "E002.not_list", {"field": field, "kind": _kind(value)}, False
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "E002.not_map", {"field": field, "kind": _kind(value)}, False
     if kind == "too_short":
-        return f"'{field}' needs at least {err['ctx']['min_length']} item(s)", False
+        return "E002.too_few", {"field": field, "n": ctx["min_length"]}, False
+    if kind == "value_error" and "transitions" in loc and isinstance(value, str):
+        return "E002.transition_form", {"value": snippet(value)}, False
     if kind == "value_error":
-        return str(err["ctx"]["error"]), False
-    return f"'{field}': {err['msg']}", False
+        return "E002", {"field": field, "detail": str(ctx["error"])}, False
+    return "E002", {"field": field, "detail": err["msg"]}, False
 
 
 def _schema_problems(err: ValidationError, doc: Document, power_id: str | None) -> list[Problem]:
@@ -451,11 +534,8 @@ def _schema_problems(err: ValidationError, doc: Document, power_id: str | None) 
     out = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
-        message, at_key = _schema_message(e, top)  # type: ignore[arg-type]
+        key, params, at_key = _schema_message(e, top)  # type: ignore[arg-type]
         line, col = doc.position(loc, key=at_key)
-        out.append(
-            problem(
-                "E002", doc.file, line, col, entity=_entity(doc.data, loc, power_id), detail=message
-            )
-        )
+        entity = _short_entity(_entity(doc.data, loc, power_id))
+        out.append(problem(key, doc.file, line, col, entity=entity, **params))
     return out

@@ -23,14 +23,16 @@ Examples:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from .errors import Problem
-from .messages import problem
+from .errors import Problem, problem
+from .readfile import DEFAULT_LIMIT, read_limited
+from .textsafe import excerpt
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -58,6 +60,32 @@ _SPECIAL: dict[str, Any] = {
 #: Position of a value: 1-based (line, column).
 Pos = tuple[int, int]
 
+#: Most characters of a value that a message quotes: a whole file read as one string
+#: (a text file in powers/, a link to /etc/passwd) must not come back inside a message.
+SNIPPET = 60
+
+#: Most characters of a plain integer read as a number. No field takes more than four
+#: digits; converting a longer one costs time quadratic in its length (Python refuses
+#: over 4,300 digits), so such a scalar is refused as it is read (E002).
+MAX_DIGITS = 100
+
+
+def snippet(value: object) -> str:
+    """A value as a message quotes it: at most :data:`SNIPPET` characters, the last an
+    ellipsis if it was cut.
+
+    Examples:
+        >>> snippet("root:x:0:0:root:/root:/bin/bash daemon:x:1:1:daemon:/usr/sbin:/bin/sh")
+        'root:x:0:0:root:/root:/bin/bash daemon:x:1:1:daemon:/usr/sb…'
+        >>> snippet(10**30)
+        '1000000000000000000000000000000'
+    """
+    try:
+        text = str(value)
+    except ValueError:  # an int past Python's 4,300-digit limit of str()
+        return "a number too long to show"
+    return excerpt(text, SNIPPET)
+
 
 def resolve_plain(text: str) -> Any:
     """Value of a plain (unquoted) scalar under the YAML 1.2 core schema.
@@ -77,6 +105,11 @@ def resolve_plain(text: str) -> Any:
         if _FLOAT.match(text):
             return float(text)
     return text
+
+
+def _too_long_number(text: str) -> bool:
+    """Whether a plain scalar is an integer of more than :data:`MAX_DIGITS` characters."""
+    return len(text) > MAX_DIGITS and (_INT.match(text) or _INT_OTHER.match(text)) is not None
 
 
 @dataclass
@@ -155,7 +188,9 @@ def read_text(text: str, file: str) -> Document:
 
     def refused(kind: str, name: str, mark: Any) -> None:
         problems.append(
-            problem("E006", file, mark.line + 1, mark.column + 1, construct=kind, name=name)
+            problem(
+                "E006", file, mark.line + 1, mark.column + 1, construct=kind, name=snippet(name)
+            )
         )
 
     def put(value: Any, mark: Any) -> None:
@@ -170,27 +205,13 @@ def read_text(text: str, file: str) -> Document:
             return
         if top.key is _NO_KEY:
             if isinstance(value, (dict, list)):
-                problems.append(
-                    problem(
-                        "E001",
-                        file,
-                        line,
-                        col,
-                        detail="a mapping key must be a plain value, not a mapping or list",
-                    )
-                )
+                problems.append(problem("E001.complex_key", file, line, col))
                 value = f"<complex key at line {line}>"
             key = value if isinstance(value, str) else str(value)
             if key in top.container:
                 first = top.table[key][0]
                 problems.append(
-                    problem(
-                        "E001",
-                        file,
-                        line,
-                        col,
-                        detail=f"duplicate key '{key}' (first on line {first}); keep only one",
-                    )
+                    problem("E001.duplicate_key", file, line, col, key=snippet(key), first=first)
                 )
             top.key, top.key_pos = key, (line, col)
             return
@@ -208,9 +229,24 @@ def read_text(text: str, file: str) -> Document:
                     refused("anchor", "&" + e.anchor, e.start_mark)
                 if e.tag is not None:
                     refused("tag", e.tag, e.start_mark)
-                value = resolve_plain(e.value) if e.implicit[0] else e.value
                 if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
                     value = e.value  # keys are names: keep their text
+                elif e.implicit[0] and _too_long_number(e.value):
+                    m = e.start_mark
+                    problems.append(
+                        problem(
+                            "E002.long_number",
+                            file,
+                            m.line + 1,
+                            m.column + 1,
+                            value=snippet(e.value),
+                            n=f"{len(e.value):,}",
+                            max=MAX_DIGITS,
+                        )
+                    )
+                    value = None
+                else:
+                    value = resolve_plain(e.value) if e.implicit[0] else e.value
                 put(value, e.start_mark)
             elif cls in (mstart, sstart):
                 if e.anchor is not None:
@@ -232,15 +268,7 @@ def read_text(text: str, file: str) -> Document:
                 documents += 1
                 if documents > 1:
                     m = e.start_mark
-                    problems.append(
-                        problem(
-                            "E001",
-                            file,
-                            m.line + 1,
-                            m.column + 1,
-                            detail="a second YAML document ('---'); a file holds exactly one",
-                        )
-                    )
+                    problems.append(problem("E001.second_document", file, m.line + 1, m.column + 1))
                     break
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
@@ -269,10 +297,36 @@ def decode(raw: bytes, file: str) -> tuple[str | None, Problem | None]:
         line = raw.count(b"\n", 0, err.start) + 1
         col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
         return None, problem(
-            "E001",
+            "E001.not_utf8",
             file,
             line,
             col,
-            detail=f"byte 0x{raw[err.start]:02x} is not UTF-8; save the file as UTF-8",
+            byte=f"{raw[err.start]:02x}",
         )
     return text.removeprefix("\ufeff"), None
+
+
+def read_file(path: str | os.PathLike[str], file: str, limit: int = DEFAULT_LIMIT) -> Document:
+    """Read and parse the YAML file at ``path``; ``file`` names it in problems.
+
+    The file is read with :func:`~powerreg.readfile.read_limited`: only a regular file,
+    and at most ``limit`` bytes of it. Text that is not UTF-8 or not YAML comes back as
+    problems of the document; a file that cannot be read at all raises.
+
+    Raises:
+        UnreadableFile: the path is missing, not a regular file, over ``limit`` bytes,
+            or cannot be read (its ``reason`` says which).
+
+    Examples:
+        >>> import os, tempfile
+        >>> path = os.path.join(tempfile.mkdtemp(), "p.yaml")
+        >>> with open(path, "wb") as f:
+        ...     _ = f.write(b"a: 1\\nb: \\xff\\n")
+        >>> [str(p) for p in read_file(path, "p.yaml").problems]
+        ['p.yaml:2:4: E001 byte 0xff is not UTF-8; save the file as UTF-8']
+    """
+    text, bad = decode(read_limited(path, limit), file)
+    if bad is not None:
+        return Document(file, problems=[bad])
+    assert text is not None
+    return read_text(text, file)

@@ -115,9 +115,49 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "transition '{value}' is not of the form 'S1 -> S2'",
         "zh": "流转 {value} 应写成“S1 -> S2”的形式",
     },
+    "E002.not_bool": {
+        "en": "'{field}' must be true or false, not {kind}",
+        "zh": "{field} 应为 true 或 false，而不是{kind}",
+    },
+    "E002.not_literal": {
+        "en": "'{field}' must be {expected}, not {value}",
+        "zh": "{field} 应为 {expected}，而不是 {value}",
+    },
+    "E002.long_number": {
+        "en": "the number '{value}' has {n} characters, more than a number may have ({max}); check the value",
+        "zh": "数字 {value} 有 {n} 位，超过数字允许的最大长度（{max} 位）：请核对取值",
+    },
     "E002.catalog_row": {
         "en": "catalog row of {entity}: {field}: {detail}",
         "zh": "目录中 {entity} 的记录：{field}：{detail}",
+    },
+    "E002.catalog_null": {
+        "en": "table {table}, row {row}: column {column} is empty (NULL); it needs a value",
+        "zh": "表 {table} 的记录 {row}：{column} 列为空（NULL），该列必须有值",
+    },
+    "E002.catalog_type": {
+        "en": "table {table}, row {row}: column {column} must be {want}, not {kind}",
+        "zh": "表 {table} 的记录 {row}：{column} 列应为{want}，而不是{kind}",
+    },
+    "E002.catalog_duplicate": {
+        "en": "table {table}: {column} {row} is shared by {n} rows; it must be unique",
+        "zh": "表 {table}：{column} 为 {row} 的记录有 {n} 条，该值必须唯一",
+    },
+    "E002.catalog_orphan": {
+        "en": "table {table}, row {row}: column {column} refers to {kind}, which the catalog does not hold",
+        "zh": "表 {table} 的记录 {row}：{column} 列引用的{kind}在目录中不存在",
+    },
+    "E002.catalog_step": {
+        "en": "table {table}, row {row}: column {column} refers to {kind}, which is not a step of this {scope} in the catalog",
+        "zh": "表 {table} 的记录 {row}：{column} 列引用的{kind}不是目录中本{scope}的步骤",
+    },
+    "E002.catalog_json": {
+        "en": "table {table}, row {row}: column {column} is not JSON ({error})",
+        "zh": "表 {table} 的记录 {row}：{column} 列不是有效的 JSON（{error}）",
+    },
+    "E002.catalog_json_list": {
+        "en": "table {table}, row {row}: column {column} must be a JSON list, not {kind}",
+        "zh": "表 {table} 的记录 {row}：{column} 列应为 JSON 列表，而不是{kind}",
     },
     # ---------------------------------------------------------------- E003 duplicates
     "E003": {
@@ -207,6 +247,34 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "file is {size} bytes, over the limit of {limit}; split it, or raise the limit (load(..., max_bytes=N))",
         "zh": "文件有 {size} 字节，超过上限 {limit}：请拆分，或提高上限（load(..., max_bytes=N)）",
     },
+    "E007.too_big_read": {
+        "en": "file holds more than the limit of {limit} bytes; split it, or raise the limit (load(..., max_bytes=N))",
+        "zh": "文件超过上限 {limit} 字节：请拆分，或提高上限（load(..., max_bytes=N)）",
+    },
+    "E007.not_regular": {
+        "en": "it is {kind}, not a regular file; a registry holds regular files only: put the YAML file itself here",
+        "zh": "此处是{kind}，不是普通文件：清单只收普通文件，请将 YAML 文件本身放在此处",
+    },
+    "E007.denied": {
+        "en": "cannot read the file: permission denied; give the user who runs powerreg permission to read it",
+        "zh": "无权读取该文件：请授予运行 powerreg 的用户读取权限",
+    },
+    "E007.gone": {
+        "en": "cannot read the file: no such file (a link to nothing, or removed while loading)",
+        "zh": "无法读取该文件：文件不存在（链接指向的文件不存在，或在读取期间被删除）",
+    },
+    "E007.powers_not_dir": {
+        "en": "powers in '{root}' is not a directory; make it a directory with one file per power (powers/XK-001.yaml)",
+        "zh": "{root} 中的 powers 不是目录：请改为目录，每个事项一个文件（powers/XK-001.yaml）",
+    },
+    "E007.dir_denied": {
+        "en": "cannot list the directory: permission denied; give the user who runs powerreg permission to read it",
+        "zh": "无权读取该目录：请授予运行 powerreg 的用户读取权限",
+    },
+    "E007.dir_unreadable": {
+        "en": "cannot list the directory: {reason}",
+        "zh": "无法读取该目录：{reason}",
+    },
     "E007.no_registry": {
         "en": "no registry.yaml in '{root}'; every registry has one (id, department, year, source, categories)",
         "zh": "{root} 中没有 registry.yaml：每个清单都需要它（id、department、year、source、categories）",
@@ -225,6 +293,30 @@ KINDS: dict[str, dict[str, str]] = {
     "bool": {"en": "the boolean {value}", "zh": "布尔值 {value}"},
     "number": {"en": "the number {value}", "zh": "数字 {value}"},
     "text": {"en": "the text '{value}'", "zh": "文本“{value}”"},
+    "blob": {"en": "a blob of {value} bytes", "zh": "{value} 字节的二进制数据"},
+}
+
+#: What a catalog column holds (``{want}`` of E002.catalog_type).
+COLUMN_TYPES: dict[str, dict[str, str]] = {
+    "int": {"en": "a whole number", "zh": "整数"},
+    "str": {"en": "text", "zh": "文本"},
+}
+
+#: Whose step a catalog row must refer to (``{scope}`` of E002.catalog_step).
+SCOPES: dict[str, dict[str, str]] = {
+    "power": {"en": "power", "zh": "事项"},
+    "flowchart": {"en": "flowchart", "zh": "流程图"},
+}
+
+#: What is at a path that is not a regular file (``{kind}`` of E007.not_regular); the
+#: English one is also the reason of :class:`powerreg.readfile.NotRegularFile`.
+FILE_KINDS: dict[str, dict[str, str]] = {
+    "directory": {"en": "a directory", "zh": "目录"},
+    "fifo": {"en": "a FIFO (named pipe)", "zh": "命名管道（FIFO）"},
+    "char_device": {"en": "a character device", "zh": "字符设备"},
+    "block_device": {"en": "a block device", "zh": "块设备"},
+    "socket": {"en": "a socket", "zh": "套接字"},
+    "other": {"en": "an unknown kind of file", "zh": "未知类型的文件"},
 }
 
 #: What a duplicate id belongs to (``{what}`` of E003).

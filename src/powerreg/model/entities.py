@@ -10,7 +10,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeInt,
     StringConstraints,
     ValidationInfo,
     model_validator,
@@ -19,7 +18,7 @@ from pydantic import (
 from .. import paths
 from ..graph import flowchart_graph
 from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind
-from .ids import DEFER_REFERENCES, Id, StepRef, Text, _parse_transition
+from .ids import DEFER_REFERENCES, Days, Id, Label, Name, Prose, StepRef, _parse_transition
 from .integrity import Issue, reference_issues
 
 
@@ -45,8 +44,8 @@ class Category(_Entity):
     """A class of powers (职权类别), e.g. ``XK`` 行政许可."""
 
     code: Id
-    name: Text
-    name_en: Text | None = None
+    name: Name
+    name_en: Name | None = None
 
 
 class Step(_Entity):
@@ -54,9 +53,9 @@ class Step(_Entity):
 
     id: Id
     kind: StepKind = StepKind.TASK
-    label: Text
-    role: Text | None = None
-    days: NonNegativeInt | None = None
+    label: Label
+    role: Label | None = None
+    days: Days | None = None
     #: time spent here does not count against the time limits (补正 by the applicant,
     #: 专家评审, 听证, 公示: 《中华人民共和国行政许可法》 leaves such time out of the limit)
     pauses_clock: bool = False
@@ -72,7 +71,7 @@ class Transition(_Entity):
 
     source: Id = Field(alias="from")
     target: Id = Field(alias="to")
-    when: Text | None = None
+    when: Label | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -99,7 +98,7 @@ class Flowchart(_Entity):
     """A power-operation flowchart (权力运行流程图): steps and the moves between them."""
 
     id: Id
-    title: Text
+    title: Label
     steps: list[Step] = Field(min_length=1)
     transitions: list[TransitionIn] = Field(default_factory=list)
 
@@ -191,8 +190,8 @@ class Countermeasure(_Entity):
     id: Id
     kind: MeasureKindIn
     stage: StageIn
-    description: Text
-    responsible: Text | None = None
+    description: Prose
+    responsible: Label | None = None
 
 
 class RiskPoint(_Entity):
@@ -202,7 +201,7 @@ class RiskPoint(_Entity):
     at: StepRef
     level: LevelIn
     type: RiskTypeIn
-    description: Text
+    description: Prose
     countermeasures: list[Countermeasure] = Field(default_factory=list)
 
     @property
@@ -221,17 +220,17 @@ class Power(_Entity):
 
     id: Id
     category: Id
-    name: Text
-    name_en: Text | None = None
-    legal_basis: list[Text] = Field(default_factory=list)
-    subject: Text
-    division: Text
-    statutory_days: NonNegativeInt | None = None
-    promised_days: NonNegativeInt | None = None
-    fee: Text | None = None
-    description: Text | None = None
-    responsibilities: list[Text] = Field(default_factory=list)
-    accountability: list[Text] = Field(default_factory=list)
+    name: Name
+    name_en: Name | None = None
+    legal_basis: list[Prose] = Field(default_factory=list)
+    subject: Name
+    division: Name
+    statutory_days: Days | None = None
+    promised_days: Days | None = None
+    fee: Prose | None = None
+    description: Prose | None = None
+    responsibilities: list[Prose] = Field(default_factory=list)
+    accountability: list[Prose] = Field(default_factory=list)
     flowcharts: list[Flowchart] = Field(default_factory=list)
     risk_points: list[RiskPoint] = Field(default_factory=list)
 

@@ -5,15 +5,34 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import (
-    StringConstraints,
-)
+from pydantic import Field, StringConstraints
+
+from ..textsafe import excerpt
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+
+#: Longest text of each kind (characters). Bounds keep one value from costing minutes
+#: (wrapping a label), megabytes of diagram, or a page of a message: a label, title,
+#: role or name is a line or two on a chart; prose is a paragraph or a legal citation.
+LABEL_MAX = 200
+NAME_MAX = 300
+PROSE_MAX = 4000
+#: Longest time limit in working days (about 14 years): larger is a typo, and would
+#: overflow the catalog's integers long before it made sense.
+DAYS_MAX = 3650
+
+#: A step label, chart title, role, branch condition, division: one short line.
+Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_MAX)]
+#: The name of a power, category or department, in Chinese or English.
+Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]
+#: A description, legal basis, fee rule, responsibility or source: a paragraph.
+Prose = Annotated[str, StringConstraints(min_length=1, max_length=PROSE_MAX)]
+#: A time limit or budget in working days.
+Days = Annotated[int, Field(ge=0, le=DAYS_MAX)]
 StepRef = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}/[A-Za-z0-9][A-Za-z0-9-]{0,63}$")
 ]
@@ -32,7 +51,8 @@ def _parse_transition(value: Any) -> Any:
     if isinstance(value, str):
         m = _ARROW.match(value)
         if m is None:
-            raise ValueError(f"transition {value!r} is not of the form 'S1 -> S2'")
+            shown = excerpt(value, 40)  # quote a short excerpt, never a whole file
+            raise ValueError(f"transition '{shown}' is not of the form 'S1 -> S2'")
         return {"from": m.group(1), "to": m.group(2)}
     return value
 

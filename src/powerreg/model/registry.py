@@ -18,7 +18,7 @@ from pydantic import (
 from ..graph import registry_graph
 from .entities import Category, Flowchart, Power, RiskPoint, _Entity
 from .enums import Level
-from .ids import DEFER_REFERENCES, Id, Text
+from .ids import DEFER_REFERENCES, Id, Name, Prose
 from .integrity import Issue, _list_ids
 
 
@@ -27,11 +27,11 @@ class RegistryMeta(_Entity):
 
     schema_version: Literal[1] = 1
     id: Id
-    department: Text
-    department_en: Text | None = None
+    department: Name
+    department_en: Name | None = None
     year: int = Field(ge=1949, le=2200)
-    source: Text
-    license: Text | None = None
+    source: Prose
+    license: Name | None = None
     categories: list[Category] = Field(min_length=1)
 
     def category_issues(self) -> list[Issue]:
@@ -41,12 +41,7 @@ class RegistryMeta(_Entity):
         for i, c in enumerate(self.categories):
             if c.code in seen:
                 issues.append(
-                    Issue(
-                        "E003",
-                        ("categories", i, "code"),
-                        f"duplicate category code '{c.code}'",
-                        c.code,
-                    )
+                    Issue("E003.category", ("categories", i, "code"), c.code, {"id": c.code})
                 )
             seen.add(c.code)
         return issues
@@ -132,21 +127,15 @@ class Registry(RegistryMeta):
         for key, p in self.powers.items():
             if key != p.id:
                 issues.append(
-                    Issue(
-                        "E005",
-                        ("powers", key, "id"),
-                        f"power is filed as '{key}' but its id is '{p.id}'",
-                        p.id,
-                    )
+                    Issue("E005.key", ("powers", key, "id"), p.id, {"key": key, "id": p.id})
                 )
             if p.category not in codes:
                 issues.append(
                     Issue(
-                        "E004",
+                        "E004.category",
                         ("powers", key, "category"),
-                        f"category '{p.category}' is not declared in "
-                        f"registry.yaml (categories: {_list_ids(codes)})",
                         p.id,
+                        {"category": p.category, "categories": _list_ids(codes)},
                     )
                 )
         return issues
