@@ -337,20 +337,23 @@ def test_hostile_csv_loses_no_row(
     tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[tuple[str, ...], str, bool]]
 ) -> None:
     """Rows joined by hand, hostile notes unquoted or quoted: whatever the reader makes of
-    them, every line is read into a row or blank, every row is an event or a problem, and
-    the log replays."""
-    out = io.StringIO()
-    out.write(HEADER + "\n")
+    them, every line is read into a row or blank, every row is an event or a problem, the
+    line each written row begins on is an event or a problem (no row swallowed by another),
+    and the log replays."""
+    text = HEADER + "\n"
+    begins = []
     for (case, power, chart, step, stamp), note, quoted in rows:
         shown = '"' + note.replace('"', '""') + '"' if quoted else note
-        out.write(f"{case},{power},{chart},{step},{stamp},actor,{shown}\n")
-    text = out.getvalue()
+        begins.append(physical_lines(text) + 1)
+        text += f"{case},{power},{chart},{step},{stamp},actor,{shown}\n"
     path = tmp_path_factory.mktemp("log") / "cases.csv"
     path.write_text(text, encoding="utf-8", newline="")
     log = read_log(path, REG)
     assert log.lines == physical_lines(text)
     assert log.events + len(log.problems) == log.rows
     assert all(2 <= p.line <= log.lines for p in log.problems)
+    read = {p.line for p in log.problems} | {e.line for evs in log.cases.values() for e in evs}
+    assert set(begins) <= read
     result = monitor(log, REG, lang="en")
     result.to_text().encode("utf-8")
     result.to_json().encode("utf-8")
