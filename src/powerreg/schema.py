@@ -20,6 +20,7 @@ from typing import Any
 from .atomic import check_output, write_text
 from .errors import UsageError
 from .model import Power, RegistryMeta
+from .readfile import read_limited
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -86,8 +87,8 @@ def write_schemas(directory: str | os.PathLike[str]) -> list[Path]:
 
 def _not_a_schema(path: Path) -> str | None:
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        data = json.loads(read_limited(path))
+    except (UsageError, ValueError):
         data = None
     if isinstance(data, dict) and data.get("$id") == path.name:
         return None

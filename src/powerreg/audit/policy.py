@@ -40,7 +40,7 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     severities: dict[str, Setting] = Field(default_factory=dict)
-    min_high_measures: int = Field(default=3, ge=0)
+    min_high_measures: int = Field(default=3, ge=0, le=100)
     promise_ratio: str | float = "2/3"
 
     @field_validator("severities")

@@ -25,8 +25,9 @@ from typing import Any
 
 from ..atomic import check_output, new_file
 from ..collector import gc_paused
-from ..errors import Problem, RegistryError, UsageError
+from ..errors import Problem, RegistryError, UsageError, problem
 from ..model import Registry
+from ..readfile import FileTooLarge, UnreadableFile, read_limited
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
 from .ngrams import index_text
 from .schema import (
@@ -190,11 +191,11 @@ def not_datasette_metadata(path: Path) -> str | None:
         (None, 'is not the Datasette metadata of a catalog (not JSON)')
     """
     try:
-        if path.stat().st_size > _METADATA_MAX_BYTES:
-            return "is not the Datasette metadata of a catalog (too large)"
-        data = json.loads(path.read_bytes())
-    except OSError as err:
-        return f"cannot be read ({err.strerror or err})"
+        data = json.loads(read_limited(path, _METADATA_MAX_BYTES))
+    except FileTooLarge:
+        return "is not the Datasette metadata of a catalog (too large)"
+    except UnreadableFile as err:
+        return f"cannot be read ({err.reason})"
     except ValueError:
         return "is not the Datasette metadata of a catalog (not JSON)"
     if not isinstance(data, dict) or not isinstance(data.get("databases"), dict):
@@ -434,17 +435,15 @@ def duplicate_transitions(reg: Registry) -> list[Problem]:
                     fgid = f"{p.id}/{fc.id}"
                     file, line, col = reg.location(fgid) or reg.location(p.id) or ("?", 0, 0)
                     problems.append(
-                        Problem(
-                            code="E003",
-                            file=file,
-                            line=line,
-                            column=col,
+                        problem(
+                            "E003.transition_twice",
+                            file,
+                            line,
+                            col,
                             entity=fgid,
-                            message=(
-                                f"flowchart {fc.id} has two transitions {t.source} -> "
-                                f"{t.target}; the catalog keys transitions by (flowchart, "
-                                "source, target): merge them (one 'when') or remove one"
-                            ),
+                            chart=fc.id,
+                            source=t.source,
+                            target=t.target,
                         )
                     )
                 seen.add((t.source, t.target))
