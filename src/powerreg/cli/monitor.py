@@ -71,7 +71,7 @@ def monitor(
         lang=lang,  # type: ignore[arg-type]
     )
     for problem in result.problems:
-        click.echo(str(problem), err=True)
+        click.echo(problem.as_line(result.lang), err=True)
     render = {"text": result.to_text, "json": result.to_json, "markdown": result.to_markdown}
     click.echo(render[fmt]())
     if catalog is not None:
