@@ -137,7 +137,7 @@ def problem(
 
     Examples:
         >>> p = problem("E006", "powers/X.yaml", 3, 5, construct="alias", name="*a")
-        >>> p.code, p.template, p.params, p.message("en")[:24]
+        >>> p.code, p.template, p.params, p.message("en")[:26]
         ('E006', None, {'construct': 'alias', 'name': '*a'}, "YAML alias '*a' is refused")
     """
     code, _, variant = key.partition(".")
