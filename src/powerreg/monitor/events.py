@@ -576,10 +576,19 @@ def _add_mapping(reader_: _Reader, line: int, row: dict[str, Any]) -> None:
     """Add a row of JSON Lines or a DataFrame, whose fields may hold anything: a value
     too long (M010) or one no output can encode (M011) leaves the row out."""
     try:
-        values = [_text(row.get(c)) for c in COLUMNS]
+        # text as it is (the common case, without a call), anything else made text
+        values = [v.strip() if type(v) is str else _text(v) for v in map(row.get, COLUMNS)]
     except RecursionError:  # a value nested too deep to be shown as text
         reader_.bad("M001", line, "a value is nested too deep to be read as text")
         return
+    if max(map(len, values)) > MAX_FIELD or _SURROGATE.search("".join(values)):
+        _refuse(reader_, line, values)
+        return
+    reader_.add(line, *values)
+
+
+def _refuse(reader_: _Reader, line: int, values: list[str]) -> None:
+    """The problem of a row with a value too long (M010) or not text (M011)."""
     for column, value in zip(COLUMNS, values, strict=True):
         if len(value) > MAX_FIELD:
             reader_.bad(
@@ -592,6 +601,7 @@ def _add_mapping(reader_: _Reader, line: int, row: dict[str, Any]) -> None:
                 limit=MAX_FIELD,
             )
             return
+    for column, value in zip(COLUMNS, values, strict=True):
         bad = _SURROGATE.search(value)
         if bad is not None:
             point = f"U+{ord(bad.group()):04X}"
@@ -607,7 +617,6 @@ def _add_mapping(reader_: _Reader, line: int, row: dict[str, Any]) -> None:
                 codepoint=point,
             )
             return
-    reader_.add(line, *values)
 
 
 def read_jsonl(
