@@ -205,7 +205,8 @@ class CsvRows:
             )
         what = {
             "eof": "reaches the end of the file without closing",
-            "swallows": f"runs on over line {line + len(more)}, which reads as a row of its own",
+            "swallows": f"runs on over line {more[-1][0] if more else line}, which reads as "
+            "a row of its own",
             "runs_on": f"runs on over {len(more) + 1} lines, past the size limit, without closing",
         }[why]
         return Unreadable(
