@@ -202,12 +202,13 @@ class _Reader:
             self._counted_until = pack_time(datetime.combine(as_of, time.max))
 
     def bad(
-        self, code: str, line: int, message: str, case: str | None = None, **params: Any
+        self, key: str, line: int, message: str, case: str | None = None, **params: Any
     ) -> None:
-        """Leave the row at ``line`` out: a problem of ``code`` with its message."""
+        """Leave the row at ``line`` out: a problem of ``key`` (a code, or
+        ``CODE.variant``), its English message and the parameters of its template."""
         self.log.problems.append(
             problem(
-                code,
+                key,
                 self.log.source,
                 line,
                 entity=case,
@@ -363,7 +364,7 @@ class _Reader:
 
     def unreadable(self, row: Unreadable) -> None:
         """Leave out a row that cannot be delimited or is too long (M008, M010)."""
-        self.bad(row.code, row.line, row.message, None, **row.params)
+        self.bad(row.key, row.line, row.message, None, **row.params)
 
     def finish(self, rows: int) -> EventLog:
         """The log: cases with events, in order of first appearance; problems by line.
@@ -579,7 +580,7 @@ def _add_mapping(reader_: _Reader, line: int, row: dict[str, Any]) -> None:
         # text as it is (the common case, without a call), anything else made text
         values = [v.strip() if type(v) is str else _text(v) for v in map(row.get, COLUMNS)]
     except RecursionError:  # a value nested too deep to be shown as text
-        reader_.bad("M001", line, "a value is nested too deep to be read as text")
+        reader_.bad("M001.deep", line, "a value is nested too deep to be read as text")
         return
     if max(map(len, values)) > MAX_FIELD or _SURROGATE.search("".join(values)):
         _refuse(reader_, line, values)
@@ -592,7 +593,7 @@ def _refuse(reader_: _Reader, line: int, values: list[str]) -> None:
     for column, value in zip(COLUMNS, values, strict=True):
         if len(value) > MAX_FIELD:
             reader_.bad(
-                "M010",
+                "M010.field",
                 line,
                 f"field {column} is {len(value)} characters long, over the limit of "
                 f"{MAX_FIELD}; the row is left out",
@@ -651,7 +652,7 @@ def read_jsonl(
                 try:
                     row = json.loads(text)
                 except RecursionError:
-                    reader_.bad("M001", line, "not valid JSON: nested too deep to be read")
+                    reader_.bad("M001.deep", line, "not valid JSON: nested too deep to be read")
                     continue
                 except json.JSONDecodeError as err:
                     reader_.bad("M001", line, f"not valid JSON: {err.msg} (column {err.colno})")

@@ -20,11 +20,11 @@ Examples:
     >>> text = 'id,note\\n1,"two\\nlines"\\n2,"never closed\\n3,x\\n'
     >>> rows = CsvRows(io.StringIO(text, newline=""))
     >>> for row in rows:
-    ...     print(row if isinstance(row, tuple) else (row.line, row.code))
+    ...     print(row if isinstance(row, tuple) else (row.line, row.key))
     ...     rows.expect(2, lambda fields: len(fields) >= 2)
     (1, ['id', 'note'])
     (2, ['1', 'two\\nlines'])
-    (4, 'M008')
+    (4, 'M008.swallows')
     (5, ['3', 'x'])
 """
 
@@ -46,11 +46,12 @@ _SKIP = 1 << 16
 
 @dataclass(frozen=True, slots=True)
 class Unreadable:
-    """A row that cannot be read: its first line, its code (M008 or M010), an English
-    message and the message's parameters."""
+    """A row that cannot be read: its first line, the key of its problem (``M008``,
+    ``M008.swallows``, ``M010.field``: a code and the variant of its message), an
+    English message and the message's parameters."""
 
     line: int
-    code: str
+    key: str
     message: str
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -184,38 +185,41 @@ class CsvRows:
         self._back.extendleft(reversed(more))
         self._more, self._size, self._eof = [], 0, False
         self.accounted += 1
-        limit = self.limit
         if why == "line":
             return Unreadable(
                 line,
                 "M010",
-                f"the row is longer than {limit} characters; it is left out",
-                {"limit": limit},
+                f"the row is longer than {self.limit} characters; it is left out",
+                {"limit": self.limit},
             )
         if why == "field":
+            limit = csv.field_size_limit()
             return Unreadable(
                 line,
-                "M010",
-                f"a field is longer than {csv.field_size_limit()} characters; the row is left out",
-                {"limit": csv.field_size_limit()},
+                "M010.field",
+                f"a field is longer than {limit} characters; the row is left out",
+                {"limit": limit},
             )
         if why == "csv":
             return Unreadable(
-                line, "M008", f"the row cannot be read as CSV: {detail}", {"reason": detail}
+                line, "M008.csv", f"the row cannot be read as CSV: {detail}", {"error": detail}
             )
-        what = {
-            "eof": "reaches the end of the file without closing",
-            "swallows": f"runs on over line {more[-1][0] if more else line}, which reads as "
-            "a row of its own",
-            "runs_on": f"runs on over {len(more) + 1} lines, past the size limit, without closing",
-        }[why]
+        lines = len(more) + 1
+        params: dict[str, Any] = {"lines": lines}
+        if why == "eof":
+            what = "reaches the end of the file without closing"
+        elif why == "swallows":
+            params["at"] = at = more[-1][0] if more else line
+            what = f"runs on over line {at}, which reads as a row of its own"
+        else:
+            what = f"runs on over {lines} lines, past the size limit, without closing"
         return Unreadable(
             line,
-            "M008",
+            "M008" if why == "eof" else f"M008.{why}",
             f"a quoted field opened on this line {what}; the row is left out and the lines "
             "after it are read as rows of their own: close the quote, and write a quote "
             'inside a quoted field twice ("")',
-            {"reason": why, "lines": len(more) + 1},
+            params,
         )
 
     def _check_count(self) -> None:
