@@ -4,12 +4,13 @@ and which deviations touched a risk point.
 
 Layout, one concept per module: :mod:`.run` (the replay, :func:`monitor`),
 :mod:`.events` (reading CSV, JSON Lines, DataFrames), :mod:`.rows` (a file's rows, a
-line at a time), :mod:`.caseevents` (a case's events kept compactly), :mod:`.calendar`
-(China's working days), :mod:`.chart` (a flowchart compiled for replay),
-:mod:`.replay` (deviations M101–M104), :mod:`.deadlines` (alerts M201–M203),
-:mod:`.findings` (the records and their codes), :mod:`.records` (findings as
-problems), :mod:`.report` (summary and formats), :mod:`.catalog` (results into a
-published catalog) and :mod:`.synth` (logs with known truth).
+line at a time), :mod:`.reader` (the checks of each row), :mod:`.caseevents` (a case's
+events kept compactly), :mod:`.calendar` (China's working days), :mod:`.chart` (a
+flowchart compiled for replay), :mod:`.replay` (deviations M101–M104),
+:mod:`.deadlines` (alerts M201–M203), :mod:`.findings` (the records and their codes),
+:mod:`.records` (findings as problems), :mod:`.report` (summary and formats),
+:mod:`.catalog` (results into a published catalog) and :mod:`.synth` (logs with known
+truth).
 
 Examples:
     >>> import powerreg

@@ -1,0 +1,390 @@
+"""Rows of a case log → events: the checks each row passes (M001–M007, and M009
+given a working-day calendar), and the events kept by case, compactly.
+
+:class:`RowReader` takes one row at a time, already split into its fields, from any
+format (:mod:`.events` reads CSV, JSON Lines and DataFrames into it); a row that fails a
+check is left out as a :class:`~powerreg.errors.Problem` with its line, every other row
+becomes an event of its case (see :mod:`.caseevents`). :meth:`RowReader.finish` gives
+the :class:`EventLog`.
+
+Examples:
+    >>> import powerreg
+    >>> reader = RowReader(powerreg.load_reference(), "cases.csv")
+    >>> reader.add(2, "A1", "XK-001", "S1", "2011-10-10 09:00", "F1", "", "")
+    >>> reader.add(3, "A1", "XK-001", "S2", "2011-10-09 09:00", "F1", "", "")
+    >>> log = reader.finish(2)
+    >>> [(e.step_id, e.line) for e in log.cases["A1"]], [(p.code, p.line) for p in log.problems]
+    ([('S1', 2)], [('M006', 3)])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, cast
+
+from ..errors import Problem, UsageError, problem
+from ..model import Registry
+from .calendar import WorkCalendar
+from .caseevents import MAX_STEPS, STEP_BITS, CaseEvents, Vocabulary, pack_time
+from .findings import Event
+from .rows import Unreadable
+
+REQUIRED = ("case_id", "power_id", "step_id", "timestamp")
+OPTIONAL = ("flowchart_id", "actor", "note")
+COLUMNS = REQUIRED + OPTIONAL
+
+CHINA = timezone(timedelta(hours=8))
+_EPOCH = datetime(1, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass
+class EventLog:
+    """The events of a log grouped by case (in order of first appearance), and the rows
+    left out, as problems sorted by line."""
+
+    source: str
+    cases: dict[str, Sequence[Event]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    #: data rows read, good and bad
+    rows: int = 0
+    #: earliest and latest event
+    first: Event | None = None
+    last: Event | None = None
+    #: lines of the file (the header and blank lines too); 0 for a DataFrame
+    lines: int = 0
+    #: the working-day calendar each row's day was checked against (M009), and the
+    #: ``as_of`` after which rows were not checked; None if read without a calendar
+    checked: tuple[WorkCalendar, date | None] | None = None
+
+    @property
+    def events(self) -> int:
+        """Events kept."""
+        return sum(len(v) for v in self.cases.values())
+
+
+class _Index:
+    """What the reader checks rows against: powers, their charts and steps."""
+
+    def __init__(self, reg: Registry) -> None:
+        self.charts: dict[str, dict[str, frozenset[str]]] = {}
+        #: the steps of each power's charts, and each step's number among them
+        self.steps: dict[str, tuple[str, ...]] = {}
+        self.numbers: dict[str, dict[str, int]] = {}
+        self.ids: dict[str, str] = {}
+        for pid, p in reg.powers.items():
+            charts = {fc.id: frozenset(s.id for s in fc.steps) for fc in p.flowcharts}
+            self.charts[pid] = charts
+            steps = tuple(sorted(frozenset().union(*charts.values())))
+            #: the registry's own id strings, held by every case instead of each row's
+            self.ids[pid] = pid
+            self.ids.update((fid, fid) for fid in charts if fid not in self.ids)
+            if len(steps) > MAX_STEPS:
+                raise UsageError(
+                    f"power {pid} has {len(steps)} steps; the monitor takes {MAX_STEPS}"
+                )
+            self.steps[pid] = steps
+            self.numbers[pid] = {s: i for i, s in enumerate(steps)}
+
+
+def parse_time(text: str) -> datetime:
+    """A timestamp as naive China time; ``ValueError`` if it is not one (a date beyond
+    the years 1–9999 too).
+
+    Examples:
+        >>> parse_time("2011-10-08 09:30")
+        datetime.datetime(2011, 10, 8, 9, 30)
+        >>> parse_time("2011-10-08T01:30:00Z")
+        datetime.datetime(2011, 10, 8, 9, 30)
+        >>> parse_time("2011/10/8"), parse_time("2011-10-8 9:05")
+        (datetime.datetime(2011, 10, 8, 0, 0), datetime.datetime(2011, 10, 8, 9, 5))
+    """
+    try:
+        try:
+            t = datetime.fromisoformat(text)
+        except ValueError:
+            t = _parse_slashed(text)
+        if t.tzinfo is not None:
+            t = t.astimezone(CHINA).replace(tzinfo=None)
+    except OverflowError as err:
+        raise ValueError(f"{text!r} is beyond the years 1–9999") from err
+    return t
+
+
+def _parse_slashed(text: str) -> datetime:
+    """``2011/10/8 9:30`` or ``2011-10-8 9:30``, as spreadsheets write it."""
+    day, _, clock = text.strip().partition(" ")
+    parts = day.replace("/", "-").split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise ValueError(text)
+    d = date(int(parts[0]), int(parts[1]), int(parts[2]))
+    if not clock:
+        return datetime(d.year, d.month, d.day)
+    pieces = clock.strip().split(":")
+    if not 2 <= len(pieces) <= 3 or not all(p.isdigit() for p in pieces):
+        raise ValueError(text)
+    hour, minute, second = (int(p) for p in [*pieces, "0"][:3])
+    return datetime(d.year, d.month, d.day, hour, minute, second)
+
+
+class _Case(CaseEvents):
+    """A case as the reader builds it: its events so far, the line that set its power
+    and flowchart, and the number of each step of the power's charts. One object per
+    case, kept as the log's sequence of the case's events."""
+
+    __slots__ = ("line", "numbers")
+
+    def __init__(
+        self,
+        case: str,
+        power: str,
+        chart: str | None,
+        line: int,
+        index: _Index,
+        actors: Vocabulary,
+    ) -> None:
+        super().__init__(case, power, index.steps[power], actors, chart)
+        self.line = line
+        self.numbers = index.numbers[power]
+
+
+class RowReader:
+    """Rows → events, one at a time, with the checks of M001–M007 and M009.
+
+    :meth:`add` is the hot loop of a replay (a million rows take a few seconds): the
+    common case — a good row of a known case — costs a few dict look-ups, and the
+    messages are built only for bad rows. Given a ``calendar``, a row whose date it
+    does not know is left out (M009), unless it is later than ``as_of`` (the replay
+    leaves those out anyway).
+    """
+
+    def __init__(
+        self,
+        reg: Registry,
+        source: str,
+        row_word: str = "line",
+        *,
+        calendar: WorkCalendar | None = None,
+        as_of: date | None = None,
+    ) -> None:
+        self.index = _Index(reg)
+        self.log = EventLog(source, checked=None if calendar is None else (calendar, as_of))
+        self.row_word = row_word
+        self.known: dict[str, _Case] = {}
+        self.actors = Vocabulary()
+        self.calendar = calendar
+        # the calendar's days and the days the replay counts, as packed times
+        self._known_from = self._known_until = 0
+        self._counted_until = pack_time(datetime.max)
+        if calendar is not None:
+            self._known_from = pack_time(datetime.combine(calendar.first, time()))
+            self._known_until = pack_time(datetime.combine(calendar.last, time.max))
+        if as_of is not None:
+            self._counted_until = pack_time(datetime.combine(as_of, time.max))
+
+    def bad(
+        self, key: str, line: int, message: str, case: str | None = None, **params: Any
+    ) -> None:
+        """Leave the row at ``line`` out: a problem of ``key`` (a code, or
+        ``CODE.variant``), its English message and the parameters of its template."""
+        self.log.problems.append(
+            problem(
+                key,
+                self.log.source,
+                line,
+                entity=case,
+                severity="error",
+                detail=message,
+                **params,
+            )
+        )
+
+    def add(
+        self,
+        line: int,
+        case: str,
+        power: str,
+        step: str,
+        stamp: str,
+        chart: str,
+        actor: str,
+        note: str,
+    ) -> None:
+        """Take one row (fields already stripped; empty means missing)."""
+        if not (case and power and step and stamp):
+            missing = [
+                name
+                for name, value in zip(REQUIRED, (case, power, step, stamp), strict=True)
+                if not value
+            ]
+            self.bad("M001", line, f"{' and '.join(missing)} missing or empty", case or None)
+            return
+        try:
+            when = datetime.fromisoformat(stamp)
+            if when.tzinfo is not None:
+                when = when.astimezone(CHINA).replace(tzinfo=None)
+        except (ValueError, OverflowError):
+            try:
+                when = parse_time(stamp)
+            except ValueError:
+                self.bad(
+                    "M002",
+                    line,
+                    f"timestamp '{stamp}' cannot be parsed; write it as ISO 8601, "
+                    "e.g. 2011-10-08 09:30:00",
+                    case,
+                )
+                return
+        packed = (when - _EPOCH) // _MICROSECOND  # pack_time, inlined: the hot loop
+        if self.calendar is not None and not (
+            self._known_from <= packed <= self._known_until or packed > self._counted_until
+        ):
+            self._outside(line, case, when.date())
+            return
+        known = self.known.get(case)
+        if known is None or known.power_id != power or (chart and chart != known.flowchart_id):
+            if not self._placed(line, case, power, step, chart, known):
+                return
+            ids = self.index.ids
+            if known is None:
+                known = self.known[case] = _Case(
+                    case, ids[power], ids[chart] if chart else None, line, self.index, self.actors
+                )
+            elif chart and known.flowchart_id is None:
+                # a flowchart named on a later row holds for the case's earlier rows too
+                known.flowchart_id, known.line = ids[chart], line
+            number = known.numbers[step]
+        else:
+            got = known.numbers.get(step)
+            if got is None:
+                self._unknown_step(line, case, power, step)
+                return
+            number = got
+        data = known.packed
+        if data and packed < data[-3]:
+            prev = known[-1]
+            self.bad(
+                "M006",
+                line,
+                f"event at {when.isoformat(' ')} is earlier than the case's previous event "
+                f"at {prev.time.isoformat(' ')} ({self.row_word} {prev.line}); "
+                "a case's events go in time order",
+                case,
+            )
+            return
+        who = self.actors.codes.get(actor, 0) if actor else 0
+        if not who and actor:
+            who = self.actors.code(actor)
+        data.extend((packed, line, number | who << STEP_BITS))
+        if note:
+            known.note(note)
+
+    def _outside(self, line: int, case: str, day: date) -> None:
+        cal = self.calendar
+        assert cal is not None
+        self.bad(
+            "M009",
+            line,
+            f"{cal.outside(day)}; the row is left out",
+            case,
+            date=day.isoformat(),
+            first=cal.first.year,
+            last=cal.last.year,
+            calendar=cal.source,
+        )
+
+    def _placed(
+        self, line: int, case: str, power: str, step: str, chart: str, known: _Case | None
+    ) -> bool:
+        """The checks of a case's first row, or of a row that names another power or
+        flowchart than the case's: whether the row can be placed."""
+        charts = self.index.charts.get(power)
+        if charts is None:
+            self.bad("M003", line, f"power '{power}' is not in the registry", case)
+            return False
+        if known is not None and known.power_id != power:
+            self.bad(
+                "M007",
+                line,
+                f"case {case} is of power {known.power_id} ({self.row_word} {known.line}); "
+                f"this row says {power}",
+                case,
+            )
+            return False
+        chart_was = known.flowchart_id if known is not None else None
+        if known is not None and chart and chart_was is not None and chart_was != chart:
+            self.bad(
+                "M007",
+                line,
+                f"case {case} follows flowchart {chart_was} ({self.row_word} "
+                f"{known.line}); this row says {chart}",
+                case,
+            )
+            return False
+        if chart and chart not in charts:
+            self.bad(
+                "M004",
+                line,
+                f"power {power} has no flowchart '{chart}' (flowcharts: {_list(charts)})",
+                case,
+            )
+            return False
+        if step not in self.index.numbers[power]:
+            self._unknown_step(line, case, power, step)
+            return False
+        return True
+
+    def _unknown_step(self, line: int, case: str, power: str, step: str) -> None:
+        self.bad(
+            "M005",
+            line,
+            f"step '{step}' is on none of the flowcharts of power {power} "
+            f"(steps: {_list(self.index.steps[power])})",
+            case,
+        )
+
+    def unreadable(self, row: Unreadable) -> None:
+        """Leave out a row that cannot be delimited or is too long (M008, M010)."""
+        self.bad(row.key, row.line, row.message, None, **row.params)
+
+    def finish(self, rows: int) -> EventLog:
+        """The log: cases with events, in order of first appearance; problems by line.
+
+        Every row read is an event or a problem: ``rows`` is checked against both.
+        """
+        log = self.log
+        log.rows = rows
+        log.problems.sort(key=lambda p: p.line)
+        first: CaseEvents | None = None
+        last: CaseEvents | None = None
+        # every case has an event: its first row made it, and is its first event
+        cases, self.known = self.known, {}
+        for events in cases.values():
+            if first is None or events.first_time < first.first_time:
+                first = events
+            if last is None or events.last_time > last.last_time:
+                last = events
+        # the dict is the log's now, and holds its values as sequences of events only
+        log.cases = cast("dict[str, Sequence[Event]]", cases)
+        log.first = first[0] if first is not None else None
+        log.last = last[-1] if last is not None else None
+        kept = log.events
+        if kept + len(log.problems) != rows:  # pragma: no cover - a bug, said loudly
+            raise AssertionError(
+                f"{rows} rows read, but {kept} events kept and {len(log.problems)} left out"
+            )
+        return log
+
+
+def _list(ids: Iterable[str]) -> str:
+    shown = sorted(ids, key=_natural)
+    return ", ".join(shown[:15]) + (", …" if len(shown) > 15 else "")
+
+
+def _natural(step: str) -> tuple[str, int, str]:
+    """S2 before S10."""
+    head = step.rstrip("0123456789")
+    tail = step[len(head) :]
+    return (head, int(tail) if tail else -1, step)
