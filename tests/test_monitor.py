@@ -571,7 +571,7 @@ def test_example_log_summary_per_power() -> None:
     ] == [
         ("CF-001", 1, 0, 0, 1, 1, {"M103": 1}, {}),
         ("SP-013", 1, 1, 1, 0, 0, {}, {"M201": 1, "M202": 1}),
-        ("XK-001", 4, 0, 2, 4, 4, {"M101": 1, "M102": 2}, {"M202": 1}),
+        ("XK-001", 4, 0, 2, 4, 4, {"M101": 1, "M102": 2}, {"M202": 2}),
         ("XK-008", 2, 0, 2, 1, 2, {}, {"M201": 1, "M202": 2, "M203": 1}),
     ]
     xk = result.powers[2]
@@ -582,7 +582,7 @@ def test_example_log_summary_per_power() -> None:
     ]
     assert result.sentence("en") == (
         "8 cases of 4 powers (55 events, 0 rows left out): 5 followed their flowchart; "
-        "4 deviations, 7 alerts (1 red card); on time 6 of 7 closed (85.7%)"
+        "4 deviations, 8 alerts (1 red card); on time 6 of 7 closed (85.7%)"
     )
 
 
@@ -623,7 +623,7 @@ def test_catalog_gains_cases_events_and_alerts(tmp_path: Path) -> None:
         t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
         for t in ("cases", "case_events", "alerts")
     }
-    assert count == {"cases": 8, "case_events": 55, "alerts": 11}
+    assert count == {"cases": 8, "case_events": 55, "alerts": 12}
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert conn.execute(
         "SELECT code, kind, step_id, source_step, move, steps, risk_points, risk_level "
