@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .codes import CODES, Severity, render, shown
+from .codes import CODES, Severity, render
 from .lang import Lang, default_lang
 from .textsafe import one_line
 
@@ -74,10 +74,7 @@ class Problem(BaseModel):
     def message(self, lang: Lang | None = None) -> str:
         """The message in ``lang`` (default: from the locale), values shown safely."""
         params = {"entity": self.entity or "", **self.params}
-        try:
-            return render(self.key, lang or default_lang(), params)
-        except KeyError:  # TRANSITIONAL: a caller not yet converted to its template
-            return shown(self.params.get("detail", self.key), lang or default_lang())
+        return render(self.key, lang or default_lang(), params)
 
     @property
     def where(self) -> str:

@@ -25,13 +25,28 @@ MONITOR: dict[str, dict[str, Any]] = {
         "en": "not valid JSON: {detail} (column {column})",
         "zh": "不是有效的 JSON：{detail}（第 {column} 列）",
     },
+    "M001.json_value": {
+        "en": "not valid JSON: {detail}",
+        "zh": "不是有效的 JSON：{detail}",
+    },
+    "M001.deep_json": {
+        "en": "not valid JSON: nested too deep to be read",
+        "zh": "不是有效的 JSON：嵌套过深，无法读取",
+    },
+    "M001.deep": {
+        "en": "a value is nested too deep to be read",
+        "zh": "取值嵌套过深，无法读取",
+    },
     "M001.not_object": {
         "en": "a JSON object is needed, not {kind}",
         "zh": "应为 JSON 对象，而不是 {kind}",
     },
     "M002": {
         "severity": "error",
-        "title": {"en": "timestamp cannot be parsed", "zh": "时间无法解析"},
+        "title": {
+            "en": "timestamp cannot be parsed, or lies beyond the years 1–9999",
+            "zh": "时间无法解析，或超出公元 1–9999 年",
+        },
         "en": "timestamp '{stamp}' cannot be parsed; write it as ISO 8601, e.g. 2011-10-08 09:30:00",
         "zh": "时间 {stamp} 无法解析：请按 ISO 8601 书写，如 2011-10-08 09:30:00",
     },
@@ -77,6 +92,60 @@ MONITOR: dict[str, dict[str, Any]] = {
     "M007.chart": {
         "en": "case {case} follows flowchart {known} ({row}); this row says {chart}",
         "zh": "办件 {case} 按流程图 {known} 办理（{row}），本行却写 {chart}",
+    },
+    "M008": {
+        "severity": "error",
+        "title": {
+            "en": "row cannot be delimited: a quoted field that never closes (CSV)",
+            "zh": "无法分行：带引号的字段没有闭合（CSV）",
+        },
+        "en": 'a quoted field opened on this line reaches the end of the file without closing; the row is left out and the lines after it are read as rows of their own: close the quote, and write a quote inside a quoted field twice ("")',
+        "zh": '本行开始的带引号字段直到文件末尾都没有闭合：本行不予回放，其后各行按独立的行读取；请补上引号，字段内的引号请写成两个（""）',
+    },
+    "M008.swallows": {
+        "en": 'a quoted field opened on this line runs on over line {at}, which reads as a row of its own; the row is left out and the lines after it are read as rows of their own: close the quote, and write a quote inside a quoted field twice ("")',
+        "zh": '本行开始的带引号字段一直延续到第 {at} 行，而该行本身像是独立的一行：本行不予回放，其后各行按独立的行读取；请补上引号，字段内的引号请写成两个（""）',
+    },
+    "M008.runs_on": {
+        "en": 'a quoted field opened on this line runs on over {lines} lines, past the size limit, without closing; the row is left out and the lines after it are read as rows of their own: close the quote, and write a quote inside a quoted field twice ("")',
+        "zh": '本行开始的带引号字段延续 {lines} 行、超过大小上限仍未闭合：本行不予回放，其后各行按独立的行读取；请补上引号，字段内的引号请写成两个（""）',
+    },
+    "M008.csv": {
+        "en": "the row cannot be read as CSV: {error}",
+        "zh": "该行无法按 CSV 读取：{error}",
+    },
+    "M009": {
+        "severity": "error",
+        "title": {"en": "day outside the working-day calendar", "zh": "日期超出工作日日历范围"},
+        "en": "{date} is outside the working-day calendar: {calendar} knows China's public holidays and make-up working days (调休) for {first}–{last} only; upgrade it (pip install -U chinese-calendar) once the State Council has published the holidays of that year; the row is left out",
+        "zh": "{date} 超出工作日日历范围：{calendar} 只含 {first}–{last} 年的法定节假日和调休工作日；国务院公布该年节假日安排后请升级（pip install -U chinese-calendar）；本行不予回放",
+    },
+    "M009.before": {
+        "en": "{date} is outside the working-day calendar: {calendar} knows China's public holidays and make-up working days (调休) for {first}–{last} only; it has no data before {first}; the row is left out",
+        "zh": "{date} 超出工作日日历范围：{calendar} 只含 {first}–{last} 年的法定节假日和调休工作日，{first} 年以前没有数据；本行不予回放",
+    },
+    "M010": {
+        "severity": "error",
+        "title": {"en": "row or field over the size limit", "zh": "行或字段超过大小上限"},
+        "en": "the row is longer than {limit} characters; it is left out",
+        "zh": "该行超过 {limit} 个字符：不予回放",
+    },
+    "M010.field": {
+        "en": "a field is longer than {limit} characters; the row is left out",
+        "zh": "有字段超过 {limit} 个字符：本行不予回放",
+    },
+    "M010.named_field": {
+        "en": "field {field} is {length} characters long, over the limit of {limit}; the row is left out",
+        "zh": "字段 {field} 有 {length} 个字符，超过上限 {limit}：本行不予回放",
+    },
+    "M011": {
+        "severity": "error",
+        "title": {
+            "en": "field holds a lone surrogate, which no output can encode",
+            "zh": "字段含有孤立的代理码元，任何输出都无法编码",
+        },
+        "en": "field {field} holds {codepoint}, half of a UTF-16 surrogate pair without the other half: it is not a character, and no report can show it; the row is left out (was the log converted from UTF-16 or cut mid-character?)",
+        "zh": "字段 {field} 含有 {codepoint}，是缺了另一半的 UTF-16 代理对：它不是字符，任何报告都无法显示；本行不予回放（日志是否由 UTF-16 转换而来，或在字符中间被截断？）",
     },
     # ---------------------------------------------------------------- deviations
     "M101": {

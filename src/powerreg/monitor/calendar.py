@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
 
-from ..errors import UsageError
+from ..errors import Problem, UsageError, problem
 
 
 class WorkCalendar:
@@ -95,6 +95,19 @@ class WorkCalendar:
             f"{day.isoformat()} is outside the working-day calendar: "
             f"{self.source or 'the calendar'} knows China's public holidays and make-up "
             f"working days (调休) for {self.first.year}–{self.last.year} only; {why}"
+        )
+
+    def left_out(self, day: date, source: str, line: int, case: str | None) -> Problem:
+        """The M009 of a log row dated ``day``, which the calendar does not know."""
+        return problem(
+            "M009.before" if day < self.first else "M009",
+            source,
+            line,
+            entity=case,
+            date=day.isoformat(),
+            first=self.first.year,
+            last=self.last.year,
+            calendar=self.source or "the calendar",
         )
 
     def _index(self, day: date) -> int:

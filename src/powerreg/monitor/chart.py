@@ -23,8 +23,8 @@ Examples:
 from __future__ import annotations
 
 from ..model import Flowchart, Power, StepKind
-from ..paths import steps_between, steps_to_end
-from .findings import MoveKind, RiskRef
+from ..paths import MoveKind, steps_between, steps_to_end
+from .findings import RiskRef
 
 
 class ChartIndex:

@@ -38,7 +38,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import UsageError, problem
 from ..model import Registry
 from .calendar import WorkCalendar
 from .reader import COLUMNS, OPTIONAL, REQUIRED, EventLog, RowReader, parse_time
@@ -139,7 +139,8 @@ def read_csv(
                     f"columns {', '.join(REQUIRED)}"
                 )
             if isinstance(header, Unreadable):
-                raise UsageError(f"{name}:1: the header cannot be read as CSV: {header.message}")
+                why = problem(header.key, name, 1, **header.params).message("en")
+                raise UsageError(f"{name}:1: the header cannot be read as CSV: {why}")
             names = [h.strip() for h in header[1]]
             lacking = [c for c in REQUIRED if c not in names]
             if lacking:
@@ -224,7 +225,7 @@ def _add_mapping(reader_: RowReader, line: int, row: dict[str, Any]) -> None:
         # text as it is (the common case, without a call), anything else made text
         values = [v.strip() if type(v) is str else _text(v) for v in map(row.get, COLUMNS)]
     except RecursionError:  # a value nested too deep to be shown as text
-        reader_.bad("M001.deep", line, "a value is nested too deep to be read as text")
+        reader_.bad("M001.deep", line)
         return
     if max(map(len, values)) > MAX_FIELD or _SURROGATE.search("".join(values)):
         _refuse(reader_, line, values)
@@ -237,10 +238,8 @@ def _refuse(reader_: RowReader, line: int, values: list[str]) -> None:
     for column, value in zip(COLUMNS, values, strict=True):
         if len(value) > MAX_FIELD:
             reader_.bad(
-                "M010.field",
+                "M010.named_field",
                 line,
-                f"field {column} is {len(value)} characters long, over the limit of "
-                f"{MAX_FIELD}; the row is left out",
                 field=column,
                 length=len(value),
                 limit=MAX_FIELD,
@@ -254,9 +253,6 @@ def _refuse(reader_: RowReader, line: int, values: list[str]) -> None:
             reader_.bad(
                 "M011",
                 line,
-                f"field {column} holds {point}, half of a UTF-16 surrogate pair without "
-                "the other half: it is not a character, and no report can show it; the "
-                "row is left out (was the log converted from UTF-16 or cut mid-character?)",
                 case,
                 field=column,
                 codepoint=point,
@@ -283,12 +279,7 @@ def read_jsonl(
                 line = count
                 if text is None:
                     n += 1
-                    reader_.bad(
-                        "M010",
-                        line,
-                        f"the row is longer than {MAX_ROW} characters; it is left out",
-                        limit=MAX_ROW,
-                    )
+                    reader_.bad("M010", line, limit=MAX_ROW)
                     continue
                 if not text.strip():
                     continue
@@ -296,16 +287,16 @@ def read_jsonl(
                 try:
                     row = json.loads(text)
                 except RecursionError:
-                    reader_.bad("M001.deep", line, "not valid JSON: nested too deep to be read")
+                    reader_.bad("M001.deep_json", line)
                     continue
                 except json.JSONDecodeError as err:
-                    reader_.bad("M001", line, f"not valid JSON: {err.msg} (column {err.colno})")
+                    reader_.bad("M001.json", line, detail=err.msg, column=err.colno)
                     continue
                 except ValueError as err:  # e.g. an integer of more than 4300 digits
-                    reader_.bad("M001", line, f"not valid JSON: {err}")
+                    reader_.bad("M001.json_value", line, detail=str(err))
                     continue
                 if not isinstance(row, dict):
-                    reader_.bad("M001", line, f"a JSON object is needed, not {type(row).__name__}")
+                    reader_.bad("M001.not_object", line, kind=type(row).__name__)
                     continue
                 _add_mapping(reader_, line, row)
         except UnicodeDecodeError as err:

@@ -37,27 +37,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, NamedTuple
 
+from ..codes import CODES as ALL_CODES
+from ..paths import MoveKind
+
 #: What each code means.
-CODES: dict[str, str] = {
-    "M001": "row cannot be read: a required field missing or empty, or not a JSON object",
-    "M002": "timestamp cannot be parsed, or lies beyond the years 1–9999",
-    "M003": "unknown power",
-    "M004": "unknown flowchart of the power",
-    "M005": "step on none of the power's flowcharts",
-    "M006": "event earlier than the case's previous event",
-    "M007": "power or flowchart differs from the case's earlier rows",
-    "M008": "row cannot be delimited: a quoted field that never closes (CSV)",
-    "M009": "day outside the working-day calendar",
-    "M010": "row or field over the size limit",
-    "M011": "field holds a lone surrogate, which no output can encode",
-    "M101": "step not on the case's flowchart",
-    "M102": "move that is not a transition (a skipped, reversed or repeated step)",
-    "M103": "case not started at the start step",
-    "M104": "closed case not at an end step",
-    "M201": "case has used 80% of its promised limit (warning)",
-    "M202": "step over its days, or case over its promised limit (yellow card)",
-    "M203": "case over its statutory limit (red card)",
-}
+CODES: dict[str, str] = {c: code.title["en"] for c, code in ALL_CODES.items() if c[0] == "M"}
 
 DEVIATION_CODES = ("M101", "M102", "M103", "M104")
 ALERT_CODES = ("M201", "M202", "M203")
@@ -67,8 +51,6 @@ CARD: dict[str, str] = {"M201": "warning", "M202": "yellow", "M203": "red"}
 
 Scope = Literal["step", "case"]
 Status = Literal["closed", "open"]
-#: How a move that is not a transition relates to the chart.
-MoveKind = Literal["skip", "back", "jump", "repeat"]
 
 
 class Event(NamedTuple):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, cast
 
+from ..codes import localized
 from ..errors import Problem, UsageError, problem
 from ..model import Registry
 from .calendar import WorkCalendar
@@ -184,22 +185,14 @@ class RowReader:
         if as_of is not None:
             self._counted_until = pack_time(datetime.combine(as_of, time.max))
 
-    def bad(
-        self, key: str, line: int, message: str, case: str | None = None, **params: Any
-    ) -> None:
+    def bad(self, key: str, line: int, case: str | None = None, /, **params: Any) -> None:
         """Leave the row at ``line`` out: a problem of ``key`` (a code, or
-        ``CODE.variant``), its English message and the parameters of its template."""
-        self.log.problems.append(
-            problem(
-                key,
-                self.log.source,
-                line,
-                entity=case,
-                severity="error",
-                detail=message,
-                **params,
-            )
-        )
+        ``CODE.variant``) with the parameters of its template."""
+        self.log.problems.append(problem(key, self.log.source, line, entity=case, **params))
+
+    def _row(self, line: int) -> dict[str, str]:
+        """``line 12`` / ``第 12 行`` (``row 12`` for a DataFrame)."""
+        return localized(f"{self.row_word} {line}", f"第 {line} 行")
 
     def add(
         self,
@@ -219,7 +212,8 @@ class RowReader:
                 for name, value in zip(REQUIRED, (case, power, step, stamp), strict=True)
                 if not value
             ]
-            self.bad("M001", line, f"{' and '.join(missing)} missing or empty", case or None)
+            fields = localized(" and ".join(missing), "、".join(missing))
+            self.bad("M001", line, case or None, fields=fields)
             return
         try:
             when = datetime.fromisoformat(stamp)
@@ -229,13 +223,7 @@ class RowReader:
             try:
                 when = parse_time(stamp)
             except ValueError:
-                self.bad(
-                    "M002",
-                    line,
-                    f"timestamp '{stamp}' cannot be parsed; write it as ISO 8601, "
-                    "e.g. 2011-10-08 09:30:00",
-                    case,
-                )
+                self.bad("M002", line, case, stamp=stamp)
                 return
         packed = (when - _EPOCH) // _MICROSECOND  # pack_time, inlined: the hot loop
         if self.calendar is not None and not (
@@ -268,10 +256,10 @@ class RowReader:
             self.bad(
                 "M006",
                 line,
-                f"event at {when.isoformat(' ')} is earlier than the case's previous event "
-                f"at {prev.time.isoformat(' ')} ({self.row_word} {prev.line}); "
-                "a case's events go in time order",
                 case,
+                time=when.isoformat(" "),
+                previous=prev.time.isoformat(" "),
+                row=self._row(prev.line),
             )
             return
         who = self.actors.codes.get(actor, 0) if actor else 0
@@ -282,18 +270,8 @@ class RowReader:
             known.note(note)
 
     def _outside(self, line: int, case: str, day: date) -> None:
-        cal = self.calendar
-        assert cal is not None
-        self.bad(
-            "M009",
-            line,
-            f"{cal.outside(day)}; the row is left out",
-            case,
-            date=day.isoformat(),
-            first=cal.first.year,
-            last=cal.last.year,
-            calendar=cal.source,
-        )
+        assert self.calendar is not None
+        self.log.problems.append(self.calendar.left_out(day, self.log.source, line, case))
 
     def _placed(
         self, line: int, case: str, power: str, step: str, chart: str, known: _Case | None
@@ -302,34 +280,33 @@ class RowReader:
         flowchart than the case's: whether the row can be placed."""
         charts = self.index.charts.get(power)
         if charts is None:
-            self.bad("M003", line, f"power '{power}' is not in the registry", case)
+            self.bad("M003", line, case, power=power)
             return False
         if known is not None and known.power_id != power:
             self.bad(
                 "M007",
                 line,
-                f"case {case} is of power {known.power_id} ({self.row_word} {known.line}); "
-                f"this row says {power}",
                 case,
+                case=case,
+                known=known.power_id,
+                row=self._row(known.line),
+                power=power,
             )
             return False
         chart_was = known.flowchart_id if known is not None else None
         if known is not None and chart and chart_was is not None and chart_was != chart:
             self.bad(
-                "M007",
+                "M007.chart",
                 line,
-                f"case {case} follows flowchart {chart_was} ({self.row_word} "
-                f"{known.line}); this row says {chart}",
                 case,
+                case=case,
+                known=chart_was,
+                row=self._row(known.line),
+                chart=chart,
             )
             return False
         if chart and chart not in charts:
-            self.bad(
-                "M004",
-                line,
-                f"power {power} has no flowchart '{chart}' (flowcharts: {_list(charts)})",
-                case,
-            )
+            self.bad("M004", line, case, power=power, chart=chart, charts=_list(charts))
             return False
         if step not in self.index.numbers[power]:
             self._unknown_step(line, case, power, step)
@@ -337,17 +314,11 @@ class RowReader:
         return True
 
     def _unknown_step(self, line: int, case: str, power: str, step: str) -> None:
-        self.bad(
-            "M005",
-            line,
-            f"step '{step}' is on none of the flowcharts of power {power} "
-            f"(steps: {_list(self.index.steps[power])})",
-            case,
-        )
+        self.bad("M005", line, case, step=step, power=power, steps=_list(self.index.steps[power]))
 
     def unreadable(self, row: Unreadable) -> None:
         """Leave out a row that cannot be delimited or is too long (M008, M010)."""
-        self.bad(row.key, row.line, row.message, None, **row.params)
+        self.bad(row.key, row.line, None, **row.params)
 
     def finish(self, rows: int) -> EventLog:
         """The log: cases with events, in order of first appearance; problems by line.

@@ -47,12 +47,11 @@ _SKIP = 1 << 16
 @dataclass(frozen=True, slots=True)
 class Unreadable:
     """A row that cannot be read: its first line, the key of its problem (``M008``,
-    ``M008.swallows``, ``M010.field``: a code and the variant of its message), an
-    English message and the message's parameters."""
+    ``M008.swallows``, ``M010.field``: a code and the variant of its message) and the
+    message's parameters (the templates are in :mod:`powerreg.codes.monitor_codes`)."""
 
     line: int
     key: str
-    message: str
     params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -186,41 +185,16 @@ class CsvRows:
         self._more, self._size, self._eof = [], 0, False
         self.accounted += 1
         if why == "line":
-            return Unreadable(
-                line,
-                "M010",
-                f"the row is longer than {self.limit} characters; it is left out",
-                {"limit": self.limit},
-            )
+            return Unreadable(line, "M010", {"limit": self.limit})
         if why == "field":
             limit = csv.field_size_limit()
-            return Unreadable(
-                line,
-                "M010.field",
-                f"a field is longer than {limit} characters; the row is left out",
-                {"limit": limit},
-            )
+            return Unreadable(line, "M010.field", {"limit": limit})
         if why == "csv":
-            return Unreadable(
-                line, "M008.csv", f"the row cannot be read as CSV: {detail}", {"error": detail}
-            )
-        lines = len(more) + 1
-        params: dict[str, Any] = {"lines": lines}
-        if why == "eof":
-            what = "reaches the end of the file without closing"
-        elif why == "swallows":
-            params["at"] = at = more[-1][0] if more else line
-            what = f"runs on over line {at}, which reads as a row of its own"
-        else:
-            what = f"runs on over {lines} lines, past the size limit, without closing"
-        return Unreadable(
-            line,
-            "M008" if why == "eof" else f"M008.{why}",
-            f"a quoted field opened on this line {what}; the row is left out and the lines "
-            "after it are read as rows of their own: close the quote, and write a quote "
-            'inside a quoted field twice ("")',
-            params,
-        )
+            return Unreadable(line, "M008.csv", {"error": detail})
+        params: dict[str, Any] = {"lines": len(more) + 1}
+        if why == "swallows":
+            params["at"] = more[-1][0] if more else line
+        return Unreadable(line, "M008" if why == "eof" else f"M008.{why}", params)
 
     def _check_count(self) -> None:
         """Every line of the file is in exactly one row read (or blank)."""

@@ -21,7 +21,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from ..collector import gc_paused
-from ..errors import Problem, problem
+from ..errors import Problem
 from ..lang import Lang, default_lang
 from ..model import Registry
 from .calendar import WorkCalendar, china_calendar
@@ -182,20 +182,7 @@ def _outside(log: EventLog, cal: WorkCalendar, as_of: date | None) -> list[Probl
             day = ev.time.date()
             if cal.covers(day) or (as_of is not None and day > as_of):
                 continue
-            out.append(
-                problem(
-                    "M009",
-                    log.source,
-                    ev.line,
-                    entity=ev.case_id,
-                    severity="error",
-                    detail=f"{cal.outside(day)}; the row is left out",
-                    date=day.isoformat(),
-                    first=cal.first.year,
-                    last=cal.last.year,
-                    calendar=cal.source,
-                )
-            )
+            out.append(cal.left_out(day, log.source, ev.line, ev.case_id))
     return out
 
 
