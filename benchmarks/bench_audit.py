@@ -1,6 +1,6 @@
 """Audit speed at growing sizes: the growth exponent (goal: linear, ≈ 1.0).
 
-Registries come from the scale generator (``powerreg.synth.generate``). For each size the
+Registries come from the scale generator (``powerreg.synth.generator``). For each size the
 audit is timed, and the exponent is the slope of log(time) against log(size) between the
 smallest and the largest size, so it is a ratio within one run, not a number from another
 day. Run: ``.venv/bin/python benchmarks/bench_audit.py [N ...]`` (default 1,000, 10,000

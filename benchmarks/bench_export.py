@@ -1,6 +1,6 @@
 """Catalog export speed, as a ratio to raw ``sqlite3.executemany`` in the same run.
 
-The scale generator (``powerreg.synth.generate``) builds, in memory, a registry of N powers
+The scale generator (``powerreg.synth.generator``) builds, in memory, a registry of N powers
 (default 100,000) in the reference registry's shape: about 1.4 flowcharts of 6–12 steps,
 3 risk points and 9–10 countermeasures per power, with Chinese texts. Then, in one run:
 
@@ -32,7 +32,7 @@ from typing import Any
 
 from powerreg.catalog import export_sqlite, write
 from powerreg.catalog.ngrams import index_text
-from powerreg.catalog.schema import SEARCH_INDEXES, TABLE, TABLES
+from powerreg.catalog.tables import SEARCH_INDEXES, TABLE, TABLES
 from powerreg.catalog.write import _ROWS, FTS_HASHSIZE
 from powerreg.model import Registry
 from powerreg.synth import generate

@@ -41,13 +41,13 @@ LAYERS: list[list[str]] = [
     ["lang", "textsafe", "collector", "paths", "graph"],  # plain data, no package imports
     ["codes"],  # every diagnostic code and its templates
     ["errors"],  # Problem and the exception tree
-    ["atomic", "readfile", "messages", "formats", "yamlsource"],  # I/O and text on errors
+    ["atomic", "readfile", "formats", "yamlsource"],  # I/O and text on errors
     ["model"],  # pydantic models; their convenience methods call paths and graph
-    ["catalog"],  # below load: load() reads a catalog .db through catalog.read
-    ["load"],  # files → models
-    ["reference", "audit", "render", "schema", "synth"],  # what is done with a registry
+    ["directory", "catalog"],  # YAML files → models; models ⇄ SQLite
+    ["load"],  # chooses between a directory and a catalog
+    ["reference", "audit", "render", "schemas", "synth"],  # what is done with a registry
     ["monitor"],
-    ["build"],
+    ["mainjob"],  # the main job: validate, audit, draw, publish
     ["cli"],  # nothing imports cli
 ]
 

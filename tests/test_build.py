@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 import powerreg
-from powerreg.build import MARKER, AuditFailed, build
 from powerreg.cli import main
+from powerreg.mainjob import MARKER, AuditFailed, build
 
 from .conftest import EXAMPLE, WriteRegistry, power_data
 from .test_atomic import kill_midway, modes
@@ -143,17 +143,17 @@ def test_the_registry_being_read_is_never_replaced(
 KILLED_BUILD = """
 import sys, time
 import powerreg
-from powerreg import build, catalog
+from powerreg import mainjob
 
-export = catalog.export_sqlite
+export = mainjob.export_sqlite
 
 def stalled(*args, **kwargs):
     path = export(*args, **kwargs)  # audit, diagrams and catalog written, not swapped in
     print("midway", flush=True)
     time.sleep(300)
 
-catalog.export_sqlite = stalled  # build looks it up when it runs
-build.build(powerreg.load(sys.argv[1]), sys.argv[2], lang="en")
+mainjob.export_sqlite = stalled  # build looks it up when it runs
+mainjob.build(powerreg.load(sys.argv[1]), sys.argv[2], lang="en")
 """
 
 

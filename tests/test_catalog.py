@@ -37,9 +37,9 @@ from powerreg.catalog import (
     search,
 )
 from powerreg.catalog.ngrams import fold, fts_query, index_text
-from powerreg.catalog.schema import SEARCH_INDEXES, TABLES, VIEWS
+from powerreg.catalog.tables import SEARCH_INDEXES, TABLES, VIEWS
 from powerreg.monitor import add_to_catalog, monitor
-from powerreg.monitor import catalog as monitor_catalog
+from powerreg.monitor import to_catalog as monitor_catalog
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -886,7 +886,7 @@ def tree(root: Path) -> dict[str, bytes | None]:
 KILLED_MONITOR = """
 import sys, time
 import powerreg
-from powerreg.monitor import catalog, monitor
+from powerreg.monitor import monitor, to_catalog as catalog
 
 alerts = catalog._alerts
 

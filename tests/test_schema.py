@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from powerreg.schema import json_schemas, render_schema, stale_schemas, write_schemas
+from powerreg.schemas import json_schemas, render_schema, stale_schemas, write_schemas
 
 from .conftest import EXAMPLE, META, ROOT, power_data
 

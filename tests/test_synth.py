@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 import powerreg
 from powerreg import Registry, StepKind, UsageError
 from powerreg.synth import CATEGORIES, REFERENCE_COUNTS, apportion, generate, write_registry
-from powerreg.synth import build as synth_build
-from powerreg.synth import write as synth_write
+from powerreg.synth import generator as synth_build
+from powerreg.synth import yamlfiles as synth_write
 
 
 @pytest.fixture(scope="module")

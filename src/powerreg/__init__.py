@@ -13,6 +13,7 @@ from .audit import AuditReport, Finding, Policy, audit
 from .catalog import export_sqlite, search
 from .errors import PowerregError, Problem, RegistryError, UsageError
 from .load import load
+from .mainjob import BuildResult, build
 from .model import (
     Category,
     Countermeasure,
@@ -49,6 +50,7 @@ def __getattr__(name: str) -> str:
 
 __all__ = [
     "AuditReport",
+    "BuildResult",
     "Category",
     "Countermeasure",
     "Finding",
@@ -73,6 +75,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "audit",
+    "build",
     "export_sqlite",
     "load",
     "load_reference",

@@ -41,6 +41,7 @@ Examples:
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 import re
@@ -267,7 +268,6 @@ _AT_FDCWD = -100
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths in one step with Linux's ``renameat2(RENAME_EXCHANGE)``; False
     where the system or the file system cannot (the caller then renames twice)."""
-    import ctypes  # ~3 ms: only when a directory is swapped
 
     try:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2

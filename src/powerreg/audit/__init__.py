@@ -27,7 +27,7 @@ __all__ = ["RULES", "AuditReport", "FailOn", "Finding", "Policy", "Rule", "Summa
 
 
 def audit(
-    reg: Registry,
+    registry: Registry,
     policy: Policy | str | os.PathLike[str] | None = None,
     *,
     lang: Lang | None = None,
@@ -47,8 +47,8 @@ def audit(
         severity = effective(policy, code)
         if severity is None:
             continue
-        for hit in RULES[code].check(reg, policy):
-            where = reg.location(hit.at or hit.entity) or reg.location(
+        for hit in RULES[code].check(registry, policy):
+            where = registry.location(hit.at or hit.entity) or registry.location(
                 hit.entity.rsplit("/", 1)[0]
             )  # a step without position: its chart
             findings.append(
@@ -63,9 +63,9 @@ def audit(
             )
     findings.sort(key=lambda f: (f.file or "", f.line, f.code, f.entity or ""))
     return AuditReport(
-        registry=reg.id,
+        registry=registry.id,
         findings=findings,
-        summary=summarise(reg, findings),
-        source_root=reg.source_root,
+        summary=summarise(registry, findings),
+        source_root=registry.source_root,
         lang=lang,
     )

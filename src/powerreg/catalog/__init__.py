@@ -9,7 +9,7 @@ sqlite-utils is imported here and nowhere else in powerreg.
   in a registry or a catalog.
 * :func:`datasette_metadata` is the Datasette metadata of a registry's catalog.
 
-Layout: :mod:`.schema` (tables, views, descriptions), :mod:`.write`, :mod:`.read`,
+Layout: :mod:`.tables` (tables, views, descriptions), :mod:`.write`, :mod:`.read`,
 :mod:`.ngrams` (how Chinese is indexed), :mod:`.search`, :mod:`.datasette`.
 
 Examples:
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from .datasette import datasette_metadata, metadata_path_for
 from .read import read_catalog
-from .schema import CATALOG_VERSION
 from .search import SearchHit, search
+from .tables import CATALOG_VERSION
 from .write import export_sqlite
 
 __all__ = [

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Registry
-from .schema import SEARCH_INDEXES, TABLE, VIEWS, descriptions
+from .tables import SEARCH_INDEXES, TABLE, VIEWS, descriptions
 
 #: Default facets of each table or view.
 FACETS: dict[str, list[str]] = {

@@ -43,7 +43,7 @@ import unicodedata
 from operator import add
 from typing import NamedTuple
 
-from .schema import NGRAM_MAX
+from .tables import NGRAM_MAX
 
 # Han ideographs (basic, extension A, compatibility, the supplementary planes) and kana:
 # scripts written without spaces between words. Letters only (Unicode category Lo), so

@@ -23,7 +23,7 @@ from ..errors import Problem, RegistryError, UsageError, problem
 from ..model import DEFER_REFERENCES, Power, Registry, SourceMap
 from ..readfile import file_kind
 from ..textsafe import excerpt
-from .schema import CATALOG_VERSION, TABLE, TABLES, Column, Table
+from .tables import CATALOG_VERSION, TABLE, TABLES, Column, Table
 
 Position = tuple[str, int, int]
 

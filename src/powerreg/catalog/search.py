@@ -15,7 +15,8 @@ from typing import Literal, NamedTuple
 from ..model import Registry
 from .ngrams import fold, fts_query
 from .read import open_catalog
-from .schema import SEARCH_INDEXES
+from .tables import SEARCH_INDEXES
+from .write import write_catalog
 
 Kind = Literal["power", "risk_point", "countermeasure"]
 
@@ -60,8 +61,6 @@ def search(reg_or_db: Registry | str | os.PathLike[str], query: str) -> list[Sea
         []
     """
     if isinstance(reg_or_db, Registry):
-        from .write import write_catalog
-
         conn = sqlite3.connect(":memory:", isolation_level=None)
         try:
             write_catalog(conn, reg_or_db)

@@ -8,7 +8,7 @@ a killed one left. Only an empty file, a catalog or the Datasette metadata of on
 replaced (:func:`powerreg.atomic.check_output`).
 
 :func:`write_tables` is the one table writer of the catalog and of the tables the
-monitor adds: sqlite-utils creates each table from its definition in :mod:`.schema`; the
+monitor adds: sqlite-utils creates each table from its definition in :mod:`.tables`; the
 rows go in with ``executemany`` on one connection in one transaction (sqlite-utils'
 ``insert_all`` commits every batch and runs at a quarter of the speed), every value as
 a bound parameter, so any text is stored verbatim.
@@ -30,7 +30,7 @@ from ..model import Registry
 from ..readfile import FileTooLarge, UnreadableFile, read_limited
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
 from .ngrams import index_text
-from .schema import (
+from .tables import (
     CATALOG_VERSION,
     NGRAM_MAX,
     SEARCH_INDEXES,
@@ -53,7 +53,7 @@ _METADATA_MAX_BYTES = 64 * 1024 * 1024
 
 
 def export_sqlite(
-    reg: Registry,
+    registry: Registry,
     path: str | os.PathLike[str],
     *,
     metadata_path: str | os.PathLike[str] | None = None,
@@ -91,13 +91,13 @@ def export_sqlite(
     """
     target = Path(path)
     meta_target = Path(metadata_path) if metadata_path is not None else metadata_path_for(target)
-    check_catalog_output(target, reg.source_root)
-    check_metadata_output(meta_target, reg.source_root)
+    check_catalog_output(target, registry.source_root)
+    check_metadata_output(meta_target, registry.source_root)
     try:
         # the catalog is renamed into place first, then its metadata (inner block first)
         with new_file(meta_target) as meta_tmp, new_file(target) as db_tmp:
-            _write_file(db_tmp, reg)
-            meta = datasette_metadata(reg, database=target.stem)
+            _write_file(db_tmp, registry)
+            meta = datasette_metadata(registry, database=target.stem)
             meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
     except sqlite3.Error as err:
         raise UsageError(f"cannot write the catalog '{target}': {err}") from err
@@ -273,7 +273,7 @@ def write_tables(
         sqlite3.IntegrityError: a row breaks a key (the message starts with the table).
 
     Examples:
-        >>> from powerreg.catalog.schema import Column
+        >>> from powerreg.catalog.tables import Column
         >>> conn = sqlite3.connect(":memory:", isolation_level=None)
         >>> columns = (Column("id", str, "Id", True), Column("n", int, "N"))
         >>> t = Table("notes", "Notes.", columns, "id")

@@ -1,7 +1,7 @@
 """The ``powerreg`` command: thin wrappers that parse options, call the library, print.
 
-One module per group of commands (:mod:`.registry`, :mod:`.audit`, :mod:`.publish`,
-:mod:`.monitor`, :mod:`.synth`); this one holds the group, the shared options and the
+One module per group of commands (:mod:`.checking`, :mod:`.auditing`, :mod:`.publishing`,
+:mod:`.supervising`, :mod:`.generating`); this one holds the group, the shared options and the
 error handling.
 
 Exit status (SPEC §5): 0 success · 1 the registry is invalid or the audit fails · 2 usage
@@ -15,12 +15,15 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-if TYPE_CHECKING:
-    from ..model import Registry
+from ..errors import PowerregError, RegistryError, UsageError
+from ..lang import default_lang
+from ..load import load
+from ..model import Registry
+from ..reference import load_reference
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,8 +39,6 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ..errors import PowerregError, RegistryError, UsageError
-        from ..lang import default_lang
 
         try:
             return func(*args, **kwargs)
@@ -65,11 +66,7 @@ def reports_errors(func: F) -> F:
 
 def _load(path: Path | None) -> Registry:
     if path is None:
-        from ..reference import load_reference
-
         return load_reference()
-    from ..load import load
-
     return load(path)
 
 
@@ -130,4 +127,4 @@ def fail_on_option(help: str) -> Callable[[F], F]:
 
 
 # the commands register themselves on ``main`` when imported
-from . import audit, monitor, publish, registry, synth  # noqa: E402, F401
+from . import auditing, checking, generating, publishing, supervising  # noqa: E402, F401

@@ -5,11 +5,11 @@ and which deviations touched a risk point.
 Layout, one concept per module: :mod:`.run` (the replay, :func:`monitor`),
 :mod:`.events` (reading CSV, JSON Lines, DataFrames), :mod:`.rows` (a file's rows, a
 line at a time), :mod:`.reader` (the checks of each row), :mod:`.caseevents` (a case's
-events kept compactly), :mod:`.calendar` (China's working days), :mod:`.chart` (a
+events kept compactly), :mod:`.calendar` (China's working days), :mod:`.chartindex` (a
 flowchart compiled for replay), :mod:`.replay` (deviations M101–M104),
 :mod:`.deadlines` (alerts M201–M203), :mod:`.findings` (the records and their codes),
-:mod:`.records` (findings as problems), :mod:`.report` (summary and formats),
-:mod:`.catalog` (results into a published catalog) and :mod:`.synth` (logs with known
+:mod:`.records` (findings as problems), :mod:`.result` (summary and formats),
+:mod:`.to_catalog` (results into a published catalog) and :mod:`.simulate` (logs with known
 truth).
 
 Examples:
@@ -27,18 +27,14 @@ Examples:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .calendar import WorkCalendar, china_calendar
 from .caseevents import CaseEvents
 from .events import EventLog, read_log
 from .findings import CODES, Alert, CaseResult, Deviation, Event, RiskRef
-from .report import MonitorResult, PowerSummary, StepHits
+from .result import MonitorResult, PowerSummary, StepHits
 from .run import monitor
-from .synth import SynthLog, synth_cases
-
-if TYPE_CHECKING:
-    from .catalog import add_to_catalog
+from .simulate import SynthLog, synth_cases
+from .to_catalog import add_to_catalog
 
 __all__ = [
     "CODES",
@@ -60,12 +56,3 @@ __all__ = [
     "read_log",
     "synth_cases",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    # add_to_catalog brings the catalog's dependencies (sqlite-utils): imported when asked
-    if name == "add_to_catalog":
-        from .catalog import add_to_catalog
-
-        return add_to_catalog
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ supervision system would have issued it while the case ran.
 Examples:
     >>> import powerreg
     >>> from datetime import datetime
-    >>> from powerreg.monitor.chart import ChartIndex
+    >>> from powerreg.monitor.chartindex import ChartIndex
     >>> from powerreg.monitor.calendar import china_calendar
     >>> p = powerreg.load_reference().powers["XK-001"]
     >>> chart = ChartIndex(p, p.flowchart("F1"))
@@ -46,7 +46,7 @@ from datetime import date
 from typing import NamedTuple
 
 from .calendar import WorkCalendar
-from .chart import ChartIndex
+from .chartindex import ChartIndex
 from .findings import Alert, Event
 
 

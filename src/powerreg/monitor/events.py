@@ -44,9 +44,6 @@ from .calendar import WorkCalendar
 from .reader import COLUMNS, OPTIONAL, REQUIRED, EventLog, RowReader, parse_time
 from .rows import MAX_FIELD, MAX_ROW, CsvRows, Unreadable, read_line
 
-#: the reader of rows, by the name :mod:`.synth` imports it
-_Reader = RowReader
-
 __all__ = ["EventLog", "parse_time", "read_csv", "read_dataframe", "read_jsonl", "read_log"]
 
 

@@ -8,7 +8,7 @@ touched, in both languages, and whose message is rendered late like every other.
 
 Examples:
     >>> import powerreg
-    >>> from powerreg.monitor.chart import ChartIndex
+    >>> from powerreg.monitor.chartindex import ChartIndex
     >>> from powerreg.monitor.findings import Deviation, RiskRef
     >>> p = powerreg.load_reference().powers["XK-001"]
     >>> chart = ChartIndex(p, p.flowchart("F1"))
@@ -26,7 +26,7 @@ from typing import Any
 from ..codes.monitor_codes import FRAGMENTS
 from ..errors import Problem, problem
 from ..lang import LANGS, Lang
-from .chart import ChartIndex
+from .chartindex import ChartIndex
 from .findings import Alert, Deviation, RiskRef
 
 _LEVEL = {

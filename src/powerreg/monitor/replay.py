@@ -8,7 +8,7 @@ inserted between two steps that follow each other is one deviation, not three.
 Examples:
     >>> import powerreg
     >>> from datetime import datetime
-    >>> from powerreg.monitor.chart import ChartIndex
+    >>> from powerreg.monitor.chartindex import ChartIndex
     >>> p = powerreg.load_reference().powers["XK-001"]
     >>> chart = ChartIndex(p, p.flowchart("F1"))
     >>> t = datetime(2011, 10, 10, 9)
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .chart import ChartIndex
+from .chartindex import ChartIndex
 from .findings import Deviation, Event
 
 

@@ -24,14 +24,15 @@ from ..collector import gc_paused
 from ..errors import Problem
 from ..lang import Lang, default_lang
 from ..model import Registry
+from ..reference import load_reference
 from .calendar import WorkCalendar, china_calendar
 from .caseevents import CaseEvents, pack_time
-from .chart import ChartIndex
+from .chartindex import ChartIndex
 from .deadlines import time_case
 from .events import EventLog, read_log
 from .findings import CaseResult, Event
 from .replay import count_deviations, deviations, ends_at_end
-from .report import MonitorResult
+from .result import MonitorResult
 
 
 def monitor(
@@ -58,8 +59,6 @@ def monitor(
             calendar (see :mod:`.calendar`).
     """
     if registry is None:
-        from ..reference import load_reference
-
         registry = load_reference()
     cal = calendar or china_calendar()
     if as_of is not None:

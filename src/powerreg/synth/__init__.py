@@ -33,9 +33,9 @@ Examples:
 from __future__ import annotations
 
 from ..collector import FREEZE_AT
-from .build import DEPARTMENT, apportion, generate
+from .generator import DEPARTMENT, apportion, generate
 from .kinds import CATEGORIES, REFERENCE_COUNTS
-from .write import power_yaml, registry_yaml, write_registry
+from .yamlfiles import power_yaml, registry_yaml, write_registry
 
 __all__ = [
     "CATEGORIES",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..synth import generate, write_registry
 from . import main, reports_errors
 
 
@@ -35,7 +36,6 @@ def synth(n_powers: int, out: Path, seed: int) -> None:
         powerreg synth 10000 -o build/synth-10k --seed 1
         powerreg audit build/synth-10k
     """
-    from ..synth import generate, write_registry
 
     reg = generate(n_powers, seed=seed)
     if sys.stderr.isatty():

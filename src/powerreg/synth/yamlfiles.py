@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 
 from ..atomic import check_output, new_directory
+from ..directory import POWERS_DIR, REGISTRY_FILE
 from ..errors import UsageError
-from ..load import POWERS_DIR, REGISTRY_FILE
 from ..model import Power, Registry, is_id
 
 try:
@@ -86,12 +86,12 @@ def power_yaml(power: Power) -> str:
 
 
 def write_registry(
-    reg: Registry,
+    registry: Registry,
     out_dir: str | os.PathLike[str],
     *,
     progress: Callable[[int], object] | None = None,
 ) -> Path:
-    """Write ``reg`` as a registry directory that :func:`powerreg.load` reads back into
+    """Write ``registry`` as a registry directory that :func:`powerreg.load` reads back into
     an equal registry: ``registry.yaml`` and ``powers/<id>.yaml``, one file per power.
 
     The files are written into a new directory beside ``out_dir`` that takes its place
@@ -111,11 +111,11 @@ def write_registry(
     Examples:
         >>> import tempfile, powerreg
         >>> from powerreg.synth import generate
-        >>> reg = generate(10, seed=3)
-        >>> out = write_registry(reg, tempfile.mkdtemp() + "/reg")
+        >>> registry = generate(10, seed=3)
+        >>> out = write_registry(registry, tempfile.mkdtemp() + "/registry")
         >>> sorted(p.name for p in out.iterdir()), len(list((out / "powers").iterdir()))
         (['powers', 'registry.yaml'], 10)
-        >>> powerreg.load(out) == reg
+        >>> powerreg.load(out) == registry
         True
     """
     out = Path(out_dir)
@@ -124,15 +124,15 @@ def write_registry(
         directory=True,
         not_ours=_not_a_registry,
         fix="give a new or empty directory, or a registry directory to replace",
-        source=reg.source_root,
+        source=registry.source_root,
     )
-    for pid in reg.powers:
+    for pid in registry.powers:
         if not is_id(pid):
             raise UsageError(f"power id {pid!r} is not an id, so it cannot name a file")
     with new_directory(out) as tmp:
         (tmp / POWERS_DIR).mkdir()
-        (tmp / REGISTRY_FILE).write_text(registry_yaml(reg), encoding="utf-8")
-        for pid, power in reg.powers.items():
+        (tmp / REGISTRY_FILE).write_text(registry_yaml(registry), encoding="utf-8")
+        for pid, power in registry.powers.items():
             (tmp / POWERS_DIR / f"{pid}.yaml").write_text(power_yaml(power), encoding="utf-8")
             if progress is not None:
                 progress(1)

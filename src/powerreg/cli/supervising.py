@@ -8,6 +8,9 @@ from pathlib import Path
 
 import click
 
+from ..monitor import add_to_catalog
+from ..monitor import monitor as run_monitor
+from ..monitor import synth_cases as generate
 from . import PATH_ARG, _load, lang_option, main, reports_errors
 
 
@@ -61,7 +64,6 @@ def monitor(
         powerreg monitor cases.csv --registry my-registry/ --format markdown > report.md
         powerreg monitor cases.csv --catalog catalog.db   # publish the results
     """
-    from ..monitor import monitor as run_monitor
 
     reg = _load(registry_path or catalog)
     result = run_monitor(
@@ -75,8 +77,6 @@ def monitor(
     render = {"text": result.to_text, "json": result.to_json, "markdown": result.to_markdown}
     click.echo(render[fmt]())
     if catalog is not None:
-        from ..monitor import add_to_catalog  # brings sqlite-utils: only when asked
-
         add_to_catalog(result, catalog)
         click.echo(f"added tables cases, case_events and alerts to {catalog}", err=True)
     if result.problems:
@@ -144,7 +144,6 @@ def synth_cases(
         powerreg synth-cases -n 500 --seed 1 -o cases.csv --truth truth.json
         powerreg monitor cases.csv
     """
-    from ..monitor import synth_cases as generate
 
     log = generate(_load(path), n_cases, seed, deviation_rate, delay_rate, start.date())
     jsonl = out.suffix.lower() in (".jsonl", ".ndjson")

@@ -15,7 +15,7 @@ from ..errors import Problem
 from ..formats import json_items
 from ..lang import Lang, default_lang
 from ..textsafe import md_cell as _md
-from .chart import ChartIndex
+from .chartindex import ChartIndex
 from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
 from .records import as_problem, step_text
 

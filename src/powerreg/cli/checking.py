@@ -12,6 +12,7 @@ from ..codes import CODES
 from ..errors import RegistryError
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
+from ..schemas import stale_schemas, write_schemas
 from . import PATH_ARG, _load, format_option, lang_option, main, reports_errors
 
 
@@ -129,7 +130,6 @@ def schema(out: Path, check: bool) -> None:
     Example:
         powerreg schema --check
     """
-    from ..schema import stale_schemas, write_schemas
 
     if check:
         stale = stale_schemas(out)

@@ -46,16 +46,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import UsageError
 from ..model import Flowchart, Power, Registry
 from ..paths import steps_toward_end
 from .calendar import WorkCalendar, china_calendar
-from .chart import ChartIndex
-
-if TYPE_CHECKING:
-    from .events import EventLog
+from .chartindex import ChartIndex
+from .reader import EventLog, RowReader
 
 #: Column order of the logs written.
 HEADER = ("case_id", "power_id", "flowchart_id", "step_id", "timestamp", "actor", "note")
@@ -132,9 +130,7 @@ class SynthLog:
 
     def to_event_log(self, reg: Registry) -> EventLog:
         """The log read as the monitor reads a file, without a file."""
-        from .events import _Reader
-
-        reader = _Reader(reg, "synth.csv")
+        reader = RowReader(reg, "synth.csv")
         for line, (case, power, chart, step, stamp, actor, note) in enumerate(self.rows, 2):
             reader.add(line, case, power, step, stamp, chart, actor, note)
         return reader.finish(len(self.rows))

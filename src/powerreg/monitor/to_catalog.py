@@ -43,14 +43,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..atomic import new_file
 from ..catalog.datasette import metadata_path_for
-from ..catalog.schema import CATALOG_VERSION, Column, Table
+from ..catalog.tables import CATALOG_VERSION, Column, Table
 from ..catalog.write import check_catalog_output, check_metadata_output, write_tables
 from ..errors import UsageError
 from .findings import CODES
 
 if TYPE_CHECKING:
     from .findings import Alert, Deviation
-    from .report import MonitorResult
+    from .result import MonitorResult
 
 Row = tuple[Any, ...]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..audit import audit as run_audit
 from . import (
     PATH_ARG,
     _load,
@@ -35,7 +36,6 @@ def audit(path: Path | None, policy: Path | None, fmt: str, fail_on: str, lang: 
         powerreg audit my-registry/ --policy policy.yaml --fail-on warning
         powerreg audit --format sarif > powerreg.sarif   # for GitHub code scanning
     """
-    from ..audit import audit as run_audit
 
     reg = _load(path)
     report = run_audit(reg, policy, lang=lang)  # type: ignore[arg-type]

@@ -38,8 +38,10 @@ from pydantic import BaseModel
 
 from .atomic import check_output, new_directory
 from .audit import AuditReport, FailOn, Policy, audit
+from .catalog import export_sqlite
 from .errors import PowerregError, UsageError
 from .model import Registry, Stats
+from .render import render_all
 
 MARKER = ".powerreg-build.json"
 STAGES = ("audit", "render", "export", "swap")
@@ -77,7 +79,7 @@ class BuildResult(BaseModel):
 
 
 def build(
-    reg: Registry,
+    registry: Registry,
     out_dir: str | os.PathLike[str],
     *,
     policy: Policy | str | os.PathLike[str] | None = None,
@@ -85,7 +87,7 @@ def build(
     lang: Any = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> BuildResult:
-    """Audit, render and export ``reg`` into ``out_dir``, replacing it atomically.
+    """Audit, render and export ``registry`` into ``out_dir``, replacing it atomically.
 
     ``on_stage`` is called with each stage's name as it starts (for progress display).
 
@@ -93,22 +95,19 @@ def build(
         AuditFailed: a finding reaches ``fail_on``; nothing is replaced.
         UsageError: ``out_dir`` is not a build output, or cannot be written.
     """
-    from .catalog import export_sqlite  # the heavier stages load on demand
-    from .render import render_all
-
     out = Path(out_dir)
     check_output(
         out,
         directory=True,
         not_ours=_not_a_build,
         fix="choose a new or empty directory",
-        source=reg.source_root,
+        source=registry.source_root,
     )
     seconds: dict[str, float] = {}
     try:
         with new_directory(out) as work:
             t = _stage("audit", on_stage)
-            report = audit(reg, policy, lang=lang)
+            report = audit(registry, policy, lang=lang)
             if report.fails(fail_on):
                 raise AuditFailed(report, fail_on)
             (work / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
@@ -116,20 +115,20 @@ def build(
             seconds["audit"] = time.perf_counter() - t
 
             t = _stage("render", on_stage)
-            drawn = render_all(reg, work / "diagrams", categories=True)  # one dot run for all
-            charts = drawn[: len(drawn) - len(reg.categories)]  # the overviews come last
+            drawn = render_all(registry, work / "diagrams", categories=True)  # one dot run for all
+            charts = drawn[: len(drawn) - len(registry.categories)]  # the overviews come last
             seconds["render"] = time.perf_counter() - t
 
             t = _stage("export", on_stage)
-            export_sqlite(reg, work / "catalog.db", metadata_path=work / "metadata.json")
+            export_sqlite(registry, work / "catalog.db", metadata_path=work / "metadata.json")
             seconds["export"] = time.perf_counter() - t
 
             t = _stage("swap", on_stage)
             result = BuildResult(
-                registry=reg.id,
-                department=reg.department,
+                registry=registry.id,
+                department=registry.department,
                 out_dir=str(out),
-                stats=reg.stats(),
+                stats=registry.stats(),
                 audit_ok=report.ok,
                 audit_counts=report.summary.by_severity,
                 audit_by_code=report.summary.by_code,

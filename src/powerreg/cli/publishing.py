@@ -8,6 +8,10 @@ from pathlib import Path
 
 import click
 
+from ..catalog import export_sqlite, metadata_path_for
+from ..mainjob import STAGES, AuditFailed, summary_json
+from ..mainjob import build as run_build
+from ..render import render_all
 from . import PATH_ARG, _load, fail_on_option, lang_option, main, policy_option, reports_errors
 
 
@@ -40,7 +44,6 @@ def render(path: Path | None, out: Path, fmt: str) -> None:
     Example:
         powerreg render my-registry/ -o diagrams/ --format png
     """
-    from ..render import render_all
 
     paths = render_all(_load(path), out, format=fmt)
     click.echo(f"wrote {len(paths)} diagram{'s' * (len(paths) != 1)} to {out}")
@@ -68,7 +71,6 @@ def export(path: Path | None, out: Path) -> None:
         powerreg export my-registry/ -o catalog.db
         datasette catalog.db -m catalog.metadata.json
     """
-    from ..catalog import export_sqlite, metadata_path_for
 
     reg = _load(path)
     db = export_sqlite(reg, out)
@@ -123,8 +125,6 @@ def build(
     Example:
         powerreg build -o build/ && datasette build/catalog.db -m build/metadata.json
     """
-    from ..build import STAGES, AuditFailed, summary_json
-    from ..build import build as run_build
 
     t0 = time.perf_counter()
     reg = _load(path)
