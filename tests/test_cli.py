@@ -147,3 +147,11 @@ def test_any_library_refusal_is_a_message_not_a_traceback(
     code, out, err = run("stats")
     assert (code, out) == (1, "")
     assert err == "error: the reference registry is unavailable\n"
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    code, out, _ = run(command, "--help")
+    assert code == 0
+    assert "Example" in out
+    assert "Usage: " in out

@@ -33,7 +33,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .codes.load_codes import FILE_KINDS, KINDS
+from .codes import value_kind
+from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, problem
 from .model import (
@@ -67,8 +68,8 @@ from .readfile import (
     ReadDenied,
     UnreadableFile,
 )
-from .textsafe import excerpt
-from .yamlsource import SNIPPET, Document, read_file, snippet
+from .textsafe import SNIPPET, excerpt, snippet
+from .yamlsource import Document, read_file
 
 #: Largest file read (bytes); bigger files are refused before parsing (E007).
 DEFAULT_MAX_BYTES = DEFAULT_LIMIT
@@ -127,7 +128,9 @@ class _DirectoryLoader:
             self.problems += doc.problems
             return None
         if not isinstance(doc.data, dict):
-            self.problems.append(problem("E002.not_mapping", rel, *doc.root, kind=_kind(doc.data)))
+            self.problems.append(
+                problem("E002.not_mapping", rel, *doc.root, kind=value_kind(doc.data))
+            )
             return None
         return doc
 
@@ -362,23 +365,6 @@ def _close(word: str, names: list[str]) -> list[str]:
     return difflib.get_close_matches(word, names, n=1)
 
 
-def _kind(value: Any) -> dict[str, str]:
-    """How a value of the wrong type is named in a message, in both languages."""
-    if value is None:
-        name, shown = "none", ""
-    elif isinstance(value, dict):
-        name, shown = "mapping", ""
-    elif isinstance(value, list):
-        name, shown = "list", ""
-    elif isinstance(value, bool):
-        name, shown = "bool", str(value).lower()
-    elif isinstance(value, (int, float)):
-        name, shown = "number", snippet(value)
-    else:
-        name, shown = "text", snippet(value)
-    return {lang: KINDS[name][lang].format(value=shown) for lang in ("en", "zh")}
-
-
 def _entity(data: Any, loc: tuple[Any, ...], power_id: str | None) -> str | None:
     """Global id of the deepest entity that ``loc`` passes through."""
     parts: list[str] = [power_id] if power_id else []
@@ -497,7 +483,7 @@ def _schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dic
     if kind == "string_too_short":
         return "E002.empty", {"field": field}, False
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "E002.not_int", {"field": field, "kind": _kind(value)}, False
+        return "E002.not_int", {"field": field, "kind": value_kind(value)}, False
     if kind == "greater_than_equal":
         return (
             "E002.too_small",
@@ -511,13 +497,13 @@ def _schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dic
             False,
         )
     if kind == "string_type":
-        return "E002.not_text", {"field": field, "kind": _kind(value)}, False
+        return "E002.not_text", {"field": field, "kind": value_kind(value)}, False
     if kind in ("bool_parsing", "bool_type"):
-        return "E002.not_bool", {"field": field, "kind": _kind(value)}, False
+        return "E002.not_bool", {"field": field, "kind": value_kind(value)}, False
     if kind == "list_type":
-        return "E002.not_list", {"field": field, "kind": _kind(value)}, False
+        return "E002.not_list", {"field": field, "kind": value_kind(value)}, False
     if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "E002.not_map", {"field": field, "kind": _kind(value)}, False
+        return "E002.not_map", {"field": field, "kind": value_kind(value)}, False
     if kind == "too_short":
         return "E002.too_few", {"field": field, "n": ctx["min_length"]}, False
     if kind == "value_error" and "transitions" in loc and isinstance(value, str):

@@ -27,6 +27,10 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b", "\x00": "\\x00"}
 #: Longest value a message quotes whole; longer ones are cut (with an ellipsis).
 EXCERPT = 400
 
+#: Most characters of a value that a message quotes: a whole file read as one string
+#: (a text file in powers/, a link to /etc/passwd) must not come back inside a message.
+SNIPPET = 60
+
 
 def _escape(m: re.Match[str]) -> str:
     ch = m.group()
@@ -46,6 +50,23 @@ def one_line(text: str) -> str:
 def excerpt(text: str, limit: int = EXCERPT) -> str:
     """At most ``limit`` characters of ``text``, the last one an ellipsis if cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def snippet(value: object) -> str:
+    """A value as a message quotes it: at most :data:`SNIPPET` characters, the last an
+    ellipsis if it was cut.
+
+    Examples:
+        >>> snippet("root:x:0:0:root:/root:/bin/bash daemon:x:1:1:daemon:/usr/sbin:/bin/sh")
+        'root:x:0:0:root:/root:/bin/bash daemon:x:1:1:daemon:/usr/sb…'
+        >>> snippet(10**30)
+        '1000000000000000000000000000000'
+    """
+    try:
+        text = str(value)
+    except ValueError:  # an int past Python's 4,300-digit limit of str()
+        return "a number too long to show"
+    return excerpt(text, SNIPPET)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")

@@ -32,7 +32,7 @@ import yaml
 
 from .errors import Problem, problem
 from .readfile import DEFAULT_LIMIT, read_limited
-from .textsafe import excerpt
+from .textsafe import snippet
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -60,31 +60,10 @@ _SPECIAL: dict[str, Any] = {
 #: Position of a value: 1-based (line, column).
 Pos = tuple[int, int]
 
-#: Most characters of a value that a message quotes: a whole file read as one string
-#: (a text file in powers/, a link to /etc/passwd) must not come back inside a message.
-SNIPPET = 60
-
 #: Most characters of a plain integer read as a number. No field takes more than four
 #: digits; converting a longer one costs time quadratic in its length (Python refuses
 #: over 4,300 digits), so such a scalar is refused as it is read (E002).
 MAX_DIGITS = 100
-
-
-def snippet(value: object) -> str:
-    """A value as a message quotes it: at most :data:`SNIPPET` characters, the last an
-    ellipsis if it was cut.
-
-    Examples:
-        >>> snippet("root:x:0:0:root:/root:/bin/bash daemon:x:1:1:daemon:/usr/sbin:/bin/sh")
-        'root:x:0:0:root:/root:/bin/bash daemon:x:1:1:daemon:/usr/sb…'
-        >>> snippet(10**30)
-        '1000000000000000000000000000000'
-    """
-    try:
-        text = str(value)
-    except ValueError:  # an int past Python's 4,300-digit limit of str()
-        return "a number too long to show"
-    return excerpt(text, SNIPPET)
 
 
 def resolve_plain(text: str) -> Any:

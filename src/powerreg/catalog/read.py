@@ -17,20 +17,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..codes.load_codes import COLUMN_TYPES, FILE_KINDS, KINDS, SCOPES
+from ..codes import value_kind
+from ..codes.load_codes import COLUMN_TYPES, FILE_KINDS, SCOPES
 from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError, problem
 from ..model import DEFER_REFERENCES, Power, Registry, SourceMap
 from ..readfile import file_kind
-from ..textsafe import excerpt
+from ..textsafe import SNIPPET, excerpt
 from .tables import CATALOG_VERSION, TABLE, TABLES, Column, Table
 
 Position = tuple[str, int, int]
 
 #: Most rows of one table named in one error: enough to see what was done to it.
 _SHOWN = 20
-#: Most characters of a value quoted from a row.
-_SNIPPET = 60
 #: Columns of ``powers`` that hold a JSON list of texts.
 _JSON_LISTS = ("legal_basis", "responsibilities", "accountability")
 #: What is at a path that is not a file, as an error names it.
@@ -118,7 +117,7 @@ def _wrong_shape(conn: sqlite3.Connection, version: Any, names: set[str]) -> lis
     """
     wrong = []
     if version != CATALOG_VERSION:
-        wrong.append(f"user_version {excerpt(str(version), _SNIPPET)}, not {CATALOG_VERSION}")
+        wrong.append(f"user_version {excerpt(str(version), SNIPPET)}, not {CATALOG_VERSION}")
     missing = [t.name for t in TABLES if t.name not in names]
     if missing:
         wrong.append(f"no table {', '.join(missing)}")
@@ -153,27 +152,7 @@ def _key_of(table: Table, row: sqlite3.Row) -> tuple[Any, ...]:
 
 def _row_id(key: Any) -> str:
     """A row named by its key (``XK-001/F1``, or ``XK-001/F1 S1 S2`` for a transition)."""
-    return " ".join(excerpt(str(k), _SNIPPET) if k is not None else "NULL" for k in key)
-
-
-def _kind(value: Any) -> dict[str, str]:
-    """A value from a row as a message quotes it, in both languages: short, and its type
-    visible (``the text '…'``, ``the number 3``, ``a blob of 12 bytes``)."""
-    if isinstance(value, bool):  # from a JSON column
-        name, shown = "bool", str(value).lower()
-    elif isinstance(value, str):
-        name, shown = "text", excerpt(value, _SNIPPET)
-    elif isinstance(value, bytes):
-        name, shown = "blob", f"{len(value):,}"
-    elif value is None:
-        name, shown = "none", ""
-    elif isinstance(value, dict):
-        name, shown = "mapping", ""
-    elif isinstance(value, list):
-        name, shown = "list", ""
-    else:
-        name, shown = "number", excerpt(str(value), _SNIPPET)
-    return {lang: KINDS[name][lang].format(value=shown) for lang in ("en", "zh")}
+    return " ".join(excerpt(str(k), SNIPPET) if k is not None else "NULL" for k in key)
 
 
 class _Reader:
@@ -219,7 +198,12 @@ class _Reader:
                 elif value is not None and not _has_type(value, column.type):
                     want = COLUMN_TYPES[column.type.__name__]
                     self.bad(
-                        "E002.catalog_type", table, ids, column.name, want=want, kind=_kind(value)
+                        "E002.catalog_type",
+                        table,
+                        ids,
+                        column.name,
+                        want=want,
+                        kind=value_kind(value),
                     )
         cur = self.conn.execute(
             f'SELECT {keys}, COUNT(*) FROM "{table}" GROUP BY {keys} '
@@ -235,7 +219,7 @@ class _Reader:
         table, the key of its row (``ids``), its column and the template's other values.
         The entity is the row's global id (a transition's: its flowchart)."""
         row = _row_id(ids)
-        entity = excerpt(str(ids[0]), _SNIPPET) if ids and ids[0] is not None else None
+        entity = excerpt(str(ids[0]), SNIPPET) if ids and ids[0] is not None else None
         self.problems.append(
             problem(key, self.name, entity=entity, table=table, row=row, column=column, **params)
         )
@@ -250,7 +234,7 @@ class _Reader:
         parent = found.get(value)
         if parent is None:
             ids = _key_of(TABLE[table], row)
-            self.bad("E002.catalog_orphan", table, ids, column, kind=_kind(value))
+            self.bad("E002.catalog_orphan", table, ids, column, kind=value_kind(value))
         return parent
 
     def step_of(self, prefix: str, table: str, row: sqlite3.Row, column: str) -> str | None:
@@ -262,7 +246,7 @@ class _Reader:
             return str(value[len(prefix) :])
         scope = SCOPES["power" if table == "risk_points" else "flowchart"]
         ids = _key_of(TABLE[table], row)
-        self.bad("E002.catalog_step", table, ids, column, kind=_kind(value), scope=scope)
+        self.bad("E002.catalog_step", table, ids, column, kind=value_kind(value), scope=scope)
         return None
 
     def json_list(self, row: sqlite3.Row, column: str) -> list[Any]:
@@ -275,7 +259,7 @@ class _Reader:
             return []
         if isinstance(value, list):
             return value
-        self.bad("E002.catalog_json_list", "powers", (row["id"],), column, kind=_kind(value))
+        self.bad("E002.catalog_json_list", "powers", (row["id"],), column, kind=value_kind(value))
         return []
 
     def remember(self, gid: str, file: str | None, row: sqlite3.Row) -> None:
@@ -414,7 +398,7 @@ class _Reader:
         """A catalog whose rows were edited into an invalid registry."""
         problems = []
         for e in err.errors(include_url=False):
-            where = excerpt(".".join(str(x) for x in e["loc"]), _SNIPPET) or "(row)"
+            where = excerpt(".".join(str(x) for x in e["loc"]), SNIPPET) or "(row)"
             # pydantic's own words: the row passed every check of its table, and only the
             # models' rules (an id's pattern, a bound) can still refuse it
             problems.append(

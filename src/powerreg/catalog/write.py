@@ -20,6 +20,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,12 +94,27 @@ def export_sqlite(
     meta_target = Path(metadata_path) if metadata_path is not None else metadata_path_for(target)
     check_catalog_output(target, registry.source_root)
     check_metadata_output(meta_target, registry.source_root)
-    try:
-        # the catalog is renamed into place first, then its metadata (inner block first)
-        with new_file(meta_target) as meta_tmp, new_file(target) as db_tmp:
+    with catalog_files(target, meta_target) as (db_tmp, meta_tmp):
+        try:
             _write_file(db_tmp, registry)
-            meta = datasette_metadata(registry, database=target.stem)
-            meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        except OverflowError as err:
+            raise UsageError(
+                f"cannot write the catalog '{target}': a number in the registry is too large "
+                f"for SQLite ({err})"
+            ) from err
+        meta = datasette_metadata(registry, database=target.stem)
+        meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    return target
+
+
+@contextmanager
+def catalog_files(target: Path, meta_target: Path) -> Iterator[tuple[Path, Path]]:
+    """New files for a catalog and its Datasette metadata, renamed into place together
+    when the block ends well (the catalog first, then its metadata); a SQLite or I/O
+    error becomes a :class:`UsageError` naming the catalog, and nothing is replaced."""
+    try:
+        with new_file(meta_target) as meta_tmp, new_file(target) as db_tmp:
+            yield db_tmp, meta_tmp
     except sqlite3.Error as err:
         raise UsageError(f"cannot write the catalog '{target}': {err}") from err
     except OSError as err:
@@ -106,12 +122,6 @@ def export_sqlite(
         raise UsageError(
             f"cannot write the catalog '{target}': {err.strerror or err}{where}"
         ) from err
-    except OverflowError as err:
-        raise UsageError(
-            f"cannot write the catalog '{target}': a number in the registry is too large "
-            f"for SQLite ({err})"
-        ) from err
-    return target
 
 
 def check_catalog_output(path: Path, source: str | None = None) -> None:

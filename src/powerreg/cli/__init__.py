@@ -94,6 +94,23 @@ def lang_option(func: F) -> F:
     )(func)
 
 
+def output_option(
+    help: str, *, kind: str = "directory", default: Path | None = None
+) -> Callable[[F], F]:
+    """``-o/--output``: a ``directory`` or a ``file`` (``any`` for either), required
+    unless it has a default; the value reaches the command as ``out``."""
+    return click.option(
+        "-o",
+        "--output",
+        "out",
+        type=click.Path(file_okay=kind != "directory", dir_okay=kind != "file", path_type=Path),
+        required=default is None,
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
 def format_option(*formats: str) -> Callable[[F], F]:
     """``--format`` with the given choices, the first the default."""
     return click.option(

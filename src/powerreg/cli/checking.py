@@ -13,7 +13,7 @@ from ..errors import RegistryError
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
 from ..schemas import stale_schemas, write_schemas
-from . import PATH_ARG, _load, format_option, lang_option, main, reports_errors
+from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
 
 
 @main.command()
@@ -66,14 +66,7 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
 
 @main.command()
 @PATH_ARG
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs",
-)
+@format_option("text", "json")
 @reports_errors
 def stats(path: Path | None, fmt: str) -> None:
     """Count categories, powers, flowcharts, risk points and countermeasures.
@@ -112,14 +105,9 @@ def stats(path: Path | None, fmt: str) -> None:
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
+@output_option(
+    "directory of the schemas",
     default=Path("schemas"),
-    show_default=True,
-    help="directory of the schemas",
 )
 @click.option("--check", is_flag=True, help="exit 1 if the files differ from the models")
 @reports_errors

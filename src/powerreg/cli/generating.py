@@ -8,18 +8,13 @@ from pathlib import Path
 import click
 
 from ..synth import generate, write_registry
-from . import main, reports_errors
+from . import main, output_option, reports_errors
 
 
 @main.command()
 @click.argument("n_powers", metavar="N", type=click.IntRange(min=0))
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="directory to write into: new, empty, or a registry to replace",
+@output_option(
+    "directory to write into: new, empty, or a registry to replace",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="same seed, same files")
 @reports_errors

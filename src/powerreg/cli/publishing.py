@@ -12,18 +12,23 @@ from ..catalog import export_sqlite, metadata_path_for
 from ..mainjob import STAGES, AuditFailed, summary_json
 from ..mainjob import build as run_build
 from ..render import render_all
-from . import PATH_ARG, _load, fail_on_option, lang_option, main, policy_option, reports_errors
+from . import (
+    PATH_ARG,
+    _load,
+    fail_on_option,
+    format_option,
+    lang_option,
+    main,
+    output_option,
+    policy_option,
+    reports_errors,
+)
 
 
 @main.command()
 @PATH_ARG
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="directory of the diagrams: DIR/<power id>/<flowchart id>.<ext>; new, empty, or "
+@output_option(
+    "directory of the diagrams: DIR/<power id>/<flowchart id>.<ext>; new, empty, or "
     "written by render (replaced whole)",
 )
 @click.option(
@@ -51,14 +56,10 @@ def render(path: Path | None, out: Path, fmt: str) -> None:
 
 @main.command()
 @PATH_ARG
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="catalog to write, e.g. catalog.db (new, or a catalog to replace); its Datasette "
+@output_option(
+    "catalog to write, e.g. catalog.db (new, or a catalog to replace); its Datasette "
     "metadata goes beside it",
+    kind="file",
 )
 @reports_errors
 def export(path: Path | None, out: Path) -> None:
@@ -85,26 +86,15 @@ def export(path: Path | None, out: Path) -> None:
 
 @main.command()
 @PATH_ARG
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(path_type=Path),
+@output_option(
+    "output directory (replaced atomically)",
+    kind="any",
     default=Path("build"),
-    show_default=True,
-    help="output directory (replaced atomically)",
 )
 @policy_option
 @fail_on_option("audit severity that stops the build")
 @lang_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="summary for people, or JSON for programs",
-)
+@format_option("text", "json")
 @click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
 @reports_errors
 def build(

@@ -11,7 +11,7 @@ import click
 from ..monitor import add_to_catalog
 from ..monitor import monitor as run_monitor
 from ..monitor import synth_cases as generate
-from . import PATH_ARG, _load, lang_option, main, reports_errors
+from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
 
 
 @main.command()
@@ -29,13 +29,7 @@ from . import PATH_ARG, _load, lang_option, main, reports_errors
     help="the log as it stood at the end of DATE: later events are left out, and cases "
     "not at an end step are open, their clock running to DATE",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown")
 @click.option(
     "--catalog",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -112,13 +106,9 @@ def monitor(
     show_default=True,
     help="first day cases start on",
 )
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="the log: .csv, or .jsonl for JSON Lines",
+@output_option(
+    "the log: .csv, or .jsonl for JSON Lines",
+    kind="file",
 )
 @click.option(
     "--truth",

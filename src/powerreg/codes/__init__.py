@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from ..lang import Lang
-from ..textsafe import excerpt, one_line
+from ..textsafe import excerpt, one_line, snippet
 from .audit_codes import AUDIT
-from .load_codes import LOAD
+from .load_codes import KINDS, LOAD
 from .monitor_codes import MONITOR
 
 Severity = Literal["error", "warning", "info"]
@@ -87,6 +87,31 @@ def render(key: str, lang: Lang, params: Mapping[str, Any]) -> str:
     return template(key, lang).format_map({k: shown(v, lang) for k, v in params.items()})
 
 
+def value_kind(value: Any) -> dict[str, str]:
+    """A value as a message names it when it is of the wrong type, in both languages:
+    short, and its type visible (``the text '…'``, ``the number 3``, ``a mapping``).
+
+    Examples:
+        >>> value_kind(3)["en"], value_kind(None)["zh"], value_kind("x" * 99)["en"][-4:]
+        ('the number 3', '空值', "xx…'")
+    """
+    if value is None:
+        name, shown = "none", ""
+    elif isinstance(value, bool):
+        name, shown = "bool", str(value).lower()
+    elif isinstance(value, dict):
+        name, shown = "mapping", ""
+    elif isinstance(value, list):
+        name, shown = "list", ""
+    elif isinstance(value, bytes):
+        name, shown = "blob", f"{len(value):,}"
+    elif isinstance(value, (int, float)):
+        name, shown = "number", snippet(value)
+    else:
+        name, shown = "text", snippet(value)
+    return {lang: KINDS[name][lang].format(value=shown) for lang in ("en", "zh")}
+
+
 def localized(en: str, zh: str) -> dict[str, str]:
     """A message parameter that reads differently in each language."""
     return {"en": en, "zh": zh}
@@ -101,4 +126,5 @@ __all__ = [
     "render",
     "shown",
     "template",
+    "value_kind",
 ]

@@ -41,10 +41,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..atomic import new_file
 from ..catalog.datasette import metadata_path_for
 from ..catalog.tables import CATALOG_VERSION, Column, Table
-from ..catalog.write import check_catalog_output, check_metadata_output, write_tables
+from ..catalog.write import (
+    catalog_files,
+    check_catalog_output,
+    check_metadata_output,
+    write_tables,
+)
 from ..errors import UsageError
 from .findings import CODES
 
@@ -284,23 +288,15 @@ def add_to_catalog(
         )
     check_metadata_output(meta_target, source)
     meta = _merged_metadata(meta_target, target.stem)  # a bad file stops us before writing
-    try:
-        # the catalog is renamed into place first, then its metadata (inner block first)
-        with new_file(meta_target) as meta_tmp, new_file(target) as db_tmp:
+    with catalog_files(target, meta_target) as (db_tmp, meta_tmp):
+        try:
             _write_copy(target, db_tmp, result)
-            meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    except sqlite3.IntegrityError as err:
-        raise UsageError(
-            f"the catalog '{target}' does not hold every power, flowchart and step the cases "
-            f"refer to ({err}); export the registry the log was replayed on"
-        ) from err
-    except sqlite3.Error as err:
-        raise UsageError(f"cannot write the catalog '{target}': {err}") from err
-    except OSError as err:
-        where = f" ({err.filename})" if err.filename else ""
-        raise UsageError(
-            f"cannot write the catalog '{target}': {err.strerror or err}{where}"
-        ) from err
+        except sqlite3.IntegrityError as err:
+            raise UsageError(
+                f"the catalog '{target}' does not hold every power, flowchart and step the "
+                f"cases refer to ({err}); export the registry the log was replayed on"
+            ) from err
+        meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return target
 
 
