@@ -74,6 +74,20 @@ CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
     ("A305", _set(risk_points=[]), [("A305", "XK-001"), ("A307", "XK-001/F1/S2")]),
     ("A306", _set(flowcharts=[], risk_points=[]), [("A305", "XK-001"), ("A306", "XK-001")]),
     ("A307", lambda p: p["risk_points"][0].update(at="F1/S3"), [("A307", "XK-001/F1/S2")]),
+    (
+        "A308",
+        lambda p: p["flowcharts"].append(
+            {
+                **p["flowcharts"][0],
+                "id": "F2",
+                "steps": [
+                    {**s, "pauses_clock": True} if s["id"] == "S3" else s
+                    for s in p["flowcharts"][0]["steps"]
+                ],
+            }
+        ),
+        [("A307", "XK-001/F2/S2"), ("A308", "XK-001/F1/S3")],  # a tie: the one that counts
+    ),
     ("A401", _set(legal_basis=[]), [("A401", "XK-001")]),
     ("A402", lambda p: p.pop("name_en"), [("A402", "XK-001")]),
 ]
@@ -256,3 +270,26 @@ def test_readme_lists_every_rule_as_it_is() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for code, rule in RULES.items():
         assert f"| {code} | {rule.severity} | {rule.title} |" in readme
+
+
+def test_a308_one_clock_rule_per_procedure(write_registry: WriteRegistry) -> None:
+    def chart(pauses: bool, fid: str) -> dict[str, object]:
+        return {
+            "id": fid,
+            "title": "审批流程",
+            "steps": [
+                {"id": "S1", "kind": "start", "label": "申请"},
+                {"id": "S2", "label": "一次性告知补正材料", "days": 1, "pauses_clock": pauses},
+                {"id": "S3", "kind": "end", "label": "办结"},
+            ],
+            "transitions": ["S1 -> S2", "S2 -> S3"],
+        }
+
+    data = power_data(flowcharts=[chart(True, "F1"), chart(True, "F2"), chart(False, "F3")])
+    data["risk_points"][0]["at"] = "F1/S2"
+    report = audit(powerreg.load(write_registry({"XK-001": data})), lang="en")
+    a308 = [f for f in report.findings if f.code == "A308"]
+    assert [f.entity for f in a308] == ["XK-001/F3/S2"]  # the one that differs
+    assert a308[0].severity == "info"
+    assert "XK-001/F1/S2, XK-001/F2/S2" in a308[0].message("en")
+    assert "不计时" in a308[0].message("zh")

@@ -40,6 +40,7 @@ CHECKS: dict[str, Check] = {
     "A305": rules.power_has_risks,
     "A306": rules.power_has_flowchart,
     "A307": rules.decisions_guarded,
+    "A308": rules.clock_rule_consistent,
     "A401": rules.has_legal_basis,
     "A402": rules.has_english_name,
 }

@@ -238,6 +238,51 @@ def decisions_guarded(reg: Registry, policy: Policy) -> Iterator[Hit]:
                 yield Hit(s.gid, {"label": s.label})
 
 
+@dataclass(frozen=True)
+class _Timed:
+    gid: str
+    label: str
+    pauses: bool
+
+
+def _same_step(label: str) -> str:
+    """Labels compared without spaces and punctuation: 一次性告知补正材料 = 一次性告知补正材料。"""
+    return "".join(ch for ch in label if ch.isalnum())
+
+
+def clock_rule_consistent(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Steps of the same kind and label either pause the clock in every chart or in
+    none: a clock-pausing rule (补正, expert review, hearing, publicity, testing,
+    identification …) is one rule of the procedure, applied the same way everywhere.
+    The steps in the minority are flagged (on a tie, those that do not pause)."""
+    groups: dict[tuple[StepKind, str], list[_Timed]] = {}
+    for _, fc in _charts(reg):
+        for s in fc.steps:
+            if s.kind is StepKind.TASK:
+                key = (s.kind, _same_step(s.label))
+                groups.setdefault(key, []).append(_Timed(s.gid, s.label, s.pauses_clock))
+    for steps in groups.values():
+        pausing = [t for t in steps if t.pauses]
+        counting = [t for t in steps if not t.pauses]
+        if not pausing or not counting:
+            continue
+        odd, rest = (pausing, counting) if len(pausing) < len(counting) else (counting, pausing)
+        for t in odd:
+            shown = ", ".join(r.gid for r in rest[:3]) + (", …" if len(rest) > 3 else "")
+            yield Hit(
+                t.gid,
+                {
+                    "label": t.label,
+                    "does": localized("does", "不计时")
+                    if t.pauses
+                    else localized("does not", "计时"),
+                    "n": len(rest),
+                    "other": localized("do not", "计时") if t.pauses else localized("do", "不计时"),
+                    "examples": shown,
+                },
+            )
+
+
 # ------------------------------------------------------------------ A4: publication
 
 

@@ -136,6 +136,15 @@ AUDIT: dict[str, dict[str, Any]] = {
         "en": "decision {entity} ({label}) carries no risk point; discretion is left unguarded: add one or say why there is none",
         "zh": "判断步骤 {entity}（{label}）未设廉政风险点：自由裁量无人防范，请补充",
     },
+    "A308": {
+        "severity": "info",
+        "title": {
+            "en": "a step pauses the clock in one chart and not in another of the same kind and label",
+            "zh": "同类同名的步骤在一张流程图中不计时、在另一张中计时",
+        },
+        "en": "step {entity} ({label}) {does} pause the clock, but {n} step(s) of the same kind and label elsewhere {other} ({examples}); apply the clock-pausing rule of this procedure the same way in every chart",
+        "zh": "步骤 {entity}（{label}）{does}，而其他 {n} 个同类同名的步骤{other}（{examples}）：同一程序的不计时规则应在各流程图中一致适用",
+    },
     "A401": {
         "severity": "error",
         "title": {"en": "power without legal_basis", "zh": "事项缺少设定依据"},
