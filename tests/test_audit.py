@@ -67,6 +67,7 @@ CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
     ("A201", _set(promised_days=40), [("A201", "XK-001")]),
     ("A202", lambda p: steps(p)[1].update(days=25), [("A202", "XK-001/F1")]),
     ("A203", _set(promised_days=25), [("A203", "XK-001")]),
+    ("A204", _set(statutory_days="1 个月", promised_days=20), [("A204", "XK-001")]),
     ("A301", lambda p: measures(p).clear(), [("A301", "XK-001/R1")]),
     ("A302", lambda p: measures(p).pop(), [("A302", "XK-001/R1")]),
     ("A303", lambda p: measures(p)[1].update(kind="education"), [("A303", "XK-001/R1")]),
@@ -197,7 +198,7 @@ def test_messages_in_both_languages() -> None:
     zh = report.findings[0].message("zh")  # the same record, rendered late in Chinese
     assert report.to_text() != report.to_text("zh")
     assert en == (
-        "power XK-001 promises 40 working days, more than the statutory 30; "
+        "power XK-001 promises 40 working days, more than the statutory 30 working days; "
         "promise no more than the law allows"
     )
     assert (
@@ -293,3 +294,31 @@ def test_a308_one_clock_rule_per_procedure(write_registry: WriteRegistry) -> Non
     assert a308[0].severity == "info"
     assert "XK-001/F1/S2, XK-001/F2/S2" in a308[0].message("en")
     assert "不计时" in a308[0].message("zh")
+
+
+@pytest.mark.parametrize(
+    ("statutory", "promised", "codes"),
+    [
+        ("3 个月", 30, []),  # 30 working days fit in any three months (at least 48)
+        ("3 个月", 70, ["A201"]),  # more than three months can hold (at most 69)
+        ("3 个月", 40, ["A204"]),  # within the law, but 2/3 of it? cannot tell
+        ("3 个月", "2 个月", []),  # like with like: exactly 2/3
+        ("90 日", "3 个月", ["A204"]),
+        ("60 个工作日", "20 个工作日", []),
+    ],
+)
+def test_limits_compare_like_with_like_or_say_they_cannot(
+    statutory: object, promised: object, codes: list[str]
+) -> None:
+    data = power_data(statutory_limit=statutory, promised_limit=promised)
+    del data["statutory_days"], data["promised_days"]
+    found = [f.code for f in audit(registry(data)).findings if f.code.startswith("A2")]
+    assert found == codes
+
+
+def test_a_limit_shows_its_unit_in_messages() -> None:
+    data = power_data(statutory_limit="3 个月", promised_limit="4 个月")
+    del data["statutory_days"], data["promised_days"]
+    [f] = [f for f in audit(registry(data)).findings if f.code == "A201"]
+    assert "4 个月" in f.message("zh")
+    assert "3 months" in f.message("en")

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import powerreg
-from powerreg import Registry, RegistryError, UsageError, cli
+from powerreg import Limit, Registry, RegistryError, UsageError, cli
 from powerreg.catalog import (
     CATALOG_VERSION,
     SearchHit,
@@ -287,8 +287,10 @@ def test_views_of_the_minimal_example(catalog: Path) -> None:
             "medium": 0,
             "low": 0,
             "countermeasures": 6,
-            "statutory_days": 90,
-            "promised_days": None,
+            "statutory_limit": 90,
+            "statutory_unit": "working_days",
+            "promised_limit": None,
+            "promised_unit": None,
         },
         {
             "id": "XK-001",
@@ -302,8 +304,10 @@ def test_views_of_the_minimal_example(catalog: Path) -> None:
             "medium": 1,
             "low": 0,
             "countermeasures": 5,
-            "statutory_days": 30,
-            "promised_days": 20,
+            "statutory_limit": 30,
+            "statutory_unit": "working_days",
+            "promised_limit": 20,
+            "promised_unit": "working_days",
         },
     ]
 
@@ -468,6 +472,16 @@ any_text = (
 )
 maybe_text = st.none() | any_text
 days = st.none() | st.integers(0, 3650)  # the model's bound on a time limit (~14 years)
+#: time limits in every form: a number (working days), text with a unit, a mapping
+limits = st.one_of(
+    days,
+    st.builds("{} 个月".format, st.integers(0, 120)),
+    st.builds(
+        lambda n, u: {"amount": n, "unit": u},
+        st.integers(0, 3650),
+        st.sampled_from(["working_days", "days"]),
+    ),
+)
 
 
 @st.composite
@@ -537,7 +551,7 @@ def power_data(draw: st.DrawFn, pid: str, category: str) -> dict[str, Any]:
                     "countermeasures": measures,
                 }
             )
-    statutory, promised = draw(days), draw(days)
+    statutory, promised = draw(limits), draw(limits)
     return {
         "id": pid,
         "category": category,
@@ -546,8 +560,8 @@ def power_data(draw: st.DrawFn, pid: str, category: str) -> dict[str, Any]:
         "legal_basis": draw(st.lists(any_text, max_size=2)),
         "subject": draw(any_text),
         "division": draw(any_text),
-        "statutory_days": statutory,
-        "promised_days": promised,
+        "statutory_limit": statutory,
+        "promised_limit": promised,
         "fee": draw(maybe_text),
         "description": draw(maybe_text),
         "responsibilities": draw(st.lists(any_text, max_size=2)),
@@ -799,7 +813,7 @@ def test_a_failed_rename_or_a_huge_number_is_a_usage_error(
             export_sqlite(minimal, db)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
     huge = registry([power("XK-001")])
-    huge.powers["XK-001"].statutory_days = 2**63  # past the model's checks, still no trace
+    huge.powers["XK-001"].statutory_limit = Limit.model_construct(amount=2**63)  # unchecked
     with pytest.raises(UsageError, match="too large for SQLite"):
         export_sqlite(huge, db)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -1062,7 +1076,7 @@ def test_cli_style_error_for_an_edited_catalog(catalog: Path) -> None:
     [
         ("DELETE FROM registry", "has 0 rows in table registry"),
         # rows left without their parent: E002 naming each row, test_catalog_read_faults.py
-        ("PRAGMA user_version = 99", "not a powerreg catalog of version 1"),
+        ("PRAGMA user_version = 99", "not a powerreg catalog of version 2"),
         ("DROP VIEW risk_coverage", None),  # views are for people; reading needs tables
     ],
 )

@@ -127,11 +127,12 @@ def test_risks_sit_on_real_steps_and_every_decision_carries_one(reg300: Registry
 def test_step_days_fit_the_promise_and_the_promise_the_law(reg300: Registry) -> None:
     with_law = 0
     for p in reg300.powers.values():
-        assert p.promised_days is not None
-        assert all(fc.longest_path()[0] <= p.promised_days for fc in p.flowcharts)
-        if p.statutory_days is not None:
+        assert p.promised_limit is not None
+        assert p.promised_limit.in_working_days
+        assert all(fc.longest_path()[0] <= p.promised_limit.amount for fc in p.flowcharts)
+        if p.statutory_limit is not None:
             with_law += 1
-            assert 3 * p.promised_days <= 2 * p.statutory_days
+            assert 3 * p.promised_limit.amount <= 2 * p.statutory_limit.amount
     assert with_law > 0
 
 

@@ -414,6 +414,10 @@ def _literal_at(loc: tuple[Any, ...], top: type[BaseModel]) -> str | None:
     return " or ".join(repr(v) for v in typing.get_args(info.annotation))
 
 
+#: Endings of the fields that hold a time limit (its amount and unit are inside).
+_LIMITS = ("_limit", "_days")
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     """The field a message names: the last key of ``loc``, with the index of an item of
     a list of texts (``legal_basis[0]``).
@@ -424,6 +428,8 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     """
     if not loc:
         return "value"
+    if loc[-1] in ("amount", "unit") and len(loc) > 1 and str(loc[-2]).endswith(_LIMITS):
+        return snippet(loc[-2])  # a time limit's amount: name the limit (statutory_days)
     if isinstance(loc[-1], int) and len(loc) > 1:
         return f"{snippet(loc[-2])}[{loc[-1]}]"
     return snippet(loc[-1])

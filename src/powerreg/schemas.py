@@ -33,6 +33,13 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         ("power.schema.json", Power, "powerreg power file (powers/<id>.yaml)"),
     ):
         schema = model.model_json_schema(by_alias=True, mode="validation")
+        props = schema.get("properties", {})
+        for key in ("statutory", "promised"):
+            if f"{key}_limit" in props:  # the older key, read as the same field
+                props[f"{key}_days"] = {
+                    **props[f"{key}_limit"],
+                    "description": f"older name of {key}_limit: a number is working days",
+                }
         out[name] = {"$schema": DRAFT, "$id": name, **schema, "title": title}
     return out
 

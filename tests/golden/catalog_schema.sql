@@ -1,4 +1,4 @@
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 
 CREATE TABLE "registry" (
    "id" TEXT PRIMARY KEY NOT NULL,
@@ -25,8 +25,10 @@ CREATE TABLE "powers" (
    "legal_basis" TEXT NOT NULL,
    "subject" TEXT NOT NULL,
    "division" TEXT NOT NULL,
-   "statutory_days" INTEGER,
-   "promised_days" INTEGER,
+   "statutory_limit" INTEGER,
+   "statutory_unit" TEXT,
+   "promised_limit" INTEGER,
+   "promised_unit" TEXT,
    "fee" TEXT,
    "description" TEXT,
    "responsibilities" TEXT NOT NULL,
@@ -171,8 +173,10 @@ CREATE VIEW "power_overview" AS SELECT
     (SELECT count(*) FROM risk_points r WHERE r.power_id = p.id AND r.level = 'low') AS low,
     (SELECT count(*) FROM countermeasures m JOIN risk_points r ON r.id = m.risk_point_id
      WHERE r.power_id = p.id) AS countermeasures,
-    p.statutory_days,
-    p.promised_days
+    p.statutory_limit,
+    p.statutory_unit,
+    p.promised_limit,
+    p.promised_unit
 FROM powers p
 JOIN categories c ON c.code = p.category
 ORDER BY p.position;

@@ -33,6 +33,7 @@ CHECKS: dict[str, Check] = {
     "A201": rules.promise_within_law,
     "A202": rules.path_within_limit,
     "A203": rules.promise_shorter,
+    "A204": rules.limits_comparable,
     "A301": rules.countered,
     "A302": rules.high_doubly_countered,
     "A303": rules.high_watched,

@@ -18,6 +18,7 @@ from ..model import (
     LABELS_ZH,
     Flowchart,
     Level,
+    Limit,
     MeasureKind,
     Power,
     Registry,
@@ -117,33 +118,52 @@ def no_flow_around_terminals(reg: Registry, policy: Policy) -> Iterator[Hit]:
 # ------------------------------------------------------------------ A2: time limits
 
 
+def _shown(limit: Limit) -> dict[str, str]:
+    return localized(limit.text("en"), limit.text("zh"))
+
+
+def _compare(a: Limit, b: Limit, scale: Fraction = Fraction(1)) -> bool | None:
+    """Whether ``a`` is longer than ``scale`` × ``b``: exact in one unit, through the
+    working days each can hold otherwise; ``None`` where the bounds cannot tell."""
+    if a.unit == b.unit:
+        return Fraction(a.amount) > scale * b.amount
+    a_lo, a_hi = a.working_days()
+    b_lo, b_hi = b.working_days()
+    if a_lo > scale * b_hi:
+        return True
+    if a_hi <= scale * b_lo:
+        return False
+    return None
+
+
 def promise_within_law(reg: Registry, policy: Policy) -> Iterator[Hit]:
-    """The promised limit (承诺时限) never exceeds the statutory one (法定时限)."""
+    """The promised limit (承诺时限) never exceeds the statutory one (法定时限); limits
+    in different units are compared through the working days they can hold."""
     for p in reg.powers.values():
-        if (
-            p.promised_days is not None
-            and p.statutory_days is not None
-            and (p.promised_days > p.statutory_days)
-        ):
-            yield Hit(p.id, {"promised": p.promised_days, "statutory": p.statutory_days})
+        promised, statutory = p.promised_limit, p.statutory_limit
+        if promised is not None and statutory is not None and _compare(promised, statutory):
+            yield Hit(p.id, {"promised": _shown(promised), "statutory": _shown(statutory)})
 
 
 def path_within_limit(reg: Registry, policy: Policy) -> Iterator[Hit]:
     """The slowest way through a chart fits the promised limit (the statutory one if no
-    promise is made): step days along the longest path, each loop counted once."""
+    promise is made): step days along the longest path, each loop counted once. A limit
+    in calendar days or months is compared through the working days it can hold."""
     for p, fc in _charts(reg):
-        limit = p.promised_days if p.promised_days is not None else p.statutory_days
+        limit = p.promised_limit if p.promised_limit is not None else p.statutory_limit
         if limit is None or not _sound_ends(fc):
             continue
         days, path = fc.longest_path()
-        if days > limit:
+        over = _compare(Limit(amount=days), limit)
+        if over:
             which = (
-                localized("promised_days", "承诺时限")
-                if p.promised_days is not None
-                else localized("statutory_days", "法定时限")
+                localized("promised limit", "承诺时限")
+                if p.promised_limit is not None
+                else localized("statutory limit", "法定时限")
             )
             yield Hit(
-                fc.gid, {"days": days, "limit": limit, "which": which, "path": " → ".join(path)}
+                fc.gid,
+                {"days": days, "limit": _shown(limit), "which": which, "path": " → ".join(path)},
             )
 
 
@@ -152,20 +172,50 @@ def promise_shorter(reg: Registry, policy: Policy) -> Iterator[Hit]:
     the rule of the period for promised limits."""
     ratio = policy.ratio
     for p in reg.powers.values():
-        if p.promised_days is None or not p.statutory_days:
+        promised, statutory = p.promised_limit, p.statutory_limit
+        if promised is None or statutory is None or not statutory.amount:
             continue
-        if p.promised_days > p.statutory_days:
-            continue  # A201 says it
-        if Fraction(p.promised_days) > ratio * p.statutory_days:
+        if _compare(promised, statutory) is not False:
+            continue  # A201 says it, or A204 that it cannot be told
+        if _compare(promised, statutory, ratio):
+            top = ratio * statutory.amount
+            shown = Limit(amount=int(top), unit=statutory.unit)
             yield Hit(
                 p.id,
                 {
-                    "promised": p.promised_days,
-                    "statutory": p.statutory_days,
+                    "promised": _shown(promised),
+                    "statutory": _shown(statutory),
                     "ratio": str(ratio),
-                    "max": int(ratio * p.statutory_days),
+                    "max": _shown(shown),
                 },
             )
+
+
+def limits_comparable(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Limits in different units are compared through the working days they can hold;
+    where those bounds cannot tell (a promise of 60 working days against 3 months), the
+    audit says so rather than guess."""
+    what_law = localized("the promised and the statutory limit", "承诺时限与法定时限")
+    what_path = localized("the longest path and the limit", "最长路径与时限")
+    for p in reg.powers.values():
+        promised, statutory = p.promised_limit, p.statutory_limit
+        if promised is not None and statutory is not None:
+            unknown = _compare(promised, statutory) is None or (
+                _compare(promised, statutory) is False
+                and _compare(promised, statutory, policy.ratio) is None
+            )
+            if unknown:
+                yield Hit(p.id, {"what": what_law, "a": _shown(promised), "b": _shown(statutory)})
+        limit = promised if promised is not None else statutory
+        if limit is None or limit.in_working_days:
+            continue
+        for fc in p.flowcharts:
+            if not _sound_ends(fc):
+                continue
+            days, _ = fc.longest_path()
+            if _compare(Limit(amount=days), limit) is None:
+                path_days = localized(f"{days} working days", f"{days} 个工作日")
+                yield Hit(fc.gid, {"what": what_path, "a": path_days, "b": _shown(limit)})
 
 
 # ------------------------------------------------------------------ A3: risk coverage

@@ -119,8 +119,10 @@ WHERE :q <> '' AND instr(m.description, :q)""",
     p.name,
     p.name_en,
     p.division,
-    p.statutory_days,
-    p.promised_days,
+    p.statutory_limit,
+    p.statutory_unit,
+    p.promised_limit,
+    p.promised_unit,
     (SELECT count(*) FROM risk_points r WHERE r.power_id = p.id) AS risk_points
 FROM powers p
 JOIN categories c ON c.code = p.category

@@ -111,7 +111,7 @@ def _wrong_shape(conn: sqlite3.Connection, version: Any, names: set[str]) -> lis
         >>> _ = conn.execute("CREATE TABLE registry (id TEXT)")
         >>> for why in _wrong_shape(conn, 0, {"registry"}):
         ...     print(why[:44])
-        user_version 0, not 1
+        user_version 0, not 2
         no table categories, powers, flowcharts, ste
         table registry has no column schema_version,
     """
@@ -379,8 +379,8 @@ class _Reader:
                 "legal_basis": lists[pid]["legal_basis"],
                 "subject": p["subject"],
                 "division": p["division"],
-                "statutory_days": p["statutory_days"],
-                "promised_days": p["promised_days"],
+                "statutory_limit": _limit(p["statutory_limit"], p["statutory_unit"]),
+                "promised_limit": _limit(p["promised_limit"], p["promised_unit"]),
                 "fee": p["fee"],
                 "description": p["description"],
                 "responsibilities": lists[pid]["responsibilities"],
@@ -411,3 +411,8 @@ class _Reader:
                 )
             )
         return RegistryError(problems)
+
+
+def _limit(amount: Any, unit: Any) -> dict[str, Any] | None:
+    """A time limit from the catalog's amount and unit columns (checked by the model)."""
+    return None if amount is None else {"amount": amount, "unit": unit}

@@ -25,7 +25,7 @@ from typing import Any
 from ..model import Level, MeasureKind, Stage
 
 #: ``PRAGMA user_version`` of the catalogs this version writes and reads.
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2
 
 #: Longest run of Chinese characters indexed as one search token (see ``search``).
 NGRAM_MAX = 4
@@ -118,8 +118,14 @@ TABLES: tuple[Table, ...] = (
             ),
             Column("subject", str, "Body that exercises the power (实施主体)", True),
             Column("division", str, "Division that handles it (承办机构)", True),
-            Column("statutory_days", int, "Statutory time limit in working days (法定时限)"),
-            Column("promised_days", int, "Promised time limit in working days (承诺时限)"),
+            Column("statutory_limit", int, "Statutory time limit (法定时限): its amount"),
+            Column(
+                "statutory_unit",
+                str,
+                "Unit of the statutory limit: working_days (工作日), days (日) or months (个月)",
+            ),
+            Column("promised_limit", int, "Promised time limit (承诺时限): its amount"),
+            Column("promised_unit", str, "Unit of the promised limit, as statutory_unit"),
             Column("fee", str, "Fee basis and standard (收费依据及标准), or 不收费"),
             Column("description", str, "Description of the power"),
             Column(
@@ -363,8 +369,10 @@ ORDER BY p.position, r.position""",
             "medium": "Risk points of level medium",
             "low": "Risk points of level low",
             "countermeasures": "Number of countermeasures over all its risk points",
-            "statutory_days": "Statutory time limit in working days",
-            "promised_days": "Promised time limit in working days",
+            "statutory_limit": "Statutory time limit: its amount",
+            "statutory_unit": "Unit of the statutory limit",
+            "promised_limit": "Promised time limit: its amount",
+            "promised_unit": "Unit of the promised limit",
         },
         """SELECT
     p.id,
@@ -381,8 +389,10 @@ ORDER BY p.position, r.position""",
     (SELECT count(*) FROM risk_points r WHERE r.power_id = p.id AND r.level = 'low') AS low,
     (SELECT count(*) FROM countermeasures m JOIN risk_points r ON r.id = m.risk_point_id
      WHERE r.power_id = p.id) AS countermeasures,
-    p.statutory_days,
-    p.promised_days
+    p.statutory_limit,
+    p.statutory_unit,
+    p.promised_limit,
+    p.promised_unit
 FROM powers p
 JOIN categories c ON c.code = p.category
 ORDER BY p.position""",

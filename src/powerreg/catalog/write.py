@@ -27,7 +27,7 @@ from typing import Any
 from ..atomic import check_output, new_file
 from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError, problem
-from ..model import Registry
+from ..model import Limit, Registry
 from ..readfile import FileTooLarge, UnreadableFile, read_limited
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
 from .ngrams import index_text
@@ -377,8 +377,8 @@ def _powers(reg: Registry) -> Iterator[Row]:
             _list(p.legal_basis),
             p.subject,
             p.division,
-            p.statutory_days,
-            p.promised_days,
+            *_limit(p.statutory_limit),
+            *_limit(p.promised_limit),
             p.fee,
             p.description,
             _list(p.responsibilities),
@@ -506,3 +506,8 @@ _ROWS: dict[str, Callable[[Registry], Iterable[Row]]] = {
     "countermeasures": _countermeasures,
     "_metadata": _metadata_rows,
 }
+
+
+def _limit(limit: Limit | None) -> tuple[int | None, str | None]:
+    """A time limit as the catalog's two columns: amount and unit."""
+    return (None, None) if limit is None else (limit.amount, str(limit.unit))

@@ -60,27 +60,39 @@ AUDIT: dict[str, dict[str, Any]] = {
     },
     "A201": {
         "severity": "error",
-        "title": {"en": "promised_days greater than statutory_days", "zh": "承诺时限长于法定时限"},
-        "en": "power {entity} promises {promised} working days, more than the statutory {statutory}; promise no more than the law allows",
-        "zh": "事项 {entity} 承诺时限 {promised} 个工作日，超过法定时限 {statutory} 个工作日：承诺时限不得长于法定时限",
+        "title": {
+            "en": "promised limit longer than the statutory one",
+            "zh": "承诺时限长于法定时限",
+        },
+        "en": "power {entity} promises {promised}, more than the statutory {statutory}; promise no more than the law allows",
+        "zh": "事项 {entity} 承诺时限 {promised}，超过法定时限 {statutory}：承诺时限不得长于法定时限",
     },
     "A202": {
         "severity": "warning",
         "title": {
-            "en": "longest start→end path (loops cut once) needs more days than promised_days (or statutory_days)",
+            "en": "longest start→end path (loops cut once) needs more days than the promised (or statutory) limit",
             "zh": "最长路径（回路只计一次）所需时间超过承诺时限（或法定时限）",
         },
         "en": "flowchart {entity} can take {days} working days ({path}), more than its {which} of {limit}; shorten step days or raise the limit",
-        "zh": "流程图 {entity} 最长路径需 {days} 个工作日（{path}），超过 {which} {limit} 个工作日：请压缩步骤时限",
+        "zh": "流程图 {entity} 最长路径需 {days} 个工作日（{path}），超过{which} {limit}：请压缩步骤时限",
     },
     "A203": {
         "severity": "warning",
         "title": {
-            "en": "promised_days not at least one third shorter than statutory_days",
+            "en": "promised limit not at least one third shorter than the statutory one",
             "zh": "承诺时限未比法定时限缩短三分之一以上",
         },
-        "en": "power {entity} promises {promised} of {statutory} statutory working days; promise at most {ratio} of it ({max} days)",
-        "zh": "事项 {entity} 承诺时限 {promised} 个工作日，未比法定时限 {statutory} 个工作日缩短三分之一以上：应不超过 {max} 个工作日",
+        "en": "power {entity} promises {promised} of a statutory {statutory}; promise at most {ratio} of it ({max})",
+        "zh": "事项 {entity} 承诺时限 {promised}，未比法定时限 {statutory} 缩短三分之一以上：应不超过 {max}",
+    },
+    "A204": {
+        "severity": "info",
+        "title": {
+            "en": "time limits in units that cannot be compared exactly",
+            "zh": "时限单位不同，无法精确比较",
+        },
+        "en": "{entity}: {what} cannot be compared exactly: {a} against {b} (a month holds 16–23 working days); state both in one unit, or check by hand",
+        "zh": "{entity}：{what}无法精确比较：{a} 与 {b}（一个月含 16–23 个工作日）；请用同一单位表述，或人工核对",
     },
     "A301": {
         "severity": "error",

@@ -61,6 +61,7 @@ from .ids import (
     transition_key,
 )
 from .integrity import Issue, reference_issues
+from .limits import Limit, LimitIn, TimeUnit
 from .registry import Registry, RegistryMeta, SourceMap, Stats
 
 __all__ = [
@@ -75,6 +76,8 @@ __all__ = [
     "Issue",
     "Level",
     "LevelIn",
+    "Limit",
+    "LimitIn",
     "MeasureKind",
     "MeasureKindIn",
     "Power",
@@ -91,6 +94,7 @@ __all__ = [
     "StepKind",
     "StepRef",
     "Text",
+    "TimeUnit",
     "Transition",
     "TransitionIn",
     "category_key",

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -20,6 +21,7 @@ from ..graph import flowchart_graph
 from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind
 from .ids import DEFER_REFERENCES, Days, Id, Label, Name, Prose, StepRef, _parse_transition
 from .integrity import Issue, reference_issues
+from .limits import LimitIn
 
 
 class _Entity(BaseModel):
@@ -225,8 +227,14 @@ class Power(_Entity):
     legal_basis: list[Prose] = Field(default_factory=list)
     subject: Name
     division: Name
-    statutory_days: Days | None = None
-    promised_days: Days | None = None
+    #: 法定时限 and 承诺时限, each with its unit (a plain number is working days); the
+    #: older keys statutory_days / promised_days are read as the same fields
+    statutory_limit: LimitIn | None = Field(
+        default=None, validation_alias=AliasChoices("statutory_limit", "statutory_days")
+    )
+    promised_limit: LimitIn | None = Field(
+        default=None, validation_alias=AliasChoices("promised_limit", "promised_days")
+    )
     fee: Prose | None = None
     description: Prose | None = None
     responsibilities: list[Prose] = Field(default_factory=list)

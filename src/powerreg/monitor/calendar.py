@@ -24,11 +24,13 @@ Examples:
 from __future__ import annotations
 
 from bisect import bisect_right
+from calendar import monthrange
 from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import cache
 
 from ..errors import Problem, UsageError, problem
+from ..model import Limit, TimeUnit
 
 
 class WorkCalendar:
@@ -96,6 +98,32 @@ class WorkCalendar:
             f"{self.source or 'the calendar'} knows China's public holidays and make-up "
             f"working days (调休) for {self.first.year}–{self.last.year} only; {why}"
         )
+
+    def budget(self, limit: Limit | None, start: date) -> int | None:
+        """``limit`` in working days for a case that began on ``start``: working days as
+        they are; calendar days and months counted on the calendar from ``start`` (the
+        end day clamped to the calendar's last day).
+
+        Examples:
+            >>> cal = china_calendar()
+            >>> from powerreg.model import Limit
+            >>> cal.budget(Limit.parse("20 个工作日"), date(2011, 9, 1))
+            20
+            >>> cal.budget(Limit.parse("1 个月"), date(2011, 9, 26))  # 国庆, and two 调休 days
+            19
+        """
+        if limit is None:
+            return None
+        if limit.in_working_days:
+            return limit.amount
+        if limit.unit == TimeUnit.MONTHS:
+            month = start.month - 1 + limit.amount
+            year, month = start.year + month // 12, month % 12 + 1
+            end = date(year, month, min(start.day, monthrange(year, month)[1]))
+        else:
+            end = start + timedelta(days=limit.amount)
+        end = min(end, self.last)
+        return self.number(end) - self.number(start)
 
     def left_out(self, day: date, source: str, line: int, case: str | None) -> Problem:
         """The M009 of a log row dated ``day``, which the calendar does not know."""

@@ -122,10 +122,10 @@ def _monitor(
             cal,
             closed=closed,
             as_of=as_of,
-            promised=power.promised_days,
-            statutory=power.statutory_days,
+            promised=cal.budget(power.promised_limit, first.time.date()),
+            statutory=cal.budget(power.statutory_limit, first.time.date()),
         )
-        limit = power.promised_days if power.promised_days is not None else power.statutory_days
+        limit = cal.budget(power.promised_limit or power.statutory_limit, first.time.date())
         results.append(
             CaseResult(
                 first.case_id,

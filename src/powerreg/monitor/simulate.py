@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..model import Flowchart, Power, Registry
+from ..model import Flowchart, Limit, Power, Registry
 from ..paths import steps_toward_end
 from .calendar import WorkCalendar, china_calendar
 from .chartindex import ChartIndex
@@ -349,7 +349,8 @@ def _truth_alerts(
         elapsed += d
         if s in budgets and d > budgets[s]:
             log.alerts.add((case, "M202", "step", s, i))
-    promised, statutory = chart.power.promised_days, chart.power.statutory_days
+    promised = _working_days(chart.power.promised_limit)
+    statutory = _working_days(chart.power.statutory_limit)
     if promised is not None:
         if promised > 0 and 5 * elapsed >= 4 * promised:
             log.alerts.add((case, "M201", "case", None, None))
@@ -377,3 +378,9 @@ def _times(
             nxt = cal.add_working_days(t.date(), d)
             t = datetime.combine(nxt, _OPEN) + timedelta(minutes=rng.randrange(540))
         yield t
+
+
+def _working_days(limit: Limit | None) -> int | None:
+    """The truth the generator records counts working days; a limit in another unit is
+    taken at the fewest working days it can hold."""
+    return None if limit is None else limit.working_days()[0]

@@ -95,8 +95,8 @@ def _header(flowchart: Flowchart, power: Power | None, category: Category | None
         rows.append(_font(_lines(f"{power.id}　{power.name}", 36), 12))
         facts = [
             f"{category.name}" if category is not None else "",
-            f"法定时限 {power.statutory_days} 个工作日" if power.statutory_days is not None else "",
-            f"承诺时限 {power.promised_days} 个工作日" if power.promised_days is not None else "",
+            f"法定时限 {power.statutory_limit}" if power.statutory_limit is not None else "",
+            f"承诺时限 {power.promised_limit}" if power.promised_limit is not None else "",
             f"承办机构 {power.division}",
         ]
         rows.append(_font(_lines(" · ".join(f for f in facts if f), 48), 10, _MUTED))
