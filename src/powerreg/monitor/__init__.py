@@ -19,7 +19,7 @@ Examples:
     ...                  as_of=date(2011, 12, 30), lang="en")
     >>> t = result.totals
     >>> t["cases"], t["fits"], t["deviations"], t["alerts"]
-    (8, 5, {'M101': 1, 'M102': 2, 'M103': 1}, {'M201': 2, 'M202': 5, 'M203': 1})
+    (8, 5, {'M102': 4, 'M103': 1}, {'M201': 3, 'M202': 9, 'M203': 1})
     >>> d = result.case("2011-XK001-0003").deviations[0]
     >>> d.code, d.source, d.step, d.steps, [(r.id, r.level) for r in d.risk_points]
     ('M102', 'S6', 'S9', ('S7', 'S8'), [('XK-001/R3', 'high')])

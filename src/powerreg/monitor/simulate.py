@@ -27,7 +27,7 @@ Examples:
     >>> reg = powerreg.load_reference()
     >>> log = synth_cases(reg, 200, seed=7, deviation_rate=0.2, delay_rate=0.1)
     >>> len(log.injected), log.rows[0][:4]
-    (42, ('C000112', 'XK-014', 'F2', 'S1'))
+    (30, ('C000028', 'CF-018', 'F1', 'S1'))
     >>> result = monitor(log.to_event_log(reg), reg)
     >>> {d.key() for d in result.deviations} == log.deviations
     True
@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..model import Flowchart, Limit, Power, Registry
+from ..model import Flowchart, Power, Registry
 from ..paths import steps_toward_end
 from .calendar import WorkCalendar, china_calendar
 from .chartindex import ChartIndex
@@ -243,8 +243,12 @@ def synth_cases(
         if rng.random() < deviation_rate:
             seq = _inject(rng, chart, case, seq, log)
         durations = _durations(rng, chart, seq, delay_rate)
-        _truth_alerts(chart, case, seq, durations, log)
         day = cal.working_day(first + rng.randrange(span))
+        limits = (
+            cal.budget(chart.power.promised_limit, day),
+            cal.budget(chart.power.statutory_limit, day),
+        )
+        _truth_alerts(chart, case, seq, durations, limits, log)
         for pos, (step, stamp) in enumerate(
             zip(seq, _times(rng, cal, day, durations), strict=True)
         ):
@@ -338,7 +342,12 @@ def _durations(rng: random.Random, chart: _Chart, seq: list[str], delay_rate: fl
 
 
 def _truth_alerts(
-    chart: _Chart, case: str, seq: list[str], durations: list[int], log: SynthLog
+    chart: _Chart,
+    case: str,
+    seq: list[str],
+    durations: list[int],
+    limits: tuple[int | None, int | None],
+    log: SynthLog,
 ) -> None:
     """The alerts the durations imply (SPEC of :mod:`.deadlines`), from the durations."""
     budgets = chart.index.days
@@ -349,8 +358,7 @@ def _truth_alerts(
         elapsed += d
         if s in budgets and d > budgets[s]:
             log.alerts.add((case, "M202", "step", s, i))
-    promised = _working_days(chart.power.promised_limit)
-    statutory = _working_days(chart.power.statutory_limit)
+    promised, statutory = limits  # in working days from the case's first day
     if promised is not None:
         if promised > 0 and 5 * elapsed >= 4 * promised:
             log.alerts.add((case, "M201", "case", None, None))
@@ -378,9 +386,3 @@ def _times(
             nxt = cal.add_working_days(t.date(), d)
             t = datetime.combine(nxt, _OPEN) + timedelta(minutes=rng.randrange(540))
         yield t
-
-
-def _working_days(limit: Limit | None) -> int | None:
-    """The truth the generator records counts working days; a limit in another unit is
-    taken at the fewest working days it can hold."""
-    return None if limit is None else limit.working_days()[0]
