@@ -73,6 +73,8 @@ def power_data(pid: str = "XK-001", category: str = "XK", **overrides: Any) -> d
                 "level": "high",
                 "type": "process",
                 "description": "降低标准审批",
+                "likelihood": 3,
+                "impact": 2,
                 "countermeasures": [
                     {
                         "id": "M1",

@@ -89,13 +89,20 @@ CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
         ),
         [("A307", "XK-001/F2/S2"), ("A308", "XK-001/F1/S3")],  # a tie: the one that counts
     ),
+    ("A309", lambda p: p["risk_points"][0].update(impact=1), [("A309", "XK-001/R1")]),
+    ("A310", lambda p: p["risk_points"][0].pop("likelihood"), [("A310", "XK-001/R1")]),
     ("A401", _set(legal_basis=[]), [("A401", "XK-001")]),
     ("A402", lambda p: p.pop("name_en"), [("A402", "XK-001")]),
 ]
 
 
+#: The registry of these tests assesses its risk points (A309, A310).
+MATRIX = [["低", "低", "中"], ["低", "中", "高"], ["中", "高", "高"]]
+
+
 def registry(power: dict[str, Any]) -> Registry:
-    return Registry.model_validate({**META, "powers": {power["id"]: power}})
+    meta = {**META, "risk_matrix": MATRIX}
+    return Registry.model_validate({**meta, "powers": {power["id"]: power}})
 
 
 def found(reg: Registry, policy: Policy | None = None) -> list[tuple[str, str]]:

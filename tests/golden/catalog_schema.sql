@@ -7,7 +7,8 @@ CREATE TABLE "registry" (
    "department_en" TEXT,
    "year" INTEGER NOT NULL,
    "source" TEXT NOT NULL,
-   "license" TEXT
+   "license" TEXT,
+   "risk_matrix" TEXT
 );
 
 CREATE TABLE "categories" (
@@ -80,6 +81,8 @@ CREATE TABLE "risk_points" (
    "level" TEXT NOT NULL,
    "type" TEXT NOT NULL,
    "description" TEXT NOT NULL,
+   "likelihood" INTEGER,
+   "impact" INTEGER,
    "position" INTEGER NOT NULL,
    "source_line" INTEGER,
    "source_column" INTEGER

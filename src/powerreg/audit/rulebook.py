@@ -42,6 +42,8 @@ CHECKS: dict[str, Check] = {
     "A306": rules.power_has_flowchart,
     "A307": rules.decisions_guarded,
     "A308": rules.clock_rule_consistent,
+    "A309": rules.level_assessed,
+    "A310": rules.risks_assessed,
     "A401": rules.has_legal_basis,
     "A402": rules.has_english_name,
 }

@@ -333,6 +333,32 @@ def clock_rule_consistent(reg: Registry, policy: Policy) -> Iterator[Hit]:
             )
 
 
+def level_assessed(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A risk point scored for likelihood and impact carries the level the registry's
+    ``risk_matrix`` gives that pair: the declared level and the assessment agree."""
+    for _, r in reg.iter_risk_points():
+        assessed = reg.assessed_level(r.likelihood, r.impact)
+        if assessed is not None and assessed is not r.level:
+            yield Hit(
+                r.gid,
+                {
+                    "level": localized(r.level.value, LABELS_ZH[r.level.value]),
+                    "likelihood": r.likelihood,
+                    "impact": r.impact,
+                    "assessed": localized(assessed.value, LABELS_ZH[assessed.value]),
+                },
+            )
+
+
+def risks_assessed(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """Where the registry declares a ``risk_matrix``, every risk point is scored."""
+    if reg.risk_matrix is None:
+        return
+    for _, r in reg.iter_risk_points():
+        if r.likelihood is None or r.impact is None:
+            yield Hit(r.gid, {})
+
+
 # ------------------------------------------------------------------ A4: publication
 
 

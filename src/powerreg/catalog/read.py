@@ -273,6 +273,13 @@ class _Reader:
                 f"catalog '{self.name}' has {len(metas)} rows in table registry; it needs one"
             )
         meta = {k: metas[0][k] for k in TABLE["registry"].column_names}
+        if meta["risk_matrix"] is not None:
+            try:
+                meta["risk_matrix"] = json.loads(meta["risk_matrix"])
+            except ValueError as err:
+                raise UsageError(
+                    f"catalog '{self.name}': registry.risk_matrix is not JSON ({err})"
+                ) from err
         meta["categories"] = [
             {"code": c["code"], "name": c["name"], "name_en": c["name_en"]}
             for c in self.rows("categories")
@@ -346,6 +353,8 @@ class _Reader:
                 "level": r["level"],
                 "type": r["type"],
                 "description": r["description"],
+                "likelihood": r["likelihood"],
+                "impact": r["impact"],
                 "countermeasures": [],
             }
             risks[r["power_id"]].append(risk)

@@ -85,6 +85,12 @@ TABLES: tuple[Table, ...] = (
             Column("year", int, "Edition year", True),
             Column("source", str, "Document the registry comes from", True),
             Column("license", str, "Licence of the published data"),
+            Column(
+                "risk_matrix",
+                str,
+                "Level of a risk point by likelihood (row, 1–3) and impact (column, 1–3): a "
+                "JSON list of three lists, or empty",
+            ),
         ),
         pk="id",
         label_column="department",
@@ -226,6 +232,8 @@ TABLES: tuple[Table, ...] = (
                 True,
             ),
             Column("description", str, "The risk (风险点描述)", True),
+            Column("likelihood", int, "Assessed likelihood of the abuse, 1 (low) to 3 (high)"),
+            Column("impact", int, "Assessed gravity of the abuse, 1 (low) to 3 (high)"),
             _position("risk point"),
             _SOURCE_LINE,
             _SOURCE_COLUMN,

@@ -344,6 +344,7 @@ def _registry(reg: Registry) -> Iterator[Row]:
         reg.year,
         reg.source,
         reg.license,
+        None if reg.risk_matrix is None else json.dumps(reg.risk_matrix),
     )
 
 
@@ -466,7 +467,20 @@ def _risk_points(reg: Registry) -> Iterator[Row]:
         for i, r in enumerate(p.risk_points):
             gid = f"{p.id}/{r.id}"
             _, line, col = where.get(gid, _NOWHERE)
-            yield gid, p.id, f"{p.id}/{r.at}", r.id, r.level, r.type, r.description, i, line, col
+            yield (
+                gid,
+                p.id,
+                f"{p.id}/{r.at}",
+                r.id,
+                r.level,
+                r.type,
+                r.description,
+                r.likelihood,
+                r.impact,
+                i,
+                line,
+                col,
+            )
 
 
 def _countermeasures(reg: Registry) -> Iterator[Row]:

@@ -157,6 +157,24 @@ AUDIT: dict[str, dict[str, Any]] = {
         "en": "step {entity} ({label}) {does} pause the clock, but {n} step(s) of the same kind and label elsewhere {other} ({examples}); apply the clock-pausing rule of this procedure the same way in every chart",
         "zh": "步骤 {entity}（{label}）{does}，而其他 {n} 个同类同名的步骤{other}（{examples}）：同一程序的不计时规则应在各流程图中一致适用",
     },
+    "A309": {
+        "severity": "warning",
+        "title": {
+            "en": "declared level differs from the level the risk matrix gives",
+            "zh": "风险等级与风险矩阵评定的等级不一致",
+        },
+        "en": "risk point {entity} is declared {level}, but likelihood {likelihood} × impact {impact} gives {assessed} in the registry's risk_matrix; correct the level or the assessment",
+        "zh": "风险点 {entity} 定为{level}风险，但可能性 {likelihood} × 影响 {impact} 按风险矩阵应为{assessed}风险：请修正等级或评估",
+    },
+    "A310": {
+        "severity": "info",
+        "title": {
+            "en": "risk point without likelihood and impact where the registry has a risk matrix",
+            "zh": "清单设有风险矩阵，但风险点未评估可能性和影响",
+        },
+        "en": "risk point {entity} has no likelihood and impact; the registry assesses its risk points with a risk_matrix: score both (1–3)",
+        "zh": "风险点 {entity} 未评估可能性和影响：本清单以风险矩阵评定等级，请为二者打分（1–3）",
+    },
     "A401": {
         "severity": "error",
         "title": {"en": "power without legal_basis", "zh": "事项缺少设定依据"},

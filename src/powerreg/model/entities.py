@@ -19,7 +19,17 @@ from pydantic import (
 from .. import paths
 from ..graph import flowchart_graph
 from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind
-from .ids import DEFER_REFERENCES, Days, Id, Label, Name, Prose, StepRef, _parse_transition
+from .ids import (
+    DEFER_REFERENCES,
+    Days,
+    Id,
+    Label,
+    Name,
+    Prose,
+    Score,
+    StepRef,
+    _parse_transition,
+)
 from .integrity import Issue, reference_issues
 from .limits import LimitIn
 
@@ -204,6 +214,10 @@ class RiskPoint(_Entity):
     level: LevelIn
     type: RiskTypeIn
     description: Prose
+    #: assessment, 1 (low) to 3 (high): how likely the abuse is, and how grave it would
+    #: be; the registry's risk_matrix turns the pair into a level (audit A309)
+    likelihood: Score | None = None
+    impact: Score | None = None
     countermeasures: list[Countermeasure] = Field(default_factory=list)
 
     @property

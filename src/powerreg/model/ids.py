@@ -31,6 +31,8 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=LABEL_MAX)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]
 #: A description, legal basis, fee rule, responsibility or source: a paragraph.
 Prose = Annotated[str, StringConstraints(min_length=1, max_length=PROSE_MAX)]
+#: An assessment score of a risk point: 1 (low) to 3 (high).
+Score = Annotated[int, Field(ge=1, le=3)]
 #: A time limit or budget in working days.
 Days = Annotated[int, Field(ge=0, le=DAYS_MAX)]
 StepRef = Annotated[

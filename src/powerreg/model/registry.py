@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -17,7 +17,7 @@ from pydantic import (
 
 from ..graph import registry_graph
 from .entities import Category, Flowchart, Power, RiskPoint, _Entity
-from .enums import Level
+from .enums import Level, LevelIn
 from .ids import DEFER_REFERENCES, Id, Name, Prose
 from .integrity import Issue, _list_ids
 
@@ -33,6 +33,25 @@ class RegistryMeta(_Entity):
     source: Prose
     license: Name | None = None
     categories: list[Category] = Field(min_length=1)
+    #: the level of each assessed risk point: row = likelihood 1–3, column = impact 1–3
+    risk_matrix: list[Annotated[list[LevelIn], Field(min_length=3, max_length=3)]] | None = Field(
+        default=None, min_length=3, max_length=3
+    )
+
+    def assessed_level(self, likelihood: int | None, impact: int | None) -> Level | None:
+        """The level the risk matrix gives a likelihood and an impact (None without a
+        matrix or a score).
+
+        Examples:
+            >>> meta = RegistryMeta.model_validate({"id": "x", "department": "局",
+            ...     "year": 2011, "source": "s", "categories": [{"code": "XK", "name": "许可"}],
+            ...     "risk_matrix": [["低", "低", "中"], ["低", "中", "高"], ["中", "高", "高"]]})
+            >>> meta.assessed_level(3, 2), meta.assessed_level(1, 1), meta.assessed_level(None, 2)
+            (<Level.HIGH: 'high'>, <Level.LOW: 'low'>, None)
+        """
+        if self.risk_matrix is None or likelihood is None or impact is None:
+            return None
+        return Level(self.risk_matrix[likelihood - 1][impact - 1])
 
     def category_issues(self) -> list[Issue]:
         """Duplicate category codes (E003)."""
