@@ -185,7 +185,15 @@ def test_bad_policy_is_a_clear_usage_error(tmp_path: Path, text: str, message: s
 def test_summary_counts_and_coverage() -> None:
     p = power_data()
     p["risk_points"].append(
-        {"id": "R2", "at": "F1/S3", "level": "low", "type": "duty", "description": "d"}
+        {
+            "id": "R2",
+            "at": "F1/S3",
+            "level": "low",
+            "type": "duty",
+            "description": "d",
+            "likelihood": 1,
+            "impact": 1,
+        }
     )
     report = audit(registry(p), lang="en")
     assert report.summary.by_code == {"A301": 1}

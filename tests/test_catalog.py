@@ -548,6 +548,8 @@ def power_data(draw: st.DrawFn, pid: str, category: str) -> dict[str, Any]:
                         st.sampled_from(["ethics", "duty", "process", "制度机制", "external"])
                     ),
                     "description": draw(any_text),
+                    "likelihood": draw(st.none() | st.integers(1, 3)),
+                    "impact": draw(st.none() | st.integers(1, 3)),
                     "countermeasures": measures,
                 }
             )
@@ -588,6 +590,14 @@ def registries(draw: st.DrawFn) -> Registry:
             "year": draw(st.integers(1949, 2200)),
             "source": draw(any_text),
             "license": draw(maybe_text),
+            "risk_matrix": draw(
+                st.none()
+                | st.lists(
+                    st.lists(st.sampled_from(["high", "medium", "low"]), min_size=3, max_size=3),
+                    min_size=3,
+                    max_size=3,
+                )
+            ),
             "categories": categories,
             "powers": powers,
         }

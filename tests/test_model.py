@@ -157,3 +157,24 @@ def test_equality_ignores_provenance(write_registry) -> None:  # type: ignore[no
 )
 def test_id_grammar(value: str, ok: bool) -> None:
     assert is_id(value) is ok
+
+
+def test_a_risk_matrix_is_three_by_three_levels() -> None:
+    from powerreg import RegistryMeta
+
+    base = {"id": "x", "department": "局", "year": 2011, "source": "s"}
+    base["categories"] = [{"code": "XK", "name": "许可"}]
+    good = [["低", "低", "中"], ["低", "中", "高"], ["中", "高", "高"]]
+    meta = RegistryMeta.model_validate({**base, "risk_matrix": good})
+    assert meta.assessed_level(2, 3) == Level.HIGH
+    for bad in (good[:2], [*good[:2], ["中", "高"]], [*good[:2], ["中", "高", "极高"]]):
+        with pytest.raises(ValidationError):
+            RegistryMeta.model_validate({**base, "risk_matrix": bad})
+
+
+def test_scores_are_one_to_three() -> None:
+    data = {"id": "R1", "at": "F1/S1", "level": "low", "type": "duty", "description": "d"}
+    assert RiskPoint.model_validate({**data, "likelihood": 3, "impact": 1}).likelihood == 3
+    for wrong in (0, 4, "high"):
+        with pytest.raises(ValidationError):
+            RiskPoint.model_validate({**data, "impact": wrong})
