@@ -10,7 +10,7 @@ import powerreg
 from powerreg import RegistryError
 from powerreg.load import load
 
-from .conftest import EXAMPLE, META, WriteRegistry, dump
+from .conftest import EXAMPLE, META, WriteRegistry, dump, power_data
 
 F = "powers/XK-001.yaml"
 
@@ -227,3 +227,32 @@ def test_risk_point_and_flowchart_ids_share_a_scope(write_registry: WriteRegistr
     # XK-001/F1 would name both the flowchart and the risk point
     root = write_registry({"XK-001": MINI.replace("  - id: R1", "  - id: F1")})
     assert problems_of(root) == [("E003", F, 15)]
+
+
+@pytest.mark.parametrize(
+    ("limit", "en", "zh"),
+    [
+        (
+            "3 weeks",
+            "'promised_limit': time limit '3 weeks' is not a number of working days",
+            "promised_limit：时限“3 weeks”既不是工作日数",
+        ),
+        (
+            "200 个月",
+            "'promised_limit': a time limit of 200 months is more than 120 months",
+            "promised_limit：时限 200 个月 超过上限 120 个月",
+        ),
+    ],
+)
+def test_a_bad_time_limit_is_located_and_said_in_both_languages(
+    write_registry: WriteRegistry, limit: str, en: str, zh: str
+) -> None:
+    data = power_data(promised_limit=limit)
+    del data["promised_days"]
+    with pytest.raises(RegistryError) as err:
+        load(write_registry({"XK-001": data}))
+    [p] = err.value.problems
+    assert (p.code, p.file) == ("E002", "powers/XK-001.yaml")
+    assert p.line > 0
+    assert p.message("en").startswith(en)
+    assert p.message("zh").startswith(zh)

@@ -33,7 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .codes import value_kind
+from .codes import localized, value_kind
 from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, problem
@@ -45,6 +45,7 @@ from .model import (
     Flowchart,
     Issue,
     Level,
+    Limit,
     MeasureKind,
     Power,
     Registry,
@@ -512,6 +513,17 @@ def _schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dic
         return "E002.not_map", {"field": field, "kind": value_kind(value)}, False
     if kind == "too_short":
         return "E002.too_few", {"field": field, "n": ctx["min_length"]}, False
+    if kind == "time_limit_text":
+        return "E002.limit_text", {"field": field, "value": snippet(ctx["value"])}, False
+    if kind == "time_limit_too_long":
+        shown = {
+            key: localized(limit.text("en"), limit.text("zh"))
+            for key, limit in (
+                ("limit", Limit(amount=ctx["amount"], unit=ctx["unit"])),
+                ("max", Limit(amount=ctx["max"], unit=ctx["unit"])),
+            )
+        }
+        return "E002.limit_too_long", {"field": field, **shown}, False
     if kind == "value_error" and "transitions" in loc and isinstance(value, str):
         return "E002.transition_form", {"value": snippet(value)}, False
     if kind == "value_error":

@@ -111,6 +111,14 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "'{field}' holds {n} characters, more than the {max} it may hold; shorten it",
         "zh": "{field} 有 {n} 个字符，超过上限 {max} 个：请精简",
     },
+    "E002.limit_text": {
+        "en": "'{field}': time limit '{value}' is not a number of working days, nor text such as '20 个工作日', '30 日' or '3 个月'",
+        "zh": "{field}：时限“{value}”既不是工作日数，也不是“20 个工作日”“30 日”“3 个月”这样的写法",
+    },
+    "E002.limit_too_long": {
+        "en": "'{field}': a time limit of {limit} is more than {max}; check the amount and its unit",
+        "zh": "{field}：时限 {limit} 超过上限 {max}：请核对数量和单位",
+    },
     "E002.transition_form": {
         "en": "transition '{value}' is not of the form 'S1 -> S2'",
         "zh": "流转 {value} 应写成“S1 -> S2”的形式",

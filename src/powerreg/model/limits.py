@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 #: Largest amount of each unit: about ten years.
 MAX_AMOUNT = {"working_days": 3650, "days": 3650, "months": 120}
@@ -119,9 +120,11 @@ def _limit_input(value: Any) -> Any:
     if isinstance(value, str):
         m = _TEXT.match(value)
         if m is None:
-            raise ValueError(
-                f"time limit {value[:40]!r} is not a number of working days, nor text such "
-                "as '20 个工作日', '30 日' or '3 个月'"
+            raise PydanticCustomError(
+                "time_limit_text",
+                "time limit {value} is not a number of working days, nor text such as "
+                "'20 个工作日', '30 日' or '3 个月'",
+                {"value": value[:60]},
             )
         return {"amount": int(m.group(1)), "unit": UNIT_WORDS[m.group(2)]}
     return value
@@ -130,7 +133,11 @@ def _limit_input(value: Any) -> Any:
 def _check_amount(limit: Limit) -> Limit:
     top = MAX_AMOUNT[str(limit.unit)]
     if limit.amount > top:
-        raise ValueError(f"a time limit of {limit.text('en')} is more than {top} {limit.unit}")
+        raise PydanticCustomError(
+            "time_limit_too_long",
+            "a time limit of {amount} {unit} is more than {max} {unit}",
+            {"amount": limit.amount, "unit": str(limit.unit), "max": top},
+        )
     return limit
 
 

@@ -116,16 +116,19 @@ def _monitor(
         chart = chart_of(power.id, fid)
         closed = as_of is None or ends_at_end(seen, chart)
         devs = deviations(seen, chart, closed=closed)
+        day = first.time.date()  # calendar limits count from the case's first day
+        promised = cal.budget(power.promised_limit, day)
+        statutory = cal.budget(power.statutory_limit, day)
         timing = time_case(
             seen,
             chart,
             cal,
             closed=closed,
             as_of=as_of,
-            promised=cal.budget(power.promised_limit, first.time.date()),
-            statutory=cal.budget(power.statutory_limit, first.time.date()),
+            promised=promised,
+            statutory=statutory,
         )
-        limit = cal.budget(power.promised_limit or power.statutory_limit, first.time.date())
+        limit = promised if promised is not None else statutory
         results.append(
             CaseResult(
                 first.case_id,

@@ -445,8 +445,7 @@ def _alerts(result: MonitorResult) -> Iterator[Row]:
                     None,
                     risks,
                     d.risk_level,
-                    result.message(d, "en"),
-                    result.message(d, "zh"),
+                    *_messages(result, d),
                 )
             else:
                 a: Alert = f  # type: ignore[assignment]
@@ -469,9 +468,14 @@ def _alerts(result: MonitorResult) -> Iterator[Row]:
                     a.date.isoformat(),
                     risks,
                     a.risk_level,
-                    result.message(a, "en"),
-                    result.message(a, "zh"),
+                    *_messages(result, a),
                 )
+
+
+def _messages(result: MonitorResult, finding: Deviation | Alert) -> tuple[str, str]:
+    """The finding's message in English and Chinese, from one record."""
+    record = result.problem(finding)
+    return record.message("en"), record.message("zh")
 
 
 def _metadata_rows(result: MonitorResult) -> Iterator[Row]:
