@@ -187,6 +187,8 @@ def read_text(text: str, file: str) -> Document:
                 problems.append(problem("E001.complex_key", file, line, col))
                 value = f"<complex key at line {line}>"
             key = value if isinstance(value, str) else str(value)
+            if key.startswith("\u3000"):
+                problems.append(problem("E001.fullwidth_space", file, line, col))
             if key in top.container:
                 first = top.table[key][0]
                 problems.append(
@@ -250,10 +252,14 @@ def read_text(text: str, file: str) -> Document:
                     problems.append(problem("E001.second_document", file, m.line + 1, m.column + 1))
                     break
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
-        what = " ".join(s for s in (err.context, err.problem) if s)
-        problems.append(problem("E001", file, line, col, detail=what or "invalid YAML"))
+        slip = explain_slip(text, err)
+        if slip is not None:
+            problems.append(slip.problem(file))
+        else:
+            mark = err.problem_mark or err.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+            what = " ".join(s for s in (err.context, err.problem) if s)
+            problems.append(problem("E001", file, line, col, detail=what or "invalid YAML"))
     except yaml.YAMLError as err:  # e.g. a reader error: a control character
         problems.append(problem("E001", file, 0, 0, detail=str(err).splitlines()[0]))
     finally:
@@ -261,6 +267,96 @@ def read_text(text: str, file: str) -> Document:
         if dispose is not None:
             dispose()
     return doc
+
+
+_KEY_NO_SPACE = re.compile(r"[ ]*(?:-[ ]+)?([^\s:#'\"{}\[\]-][^\s:]*):(?![\s/])")
+_KEY_FULLWIDTH = re.compile(r"[ ]*(?:-[ ]+)?([^\s:：#'\"]+)：")
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A common typing slip that broke a YAML file, located where it was made."""
+
+    key: str
+    line: int
+    column: int
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def problem(self, file: str) -> Problem:
+        """The E001 problem that explains the slip."""
+        return problem(self.key, file, self.line, self.column, **self.params)
+
+
+def explain_slip(text: str, err: yaml.MarkedYAMLError) -> Slip | None:
+    """The slip behind a YAML syntax error, in the writer's terms, or ``None``.
+
+    libyaml reports where it gave up, often the line after the slip, in a parser's
+    words; this looks at the line where the slip is (a tab or full-width space used to
+    indent, a full-width colon, no space after a colon, a line indented more than the
+    key above it) and says so there.
+
+    Examples:
+        >>> [p] = read_text("id: XK-1\\nname:foo\\nsubject: c\\n", "f.yaml").problems
+        >>> p.line, p.column, p.message("en")
+        (2, 6, "no space after the colon of 'name:'; write 'name: ' with a space before the value")
+        >>> [p.key for p in read_text("a: 1\\nb：2\\n", "f.yaml").problems]
+        ['E001.fullwidth_colon']
+    """
+    lines = text.split("\n")
+    marks = [m for m in (err.context_mark, err.problem_mark) if m is not None]
+    for mark in marks:
+        n = mark.line
+        if not 0 <= n < len(lines):
+            continue
+        row = lines[n]
+        indent = len(row) - len(row.lstrip(" \t\u3000"))
+        lead = row[:indent]
+        if "\t" in lead:
+            return Slip("E001.tab", n + 1, lead.index("\t") + 1)
+        if "\u3000" in lead:
+            return Slip("E001.fullwidth_space", n + 1, lead.index("\u3000") + 1)
+        if ": " not in row and not row.rstrip().endswith(":"):
+            m = _KEY_FULLWIDTH.match(row)
+            if m:
+                return Slip("E001.fullwidth_colon", n + 1, m.end(), {"key": snippet(m.group(1))})
+            slip = _no_space(row, n)
+            if slip is not None:
+                return slip
+    problem_text = err.problem or ""
+    if "mapping values are not allowed" in problem_text and err.problem_mark is not None:
+        n = err.problem_mark.line
+        above = _key_above(lines, n)
+        if above is not None:
+            for i in range(above, n):  # a "key:value" above swallowed this line's key
+                slip = _no_space(lines[i], i)
+                if slip is not None:
+                    return slip
+            indent = len(lines[n]) - len(lines[n].lstrip(" "))
+            return Slip("E001.indent", n + 1, indent + 1, {"above": above + 1})
+    return None
+
+
+def _no_space(row: str, n: int) -> Slip | None:
+    """A ``key:value`` slip on line index ``n``, unless the line has a proper key."""
+    if ": " in row or row.rstrip().endswith(":"):
+        return None
+    m = _KEY_NO_SPACE.match(row)
+    return Slip("E001.colon_space", n + 1, m.end() + 1, {"key": snippet(m.group(1))}) if m else None
+
+
+def _key_above(lines: list[str], n: int) -> int | None:
+    """Index of the nearest line above ``n`` that is less indented and holds content."""
+    if not 0 <= n < len(lines):
+        return None
+    indent = len(lines[n]) - len(lines[n].lstrip(" "))
+    for i in range(n - 1, -1, -1):
+        row = lines[i]
+        body = row.strip()
+        if not body or body.startswith("#"):
+            continue
+        if len(row) - len(row.lstrip(" ")) < indent:
+            return i
+    return None
 
 
 def decode(raw: bytes, file: str) -> tuple[str | None, Problem | None]:

@@ -33,6 +33,26 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "duplicate key '{key}' (first on line {first}); keep only one",
         "zh": "键 {key} 重复（首次出现在第 {first} 行）：只保留一个",
     },
+    "E001.tab": {
+        "en": "a tab indents this line; YAML indents with spaces only: replace the tab with spaces",
+        "zh": "本行用制表符（Tab）缩进；YAML 只能用空格缩进：请把制表符换成空格",
+    },
+    "E001.fullwidth_space": {
+        "en": "a full-width space (U+3000) indents this line; YAML indents with ASCII spaces: replace it",
+        "zh": "本行用全角空格缩进；YAML 只能用半角空格缩进：请改为半角空格",
+    },
+    "E001.fullwidth_colon": {
+        "en": "'{key}' is followed by a full-width colon '：'; a key ends with an ASCII colon and a space ('{key}: ')",
+        "zh": "{key} 后面是全角冒号“：”；键后面应是半角冒号加空格（“{key}: ”）",
+    },
+    "E001.colon_space": {
+        "en": "no space after the colon of '{key}:'; write '{key}: ' with a space before the value",
+        "zh": "“{key}:”的冒号后缺少空格：请写成“{key}: ”，冒号和值之间加一个空格",
+    },
+    "E001.indent": {
+        "en": "this line is indented more than the key above it (line {above}); line it up with that key, or move it under a key that has no value on its own line",
+        "zh": "本行比上面的键（第 {above} 行）缩进得多：请与该键对齐，或放到一个本行没有值的键下面",
+    },
     "E001.second_document": {
         "en": "a second YAML document ('---'); a file holds exactly one",
         "zh": "出现第二个 YAML 文档（'---'）：一个文件只能有一个文档",
