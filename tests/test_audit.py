@@ -91,6 +91,7 @@ CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
     ),
     ("A309", lambda p: p["risk_points"][0].update(impact=1), [("A309", "XK-001/R1")]),
     ("A310", lambda p: p["risk_points"][0].pop("likelihood"), [("A310", "XK-001/R1")]),
+    ("A311", _set(disclosure={"public": False}), [("A311", "XK-001")]),
     ("A401", _set(legal_basis=[]), [("A401", "XK-001")]),
     ("A402", lambda p: p.pop("name_en"), [("A402", "XK-001")]),
 ]
@@ -143,6 +144,22 @@ def test_findings_point_at_the_yaml_line(write_registry: WriteRegistry) -> None:
     assert where["A106"][0] == "powers/XK-001.yaml"
     assert text[where["A106"][1] - 1].strip() == "- S5 -> S2"
     assert text[where["A301"][1] - 1].strip() == "- id: R1"
+
+
+def test_a_withheld_power_states_its_reason_at_the_disclosure_line(
+    write_registry: WriteRegistry,
+) -> None:
+    reason = "涉及国家秘密，依《中华人民共和国保守国家秘密法》第九条不予公开"
+    assert found(registry(power_data(disclosure={"public": False, "reason": reason}))) == []
+    assert found(registry(power_data(disclosure={"public": True}))) == []
+    root = write_registry({"XK-001": power_data(disclosure={"public": False})})
+    report = audit(powerreg.load(root), lang="zh")
+    (finding,) = report.findings
+    assert (finding.code, finding.severity, report.ok) == ("A311", "error", False)
+    text = (root / "powers" / "XK-001.yaml").read_text(encoding="utf-8").splitlines()
+    assert text[finding.line - 1] == "disclosure:"
+    assert "disclosure.reason" in finding.message("zh")
+    assert "state the legal reason" in finding.message("en")
 
 
 def test_policy_changes_severities_and_thresholds(tmp_path: Path) -> None:

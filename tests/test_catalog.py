@@ -291,6 +291,7 @@ def test_views_of_the_minimal_example(catalog: Path) -> None:
             "statutory_unit": "working_days",
             "promised_limit": None,
             "promised_unit": None,
+            "public": 1,
         },
         {
             "id": "XK-001",
@@ -308,6 +309,7 @@ def test_views_of_the_minimal_example(catalog: Path) -> None:
             "statutory_unit": "working_days",
             "promised_limit": 20,
             "promised_unit": "working_days",
+            "public": 1,
         },
     ]
 
@@ -450,6 +452,35 @@ def test_catalog_reads_back_equal_with_positions(minimal: Registry, catalog: Pat
     assert back.stats() == minimal.stats()
 
 
+def test_disclosure_columns_and_read_back(tmp_path: Path) -> None:
+    reason = "涉及国家秘密，依《中华人民共和国保守国家秘密法》第九条不予公开"
+    reg = registry(
+        [
+            power("XK-001"),
+            power("XK-002", disclosure={"public": False, "reason": reason}),
+            power("XK-003", disclosure={"public": True}),  # the default, said aloud
+            power("CF-001", disclosure={"public": False}),  # withheld, no reason (A311)
+        ]
+    )
+    path = export_sqlite(reg, tmp_path / "c.db")
+    got = connect(path).execute(
+        "SELECT id, public, disclosure_reason FROM powers ORDER BY position"
+    )
+    assert got.fetchall() == [
+        ("XK-001", 1, None),
+        ("XK-002", 0, reason),
+        ("XK-003", 1, None),
+        ("CF-001", 0, None),
+    ]
+    overview = connect(path).execute("SELECT id, public FROM power_overview ORDER BY id")
+    assert dict(overview.fetchall()) == {"CF-001": 0, "XK-001": 1, "XK-002": 0, "XK-003": 1}
+    back = read_catalog(path)
+    assert back == reg
+    assert [p.is_public for p in back.powers.values()] == [True, False, True, False]
+    assert back.powers["XK-002"].disclosure == powerreg.Disclosure(public=False, reason=reason)
+    assert back.powers["XK-003"].disclosure is None
+
+
 def test_exporting_twice_gives_identical_files(minimal: Registry, tmp_path: Path) -> None:
     a = export_sqlite(minimal, tmp_path / "a.db")
     b = export_sqlite(read_catalog(a), tmp_path / "b.db")
@@ -570,6 +601,9 @@ def power_data(draw: st.DrawFn, pid: str, category: str) -> dict[str, Any]:
         "accountability": draw(st.lists(any_text, max_size=2)),
         "flowcharts": charts,
         "risk_points": risks,
+        "disclosure": draw(
+            st.none() | st.fixed_dictionaries({"public": st.booleans(), "reason": maybe_text})
+        ),
     }
 
 
@@ -1086,7 +1120,7 @@ def test_cli_style_error_for_an_edited_catalog(catalog: Path) -> None:
     [
         ("DELETE FROM registry", "has 0 rows in table registry"),
         # rows left without their parent: E002 naming each row, test_catalog_read_faults.py
-        ("PRAGMA user_version = 99", "not a powerreg catalog of version 2"),
+        ("PRAGMA user_version = 99", "not a powerreg catalog of version 3"),
         ("DROP VIEW risk_coverage", None),  # views are for people; reading needs tables
     ],
 )

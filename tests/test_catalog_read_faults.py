@@ -200,7 +200,7 @@ SHAPES = [
         ["ALTER TABLE steps DROP COLUMN label", "ALTER TABLE steps DROP COLUMN role"],
         "(table steps has no column label, role)",
     ),
-    ("another user_version", ["PRAGMA user_version = 7"], "(user_version 7, not 2)"),
+    ("another user_version", ["PRAGMA user_version = 7"], "(user_version 7, not 3)"),
     (
         "a missing table",
         ["DROP VIEW risk_coverage", "DROP TABLE countermeasures"],
@@ -214,7 +214,7 @@ def test_a_catalog_of_another_shape_says_what_is_missing(
     catalog: Path, sql: list[str], why: str
 ) -> None:
     edit(catalog, *sql)
-    message = f"'{catalog}' is not a powerreg catalog of version 2 {why}; write it with "
+    message = f"'{catalog}' is not a powerreg catalog of version 3 {why}; write it with "
     with pytest.raises(UsageError) as info:
         powerreg.load(catalog)
     assert str(info.value).startswith(message)
@@ -227,7 +227,7 @@ def test_a_catalog_of_another_shape_says_what_is_missing(
     ("content", "why"),
     [
         (b"id: not a database\n" * 100, "is not a SQLite database (file is not a database)"),
-        (b"", "is not a powerreg catalog of version 2 (user_version 0, not 2; no table "),
+        (b"", "is not a powerreg catalog of version 3 (user_version 0, not 3; no table "),
         (b"SQLite format 3\x00" + b"\xff" * 200, "is not a SQLite database"),
     ],
     ids=["text", "empty", "a broken header"],

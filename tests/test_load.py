@@ -256,3 +256,18 @@ def test_a_bad_time_limit_is_located_and_said_in_both_languages(
     assert p.line > 0
     assert p.message("en").startswith(en)
     assert p.message("zh").startswith(zh)
+
+
+def test_disclosure_is_read_and_its_mistakes_located(write_registry: WriteRegistry) -> None:
+    withheld = MINI + "disclosure:\n  public: false\n  reason: 涉及国家秘密\n"
+    reg = load(write_registry({"XK-001": withheld}))
+    assert not reg.powers["XK-001"].is_public
+    assert reg.location("XK-001#disclosure") == (F, 22, 1)
+    bad = MINI + "disclosure:\n  pubilc: false\n"
+    with pytest.raises(RegistryError) as info:
+        load(write_registry({"XK-001": bad}, name="typo"))
+    assert [str(p) for p in info.value.problems] == [
+        f"{F}:23:3: E002 unknown field 'pubilc'; did you mean 'public'?"
+    ]
+    not_bool = MINI + "disclosure: {public: 否}\n"
+    assert problems_of(write_registry({"XK-001": not_bool}, name="not-bool")) == [("E002", F, 22)]

@@ -178,3 +178,23 @@ def test_scores_are_one_to_three() -> None:
     for wrong in (0, 4, "high"):
         with pytest.raises(ValidationError):
             RiskPoint.model_validate({**data, "impact": wrong})
+
+
+def test_a_power_is_public_unless_withheld() -> None:
+    from powerreg import Disclosure
+
+    assert Power.model_validate(power_data()).is_public
+    assert Power.model_validate(power_data()).disclosure is None
+    said = Power.model_validate(power_data(disclosure={"public": True}))
+    assert said.is_public
+    assert said == Power.model_validate(power_data())  # the default, said aloud
+    reason = "涉及国家秘密，依《中华人民共和国保守国家秘密法》第九条不予公开"
+    withheld = Power.model_validate(power_data(disclosure={"public": False, "reason": reason}))
+    assert not withheld.is_public
+    assert withheld.disclosure == Disclosure(public=False, reason=reason)
+    noted = Power.model_validate(power_data(disclosure={"reason": "主动公开"}))
+    assert noted.is_public
+    assert noted.disclosure == Disclosure(reason="主动公开")
+    for wrong in ({"public": "maybe"}, {"public": False, "reason": ""}, {"secret": True}):
+        with pytest.raises(ValidationError):
+            Power.model_validate(power_data(disclosure=wrong))

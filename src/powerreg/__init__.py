@@ -17,6 +17,7 @@ from .mainjob import BuildResult, build
 from .model import (
     Category,
     Countermeasure,
+    Disclosure,
     Flowchart,
     Level,
     Limit,
@@ -54,6 +55,7 @@ __all__ = [
     "BuildResult",
     "Category",
     "Countermeasure",
+    "Disclosure",
     "Finding",
     "Flowchart",
     "Level",

@@ -42,6 +42,7 @@ from .model import (
     DEFER_REFERENCES,
     Category,
     Countermeasure,
+    Disclosure,
     Flowchart,
     Issue,
     Level,
@@ -58,6 +59,7 @@ from .model import (
     StepKind,
     Transition,
     category_key,
+    disclosure_key,
     reference_issues,
     transition_key,
 )
@@ -286,6 +288,8 @@ class _DirectoryLoader:
         pos = self.positions
         file = doc.file
         pos[power.id] = (file, *doc.position(("id",)))
+        if power.disclosure is not None:
+            pos[disclosure_key(power.id)] = (file, *doc.position(("disclosure",), key=True))
         raw_fcs = doc.data.get("flowcharts")
         for i, fc in enumerate(power.flowcharts):
             self._remember(pos, file, doc, raw_fcs, i, fc.gid)
@@ -399,6 +403,7 @@ def _model_at(loc: tuple[Any, ...], top: type[BaseModel]) -> type[BaseModel] | N
         "risk_points": RiskPoint,
         "countermeasures": Countermeasure,
         "categories": Category,
+        "disclosure": Disclosure,
     }
     for part in loc:
         if isinstance(part, str):

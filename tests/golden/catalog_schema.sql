@@ -1,4 +1,4 @@
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 CREATE TABLE "registry" (
    "id" TEXT PRIMARY KEY NOT NULL,
@@ -34,6 +34,8 @@ CREATE TABLE "powers" (
    "description" TEXT,
    "responsibilities" TEXT NOT NULL,
    "accountability" TEXT NOT NULL,
+   "public" INTEGER NOT NULL,
+   "disclosure_reason" TEXT,
    "position" INTEGER NOT NULL,
    "source_file" TEXT,
    "source_line" INTEGER,
@@ -179,7 +181,8 @@ CREATE VIEW "power_overview" AS SELECT
     p.statutory_limit,
     p.statutory_unit,
     p.promised_limit,
-    p.promised_unit
+    p.promised_unit,
+    p.public
 FROM powers p
 JOIN categories c ON c.code = p.category
 ORDER BY p.position;

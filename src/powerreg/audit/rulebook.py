@@ -44,6 +44,7 @@ CHECKS: dict[str, Check] = {
     "A308": rules.clock_rule_consistent,
     "A309": rules.level_assessed,
     "A310": rules.risks_assessed,
+    "A311": rules.withheld_with_reason,
     "A401": rules.has_legal_basis,
     "A402": rules.has_english_name,
 }

@@ -24,6 +24,7 @@ from ..model import (
     Registry,
     StepKind,
     category_key,
+    disclosure_key,
     transition_key,
 )
 from .policy import Policy
@@ -357,6 +358,14 @@ def risks_assessed(reg: Registry, policy: Policy) -> Iterator[Hit]:
     for _, r in reg.iter_risk_points():
         if r.likelihood is None or r.impact is None:
             yield Hit(r.gid, {})
+
+
+def withheld_with_reason(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A power left off the public list (``disclosure: {public: false}``) states the
+    legal reason it is withheld: in the practice of 2011 nothing is withheld without one."""
+    for p in reg.powers.values():
+        if p.disclosure is not None and not p.disclosure.public and not p.disclosure.reason:
+            yield Hit(p.id, {"name": p.name}, at=disclosure_key(p.id))
 
 
 # ------------------------------------------------------------------ A4: publication

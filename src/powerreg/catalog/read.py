@@ -111,7 +111,7 @@ def _wrong_shape(conn: sqlite3.Connection, version: Any, names: set[str]) -> lis
         >>> _ = conn.execute("CREATE TABLE registry (id TEXT)")
         >>> for why in _wrong_shape(conn, 0, {"registry"}):
         ...     print(why[:44])
-        user_version 0, not 2
+        user_version 0, not 3
         no table categories, powers, flowcharts, ste
         table registry has no column schema_version,
     """
@@ -396,6 +396,7 @@ class _Reader:
                 "accountability": lists[pid]["accountability"],
                 "flowcharts": flowcharts.get(pid, []),
                 "risk_points": risks.get(pid, []),
+                "disclosure": {"public": bool(p["public"]), "reason": p["disclosure_reason"]},
             }
             try:
                 powers[pid] = Power.model_validate(data, context=context)

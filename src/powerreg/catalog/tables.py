@@ -25,7 +25,7 @@ from typing import Any
 from ..model import Level, MeasureKind, Stage
 
 #: ``PRAGMA user_version`` of the catalogs this version writes and reads.
-CATALOG_VERSION = 2
+CATALOG_VERSION = 3
 
 #: Longest run of Chinese characters indexed as one search token (see ``search``).
 NGRAM_MAX = 4
@@ -145,6 +145,18 @@ TABLES: tuple[Table, ...] = (
                 str,
                 "Cases in which officials are held to account (追责情形): a JSON list",
                 True,
+            ),
+            Column(
+                "public",
+                int,
+                "1 if the power is published on the public list (外网公开), 0 if withheld",
+                True,
+            ),
+            Column(
+                "disclosure_reason",
+                str,
+                "Legal reason a withheld power is not published (不予公开的理由), or a note on "
+                "the disclosure of a public one",
             ),
             Column("position", int, "Order of the power in the registry, from 0", True),
             Column("source_file", str, "Source file, relative to the registry root"),
@@ -381,6 +393,7 @@ ORDER BY p.position, r.position""",
             "statutory_unit": "Unit of the statutory limit",
             "promised_limit": "Promised time limit: its amount",
             "promised_unit": "Unit of the promised limit",
+            "public": "1 if the power is published, 0 if withheld",
         },
         """SELECT
     p.id,
@@ -400,7 +413,8 @@ ORDER BY p.position, r.position""",
     p.statutory_limit,
     p.statutory_unit,
     p.promised_limit,
-    p.promised_unit
+    p.promised_unit,
+    p.public
 FROM powers p
 JOIN categories c ON c.code = p.category
 ORDER BY p.position""",

@@ -384,6 +384,8 @@ def _powers(reg: Registry) -> Iterator[Row]:
             p.description,
             _list(p.responsibilities),
             _list(p.accountability),
+            int(p.is_public),
+            None if p.disclosure is None else p.disclosure.reason,
             i,
             file,
             line,

@@ -175,6 +175,15 @@ AUDIT: dict[str, dict[str, Any]] = {
         "en": "risk point {entity} has no likelihood and impact; the registry assesses its risk points with a risk_matrix: score both (1–3)",
         "zh": "风险点 {entity} 未评估可能性和影响：本清单以风险矩阵评定等级，请为二者打分（1–3）",
     },
+    "A311": {
+        "severity": "error",
+        "title": {
+            "en": "power withheld from the public without a stated legal reason",
+            "zh": "事项不予公开但未写明法定理由",
+        },
+        "en": "power {entity} ({name}) is withheld from the public (disclosure: public: false) without a reason; state the legal reason under disclosure.reason, or publish it",
+        "zh": "事项 {entity}（{name}）不予公开（disclosure: public: false）但未写明理由：请在 disclosure.reason 中写明不予公开的法律依据，或予以公开",
+    },
     "A401": {
         "severity": "error",
         "title": {"en": "power without legal_basis", "zh": "事项缺少设定依据"},

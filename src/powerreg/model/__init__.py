@@ -30,6 +30,7 @@ from __future__ import annotations
 from .entities import (
     Category,
     Countermeasure,
+    Disclosure,
     Flowchart,
     Power,
     RiskPoint,
@@ -57,6 +58,7 @@ from .ids import (
     StepRef,
     Text,
     category_key,
+    disclosure_key,
     is_id,
     transition_key,
 )
@@ -71,6 +73,7 @@ __all__ = [
     "LABELS_ZH",
     "Category",
     "Countermeasure",
+    "Disclosure",
     "Flowchart",
     "Id",
     "Issue",
@@ -98,6 +101,7 @@ __all__ = [
     "Transition",
     "TransitionIn",
     "category_key",
+    "disclosure_key",
     "is_id",
     "reference_issues",
     "transition_key",

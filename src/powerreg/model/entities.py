@@ -13,6 +13,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -231,6 +232,31 @@ class RiskPoint(_Entity):
         return self.at.partition("/")[2]
 
 
+class Disclosure(_Entity):
+    """Whether a power is published (外网公开), and the legal reason if it is withheld.
+
+    A power is public by default; in the practice of 2011 a power may be left off the
+    public list only with a stated legal reason (audit A311 is an error without one).
+
+    Examples:
+        >>> d = Disclosure.model_validate({"public": False,
+        ...     "reason": "涉及国家秘密，依《中华人民共和国保守国家秘密法》第九条不予公开"})
+        >>> d.public, d.reason[:6]
+        (False, '涉及国家秘密')
+        >>> Disclosure().public
+        True
+    """
+
+    public: bool = True
+    #: the legal reason a withheld power is not published (a public power may note one)
+    reason: Prose | None = None
+
+    @property
+    def is_default(self) -> bool:
+        """Public with nothing more said: the same as no ``disclosure`` at all."""
+        return self.public and self.reason is None
+
+
 class Power(_Entity):
     """One administrative power (行政权力事项) with its flowcharts and risk points."""
 
@@ -255,6 +281,31 @@ class Power(_Entity):
     accountability: list[Prose] = Field(default_factory=list)
     flowcharts: list[Flowchart] = Field(default_factory=list)
     risk_points: list[RiskPoint] = Field(default_factory=list)
+    #: 外网公开: public unless it says otherwise; a withheld power states its legal reason
+    disclosure: Disclosure | None = None
+
+    @field_validator("disclosure")
+    @classmethod
+    def _default_disclosure(cls, value: Disclosure | None) -> Disclosure | None:
+        """``disclosure: {public: true}`` says what the default says: kept as ``None``, so
+        a power reads the same whichever way it was written (and back from a catalog)."""
+        return None if value is not None and value.is_default else value
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the power is published (外网公开): true unless its ``disclosure``
+        withholds it.
+
+        Examples:
+            >>> base = {"id": "P1", "category": "XK", "name": "n", "subject": "s",
+            ...     "division": "d"}
+            >>> Power.model_validate(base).is_public
+            True
+            >>> withheld = {"public": False, "reason": "涉及国家秘密"}
+            >>> Power.model_validate({**base, "disclosure": withheld}).is_public
+            False
+        """
+        return self.disclosure is None or self.disclosure.public
 
     @model_validator(mode="after")
     def _link(self, info: ValidationInfo) -> Self:

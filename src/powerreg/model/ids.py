@@ -74,6 +74,16 @@ def category_key(code: str) -> str:
     return f"category:{code}"
 
 
+def disclosure_key(power_id: str) -> str:
+    """Key of a power's ``disclosure`` field in a source map (audit A311 points there).
+
+    Examples:
+        >>> disclosure_key("XK-001")
+        'XK-001#disclosure'
+    """
+    return f"{power_id}#disclosure"
+
+
 def is_id(value: str) -> bool:
     """Whether a string is a valid id (SPEC §2).
 
