@@ -26,6 +26,7 @@ MODULES = [
     "bench_export",
     "bench_build",
     "bench_monitor",
+    "bench_diff",
 ]
 
 

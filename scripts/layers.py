@@ -45,7 +45,7 @@ LAYERS: list[list[str]] = [
     ["model"],  # pydantic models; their convenience methods call paths and graph
     ["directory", "catalog"],  # YAML files → models; models ⇄ SQLite
     ["load"],  # chooses between a directory and a catalog
-    ["reference", "audit", "render", "schemas", "synth"],  # what is done with a registry
+    ["reference", "audit", "render", "schemas", "synth", "diff"],  # what is done with a registry
     ["monitor"],
     ["mainjob"],  # the main job: validate, audit, draw, publish
     ["cli"],  # nothing imports cli

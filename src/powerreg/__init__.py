@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .audit import AuditReport, Finding, Policy, audit
 from .catalog import export_sqlite, search
+from .diff import Diff, diff
 from .errors import PowerregError, Problem, RegistryError, UsageError
 from .load import load
 from .mainjob import BuildResult, build
@@ -55,6 +56,7 @@ __all__ = [
     "BuildResult",
     "Category",
     "Countermeasure",
+    "Diff",
     "Disclosure",
     "Finding",
     "Flowchart",
@@ -80,6 +82,7 @@ __all__ = [
     "__version__",
     "audit",
     "build",
+    "diff",
     "export_sqlite",
     "load",
     "load_reference",

@@ -144,4 +144,4 @@ def fail_on_option(help: str) -> Callable[[F], F]:
 
 
 # the commands register themselves on ``main`` when imported
-from . import auditing, checking, generating, publishing, supervising  # noqa: E402, F401
+from . import auditing, checking, diffing, generating, publishing, supervising  # noqa: E402, F401

@@ -5,7 +5,8 @@ One home for the three families, each in its own module:
 * ``E0xx`` — :mod:`.load_codes`: a registry that does not load (SPEC §3);
 * ``A1xx``–``A4xx`` — :mod:`.audit_codes`: findings of the audit (SPEC §4);
 * ``M0xx``–``M2xx`` — :mod:`.monitor_codes`: rows left out, deviations and alerts of the
-  electronic supervision.
+  electronic supervision;
+* ``D1xx``–``D2xx`` — :mod:`.diff_codes`: changes between two editions of a registry.
 
 A template is chosen by a key, the code itself or ``CODE.variant`` where one code says
 different things (``E002.missing``, ``M202.step``), and exists in Chinese and English.
@@ -31,6 +32,7 @@ from typing import Any, Literal, cast
 from ..lang import Lang
 from ..textsafe import excerpt, one_line, snippet
 from .audit_codes import AUDIT
+from .diff_codes import DIFF
 from .load_codes import KINDS, LOAD
 from .monitor_codes import MONITOR
 
@@ -63,7 +65,7 @@ def _codes(table: Mapping[str, Mapping[str, Any]]) -> dict[str, Code]:
 
 
 #: Every code, by code.
-CODES: dict[str, Code] = {**_codes(LOAD), **_codes(AUDIT), **_codes(MONITOR)}
+CODES: dict[str, Code] = {**_codes(LOAD), **_codes(AUDIT), **_codes(MONITOR), **_codes(DIFF)}
 
 
 def template(key: str, lang: Lang) -> str:

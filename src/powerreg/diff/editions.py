@@ -1,0 +1,121 @@
+"""Where an edition of a registry comes from: a directory, a catalog, or ``git:REV``.
+
+``git:REV`` names the same path as the other edition, as it was at revision ``REV`` of the
+git repository holding it (``git:REV:PATH`` names another path). The files are taken with
+``git archive`` and read by :mod:`tarfile` into a temporary directory, then loaded as any
+registry; nothing of the work tree is touched.
+
+Examples:
+    >>> parse_spec("git:HEAD~1"), parse_spec("git:v2011:registry"), parse_spec("new/")
+    (GitSpec(rev='HEAD~1', path=None), GitSpec(rev='v2011', path='registry'), 'new/')
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UsageError
+from ..load import load
+from ..model import Registry
+
+#: Longest ``git archive`` output read (a registry is text: 1 GiB is far past any).
+MAX_ARCHIVE = 1 << 30
+
+
+@dataclass(frozen=True)
+class GitSpec:
+    """An edition at a git revision: ``git:REV`` or ``git:REV:PATH``."""
+
+    rev: str
+    path: str | None = None
+
+
+def parse_spec(spec: str) -> GitSpec | str:
+    """A ``git:`` spec parsed, or the path as given."""
+    if not spec.startswith("git:"):
+        return spec
+    rev, sep, path = spec[4:].partition(":")
+    if not rev or rev.startswith("-"):
+        raise UsageError(f"'{spec}' names no git revision; write git:REV, e.g. git:HEAD~1")
+    return GitSpec(rev, path if sep and path else None)
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, check=False, timeout=300
+        )
+    except FileNotFoundError as err:
+        raise UsageError("git is not installed here; compare two directories instead") from err
+    if done.returncode != 0:
+        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"git {args[0]}: {detail[-1] if detail else 'failed'}")
+    return done.stdout
+
+
+def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Registry, str]:
+    """The registry at ``path`` as it was at ``spec.rev``, and its label ``git:REV:PATH``.
+
+    Raises:
+        UsageError: not in a git repository, an unknown revision, or a path the
+            revision does not have.
+    """
+    target = Path(spec.path if spec.path is not None else path).resolve()
+    where = target if target.is_dir() else target.parent
+    if not where.is_dir():
+        raise UsageError(f"'{target}' is not in a git work tree; give git:REV:PATH")
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], where).decode().strip())
+    except UsageError:
+        raise UsageError(
+            f"'{target}' is not in a git repository, so git:{spec.rev} has nothing to name;"
+            " give git:REV:PATH inside a repository, or compare two directories"
+        ) from None
+    rel = target.relative_to(top).as_posix() if target != top else "."
+    label = f"git:{spec.rev}:{rel}"
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{spec.rev}^{{commit}}"], top)
+    except UsageError:
+        raise UsageError(
+            f"'{spec.rev}' is not a revision of the git repository at {top};"
+            " give a commit, tag or branch (git log --oneline lists them)"
+        ) from None
+    try:
+        data = _git(["archive", "--format=tar", spec.rev, "--", rel], top)
+    except UsageError:
+        raise UsageError(f"{label} does not exist at revision {spec.rev}") from None
+    if len(data) > MAX_ARCHIVE:
+        raise UsageError(f"{label} is larger than {MAX_ARCHIVE:,} bytes")
+    with tempfile.TemporaryDirectory(prefix="powerreg-diff-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(tmp, filter="data")
+        root = Path(tmp) / rel
+        if not root.exists():
+            raise UsageError(f"{label} does not exist at revision {spec.rev}")
+        return load(root), label
+
+
+def load_edition(spec: str, other: str | None) -> tuple[Registry, str]:
+    """The registry an argument of ``powerreg diff`` names, and the label of its files.
+
+    ``other`` is the other argument: a ``git:REV`` edition takes its path.
+    """
+    parsed = parse_spec(spec)
+    if isinstance(parsed, GitSpec):
+        base = other if other is not None and not other.startswith("git:") else None
+        if parsed.path is None and base is None:
+            raise UsageError(
+                f"'{spec}' needs a path: write git:REV:PATH, or give a path as the other edition"
+            )
+        return load_at_revision(parsed, parsed.path or base or ".")
+    if not Path(parsed).exists():
+        raise UsageError(
+            f"'{parsed}' does not exist; give a registry directory, a catalog or git:REV"
+        )
+    return load(parsed), parsed.rstrip("/")

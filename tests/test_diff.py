@@ -1,0 +1,294 @@
+"""The semantic diff of two editions (issue 18): changes found exactly, stable order,
+positions in both editions, the notice's sentence, git editions, the command."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import powerreg
+from powerreg.cli import main
+from powerreg.diff import diff
+from powerreg.model import Registry
+from powerreg.synth.generator import generate
+
+MINIMAL = Path(__file__).parents[1] / "examples" / "minimal"
+
+
+def _edit(reg: Registry, change: Any) -> Registry:
+    data = reg.model_dump(by_alias=True)
+    change(data)
+    return Registry.model_validate(data)
+
+
+def _codes(d: Any) -> list[tuple[str, str | None]]:
+    return [(c.code, c.entity) for c in d.changes]
+
+
+def test_an_edition_equals_itself() -> None:
+    ref = powerreg.load_reference()
+    assert diff(ref, ref).equal
+    assert diff(MINIMAL, MINIMAL).changes == []
+
+
+def test_field_changes_carry_both_values_and_positions(tmp_path: Path) -> None:
+    new_dir = tmp_path / "new"
+    shutil.copytree(MINIMAL, new_dir)
+    path = new_dir / "powers" / "XK-001.yaml"
+    path.write_text(path.read_text("utf-8").replace("promised_limit: 20", "promised_limit: 15"))
+    d = diff(MINIMAL, new_dir)
+    [change] = d.changes
+    assert change.code == "D105"
+    assert change.entity == "XK-001"
+    assert change.params["field_name"] == "promised_limit"
+    assert change.message("en") == "XK-001 promised limit: 20 working days → 15 working days"
+    assert change.message("zh") == "XK-001 承诺时限：20 个工作日 → 15 个工作日"
+    assert change.params["old_at"] == f"{MINIMAL}/powers/XK-001.yaml:1"
+    assert change.params["new_at"] == f"{new_dir}/powers/XK-001.yaml:1"
+    assert d.summary("zh") == "本次调整：变更行政权力1项。"
+
+
+def test_a_renumbered_power_is_not_removed_and_added() -> None:
+    old = powerreg.load(MINIMAL)
+
+    def renumber(data: dict[str, Any]) -> None:
+        power = data["powers"].pop("XK-001")
+        power["id"] = "XK-009"
+        data["powers"]["XK-009"] = power
+
+    d = diff(old, _edit(old, renumber))
+    assert _codes(d) == [("D104", "XK-009")]
+    assert d.changes[0].params["old"] == "XK-001"
+
+
+def test_a_risk_point_moved_is_one_move() -> None:
+    old = powerreg.load(MINIMAL)
+
+    def move(data: dict[str, Any]) -> None:
+        data["powers"]["XK-001"]["risk_points"][0]["at"] = "F1/S5"
+
+    d = diff(old, _edit(old, move))
+    assert _codes(d) == [("D133", "XK-001/R1")]
+    assert d.changes[0].message("en") == "risk point XK-001/R1 moved from step F1/S2 to F1/S5"
+
+
+def test_review_warnings() -> None:
+    old = powerreg.load(MINIMAL)
+    high = next(r for r in old.powers["XK-001"].risk_points if r.level == "high")
+    index = old.powers["XK-001"].risk_points.index(high)
+
+    def lower(data: dict[str, Any]) -> None:
+        data["powers"]["XK-001"]["risk_points"][index]["level"] = "medium"
+
+    d = diff(old, _edit(old, lower))
+    assert [c.code for c in d.changes] == ["D135", "D201"]
+    assert [c.severity for c in d.warnings] == ["warning"]
+
+    def drop(data: dict[str, Any]) -> None:
+        del data["powers"]["XK-001"]["risk_points"][index]
+
+    d = diff(old, _edit(old, drop))
+    assert ("D203", high.gid) in _codes(d)
+    assert ("D132", high.gid) in _codes(d)
+
+
+def test_summary_sentence_in_both_languages() -> None:
+    old = powerreg.load(MINIMAL)
+
+    def many(data: dict[str, Any]) -> None:
+        powers = data["powers"]
+        del powers["CF-001"]
+        copy = json.loads(json.dumps(powers["XK-001"]))
+        copy["id"], copy["name"] = "XK-002", "建设项目环境影响登记表审批"
+        powers["XK-002"] = copy
+        risk = powers["XK-001"]["risk_points"][0]
+        risk["countermeasures"].pop()
+        risk["level"] = "high"
+
+    d = diff(old, _edit(old, many))
+    f = d.figures()
+    assert (f["powers_added"], f["powers_removed"], f["powers_changed"]) == (1, 1, 1)
+    assert d.summary("zh").startswith("本次调整：新增行政权力1项、取消1项、变更1项；")
+    assert "风险等级上调1个" in d.summary("zh")
+    assert "删除防范措施1条" in d.summary("zh")
+    assert d.summary("en").startswith("This edition: 1 power added, 1 removed, 1 changed;")
+
+
+# ------------------------------------------------------------------ random mutations
+
+
+def _mutations(reg: Registry, rng: random.Random, k: int) -> tuple[Registry, set[tuple[str, str]]]:
+    """Apply ``k`` independent mutations, each to a different power; return the new
+    registry and the (code, entity) each must produce."""
+    data = reg.model_dump(by_alias=True)
+    expected: set[tuple[str, str]] = set()
+    ids = sorted(data["powers"])
+    rng.shuffle(ids)
+    for pid in ids[:k]:
+        p = data["powers"][pid]
+        kind = rng.choice(
+            ["limit", "relabel", "retime", "level", "add_measure", "drop_measure",
+             "measure_text", "add_basis", "remove_power", "add_step", "rename"]
+        )  # fmt: skip
+        fc = p["flowcharts"][0] if p["flowcharts"] else None
+        risk = p["risk_points"][0] if p["risk_points"] else None
+        if kind == "limit":
+            old = p.get("promised_limit")
+            p["promised_limit"] = {
+                "amount": 7 if old != {"amount": 7, "unit": "working_days"} else 8,
+                "unit": "working_days",
+            }
+            expected.add(("D105", pid))
+            if (
+                old is not None
+                and old["unit"] == "working_days"
+                and p["promised_limit"]["amount"] > old["amount"]
+            ):
+                expected.add(("D202", pid))
+        elif kind == "relabel" and fc:
+            step = fc["steps"][-1]
+            step["label"] += "（调整）"
+            expected.add(("D116", f"{pid}/{fc['id']}/{step['id']}"))
+        elif kind == "retime" and fc and any(s.get("days") for s in fc["steps"]):
+            step = next(s for s in fc["steps"] if s.get("days"))
+            step["days"] += 1
+            expected.add(("D117", f"{pid}/{fc['id']}/{step['id']}"))
+        elif kind == "level" and risk:
+            old_level = risk["level"]
+            risk["level"] = "low" if old_level != "low" else "high"
+            gid = f"{pid}/{risk['id']}"
+            expected.add(("D135" if risk["level"] == "low" else "D134", gid))
+            if risk["level"] == "low":
+                expected.add(("D201", gid))
+        elif kind == "add_measure" and risk:
+            risk["countermeasures"].append(
+                {
+                    "id": "M99",
+                    "kind": "education",
+                    "stage": "before",
+                    "description": "新增的廉政教育措施",
+                }
+            )
+            expected.add(("D141", f"{pid}/{risk['id']}/M99"))
+        elif kind == "drop_measure" and risk and risk["countermeasures"]:
+            m = risk["countermeasures"].pop()
+            expected.add(("D142", f"{pid}/{risk['id']}/{m['id']}"))
+        elif kind == "measure_text" and risk and risk["countermeasures"]:
+            m = risk["countermeasures"][0]
+            m["description"] += "，并留痕备查"
+            expected.add(("D143", f"{pid}/{risk['id']}/{m['id']}"))
+        elif kind == "add_basis":
+            p["legal_basis"].append("《示例条例》（为测试而写）")
+            expected.add(("D106", pid))
+        elif kind == "remove_power":
+            del data["powers"][pid]
+            expected.add(("D102", pid))
+            for r in p["risk_points"]:
+                if r["level"] == "high":
+                    expected.add(("D203", f"{pid}/{r['id']}"))
+        elif kind == "add_step" and fc:
+            fc["steps"].append({"id": "S99", "label": "新增环节", "kind": "task"})
+            expected.add(("D114", f"{pid}/{fc['id']}/S99"))
+        elif kind == "rename":
+            p["name"] += "（调整）"
+            expected.add(("D103", pid))
+    return Registry.model_validate(data), expected
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), k=st.integers(1, 6))
+def test_random_mutations_are_found_exactly(seed: int, k: int) -> None:
+    reg = generate(12, seed=seed % 50)
+    new, expected = _mutations(reg, random.Random(seed), k)
+    found = set(_codes(diff(reg, new)))
+    assert found == expected
+    assert diff(new, new).equal
+
+
+def test_order_is_stable() -> None:
+    reg = generate(30, seed=3)
+    new, _ = _mutations(reg, random.Random(5), 10)
+    assert _codes(diff(reg, new)) == _codes(diff(reg, new))
+    entities = [c.entity.split("/")[0] for c in diff(reg, new).changes if c.entity]
+    assert entities == sorted(entities)
+
+
+# ------------------------------------------------------------------ editions and command
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=cwd, check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_git_revision_edition(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(MINIMAL, repo / "registry")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "2011")
+    power = repo / "registry" / "powers" / "CF-001.yaml"
+    power.write_text(power.read_text("utf-8").replace("name: ", "name: 新", 1), "utf-8")
+    d = diff("git:HEAD", repo / "registry")
+    assert _codes(d) == [("D103", "CF-001")]
+    assert d.old == "git:HEAD:registry"
+    assert d.changes[0].params["old_at"] == "git:HEAD:registry/powers/CF-001.yaml:1"
+    runner = CliRunner()
+    bad = runner.invoke(main, ["diff", "git:no-such-rev", str(repo / "registry")])
+    assert bad.exit_code == 2
+    assert "'no-such-rev' is not a revision" in bad.output
+
+
+def test_command_exit_status_and_formats(tmp_path: Path) -> None:
+    runner = CliRunner()
+    same = runner.invoke(main, ["diff", str(MINIMAL), str(MINIMAL), "--lang", "en"])
+    assert (same.exit_code, same.output) == (0, "No changes.\n")
+    new_dir = tmp_path / "new"
+    shutil.copytree(MINIMAL, new_dir)
+    path = new_dir / "powers" / "XK-001.yaml"
+    path.write_text(path.read_text("utf-8").replace("fee: 不收费", "fee: 不收费\n  ping"))
+    text = path.read_text("utf-8").replace("fee: 不收费\n  ping", 'fee: "不收费\\nD999 forged"')
+    path.write_text(text, "utf-8")
+    out = runner.invoke(main, ["diff", str(MINIMAL), str(new_dir), "--lang", "en"])
+    assert out.exit_code == 1
+    lines = out.output.splitlines()
+    assert lines[0].startswith(
+        f"{new_dir}/powers/XK-001.yaml:1: D105 XK-001 fee: 不收费 → 不收费\\nD999"
+    )
+    assert not any(line.startswith("D999") for line in lines)  # no forged line
+    js = runner.invoke(main, ["diff", str(MINIMAL), str(new_dir), "--format", "json"])
+    data = json.loads(js.output)
+    assert data["equal"] is False
+    assert data["changes"][0]["params"]["old_at"].endswith("XK-001.yaml:1")
+    md = runner.invoke(
+        main, ["diff", str(MINIMAL), str(new_dir), "--format", "markdown", "--lang", "zh"]
+    )
+    assert md.output.startswith("# 变更说明")
+    assert "本次调整：变更行政权力1项。" in md.output
+
+
+@pytest.mark.parametrize("args", [["nowhere", "nowhere-else"], ["git:HEAD", "git:HEAD~1"]])
+def test_bad_editions_are_usage_errors(args: list[str]) -> None:
+    out = CliRunner().invoke(main, ["diff", *args])
+    assert out.exit_code == 2
+    assert "Traceback" not in out.output
+
+
+def test_an_edition_that_does_not_load_is_not_a_difference(tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(MINIMAL, broken)
+    (broken / "powers" / "XK-001.yaml").write_text("id: XK-001\nname：x\n", "utf-8")
+    out = CliRunner().invoke(main, ["diff", str(MINIMAL), str(broken), "--lang", "en"])
+    assert out.exit_code == 2
+    assert "XK-001.yaml:2:5: E001" in out.output
