@@ -20,6 +20,7 @@ from powerreg.cli import main
 from powerreg.diff import diff
 from powerreg.model import Registry
 from powerreg.synth.generator import generate
+from powerreg.synth.yamlfiles import write_registry
 
 MINIMAL = Path(__file__).parents[1] / "examples" / "minimal"
 
@@ -292,3 +293,34 @@ def test_an_edition_that_does_not_load_is_not_a_difference(tmp_path: Path) -> No
     out = CliRunner().invoke(main, ["diff", str(MINIMAL), str(broken), "--lang", "en"])
     assert out.exit_code == 2
     assert "XK-001.yaml:2:5: E001" in out.output
+
+
+def test_changed_charts_are_drawn_with_marks(tmp_path: Path) -> None:
+    old = powerreg.load(MINIMAL)
+    hostile = 'a"]; evil [label="x"] <script>&'
+
+    def edit(data: dict[str, Any]) -> None:
+        fc = data["powers"]["XK-001"]["flowcharts"][0]
+        fc["steps"].append({"id": "S10", "label": hostile, "days": 5})
+        fc["transitions"] = [
+            t for t in fc["transitions"] if t != {"from": "S7", "to": "S9", "when": None}
+        ]
+        fc["transitions"].append({"from": "S7", "to": "S10", "when": None})
+        fc["steps"][3]["label"] = "技术评估（含现场踏勘）"
+
+    d = diff(old, _edit(old, edit))
+    assert d.changed_charts() == ["XK-001/F1"]
+    out = tmp_path / "drawn"
+    new_dir = tmp_path / "new"
+    write_registry(_edit(old, edit), new_dir)
+    result = CliRunner().invoke(main, ["diff", str(MINIMAL), str(new_dir), "--diagrams", str(out)])
+    assert result.exit_code == 1, result.output
+    svg = (out / "XK-001" / "F1.svg").read_text("utf-8")
+    assert "新增" in svg  # the added step is marked
+    assert "stroke-dasharray" in svg  # the removed move S7 -> S9 is dashed
+    assert "<script>" not in svg
+    assert "&lt;script&gt;" in svg
+    assert "技术评估（含现场踏勘）" in svg
+    titles = {t.split("</title>")[0] for t in svg.split("<title>")[2:]}
+    nodes = {t for t in titles if "&#45;&gt;" not in t}
+    assert nodes == {f"S{i}" for i in range(1, 11)}  # no node injected by the label

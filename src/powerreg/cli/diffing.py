@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from ..diff import diff as diff_editions
 from ..errors import RegistryError
 from ..lang import Lang, default_lang
+from ..render import write_diagrams
 from . import format_option, lang_option, main, reports_errors
 
 
@@ -17,8 +19,13 @@ from . import format_option, lang_option, main, reports_errors
 @click.argument("new")
 @format_option("text", "markdown", "json")
 @lang_option
+@click.option(
+    "--diagrams",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="draw each changed flowchart here (SVG), its changes marked",
+)
 @reports_errors
-def diff(old: str, new: str, fmt: str, lang: str | None) -> None:
+def diff(old: str, new: str, fmt: str, lang: str | None, diagrams: Path | None) -> None:
     """Say what changed from edition OLD to edition NEW, power by power.
 
     OLD and NEW are registry directories, catalogs (.db), or git:REV — the other
@@ -30,6 +37,7 @@ def diff(old: str, new: str, fmt: str, lang: str | None) -> None:
     Examples:
         powerreg diff git:HEAD~1 my-registry/
         powerreg diff registry-2011/ registry-2012/ --format markdown --lang zh
+        powerreg diff git:HEAD~1 my-registry/ --diagrams changed-charts/
     """
     shown: Lang = lang or default_lang()  # type: ignore[assignment]
     try:
@@ -39,6 +47,8 @@ def diff(old: str, new: str, fmt: str, lang: str | None) -> None:
             click.echo(p.as_line(shown), err=True)
         click.echo(f"error: an edition does not load ({len(err.problems)} problems)", err=True)
         sys.exit(2)
+    if diagrams is not None:
+        write_diagrams(result.chart_sources(), diagrams, format="svg")
     if fmt == "json":
         click.echo(result.to_json(shown))
     elif fmt == "markdown":

@@ -52,4 +52,4 @@ def diff(old: Edition, new: Edition) -> Diff:
     else:
         b, b_label = load_edition(os.fspath(new), old_spec)
     changes = compare(a, b, old_label=a_label, new_label=b_label)
-    return Diff(changes, old=a_label or a.id, new=b_label or b.id)
+    return Diff(changes, old=a_label or a.id, new=b_label or b.id, old_registry=a, new_registry=b)

@@ -17,7 +17,24 @@ from typing import Any
 from ..errors import Problem
 from ..formats import json_items, markdown_item
 from ..lang import Lang
+from ..model import Flowchart, Registry
+from ..render import change_source
 from ..textsafe import md_cell
+
+
+def _chart(
+    reg: Registry | None, gid: str, changes: list[Problem], *, old: bool
+) -> Flowchart | None:
+    """The chart ``gid`` of one edition, following a re-numbered power back to its old id."""
+    if reg is None:
+        return None
+    power_id, _, chart_id = gid.partition("/")
+    if old:
+        for c in changes:
+            if c.code == "D104" and c.entity == power_id:
+                power_id = str(c.params["old"])
+    power = reg.powers.get(power_id)
+    return next((fc for fc in power.flowcharts if fc.id == chart_id), None) if power else None
 
 
 def _power_of(entity: str | None) -> str:
@@ -31,6 +48,9 @@ class Diff:
     changes: list[Problem]
     old: str = "old"
     new: str = "new"
+    #: the two editions compared, when known (for drawing the changed charts)
+    old_registry: Registry | None = field(default=None, repr=False, compare=False)
+    new_registry: Registry | None = field(default=None, repr=False, compare=False)
     counts: Counter[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -116,6 +136,30 @@ class Diff:
         if lang == "zh":
             return "本次调整：" + "；".join(shown) + "。"
         return "This edition: " + "; ".join(shown) + "."
+
+    def changed_charts(self) -> list[str]:
+        """Global ids of the flowcharts whose steps or transitions changed, in order.
+
+        Examples:
+            >>> from powerreg.errors import problem
+            >>> Diff([problem("D116", None, entity="XK-001/F1/S4", old="a", new="b"),
+            ...       problem("D119", None, entity="XK-001/F1/S5->S4")]).changed_charts()
+            ['XK-001/F1']
+        """
+        charts: dict[str, None] = {}
+        for c in self.changes:
+            if "D111" <= c.code <= "D121" and c.entity:
+                charts.setdefault("/".join(c.entity.split("/")[:2]), None)
+        return list(charts)
+
+    def chart_sources(self) -> dict[str, str]:
+        """The DOT text of each changed chart, drawn with its changes marked."""
+        sources: dict[str, str] = {}
+        for gid in self.changed_charts():
+            before = _chart(self.old_registry, gid, self.changes, old=True)
+            after = _chart(self.new_registry, gid, self.changes, old=False)
+            sources[gid] = change_source(before, after, gid)
+        return sources
 
     # -------------------------------------------------------------- formats
     def to_text(self, lang: Lang) -> str:

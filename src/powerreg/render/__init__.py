@@ -29,6 +29,7 @@ Examples:
 
 from __future__ import annotations
 
+from .changes import change_source
 from .chart import dot_source, render
 from .files import render_all, write_diagrams
 from .overview import render_category
@@ -42,6 +43,7 @@ __all__ = [
     "LEVEL_COLORS",
     "PANEL_NODE",
     "WHEN_NODE",
+    "change_source",
     "dot_source",
     "escape",
     "render",
