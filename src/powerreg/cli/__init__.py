@@ -24,6 +24,7 @@ from ..lang import default_lang
 from ..load import load
 from ..model import Registry
 from ..reference import load_reference
+from .words import say
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,26 +40,24 @@ def reports_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-
+        lang = kwargs.get("lang") or default_lang()
         try:
             return func(*args, **kwargs)
         except RegistryError as err:
-            lang = kwargs.get("lang") or default_lang()
             for p in err.problems:
                 click.echo(p.as_line(lang), err=True)
             files = len({p.file for p in err.problems})
-            n = len(err.problems)
-            click.echo(f"{n} problem{'s' * (n != 1)} in {files} file{'s' * (files != 1)}", err=True)
+            click.echo(say("problems", lang, n=len(err.problems), files=files), err=True)
             sys.exit(1)
         except UsageError as err:
-            click.echo(f"error: {err}", err=True)
+            click.echo(say("error", lang, message=err), err=True)
             sys.exit(2)
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
-            click.echo(f"error: {err.strerror or err}{where}", err=True)
+            click.echo(say("error", lang, message=f"{err.strerror or err}{where}"), err=True)
             sys.exit(2)
         except PowerregError as err:  # any other refusal of the library: a message, not a trace
-            click.echo(f"error: {err}", err=True)
+            click.echo(say("error", lang, message=err), err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

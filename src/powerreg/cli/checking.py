@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -12,8 +13,10 @@ from ..codes import CODES
 from ..errors import RegistryError
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
+from ..model import LABELS_ZH
 from ..schemas import stale_schemas, write_schemas
 from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
+from .words import say
 
 
 @main.command()
@@ -48,7 +51,8 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
             out = {"ok": not problems, "registry": name, "problems": json_items(problems, shown)}
             click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         elif fmt == "markdown":
-            click.echo(markdown_list(f"Validation of {name}", problems, shown), nl=False)
+            title = say("validation_of", shown, name=name)
+            click.echo(markdown_list(title, problems, shown), nl=False)
         else:
             loading = [c for c in CODES if c.startswith("E")]
             log = sarif_log(problems, shown, codes=loading, source_root=str(path or "."))
@@ -57,18 +61,27 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
             sys.exit(1)
         return
     s = reg.stats()
+    said: Lang = lang or default_lang()  # type: ignore[assignment]
     click.echo(
-        f"ok: {reg.id}: {s.categories} categories, {s.powers} powers, "
-        f"{s.flowcharts} flowcharts, {s.risk_points} risk points, "
-        f"{s.countermeasures} countermeasures"
+        say(
+            "valid",
+            said,
+            id=reg.id,
+            categories=s.categories,
+            powers=s.powers,
+            flowcharts=s.flowcharts,
+            risks=s.risk_points,
+            measures=s.countermeasures,
+        )
     )
 
 
 @main.command()
 @PATH_ARG
 @format_option("text", "json")
+@lang_option
 @reports_errors
-def stats(path: Path | None, fmt: str) -> None:
+def stats(path: Path | None, fmt: str, lang: str | None) -> None:
     """Count categories, powers, flowcharts, risk points and countermeasures.
 
     \b
@@ -88,20 +101,17 @@ def stats(path: Path | None, fmt: str) -> None:
         return
     click.echo(f"{reg.department} ({reg.year}) — {reg.id}")
     click.echo(s.sentence)
-    rows = [
-        ("categories", s.categories),
-        ("powers", s.powers),
-        ("flowcharts", s.flowcharts),
-        ("steps", s.steps),
-        ("risk points", s.risk_points),
-        ("countermeasures", s.countermeasures),
-    ]
-    for name, n in rows:
-        click.echo(f"  {name:<16}{n:>8}")
-    levels = ", ".join(f"{k} {v}" for k, v in s.risk_points_by_level.items())
-    click.echo(f"  risk points by level: {levels}")
+    said: Lang = lang or default_lang()  # type: ignore[assignment]
+    names = say("stats_rows", said).split("|")
+    counts = (s.categories, s.powers, s.flowcharts, s.steps, s.risk_points, s.countermeasures)
+    for name, n in zip(names, counts, strict=True):
+        wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in name)
+        click.echo(f"  {name}{' ' * (16 - wide)}{n:>8}")
+    shown = LABELS_ZH if said == "zh" else {}
+    levels = ", ".join(f"{shown.get(k, k)} {v}" for k, v in s.risk_points_by_level.items())
+    click.echo("  " + say("by_level", said, levels=levels))
     cats = ", ".join(f"{k} {v}" for k, v in s.powers_by_category.items())
-    click.echo(f"  powers by category: {cats}")
+    click.echo("  " + say("by_category", said, cats=cats))
 
 
 @main.command()
@@ -110,22 +120,23 @@ def stats(path: Path | None, fmt: str) -> None:
     default=Path("schemas"),
 )
 @click.option("--check", is_flag=True, help="exit 1 if the files differ from the models")
+@lang_option
 @reports_errors
-def schema(out: Path, check: bool) -> None:
+def schema(out: Path, check: bool, lang: str | None) -> None:
     """Write (or check) the JSON Schemas of registry.yaml and of power files.
 
     \b
     Example:
         powerreg schema --check
     """
-
+    said: Lang = lang or default_lang()  # type: ignore[assignment]
     if check:
         stale = stale_schemas(out)
         if stale:
             for name in stale:
-                click.echo(f"{out / name}: out of date; run 'powerreg schema -o {out}'", err=True)
+                click.echo(say("schema_stale", said, path=out / name, out=out), err=True)
             sys.exit(1)
-        click.echo(f"ok: schemas in {out} match the models")
+        click.echo(say("schemas_ok", said, out=out))
         return
     for path in write_schemas(out):
-        click.echo(f"wrote {path}")
+        click.echo(say("wrote", said, path=path))

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from ..lang import default_lang
 from ..synth import generate, write_registry
-from . import main, output_option, reports_errors
+from . import lang_option, main, output_option, reports_errors
+from .words import say
 
 
 @main.command()
@@ -17,8 +19,9 @@ from . import main, output_option, reports_errors
     "directory to write into: new, empty, or a registry to replace",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="same seed, same files")
+@lang_option
 @reports_errors
-def synth(n_powers: int, out: Path, seed: int) -> None:
+def synth(n_powers: int, out: Path, seed: int, lang: str | None) -> None:
     """Write a made-up registry of N powers in the shape of the bundled one.
 
     The reference's seven categories in its proportions, 1–3 flowcharts per power,
@@ -38,4 +41,6 @@ def synth(n_powers: int, out: Path, seed: int) -> None:
             path = write_registry(reg, out, progress=bar.update)
     else:
         path = write_registry(reg, out)
-    click.echo(f"wrote {path}: {reg.stats().sentence}")
+    click.echo(
+        say("wrote_registry", lang or default_lang(), path=path, sentence=reg.stats().sentence)
+    )

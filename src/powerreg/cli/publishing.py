@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..catalog import export_sqlite, metadata_path_for
+from ..lang import default_lang
 from ..mainjob import STAGES, AuditFailed, summary_json
 from ..mainjob import build as run_build
 from ..render import render_all
@@ -23,6 +24,7 @@ from . import (
     policy_option,
     reports_errors,
 )
+from .words import say
 
 
 @main.command()
@@ -39,8 +41,9 @@ from . import (
     show_default=True,
     help="drawn by graphviz; dot writes the DOT sources only, for post-processing",
 )
+@lang_option
 @reports_errors
-def render(path: Path | None, out: Path, fmt: str) -> None:
+def render(path: Path | None, out: Path, fmt: str, lang: str | None) -> None:
     """Draw every flowchart with its risk points: DIR/<power id>/<flowchart id>.<ext>.
 
     DIR is replaced whole when every chart is drawn: a failed run changes nothing.
@@ -51,7 +54,7 @@ def render(path: Path | None, out: Path, fmt: str) -> None:
     """
 
     paths = render_all(_load(path), out, format=fmt)
-    click.echo(f"wrote {len(paths)} diagram{'s' * (len(paths) != 1)} to {out}")
+    click.echo(say("wrote_diagrams", lang or default_lang(), n=len(paths), out=out))
 
 
 @main.command()
@@ -61,8 +64,9 @@ def render(path: Path | None, out: Path, fmt: str) -> None:
     "metadata goes beside it",
     kind="file",
 )
+@lang_option
 @reports_errors
-def export(path: Path | None, out: Path) -> None:
+def export(path: Path | None, out: Path, lang: str | None) -> None:
     """Write the SQLite catalog and FILE.metadata.json for Datasette (SPEC §7).
 
     The catalog is replaced atomically: a failed export leaves the previous one.
@@ -76,12 +80,20 @@ def export(path: Path | None, out: Path) -> None:
     reg = _load(path)
     db = export_sqlite(reg, out)
     s = reg.stats()
+    said = lang or default_lang()
     click.echo(
-        f"wrote {db}: {s.powers} powers, {s.flowcharts} flowcharts, "
-        f"{s.risk_points} risk points, {s.countermeasures} countermeasures"
+        say(
+            "wrote_catalog",
+            said,
+            db=db,
+            powers=s.powers,
+            flowcharts=s.flowcharts,
+            risks=s.risk_points,
+            measures=s.countermeasures,
+        )
     )
     meta = metadata_path_for(db)
-    click.echo(f"wrote {meta}; serve with: datasette {db} -m {meta}")
+    click.echo(say("serve_with", said, meta=meta, db=db))
 
 
 @main.command()

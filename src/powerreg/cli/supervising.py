@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from ..lang import default_lang
 from ..monitor import add_to_catalog
 from ..monitor import monitor as run_monitor
 from ..monitor import synth_cases as generate
 from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
+from .words import say
 
 
 @main.command()
@@ -115,6 +117,7 @@ def monitor(
     type=click.Path(dir_okay=False, path_type=Path),
     help="also write the truth (deviations injected, alerts expected) as JSON",
 )
+@lang_option
 @reports_errors
 def synth_cases(
     path: Path | None,
@@ -125,6 +128,7 @@ def synth_cases(
     start: datetime,
     out: Path,
     truth: Path | None,
+    lang: str | None,
 ) -> None:
     """Generate a case log with known truth on a registry's flowcharts, for tests and
     benchmarks of `powerreg monitor`.
@@ -141,6 +145,13 @@ def synth_cases(
     if truth is not None:
         log.write_truth(truth)
     click.echo(
-        f"wrote {written}: {log.events} events of {n_cases} cases, "
-        f"{len(log.injected)} with a deviation, {len(log.alerts)} alerts expected"
+        say(
+            "wrote_cases",
+            lang or default_lang(),
+            path=written,
+            events=log.events,
+            n=n_cases,
+            deviations=len(log.injected),
+            alerts=len(log.alerts),
+        )
     )

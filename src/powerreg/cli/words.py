@@ -1,0 +1,71 @@
+# ruff: noqa: E501  (one sentence a line reads best)
+"""What the commands say to a person, in Chinese and English: one table, one function.
+
+Diagnostics have their codes and templates in :mod:`powerreg.codes`; these are the
+commands' own lines (what was written, the counts, the summaries), so that ``--lang zh``
+gives a Chinese screen from start to end.
+
+Examples:
+    >>> say("problems", "en", n=2, files=1)
+    '2 problems in 1 file'
+    >>> say("problems", "zh", n=2, files=1)
+    '共 2 个问题，涉及 1 个文件'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..lang import Lang
+
+WORDS: dict[str, dict[str, str]] = {
+    "error": {"en": "error: {message}", "zh": "错误：{message}"},
+    "problems": {
+        "en": "{n} problem{s} in {files} file{fs}",
+        "zh": "共 {n} 个问题，涉及 {files} 个文件",
+    },
+    "valid": {
+        "en": "ok: {id}: {categories} categories, {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures",
+        "zh": "通过：{id}：{categories} 类、{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施",
+    },
+    "files_read": {"en": "read {n} file{s}", "zh": "读取了 {n} 个文件"},
+    "validation_of": {"en": "Validation of {name}", "zh": "{name} 的校验结果"},
+    "stats_rows": {
+        "en": "categories|powers|flowcharts|steps|risk points|countermeasures",
+        "zh": "职权类别|行政权力|流程图|流程环节|廉政风险点|防范措施",
+    },
+    "by_level": {"en": "risk points by level: {levels}", "zh": "廉政风险点按等级：{levels}"},
+    "by_category": {"en": "powers by category: {cats}", "zh": "行政权力按类别：{cats}"},
+    "schemas_ok": {
+        "en": "ok: schemas in {out} match the models",
+        "zh": "通过：{out} 中的 JSON Schema 与模型一致",
+    },
+    "schema_stale": {
+        "en": "{path}: out of date; run 'powerreg schema -o {out}'",
+        "zh": "{path}：已过时，请运行 'powerreg schema -o {out}'",
+    },
+    "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
+    "wrote_diagrams": {"en": "wrote {n} diagram{s} to {out}", "zh": "已将 {n} 张图写入 {out}"},
+    "wrote_catalog": {
+        "en": "wrote {db}: {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures",
+        "zh": "已写入 {db}：{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施",
+    },
+    "serve_with": {
+        "en": "wrote {meta}; serve with: datasette {db} -m {meta}",
+        "zh": "已写入 {meta}；浏览方式：datasette {db} -m {meta}",
+    },
+    "wrote_cases": {
+        "en": "wrote {path}: {events} events of {n} cases, {deviations} with a deviation, {alerts} alerts expected",
+        "zh": "已写入 {path}：{n} 件办件共 {events} 条事件，其中 {deviations} 件有偏离，预期 {alerts} 条预警",
+    },
+    "wrote_registry": {"en": "wrote {path}: {sentence}", "zh": "已写入 {path}：{sentence}"},
+}
+
+
+def say(key: str, lang: Lang | str, **params: Any) -> str:
+    """The line ``key`` in ``lang`` (``zh``, else English); ``{s}``/``{fs}`` make English
+    plurals of ``n``/``files``."""
+    n, files = params.get("n"), params.get("files")
+    params.setdefault("s", "s" if n != 1 else "")
+    params.setdefault("fs", "s" if files != 1 else "")
+    return WORDS[key]["zh" if lang == "zh" else "en"].format(**params)
