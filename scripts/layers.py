@@ -38,7 +38,8 @@ from pathlib import Path
 # The declared layering, bottom first: edit freely when a room is added, renamed or moved.
 # A room may import rooms of its own layer or below, never above.
 LAYERS: list[list[str]] = [
-    ["lang", "textsafe", "collector", "paths", "graph"],  # plain data, no package imports
+    # plain data, no package imports
+    ["lang", "textsafe", "collector", "paths", "graph", "suggest"],
     ["codes"],  # every diagnostic code and its templates
     ["errors"],  # Problem and the exception tree
     ["atomic", "readfile", "formats", "yamlsource"],  # I/O and text on errors

@@ -38,6 +38,7 @@ from powerreg.catalog import (
 )
 from powerreg.catalog.ngrams import fold, fts_query, index_text
 from powerreg.catalog.tables import SEARCH_INDEXES, TABLES, VIEWS
+from powerreg.model.orgchart import references, split_reference
 from powerreg.monitor import add_to_catalog, monitor
 from powerreg.monitor import to_catalog as monitor_catalog
 
@@ -222,6 +223,7 @@ def test_tables_keys_and_foreign_keys_as_specified(catalog: Path) -> None:
         "transitions": ("flowchart_id", "source", "target"),
         "risk_points": ("id",),
         "countermeasures": ("id",),
+        "units": ("name",),
         "_metadata": ("table_name", "column_name", "key"),
     }
     assert fks == {
@@ -237,6 +239,7 @@ def test_tables_keys_and_foreign_keys_as_specified(catalog: Path) -> None:
         ],
         "risk_points": [("power_id", "powers", "id"), ("step_id", "steps", "id")],
         "countermeasures": [("risk_point_id", "risk_points", "id")],
+        "units": [],
         "_metadata": [],
     }
 
@@ -481,6 +484,38 @@ def test_disclosure_columns_and_read_back(tmp_path: Path) -> None:
     assert back.powers["XK-003"].disclosure is None
 
 
+def test_the_org_chart_is_stored_and_read_back(tmp_path: Path) -> None:
+    org = {
+        "posts": ["局长"],
+        "units": [
+            {"name": "环评科", "name_en": "EIA Section", "posts": ["科长", "承办人"]},
+            {"name": "局长办公会", "kind": "议事机构"},
+        ],
+    }
+    p = power(division="环评科")
+    p["flowcharts"][0]["steps"][1]["role"] = "环评科科长"
+    reg = registry([p], **org)
+    path = export_sqlite(reg, tmp_path / "c.db")
+    conn = connect(path)
+    assert conn.execute("SELECT * FROM units ORDER BY position").fetchall() == [
+        ("环评科", "EIA Section", "division", '["科长", "承办人"]', 0),
+        ("局长办公会", None, "body", "[]", 1),
+    ]
+    assert conn.execute("SELECT posts FROM registry").fetchall() == [('["局长"]',)]
+    assert read_catalog(path) == reg
+    no_chart = export_sqlite(registry([power()]), tmp_path / "none.db")
+    assert connect(no_chart).execute("SELECT count(*) FROM units").fetchall() == [(0,)]
+    assert connect(no_chart).execute("SELECT posts FROM registry").fetchall() == [(None,)]
+    assert read_catalog(no_chart).units is None
+    # a catalog whose org chart was edited so that a role no longer resolves
+    edit = sqlite3.connect(path)
+    edit.execute("UPDATE units SET posts = '[\"承办人\"]' WHERE name = '环评科'")
+    edit.commit()
+    edit.close()
+    with pytest.raises(RegistryError, match="E004 role names '环评科科长'"):
+        read_catalog(path)
+
+
 def test_exporting_twice_gives_identical_files(minimal: Registry, tmp_path: Path) -> None:
     a = export_sqlite(minimal, tmp_path / "a.db")
     b = export_sqlite(read_catalog(a), tmp_path / "b.db")
@@ -608,6 +643,28 @@ def power_data(draw: st.DrawFn, pid: str, category: str) -> dict[str, Any]:
 
 
 @st.composite
+def org_chart(draw: st.DrawFn, powers: list[powerreg.Power]) -> dict[str, Any]:
+    """No org chart, or one that declares every part of every reference the powers make as
+    a post of the department, beside units of its own."""
+    parts = {
+        part for p in powers for _, _, _, value in references(p) for part in split_reference(value)
+    }
+    if not draw(st.booleans()) or not all(parts):
+        return {}
+    names = st.lists(any_text.filter(lambda n: n not in parts), max_size=3, unique=True)
+    units = [
+        {
+            "name": name,
+            "name_en": draw(maybe_text),
+            "kind": draw(st.sampled_from(["division", "affiliated", "dispatched", "body"])),
+            "posts": draw(st.lists(any_text, max_size=3, unique=True)),
+        }
+        for name in draw(names)
+    ]
+    return {"posts": sorted(parts) or None, "units": units or None}
+
+
+@st.composite
 def registries(draw: st.DrawFn) -> Registry:
     codes = draw(st.lists(ids, min_size=1, max_size=3, unique=True))
     categories = [{"code": c, "name": draw(any_text), "name_en": draw(maybe_text)} for c in codes]
@@ -618,6 +675,7 @@ def registries(draw: st.DrawFn) -> Registry:
         powers[pid] = powerreg.Power.model_validate(data)
     return Registry.model_validate(
         {
+            **draw(org_chart(list(powers.values()))),
             "id": draw(ids),
             "department": draw(any_text),
             "department_en": draw(maybe_text),

@@ -271,3 +271,65 @@ def test_disclosure_is_read_and_its_mistakes_located(write_registry: WriteRegist
     ]
     not_bool = MINI + "disclosure: {public: 否}\n"
     assert problems_of(write_registry({"XK-001": not_bool}, name="not-bool")) == [("E002", F, 22)]
+
+
+ORG_META = {
+    **META,
+    "posts": ["局长"],
+    "units": [
+        {"name": "环评科", "kind": "处室", "posts": ["科长", "承办人"]},
+        {"name": "市环境监察支队", "kind": "直属单位", "posts": ["支队长"]},
+    ],
+}
+
+
+def test_an_unknown_unit_or_post_is_located_with_a_correction(
+    write_registry: WriteRegistry,
+) -> None:
+    text = (
+        MINI.replace("division: 科", "division: 环评科")
+        .replace("role: 科员", "role: 环评科科员")
+        .replace("description: 电子监察}", "description: 电子监察, responsible: 市环境监察大队}")
+    )
+    root = write_registry({"XK-001": text}, meta=ORG_META)
+    with pytest.raises(RegistryError) as info:
+        load(root)
+    assert [str(p) for p in info.value.problems] == [
+        f"{F}:11:35: E004 role names '环评科科员', but 环评科 has no post '科员' in "
+        "registry.yaml (posts: 承办人, 科长); did you mean '环评科科长'?",
+        f"{F}:21:84: E004 responsible names '市环境监察大队', which is neither a unit nor a "
+        "post declared in registry.yaml (units: 市环境监察支队, 环评科); did you mean "
+        "'市环境监察支队'?",
+    ]
+    zh = info.value.problems[0].message("zh")
+    assert zh == (
+        "role 中的 环评科科员：registry.yaml 中 环评科 没有岗位 科员（岗位：承办人, 科长）："
+        "是否应为 环评科科长？"
+    )
+    assert info.value.problems[0].entity == "XK-001/F1/S2"
+    fixed = text.replace("环评科科员", "环评科 承办人").replace("大队", "支队（两人以上）")
+    reg = load(write_registry({"XK-001": fixed}, meta=ORG_META, name="fixed"))
+    assert reg.units is not None
+    assert reg.units[1].kind.value == "affiliated"
+    # without an org chart, nothing is checked (examples/minimal has none)
+    assert load(write_registry({"XK-001": text}, name="no-chart")).units is None
+
+
+def test_org_chart_mistakes_in_registry_yaml(write_registry: WriteRegistry) -> None:
+    meta = {**ORG_META, "units": [*ORG_META["units"], {"name": "环评科", "kind": "科室"}]}
+    root = write_registry({"XK-001": MINI}, meta=meta)
+    with pytest.raises(RegistryError) as info:
+        load(root)
+    (bad_kind,) = info.value.problems
+    assert bad_kind.code == "E002"
+    assert "division, affiliated, dispatched, body (or 处室" in str(bad_kind)
+    meta["units"][-1]["kind"] = "处室"
+    valid = MINI.replace("division: 科", "division: 环评科").replace("科员", "环评科承办人")
+    root = write_registry({"XK-001": valid}, meta=meta, name="twice")
+    with pytest.raises(RegistryError) as info:
+        load(root)
+    (twice,) = info.value.problems
+    assert (twice.code, twice.file) == ("E003", "registry.yaml")
+    line = (root / "registry.yaml").read_text(encoding="utf-8").splitlines()[twice.line - 1]
+    assert line.strip() == "- name: 环评科"
+    assert twice.line > 20  # the second one, not the first

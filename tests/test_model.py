@@ -16,7 +16,7 @@ from powerreg import (
     StepKind,
     Transition,
 )
-from powerreg.model import ALIASES, is_id
+from powerreg.model import ALIASES, Unit, UnitKind, is_id
 
 from .conftest import META, power_data
 
@@ -27,7 +27,9 @@ from .conftest import META, power_data
 )
 def test_chinese_aliases_store_canonical_codes(enum: type, word: str, code: str) -> None:
     field = {Level: "level", RiskType: "type"}.get(enum)
-    if field is not None:
+    if enum is UnitKind:
+        assert Unit.model_validate({"name": "n", "kind": word}).kind.value == code
+    elif field is not None:
         rp = RiskPoint.model_validate(
             {
                 "id": "R1",
@@ -198,3 +200,52 @@ def test_a_power_is_public_unless_withheld() -> None:
     for wrong in ({"public": "maybe"}, {"public": False, "reason": ""}, {"secret": True}):
         with pytest.raises(ValidationError):
             Power.model_validate(power_data(disclosure=wrong))
+
+
+ORG = {
+    "posts": ["局长", "分管局领导"],
+    "units": [
+        {"name": "环评科", "kind": "处室", "posts": ["科长", "承办人"]},
+        {"name": "市环境监察支队", "kind": "直属单位", "posts": ["支队长", "执法人员"]},
+        {"name": "局长办公会", "kind": "议事机构"},
+    ],
+}
+
+
+def test_roles_divisions_and_responsibles_name_the_org_chart() -> None:
+    p = power_data()
+    p["flowcharts"][0]["steps"][1]["role"] = "环评科 承办人"
+    p["flowcharts"][0]["steps"][2]["role"] = "局长办公会"
+    p["flowcharts"][0]["steps"][3]["role"] = "局长"
+    p["risk_points"][0]["countermeasures"][0]["responsible"] = "环评科科长、市环境监察支队"
+    p["risk_points"][0]["countermeasures"][1]["responsible"] = "市环境监察支队执法人员（两人以上）"
+    reg = Registry.model_validate({**META, **ORG, "powers": {"XK-001": p}})
+    chart = reg.org_chart()
+    assert chart is not None
+    assert chart.names[:4] == ["局长", "分管局领导", "环评科", "环评科科长"]
+    # a registry without an org chart checks nothing
+    assert Registry.model_validate({**META, "powers": {"XK-001": p}}).org_chart() is None
+    p["flowcharts"][0]["steps"][3]["role"] = "环评科处长"
+    p["risk_points"][0]["countermeasures"][2]["responsible"] = "环评处、局长"
+    with pytest.raises(ValidationError) as info:
+        Registry.model_validate({**META, **ORG, "powers": {"XK-001": p}})
+    text = str(info.value)
+    assert "E004 role names '环评科处长', but 环评科 has no post '处长'" in text
+    assert "did you mean '环评科科长'?" in text
+    assert "E004 responsible names '环评处', which is neither a unit nor a post" in text
+    assert "did you mean '环评科'?" in text
+
+
+def test_an_org_chart_declares_each_name_once() -> None:
+    twice = {
+        "posts": ["局长", "环评科"],
+        "units": [{"name": "环评科", "posts": ["科长", "科长"]}],
+    }
+    with pytest.raises(ValidationError) as info:
+        Registry.model_validate({**META, **twice})
+    text = str(info.value)
+    assert "E003 '环评科' is declared twice among the units and posts" in text
+    assert "E003 post '科长' is declared twice in unit 环评科" in text
+    for empty in ({"units": []}, {"posts": []}, {"units": [{"name": ""}]}):
+        with pytest.raises(ValidationError):
+            Registry.model_validate({**META, **empty})

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 import powerreg
 from powerreg import Limit
 from powerreg.cli import main
+from powerreg.model.orgchart import references
 from powerreg.reference import reference_path
 
 from .conftest import ROOT
@@ -280,3 +281,102 @@ def test_every_penalty_decided_by_the_department_has_its_statutory_limit(
     for p in ref.powers_of("CF"):
         if p.id != "CF-015":
             assert p.statutory_limit == Limit.parse("3 个月"), p.id
+
+
+def test_every_role_division_and_responsible_names_the_org_chart(ref: powerreg.Registry) -> None:
+    chart = ref.org_chart()
+    assert chart is not None
+    assert ref.units is not None
+    assert len(ref.units) >= 20
+    named = 0
+    for p in ref.powers.values():
+        for _, entity, field, value in references(p):
+            assert chart.problems(value) == [], (entity, field, value)
+            named += 1
+    assert named > 1000  # every step that acts, every countermeasure, every power
+
+
+#: Names a unit went by before the org chart gave each one name (issue 13.4), matched
+#: where they are not part of the one name (环境监察局 inside 省环境监察局 is fine).
+RETIRED = {
+    "省环境监察总队": "省环境监察局",
+    "环境监察总队": "省环境监察局",
+    "监察总队": "省环境监察局",
+    "(?<!省)环境监察局": "省环境监察局",
+    "(?<!政策)法规处": "政策法规处",
+    "(?<!核与)辐射安全管理处": "核与辐射安全管理处",
+    "(?<!污染物排放)总量控制处": "污染物排放总量控制处",
+    "厅办公室": "办公室",
+    "(?<!省)辐射环境监测站": "省辐射环境监督站",
+    "(?<!省)环境监测站": "省环境监测中心站",
+    "(?<!省环境)信息中心": "省环境信息中心",
+    "(?<!省环境工程)评估中心": "省环境工程评估中心",
+    "(?<!省污染源)监控中心": "省污染源监控中心",
+    "分管副厅长|分管厅长": "分管厅领导",
+}
+
+
+def test_one_name_per_unit_everywhere() -> None:
+    # not only in roles: labels, descriptions and duties name units too
+    files = [reference_path() / "registry.yaml", *(reference_path() / "powers").glob("*.yaml")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for old, new in RETIRED.items():
+            found = re.search(old, text)
+            assert found is None, f"{path.name}: '{found and found.group()}' is {new}"
+
+
+def test_titles_that_exist(ref: powerreg.Registry) -> None:
+    # a 处 has a 处长, a 局 a 局长, a 站 a 站长, a 组 a 组长: no 环境监察局处长; a head
+    # of a section inside a unit names the section (省环境监察局监察科科长)
+    assert ref.units is not None
+    for unit in ref.units:
+        for post in unit.posts:
+            if post.endswith("长"):
+                head = post[-2]
+                assert unit.name.endswith(head) or post[:-2].endswith(head), (unit.name, post)
+    names = {u.name for u in ref.units}
+    for suffix in ("处", "局", "站", "组", "中心", "室", "会"):
+        assert any(n.endswith(suffix) for n in names)
+
+
+def _reaches_end(fc: powerreg.Flowchart, step_id: str) -> bool:
+    ends = {s.id for s in fc.end_steps}
+    return step_id not in fc.dead_end_steps() and bool(ends)
+
+
+def test_licensing_intake_decisions_can_refuse_to_accept(ref: powerreg.Registry) -> None:
+    # 行政许可法 第三十二条: an application outside the organ's powers, or for which no
+    # licence is needed, is refused at intake (不予受理) with a written decision and reasons
+    intake_decisions = 0
+    for p in ref.powers_of("XK"):
+        for fc in p.flowcharts:
+            succ = fc.successors()
+            for s in fc.steps:
+                if s.kind is not powerreg.StepKind.DECISION or "受理" not in s.label:
+                    continue
+                intake_decisions += 1
+                refusals = [t for t in succ[s.id] if "不予受理" in fc.step(t).label]
+                assert refusals, f"{s.gid} has no 不予受理 branch"
+                assert all(_reaches_end(fc, t) for t in refusals), s.gid
+    assert intake_decisions >= 20
+
+
+def test_penalties_apply_the_discretion_standard_and_key_posts_rotate(
+    ref: powerreg.Registry,
+) -> None:
+    # issue 13.6: every discretionary penalty applies the department's 行政处罚自由裁量基准;
+    # every power rotates a key post (轮岗交流 or 轮换), a penalty the post that decides
+    for p in ref.powers_of("CF"):
+        measures = [m.description for r in p.risk_points for m in r.countermeasures]
+        assert any("自由裁量基准" in m for m in measures), p.id
+    for p in ref.powers.values():
+        rotating = [
+            p.flowchart(r.flowchart_id).step(r.step_id).kind
+            for r in p.risk_points
+            for m in r.countermeasures
+            if "轮岗" in m.description or "轮换" in m.description
+        ]
+        assert rotating, p.id
+        if p.category == "CF":
+            assert powerreg.StepKind.DECISION in rotating, p.id

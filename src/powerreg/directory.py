@@ -24,7 +24,6 @@ Examples:
 
 from __future__ import annotations
 
-import difflib
 import gc
 import os
 import typing
@@ -48,6 +47,7 @@ from .model import (
     Level,
     Limit,
     MeasureKind,
+    OrgChart,
     Power,
     Registry,
     RegistryMeta,
@@ -58,6 +58,8 @@ from .model import (
     Step,
     StepKind,
     Transition,
+    Unit,
+    UnitKind,
     category_key,
     disclosure_key,
     reference_issues,
@@ -71,6 +73,7 @@ from .readfile import (
     ReadDenied,
     UnreadableFile,
 )
+from .suggest import closest
 from .textsafe import SNIPPET, excerpt, snippet
 from .yamlsource import Document, read_file
 
@@ -100,6 +103,9 @@ class _DirectoryLoader:
         #: category, checked against registry.yaml at the end (the documents themselves
         #: are not kept: at 10,000 powers they would double the memory of a load)
         self.declared: list[tuple[str, str, int, int, str | None]] = []
+        #: the units and posts registry.yaml declares, if it declares them: every role,
+        #: division and responsible is checked against them as its file is read
+        self.org_chart: OrgChart | None = None
 
     def load(self) -> Registry:
         root = self.root
@@ -163,7 +169,8 @@ class _DirectoryLoader:
         except ValidationError as err:
             self.problems += _schema_problems(err, doc, None)
             return None
-        self._report(meta.category_issues(), doc)
+        self._report(meta.category_issues() + meta.org_issues(), doc)
+        self.org_chart = meta.org_chart()
         for i, c in enumerate(meta.categories):
             self._remember(
                 self.positions,
@@ -225,6 +232,8 @@ class _DirectoryLoader:
                 continue
             if broken:
                 continue
+            if self.org_chart is not None:
+                self._report(self.org_chart.issues(power), doc)
             if power.id != path.stem:
                 self.problems.append(
                     problem(
@@ -273,13 +282,13 @@ class _DirectoryLoader:
         for code, file, line, column, pid in self.declared:
             if code in codes:
                 continue
-            close = _close(code, sorted(codes))
+            close = closest(code, sorted(codes))
             params: dict[str, Any] = {
                 "category": snippet(code),
                 "categories": ", ".join(sorted(codes)),
             }
             if close:
-                params["close"] = close[0]
+                params["close"] = close
             key = "E004.category_close" if close else "E004.category"
             self.problems.append(problem(key, file, line, column, entity=pid, **params))
 
@@ -362,14 +371,6 @@ def _quoted(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _close(word: str, names: list[str]) -> list[str]:
-    """The name ``word`` was probably meant to be (``[]`` if none, or if ``word`` is far
-    longer than any name: a paragraph pasted as a key is no typo)."""
-    if len(word) > 100:
-        return []
-    return difflib.get_close_matches(word, names, n=1)
-
-
 def _entity(data: Any, loc: tuple[Any, ...], power_id: str | None) -> str | None:
     """Global id of the deepest entity that ``loc`` passes through."""
     parts: list[str] = [power_id] if power_id else []
@@ -389,7 +390,8 @@ def _entity(data: Any, loc: tuple[Any, ...], power_id: str | None) -> str | None
 def _enum_for(loc: tuple[Any, ...]) -> type | None:
     name = loc[-1] if loc else None
     if name == "kind":
-        return StepKind if len(loc) >= 3 and loc[-3] == "steps" else MeasureKind
+        within = loc[-3] if len(loc) >= 3 else None
+        return {"steps": StepKind, "units": UnitKind}.get(str(within), MeasureKind)
     return _ENUM_OF_FIELD.get(name) if isinstance(name, str) else None
 
 
@@ -404,6 +406,7 @@ def _model_at(loc: tuple[Any, ...], top: type[BaseModel]) -> type[BaseModel] | N
         "countermeasures": Countermeasure,
         "categories": Category,
         "disclosure": Disclosure,
+        "units": Unit,
     }
     for part in loc:
         if isinstance(part, str):
@@ -453,9 +456,9 @@ def _schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dic
     if kind == "extra_forbidden":
         model = _model_at(loc[:-1], top)
         names = [f.alias or n for n, f in model.model_fields.items()] if model else []
-        close = _close(str(loc[-1]), names)
+        close = closest(str(loc[-1]), names)
         if close:
-            return "E002.unknown_field", {"field": field, "close": close[0]}, True
+            return "E002.unknown_field", {"field": field, "close": close}, True
         return "E002.unknown_field_list", {"field": field, "known": ", ".join(names)}, True
     if kind == "missing":
         return "E002.missing", {"field": field}, False

@@ -8,7 +8,8 @@ CREATE TABLE "registry" (
    "year" INTEGER NOT NULL,
    "source" TEXT NOT NULL,
    "license" TEXT,
-   "risk_matrix" TEXT
+   "risk_matrix" TEXT,
+   "posts" TEXT
 );
 
 CREATE TABLE "categories" (
@@ -101,6 +102,14 @@ CREATE TABLE "countermeasures" (
    "position" INTEGER NOT NULL,
    "source_line" INTEGER,
    "source_column" INTEGER
+);
+
+CREATE TABLE "units" (
+   "name" TEXT PRIMARY KEY NOT NULL,
+   "name_en" TEXT,
+   "kind" TEXT NOT NULL,
+   "posts" TEXT NOT NULL,
+   "position" INTEGER NOT NULL
 );
 
 CREATE TABLE "_metadata" (

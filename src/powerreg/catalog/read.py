@@ -262,6 +262,16 @@ class _Reader:
         self.bad("E002.catalog_json_list", "powers", (row["id"],), column, kind=value_kind(value))
         return []
 
+    def json_value(self, table: str, column: str, text: str) -> Any:
+        """The JSON of a column of the org chart or the risk matrix; a catalog whose JSON
+        was edited into nonsense is a usage error naming the column."""
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as err:
+            raise UsageError(
+                f"catalog '{self.name}': {table}.{column} is not JSON ({excerpt(str(err), 80)})"
+            ) from err
+
     def remember(self, gid: str, file: str | None, row: sqlite3.Row) -> None:
         if file is not None and row["source_line"] is not None:
             self.positions[gid] = (file, row["source_line"], row["source_column"] or 0)
@@ -273,13 +283,19 @@ class _Reader:
                 f"catalog '{self.name}' has {len(metas)} rows in table registry; it needs one"
             )
         meta = {k: metas[0][k] for k in TABLE["registry"].column_names}
-        if meta["risk_matrix"] is not None:
-            try:
-                meta["risk_matrix"] = json.loads(meta["risk_matrix"])
-            except ValueError as err:
-                raise UsageError(
-                    f"catalog '{self.name}': registry.risk_matrix is not JSON ({err})"
-                ) from err
+        for column in ("risk_matrix", "posts"):
+            if meta[column] is not None:
+                meta[column] = self.json_value("registry", column, meta[column])
+        units = [
+            {
+                "name": u["name"],
+                "name_en": u["name_en"],
+                "kind": u["kind"],
+                "posts": self.json_value("units", "posts", u["posts"]),
+            }
+            for u in self.rows("units")
+        ]
+        meta["units"] = units or None
         meta["categories"] = [
             {"code": c["code"], "name": c["name"], "name_en": c["name_en"]}
             for c in self.rows("categories")

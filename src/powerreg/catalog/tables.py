@@ -91,6 +91,12 @@ TABLES: tuple[Table, ...] = (
                 "Level of a risk point by likelihood (row, 1–3) and impact (column, 1–3): a "
                 "JSON list of three lists, or empty",
             ),
+            Column(
+                "posts",
+                str,
+                "Posts of the department itself (厅长, 分管厅领导 …) that roles name bare: a JSON "
+                "list, or empty; with the units table, the org chart roles refer to",
+            ),
         ),
         pk="id",
         label_column="department",
@@ -275,6 +281,27 @@ TABLES: tuple[Table, ...] = (
         pk="id",
         foreign_keys=(("risk_point_id", "risk_points", "id"),),
         label_column="description",
+    ),
+    Table(
+        "units",
+        "The department's org chart (机构): its internal divisions (处室), directly affiliated "
+        "units (直属单位), dispatched bodies (派驻机构) and collective bodies (议事机构), each "
+        "with its posts (岗位). Steps' role, powers' division and countermeasures' "
+        "responsible name a unit, a unit followed by one of its posts (政策法规处处长), or a "
+        "post of the department; empty when the registry declares no org chart.",
+        (
+            Column("name", str, "The one name of the unit, e.g. 政策法规处", True),
+            Column("name_en", str, "English name of the unit"),
+            Column(
+                "kind",
+                str,
+                "division (处室), affiliated (直属单位), dispatched (派驻机构) or body (议事机构)",
+                True,
+            ),
+            Column("posts", str, "Its posts (岗位), e.g. 处长: a JSON list", True),
+            Column("position", int, "Order of the unit in the org chart, from 0", True),
+        ),
+        pk="name",
     ),
     Table(
         "_metadata",

@@ -345,7 +345,13 @@ def _registry(reg: Registry) -> Iterator[Row]:
         reg.source,
         reg.license,
         None if reg.risk_matrix is None else json.dumps(reg.risk_matrix),
+        None if reg.posts is None else _list(reg.posts),
     )
+
+
+def _units(reg: Registry) -> Iterator[Row]:
+    for i, u in enumerate(reg.units or []):
+        yield u.name, u.name_en, u.kind, _list(u.posts), i
 
 
 def _categories(reg: Registry) -> Iterator[Row]:
@@ -520,6 +526,7 @@ _ROWS: dict[str, Callable[[Registry], Iterable[Row]]] = {
     "transitions": _transitions,
     "risk_points": _risk_points,
     "countermeasures": _countermeasures,
+    "units": _units,
     "_metadata": _metadata_rows,
 }
 

@@ -206,6 +206,14 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "power '{id}' is also declared in {other}; each power has one file",
         "zh": "事项 {id} 也在 {other} 中声明：每个事项只有一个文件",
     },
+    "E003.unit": {
+        "en": "'{id}' is declared twice among the units and posts of registry.yaml; each unit and each post of the department has one entry",
+        "zh": "{id} 在 registry.yaml 的机构和岗位中声明了两次：每个机构、每个厅级岗位只声明一次",
+    },
+    "E003.post": {
+        "en": "post '{id}' is declared twice in unit {unit}",
+        "zh": "机构 {unit} 的岗位 {id} 声明了两次",
+    },
     "E003.transition_twice": {
         "en": "flowchart {chart} has two transitions {source} -> {target}; the catalog keys transitions by (flowchart, source, target): merge them (one 'when') or remove one",
         "zh": "流程图 {chart} 有两条 {source} -> {target} 的流转；目录按（流程图, 起点, 终点）存储流转：请合并（一个 when）或删除一条",
@@ -214,8 +222,8 @@ LOAD: dict[str, dict[str, Any]] = {
     "E004": {
         "severity": "error",
         "title": {
-            "en": "dangling reference: category, transition endpoint, risk point `at`",
-            "zh": "引用不存在：职权类别、流转端点或风险点位置",
+            "en": "dangling reference: category, transition endpoint, risk point `at`, unit or post",
+            "zh": "引用不存在：职权类别、流转端点、风险点位置、机构或岗位",
         },
         "en": "transition {end} '{step}' is not a step of flowchart {chart} (steps: {steps})",
         "zh": "流转{end} {step} 不是流程图 {chart} 的步骤（步骤：{steps}）",
@@ -227,6 +235,22 @@ LOAD: dict[str, dict[str, Any]] = {
     "E004.category_close": {
         "en": "category '{category}' is not declared in registry.yaml (categories: {categories}); did you mean '{close}'?",
         "zh": "职权类别 {category} 未在 registry.yaml 中声明（已声明：{categories}）：是否应为 {close}？",
+    },
+    "E004.unit": {
+        "en": "{field} names '{part}', which is neither a unit nor a post declared in registry.yaml (units: {units}); use a declared name or declare it under units (or posts)",
+        "zh": "{field} 中的 {part} 不是 registry.yaml 中声明的机构或岗位（机构：{units}）：请使用已声明的名称，或在 units（或 posts）中声明",
+    },
+    "E004.unit_close": {
+        "en": "{field} names '{part}', which is neither a unit nor a post declared in registry.yaml (units: {units}); did you mean '{close}'?",
+        "zh": "{field} 中的 {part} 不是 registry.yaml 中声明的机构或岗位（机构：{units}）：是否应为 {close}？",
+    },
+    "E004.post": {
+        "en": "{field} names '{part}', but {unit} has no post '{post}' in registry.yaml (posts: {posts}); use one of its posts or declare it",
+        "zh": "{field} 中的 {part}：registry.yaml 中 {unit} 没有岗位 {post}（岗位：{posts}）：请使用其已声明的岗位，或予以声明",
+    },
+    "E004.post_close": {
+        "en": "{field} names '{part}', but {unit} has no post '{post}' in registry.yaml (posts: {posts}); did you mean '{close}'?",
+        "zh": "{field} 中的 {part}：registry.yaml 中 {unit} 没有岗位 {post}（岗位：{posts}）：是否应为 {close}？",
     },
     "E004.at_chart": {
         "en": "risk point {risk} is at flowchart '{chart}', which this power does not have (flowcharts: {charts})",

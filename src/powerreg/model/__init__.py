@@ -50,6 +50,8 @@ from .enums import (
     Stage,
     StageIn,
     StepKind,
+    UnitKind,
+    UnitKindIn,
 )
 from .ids import (
     DEFER_REFERENCES,
@@ -64,6 +66,7 @@ from .ids import (
 )
 from .integrity import Issue, reference_issues
 from .limits import Limit, LimitIn, TimeUnit
+from .orgchart import OrgChart, Unit, split_reference
 from .registry import Registry, RegistryMeta, SourceMap, Stats
 
 __all__ = [
@@ -83,6 +86,7 @@ __all__ = [
     "LimitIn",
     "MeasureKind",
     "MeasureKindIn",
+    "OrgChart",
     "Power",
     "Registry",
     "RegistryMeta",
@@ -100,9 +104,13 @@ __all__ = [
     "TimeUnit",
     "Transition",
     "TransitionIn",
+    "Unit",
+    "UnitKind",
+    "UnitKindIn",
     "category_key",
     "disclosure_key",
     "is_id",
     "reference_issues",
+    "split_reference",
     "transition_key",
 ]

@@ -63,6 +63,19 @@ class Stage(StrEnum):
     AFTER = "after"
 
 
+class UnitKind(StrEnum):
+    """What a unit of the department's org chart is (机构类别)."""
+
+    #: an internal division (内设处室), e.g. 政策法规处
+    DIVISION = "division"
+    #: a directly affiliated unit (直属单位), e.g. 省环境监察局
+    AFFILIATED = "affiliated"
+    #: a body placed in the department from outside (派驻机构), e.g. 驻厅纪检组
+    DISPATCHED = "dispatched"
+    #: a collective or ad hoc body (议事机构、工作组), e.g. 厅长办公会, 评审专家组
+    BODY = "body"
+
+
 #: Chinese words accepted on input for each canonical code (SPEC §2).
 ALIASES: dict[type[StrEnum], dict[str, str]] = {
     Level: {
@@ -100,6 +113,14 @@ ALIASES: dict[type[StrEnum], dict[str, str]] = {
         "后期处置": "after",
     },
     StepKind: {},
+    UnitKind: {
+        "处室": "division",
+        "内设机构": "division",
+        "直属单位": "affiliated",
+        "派驻机构": "dispatched",
+        "议事机构": "body",
+        "工作组": "body",
+    },
 }
 
 #: Chinese display names of the canonical codes, for diagrams, reports and the catalog.
@@ -120,6 +141,10 @@ LABELS_ZH: dict[str, str] = {
     "before": "事前",
     "during": "事中",
     "after": "事后",
+    "division": "处室",
+    "affiliated": "直属单位",
+    "dispatched": "派驻机构",
+    "body": "议事机构",
 }
 
 
@@ -142,3 +167,4 @@ LevelIn = Annotated[Level, _canonical(Level)]
 RiskTypeIn = Annotated[RiskType, _canonical(RiskType)]
 MeasureKindIn = Annotated[MeasureKind, _canonical(MeasureKind)]
 StageIn = Annotated[Stage, _canonical(Stage)]
+UnitKindIn = Annotated[UnitKind, _canonical(UnitKind)]

@@ -18,8 +18,9 @@ from pydantic import (
 from ..graph import registry_graph
 from .entities import Category, Flowchart, Power, RiskPoint, _Entity
 from .enums import Level, LevelIn
-from .ids import DEFER_REFERENCES, Id, Name, Prose
+from .ids import DEFER_REFERENCES, Id, Label, Name, Prose
 from .integrity import Issue, _list_ids
+from .orgchart import OrgChart, Unit, org_issues
 
 
 class RegistryMeta(_Entity):
@@ -37,6 +38,11 @@ class RegistryMeta(_Entity):
     risk_matrix: list[Annotated[list[LevelIn], Field(min_length=3, max_length=3)]] | None = Field(
         default=None, min_length=3, max_length=3
     )
+    #: the org chart: posts of the department itself (厅长, 分管厅领导 …), named bare …
+    posts: list[Label] | None = Field(default=None, min_length=1)
+    #: … and its units (处室, 直属单位, 派驻机构, 议事机构) with their posts; once either
+    #: is declared, every role, division and responsible must name them (E004)
+    units: list[Unit] | None = Field(default=None, min_length=1)
 
     def assessed_level(self, likelihood: int | None, impact: int | None) -> Level | None:
         """The level the risk matrix gives a likelihood and an impact (None without a
@@ -52,6 +58,25 @@ class RegistryMeta(_Entity):
         if self.risk_matrix is None or likelihood is None or impact is None:
             return None
         return Level(self.risk_matrix[likelihood - 1][impact - 1])
+
+    def org_chart(self) -> OrgChart | None:
+        """The declared units and posts, or ``None`` if the registry declares neither (its
+        roles, divisions and responsibles are then not checked).
+
+        Examples:
+            >>> meta = RegistryMeta.model_validate({"id": "x", "department": "局",
+            ...     "year": 2011, "source": "s", "categories": [{"code": "XK", "name": "许可"}],
+            ...     "posts": ["局长"], "units": [{"name": "法规科", "posts": ["科长"]}]})
+            >>> meta.org_chart().problems("法规科科长、局长"), meta.org_chart().names
+            ([], ['局长', '法规科', '法规科科长'])
+        """
+        if self.units is None and self.posts is None:
+            return None
+        return OrgChart(self.units or [], self.posts or [])
+
+    def org_issues(self) -> list[Issue]:
+        """Units and posts declared twice (E003)."""
+        return org_issues(self.units, self.posts)
 
     def category_issues(self) -> list[Issue]:
         """Duplicate category codes (E003)."""
@@ -140,8 +165,10 @@ class Registry(RegistryMeta):
         return self
 
     def registry_issues(self) -> list[Issue]:
-        """Problems across the registry: keys, duplicate codes, unknown categories."""
-        issues = self.category_issues()
+        """Problems across the registry: keys, duplicate codes and names, unknown
+        categories, units and posts."""
+        issues = self.category_issues() + self.org_issues()
+        chart = self.org_chart()
         codes = {c.code for c in self.categories}
         for key, p in self.powers.items():
             if key != p.id:
@@ -157,6 +184,8 @@ class Registry(RegistryMeta):
                         {"category": p.category, "categories": _list_ids(codes)},
                     )
                 )
+            if chart is not None:
+                issues += chart.issues(p, ("powers", key))
         return issues
 
     # ------------------------------------------------------------------ navigation
