@@ -8,8 +8,10 @@ STAMP  := $(VENV)/.installed
 
 run: $(STAMP) system
 	$(BIN)/powerreg build -o build
+	@echo "open the public website: $(BIN)/python -m http.server -d build/site, then http://127.0.0.1:8000/"
 
 test: $(STAMP) system lint typecheck
+	@sh scripts/system-deps.sh test
 	$(BIN)/powerreg schema --check
 	$(BIN)/pytest
 

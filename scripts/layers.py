@@ -47,7 +47,7 @@ LAYERS: list[list[str]] = [
     ["directory", "catalog"],  # YAML files → models; models ⇄ SQLite
     ["load"],  # chooses between a directory and a catalog
     ["reference", "audit", "render", "schemas", "synth", "diff"],  # what is done with a registry
-    ["monitor"],
+    ["monitor", "site"],  # electronic supervision; the public website (外网公开)
     ["mainjob"],  # the main job: validate, audit, draw, publish
     ["cli"],  # nothing imports cli
 ]

@@ -44,6 +44,13 @@ def test_build_writes_every_output(tmp_path: Path) -> None:
     assert "powers" in meta["databases"]["catalog"]["tables"]
     assert result.browse_command == f"datasette {out}/catalog.db -m {out}/metadata.json"
     assert not [p for p in tmp_path.iterdir() if p.name != "site"]  # no temp left behind
+    # the public website, from the charts and catalog of the build (drawn once)
+    assert {"site/index.html", "site/powers/XK-001.html", "site/downloads/catalog.db"} <= set(files)
+    assert files["site/charts/XK-001/F1.svg"] == files["diagrams/XK-001/F1.svg"]
+    assert files["site/downloads/catalog.db"] == files["catalog.db"]
+    site = json.loads((out / "site" / ".powerreg-site.json").read_text(encoding="utf-8"))
+    assert (site["charts_drawn"], site["charts"]) == (False, 2)
+    assert result.open_site_command == f"python -m http.server -d {out}/site"
 
 
 def test_failing_audit_leaves_previous_build_untouched(
@@ -89,11 +96,12 @@ def test_cli_build_text_json_quiet_and_failure(
         lines[1]
         == "梳理出2类、2项行政权力，查找出4个廉政风险点，绘制权力运行流程图2项、2张，制定防范措施11条"
     )
-    assert lines[-1] == f"browse: datasette {out}/catalog.db -m {out}/metadata.json"
+    assert lines[-2] == f"browse: datasette {out}/catalog.db -m {out}/metadata.json"
+    assert lines[-1].startswith(f"public website: python -m http.server -d {out}/site")
     res = runner.invoke(main, ["build", str(EXAMPLE), "-o", str(out), "--format", "json"])
     data = json.loads(res.stdout)
     assert (data["stats"]["powers"], data["audit_ok"]) == (2, True)
-    assert set(data["seconds"]) == {"load", "audit", "render", "export", "swap"}
+    assert set(data["seconds"]) == {"load", "audit", "render", "export", "site", "swap"}
     quiet = runner.invoke(main, ["build", str(EXAMPLE), "-o", str(out), "-q"])
     assert (quiet.exit_code, quiet.stdout) == (0, "")
     bad = power_data()
@@ -166,3 +174,21 @@ def test_a_killed_build_leaves_the_previous_one_and_the_next_cleans_up(tmp_path:
     assert len([p for p in tmp_path.iterdir() if p.name != "site"]) == 1  # the killed one's
     build(powerreg.load(EXAMPLE), out, lang="en")
     assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_build_refuses_a_bad_site(tmp_path: Path, write_registry: WriteRegistry) -> None:
+    out = tmp_path / "out"
+    policy = tmp_path / "publish.yaml"
+    policy.write_text("omit: [posts]\n", encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(main, ["build", str(EXAMPLE), "-o", str(out), "--site-policy", str(policy)])
+    assert res.exit_code == 2
+    assert "publish.yaml:1:8: omit[0]: unknown field 'posts'" in res.stderr
+    assert "Traceback" not in res.stderr
+    secret = power_data("CF-001", "CF")
+    secret["disclosure"] = {"public": False}  # withheld without a reason: A311
+    root = write_registry({"XK-001": power_data(), "CF-001": secret})
+    res = runner.invoke(main, ["build", str(root), "-o", str(out), "--fail-on", "never"])
+    assert res.exit_code == 1
+    assert "A311" in res.stderr
+    assert not out.exists()

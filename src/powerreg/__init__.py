@@ -37,6 +37,7 @@ from .model import (
 from .monitor import MonitorResult, monitor, synth_cases
 from .reference import load_reference
 from .render import render, render_all, render_category
+from .site import PublishPolicy, SiteResult, publish_site
 
 
 def __getattr__(name: str) -> str:
@@ -68,11 +69,13 @@ __all__ = [
     "Power",
     "PowerregError",
     "Problem",
+    "PublishPolicy",
     "Registry",
     "RegistryError",
     "RegistryMeta",
     "RiskPoint",
     "RiskType",
+    "SiteResult",
     "Stage",
     "Stats",
     "Step",
@@ -87,6 +90,7 @@ __all__ = [
     "load",
     "load_reference",
     "monitor",
+    "publish_site",
     "render",
     "render_all",
     "render_category",

@@ -6,6 +6,8 @@
     audit.md  audit.json          the audit, for people and for programs
     diagrams/<power>/<chart>.svg  every flowchart, and diagrams/_categories/<code>.svg
     catalog.db  metadata.json     the SQLite catalog and its Datasette metadata
+    site/                         the public website (:func:`powerreg.site.publish_site`),
+                                  made from the charts and the catalog above
     .powerreg-build.json          what was built, from what, and how long each stage took
 
 and only when every stage succeeded swaps it into place, so a failed or killed build
@@ -19,8 +21,9 @@ Examples:
     >>> from pathlib import Path
     >>> out = Path(tempfile.mkdtemp()) / "site"
     >>> result = build(powerreg.load("examples/minimal"), out, lang="en")
-    >>> sorted(p.name for p in out.iterdir())
-    ['.powerreg-build.json', 'audit.json', 'audit.md', 'catalog.db', 'diagrams', 'metadata.json']
+    >>> sorted(p.name for p in out.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['.powerreg-build.json', 'audit.json', 'audit.md', 'catalog.db', 'diagrams',
+     'metadata.json', 'site']
     >>> result.audit_ok, len(result.diagrams)
     (True, 2)
 """
@@ -42,9 +45,10 @@ from .catalog import export_sqlite
 from .errors import PowerregError, UsageError
 from .model import Registry, Stats
 from .render import render_all
+from .site import PublishPolicy, publish_site
 
 MARKER = ".powerreg-build.json"
-STAGES = ("audit", "render", "export", "swap")
+STAGES = ("audit", "render", "export", "site", "swap")
 
 
 class AuditFailed(PowerregError):
@@ -68,6 +72,8 @@ class BuildResult(BaseModel):
     diagrams: list[str]
     catalog: str
     metadata: str
+    #: the public website's directory
+    site: str | None = None
     seconds: dict[str, float]
     #: the process's peak resident memory so far, in MiB (None where it cannot be read)
     peak_memory_mib: float | None = None
@@ -77,6 +83,11 @@ class BuildResult(BaseModel):
         """The one command that browses the catalog."""
         return f"datasette {self.catalog} -m {self.metadata}"
 
+    @property
+    def open_site_command(self) -> str | None:
+        """The one command that serves the public website for a browser."""
+        return f"python -m http.server -d {self.site}" if self.site else None
+
 
 def build(
     registry: Registry,
@@ -84,11 +95,13 @@ def build(
     *,
     policy: Policy | str | os.PathLike[str] | None = None,
     fail_on: FailOn = "error",
+    site_policy: PublishPolicy | str | os.PathLike[str] | None = None,
     lang: Any = None,
     on_stage: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Audit, render and export ``registry`` into ``out_dir``, replacing it atomically.
 
+    ``site_policy`` is the publish policy of the website (the fields it leaves out).
     ``on_stage`` is called with each stage's name as it starts (for progress display).
 
     Raises:
@@ -123,6 +136,16 @@ def build(
             export_sqlite(registry, work / "catalog.db", metadata_path=work / "metadata.json")
             seconds["export"] = time.perf_counter() - t
 
+            t = _stage("site", on_stage)  # from the charts and catalog just made
+            publish_site(
+                registry,
+                work / "site",
+                policy=site_policy,
+                drawn=work / "diagrams",
+                catalog=work / "catalog.db",
+            )
+            seconds["site"] = time.perf_counter() - t
+
             t = _stage("swap", on_stage)
             result = BuildResult(
                 registry=registry.id,
@@ -135,6 +158,7 @@ def build(
                 diagrams=[str(out / p.relative_to(work)) for p in charts],
                 catalog=str(out / "catalog.db"),
                 metadata=str(out / "metadata.json"),
+                site=str(out / "site"),
                 seconds=seconds,
             )
             (work / MARKER).write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -176,4 +200,5 @@ def summary_json(result: BuildResult) -> str:
     data = result.model_dump()
     data["sentence"] = result.stats.sentence
     data["browse"] = result.browse_command
+    data["open_site"] = result.open_site_command
     return json.dumps(data, ensure_ascii=False, indent=2)

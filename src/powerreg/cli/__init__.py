@@ -143,4 +143,12 @@ def fail_on_option(help: str) -> Callable[[F], F]:
 
 
 # the commands register themselves on ``main`` when imported
-from . import auditing, checking, diffing, generating, publishing, supervising  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    auditing,
+    checking,
+    diffing,
+    generating,
+    publishing,
+    supervising,
+    website,
+)

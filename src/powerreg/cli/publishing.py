@@ -105,6 +105,11 @@ def export(path: Path | None, out: Path, lang: str | None) -> None:
 )
 @policy_option
 @fail_on_option("audit severity that stops the build")
+@click.option(
+    "--site-policy",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML publish policy of the website: 'omit: [responsible, …]'",
+)
 @lang_option
 @format_option("text", "json")
 @click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
@@ -114,14 +119,16 @@ def build(
     out: Path,
     policy: Path | None,
     fail_on: str,
+    site_policy: Path | None,
     lang: str | None,
     fmt: str,
     quiet: bool,
 ) -> None:
     """The main job: validate, audit, render every chart and export the catalog into DIR.
 
-    Writes audit.md, audit.json, diagrams/, catalog.db and metadata.json; a failing step
-    stops the build (exit 1) and leaves the previous DIR as it was.
+    Writes audit.md, audit.json, diagrams/, catalog.db, metadata.json and the public
+    website site/; a failing step stops the build (exit 1) and leaves the previous DIR
+    as it was.
 
     \b
     Example:
@@ -145,6 +152,7 @@ def build(
             out,
             policy=policy,
             fail_on=fail_on,  # type: ignore[arg-type]
+            site_policy=site_policy,
             lang=lang,
             on_stage=on_stage,
         )
@@ -179,10 +187,11 @@ def build(
     )
     click.echo(
         f"wrote {out}/: audit.md, audit.json, diagrams/ ({len(result.diagrams)} charts), "
-        "catalog.db, metadata.json"
+        "catalog.db, metadata.json, site/"
     )
     total = sum(result.seconds.values())
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.seconds.items())
     memory = f"; peak memory {result.peak_memory_mib:.0f} MiB" if result.peak_memory_mib else ""
     click.echo(f"time: {total:.2f}s ({stages}){memory}")
     click.echo(f"browse: {result.browse_command}")
+    click.echo(f"public website: {result.open_site_command}, then open http://127.0.0.1:8000/")

@@ -1,0 +1,273 @@
+"""The pages of the site: one Jinja2 environment, autoescaped, and what each page shows.
+
+Every registry string reaches a page through a Jinja2 template with autoescape on, so
+``<``, ``>``, ``&`` and quotes are text; the only markup inserted whole is a chart's
+SVG, drawn by :mod:`powerreg.render` (which escapes its labels) and trimmed by
+:func:`powerreg.site.charts.inline_svg`. Each page carries a Content-Security-Policy
+that allows this site's own files and nothing else (:data:`CSP`): no inline script, no
+style attribute, no other origin.
+
+:class:`Pages` writes one page at a time (a 10,000-power site never holds its pages in
+memory); the functions below build what each kind of page shows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+
+from ..model import LABELS_ZH, Category, Level, Power, Registry, RiskType, Stage, StepKind
+from ..render import LEVEL_COLORS
+from .charts import inline_svg
+from .policy import OMITTABLE, PublishPolicy
+from .public import withheld_reason
+
+#: Only this site's own files: no inline script or style, nothing from another origin.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+
+#: The site's navigation: (key, address, text).
+NAV_ITEMS = (
+    ("home", "index.html", "首页"),
+    ("risks", "risks.html", "风险点索引"),
+    ("search", "search.html", "搜索"),
+    ("downloads", "downloads.html", "数据下载"),
+    ("about", "about.html", "关于"),
+)
+
+_KIND_ZH = {StepKind.START: "开始", StepKind.END: "结束", StepKind.DECISION: "判断"}
+
+
+def _label(code: str) -> str:
+    return LABELS_ZH.get(code, code)
+
+
+@cache
+def environment() -> Environment:
+    """The site's Jinja2 environment: templates from the package, autoescape on."""
+    env = Environment(
+        loader=PackageLoader("powerreg.site", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(label=_label, levels=list(Level), nav_items=NAV_ITEMS, csp=CSP)
+    return env
+
+
+@dataclass
+class Pages:
+    """Writes pages into a site directory, one at a time, counting them."""
+
+    root: Path
+    site: dict[str, Any]
+    count: int = 0
+    bytes: int = 0
+    _templates: dict[str, Template] = field(default_factory=dict)
+
+    def write(self, path: str, template: str, **context: Any) -> None:
+        """Render ``template`` with ``context`` to ``path`` (relative to the site)."""
+        tpl = self._templates.get(template)
+        if tpl is None:
+            tpl = self._templates[template] = environment().get_template(template)
+        depth = path.count("/")
+        context.setdefault("crumbs", [])
+        context.setdefault("nav", "")
+        data = tpl.render(site=self.site, root="../" * depth, **context).encode("utf-8")
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.count += 1
+        self.bytes += len(data)
+
+
+def site_facts(registry: Registry) -> dict[str, Any]:
+    """What every page says of the registry (header, footer, title)."""
+    return {
+        "title": f"{registry.department}行政权力公开",
+        "department": registry.department,
+        "department_en": registry.department_en,
+        "year": registry.year,
+        "registry": registry.id,
+        "license": registry.license,
+    }
+
+
+def level_counts(power: Power) -> dict[str, int]:
+    """Risk points of a power by level code."""
+    counts = Counter(r.level.value for r in power.risk_points)
+    return {lv.value: counts[lv.value] for lv in Level}
+
+
+def power_context(
+    power: Power, category: Category, charts: Path, policy: PublishPolicy
+) -> dict[str, Any]:
+    """What a power's page shows (its charts read from ``charts/<id>/<chart>.svg``)."""
+    crumbs = [("首页", "index.html"), (category.name, f"categories/{category.code}.html")]
+    crumbs.append((power.name, ""))
+    reason = withheld_reason(power)
+    if reason is not None:
+        return {"power": power, "category": category, "reason": reason, "crumbs": crumbs}
+    shown = []
+    for fc in power.flowcharts:
+        svg_path = charts / power.id / f"{fc.id}.svg"
+        svg = (
+            inline_svg(
+                svg_path.read_text(encoding="utf-8"),
+                f"流程图：{fc.title}（文字版见图后）",
+                f"{fc.id}.",
+            )
+            if svg_path.is_file()
+            else None
+        )
+        number = {s.id: i for i, s in enumerate(fc.steps, start=1)}
+        label = {s.id: s.label for s in fc.steps}
+        steps = []
+        for s in fc.steps:
+            nxt = [
+                {"number": number[t.target], "label": label[t.target], "when": t.when}
+                for t in fc.transitions
+                if t.source == s.id and t.target in number
+            ]
+            steps.append(
+                {
+                    "step": s,
+                    "kind": _KIND_ZH.get(s.kind, ""),
+                    "risks": power.risk_points_at(fc.id, s.id),
+                    "next": nxt,
+                }
+            )
+        shown.append(
+            {
+                "flowchart": fc,
+                "svg": svg,
+                "href": f"charts/{power.id}/{fc.id}.svg",
+                "steps": steps,
+            }
+        )
+    risks = []
+    for r in power.risk_points:
+        try:
+            fc = power.flowchart(r.flowchart_id)
+            where = f"{fc.title} · {fc.step(r.step_id).label}"
+        except KeyError:
+            where = r.at
+        by_stage = [
+            (LABELS_ZH[stage.value], [m for m in r.countermeasures if m.stage is stage])
+            for stage in Stage
+        ]
+        risks.append({"risk": r, "where": where, "by_stage": [x for x in by_stage if x[1]]})
+    return {
+        "power": power,
+        "category": category,
+        "charts": shown,
+        "risks": risks,
+        "omit": {name: policy.omits(name) for name in OMITTABLE},
+        "crumbs": crumbs,
+    }
+
+
+def risk_rows(power: Power) -> Iterable[dict[str, Any]]:
+    """The rows of the risk-point index for one public power."""
+    for r in power.risk_points:
+        try:
+            step = power.flowchart(r.flowchart_id).step(r.step_id).label
+        except KeyError:
+            step = r.at
+        yield {
+            "power_id": power.id,
+            "power_name": power.name,
+            "category": power.category,
+            "risk_id": r.id,
+            "level": r.level.value,
+            "type": r.type.value,
+            "step": step,
+            "description": r.description,
+            "measures": len(r.countermeasures),
+        }
+
+
+@dataclass
+class CategoryTally:
+    """The counts of one category, for its card on the home page."""
+
+    code: str
+    name: str
+    name_en: str | None
+    powers: int = 0
+    flowcharts: int = 0
+    risks: int = 0
+    measures: int = 0
+    by_level: dict[str, int] = field(default_factory=lambda: {lv.value: 0 for lv in Level})
+
+    def add(self, power: Power) -> None:
+        self.powers += 1
+        self.flowcharts += len(power.flowcharts)
+        for r in power.risk_points:
+            self.risks += 1
+            self.measures += len(r.countermeasures)
+            self.by_level[r.level.value] += 1
+
+
+def level_bars(by_level: dict[str, int]) -> dict[str, Any]:
+    """The home page's small bar chart of risk points by level (drawn as SVG with
+    presentation attributes: the CSP allows no style attribute)."""
+    top = max(by_level.values(), default=0) or 1
+    rows = []
+    for i, lv in enumerate(Level):
+        fill, stroke = LEVEL_COLORS[lv]
+        n = by_level.get(lv.value, 0)
+        rows.append(
+            {
+                "label": f"{LABELS_ZH[lv.value]}风险",
+                "count": n,
+                "width": round(200 * n / top),
+                "y": 8 + 34 * i,
+                "fill": fill,
+                "stroke": stroke,
+            }
+        )
+    return {"rows": rows, "width": 330, "height": 8 + 34 * len(rows)}
+
+
+def overview_svg(charts: Path, code: str, name: str) -> dict[str, Any] | None:
+    """A category's overview diagram, inlined, or ``None`` if it was not drawn."""
+    path = charts / "_categories" / f"{code}.svg"
+    if not path.is_file():
+        return None
+    svg = inline_svg(path.read_text(encoding="utf-8"), f"{name}事项概览图", "overview.")
+    return {"svg": svg, "href": f"charts/_categories/{code}.svg"}
+
+
+def source_paragraphs(text: str) -> list[str]:
+    """The provenance statement as paragraphs (one per non-empty line)."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def file_size(n: int) -> str:
+    """A file size as a reader reads it.
+
+    Examples:
+        >>> file_size(900), file_size(52_000), file_size(3_400_000)
+        ('900 字节', '51 KB', '3.2 MB')
+    """
+    if n < 1024:
+        return f"{n} 字节"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+#: The risk types in display order (the filter of the risk-point index).
+RISK_TYPES = list(RiskType)

@@ -1,0 +1,150 @@
+"""The publish policy: which fields the public website leaves out.
+
+A department may publish every power and yet keep some fields to itself, such as the
+posts answerable for each countermeasure (``responsible``). A policy file names them::
+
+    # what the public website leaves out
+    omit: [responsible, likelihood, impact]
+
+Only fields a power can do without may be left out (:data:`OMITTABLE`); the power's id,
+category, name, 实施主体 and 承办机构, its flowcharts' steps and its risk points with
+their countermeasures are what the public list is for, and always published. A name
+that is not in the table is a usage error that names the file, line and column and
+lists the names that are.
+
+Examples:
+    >>> PublishPolicy(omit={"responsible"}).omits("responsible")
+    True
+    >>> try:
+    ...     PublishPolicy.model_validate({"omit": ["responsable"]})
+    ... except ValueError as err:
+    ...     print(err.errors()[0]["msg"].split(";")[0])
+    Value error, unknown field 'responsable' (did you mean 'responsible'?)
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..errors import UsageError
+from ..readfile import UnreadableFile
+from ..textsafe import one_line, snippet
+from ..yamlsource import read_file
+
+#: Every field a policy may leave out: name → (the entity that has it, its Chinese label).
+OMITTABLE: dict[str, tuple[str, str]] = {
+    "name_en": ("power", "英文名称"),
+    "legal_basis": ("power", "设定依据"),
+    "statutory_limit": ("power", "法定时限"),
+    "promised_limit": ("power", "承诺时限"),
+    "fee": ("power", "收费"),
+    "description": ("power", "事项说明"),
+    "responsibilities": ("power", "责任事项"),
+    "accountability": ("power", "追责情形"),
+    "role": ("step", "承办岗位"),
+    "days": ("step", "环节时限"),
+    "likelihood": ("risk_point", "风险可能性评分"),
+    "impact": ("risk_point", "风险影响评分"),
+    "responsible": ("countermeasure", "责任岗位"),
+}
+
+#: Fields the flowchart diagrams show: leaving one out means drawing the charts anew.
+CHART_FIELDS = frozenset({"statutory_limit", "promised_limit", "role", "days"})
+
+
+class PublishPolicy(BaseModel):
+    """What the public website leaves out; by default nothing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    omit: frozenset[str] = Field(default_factory=frozenset)
+
+    @field_validator("omit", mode="before")
+    @classmethod
+    def _known_fields(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            for name in value:
+                if isinstance(name, str) and name not in OMITTABLE:
+                    # raised one name at a time, so the message points at its line
+                    raise ValueError(_unknown(name))
+        return value
+
+    def omits(self, field: str) -> bool:
+        """Whether the site leaves ``field`` out."""
+        return field in self.omit
+
+    @property
+    def redraws_charts(self) -> bool:
+        """Whether a field the diagrams show is left out (they must be drawn anew)."""
+        return bool(self.omit & CHART_FIELDS)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> PublishPolicy:
+        """Read a policy file; a bad one raises ``UsageError`` naming file and line.
+
+        Examples:
+            >>> import tempfile
+            >>> f = Path(tempfile.mkdtemp()) / "publish.yaml"
+            >>> _ = f.write_text("omit:\\n  - responsible\\n  - rôle\\n", encoding="utf-8")
+            >>> try:
+            ...     PublishPolicy.from_file(f)
+            ... except UsageError as err:
+            ...     print(str(err).replace(str(f), "publish.yaml").split(";")[0])
+            publish.yaml:3:5: omit[1]: unknown field 'rôle' (did you mean 'role'?)
+        """
+        p = Path(path)
+        try:
+            doc = read_file(p, str(p))  # a regular file of at most 1 MiB
+        except UnreadableFile as err:
+            raise UsageError(f"cannot read publish policy {p}: {err.reason}") from err
+        if doc.problems:
+            raise UsageError(str(doc.problems[0]))
+        if doc.data is not None and not isinstance(doc.data, dict):
+            raise UsageError(
+                f"{p}:{doc.root[0]}:{doc.root[1]}: a publish policy holds a mapping with "
+                "the key omit: a list of the fields the site leaves out"
+            )
+        data = doc.data or {}
+        names = data.get("omit")
+        if isinstance(names, list):  # find the first bad name: its line is the one to fix
+            for i, name in enumerate(names):
+                if not isinstance(name, str) or name not in OMITTABLE:
+                    line, col = doc.position(("omit", i))
+                    what = _unknown(name) if isinstance(name, str) else "not a field name"
+                    raise UsageError(f"{p}:{line}:{col}: omit[{i}]: {what}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            first = err.errors(include_url=False)[0]
+            loc = tuple(first["loc"])
+            extra = first["type"] == "extra_forbidden"
+            line, col = doc.position(loc, key=extra)
+            what = ".".join(str(x) for x in loc) or "policy"
+            msg = first["msg"].removeprefix("Value error, ")
+            if extra:
+                msg = "unknown key; a publish policy holds only 'omit'"
+            raise UsageError(f"{p}:{line}:{col}: {what}: {msg}") from err
+
+
+def _unknown(name: str) -> str:
+    close = difflib.get_close_matches(name, list(OMITTABLE), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (
+        f"unknown field '{one_line(snippet(name))}'{hint}; fields a policy can leave out: "
+        f"{', '.join(sorted(OMITTABLE))}"
+    )
+
+
+def as_policy(policy: PublishPolicy | str | os.PathLike[str] | None) -> PublishPolicy:
+    """A policy object from a policy, a file path or ``None`` (leave nothing out)."""
+    if policy is None:
+        return PublishPolicy()
+    if isinstance(policy, PublishPolicy):
+        return policy
+    return PublishPolicy.from_file(policy)

@@ -1,0 +1,327 @@
+"""``publish_site``: the whole public website, written atomically."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..atomic import check_output, new_directory
+from ..audit import Policy, audit
+from ..catalog import export_sqlite
+from ..errors import Problem, RegistryError, UsageError
+from ..model import Level, Registry
+from ..render import render_all
+from .downloads import Downloads
+from .pages import (
+    RISK_TYPES,
+    CategoryTally,
+    Pages,
+    file_size,
+    level_bars,
+    level_counts,
+    overview_svg,
+    power_context,
+    risk_rows,
+    site_facts,
+    source_paragraphs,
+)
+from .policy import OMITTABLE, PublishPolicy, as_policy
+from .public import public_registry, search_fields, withheld_reason
+from .searchindex import SearchIndex
+
+#: The file that marks a directory written by ``publish_site``.
+MARKER = ".powerreg-site.json"
+
+#: The audit code of a power withheld without a reason: such a registry is not published.
+WITHHELD_WITHOUT_REASON = "A311"
+
+_STATIC = ("site.css", "search.js", "risks.js", "favicon.svg")
+
+
+class NotPublishable(RegistryError):
+    """The registry withholds a power without a stated reason (audit A311): no site."""
+
+
+class SiteResult(BaseModel):
+    """What ``publish_site`` wrote."""
+
+    out_dir: str
+    pages: int
+    powers: int
+    withheld: list[str]
+    omitted: list[str]
+    charts: int
+    #: bytes of the search index (``search/``), and of all the pages
+    search_bytes: int
+    page_bytes: int
+    #: whether the charts were drawn for the site (else taken from a build's drawing)
+    charts_drawn: bool
+    seconds: dict[str, float]
+    peak_memory_mib: float | None = None
+
+    @property
+    def open_command(self) -> str:
+        """The one command that serves the site for a browser."""
+        return f"python -m http.server -d {self.out_dir}"
+
+
+def _not_a_site(out: Path) -> str | None:
+    if (out / MARKER).is_file():
+        return None
+    return f"is not empty and was not written by 'powerreg site' (it has no {MARKER})"
+
+
+def check_publishable(registry: Registry) -> None:
+    """Refuse a registry that withholds a power without a reason (audit A311).
+
+    Raises:
+        NotPublishable: with the audit's findings, each naming the file and line.
+    """
+    off = {code: "off" for code in _audit_codes() if code != WITHHELD_WITHOUT_REASON}
+    report = audit(registry, Policy(severities=off))
+    found: list[Problem] = [f for f in report.findings if f.code == WITHHELD_WITHOUT_REASON]
+    if found:
+        raise NotPublishable(found)
+
+
+def _audit_codes() -> list[str]:
+    from ..audit.policy import AUDIT_CODES
+
+    return list(AUDIT_CODES)
+
+
+def publish_site(
+    registry: Registry,
+    out_dir: str | os.PathLike[str],
+    *,
+    policy: PublishPolicy | str | os.PathLike[str] | None = None,
+    drawn: str | os.PathLike[str] | None = None,
+    catalog: str | os.PathLike[str] | None = None,
+) -> SiteResult:
+    """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
+
+    ``policy`` says which fields the site leaves out (a :class:`PublishPolicy` or the
+    path of a policy file). ``drawn`` is a directory where :func:`powerreg.render_all`
+    drew this registry's charts with ``categories=True``, and ``catalog`` its SQLite
+    catalog (with its Datasette metadata beside it), as ``powerreg build`` makes them:
+    the site takes them when the published registry is the registry itself, instead of
+    drawing and exporting again.
+
+    Raises:
+        NotPublishable: a power is withheld without a reason (audit A311).
+        UsageError: a bad policy, ``out_dir`` not a site or not writable, graphviz
+            missing or failing.
+
+    Examples:
+        >>> import tempfile, powerreg
+        >>> out = Path(tempfile.mkdtemp()) / "site"
+        >>> result = publish_site(powerreg.load("examples/minimal"), out)
+        >>> result.pages, result.charts, sorted(p.name for p in out.glob("*.html"))
+        (9, 2, ['about.html', 'downloads.html', 'index.html', 'risks.html', 'search.html'])
+        >>> from powerreg.site import lookup
+        >>> [hit.id for hit in lookup(out, "环境影响")]
+        ['XK-001']
+    """
+    t0 = time.perf_counter()
+    rules = as_policy(policy)
+    out = Path(out_dir)
+    check_output(
+        out,
+        directory=True,
+        not_ours=_not_a_site,
+        fix="choose a new or empty directory",
+        source=registry.source_root,
+    )
+    check_publishable(registry)
+    public = public_registry(registry, rules)
+    withheld = sorted(p.id for p in public.powers.values() if not p.is_public)
+    seconds: dict[str, float] = {}
+    try:
+        with new_directory(out) as work:
+            t = time.perf_counter()
+            charts = work / "charts"
+            reuse = drawn is not None and not withheld and not rules.redraws_charts
+            if reuse:
+                assert drawn is not None
+                shutil.copytree(drawn, charts, ignore=shutil.ignore_patterns(".*"))
+                n_charts = sum(len(p.flowcharts) for p in public.powers.values())
+            else:
+                n_charts = len(render_all(public, charts, categories=True))
+                n_charts -= len(public.categories)
+                (charts / ".powerreg-render.json").unlink(missing_ok=True)
+            seconds["charts"] = time.perf_counter() - t
+
+            t = time.perf_counter()
+            static = work / "static"
+            static.mkdir()
+            for name in _STATIC:
+                (static / name).write_bytes(
+                    files(__package__).joinpath("static", name).read_bytes()
+                )
+            downloads = work / "downloads"
+            downloads.mkdir()
+            if catalog is not None and public is registry:
+                db = Path(catalog)
+                shutil.copyfile(db, downloads / "catalog.db")
+                meta = db.with_name("metadata.json")
+                meta = meta if meta.is_file() else db.with_name(f"{db.stem}.metadata.json")
+                shutil.copyfile(meta, downloads / "catalog.metadata.json")
+            else:
+                export_sqlite(
+                    public,
+                    downloads / "catalog.db",
+                    metadata_path=downloads / "catalog.metadata.json",
+                )
+            seconds["catalog"] = time.perf_counter() - t
+
+            t = time.perf_counter()
+            result = _write_pages(public, work, rules, withheld)
+            seconds["pages"] = time.perf_counter() - t
+            result.update(out_dir=str(out), charts=n_charts, charts_drawn=not reuse)
+            seconds["total"] = time.perf_counter() - t0
+            done = SiteResult(seconds=seconds, **result)
+            (work / MARKER).write_text(done.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write the site into '{out}': {err.strerror or err}") from err
+    seconds["total"] = time.perf_counter() - t0
+    return done.model_copy(update={"seconds": seconds, "peak_memory_mib": _peak_mib()})
+
+
+def _write_pages(
+    public: Registry, work: Path, rules: PublishPolicy, withheld: list[str]
+) -> dict[str, Any]:
+    pages = Pages(work, site_facts(public))
+    charts = work / "charts"
+    categories = {c.code: c for c in public.categories}
+    tallies = {c.code: CategoryTally(c.code, c.name, c.name_en) for c in public.categories}
+    index = SearchIndex()
+    risks: list[dict[str, Any]] = []
+    by_category: dict[str, list[dict[str, Any]]] = {c: [] for c in categories}
+    stats = public.stats()
+    gc_was = gc.isenabled()
+    gc.disable()  # many short-lived dicts and no cycles: the collector would only cost time
+    try:
+        with Downloads(work / "downloads", public) as files_out:
+            for pid in sorted(public.powers):
+                power = public.powers[pid]
+                category = categories[power.category]
+                pages.write(
+                    f"powers/{pid}.html",
+                    "withheld.html" if not power.is_public else "power.html",
+                    **power_context(power, category, charts, rules),
+                )
+                index.add(pid, power.name, category.name, search_fields(power, category.name))
+                files_out.add(power, category.name)
+                reason = withheld_reason(power)
+                by_category[power.category].append(
+                    {"power": power, "withheld": reason, "by_level": level_counts(power)}
+                )
+                if reason is None:
+                    tallies[power.category].add(power)
+                    risks.extend(risk_rows(power))
+    finally:
+        if gc_was:
+            gc.enable()
+    for code, category in categories.items():
+        pages.write(
+            f"categories/{code}.html",
+            "category.html",
+            category=category,
+            rows=by_category[code],
+            overview=overview_svg(charts, code, category.name),
+            crumbs=[("首页", "index.html"), (category.name, "")],
+        )
+    by_level = {lv.value: sum(t.by_level[lv.value] for t in tallies.values()) for lv in Level}
+    pages.write(
+        "index.html",
+        "home.html",
+        nav="home",
+        stats=stats,
+        withheld=len(withheld),
+        categories=list(tallies.values()),
+        bars=level_bars(by_level),
+    )
+    pages.write(
+        "risks.html",
+        "risks.html",
+        nav="risks",
+        rows=risks,
+        types=RISK_TYPES,
+        categories=public.categories,
+        crumbs=[("首页", "index.html"), ("廉政风险点索引", "")],
+    )
+    search_bytes = index.write(work / "search")  # before search.html, which holds its meta
+    pages.write(
+        "search.html",
+        "search.html",
+        nav="search",
+        meta=index.meta,
+        crumbs=[("首页", "index.html"), ("搜索", "")],
+    )
+    omitted = [OMITTABLE[name][1] for name in sorted(rules.omit)]
+    pages.write(
+        "about.html",
+        "about.html",
+        nav="about",
+        source=source_paragraphs(public.source),
+        stats=stats,
+        withheld=[public.powers[pid] for pid in withheld],
+        omitted=omitted,
+        crumbs=[("首页", "index.html"), ("关于本网站", "")],
+    )
+    listing = [
+        ("powers.csv", "事项一览表（CSV，可用电子表格打开），每行一项事项"),
+        ("registry.json", "清单全部公开内容（JSON），与清单源文件的结构相同"),
+        ("catalog.db", "SQLite 数据库，可用 Datasette 等工具浏览和查询"),
+        ("catalog.metadata.json", "数据库各表和字段的说明（Datasette 元数据）"),
+    ]
+    pages.write(
+        "downloads.html",
+        "downloads.html",
+        nav="downloads",
+        files=[
+            {
+                "name": name,
+                "href": f"downloads/{name}",
+                "size": file_size((work / "downloads" / name).stat().st_size),
+                "text": text,
+            }
+            for name, text in listing
+        ],
+        withheld=withheld,
+        omitted=omitted,
+        crumbs=[("首页", "index.html"), ("数据下载", "")],
+    )
+    return {
+        "pages": pages.count,
+        "page_bytes": pages.bytes,
+        "powers": len(public.powers),
+        "withheld": withheld,
+        "omitted": sorted(rules.omit),
+        "search_bytes": search_bytes,
+    }
+
+
+def _peak_mib() -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def summary_json(result: SiteResult) -> str:
+    """The site summary as JSON, for programs."""
+    data = result.model_dump()
+    data["open"] = result.open_command
+    return json.dumps(data, ensure_ascii=False, indent=2)
