@@ -25,6 +25,7 @@ MODULES = [
     "bench_render",
     "bench_export",
     "bench_build",
+    "bench_site",
     "bench_monitor",
     "bench_diff",
 ]

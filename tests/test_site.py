@@ -367,7 +367,7 @@ def test_the_site_replaces_only_a_site(tmp_path: Path) -> None:
 
 
 def test_cli_site_summary(tmp_path: Path) -> None:
-    code, out, _ = run("site", str(EXAMPLE), "-o", str(tmp_path / "site"))
+    code, out, _ = run("site", str(EXAMPLE), "-o", str(tmp_path / "site"), "--lang", "en")
     assert code == 0
     assert out.splitlines()[0].startswith(
         f"wrote {tmp_path / 'site'}/: 9 pages (2 powers), 2 charts"

@@ -5,7 +5,8 @@ Follows home → category → power, checks that the charts show, searches the f
 and compares the count with plain substring search, filters the risk index, records
 every request (none may leave the site) and every console message (no error), runs
 axe-core on each kind of page (no serious or critical violation), and saves screenshots
-at 375 and 1280 px to ``test-output/site-screenshots/`` for a person to look at.
+at 375 and 1280 px (and the power page printed on A4 as PDF) to
+``test-output/site-screenshots/`` for a person to look at.
 
 Chromium comes from apt (``sh scripts/system-deps.sh test``, run by ``make test``);
 axe-core's script from the ``axe-playwright-python`` package. Nothing is downloaded here.
@@ -170,6 +171,21 @@ def test_the_site_in_chromium(served: str, browser: Browser, tmp_path: Path) -> 
     problems["risks"] = serious(page, axe)
     for name in ("about", "downloads"):
         problems[name] = serious(w.open(served + f"{name}.html"), axe)
+
+    # printed on A4 (printable width ~186 mm), each chart fits one page's height
+    page = w.open(served + "powers/XK-001.html")
+    page.set_viewport_size({"width": 703, "height": 1000})
+    page.emulate_media(media="print")
+    for i in range(page.locator("figure.chart svg").count()):
+        box = page.locator("figure.chart svg").nth(i).bounding_box()
+        assert box is not None
+        assert box["height"] <= 240 / 25.4 * 96 + 1  # max-height 240 mm in CSS px
+        assert box["width"] <= 703
+    assert page.locator("nav.crumbs").is_hidden()
+    (tmp_path / "XK-001.pdf").write_bytes(page.pdf(format="A4"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tmp_path / "XK-001.pdf", SCREENSHOTS / "power-XK-001-A4.pdf")
+    page.emulate_media(media="screen")
 
     assert {k: v for k, v in problems.items() if v} == {}
     assert [u for u in w.requests if not u.startswith(served)] == []

@@ -8,9 +8,10 @@ from typing import cast
 
 import click
 
-from ..lang import Lang
+from ..lang import Lang, default_lang
 from ..site import NotPublishable, publish_site, summary_json
 from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
+from .words import say
 
 
 @main.command(name="site")
@@ -48,26 +49,34 @@ def site(
     """
 
     reg = _load(path)
+    said = cast(Lang, lang or default_lang())
     try:
         result = publish_site(reg, out, policy=policy)
     except NotPublishable as err:
         for p in err.problems:
-            click.echo(p.as_line(cast(Lang | None, lang)), err=True)
-        click.echo(
-            f"the site is not published: a withheld power must state its reason; '{out}' "
-            "is unchanged",
-            err=True,
-        )
+            click.echo(p.as_line(said), err=True)
+        click.echo(say("site_refused", said, out=out), err=True)
         sys.exit(1)
     if fmt == "json":
         click.echo(summary_json(result))
         return
     if quiet:
         return
-    withheld = f", {len(result.withheld)} withheld" if result.withheld else ""
-    left_out = f"; left out: {', '.join(result.omitted)}" if result.omitted else ""
-    click.echo(
-        f"wrote {out}/: {result.pages} pages ({result.powers} powers{withheld}), "
-        f"{result.charts} charts, search index {result.search_bytes / 1024:.0f} KiB{left_out}"
+    withheld = say("site_withheld", said, n=len(result.withheld)) if result.withheld else ""
+    left_out = (
+        say("site_left_out", said, fields=", ".join(result.omitted)) if result.omitted else ""
     )
-    click.echo(f"open: {result.open_command}, then http://127.0.0.1:8000/")
+    click.echo(
+        say(
+            "wrote_site",
+            said,
+            out=out,
+            pages=result.pages,
+            powers=result.powers,
+            withheld=withheld,
+            charts=result.charts,
+            kib=round(result.search_bytes / 1024),
+            left_out=left_out,
+        )
+    )
+    click.echo(say("open_site", said, command=result.open_command))

@@ -59,6 +59,20 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "已写入 {path}：{n} 件办件共 {events} 条事件，其中 {deviations} 件有偏离，预期 {alerts} 条预警",
     },
     "wrote_registry": {"en": "wrote {path}: {sentence}", "zh": "已写入 {path}：{sentence}"},
+    "wrote_site": {
+        "en": "wrote {out}/: {pages} pages ({powers} powers{withheld}), {charts} charts, search index {kib} KiB{left_out}",
+        "zh": "已写入 {out}/：{pages} 个网页（{powers} 项事项{withheld}），{charts} 张流程图，搜索索引 {kib} KiB{left_out}",
+    },
+    "site_withheld": {"en": ", {n} withheld", "zh": "，其中 {n} 项不予公开"},
+    "site_left_out": {"en": "; left out: {fields}", "zh": "；未公开字段：{fields}"},
+    "open_site": {
+        "en": "open: {command}, then http://127.0.0.1:8000/",
+        "zh": "打开网站：{command}，然后访问 http://127.0.0.1:8000/",
+    },
+    "site_refused": {
+        "en": "the site is not published: a withheld power must state its reason; '{out}' is unchanged",
+        "zh": "未发布网站：不予公开的事项必须写明理由；{out} 未改动",
+    },
 }
 
 
