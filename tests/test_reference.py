@@ -362,6 +362,40 @@ def test_licensing_intake_decisions_can_refuse_to_accept(ref: powerreg.Registry)
     assert intake_decisions >= 20
 
 
+def test_every_licensing_chart_starts_with_an_intake_decision(ref: powerreg.Registry) -> None:
+    # issue 13.6: every licensing chart has its 不予受理 branch — the step after the start is
+    # the intake decision (受理…), so the test above checks every chart's refusal. A chart
+    # started by another authority's letter (XK-007/F2: 移出地省级环保部门商请函, 固体废物污染
+    # 环境防治法 第二十三条) has no applicant and no intake: its refusal is the 不同意 reply.
+    exempt = []
+    for p in ref.powers_of("XK"):
+        for fc in p.flowcharts:
+            [start] = fc.start_steps
+            if "商请函" in start.label:
+                exempt.append(fc.gid)
+                continue
+            [first] = fc.successors()[start.id]
+            step = fc.step(first)
+            assert step.kind is powerreg.StepKind.DECISION, fc.gid
+            assert "受理" in step.label, fc.gid
+    assert exempt == ["XK-007/F2"]
+
+
+def test_intake_decisions_without_risk_point_say_which_one_guards_them(
+    ref: powerreg.Registry,
+) -> None:
+    # A307 is answered on the step, naming the power's intake risk point
+    for p in ref.powers.values():
+        for fc, s in p.iter_steps():
+            if s.no_risk_reason is None:
+                continue
+            assert s.kind is powerreg.StepKind.DECISION, s.gid
+            assert not p.risk_points_at(fc.id, s.id), s.gid
+            named = re.findall(r"风险点 (R\d+)", s.no_risk_reason)
+            assert named, s.gid
+            assert all(any(r.id == n for r in p.risk_points) for n in named), s.gid
+
+
 def test_penalties_apply_the_discretion_standard_and_key_posts_rotate(
     ref: powerreg.Registry,
 ) -> None:

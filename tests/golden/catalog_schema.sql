@@ -62,6 +62,7 @@ CREATE TABLE "steps" (
    "role" TEXT,
    "days" INTEGER,
    "pauses_clock" INTEGER NOT NULL,
+   "no_risk_reason" TEXT,
    "position" INTEGER NOT NULL,
    "source_line" INTEGER,
    "source_column" INTEGER

@@ -285,7 +285,7 @@ def decisions_guarded(reg: Registry, policy: Policy) -> Iterator[Hit]:
     for p, fc in _charts(reg):
         risky = {r.step_id for r in p.risk_points if r.flowchart_id == fc.id}
         for s in fc.steps:
-            if s.kind is StepKind.DECISION and s.id not in risky:
+            if s.kind is StepKind.DECISION and s.id not in risky and not s.no_risk_reason:
                 yield Hit(s.gid, {"label": s.label})
 
 

@@ -345,6 +345,7 @@ class _Reader:
                     "role": s["role"],
                     "days": s["days"],
                     "pauses_clock": bool(s["pauses_clock"]),
+                    "no_risk_reason": s["no_risk_reason"],
                 }
             )
             self.remember(s["id"], files.get(s["id"].split("/", 1)[0]), s)

@@ -207,6 +207,11 @@ TABLES: tuple[Table, ...] = (
                 "hearing, publicity), else 0",
                 True,
             ),
+            Column(
+                "no_risk_reason",
+                str,
+                "Why a decision here carries no risk point (不设风险点的理由), if it has none",
+            ),
             _position("step"),
             _SOURCE_LINE,
             _SOURCE_COLUMN,

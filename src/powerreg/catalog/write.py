@@ -428,6 +428,7 @@ def _steps(reg: Registry) -> Iterator[Row]:
                     s.role,
                     s.days,
                     int(s.pauses_clock),
+                    s.no_risk_reason,
                     i,
                     line,
                     col,

@@ -145,8 +145,8 @@ AUDIT: dict[str, dict[str, Any]] = {
             "en": "decision step carrying no risk point (discretion left unguarded)",
             "zh": "判断步骤未设廉政风险点（自由裁量无人防范）",
         },
-        "en": "decision {entity} ({label}) carries no risk point; discretion is left unguarded: add one or say why there is none",
-        "zh": "判断步骤 {entity}（{label}）未设廉政风险点：自由裁量无人防范，请补充",
+        "en": "decision {entity} ({label}) carries no risk point; discretion is left unguarded: add one, or say why there is none with no_risk_reason on the step",
+        "zh": "判断步骤 {entity}（{label}）未设廉政风险点：自由裁量无人防范，请补充，或在该步骤写明 no_risk_reason（不设风险点的理由）",
     },
     "A308": {
         "severity": "info",

@@ -72,6 +72,9 @@ class Step(_Entity):
     #: time spent here does not count against the time limits (补正 by the applicant,
     #: 专家评审, 听证, 公示: 《中华人民共和国行政许可法》 leaves such time out of the limit)
     pauses_clock: bool = False
+    #: why a decision here carries no risk point (answers audit A307 for this step only),
+    #: e.g. the intake risk is guarded with the decision's risk point of the same power
+    no_risk_reason: Prose | None = None
 
 
 class Transition(_Entity):
