@@ -324,3 +324,21 @@ def test_changed_charts_are_drawn_with_marks(tmp_path: Path) -> None:
     titles = {t.split("</title>")[0] for t in svg.split("<title>")[2:]}
     nodes = {t for t in titles if "&#45;&gt;" not in t}
     assert nodes == {f"S{i}" for i in range(1, 11)}  # no node injected by the label
+
+
+def test_a_reason_in_the_new_edition_answers_the_review() -> None:
+    old = powerreg.load(MINIMAL)
+    high = next(i for i, r in enumerate(old.powers["XK-001"].risk_points) if r.level == "high")
+
+    def lower_with_reason(data: dict[str, Any]) -> None:
+        risk = data["powers"]["XK-001"]["risk_points"][high]
+        risk["level"], risk["reason"] = "medium", "实行集体审议后滥用职权的可能性降低"
+        data["powers"]["XK-001"]["promised_limit"] = 25
+        data["powers"]["XK-001"]["reason"] = "增加现场踏勘环节"
+
+    d = diff(old, _edit(old, lower_with_reason))
+    codes = [c.code for c in d.changes]
+    assert "D135" in codes
+    assert "D105" in codes
+    assert "D201" not in codes
+    assert "D202" not in codes

@@ -37,6 +37,7 @@ CREATE TABLE "powers" (
    "accountability" TEXT NOT NULL,
    "public" INTEGER NOT NULL,
    "disclosure_reason" TEXT,
+   "reason" TEXT,
    "position" INTEGER NOT NULL,
    "source_file" TEXT,
    "source_line" INTEGER,
@@ -87,6 +88,7 @@ CREATE TABLE "risk_points" (
    "description" TEXT NOT NULL,
    "likelihood" INTEGER,
    "impact" INTEGER,
+   "reason" TEXT,
    "position" INTEGER NOT NULL,
    "source_line" INTEGER,
    "source_column" INTEGER

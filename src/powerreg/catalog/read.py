@@ -372,6 +372,7 @@ class _Reader:
                 "description": r["description"],
                 "likelihood": r["likelihood"],
                 "impact": r["impact"],
+                "reason": r["reason"],
                 "countermeasures": [],
             }
             risks[r["power_id"]].append(risk)
@@ -414,6 +415,7 @@ class _Reader:
                 "flowcharts": flowcharts.get(pid, []),
                 "risk_points": risks.get(pid, []),
                 "disclosure": {"public": bool(p["public"]), "reason": p["disclosure_reason"]},
+                "reason": p["reason"],
             }
             try:
                 powers[pid] = Power.model_validate(data, context=context)

@@ -164,6 +164,7 @@ TABLES: tuple[Table, ...] = (
                 "Legal reason a withheld power is not published (不予公开的理由), or a note on "
                 "the disclosure of a public one",
             ),
+            Column("reason", str, "Why this edition changed the power (调整理由), if it says"),
             Column("position", int, "Order of the power in the registry, from 0", True),
             Column("source_file", str, "Source file, relative to the registry root"),
             Column("source_line", int, "Line of source_file where the power's id is (1-based)"),
@@ -257,6 +258,7 @@ TABLES: tuple[Table, ...] = (
             Column("description", str, "The risk (风险点描述)", True),
             Column("likelihood", int, "Assessed likelihood of the abuse, 1 (low) to 3 (high)"),
             Column("impact", int, "Assessed gravity of the abuse, 1 (low) to 3 (high)"),
+            Column("reason", str, "Why this edition set the level (调整理由), if it says"),
             _position("risk point"),
             _SOURCE_LINE,
             _SOURCE_COLUMN,

@@ -209,6 +209,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "kind": {"en": "kind", "zh": "类型"},
     "role": {"en": "post", "zh": "岗位"},
     "pauses_clock": {"en": "pauses the clock", "zh": "不计时"},
+    "no_risk_reason": {"en": "reason for no risk point", "zh": "不设风险点的理由"},
     "type": {"en": "type", "zh": "风险类别"},
     "likelihood": {"en": "likelihood", "zh": "可能性"},
     "impact": {"en": "impact", "zh": "影响程度"},

@@ -45,7 +45,7 @@ Where = Callable[[str], "tuple[str, int] | None"]
 _POWER_FIELDS = ("category", "subject", "division", "statutory_limit", "promised_limit", "fee")
 _POWER_TEXT_FIELDS = ("name_en", "description", "disclosure", "reason")
 _POWER_LISTS = ("legal_basis", "responsibilities", "accountability")
-_STEP_FIELDS = ("kind", "role", "pauses_clock")
+_STEP_FIELDS = ("kind", "role", "pauses_clock", "no_risk_reason")
 _RISK_FIELDS = ("type", "description", "likelihood", "impact", "reason")
 _MEASURE_FIELDS = ("kind", "stage", "description", "responsible")
 
@@ -165,11 +165,11 @@ class _Differ:
         if p.name != q.name:
             self.add("D103", entity, old_gid=a, new_gid=b, old=p.name, new=q.name)
         for name in (*_POWER_FIELDS, *_POWER_TEXT_FIELDS):
-            x, y = getattr(p, name, None), getattr(q, name, None)
+            x, y = getattr(p, name), getattr(q, name)
             if x != y:
                 self.field("D105", entity, name, x, y, a, b)
         lengthened = _longer(p.promised_limit, q.promised_limit)
-        if lengthened and getattr(q, "reason", None) is None:
+        if lengthened and q.reason is None:
             self.add(
                 "D202",
                 entity,
@@ -312,10 +312,10 @@ class _Differ:
             key = "D134" if raised else "D135"
             old_level, new_level = shown_value(r.level), shown_value(s.level)
             self.add(key, b, old_gid=a, new_gid=b, old=old_level, new=new_level)
-            if not raised and getattr(s, "reason", None) is None:
+            if not raised and s.reason is None:
                 self.add("D201", b, old_gid=a, new_gid=b, old=old_level, new=new_level)
         for name in _RISK_FIELDS:
-            x, y = getattr(r, name, None), getattr(s, name, None)
+            x, y = getattr(r, name), getattr(s, name)
             if x != y:
                 self.field("D136", b, name, x, y, a, b)
         self.measures(r, s)

@@ -223,6 +223,9 @@ class RiskPoint(_Entity):
     likelihood: Score | None = None
     impact: Score | None = None
     countermeasures: list[Countermeasure] = Field(default_factory=list)
+    #: why this edition set the level as it is, when it was lowered (调整理由; read by
+    #: ``powerreg diff``, which warns of a lowered level without one)
+    reason: Prose | None = None
 
     @property
     def flowchart_id(self) -> str:
@@ -286,6 +289,9 @@ class Power(_Entity):
     risk_points: list[RiskPoint] = Field(default_factory=list)
     #: 外网公开: public unless it says otherwise; a withheld power states its legal reason
     disclosure: Disclosure | None = None
+    #: why this edition changed the power, e.g. a longer promised limit (调整理由; read by
+    #: ``powerreg diff``, which warns of a lengthened promised limit without one)
+    reason: Prose | None = None
 
     @field_validator("disclosure")
     @classmethod

@@ -61,7 +61,7 @@ from .publish import (
     publish_site,
     summary_json,
 )
-from .searchindex import Fetcher, Hit, SearchIndex, lookup
+from .searchindex import Fetcher, Hit, SearchIndex, find, lookup
 
 __all__ = [
     "CHART_FIELDS",
@@ -75,6 +75,7 @@ __all__ = [
     "SearchIndex",
     "SiteResult",
     "check_publishable",
+    "find",
     "lookup",
     "public_power",
     "public_registry",

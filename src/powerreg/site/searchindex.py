@@ -102,9 +102,9 @@ class Hit:
 class SearchIndex:
     """Builds the index one power at a time, holding only compact lists.
 
-    Each list is an ``array`` of the numbers it will write (deltas already taken): at
-    10,000 powers (ten million characters) they take tens of megabytes, where Python
-    lists of integers would take a gigabyte.
+    Each list is an ``array`` of unsigned 32-bit numbers as it will write them (deltas
+    already taken): at 10,000 powers (ten million characters) they take about 80 MB,
+    where Python lists of integers would take a gigabyte.
     """
 
     def __init__(self) -> None:
@@ -132,14 +132,14 @@ class SearchIndex:
         for ch in chars:
             lst = g1.get(ch)
             if lst is None:
-                lst = g1[ch] = array("l")
+                lst = g1[ch] = array("I")
             lst.append(doc - last1.get(ch, 0))
             last1[ch] = doc
         g2, last2 = self._g2, self._last2
         for gram, where in grams.items():
             lst = g2.get(gram)
             if lst is None:
-                lst = g2[gram] = array("l")
+                lst = g2[gram] = array("I")
             lst.append(doc - last2.get(gram, 0))
             lst.append(len(where))
             lst.append(where[0])
@@ -227,6 +227,25 @@ def lookup(site: str | os.PathLike[str], query: str, *, fetch: Fetcher | None = 
     The query is stripped of surrounding white space; an empty query finds nothing.
     """
     fetch = fetch or Fetcher(site)
+    docs = find(site, query, fetch=fetch)
+    meta = fetch("meta.json")
+    assert isinstance(meta, dict)
+    per = meta["docs_per_file"]
+    hits = []
+    table: dict[int, list[list[str]]] = {}
+    for d in docs:
+        if d // per not in table:
+            part = fetch(f"docs/{d // per}.json")
+            assert isinstance(part, list)
+            table[d // per] = part
+        hits.append(Hit(*table[d // per][d % per]))
+    return hits
+
+
+def find(site: str | os.PathLike[str], query: str, *, fetch: Fetcher | None = None) -> list[int]:
+    """The document numbers a query finds (what the browser knows before it fetches the
+    names of the results it shows)."""
+    fetch = fetch or Fetcher(site)
     chars = list(query.strip())
     if not chars:
         return []
@@ -255,16 +274,7 @@ def lookup(site: str | os.PathLike[str], query: str, *, fetch: Fetcher | None = 
             if not starts:
                 return []
         docs = sorted(starts or {})
-    per = meta["docs_per_file"]
-    hits = []
-    table: dict[int, list[list[str]]] = {}
-    for d in docs:
-        if d // per not in table:
-            part = fetch(f"docs/{d // per}.json")
-            assert isinstance(part, list)
-            table[d // per] = part
-        hits.append(Hit(*table[d // per][d % per]))
-    return hits
+    return docs
 
 
 def _running(deltas: list[int]) -> Iterable[int]:
