@@ -13,6 +13,7 @@ from powerreg import (
     RiskPoint,
     RiskType,
     Stage,
+    Step,
     StepKind,
     Transition,
 )
@@ -29,6 +30,8 @@ def test_chinese_aliases_store_canonical_codes(enum: type, word: str, code: str)
     field = {Level: "level", RiskType: "type"}.get(enum)
     if enum is UnitKind:
         assert Unit.model_validate({"name": "n", "kind": word}).kind.value == code
+    elif enum is StepKind:
+        assert Step.model_validate({"id": "S1", "kind": word, "label": "x"}).kind.value == code
     elif field is not None:
         rp = RiskPoint.model_validate(
             {

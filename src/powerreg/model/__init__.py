@@ -50,6 +50,7 @@ from .enums import (
     Stage,
     StageIn,
     StepKind,
+    StepKindIn,
     UnitKind,
     UnitKindIn,
 )
@@ -99,6 +100,7 @@ __all__ = [
     "Stats",
     "Step",
     "StepKind",
+    "StepKindIn",
     "StepRef",
     "Text",
     "TimeUnit",

@@ -19,7 +19,7 @@ from pydantic import (
 
 from .. import paths
 from ..graph import flowchart_graph
-from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind
+from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind, StepKindIn
 from .ids import (
     DEFER_REFERENCES,
     Days,
@@ -65,7 +65,7 @@ class Step(_Entity):
     """One step of a flowchart, with the post that acts and its budget in working days."""
 
     id: Id
-    kind: StepKind = StepKind.TASK
+    kind: StepKindIn = StepKind.TASK
     label: Label
     role: Label | None = None
     days: Days | None = None

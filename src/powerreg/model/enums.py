@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -112,7 +113,17 @@ ALIASES: dict[type[StrEnum], dict[str, str]] = {
         "事后": "after",
         "后期处置": "after",
     },
-    StepKind: {},
+    StepKind: {
+        "开始": "start",
+        "起始": "start",
+        "环节": "task",
+        "办理": "task",
+        "任务": "task",
+        "判断": "decision",
+        "决策": "decision",
+        "结束": "end",
+        "办结": "end",
+    },
     UnitKind: {
         "处室": "division",
         "内设机构": "division",
@@ -148,16 +159,28 @@ LABELS_ZH: dict[str, str] = {
 }
 
 
+def normal_word(text: str) -> str:
+    """A word as enum values are matched: full-width forms folded to half width (NFKC),
+    letters in lower case, spaces and underscores dropped.
+
+    Examples:
+        >>> normal_word(" ＨＩＧＨ "), normal_word("Working Days"), normal_word("高　")
+        ('high', 'workingdays', '高')
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if not c.isspace() and c != "_")
+
+
 def _canonical(enum: type[StrEnum]) -> BeforeValidator:
     """A validator that maps the Chinese aliases of ``enum`` to its canonical codes, and
     whose JSON Schema lists every accepted word."""
-    aliases = ALIASES[enum]
-    accepted = tuple([m.value for m in enum] + list(aliases))
+    aliases = {normal_word(k): v for k, v in ALIASES[enum].items()}
+    aliases.update({normal_word(m.value): m.value for m in enum})
+    accepted = tuple([m.value for m in enum] + list(ALIASES[enum]))
 
     def canonical(value: Any) -> Any:
         if isinstance(value, str):
-            value = value.strip()
-            return aliases.get(value, value)
+            return aliases.get(normal_word(value), value.strip())
         return value
 
     return BeforeValidator(canonical, json_schema_input_type=Literal.__getitem__(accepted))
@@ -167,4 +190,5 @@ LevelIn = Annotated[Level, _canonical(Level)]
 RiskTypeIn = Annotated[RiskType, _canonical(RiskType)]
 MeasureKindIn = Annotated[MeasureKind, _canonical(MeasureKind)]
 StageIn = Annotated[Stage, _canonical(Stage)]
+StepKindIn = Annotated[StepKind, _canonical(StepKind)]
 UnitKindIn = Annotated[UnitKind, _canonical(UnitKind)]
