@@ -46,7 +46,7 @@ LAYERS: list[list[str]] = [
     ["model"],  # pydantic models; their convenience methods call paths and graph
     ["directory", "catalog"],  # YAML files → models; models ⇄ SQLite
     ["load"],  # chooses between a directory and a catalog
-    ["reference", "audit", "render", "schemas", "synth", "diff"],  # what is done with a registry
+    ["reference", "audit", "render", "schemas", "synth", "diff", "starter"],  # what is done with a registry
     ["monitor", "site"],  # electronic supervision; the public website (外网公开)
     ["mainjob"],  # the main job: validate, audit, draw, publish
     ["cli"],  # nothing imports cli

@@ -149,6 +149,7 @@ from . import (  # noqa: E402, F401
     diffing,
     generating,
     publishing,
+    starting,
     supervising,
     website,
 )
