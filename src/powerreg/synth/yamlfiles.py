@@ -73,6 +73,12 @@ def power_yaml(power: Power) -> str:
         - 受理责任：...
     """
     data = power.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    for name, limit in (
+        ("statutory_limit", power.statutory_limit),
+        ("promised_limit", power.promised_limit),
+    ):
+        if limit is not None:  # as people write it: 20 (working days), 30 日, 3 个月
+            data[name] = limit.amount if limit.in_working_days else limit.text("zh")
     for fc in data.get("flowcharts", []):
         fc["steps"] = [_Flow(s) for s in fc["steps"]]
         if "transitions" in fc:
