@@ -1,8 +1,10 @@
 """Regenerate ``diagrams/`` for the bundled reference registry (``make diagrams``).
 
-Writes ``diagrams/<power id>/<flowchart id>.svg`` for every chart, one overview per
-category at ``diagrams/_categories/<code>.svg``, and ``diagrams/README.md``, an index by
-category linking every chart. All diagrams are drawn by one ``dot`` run (one per core)
+Writes ``diagrams/<power id>/<flowchart id>.svg`` for every chart, the overview of each
+category at ``diagrams/_categories/<code>.svg`` (for a category of more than 40 powers the
+index of its sheets ``_categories/<code>_2.svg``, … — see
+:func:`powerreg.render.overview_sheets`), and ``diagrams/README.md``, an index by category
+linking every chart and overview sheet. All diagrams are drawn by one ``dot`` run (one per core)
 into a new directory that replaces ``diagrams/`` whole, so charts that are gone go with
 it and a failure changes nothing. ``tests/test_diagrams.py`` fails when the directory is
 stale.
@@ -23,8 +25,7 @@ from powerreg.atomic import write_text
 from powerreg.errors import PowerregError
 from powerreg.model import LABELS_ZH, Level, Registry
 from powerreg.reference import REFERENCE_ID, load_reference
-from powerreg.render import render, render_category, write_diagrams
-from powerreg.render.overview import OVERVIEW_DIR as OVERVIEWS
+from powerreg.render import overview_sheets, render, render_overview, write_diagrams
 
 REPO = Path(__file__).resolve().parents[1]
 INDEX = "README.md"
@@ -40,6 +41,17 @@ def md(text: str) -> str:
 
 def _levels(counts: Counter[Level]) -> str:
     return " ".join(f"{LABELS_ZH[lv.value]}{counts[lv]}" for lv in Level)
+
+
+def _sheets(registry: Registry, code: str) -> str:
+    """Links to the sheets of a category's overview: the one sheet, or the index and
+    its numbered sheets."""
+    first, *numbered = overview_sheets(registry, code)
+    link = f"[{first}.svg]({first}.svg)"
+    if not numbered:
+        return link
+    pages = " ".join(f"[{name.rpartition('_')[2]}]({name}.svg)" for name in numbered)
+    return f"{link} (index), sheets {pages}"
 
 
 def index(registry: Registry) -> str:
@@ -67,8 +79,7 @@ def index(registry: Registry) -> str:
             f"## {title} ({md(category.code)})",
             "",
             f"{len(powers)} powers · {charts} charts · {sum(counts.values())} risk points "
-            f"({_levels(counts)}) · overview: "
-            f"[{OVERVIEWS}/{category.code}.svg]({OVERVIEWS}/{category.code}.svg)",
+            f"({_levels(counts)}) · overview: {_sheets(registry, category.code)}",
             "",
             "| 事项 | 名称 | 流程图 | 风险点 |",
             "|---|---|---|---|",
@@ -87,7 +98,7 @@ def make_diagrams(registry: Registry, out: Path) -> list[Path]:
     """Write every diagram and the index into ``out``; return the files written."""
     diagrams = {f"{p.id}/{fc.id}": render(fc, p, registry) for p, fc in registry.iter_flowcharts()}
     for category in registry.categories:
-        diagrams[f"{OVERVIEWS}/{category.code}"] = render_category(registry, category.code)
+        diagrams.update(render_overview(registry, category.code))
     written = write_diagrams(diagrams, out, "svg")
     return [*written, write_text(out / INDEX, index(registry))]
 

@@ -14,7 +14,7 @@ import pytest
 
 from powerreg.model import Registry
 from powerreg.reference import load_reference
-from powerreg.render.overview import OVERVIEW_DIR as OVERVIEWS
+from powerreg.render import overview_sheets
 
 DIAGRAMS = Path(__file__).resolve().parents[1] / "diagrams"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -63,18 +63,26 @@ def test_every_chart_has_an_up_to_date_svg(chart: str) -> None:
             assert "风险点" not in text, f"{path} {step.id}: {REGENERATE}"
 
 
+def sheet_files() -> list[str]:
+    """Every sheet of every category's overview, as a path under diagrams/."""
+    registry = reference()
+    return [f"{n}.svg" for c in registry.categories for n in overview_sheets(registry, c.code)]
+
+
 def test_every_category_has_an_up_to_date_overview() -> None:
     registry = reference()
     for category in registry.categories:
-        path = DIAGRAMS / OVERVIEWS / f"{category.code}.svg"
-        assert path.is_file(), f"{path} is missing; {REGENERATE}"
-        expected = {p.id for p in registry.powers_of(category.code)}
-        assert set(node_texts(path)) == expected, f"{path}: {REGENERATE}"
+        shown: list[str] = []
+        for name in overview_sheets(registry, category.code):
+            path = DIAGRAMS / f"{name}.svg"
+            assert path.is_file(), f"{path} is missing; {REGENERATE}"
+            shown += node_texts(path)
+        expected = [p.id for p in registry.powers_of(category.code)]
+        assert sorted(shown) == expected, f"{category.code}: {REGENERATE}"
 
 
 def test_no_svg_of_a_chart_that_is_gone() -> None:
-    expected = {f"{chart}.svg" for chart in chart_ids()}
-    expected |= {f"{OVERVIEWS}/{c.code}.svg" for c in reference().categories}
+    expected = {f"{chart}.svg" for chart in chart_ids()} | set(sheet_files())
     present = {p.relative_to(DIAGRAMS).as_posix() for p in DIAGRAMS.rglob("*.svg")}
     assert present == expected, REGENERATE
 
@@ -83,8 +91,9 @@ def test_index_links_every_chart_and_overview() -> None:
     index = (DIAGRAMS / "README.md").read_text(encoding="utf-8")
     registry = reference()
     for category in registry.categories:
-        assert f"({OVERVIEWS}/{category.code}.svg)" in index, REGENERATE
         assert f"({category.code})" in index, REGENERATE
+    for sheet in sheet_files():
+        assert f"]({sheet})" in index, f"{sheet}: {REGENERATE}"
     for chart in chart_ids():
         assert f"]({chart}.svg)" in index, f"{chart}: {REGENERATE}"
     assert registry.stats().sentence in index, REGENERATE

@@ -8,6 +8,7 @@ after an intended change of the drawing, regenerate it with
 from __future__ import annotations
 
 import copy
+import itertools
 import os
 import re
 import shutil
@@ -29,16 +30,21 @@ from powerreg.render import (
     FONT,
     LEVEL_COLORS,
     PANEL_NODE,
+    SHEET_POWERS,
     WHEN_NODE,
     dot_source,
     escape,
+    files,
+    overview_sheets,
     render,
     render_all,
     render_category,
+    render_overview,
     wrap,
     write_diagrams,
 )
 from powerreg.render.files import MARKER
+from powerreg.render.overview import _plan
 from powerreg.render.text import text_em
 
 from .test_atomic import kill_midway, modes
@@ -584,6 +590,104 @@ def test_category_overview_of_an_unknown_category_is_a_usage_error() -> None:
         render_category(make_registry(power_data()), "ZZ")
 
 
+def divided(divisions: list[str]) -> Registry:
+    """XK-001, XK-002, … with these divisions, and one CF power."""
+    return make_registry(
+        *(power_data(f"XK-{i:03d}", division=d) for i, d in enumerate(divisions, start=1)),
+        power_data("CF-001", category="CF"),
+    )
+
+
+def links(root: ET.Element) -> list[str]:
+    return [a.get(XLINK) or "" for a in root.iter(f"{SVG}a")]
+
+
+XLINK = "{http://www.w3.org/1999/xlink}href"
+
+
+def test_a_big_category_is_an_index_and_sheets_grouped_by_division(tmp_path: Path) -> None:
+    # 环评科 90 powers (paged into 3 sheets of 30), 监察科 25, 法规科 12, 办公室 3 (sharing
+    # a sheet of 40), interleaved by id
+    order = ["环评科"] * 90 + ["监察科"] * 25 + ["法规科"] * 12 + ["办公室"] * 3
+    divisions = [order[(i * 7) % 130] for i in range(130)]
+    assert sorted(divisions) == sorted(order)
+    registry = divided(divisions)
+    names = overview_sheets(registry, "XK")
+    assert names == ["_categories/XK"] + [f"_categories/XK_{k}" for k in range(2, 6)]
+    assert overview_sheets(registry, "CF") == ["_categories/CF"]  # small: one sheet, as ever
+    sheets = render_overview(registry, "XK")
+    assert list(sheets) == names
+    paths = write_diagrams(sheets, tmp_path / "out")
+    roots = [ET.fromstring(p.read_bytes()) for p in paths]
+    index, numbered = roots[0], roots[1:]
+    assert set(nodes(index)) == {"_category"}  # one table, laid out in linear time
+    # a link to each sheet from each of its divisions' rows
+    assert sorted(set(links(index))) == [f"XK_{k}.svg" for k in range(2, 6)]
+    assert len(links(index)) == 4 + 2
+    shown: list[str] = []
+    for root in numbered:
+        powers = [n for n in nodes(root) if not n.startswith("_")]
+        assert len(powers) <= SHEET_POWERS
+        of = {p: divisions[int(p[3:]) - 1] for p in powers}
+        runs = [list(run) for _, run in itertools.groupby(powers, key=of.__getitem__)]
+        assert len(runs) == len(set(of.values()))  # by division, each in id order
+        assert all(run == sorted(run) for run in runs)
+        assert set(of.values()) in (
+            {"环评科"},
+            {"监察科", "法规科", "办公室"},
+        )
+        assert links(root) == ["XK.svg"]  # the category box leads back to the index
+        shown += powers
+    assert sorted(shown) == sorted(registry.powers.keys() - {"CF-001"})  # each once
+    sizes = sorted(len([n for n in nodes(r) if not n.startswith("_")]) for r in numbered)
+    assert sizes == [30, 30, 30, 40]
+    assert "第2张XK-001～" in text_of(nodes(index)["_category"])
+    assert "130项权力" in text_of(nodes(index)["_category"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["甲", "乙", "丙", "丁", "戊"]), min_size=1, max_size=300))
+def test_every_power_is_on_one_sheet_of_at_most_the_limit(divisions: list[str]) -> None:
+    registry = divided(divisions)
+    sheets = _plan(registry, "XK")
+    assert [s.name for s in sheets] == overview_sheets(registry, "XK")
+    numbered = sheets[1:] if len(sheets) > 1 else sheets
+    assert len(sheets) == 1 or not sheets[0].powers
+    ids = [p.id for s in numbered for p in s.powers]
+    assert sorted(ids) == sorted(p for p in registry.powers if p.startswith("XK"))
+    for s in numbered:
+        assert 1 <= len(s.powers) <= SHEET_POWERS
+        assert {p.division for p in s.powers} == set(s.divisions)
+    for division in set(divisions):  # a division that fits one sheet is on one sheet
+        on = [s.number for s in numbered if division in s.divisions]
+        assert divisions.count(division) > SHEET_POWERS or len(on) == 1
+    assert len(sheets) <= 2 + 2 * len(divisions) // SHEET_POWERS + len(set(divisions))
+
+
+def test_overview_sheets_escape_registry_text(tmp_path: Path) -> None:
+    hostile = 'x"]; evil [label="y" <b>&amp;</b> \\N {z}'
+    registry = divided([hostile] * 45)
+    paths = write_diagrams(render_overview(registry, "XK"), tmp_path / "out")
+    for path in paths:  # well-formed SVG, the division's text shown as it is
+        root = ET.fromstring(path.read_bytes())
+        assert "evil" not in nodes(root)
+    texts = "".join(text_of(n) for n in nodes(ET.fromstring(paths[1].read_bytes())).values())
+    assert "".join(hostile.split()) in texts
+
+
+def test_render_all_writes_every_sheet_after_the_charts(tmp_path: Path) -> None:
+    registry = divided(["甲"] * 41)
+    paths = render_all(registry, tmp_path / "out", format="dot", categories=True)
+    names = [p.relative_to(tmp_path / "out").as_posix() for p in paths]
+    assert names[-4:] == [
+        "_categories/XK.dot",
+        "_categories/XK_2.dot",
+        "_categories/XK_3.dot",
+        "_categories/CF.dot",
+    ]
+    assert len(names) == 42 + 4
+
+
 # ------------------------------------------------------------------------ files
 
 
@@ -653,6 +757,64 @@ def test_render_all_runs_one_dot_per_core_not_per_chart(
     assert all(call.split() == ["-Tsvg", "-O"] for call in calls)  # graphs on stdin
     if charts <= 2:
         assert len(calls) == 1
+
+
+def test_a_free_dot_takes_the_next_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Charts go to whichever dot is free, not in turn: a dot that starts late draws
+    only what its pipe held (in turn it would draw half)."""
+    log = tmp_path / "drawn.log"
+    body = (
+        'case "$PWD" in */w0) sleep 1;; esac\n"$REAL" "$@" || exit $?\n'
+        f'echo "$(basename "$PWD") $(ls | wc -l)" >> "{log}"  # with the blank primer'
+    )
+    monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(files, "_workers", lambda jobs: 2)
+    registry = make_registry(*many_powers(120))
+    paths = render_all(registry, tmp_path / "out")
+    for (power, _), path in zip(registry.iter_flowcharts(), paths, strict=True):
+        assert {n for n in nodes(ET.fromstring(path.read_bytes())) if n[0] == "S"} == {
+            f"S{i}" for i in range(1, 7)
+        }, power.id
+        assert f"{power.id}" in "".join(ET.fromstring(path.read_bytes()).itertext())
+    drawn = dict(line.split() for line in log.read_text(encoding="utf-8").splitlines())
+    assert int(drawn["w0"]) + int(drawn["w1"]) == 2 + 120
+    assert int(drawn["w0"]) < 120 // 3
+
+
+def test_a_chart_is_drawn_the_same_by_any_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which process draws a chart, and after which others, does not show in its file
+    (graphviz names the first graph of a process differently)."""
+    registry = make_registry(*many_powers(30))
+    monkeypatch.setattr(files, "_workers", lambda jobs: 1)
+    one = [p.read_bytes() for p in render_all(registry, tmp_path / "one")]
+    monkeypatch.setattr(files, "_workers", lambda jobs: 2)
+    two = [p.read_bytes() for p in render_all(registry, tmp_path / "two")]
+    assert one == two
+
+
+def test_the_largest_graph_in_hand_is_drawn_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bindir = fake_dot(tmp_path, 'sleep 1; exec "$REAL" "$@"')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(files, "_workers", lambda jobs: 1)
+    kilobytes = [100, 3, 17, 5, 40, 1, 23, 8, 11, 2]  # the first fills the pipe
+    sources = [
+        f"digraph g{k} {{ n{k}\n{('// ' + 'x' * 997 + chr(10)) * size}}}\n"
+        for k, size in enumerate(kilobytes)
+    ]
+    work = tmp_path / "work"
+    work.mkdir()
+    made = files._run_dot(REAL_DOT or "dot", "svg", work, iter(sources), len(sources))
+    for k, path in enumerate(made):  # each source's own output
+        assert nodes(ET.fromstring(path.read_bytes())).keys() == {f"n{k}"}
+    # dot -O numbers its outputs as it draws them: noname.gv.svg, noname.gv.2.svg, …
+    turn = [int(m.group(1)) if (m := re.search(r"\.(\d+)\.svg$", p.name)) else 1 for p in made]
+    assert sorted(range(len(made)), key=turn.__getitem__) == sorted(
+        range(len(made)), key=lambda k: -kilobytes[k]
+    )
 
 
 @pytest.mark.parametrize(

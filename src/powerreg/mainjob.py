@@ -129,7 +129,8 @@ def build(
 
             t = _stage("render", on_stage)
             drawn = render_all(registry, work / "diagrams", categories=True)  # one dot run for all
-            charts = drawn[: len(drawn) - len(registry.categories)]  # the overviews come last
+            n_charts = sum(len(p.flowcharts) for p in registry.powers.values())
+            charts = drawn[:n_charts]  # the overview sheets come last
             seconds["render"] = time.perf_counter() - t
 
             t = _stage("export", on_stage)

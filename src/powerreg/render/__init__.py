@@ -5,8 +5,10 @@ power's name and time limits; start and end as rounded boxes, tasks as boxes wit
 post and working days, decisions as diamonds with branch labels; steps that carry risk
 points filled by their highest level and listing their risk ids; beside the chart a table
 of its risk points and a legend. :func:`render_category` draws the overview of one
-category. :func:`render_all` writes every chart of a registry with one ``dot`` run per
-format (one per core), atomically.
+category, :func:`render_overview` all the sheets of a big one (at most
+:data:`SHEET_POWERS` powers each, with an index; :func:`overview_sheets` names them).
+:func:`render_all` writes every chart of a registry with one ``dot`` process per core,
+each taking the next diagram as it gets free, atomically.
 
 Every registry text reaches DOT through :func:`escape` inside an HTML-like label, so
 quotes, braces, ``<``, ``>``, ``&`` and backslashes are data: nothing in a registry can
@@ -32,7 +34,7 @@ from __future__ import annotations
 from .changes import change_source
 from .chart import dot_source, render
 from .files import render_all, write_diagrams
-from .overview import render_category
+from .overview import SHEET_POWERS, overview_sheets, render_category, render_overview
 from .style import CATEGORY_NODE, FONT, FORMATS, LEVEL_COLORS, PANEL_NODE, WHEN_NODE
 from .text import escape, text_em, wrap
 
@@ -42,13 +44,16 @@ __all__ = [
     "FORMATS",
     "LEVEL_COLORS",
     "PANEL_NODE",
+    "SHEET_POWERS",
     "WHEN_NODE",
     "change_source",
     "dot_source",
     "escape",
+    "overview_sheets",
     "render",
     "render_all",
     "render_category",
+    "render_overview",
     "text_em",
     "wrap",
     "write_diagrams",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import graphviz
@@ -57,10 +57,23 @@ def _days(days: int | None) -> str:
 
 
 def _step_label(step: Step, risk_ids: list[str]) -> str:
-    width = _WRAP_DECISION if step.kind is StepKind.DECISION else _WRAP_TASK
-    rows = [_lines(step.label, width)]
-    role, days = step.role or "", _days(step.days)
-    if step.pauses_clock:  # time here is left out of the limits (补正, 专家评审, 听证, 公示)
+    return _label_of(
+        step.kind is StepKind.DECISION,
+        step.label,
+        step.role or "",
+        step.days,
+        step.pauses_clock,
+        "、".join(risk_ids),
+    )
+
+
+@lru_cache(maxsize=1 << 16)  # the same step recurs in many charts (受理, 审查, 送达)
+def _label_of(
+    decision: bool, label: str, role: str, day_count: int | None, pauses: bool, risk_ids: str
+) -> str:
+    rows = [_lines(label, _WRAP_DECISION if decision else _WRAP_TASK)]
+    days = _days(day_count)
+    if pauses:  # time here is left out of the limits (补正, 专家评审, 听证, 公示)
         days = f"{days}（不计时）" if days else "不计时"
     if role and days and text_em(f"{role} · {days}") <= _WRAP_ROLE:
         rows.append(_font(escape(f"{role} · {days}"), 10, _MUTED))
@@ -68,7 +81,7 @@ def _step_label(step: Step, risk_ids: list[str]) -> str:
         meta = "<BR/>".join(x for x in (_lines(role, _WRAP_ROLE), escape(days)) if x)
         rows.append(_font(meta, 10, _MUTED))
     if risk_ids:
-        rows.append(_font(_lines("风险点 " + "、".join(risk_ids), _WRAP_ROLE), 10, _INK))
+        rows.append(_font(_lines("风险点 " + risk_ids, _WRAP_ROLE), 10, _INK))
     cells = "".join(f"<TR><TD>{row}</TD></TR>" for row in rows)
     return _html(
         f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">{cells}</TABLE>'
@@ -201,6 +214,10 @@ class _Drawing(NamedTuple):
         )
 
 
+def _rank(level: Level) -> int:
+    return level.rank
+
+
 def _chart(flowchart: Flowchart, power: Power | None, registry: Registry | None) -> _Drawing:
     if power is None and registry is not None:
         power = _owner(flowchart, registry)
@@ -210,9 +227,9 @@ def _chart(flowchart: Flowchart, power: Power | None, registry: Registry | None)
             risks_at.setdefault(r.step_id, []).append(r)
     body = []
     for step in flowchart.steps:
-        risks = risks_at.get(step.id, [])
-        top = max((r.level for r in risks), key=lambda lv: lv.rank, default=None)
-        label = _step_label(step, [r.id for r in risks])
+        risks = risks_at.get(step.id)
+        top = max((r.level for r in risks), key=_rank) if risks else None
+        label = _step_label(step, [r.id for r in risks] if risks else [])
         body.append(_node(step.id, label, _step_attrs(step.kind, top)))
     for i, t in enumerate(flowchart.transitions, start=1):
         if t.when is None:

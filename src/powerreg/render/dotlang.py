@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from .style import _INK, _MUTED, _OVERVIEW_ATTRS, _PANEL_ATTRS, _WHEN_ATTRS, FONT
 
@@ -11,6 +12,7 @@ _DOT_ID = re.compile(r"([A-Za-z_][A-Za-z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))\Z
 _DOT_KEYWORDS = frozenset({"node", "edge", "graph", "digraph", "subgraph", "strict"})
 
 
+@lru_cache(maxsize=1 << 14)  # step ids and attribute values recur in every chart
 def _dot_id(value: str) -> str:
     """A DOT name or attribute value: bare when DOT allows it, else double-quoted.
 

@@ -9,6 +9,7 @@ directory carries a marker, :data:`MARKER`, so that a later run replaces it and 
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
 import os
@@ -30,7 +31,7 @@ from ..model import (
     Registry,
 )
 from .chart import dot_source
-from .overview import OVERVIEW_DIR, render_category
+from .overview import overview_sheets, overview_sources
 from .style import FORMATS
 
 #: The file that marks a directory of diagrams written by powerreg.
@@ -57,27 +58,17 @@ def _dot_executable() -> str:
     return dot
 
 
-def _busy_cores() -> float:
-    """How many cores other processes keep busy now: the runnable tasks besides this one
-    (Linux), else the one-minute load average (which counts our own recent work too)."""
-    try:
-        with open("/proc/loadavg", encoding="ascii") as f:
-            return max(0, int(f.read().split()[3].partition("/")[0]) - 1)
-    except (OSError, ValueError, IndexError):
-        try:
-            return os.getloadavg()[0]
-        except (AttributeError, OSError):  # pragma: no cover - no load average here
-            return 0.0
-
-
 def _workers(jobs: int) -> int:
-    """How many ``dot`` processes share the work: one per idle core, but only for enough
-    charts that a second process's start-up (~30 ms) pays for itself."""
+    """How many ``dot`` processes share the work: one per core, but only for enough
+    charts that a second process's start-up (~30 ms) pays for itself. Cores that other
+    programs keep busy are counted too: a process that gets less of its core takes
+    less of the work (each takes the next diagram when it is free), and a share of a
+    busy machine grows with the processes one runs."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, jobs // 24, round(cores - _busy_cores())))
+    return max(1, min(cores, jobs // 24))
 
 
 class _Stderr(threading.Thread):
@@ -115,10 +106,88 @@ def _failure(returncode: int, stderr: str) -> str:
     return f"{why}: {' | '.join(lines[-5:])}" if lines else f"{why}, no message"
 
 
+#: Most DOT sources made ahead of the ``dot`` processes: the largest of them goes to the
+#: next process that gets free; more would cost memory (a chart's DOT is ~5 kB, the
+#: 140,000 charts of 100,000 powers ~700 MB), fewer would order less. Beyond these, each
+#: process has what its pipe holds (64 KiB, a dozen charts) and the one being written,
+#: so the last process to finish ends at most that much after the other.
+_WINDOW = 256
+
+
+#: A blank graph each ``dot`` draws first (and whose output is dropped): graphviz 2.43
+#: writes the SVG of the first graph a process draws with the id ``graph0`` and every
+#: later one with ``page0,1_graph0``, so without it a chart's file would depend on
+#: which process drew it and when.
+_PRIMER = b"digraph primer {}\n"
+
+
+class _Queue:
+    """DOT sources in hand, the largest given out first; :meth:`put` waits while
+    :data:`_WINDOW` are in hand, :meth:`get` while none is and more may come."""
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[int, int, str]] = []
+        self.ready = threading.Condition()
+        self.closed = False  # no more will be put
+        self.stopped = False  # give out nothing more: a feeder failed
+
+    def put(self, k: int, source: str) -> None:
+        with self.ready:
+            while len(self.heap) >= _WINDOW and not self.stopped:
+                self.ready.wait()
+            heapq.heappush(self.heap, (-len(source), k, source))
+            self.ready.notify_all()
+
+    def get(self) -> tuple[int, str] | None:
+        with self.ready:
+            while not self.heap and not (self.closed or self.stopped):
+                self.ready.wait()
+            if self.stopped or not self.heap:
+                return None
+            _, k, source = heapq.heappop(self.heap)
+            self.ready.notify_all()
+            return k, source
+
+    def close(self, *, stop: bool = False) -> None:
+        with self.ready:
+            self.closed = True
+            self.stopped = self.stopped or stop
+            self.ready.notify_all()
+
+
+class _Feeder(threading.Thread):
+    """Writes the sources it takes from the queue to one ``dot``'s standard input,
+    taking the next as soon as the pipe takes the last (that is, while ``dot`` draws the
+    ones before), and closes the pipe when the queue is done; remembers which sources
+    it gave, in order (``dot -O`` numbers its outputs in that order)."""
+
+    def __init__(self, queue: _Queue, stdin: IO[bytes]) -> None:
+        super().__init__(daemon=True)
+        self.queue, self.stdin = queue, stdin
+        self.given: list[int] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                self.given.append(item[0])
+                self.stdin.write(item[1].encode("utf-8"))
+                self.stdin.flush()  # now, not when the next one comes
+        except BrokenPipeError:  # dot has stopped; its exit status says why
+            self.queue.close(stop=True)
+        except BaseException as err:  # pragma: no cover - reported by _run_dot
+            self.error = err
+            self.queue.close(stop=True)
+        finally:
+            with suppress(OSError):
+                self.stdin.close()
+
+
 def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: int) -> list[Path]:
-    """Render ``count`` DOT sources with ``dot -T<fmt> -O``, one process per idle core,
-    each reading its share of the graphs on its standard input as they are made (so that
-    making the next graph overlaps drawing the last); the output of each, in order.
+    """Render ``count`` DOT sources with ``dot -T<fmt> -O``, one process per core, each
+    reading graphs on its standard input: the sources are made here while the processes
+    draw, and whichever process is free takes the largest of those made (so that both
+    cores stay busy to the end); the output of each source, in order.
 
     Raises:
         UsageError: "graphviz dot failed", with dot's exit status or signal and its own
@@ -131,6 +200,8 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
     command = f"dot -T{fmt}"
     procs: list[subprocess.Popen[bytes]] = []
     readers: list[_Stderr] = []
+    feeders: list[_Feeder] = []
+    queue = _Queue()
     try:
         for i in range(n):
             (workdir / f"w{i}").mkdir()
@@ -142,22 +213,29 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
                 stderr=subprocess.PIPE,
             )
             procs.append(proc)
+            assert proc.stdin is not None
             assert proc.stderr is not None
             readers.append(_Stderr(proc.stderr))
             readers[-1].start()
-        for k, source in enumerate(sources):
-            stdin = procs[k % n].stdin
-            assert stdin is not None
             with suppress(BrokenPipeError):  # dot has stopped; its exit status says why
-                stdin.write(source.encode("utf-8"))
+                proc.stdin.write(_PRIMER)
+            feeders.append(_Feeder(queue, proc.stdin))
+            feeders[-1].start()
+        for k, source in enumerate(sources):
+            if queue.stopped:
+                break
+            queue.put(k, source)
+        queue.close()
     except BaseException:
+        queue.close(stop=True)
         for proc in procs:
             proc.kill()
         raise
     finally:
+        queue.close()
+        for feeder in feeders:
+            feeder.join()
         for proc in procs:
-            with suppress(BrokenPipeError):
-                proc.stdin.close()  # type: ignore[union-attr]
             proc.wait()
         for reader in readers:
             reader.join()
@@ -172,22 +250,28 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
             f"graphviz dot failed ({command}): {'; '.join(dict.fromkeys(failures))}; "
             "no diagram was changed"
         )
+    for feeder in feeders:
+        if feeder.error is not None:  # pragma: no cover - a pipe error but a broken one
+            raise feeder.error
     # -O names the outputs of the graphs it reads NAME.fmt, NAME.2.fmt, NAME.3.fmt, ...
     numbered = re.compile(rf"\.(\d+)\.{fmt}\Z")
-    made = []
-    for i in range(n):
+    made: list[Path | None] = [None] * count
+    for i, feeder in enumerate(feeders):
         files = sorted(
             (workdir / f"w{i}").glob(f"*.{fmt}"),
             key=lambda p: int(m.group(1)) if (m := numbered.search(p.name)) else 1,
         )
-        if len(files) != len(range(i, count, n)):
+        if len(files) != 1 + len(feeder.given):  # the primer's and one per graph
             raise UsageError(
-                f"graphviz dot failed ({command}): it wrote {len(files)} files for "
-                f"{len(range(i, count, n))} graphs and said nothing (is the disk full?); "
+                f"graphviz dot failed ({command}): it wrote {max(0, len(files) - 1)} files "
+                f"for {len(feeder.given)} graphs and said nothing (is the disk full?); "
                 "no diagram was changed"
             )
-        made.append(files)
-    return [made[k % n][k // n] for k in range(count)]
+        for k, path in zip(feeder.given, files[1:], strict=True):
+            made[k] = path
+    if None in made:  # pragma: no cover - every source was given unless a dot failed
+        raise UsageError(f"graphviz dot failed ({command}): some graphs were not drawn")
+    return [p for p in made if p is not None]
 
 
 def _complete(path: Path, fmt: str) -> bool:
@@ -304,16 +388,20 @@ def render_all(
     categories: bool = False,
 ) -> list[Path]:
     """Draw every flowchart of a registry to ``out_dir/<power id>/<flowchart id>.<ext>``,
-    and with ``categories=True`` the overview of each category to
-    ``out_dir/_categories/<code>.<ext>`` in the same run (no id starts with ``_``).
+    and with ``categories=True`` the overview of each category, in the same run, to
+    ``out_dir/_categories/<code>.<ext>`` and, for a category of more than
+    :data:`~powerreg.render.overview.SHEET_POWERS` powers, its numbered sheets
+    ``out_dir/_categories/<code>_<n>.<ext>`` (see
+    :func:`~powerreg.render.overview.overview_sheets`; no id starts with ``_``).
 
     One ``dot`` process per core renders everything (a process per chart would pay
-    graphviz's start-up each time); ``format="dot"`` writes the DOT sources only.
-    ``out_dir`` is replaced whole, as by :func:`write_diagrams`; it may not lie inside
-    the registry directory being drawn.
+    graphviz's start-up each time), each taking the next diagram as it gets free;
+    ``format="dot"`` writes the DOT sources only. ``out_dir`` is replaced whole, as by
+    :func:`write_diagrams`; it may not lie inside the registry directory being drawn.
 
     Returns:
-        The paths written: the charts, powers in id order, then the overviews.
+        The paths written: the charts, powers in id order, then the overview sheets,
+        categories in order, each category's first sheet first.
 
     Raises:
         UsageError: as :func:`write_diagrams`.
@@ -323,7 +411,7 @@ def render_all(
     sources: Iterable[str] = (dot_source(fc, p, registry) for p, fc in charts)
     if categories:
         codes = [c.code for c in registry.categories]
-        names += [f"{OVERVIEW_DIR}/{code}" for code in codes]
-        overviews = (str(render_category(registry, code).source) for code in codes)
+        names += [name for code in codes for name in overview_sheets(registry, code)]
+        overviews = (text for code in codes for _, text in overview_sources(registry, code))
         sources = itertools.chain(sources, overviews)
     return _write(names, sources, out_dir, format, registry.source_root)

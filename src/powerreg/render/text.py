@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # ---------------------------------------------------------------------------- text
 
@@ -154,8 +155,14 @@ def _cut(word: str, width: float) -> tuple[list[str], str]:
     return pieces, word[start:]
 
 
+@lru_cache(maxsize=1 << 16)
 def _lines(text: str, width: float, max_lines: int | None = None) -> str:
-    """Wrapped, escaped, joined with ``<BR/>``; cut with an ellipsis past ``max_lines``."""
+    """Wrapped, escaped, joined with ``<BR/>``; cut with an ellipsis past ``max_lines``.
+
+    Remembered for the last 65,536 texts (a few megabytes): roles, step labels and
+    conditions recur across the charts of a registry, and wrapping is most of the cost
+    of making a chart's DOT.
+    """
     lines = wrap(text, width)
     if max_lines is not None and len(lines) > max_lines:
         last = lines[max_lines - 1]
