@@ -30,6 +30,7 @@ from ..errors import Problem, RegistryError, UsageError, problem
 from ..model import Limit, Registry
 from ..readfile import FileTooLarge, UnreadableFile, read_limited
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
+from .ddl import create_index_sql, create_table_sql
 from .ngrams import index_text
 from .tables import (
     CATALOG_VERSION,
@@ -295,21 +296,12 @@ def write_tables(
         ...
         sqlite3.IntegrityError: more: UNIQUE constraint failed: more.id
     """
-    import sqlite_utils  # ~0.25 s of imports: only when a catalog is written
-
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN")
     try:
-        db = sqlite_utils.Database(conn, execute_plugins=False)
         for table in tables:
-            db.create_table(
-                table.name,
-                {c.name: c.type for c in table.columns},
-                pk=table.pk,
-                foreign_keys=list(table.foreign_keys),
-                not_null={c.name for c in table.columns if c.not_null},
-            )
+            conn.execute(create_table_sql(table))
         for table in tables:
             marks = ", ".join("?" * len(table.columns))
             names = ", ".join(f'"{c}"' for c in table.column_names)
@@ -320,10 +312,8 @@ def write_tables(
             except sqlite3.IntegrityError as err:
                 raise sqlite3.IntegrityError(f"{table.name}: {err}") from err
         for table in tables:
-            pk = (table.pk,) if isinstance(table.pk, str) else table.pk
-            for column, _, _ in table.foreign_keys:
-                if column != pk[0]:  # the primary key's index serves its first column
-                    db.table(table.name).create_index([column])
+            for sql in create_index_sql(table):
+                conn.execute(sql)
         if own:
             conn.execute("COMMIT")
     except BaseException:
