@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -76,3 +77,60 @@ def test_schema_and_models_reject_the_same_mistakes(path: tuple, value: object) 
     assert not validator("power.schema.json").is_valid(data)
     with pytest.raises(ValidationError):
         Power.model_validate(data)
+
+
+# ------------------------------------------------------------------ descriptions (issue 16.8)
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]{3,}")
+
+
+def _properties(schema: dict) -> list[tuple[str, dict]]:
+    """``(where, property schema)`` of every property of a schema and of its ``$defs``."""
+    objects = [("", schema), *((f"$defs/{k}", v) for k, v in schema.get("$defs", {}).items())]
+    return [
+        (f"{where}/{key}", prop)
+        for where, obj in objects
+        for key, prop in obj.get("properties", {}).items()
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_every_property_is_described_in_chinese_and_english(name: str) -> None:
+    props = _properties(SCHEMAS[name])
+    assert len(props) > 10
+    bare = [
+        where
+        for where, prop in props
+        if not (CJK.search(prop.get("description", "")) and LATIN.search(prop["description"]))
+    ]
+    assert bare == []
+
+
+def test_the_committed_schemas_describe_the_keys_people_type() -> None:
+    power = json.loads((ROOT / "schemas" / "power.schema.json").read_text(encoding="utf-8"))
+    props = dict(_properties(power))
+    assert props["/name"]["description"].startswith("事项名称：")
+    assert "promises" in props["/promised_limit"]["description"]
+    assert props["/promised_days"]["description"].startswith("承诺时限：")
+    assert props["$defs/Transition/from"]["description"].startswith("起点环节：")
+    assert props["$defs/RiskPoint/level"]["description"].startswith("风险等级：")
+
+
+def test_every_model_field_has_a_chinese_label() -> None:
+    from powerreg.model import FIELD_LABELS, Power, RiskPoint, field_label
+    from powerreg.model.fields import MODELS
+
+    undescribed = []
+    for model in MODELS:
+        assert list(FIELD_LABELS[model.__name__]) == list(model.model_fields)
+        for field, info in model.model_fields.items():
+            text = info.description or ""
+            if not (CJK.search(text) and LATIN.search(text)):
+                undescribed.append(f"{model.__name__}.{field}")
+    assert undescribed == []
+    labels = [label for fields in FIELD_LABELS.values() for label in fields.values()]
+    assert [label for label in labels if not CJK.match(label) or len(label) > 12] == []
+    assert field_label(Power, "name") == "事项名称"
+    assert field_label(Power, "statutory_limit") == "法定时限"
+    assert field_label(RiskPoint, "countermeasures") == "防范措施"

@@ -19,7 +19,7 @@ from typing import Any
 
 from .atomic import check_output, write_text
 from .errors import UsageError
-from .model import Power, RegistryMeta
+from .model import Power, RegistryMeta, field_label
 from .readfile import read_limited
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -38,7 +38,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
             if f"{key}_limit" in props:  # the older key, read as the same field
                 props[f"{key}_days"] = {
                     **props[f"{key}_limit"],
-                    "description": f"older name of {key}_limit: a number is working days",
+                    "description": f"{field_label(Power, f'{key}_limit')}：{key}_limit 的旧键名，"
+                    f"数字按工作日计。Older name of {key}_limit: a number is working days.",
                 }
         out[name] = {"$schema": DRAFT, "$id": name, **schema, "title": title}
     return out

@@ -54,6 +54,7 @@ from .enums import (
     UnitKind,
     UnitKindIn,
 )
+from .fields import FIELD_LABELS, field_label, field_labels
 from .ids import (
     DEFER_REFERENCES,
     ID_PATTERN,
@@ -73,6 +74,7 @@ from .registry import Registry, RegistryMeta, SourceMap, Stats
 __all__ = [
     "ALIASES",
     "DEFER_REFERENCES",
+    "FIELD_LABELS",
     "ID_PATTERN",
     "LABELS_ZH",
     "Category",
@@ -111,6 +113,8 @@ __all__ = [
     "UnitKindIn",
     "category_key",
     "disclosure_key",
+    "field_label",
+    "field_labels",
     "is_id",
     "reference_issues",
     "split_reference",

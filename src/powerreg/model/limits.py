@@ -75,8 +75,12 @@ class Limit(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=True)
 
-    amount: int = Field(ge=0, le=3650)
-    unit: TimeUnit = TimeUnit.WORKING_DAYS
+    amount: int = Field(ge=0, le=3650, description="时限数量：多少个单位。How many units.")
+    unit: TimeUnit = Field(
+        default=TimeUnit.WORKING_DAYS,
+        description="时限单位：工作日（默认）、日或月。"
+        "The unit: working_days (the default), days or months.",
+    )
 
     def __repr__(self) -> str:
         return f"Limit(amount={self.amount}, unit={TimeUnit(self.unit).value!r})"

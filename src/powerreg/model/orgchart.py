@@ -58,11 +58,25 @@ class Unit(_Entity):
     """
 
     #: the one name the registry uses for the unit, e.g. 政策法规处
-    name: Label
-    name_en: Name | None = None
-    kind: UnitKindIn = UnitKind.DIVISION
+    name: Label = Field(
+        description="机构名称：清单中对这一机构的唯一称呼，如 政策法规处。"
+        "The one name the registry uses for the unit, e.g. 政策法规处."
+    )
+    name_en: Name | None = Field(
+        default=None,
+        description="英文名称：机构的英文名称（可选）。The unit's English name (optional).",
+    )
+    kind: UnitKindIn = Field(
+        default=UnitKind.DIVISION,
+        description="机构类别：处室（默认）、直属单位、派驻机构或议事机构。"
+        "What the unit is: division (the default), affiliated, dispatched or body.",
+    )
     #: its posts, each named after the unit in a reference: 处长 → 政策法规处处长
-    posts: list[Label] = Field(default_factory=list)
+    posts: list[Label] = Field(
+        default_factory=list,
+        description="岗位：机构内的岗位，引用时接在机构名后，如 处长 → 政策法规处处长。"
+        "Its posts, named after the unit in a reference: 处长 → 政策法规处处长.",
+    )
 
 
 def split_reference(reference: str) -> list[str]:

@@ -26,23 +26,59 @@ from .orgchart import OrgChart, Unit, org_issues
 class RegistryMeta(_Entity):
     """What ``registry.yaml`` holds: who keeps the registry, when, and its categories."""
 
-    schema_version: Literal[1] = 1
-    id: Id
-    department: Name
-    department_en: Name | None = None
-    year: int = Field(ge=1949, le=2200)
-    source: Prose
-    license: Name | None = None
-    categories: list[Category] = Field(min_length=1)
+    schema_version: Literal[1] = Field(
+        default=1,
+        description="格式版本：清单源文件的格式版本，现为 1。"
+        "The version of the source format, now 1.",
+    )
+    id: Id = Field(
+        description="清单编号：如 liaoning-epd-2011。The registry's id, e.g. liaoning-epd-2011."
+    )
+    department: Name = Field(
+        description="部门名称：行使这些权力的部门。The department that holds the powers."
+    )
+    department_en: Name | None = Field(
+        default=None,
+        description="英文名称：部门的英文名称（可选）。The department's English name (optional).",
+    )
+    year: int = Field(ge=1949, le=2200, description="年度：这一版清单的年份。The edition year.")
+    source: Prose = Field(
+        description="来源文件：清单所依据的文件。The document the registry comes from."
+    )
+    license: Name | None = Field(
+        default=None,
+        description="许可协议：公开数据的许可（可选）。"
+        "The licence of the published data (optional).",
+    )
+    categories: list[Category] = Field(
+        min_length=1,
+        description="职权类别：按显示顺序列出。The categories of powers, in display order.",
+    )
     #: the level of each assessed risk point: row = likelihood 1–3, column = impact 1–3
     risk_matrix: list[Annotated[list[LevelIn], Field(min_length=3, max_length=3)]] | None = Field(
-        default=None, min_length=3, max_length=3
+        default=None,
+        min_length=3,
+        max_length=3,
+        description="风险矩阵：按发生可能性（行，1–3）和影响程度（列，1–3）给出的风险等级。"
+        "The level of an assessed risk point by likelihood (row, 1–3) and impact (column, 1–3).",
     )
     #: the org chart: posts of the department itself (厅长, 分管厅领导 …), named bare …
-    posts: list[Label] | None = Field(default=None, min_length=1)
+    posts: list[Label] | None = Field(
+        default=None,
+        min_length=1,
+        description="部门岗位：部门本身的岗位，如 厅长、分管厅领导。"
+        "Posts of the department itself, e.g. 厅长, 分管厅领导.",
+    )
     #: … and its units (处室, 直属单位, 派驻机构, 议事机构) with their posts; once either
     #: is declared, every role, division and responsible must name them (E004)
-    units: list[Unit] | None = Field(default=None, min_length=1)
+    units: list[Unit] | None = Field(
+        default=None,
+        min_length=1,
+        description="机构：处室、直属单位、派驻机构和议事机构及其岗位；"
+        "声明后，岗位、承办机构和责任主体须用这些名称。"
+        "The department's units and their posts; once declared, every role, division and "
+        "responsible must name them.",
+    )
 
     def assessed_level(self, likelihood: int | None, impact: int | None) -> Level | None:
         """The level the risk matrix gives a likelihood and an impact (None without a
@@ -127,16 +163,25 @@ class Stats(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    categories: int
-    powers: int
-    powers_with_flowcharts: int
-    flowcharts: int
-    steps: int = 0
-    risk_points: int
-    countermeasures: int
-    risk_points_by_level: dict[str, int] = Field(default_factory=dict)
-    countermeasures_by_level: dict[str, int] = Field(default_factory=dict)
-    powers_by_category: dict[str, int] = Field(default_factory=dict)
+    categories: int = Field(description="职权类别数。Number of categories.")
+    powers: int = Field(description="权力事项数。Number of powers.")
+    powers_with_flowcharts: int = Field(
+        description="绘有流程图的事项数。Number of powers with at least one flowchart."
+    )
+    flowcharts: int = Field(description="流程图张数。Number of flowcharts.")
+    steps: int = Field(default=0, description="环节数。Number of steps over all flowcharts.")
+    risk_points: int = Field(description="廉政风险点数。Number of integrity risk points.")
+    countermeasures: int = Field(description="防范措施数。Number of countermeasures.")
+    risk_points_by_level: dict[str, int] = Field(
+        default_factory=dict, description="各等级风险点数。Risk points by level."
+    )
+    countermeasures_by_level: dict[str, int] = Field(
+        default_factory=dict,
+        description="各等级风险点的防范措施数。Countermeasures by the level of their risk point.",
+    )
+    powers_by_category: dict[str, int] = Field(
+        default_factory=dict, description="各类别事项数。Powers by category code."
+    )
 
     @property
     def sentence(self) -> str:
@@ -152,7 +197,10 @@ class Stats(BaseModel):
 class Registry(RegistryMeta):
     """A whole registry: ``registry.yaml`` plus every power, keyed by power id."""
 
-    powers: dict[str, Power] = Field(default_factory=dict)
+    powers: dict[str, Power] = Field(
+        default_factory=dict,
+        description="权力事项：按事项编码索引的全部权力事项。Every power, keyed by its id.",
+    )
     _sources: SourceMap = PrivateAttr(default_factory=SourceMap)
 
     @model_validator(mode="after")
