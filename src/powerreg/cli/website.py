@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import cast
 
 import click
 
+from ..diff import diff
 from ..lang import Lang, default_lang
 from ..site import NotPublishable, publish_site, summary_json
 from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
@@ -24,6 +26,17 @@ from .words import say
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML publish policy: 'omit: [responsible, …]' lists the fields the site leaves out",
 )
+@click.option(
+    "--previous",
+    metavar="OLD",
+    help="the previous edition (a directory, a catalog or git:REV): adds the notice of "
+    "changes (变更公示)",
+)
+@click.option(
+    "--edition-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="date of this edition on the notice of changes (default: today)",
+)
 @lang_option
 @format_option("text", "json")
 @click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
@@ -32,6 +45,8 @@ def site(
     path: Path | None,
     out: Path,
     policy: Path | None,
+    previous: str | None,
+    edition_date: datetime | None,
     lang: str | None,
     fmt: str,
     quiet: bool,
@@ -45,13 +60,16 @@ def site(
     \b
     Example:
         powerreg site my-registry/ -o site/ --policy publish.yaml
+        powerreg site my-registry/ -o site/ --previous git:v2011
         python -m http.server -d site/
     """
 
     reg = _load(path)
     said = cast(Lang, lang or default_lang())
     try:
-        result = publish_site(reg, out, policy=policy)
+        changes = None if previous is None else diff(previous, reg)
+        edition = edition_date.date() if edition_date is not None else None
+        result = publish_site(reg, out, policy=policy, changes=changes, edition=edition)
     except NotPublishable as err:
         for p in err.problems:
             click.echo(p.as_line(said), err=True)

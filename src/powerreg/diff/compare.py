@@ -184,10 +184,16 @@ class _Differ:
                 continue
             for item in xs:
                 if item not in ys:
-                    self.add("D107", entity, old_gid=a, new_gid=b, field=FIELDS[name], old=item)
+                    self.add(
+                        "D107", entity, old_gid=a, new_gid=b, field=FIELDS[name],
+                        field_name=name, old=item,
+                    )  # fmt: skip
             for item in ys:
                 if item not in xs:
-                    self.add("D106", entity, old_gid=a, new_gid=b, field=FIELDS[name], new=item)
+                    self.add(
+                        "D106", entity, old_gid=a, new_gid=b, field=FIELDS[name],
+                        field_name=name, new=item,
+                    )  # fmt: skip
         self.flowcharts(p, q)
         self.risk_points(p, q)
 

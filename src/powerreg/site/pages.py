@@ -101,6 +101,7 @@ def site_facts(registry: Registry) -> dict[str, Any]:
         "year": registry.year,
         "registry": registry.id,
         "license": registry.license,
+        "changes": False,  # whether the site has a notice of changes (变更公示)
     }
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import time
+from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,11 @@ from pydantic import BaseModel
 from ..atomic import check_output, new_directory
 from ..audit import Policy, audit
 from ..catalog import export_sqlite
+from ..diff import Diff
 from ..errors import Problem, RegistryError, UsageError
 from ..model import Level, Registry
 from ..render import render_all
+from .changes import changes_context
 from .downloads import Downloads
 from .pages import (
     RISK_TYPES,
@@ -105,6 +108,8 @@ def publish_site(
     policy: PublishPolicy | str | os.PathLike[str] | None = None,
     drawn: str | os.PathLike[str] | None = None,
     catalog: str | os.PathLike[str] | None = None,
+    changes: Diff | None = None,
+    edition: date | None = None,
 ) -> SiteResult:
     """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -113,7 +118,9 @@ def publish_site(
     drew this registry's charts with ``categories=True``, and ``catalog`` its SQLite
     catalog (with its Datasette metadata beside it), as ``powerreg build`` makes them:
     the site takes them when the published registry is the registry itself, instead of
-    drawing and exporting again.
+    drawing and exporting again. ``changes``, the :func:`powerreg.diff` from the previous
+    edition, adds the notice of changes (``changes.html``, 变更公示) dated ``edition``
+    (default: today).
 
     Raises:
         NotPublishable: a power is withheld without a reason (audit A311).
@@ -183,7 +190,7 @@ def publish_site(
             seconds["catalog"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            result = _write_pages(public, work, rules, withheld)
+            result = _write_pages(public, work, rules, withheld, changes, edition)
             seconds["pages"] = time.perf_counter() - t
             result.update(out_dir=str(out), charts=n_charts, charts_drawn=not reuse)
             seconds["total"] = time.perf_counter() - t0
@@ -196,9 +203,22 @@ def publish_site(
 
 
 def _write_pages(
-    public: Registry, work: Path, rules: PublishPolicy, withheld: list[str]
+    public: Registry,
+    work: Path,
+    rules: PublishPolicy,
+    withheld: list[str],
+    changes: Diff | None = None,
+    edition: date | None = None,
 ) -> dict[str, Any]:
-    pages = Pages(work, site_facts(public))
+    pages = Pages(work, {**site_facts(public), "changes": changes is not None})
+    if changes is not None:
+        pages.write(
+            "changes.html",
+            "changes.html",
+            nav="changes",
+            crumbs=[("首页", "index.html"), ("变更公示", "")],
+            **changes_context(changes, public, rules, edition or date.today()),
+        )
     charts = work / "charts"
     categories = {c.code: c for c in public.categories}
     tallies = {c.code: CategoryTally(c.code, c.name, c.name_en) for c in public.categories}
