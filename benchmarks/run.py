@@ -28,6 +28,7 @@ MODULES = [
     "bench_site",
     "bench_monitor",
     "bench_diff",
+    "bench_workbook",
 ]
 
 

@@ -44,7 +44,8 @@ LAYERS: list[list[str]] = [
     ["errors"],  # Problem and the exception tree
     ["atomic", "readfile", "formats", "yamlsource"],  # I/O and text on errors
     ["model"],  # pydantic models; their convenience methods call paths and graph
-    ["directory", "catalog"],  # YAML files → models; models ⇄ SQLite
+    ["schemamessages"],  # what a pydantic error says, for every reader of a registry
+    ["directory", "catalog", "workbook"],  # YAML files → models; models ⇄ SQLite, workbooks
     ["load"],  # chooses between a directory and a catalog
     ["reference", "audit", "render", "schemas", "synth", "diff", "starter"],  # what is done with a registry
     ["monitor", "site"],  # electronic supervision; the public website (外网公开)

@@ -64,6 +64,7 @@ CASES: list[tuple[str, Mutation, list[tuple[str, str]]]] = [
     ),
     ("A105", lambda p: transitions(p)[1].pop("when"), [("A105", "XK-001/F1/S2")]),
     ("A106", lambda p: transitions(p).append("S5 -> S2"), [("A106", "XK-001/F1/S5")]),
+    ("A107", lambda p: steps(p)[2].update(label="流程环节待补"), [("A107", "XK-001/F1/S3")]),
     ("A201", _set(promised_days=40), [("A201", "XK-001")]),
     ("A202", lambda p: steps(p)[1].update(days=25), [("A202", "XK-001/F1")]),
     ("A203", _set(promised_days=25), [("A203", "XK-001")]),

@@ -9,6 +9,8 @@ Examples:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .audit import AuditReport, Finding, Policy, audit
 from .catalog import export_sqlite, search
 from .diff import Diff, diff
@@ -39,8 +41,17 @@ from .reference import load_reference
 from .render import render, render_all, render_category
 from .site import PublishPolicy, SiteResult, publish_site
 
+if TYPE_CHECKING:
+    from .workbook import read_workbook, write_workbook
 
-def __getattr__(name: str) -> str:
+
+def __getattr__(name: str) -> Any:
+    # workbooks in and out need the extra 'workbook' (openpyxl, python-calamine): imported
+    # when first asked for
+    if name in ("read_workbook", "write_workbook"):
+        from . import workbook
+
+        return getattr(workbook, name)
     # the installed version, read when asked: importlib.metadata costs ~40 ms at import
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
@@ -91,9 +102,11 @@ __all__ = [
     "load_reference",
     "monitor",
     "publish_site",
+    "read_workbook",
     "render",
     "render_all",
     "render_category",
     "search",
     "synth_cases",
+    "write_workbook",
 ]

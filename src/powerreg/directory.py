@@ -26,40 +26,23 @@ from __future__ import annotations
 
 import gc
 import os
-import typing
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .codes import localized, value_kind
+from .codes import value_kind
 from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, problem
 from .model import (
-    ALIASES,
     DEFER_REFERENCES,
-    Category,
-    Countermeasure,
-    Disclosure,
-    Flowchart,
     Issue,
-    Level,
-    Limit,
-    MeasureKind,
     OrgChart,
     Power,
     Registry,
     RegistryMeta,
-    RiskPoint,
-    RiskType,
     SourceMap,
-    Stage,
-    Step,
-    StepKind,
-    Transition,
-    Unit,
-    UnitKind,
     category_key,
     disclosure_key,
     reference_issues,
@@ -73,8 +56,9 @@ from .readfile import (
     ReadDenied,
     UnreadableFile,
 )
+from .schemamessages import entity_of, quoted, schema_message, short_entity
 from .suggest import closest
-from .textsafe import SNIPPET, excerpt, snippet
+from .textsafe import snippet
 from .yamlsource import Document, read_file
 
 #: Largest file read (bytes); bigger files are refused before parsing (E007).
@@ -220,7 +204,7 @@ class _DirectoryLoader:
             code, pid = doc.data.get("category"), doc.data.get("id")
             if isinstance(code, str):
                 at = doc.position(("category",))
-                entity = _short_entity(pid if isinstance(pid, str) else None)
+                entity = short_entity(pid if isinstance(pid, str) else None)
                 self.declared.append((code, doc.file, *at, entity))
             try:
                 power = Power.model_validate(doc.data, context=context)
@@ -271,8 +255,8 @@ class _DirectoryLoader:
                     i.key,
                     doc.file,
                     *doc.position(i.loc),
-                    entity=_short_entity(i.entity),
-                    **_quoted(i.params),
+                    entity=short_entity(i.entity),
+                    **quoted(i.params),
                 )
             )
         return bool(issues)
@@ -329,223 +313,13 @@ class _DirectoryLoader:
             pos[gid] = (file, *at)
 
 
-# -------------------------------------------------------------------- schema messages
-
-_ENUM_OF_FIELD: dict[str, type] = {
-    "level": Level,
-    "type": RiskType,
-    "stage": Stage,
-}
-_ENTITY_LISTS = ("flowcharts", "steps", "risk_points", "countermeasures", "categories")
-
-
-#: Longest entity a problem names: its global id is joined from ids read from the file,
-#: which may be anything before the schema has checked them.
-ENTITY_MAX = 200
-#: Longest list of names a message quotes (ids from the file joined by commas).
-LIST_MAX = 240
-#: Parameters that list names rather than quote one value.
-_LISTS = frozenset({"steps", "charts", "categories"})
-
-
-def _short_entity(entity: str | None) -> str | None:
-    return None if entity is None else excerpt(entity, ENTITY_MAX)
-
-
-def _quoted(params: dict[str, Any]) -> dict[str, Any]:
-    """The parameters of a cross-reference message (E003, E004), found on the raw data
-    before any id was checked: every text from the file cut to an excerpt, so a file
-    holding one 10 kB id is not echoed whole.
-
-    Examples:
-        >>> _quoted({"step": "S" * 100, "steps": "S1, S2", "what": {"en": "x", "zh": "x"}})["step"]
-        'SSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSSS…'
-    """
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, str):
-            value = excerpt(value, LIST_MAX if key in _LISTS else SNIPPET)
-        elif isinstance(value, dict):  # a {"en": …, "zh": …} pair naming one id
-            value = {lang: excerpt(text, 2 * SNIPPET) for lang, text in value.items()}
-        out[key] = value
-    return out
-
-
-def _entity(data: Any, loc: tuple[Any, ...], power_id: str | None) -> str | None:
-    """Global id of the deepest entity that ``loc`` passes through."""
-    parts: list[str] = [power_id] if power_id else []
-    node = data
-    for prev, part in zip((None, *loc), loc, strict=False):
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-        if prev in _ENTITY_LISTS and isinstance(node, dict):
-            local = node.get("id", node.get("code"))
-            if isinstance(local, str):
-                parts.append(local)
-    return "/".join(parts) or None
-
-
-def _enum_for(loc: tuple[Any, ...]) -> type | None:
-    name = loc[-1] if loc else None
-    if name == "kind":
-        within = loc[-3] if len(loc) >= 3 else None
-        return {"steps": StepKind, "units": UnitKind}.get(str(within), MeasureKind)
-    return _ENUM_OF_FIELD.get(name) if isinstance(name, str) else None
-
-
-def _model_at(loc: tuple[Any, ...], top: type[BaseModel]) -> type[BaseModel] | None:
-    """The model class whose field list applies at ``loc`` (for 'did you mean')."""
-    model: type[BaseModel] | None = top
-    nested: dict[str, type[BaseModel]] = {
-        "flowcharts": Flowchart,
-        "steps": Step,
-        "transitions": Transition,
-        "risk_points": RiskPoint,
-        "countermeasures": Countermeasure,
-        "categories": Category,
-        "disclosure": Disclosure,
-        "units": Unit,
-    }
-    for part in loc:
-        if isinstance(part, str):
-            model = nested.get(part, model)
-    return model
-
-
-def _literal_at(loc: tuple[Any, ...], top: type[BaseModel]) -> str | None:
-    """The values a field of literals accepts (``schema_version``: ``1``), if it is one."""
-    model = _model_at(loc[:-1], top)
-    info = model.model_fields.get(str(loc[-1])) if model and loc else None
-    if info is None or typing.get_origin(info.annotation) is not typing.Literal:
-        return None
-    return " or ".join(repr(v) for v in typing.get_args(info.annotation))
-
-
-#: Endings of the fields that hold a time limit (its amount and unit are inside).
-_LIMITS = ("_limit", "_days")
-
-
-def _field_name(loc: tuple[Any, ...]) -> str:
-    """The field a message names: the last key of ``loc``, with the index of an item of
-    a list of texts (``legal_basis[0]``).
-
-    Examples:
-        >>> _field_name(("flowcharts", 0, "title")), _field_name(("legal_basis", 2))
-        ('title', 'legal_basis[2]')
-    """
-    if not loc:
-        return "value"
-    if loc[-1] in ("amount", "unit") and len(loc) > 1 and str(loc[-2]).endswith(_LIMITS):
-        return snippet(loc[-2])  # a time limit's amount: name the limit (statutory_days)
-    if isinstance(loc[-1], int) and len(loc) > 1:
-        return f"{snippet(loc[-2])}[{loc[-1]}]"
-    return snippet(loc[-1])
-
-
-def _schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dict[str, Any], bool]:
-    """The template key and parameters of a message for one pydantic error that says what
-    to do; and whether it concerns a key (unknown field) rather than a value. Values from
-    the file are quoted as short excerpts (:func:`~powerreg.yamlsource.snippet`)."""
-    kind = err["type"]
-    loc = tuple(err["loc"])
-    field = _field_name(loc)
-    value = err.get("input")
-    ctx = err.get("ctx", {})
-    if kind == "extra_forbidden":
-        model = _model_at(loc[:-1], top)
-        names = [f.alias or n for n, f in model.model_fields.items()] if model else []
-        close = closest(str(loc[-1]), names)
-        if close:
-            return "E002.unknown_field", {"field": field, "close": close}, True
-        return "E002.unknown_field_list", {"field": field, "known": ", ".join(names)}, True
-    if kind == "missing":
-        return "E002.missing", {"field": field}, False
-    if kind in ("enum", "literal_error"):
-        enum = _enum_for(loc)
-        if enum is not None:
-            codes = [m.value for m in enum]  # type: ignore[attr-defined]
-            aliases = list(ALIASES.get(enum, {}))
-            accepted = ", ".join(codes) + (f" (or {', '.join(aliases)})" if aliases else "")
-            return (
-                "E002.enum",
-                {"field": field, "value": snippet(value), "accepted": accepted},
-                False,
-            )
-        if kind == "literal_error":
-            expected = str(ctx.get("expected", "?"))
-            return (
-                "E002.not_literal",
-                {"field": field, "expected": expected, "value": snippet(value)},
-                False,
-            )
-    if kind == "int_parsing_size":  # an integer too large even to compare with a literal
-        literal = _literal_at(loc, top)
-        if literal is not None:
-            return (
-                "E002.not_literal",
-                {"field": field, "expected": literal, "value": snippet(value)},
-                False,
-            )
-    if kind == "string_pattern_mismatch":
-        if field == "at":
-            return "E002.at", {"value": snippet(value)}, False
-        return "E002.bad_id", {"value": snippet(value), "field": field}, False
-    if kind == "string_too_long":
-        n, most = len(str(value)), ctx["max_length"]
-        return "E002.too_long", {"field": field, "n": f"{n:,}", "max": f"{most:,}"}, False
-    if kind == "string_too_short":
-        return "E002.empty", {"field": field}, False
-    if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "E002.not_int", {"field": field, "kind": value_kind(value)}, False
-    if kind == "greater_than_equal":
-        return (
-            "E002.too_small",
-            {"field": field, "bound": ctx["ge"], "value": snippet(value)},
-            False,
-        )
-    if kind == "less_than_equal":
-        return (
-            "E002.too_large",
-            {"field": field, "bound": ctx["le"], "value": snippet(value)},
-            False,
-        )
-    if kind == "string_type":
-        return "E002.not_text", {"field": field, "kind": value_kind(value)}, False
-    if kind in ("bool_parsing", "bool_type"):
-        return "E002.not_bool", {"field": field, "kind": value_kind(value)}, False
-    if kind == "list_type":
-        return "E002.not_list", {"field": field, "kind": value_kind(value)}, False
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return "E002.not_map", {"field": field, "kind": value_kind(value)}, False
-    if kind == "too_short":
-        return "E002.too_few", {"field": field, "n": ctx["min_length"]}, False
-    if kind == "time_limit_text":
-        return "E002.limit_text", {"field": field, "value": snippet(ctx["value"])}, False
-    if kind == "time_limit_too_long":
-        shown = {
-            key: localized(limit.text("en"), limit.text("zh"))
-            for key, limit in (
-                ("limit", Limit(amount=ctx["amount"], unit=ctx["unit"])),
-                ("max", Limit(amount=ctx["max"], unit=ctx["unit"])),
-            )
-        }
-        return "E002.limit_too_long", {"field": field, **shown}, False
-    if kind == "value_error" and "transitions" in loc and isinstance(value, str):
-        return "E002.transition_form", {"value": snippet(value)}, False
-    if kind == "value_error":
-        return "E002", {"field": field, "detail": str(ctx["error"])}, False
-    return "E002", {"field": field, "detail": err["msg"]}, False
-
-
 def _schema_problems(err: ValidationError, doc: Document, power_id: str | None) -> list[Problem]:
     top: type[BaseModel] = Power if power_id is not None else RegistryMeta
     out = []
     for e in err.errors(include_url=False):
         loc = tuple(e["loc"])
-        key, params, at_key = _schema_message(e, top)  # type: ignore[arg-type]
+        key, params, at_key = schema_message(e, top)  # type: ignore[arg-type]
         line, col = doc.position(loc, key=at_key)
-        entity = _short_entity(_entity(doc.data, loc, power_id))
+        entity = short_entity(entity_of(doc.data, loc, power_id))
         out.append(problem(key, doc.file, line, col, entity=entity, **params))
     return out

@@ -27,6 +27,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -43,6 +44,7 @@ __all__ = [
     "Severity",
     "UsageError",
     "problem",
+    "sheet_ref",
 ]
 
 
@@ -52,7 +54,9 @@ class Problem(BaseModel):
     ``file`` is relative to the registry root (or the log's name); ``line`` and
     ``column`` are 1-based and 0 when unknown (a missing directory has no line).
     ``template`` is the message's variant when the code says more than one thing
-    (``missing`` for ``E002.missing``).
+    (``missing`` for ``E002.missing``). A problem of a workbook also names its
+    ``sheet`` and ``cell`` (``C14``; ``line`` and ``column`` are then the cell's row and
+    column number), and is shown at ``FILE:SHEET!CELL``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -65,6 +69,8 @@ class Problem(BaseModel):
     column: int = 0
     params: dict[str, Any] = Field(default_factory=dict)
     template: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
 
     @property
     def key(self) -> str:
@@ -79,9 +85,20 @@ class Problem(BaseModel):
     @property
     def where(self) -> str:
         """``FILE:LINE:COL``, ``FILE:LINE`` or ``FILE`` as far as the position is known
-        (control characters in a file name shown escaped)."""
+        (control characters in a file name shown escaped); ``FILE:SHEET!CELL`` or
+        ``FILE:SHEET`` in a workbook.
+
+        Examples:
+            >>> Problem(code="E002", file="BOOK.xlsx", sheet="风险点", cell="C14").where
+            'BOOK.xlsx:风险点!C14'
+            >>> Problem(code="E002", file="BOOK.xlsx", sheet="Risk points", cell="C14").where
+            "BOOK.xlsx:'Risk points'!C14"
+        """
         if self.file is None:
             return ""
+        if self.sheet is not None:
+            at = sheet_ref(self.sheet) + (f"!{one_line(self.cell)}" if self.cell else "")
+            return f"{one_line(self.file)}:{at}"
         parts = [one_line(self.file)]
         if self.line:
             parts.append(str(self.line))
@@ -107,15 +124,31 @@ class Problem(BaseModel):
             "column": self.column,
             "message": self.message(lang),
             "params": self.params,
-        }
+        } | ({"sheet": self.sheet, "cell": self.cell} if self.sheet is not None else {})
 
     def __str__(self) -> str:
         return self.as_line("en")
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        """Order problems by file, then position, then code."""
-        return (self.file or "", self.line, self.column, self.code)
+    def sort_key(self) -> tuple[str, str, int, int, str]:
+        """Order problems by file, then sheet (in a workbook), position and code."""
+        return (self.file or "", self.sheet or "", self.line, self.column, self.code)
+
+
+#: Sheet names Excel writes without quotes in a reference (``风险点!C14``).
+_PLAIN_SHEET = re.compile(r"\A[^\W\d]\w*\Z")
+
+
+def sheet_ref(name: str) -> str:
+    """A sheet's name as a cell reference writes it: quoted (``'My sheet'``, a quote
+    doubled) unless it is one word, control characters shown escaped.
+
+    Examples:
+        >>> sheet_ref("风险点"), sheet_ref("2011 清单"), sheet_ref("O'Brien")
+        ('风险点', "'2011 清单'", "'O''Brien'")
+    """
+    name = one_line(name)
+    return name if _PLAIN_SHEET.match(name) else "'" + name.replace("'", "''") + "'"
 
 
 def problem(

@@ -104,6 +104,8 @@ def sarif_log(
                 loc["region"] = {"startLine": p.line}
                 if p.column:
                     loc["region"]["startColumn"] = p.column
+            if p.sheet is not None:  # a workbook: the region is the cell's row and column
+                loc["properties"] = {"sheet": p.sheet, "cell": p.cell}
             located: dict[str, Any] = {"physicalLocation": loc}
             if p.entity:
                 located["logicalLocations"] = [{"fullyQualifiedName": p.entity}]

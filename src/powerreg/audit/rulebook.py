@@ -30,6 +30,7 @@ CHECKS: dict[str, Check] = {
     "A104": rules.can_finish,
     "A105": rules.decisions_branch,
     "A106": rules.no_flow_around_terminals,
+    "A107": rules.charts_drawn,
     "A201": rules.promise_within_law,
     "A202": rules.path_within_limit,
     "A203": rules.promise_shorter,

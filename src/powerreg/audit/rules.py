@@ -27,6 +27,7 @@ from ..model import (
     disclosure_key,
     transition_key,
 )
+from ..workbook.placeholder import is_placeholder
 from .policy import Policy
 
 
@@ -114,6 +115,18 @@ def no_flow_around_terminals(reg: Registry, policy: Policy) -> Iterator[Hit]:
                     {"source": t.source, "target": t.target, "which": "out of"},
                     at=transition_key(fc.gid, j),
                 )
+
+
+def charts_drawn(reg: Registry, policy: Policy) -> Iterator[Hit]:
+    """A power imported from a 一览表 without charts has a placeholder chart (开始 →
+    流程环节待补 → 办结) whose middle step holds all its risk points: the power's real
+    chart is still to be drawn, and each risk point moved to the step it sits at."""
+    for p, fc in _charts(reg):
+        for s in fc.steps:
+            if is_placeholder(s):
+                risks = [r.id for r in p.risk_points_at(fc.id, s.id)]
+                params = {"chart": fc.gid, "name": p.name, "n": len(risks)}
+                yield Hit(s.gid, {**params, "risks": ", ".join(risks) or "-"})
 
 
 # ------------------------------------------------------------------ A2: time limits

@@ -1,8 +1,8 @@
 """The ``powerreg`` command: thin wrappers that parse options, call the library, print.
 
 One module per group of commands (:mod:`.checking`, :mod:`.auditing`, :mod:`.publishing`,
-:mod:`.supervising`, :mod:`.generating`); this one holds the group, the shared options and the
-error handling.
+:mod:`.supervising`, :mod:`.generating`, :mod:`.workbooks`); this one holds the group, the
+shared options and the error handling.
 
 Exit status (SPEC §5): 0 success · 1 the registry is invalid or the audit fails · 2 usage
 or I/O error. Results go to stdout, diagnostics to stderr. This package is the only part
@@ -152,4 +152,5 @@ from . import (  # noqa: E402, F401
     starting,
     supervising,
     website,
+    workbooks,
 )

@@ -77,6 +77,14 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "the site is not published: a withheld power must state its reason; '{out}' is unchanged",
         "zh": "未发布网站：不予公开的事项必须写明理由；{out} 未改动",
     },
+    "placeholders": {
+        "en": "{n} power{s} had no flowchart in the book: their risk points sit at a placeholder step until the charts are drawn (powerreg audit {path} lists them: A107)",
+        "zh": "{n} 项事项在工作簿中没有流程图：其风险点暂挂在占位环节，待绘制流程图后再放到各自环节（powerreg audit {path} 列出它们：A107）",
+    },
+    "wrote_workbook": {
+        "en": "wrote {path}: {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures",
+        "zh": "已写入 {path}：{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施",
+    },
 }
 
 

@@ -58,6 +58,15 @@ AUDIT: dict[str, dict[str, Any]] = {
         "en": "transition {source} -> {target} leads {which} {entity}; nothing enters a start or leaves an end: remove or redirect it",
         "zh": "流转 {source} -> {target} 进入开始步骤或离开结束步骤（{entity}）：请删除或改向",
     },
+    "A107": {
+        "severity": "warning",
+        "title": {
+            "en": "placeholder flowchart of a power imported from a 一览表 without charts",
+            "zh": "由无流程图的一览表导入、尚未绘制的占位流程图",
+        },
+        "en": "flowchart {chart} of {name} is a placeholder made when a 一览表 without charts was imported: its {n} risk point(s) ({risks}) sit at the placeholder step {entity}; draw the chart and put each risk point at its step",
+        "zh": "{name}的流程图 {chart} 是导入无流程图的一览表时生成的占位图：其 {n} 个风险点（{risks}）暂挂在占位环节 {entity}：请绘制流程图，并把每个风险点放到其所在环节",
+    },
     "A201": {
         "severity": "error",
         "title": {

@@ -187,6 +187,22 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "table {table}, row {row}: column {column} must be a JSON list, not {kind}",
         "zh": "表 {table} 的记录 {row}：{column} 列应为 JSON 列表，而不是{kind}",
     },
+    "E002.no_sheet": {
+        "en": "no sheet '{sheet}' in the workbook (its sheets: {sheets}); add it as export-workbook writes it",
+        "zh": "工作簿中没有工作表“{sheet}”（现有工作表：{sheets}）：请按 export-workbook 导出的样式补上",
+    },
+    "E002.no_layout": {
+        "en": "no sheet is a 一览表 nor is the book one export-workbook writes (sheets: {sheets}): a 一览表 has a header row with 事项名称 and 风险点 among its first rows; a structured book has the sheets 清单信息 and 权力事项",
+        "zh": "没有一张工作表是一览表，也不是 export-workbook 导出的工作簿（工作表：{sheets}）：一览表的前几行中有含“事项名称”和“风险点”的表头；结构化工作簿有“清单信息”和“权力事项”两张表",
+    },
+    "E002.column_twice": {
+        "en": "column '{header}' appears twice (also column {other}); keep one",
+        "zh": "列“{header}”重复（另见第 {other} 列）：只保留一列",
+    },
+    "E002.book_meta": {
+        "en": "the workbook does not say its {what}: write it in the title row above the header (e.g. '示例市环境保护局2011年廉政风险点及防控措施一览表'), or give {option}",
+        "zh": "工作簿未写明{what}：请写在表头上方的标题行中（如“示例市环境保护局2011年廉政风险点及防控措施一览表”），或用 {option} 指定",
+    },
     # ---------------------------------------------------------------- E003 duplicates
     "E003": {
         "severity": "error",
@@ -217,6 +233,10 @@ LOAD: dict[str, dict[str, Any]] = {
     "E003.transition_twice": {
         "en": "flowchart {chart} has two transitions {source} -> {target}; the catalog keys transitions by (flowchart, source, target): merge them (one 'when') or remove one",
         "zh": "流程图 {chart} 有两条 {source} -> {target} 的流转；目录按（流程图, 起点, 终点）存储流转：请合并（一个 when）或删除一条",
+    },
+    "E003.row_twice": {
+        "en": "{what} '{id}' is also on row {other}; each {what} has one row",
+        "zh": "{what} {id} 已在第 {other} 行出现：每个{what}只占一行",
     },
     # ---------------------------------------------------------------- E004 references
     "E004": {
@@ -259,6 +279,14 @@ LOAD: dict[str, dict[str, Any]] = {
     "E004.at_step": {
         "en": "risk point {risk} is at step '{step}', which is not a step of flowchart {chart} (steps: {steps})",
         "zh": "风险点 {risk} 位于步骤 {step}，但它不是流程图 {chart} 的步骤（步骤：{steps}）",
+    },
+    "E004.row_parent": {
+        "en": "{header} '{id}' is not on sheet {sheet}; add it there or correct it here",
+        "zh": "{header} {id} 不在工作表“{sheet}”中：请在该表中补上，或改正此处",
+    },
+    "E004.step_label": {
+        "en": "step '{step}' is not a step of power '{name}' on sheet 流程环节 (steps: {steps}); write one of them, or add the step there",
+        "zh": "环节“{step}”不是事项“{name}”在工作表“流程环节”中的环节（环节：{steps}）：请改为其中之一，或在该表中补上",
     },
     # ---------------------------------------------------------------- E005 file names
     "E005": {

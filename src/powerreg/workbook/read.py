@@ -1,0 +1,357 @@
+"""Workbook → registry: the structured book that ``export-workbook`` writes, or a
+department's flat 一览表.
+
+:func:`read_workbook` opens the book (:mod:`.bookfile`) and reads it as a structured
+book when it has the sheets 清单信息 and 权力事项 (with python-calamine, which is fast),
+else as a flat 一览表 (:mod:`.flat`). Columns are found by their Chinese headers, in any
+order. Every problem is collected, each at its sheet and cell, before a
+:class:`~powerreg.errors.RegistryError` is raised: the same E codes as YAML, e.g.
+``BOOK.xlsx:风险点!C14: E002 unknown level '较高'; use one of 高, 中, 低 (一级, 二级, 三级)``.
+
+Examples:
+    >>> import tempfile, powerreg
+    >>> from powerreg.workbook import write_workbook
+    >>> book = write_workbook(powerreg.load("examples/minimal"), tempfile.mkdtemp() + "/b.xlsx")
+    >>> read_workbook(book) == powerreg.load("examples/minimal")
+    True
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from ..codes import localized
+from ..collector import gc_paused
+from ..model import Registry
+from ..suggest import closest
+from .bookfile import DEFAULT_MAX_BYTES, SAVE_AS, NotAWorkbook, book_bytes
+from .cells import as_text, column_name, squash
+from .codecs import TEXT
+from .columns import (
+    CATEGORIES,
+    COUNTERMEASURES,
+    FLOWCHARTS,
+    POWERS,
+    REGISTRY,
+    RISK_POINTS,
+    STEPS,
+    TRANSITIONS,
+    UNITS,
+    VERTICAL_HEADERS,
+    Column,
+    Sheet,
+)
+from .flat import FlatOptions, read_flat
+from .origins import Origin, Problems, assemble
+
+#: The sheets whose presence makes a book a structured one.
+STRUCTURED = (REGISTRY.name, POWERS.name)
+
+
+def read_workbook(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    department: str | None = None,
+    year: int | None = None,
+    registry_id: str | None = None,
+) -> Registry:
+    """Read a workbook into a registry: a structured book written by
+    :func:`~powerreg.workbook.write_workbook`, or a flat 一览表.
+
+    ``department``, ``year`` and ``registry_id`` name the registry of a flat 一览表 when
+    its title row does not (a structured book names them on its sheet 清单信息).
+
+    Raises:
+        RegistryError: with every problem found, each at its sheet and cell.
+        UsageError: the file is no ``.xlsx`` workbook, is encrypted, too large, or
+            cannot be read.
+    """
+    file = os.fspath(path)
+    data = book_bytes(file, max_bytes)
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(book.sheet_names)
+    except (CalamineError, ValueError, OSError) as err:
+        raise NotAWorkbook(file, f"the workbook is damaged ({err}); {SAVE_AS} again") from err
+    if all(n in names for n in STRUCTURED):
+        return _Structured(book, names, file).read()
+    options = FlatOptions(department=department, year=year, registry_id=registry_id)
+    return read_flat(data, file, options)
+
+
+def _blank(value: Any) -> bool:
+    return value == "" or value is None or (type(value) is str and value.isspace())
+
+
+class _Structured:
+    """Reads the sheets of a structured book, row by row, into the models' data."""
+
+    def __init__(self, book: CalamineWorkbook, names: list[str], file: str) -> None:
+        self.book = book
+        self.names = names
+        self.problems = Problems(file)
+        #: the column number of each field on each sheet read
+        self.columns: dict[str, dict[str, int]] = {}
+        #: the ids of the powers on 权力事项
+        self.power_ids: set[str] = set()
+
+    # ---------------------------------------------------------------- sheets and rows
+
+    def rows(self, sheet: Sheet) -> list[list[Any]]:
+        """The cells of a sheet, row by row; none (and a problem if the sheet is
+        required) if the book has no such sheet."""
+        if sheet.name not in self.names:
+            if sheet in (CATEGORIES, POWERS):
+                self.problems.at(
+                    "E002.no_sheet", None, sheet=sheet.name, sheets=", ".join(self.names)
+                )
+                self.problems.absent.add(sheet.name)
+            return []
+        try:
+            return self.book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+        except (CalamineError, ValueError) as err:
+            raise NotAWorkbook(
+                self.problems.file, f"sheet {sheet.name} is damaged ({err}); {SAVE_AS} again"
+            ) from err
+
+    def header(self, sheet: Sheet, header: list[Any]) -> dict[Column, int]:
+        """The index of each column of ``sheet`` in its header row; a problem for each
+        unknown or repeated header and each required column missing."""
+        known = {squash(c.header): c for c in sheet.all_columns}
+        found: dict[Column, int] = {}
+        for j, cell in enumerate(header):
+            if _blank(cell):
+                continue
+            column = known.get(squash(as_text(cell)))
+            if column is None:
+                self._unknown(sheet, 1, j + 1, as_text(cell), [c.header for c in sheet.all_columns])
+            elif column in found:
+                self.problems.at(
+                    "E002.column_twice",
+                    sheet.name,
+                    1,
+                    j + 1,
+                    header=column.header,
+                    other=column_name(found[column] + 1),
+                )
+            else:
+                found[column] = j
+        free = len(header) + 1
+        for c in sheet.all_columns:
+            if c not in found and sheet.required(c):
+                self.problems.at(
+                    "E002.missing", sheet.name, 1, free, field=localized(c.field, c.header)
+                )
+                free += 1
+        return found
+
+    def _unknown(self, sheet: Sheet, row: int, column: int, text: str, names: list[str]) -> None:
+        close = closest(text, names)
+        if close:
+            self.problems.at("E002.unknown_field", sheet.name, row, column, field=text, close=close)
+        else:
+            self.problems.at(
+                "E002.unknown_field_list",
+                sheet.name,
+                row,
+                column,
+                field=text,
+                known=", ".join(names),
+            )
+
+    def records(self, sheet: Sheet) -> Iterator[tuple[int, dict[str, Any], dict[str, str]]]:
+        """``(row number, the entity's data, its keys)`` of every non-empty row of a
+        sheet of one entity a row, each data dict remembered with its origin."""
+        rows = self.rows(sheet)
+        if not rows:
+            return
+        found = self.header(sheet, rows[0])
+        readers = [
+            (c.field, found[c], None if c.codec is TEXT else c.codec.read)
+            for c in sheet.columns
+            if c in found
+        ]
+        keys = [(c.field, found[c]) for c in sheet.keys if c in found]
+        columns = {c.field: found[c] + 1 for c in sheet.all_columns if c in found}
+        self.columns[sheet.name] = columns
+        headers = {c.field: c.header for c in sheet.all_columns}
+        codecs = {c.field: c.codec for c in sheet.all_columns}
+        anchor = columns.get(sheet.columns[0].field, 1)
+        origin = Origin(sheet.name, 0, columns, headers, codecs, anchor)
+        origins = self.problems.rows
+        for r, row in enumerate(rows[1:], start=2):
+            data: dict[str, Any] = {}
+            for name, j, read in readers:
+                value = row[j]
+                if value == "" or (type(value) is str and value.isspace()):
+                    continue
+                if read is not None:
+                    value = read(value)
+                elif type(value) is not str:
+                    value = as_text(value)
+                if "." in name:  # a field of a nested model: disclosure.public
+                    outer, _, inner = name.partition(".")
+                    data.setdefault(outer, {})[inner] = value
+                else:
+                    data[name] = value
+            ids = {}
+            for name, j in keys:
+                value = row[j]
+                if not _blank(value):
+                    ids[name] = as_text(value).strip()
+            if not data and not ids:
+                continue
+            origins[id(data)] = (origin, r, data)
+            yield r, data, ids
+
+    def parent(
+        self,
+        sheet: Sheet,
+        row: int,
+        ids: dict[str, str],
+        parents: dict[Any, dict[str, Any]],
+        parent: Sheet,
+    ) -> dict[str, Any] | None:
+        """The entity a row belongs to, named by its key columns; ``None`` and a problem
+        if a key is empty (E002) or names nothing on the parent's sheet (E004)."""
+        values = []
+        for key in sheet.keys:
+            value = ids.get(key.field)
+            if value is None:
+                if key.field in self.columns[sheet.name]:  # else reported at the header
+                    self.problems.at(
+                        "E002.missing",
+                        sheet.name,
+                        row,
+                        self.columns[sheet.name][key.field],
+                        field=localized(key.field, key.header),
+                    )
+                return None
+            values.append(value)
+        found = parents.get(values[0] if len(values) == 1 else tuple(values))
+        if found is None:
+            # the first key that names nothing: the power, else the chart or risk point
+            key, value, on = sheet.keys[-1], values[-1], parent
+            if len(values) > 1 and values[0] not in self.power_ids:
+                key, value, on = sheet.keys[0], values[0], POWERS
+            self.problems.at(
+                "E004.row_parent",
+                sheet.name,
+                row,
+                self.columns[sheet.name][key.field],
+                header=key.header,
+                id=value,
+                sheet=on.name,
+            )
+        return found
+
+    # ---------------------------------------------------------------- the registry
+
+    def meta(self) -> dict[str, Any]:
+        """The data of ``registry.yaml``: 清单信息 (one field a row) and 职权类别."""
+        meta: dict[str, Any] = {}
+        rows = self.rows(REGISTRY)
+        known = {squash(c.header): c for c in REGISTRY.columns}
+        at: dict[str, int] = {}
+        for r, row in enumerate(rows, start=1):
+            label = as_text(row[0]).strip() if row else ""
+            value = row[1] if len(row) > 1 else ""
+            if r == 1 and (squash(label), squash(as_text(value))) == VERTICAL_HEADERS:
+                continue
+            if not label and _blank(value):
+                continue
+            column = known.get(squash(label))
+            if column is None:
+                self._unknown(REGISTRY, r, 1, label, [c.header for c in REGISTRY.columns])
+                continue
+            at[column.field] = r
+            if not _blank(value):
+                meta[column.field] = column.codec.read(value)
+        origin = Origin(
+            REGISTRY.name,
+            at.get("id", 1),
+            dict.fromkeys(at, 2),
+            {c.field: c.header for c in REGISTRY.columns},
+            {c.field: c.codec for c in REGISTRY.columns},
+            anchor=2,
+            rows=at,
+        )
+        self.problems.remember(meta, origin)
+        for c in REGISTRY.columns:
+            if c.field not in at and REGISTRY.required(c):
+                self.problems.at(
+                    "E002.missing",
+                    REGISTRY.name,
+                    len(rows) + 1,
+                    1,
+                    field=localized(c.field, c.header),
+                )
+        meta["categories"] = [data for _, data, _ in self.records(CATEGORIES)]
+        units = [data for _, data, _ in self.records(UNITS)]
+        if units:
+            meta["units"] = units
+        return meta
+
+    def read(self) -> Registry:
+        """The registry the book holds; ``RegistryError`` with every problem if none."""
+        with gc_paused():
+            meta = self.meta()
+            data = self.power_data()
+        return assemble(self.problems, meta, data)
+
+    def power_data(self) -> dict[str, dict[str, Any]]:
+        """The data of every power, with its flowcharts, steps, transitions, risk points
+        and countermeasures gathered from their sheets."""
+        data: dict[str, dict[str, Any]] = {}
+        for r, row, _ in self.records(POWERS):
+            pid = row.get("id")
+            if not isinstance(pid, str):
+                pid = f"#{r}"  # no id: checked all the same, under the name of its row
+            if pid in data:
+                first = self.problems.origin(data[pid])
+                self.problems.at(
+                    "E003.row_twice",
+                    POWERS.name,
+                    r,
+                    self.columns[POWERS.name].get("id", 1),
+                    entity=pid,
+                    what=localized("power", "权力事项"),
+                    id=pid,
+                    other=first.row if first else "?",
+                )
+                continue
+            row["flowcharts"], row["risk_points"] = [], []
+            data[pid] = row
+        self.power_ids = set(data)
+        charts: dict[tuple[str, str], dict[str, Any]] = {}
+        for r, chart, ids in self.records(FLOWCHARTS):
+            owner = self.parent(FLOWCHARTS, r, ids, data, POWERS)
+            if owner is not None:
+                chart["steps"], chart["transitions"] = [], []
+                owner["flowcharts"].append(chart)
+                if isinstance(chart.get("id"), str):
+                    charts.setdefault((ids["power"], chart["id"]), chart)
+        for sheet, nested in ((STEPS, "steps"), (TRANSITIONS, "transitions")):
+            for r, item, ids in self.records(sheet):
+                found = self.parent(sheet, r, ids, charts, FLOWCHARTS)
+                if found is not None:
+                    found[nested].append(item)
+        risks: dict[tuple[str, str], dict[str, Any]] = {}
+        for r, risk, ids in self.records(RISK_POINTS):
+            owner = self.parent(RISK_POINTS, r, ids, data, POWERS)
+            if owner is not None:
+                risk["countermeasures"] = []
+                owner["risk_points"].append(risk)
+                if isinstance(risk.get("id"), str):
+                    risks.setdefault((ids["power"], risk["id"]), risk)
+        for r, measure, ids in self.records(COUNTERMEASURES):
+            at = self.parent(COUNTERMEASURES, r, ids, risks, RISK_POINTS)
+            if at is not None:
+                at["countermeasures"].append(measure)
+        return data
