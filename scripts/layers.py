@@ -47,7 +47,8 @@ LAYERS: list[list[str]] = [
     ["schemamessages"],  # what a pydantic error says, for every reader of a registry
     ["directory", "catalog", "workbook"],  # YAML files → models; models ⇄ SQLite, workbooks
     ["load"],  # chooses between a directory and a catalog
-    ["reference", "audit", "render", "schemas", "synth", "diff", "starter"],  # what is done with a registry
+    # what is done with a registry (frames: the registry as DataFrames, for notebooks)
+    ["reference", "audit", "render", "schemas", "synth", "diff", "starter", "frames"],
     ["monitor", "site"],  # electronic supervision; the public website (外网公开)
     ["mainjob"],  # the main job: validate, audit, draw, publish
     ["cli"],  # nothing imports cli

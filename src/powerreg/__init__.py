@@ -15,6 +15,7 @@ from .audit import AuditReport, Finding, Policy, audit
 from .catalog import export_sqlite, search
 from .diff import Diff, diff
 from .errors import PowerregError, Problem, RegistryError, UsageError
+from .frames import Frames, coverage
 from .load import load
 from .mainjob import BuildResult, build
 from .model import (
@@ -38,7 +39,8 @@ from .model import (
 )
 from .monitor import MonitorResult, monitor, synth_cases
 from .reference import load_reference
-from .render import render, render_all, render_category
+from .render import render_all, render_category
+from .render.inline import PowerCharts, render
 from .site import PublishPolicy, SiteResult, publish_site
 
 if TYPE_CHECKING:
@@ -72,12 +74,14 @@ __all__ = [
     "Disclosure",
     "Finding",
     "Flowchart",
+    "Frames",
     "Level",
     "Limit",
     "MeasureKind",
     "MonitorResult",
     "Policy",
     "Power",
+    "PowerCharts",
     "PowerregError",
     "Problem",
     "PublishPolicy",
@@ -96,6 +100,7 @@ __all__ = [
     "__version__",
     "audit",
     "build",
+    "coverage",
     "diff",
     "export_sqlite",
     "load",

@@ -19,6 +19,7 @@ from pydantic import (
 
 from .. import paths
 from ..graph import flowchart_graph
+from . import display
 from .enums import LevelIn, MeasureKindIn, RiskTypeIn, StageIn, StepKind, StepKindIn
 from .ids import (
     DEFER_REFERENCES,
@@ -209,6 +210,11 @@ class Flowchart(_Entity):
     def graph(self) -> Any:
         """This chart as a ``networkx.DiGraph`` (see :func:`powerreg.graph.flowchart_graph`)."""
         return flowchart_graph(self)
+
+    def _repr_svg_(self) -> str | None:
+        """The chart, drawn, for Jupyter: its steps and moves (the risk points belong to
+        the power: display the power, or ``powerreg.render(chart, power)``, to see them)."""
+        return display.svg(self)
 
     def unreachable_steps(self) -> list[str]:
         """Steps no case can reach from the start (every step, if there is no single
@@ -534,3 +540,8 @@ class Power(_Entity):
         for fc in self.flowcharts:
             for s in fc.steps:
                 yield fc, s
+
+    def _repr_svg_(self) -> str | None:
+        """Every chart of the power with its risk points, one under the other, for
+        Jupyter (``None``, so text, for a power without charts)."""
+        return display.svg(self) if self.flowcharts else None

@@ -16,6 +16,8 @@ from pydantic import (
 )
 
 from ..graph import registry_graph
+from ..lang import Lang
+from . import display
 from .entities import Category, Flowchart, Power, RiskPoint, _Entity
 from .enums import Level, LevelIn
 from .ids import DEFER_REFERENCES, Id, Label, Name, Prose
@@ -337,6 +339,47 @@ class Registry(RegistryMeta):
     def source_root(self) -> str | None:
         """The directory the registry was read from, if any."""
         return self._sources.root
+
+    # ------------------------------------------------------------------ notebooks
+
+    def to_pandas(self, lang: Lang | None = None) -> Any:
+        """The registry as tidy ``pandas.DataFrame`` s, one row per power, flowchart, step,
+        risk point and countermeasure (see :func:`powerreg.frames.to_pandas`; extra
+        ``notebook``); ``lang="zh"`` gives them Chinese column names and values."""
+        return display.frames(self, lang)
+
+    def _repr_html_(self) -> str:
+        """The summary table Jupyter shows: per category, its powers, charts, risk points
+        by level and countermeasures, with the report sentence as caption.
+
+        Examples:
+            >>> reg = Registry.model_validate({"id": "r", "department": "<局>", "year": 2011,
+            ...     "source": "s", "categories": [{"code": "XK", "name": "许可"}]})
+            >>> print(reg._repr_html_().splitlines()[1][:36])
+            <caption>&lt;局&gt; 2011：梳理出1类、0项行政权力
+        """
+        rows: list[list[object]] = []
+        for c in self.categories:
+            powers = [p for p in self.powers.values() if p.category == c.code]
+            risks = [r for p in powers for r in p.risk_points]
+            rows.append(
+                [
+                    c.code,
+                    c.name,
+                    len(powers),
+                    sum(len(p.flowcharts) for p in powers),
+                    len(risks),
+                    *(sum(r.level is lv for r in risks) for lv in Level),
+                    sum(len(r.countermeasures) for r in risks),
+                ]
+            )
+        stats = self.stats()
+        header = ["代码 code", "职权类别 category", "事项 powers", "流程图 charts"]
+        header += ["风险点 risks", "高 high", "中 medium", "低 low", "防范措施 measures"]
+        total: list[object] = ["", "合计 total", stats.powers, stats.flowcharts, stats.risk_points]
+        total += [*stats.risk_points_by_level.values(), stats.countermeasures]
+        caption = f"{self.department} {self.year}：{stats.sentence}"
+        return display.html_table(caption, header, rows, footer=total)
 
     def stats(self) -> Stats:
         """Counts, by level and by category, and the report sentence."""

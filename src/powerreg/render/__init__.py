@@ -38,6 +38,10 @@ from .overview import SHEET_POWERS, overview_sheets, render_category, render_ove
 from .style import CATEGORY_NODE, FONT, FORMATS, LEVEL_COLORS, PANEL_NODE, WHEN_NODE
 from .text import escape, text_em, wrap
 
+from . import inline  # isort: skip (after the modules it draws with)
+
+inline.register()  # charts and powers show drawn in notebooks (powerreg.model.display.DRAW)
+
 __all__ = [
     "CATEGORY_NODE",
     "FONT",
