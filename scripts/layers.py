@@ -50,6 +50,7 @@ LAYERS: list[list[str]] = [
     # what is done with a registry (frames: the registry as DataFrames, for notebooks)
     ["reference", "audit", "render", "schemas", "synth", "diff", "starter", "frames"],
     ["monitor", "site"],  # electronic supervision; the public website (外网公开)
+    ["service"],  # live supervision (网上实时监察): events in, the monitor's replay, the feed
     ["mainjob"],  # the main job: validate, audit, draw, publish
     ["cli"],  # nothing imports cli
 ]

@@ -1,8 +1,8 @@
 """The ``powerreg`` command: thin wrappers that parse options, call the library, print.
 
 One module per group of commands (:mod:`.checking`, :mod:`.auditing`, :mod:`.publishing`,
-:mod:`.supervising`, :mod:`.generating`, :mod:`.workbooks`); this one holds the group, the
-shared options and the error handling.
+:mod:`.supervising`, :mod:`.serving`, :mod:`.generating`, :mod:`.workbooks`); this one
+holds the group, the shared options and the error handling.
 
 Exit status (SPEC §5): 0 success · 1 the registry is invalid or the audit fails · 2 usage
 or I/O error. Results go to stdout, diagnostics to stderr. This package is the only part
@@ -149,6 +149,7 @@ from . import (  # noqa: E402, F401
     diffing,
     generating,
     publishing,
+    serving,
     starting,
     supervising,
     website,

@@ -85,6 +85,22 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "wrote {path}: {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures",
         "zh": "已写入 {path}：{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施",
     },
+    "supervise_listening": {
+        "en": "powerreg supervise: {registry}, {n} case{s} as of {day}; listening on {address}",
+        "zh": "powerreg supervise：{registry}，截至 {day} 共 {n} 件办件；监听 {address}",
+    },
+    "supervise_token": {
+        "en": "token {name}: {rights}; stored as its SHA-256 in {state}: keep it now, it is not shown again",
+        "zh": "令牌 {name}：{rights}；仅以其 SHA-256 存入 {state}：请立即保存，此后不再显示",
+    },
+    "supervise_posts": {"en": "posts {powers}", "zh": "推送 {powers} 的事件"},
+    "supervise_reads": {"en": "reads {powers}", "zh": "读取 {powers}"},
+    "supervise_every_power": {"en": "every power", "zh": "全部事项"},
+    "supervise_and": {"en": " and ", "zh": "，"},
+    "supervise_exported": {
+        "en": "added tables cases, case_events and alerts to {catalog}",
+        "zh": "已将 cases、case_events、alerts 三张表加入 {catalog}",
+    },
 }
 
 

@@ -147,6 +147,67 @@ MONITOR: dict[str, dict[str, Any]] = {
         "en": "field {field} holds {codepoint}, half of a UTF-16 surrogate pair without the other half: it is not a character, and no report can show it; the row is left out (was the log converted from UTF-16 or cut mid-character?)",
         "zh": "字段 {field} 含有 {codepoint}，是缺了另一半的 UTF-16 代理对：它不是字符，任何报告都无法显示；本行不予回放（日志是否由 UTF-16 转换而来，或在字符中间被截断？）",
     },
+    # ------------------------------------------- events posted to the supervision service
+    "M012": {
+        "severity": "error",
+        "title": {
+            "en": "event posted without a usable event_id",
+            "zh": "推送的事件没有可用的 event_id",
+        },
+        "en": "the event has no event_id; give every event an id of its own (the same id again is taken as the same event, so a request can be sent again safely)",
+        "zh": "事件缺少 event_id：请为每个事件给出唯一编号（同一编号视为同一事件，请求可以安全重发）",
+    },
+    "M012.type": {
+        "en": "event_id must be text, not {kind}",
+        "zh": "event_id 应为文本，而不是 {kind}",
+    },
+    "M012.long": {
+        "en": "event_id is {length} characters long, over the limit of {limit}",
+        "zh": "event_id 有 {length} 个字符，超过上限 {limit}",
+    },
+    "M013": {
+        "severity": "error",
+        "title": {
+            "en": "event_id already names another event",
+            "zh": "event_id 已用于另一事件",
+        },
+        "en": "event_id '{event}' was received before with another {field} ({known}, now {given}); an event, once received, is kept as it was: send a correction as a new event with an id of its own",
+        "zh": "event_id {event} 此前已收到，其 {field} 为 {known}，本次却为 {given}：事件一经接收即按原样保存，更正请作为新事件、以新编号推送",
+    },
+    "M014": {
+        "severity": "error",
+        "title": {
+            "en": "power not assigned to the sending system",
+            "zh": "事项未分配给推送系统",
+        },
+        "en": "the token '{token}' may not post events of power '{power}' (its powers: {powers})",
+        "zh": "令牌 {token} 无权推送事项 {power} 的事件（其事项：{powers}）",
+    },
+    "M015": {
+        "severity": "error",
+        "title": {
+            "en": "request body cannot be read as events",
+            "zh": "请求正文无法读取为事件",
+        },
+        "en": "the body is neither a JSON array of events nor JSON Lines (one event object per line)",
+        "zh": "正文既不是事件的 JSON 数组，也不是 JSON Lines（每行一个事件对象）",
+    },
+    "M015.utf8": {
+        "en": "the body is not UTF-8 ({detail}); send JSON in UTF-8",
+        "zh": "正文不是 UTF-8（{detail}）：请以 UTF-8 发送 JSON",
+    },
+    "M015.json": {
+        "en": "the body is not valid JSON: {detail} (line {line}, column {column})",
+        "zh": "正文不是有效的 JSON：{detail}（第 {line} 行第 {column} 列）",
+    },
+    "M015.too_large": {
+        "en": "the body is over the limit of {limit} bytes; send fewer events per request",
+        "zh": "正文超过 {limit} 字节的上限：请减少每次请求的事件数",
+    },
+    "M015.too_many": {
+        "en": "the body holds {count} events, over the limit of {limit} per request; send them in smaller requests",
+        "zh": "正文含 {count} 个事件，超过每次请求 {limit} 个的上限：请分批发送",
+    },
     # ---------------------------------------------------------------- deviations
     "M101": {
         "severity": "warning",

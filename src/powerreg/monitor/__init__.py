@@ -32,7 +32,7 @@ from .caseevents import CaseEvents
 from .events import EventLog, read_log
 from .findings import CODES, Alert, CaseResult, Deviation, Event, RiskRef
 from .result import MonitorResult, PowerSummary, StepHits
-from .run import monitor
+from .run import monitor, replay_case
 from .simulate import SynthLog, synth_cases
 from .to_catalog import add_to_catalog
 
@@ -54,5 +54,6 @@ __all__ = [
     "china_calendar",
     "monitor",
     "read_log",
+    "replay_case",
     "synth_cases",
 ]

@@ -135,6 +135,27 @@ class CaseEvents(Sequence[Event]):
         view.packed, view._notes, view._n = self.packed, self._notes, max(0, min(n, len(self)))
         return view
 
+    def copy(self, flowchart_id: str | None = None) -> CaseEvents:
+        """A copy that may grow (of a head: its events only), following the flowchart
+        ``flowchart_id`` if one is given; the vocabulary is shared.
+
+        Examples:
+            >>> evs = CaseEvents("A1", "XK-001", ("S1", "S2"), Vocabulary())
+            >>> evs.append(0, 1, 2, 0, "first")
+            >>> more = evs.copy("F1")
+            >>> more.append(1, 2, 3, 0)
+            >>> len(evs), len(more), more.flowchart_id, more[0].note
+            (1, 2, 'F1', 'first')
+        """
+        n = len(self)
+        out = CaseEvents(
+            self.case_id, self.power_id, self.steps, self.actors, flowchart_id or self.flowchart_id
+        )
+        out.packed = self.packed[: 3 * n]
+        if self._notes:
+            out._notes = {i: t for i, t in self._notes.items() if i < n}
+        return out
+
     def count_before(self, time: int) -> int:
         """How many events come before the packed ``time`` (events are in time order,
         so they are the first ones)."""

@@ -44,7 +44,16 @@ from .calendar import WorkCalendar
 from .reader import COLUMNS, OPTIONAL, REQUIRED, EventLog, RowReader, parse_time
 from .rows import MAX_FIELD, MAX_ROW, CsvRows, Unreadable, read_line
 
-__all__ = ["EventLog", "parse_time", "read_csv", "read_dataframe", "read_jsonl", "read_log"]
+__all__ = [
+    "EventLog",
+    "add_mapping",
+    "field_text",
+    "parse_time",
+    "read_csv",
+    "read_dataframe",
+    "read_jsonl",
+    "read_log",
+]
 
 
 #: A code point no output can encode: half of a UTF-16 pair, alone (JSON's "\\ud800").
@@ -201,7 +210,14 @@ def _row_test(width: int, required: list[int]) -> Callable[[list[str]], bool]:
     return looks_like_row
 
 
-def _text(value: Any) -> str:
+def field_text(value: Any) -> str:
+    """A field of JSON Lines or a DataFrame as the text a row holds: ``None`` and NaN
+    (an empty cell) empty, dates in ISO 8601, anything else as ``str`` gives it, stripped.
+
+    Examples:
+        >>> field_text(None), field_text(float("nan")), field_text(12), field_text(" S1 ")
+        ('', '', '12', 'S1')
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value != value:  # NaN: an empty cell in pandas
@@ -215,12 +231,13 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _add_mapping(reader_: RowReader, line: int, row: dict[str, Any]) -> None:
-    """Add a row of JSON Lines or a DataFrame, whose fields may hold anything: a value
-    too long (M010) or one no output can encode (M011) leaves the row out."""
+def add_mapping(reader_: RowReader, line: int, row: dict[str, Any]) -> None:
+    """Add a row of JSON Lines or a DataFrame (or an event posted to the supervision
+    service), whose fields may hold anything: a value too long (M010) or one no output
+    can encode (M011) leaves the row out."""
     try:
         # text as it is (the common case, without a call), anything else made text
-        values = [v.strip() if type(v) is str else _text(v) for v in map(row.get, COLUMNS)]
+        values = [v.strip() if type(v) is str else field_text(v) for v in map(row.get, COLUMNS)]
     except RecursionError:  # a value nested too deep to be shown as text
         reader_.bad("M001.deep", line)
         return
@@ -295,7 +312,7 @@ def read_jsonl(
                 if not isinstance(row, dict):
                     reader_.bad("M001.not_object", line, kind=type(row).__name__)
                     continue
-                _add_mapping(reader_, line, row)
+                add_mapping(reader_, line, row)
         except UnicodeDecodeError as err:
             raise _not_utf8(path, err) from err
     reader_.log.lines = count
@@ -322,7 +339,7 @@ def read_dataframe(
     present = [c for c in COLUMNS if c in frame.columns]
     n = 0
     for n, values in enumerate(_frame_rows(frame, present), start=1):
-        _add_mapping(reader_, n, dict(zip(present, values, strict=True)))
+        add_mapping(reader_, n, dict(zip(present, values, strict=True)))
     return reader_.finish(n)
 
 

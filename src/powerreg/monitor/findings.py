@@ -16,6 +16,10 @@ M008  row        a CSV row that cannot be delimited: a quoted field that never c
 M009  row        a day outside the working-day calendar (and not later than ``as_of``)
 M010  row        a row or a field over the size limit
 M011  row        a field holding a lone surrogate: no text, no output can encode it
+M012  event      an event posted to the service without a usable ``event_id``
+M013  event      an ``event_id`` the service received before with other content
+M014  event      an event of a power not assigned to the sending system's token
+M015  request    a request body that cannot be read as events (or is too large)
 M101  deviation  a step that is not on the case's flowchart (a step of another of its charts)
 M102  deviation  a move that is not a transition: a step skipped, reversed or repeated
 M103  deviation  a case that did not begin at the start step

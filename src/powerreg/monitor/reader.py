@@ -66,8 +66,9 @@ class EventLog:
         return sum(len(v) for v in self.cases.values())
 
 
-class _Index:
-    """What the reader checks rows against: powers, their charts and steps."""
+class RowIndex:
+    """What the reader checks rows against: powers, their charts and steps. Built once
+    per registry; readers of the same registry may share one (``RowReader(index=…)``)."""
 
     def __init__(self, reg: Registry) -> None:
         self.charts: dict[str, dict[str, frozenset[str]]] = {}
@@ -143,7 +144,7 @@ class _Case(CaseEvents):
         power: str,
         chart: str | None,
         line: int,
-        index: _Index,
+        index: RowIndex,
         actors: Vocabulary,
     ) -> None:
         super().__init__(case, power, index.steps[power], actors, chart)
@@ -169,8 +170,9 @@ class RowReader:
         *,
         calendar: WorkCalendar | None = None,
         as_of: date | None = None,
+        index: RowIndex | None = None,
     ) -> None:
-        self.index = _Index(reg)
+        self.index = RowIndex(reg) if index is None else index
         self.log = EventLog(source, checked=None if calendar is None else (calendar, as_of))
         self.row_word = row_word
         self.known: dict[str, _Case] = {}

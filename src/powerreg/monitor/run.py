@@ -75,15 +75,6 @@ def _monitor(
     else:
         elog, problems = read_log(log, registry, calendar=cal, as_of=as_of), []
     charts: dict[tuple[str, str], ChartIndex] = {}
-
-    def chart_of(pid: str, fid: str) -> ChartIndex:
-        key = (pid, fid)
-        chart = charts.get(key)
-        if chart is None:
-            power = registry.powers[pid]
-            chart = charts[key] = ChartIndex(power, power.flowchart(fid))
-        return chart
-
     counted_until = pack_time(datetime.combine(as_of, time.max)) if as_of is not None else 0
     dropped = {(p.entity, p.line) for p in problems}
     results: list[CaseResult] = []
@@ -94,56 +85,8 @@ def _monitor(
             n = len(events)
             events = _until(events, as_of, counted_until)
             after += n - len(events)
-        if not events:
-            continue
-        # the replay walks a case's events several times: make them once
-        seen = list(events)
-        first = seen[0]
-        power = registry.powers[first.power_id]
-        fid = first.flowchart_id
-        inferred = False
-        if fid is None:
-            if len(power.flowcharts) == 1:
-                fid = power.flowcharts[0].id
-            else:
-                inferred = True
-                fid = min(
-                    (fc.id for fc in power.flowcharts),
-                    key=lambda f: count_deviations(
-                        seen, chart_of(power.id, f), closed=as_of is None
-                    ),
-                )
-        chart = chart_of(power.id, fid)
-        closed = as_of is None or ends_at_end(seen, chart)
-        devs = deviations(seen, chart, closed=closed)
-        day = first.time.date()  # calendar limits count from the case's first day
-        promised = cal.budget(power.promised_limit, day)
-        statutory = cal.budget(power.statutory_limit, day)
-        timing = time_case(
-            seen,
-            chart,
-            cal,
-            closed=closed,
-            as_of=as_of,
-            promised=promised,
-            statutory=statutory,
-        )
-        limit = promised if promised is not None else statutory
-        results.append(
-            CaseResult(
-                first.case_id,
-                power.id,
-                fid,
-                "closed" if closed else "open",
-                events,
-                timing.step_days,
-                timing.elapsed,
-                tuple(devs),
-                tuple(timing.alerts),
-                limit,
-                inferred,
-            )
-        )
+        if events:
+            results.append(_replay(events, registry, as_of, cal, charts))
     if problems:
         problems = sorted([*elog.problems, *problems], key=lambda p: p.line)
     return MonitorResult(
@@ -156,6 +99,104 @@ def _monitor(
         as_of=as_of,
         after_as_of=after,
         lang=lang or default_lang(),
+    )
+
+
+def replay_case(
+    events: Sequence[Event],
+    registry: Registry,
+    *,
+    as_of: date | None = None,
+    calendar: WorkCalendar | None = None,
+    charts: dict[tuple[str, str], ChartIndex] | None = None,
+) -> CaseResult | None:
+    """Replay one case as :func:`monitor` replays each case of a log: ``events`` are the
+    case's events in time order (rows already checked, e.g. by
+    :class:`~.reader.RowReader`); with ``as_of``, those later than that day are left out
+    and a case not at an end step is open. ``charts`` caches the compiled flowcharts
+    between calls (:attr:`MonitorResult.charts` has the same shape). ``None`` if no event
+    is left.
+
+    Examples:
+        >>> import powerreg
+        >>> from datetime import datetime
+        >>> t = datetime(2011, 10, 10, 9)
+        >>> events = [Event("A1", "XK-001", "F1", "S1", t, None, None, 1),
+        ...           Event("A1", "XK-001", "F1", "S6", t, None, None, 2)]
+        >>> c = replay_case(events, powerreg.load_reference(), as_of=date(2011, 10, 31))
+        >>> c.status, [d.code for d in c.deviations], c.elapsed
+        ('open', ['M102'], 15)
+    """
+    cal = calendar or china_calendar()
+    if as_of is not None:
+        cal.check(as_of, "as_of")
+        if events:
+            events = _until(events, as_of, pack_time(datetime.combine(as_of, time.max)))
+    if not events:
+        return None
+    return _replay(events, registry, as_of, cal, {} if charts is None else charts)
+
+
+def _replay(
+    events: Sequence[Event],
+    registry: Registry,
+    as_of: date | None,
+    cal: WorkCalendar,
+    charts: dict[tuple[str, str], ChartIndex],
+) -> CaseResult:
+    """The replay of one case's events (none later than ``as_of``) on its flowchart."""
+
+    def chart_of(pid: str, fid: str) -> ChartIndex:
+        key = (pid, fid)
+        chart = charts.get(key)
+        if chart is None:
+            power = registry.powers[pid]
+            chart = charts[key] = ChartIndex(power, power.flowchart(fid))
+        return chart
+
+    # the replay walks a case's events several times: make them once
+    seen = list(events)
+    first = seen[0]
+    power = registry.powers[first.power_id]
+    fid = first.flowchart_id
+    inferred = False
+    if fid is None:
+        if len(power.flowcharts) == 1:
+            fid = power.flowcharts[0].id
+        else:
+            inferred = True
+            fid = min(
+                (fc.id for fc in power.flowcharts),
+                key=lambda f: count_deviations(seen, chart_of(power.id, f), closed=as_of is None),
+            )
+    chart = chart_of(power.id, fid)
+    closed = as_of is None or ends_at_end(seen, chart)
+    devs = deviations(seen, chart, closed=closed)
+    day = first.time.date()  # calendar limits count from the case's first day
+    promised = cal.budget(power.promised_limit, day)
+    statutory = cal.budget(power.statutory_limit, day)
+    timing = time_case(
+        seen,
+        chart,
+        cal,
+        closed=closed,
+        as_of=as_of,
+        promised=promised,
+        statutory=statutory,
+    )
+    limit = promised if promised is not None else statutory
+    return CaseResult(
+        first.case_id,
+        power.id,
+        fid,
+        "closed" if closed else "open",
+        events,
+        timing.step_days,
+        timing.elapsed,
+        tuple(devs),
+        tuple(timing.alerts),
+        limit,
+        inferred,
     )
 
 

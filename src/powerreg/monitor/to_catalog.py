@@ -256,6 +256,25 @@ JOIN powers p ON p.id = a.power_id
 WHERE a.kind = 'deviation' AND a.risk_level IS NOT NULL
 ORDER BY CASE a.risk_level WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, a.id""",
     },
+    "on_time_by_power": {
+        "title": "On time, by power",
+        "description": "Per power: cases, closed cases with a time limit, how many closed "
+        "within it (the on-time rate of the monitor's summary), and red cards; the least "
+        "punctual first.",
+        "sql": """SELECT
+    c.power_id,
+    p.name AS power,
+    count(*) AS cases,
+    sum(c.status = 'closed') AS closed,
+    sum(c.on_time IS NOT NULL) AS timed,
+    sum(c.on_time) AS on_time,
+    round(100.0 * sum(c.on_time) / nullif(sum(c.on_time IS NOT NULL), 0), 1) AS on_time_pct,
+    sum(c.worst_card = 'red') AS red_cards
+FROM cases c
+JOIN powers p ON p.id = c.power_id
+GROUP BY c.power_id
+ORDER BY on_time_pct IS NULL, on_time_pct, c.power_id""",
+    },
 }
 
 

@@ -1,0 +1,35 @@
+"""Live electronic supervision (网上实时监察): a service that takes the events of cases as
+they happen, replays each case on its flowchart as :mod:`powerreg.monitor` does, and
+keeps the supervision office's feed of deviations, warnings, yellow and red cards.
+
+Layout, one concept per module: :mod:`.state` (the SQLite state database),
+:mod:`.auth` (tokens and rights), :mod:`.intake` (a request's events, checked),
+:mod:`.feed` (findings by identity: raised, withdrawn, restored), :mod:`.supervisor`
+(events in, cases replayed, the feed written), :mod:`.clock` (the day, and the timer),
+:mod:`.app` (the HTTP face, Starlette; extra ``serve``), :mod:`.server` (uvicorn on a
+socket) and :mod:`.export` (the state into a published catalog).
+
+Only :mod:`.app` and :mod:`.server` need the extra ``serve``; nothing here imports them.
+"""
+
+from __future__ import annotations
+
+from .auth import Token, Tokens, add_token
+from .export import export_state, state_result
+from .intake import BadEvent, Refused
+from .state import StateUnavailable, Store
+from .supervisor import Receipt, Supervisor
+
+__all__ = [
+    "BadEvent",
+    "Receipt",
+    "Refused",
+    "StateUnavailable",
+    "Store",
+    "Supervisor",
+    "Token",
+    "Tokens",
+    "add_token",
+    "export_state",
+    "state_result",
+]

@@ -1,0 +1,427 @@
+"""A request's body → the events it posts, each checked as the monitor checks a row of a
+log; or the request refused, every bad event named by its index, ``event_id`` and field.
+
+A body is a JSON array of event objects, or JSON Lines (one object per line). An event
+has the columns of a case log (``case_id``, ``power_id``, ``step_id``, ``timestamp``;
+``flowchart_id``, ``actor``, ``note`` optional; other keys ignored) and an ``event_id``
+chosen by the sender. Each event passes the checks of :class:`~powerreg.monitor.reader.
+RowReader` — the same code, so the same codes: a missing field (M001), a timestamp that
+does not parse (M002) or lies outside the working-day calendar (M009), an unknown power
+(M003) or flowchart (M004), a step on none of the power's charts (M005), a case that
+changes power or chart (M007), a value too long (M010) or not text (M011) — and those of
+the service: a missing or unusable ``event_id`` (M012), one sent before with other
+content (M013, see :mod:`.supervisor`), a power the sender's token is not for (M014).
+
+**A request is taken whole or not at all.** If any event fails, nothing of the request
+is stored and the reply lists every bad event; the sender fixes them and sends the
+request again (events already stored are recognised by their ``event_id``, so sending
+again is always safe). Events of one case may arrive in any order and in any request:
+the monitor's M006 (an event earlier than the case's previous one) does not apply.
+
+Examples:
+    >>> import powerreg
+    >>> from powerreg.monitor import china_calendar
+    >>> from powerreg.monitor.reader import RowIndex
+    >>> from .auth import Token
+    >>> reg = powerreg.load_reference()
+    >>> check = Intake(reg, RowIndex(reg), china_calendar())
+    >>> sender = Token("xk", frozenset({"XK-001"}), send=True, read=False)
+    >>> body = (b'[{"event_id": "e1", "case_id": "A1", "power_id": "XK-001", "step_id": "S1",'
+    ...         b' "timestamp": "2011-10-10 09:00"}]')
+    >>> [(p.event_id, p.event.step_id, str(p.event.time)) for p in check(body, sender)]
+    [('e1', 'S1', '2011-10-10 09:00:00')]
+    >>> try:
+    ...     check(body.replace(b"S1", b"S99"), sender)
+    ... except Refused as err:
+    ...     print(err.status, [(b.index, b.event_id, b.field, b.problem.code) for b in err.bad])
+    422 [(0, 'e1', 'step_id', 'M005')]
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ..codes import value_kind
+from ..errors import PowerregError, Problem, problem
+from ..model import Registry
+from ..monitor.calendar import WorkCalendar
+from ..monitor.events import add_mapping, field_text
+from ..monitor.findings import Event
+from ..monitor.reader import REQUIRED, EventLog, RowIndex, RowReader, parse_time
+from .auth import Token
+
+#: What problems name as the source of an event.
+SOURCE = "POST /events"
+#: Longest ``event_id``, in characters.
+MAX_EVENT_ID = 200
+#: Most events one request may post (413 past it).
+MAX_EVENTS = 50_000
+#: Most problems a refusal lists (it says how many there are).
+MAX_LISTED = 100
+
+#: The field a problem of the row checks is about, by its key.
+_FIELD = {
+    "M002": "timestamp",
+    "M003": "power_id",
+    "M004": "flowchart_id",
+    "M005": "step_id",
+    "M006": "timestamp",
+    "M007": "power_id",
+    "M007.chart": "flowchart_id",
+    "M009": "timestamp",
+    "M009.before": "timestamp",
+    "M012": "event_id",
+    "M012.type": "event_id",
+    "M012.long": "event_id",
+    "M013": "event_id",
+    "M014": "power_id",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """An event of a request that passed every check. ``event.line`` is its index in
+    the request plus one; ``timestamp`` and ``flowchart_id`` are as sent."""
+
+    index: int
+    event_id: str
+    event: Event
+    timestamp: str
+    flowchart_id: str | None
+
+    def content(self) -> tuple[Any, ...]:
+        """What two events with one ``event_id`` must share to be the same event:
+        case, power, flowchart as sent, step, time, actor, note."""
+        e = self.event
+        return (e.case_id, e.power_id, self.flowchart_id, e.step_id, e.time, e.actor, e.note)
+
+
+#: Names of :meth:`Posted.content`'s fields, for messages.
+CONTENT_FIELDS = ("case_id", "power_id", "flowchart_id", "step_id", "timestamp", "actor", "note")
+
+
+@dataclass(frozen=True)
+class BadEvent:
+    """An event refused: its index in the request (None for the body as a whole), its
+    ``event_id`` if it has one, the field at fault, and the problem."""
+
+    index: int | None
+    event_id: str | None
+    field: str | None
+    problem: Problem
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the reply, with the message in English and Chinese."""
+        return {
+            "index": self.index,
+            "event_id": self.event_id,
+            "field": self.field,
+            "code": self.problem.code,
+            "message": self.problem.message("en"),
+            "message_zh": self.problem.message("zh"),
+        }
+
+
+class Refused(PowerregError):
+    """A request refused whole: the HTTP ``status`` (400 body unreadable, 403 a power
+    not the sender's, 409 an ``event_id`` reused, 413 body too large, 422 events that
+    fail their checks) and every bad event."""
+
+    def __init__(self, status: int, bad: list[BadEvent]) -> None:
+        self.status = status
+        self.bad = bad
+        first = bad[0].problem.message("en") if bad else ""
+        super().__init__(f"{status}: {len(bad)} bad event(s): {first}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reply's body: the first :data:`MAX_LISTED` problems, and how many."""
+        n = len(self.bad)
+        shown = f" (the first {MAX_LISTED} listed)" if n > MAX_LISTED else ""
+        return {
+            "error": f"the request was refused and nothing of it was stored: "
+            f"{n} problem{'s' * (n != 1)}{shown}",
+            "error_zh": f"请求被拒绝，未保存任何事件：共 {n} 个问题"
+            + (f"（列出前 {MAX_LISTED} 个）" if shown else ""),
+            "count": n,
+            "problems": [b.to_dict() for b in self.bad[:MAX_LISTED]],
+        }
+
+
+def body_problem(key: str, **params: Any) -> Refused:
+    """The refusal of a body that cannot be read (M015), 413 when it is too large."""
+    status = 413 if key in ("M015.too_large", "M015.too_many") else 400
+    return Refused(status, [BadEvent(None, None, None, problem(key, SOURCE, **params))])
+
+
+def read_body(body: bytes) -> list[Any]:
+    """The items of a body: a JSON array's elements, or JSON Lines' values (a line that
+    is not JSON is an item that fails its check later, with its index).
+
+    Raises:
+        Refused: 400, the body is not UTF-8 or not a JSON array.
+    """
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise body_problem("M015.utf8", detail=f"byte {err.start}: {err.reason}") from err
+    head = text.lstrip()
+    if head.startswith("["):
+        try:
+            items = json.loads(text)
+        except RecursionError as err:
+            raise body_problem("M015.json", detail="nested too deep", line=1, column=1) from err
+        except json.JSONDecodeError as err:
+            raise body_problem(
+                "M015.json", detail=err.msg, line=err.lineno, column=err.colno
+            ) from err
+        except ValueError as err:
+            raise body_problem("M015.json", detail=str(err), line=1, column=1) from err
+        if not isinstance(items, list):
+            raise body_problem("M015")
+        return items
+    if head and not head.startswith("{"):
+        raise body_problem("M015")
+    return list(_json_lines(text))
+
+
+class _Unreadable:
+    """A line of JSON Lines that is not JSON: the problem's key and parameters."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        self.key = key
+        self.params = params
+
+
+def _json_lines(text: str) -> Iterator[Any]:
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except RecursionError:
+            yield _Unreadable("M001.deep_json")
+        except json.JSONDecodeError as err:
+            yield _Unreadable("M001.json", detail=err.msg, column=err.colno)
+        except ValueError as err:
+            yield _Unreadable("M001.json_value", detail=str(err))
+
+
+class Intake:
+    """The checks of posted events against a registry and the working-day calendar.
+
+    ``index`` is the registry's :class:`~powerreg.monitor.reader.RowIndex`, built once
+    and shared by every request.
+    """
+
+    def __init__(self, registry: Registry, index: RowIndex, calendar: WorkCalendar) -> None:
+        self.registry = registry
+        self.index = index
+        self.calendar = calendar
+
+    def __call__(self, body: bytes, token: Token) -> list[Posted]:
+        """The events of ``body``, every one checked, posted with ``token``.
+
+        Raises:
+            Refused: the body cannot be read (400), an event is of a power the token is
+                not for (403), events fail their checks (422), or one ``event_id`` names
+                two different events in the request (409).
+        """
+        return self.check(read_body(body), token)
+
+    def check(self, items: list[Any], token: Token) -> list[Posted]:
+        """The events of a body already read (see :meth:`__call__`)."""
+        if len(items) > MAX_EVENTS:
+            raise body_problem("M015.too_many", count=len(items), limit=MAX_EVENTS)
+        ids: list[str | None] = [None] * len(items)
+        bad: list[BadEvent] = []
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            ids[i] = self._event_id(i, item.get("event_id"), bad)
+        # who may post what comes first: a sender learns nothing of others' powers
+        denied = [
+            BadEvent(
+                i,
+                ids[i],
+                "power_id",
+                problem(
+                    "M014",
+                    SOURCE,
+                    i + 1,
+                    token=token.name,
+                    power=power,
+                    powers=", ".join(sorted(token.powers or ())) or "-",
+                ),
+            )
+            for i, item in enumerate(items)
+            if isinstance(item, dict)
+            and (power := _text(item, "power_id"))
+            and not token.may_send(power)
+        ]
+        if denied:
+            raise Refused(403, denied)
+        # each case's events in time order, so that none is out of order (M006); the
+        # timestamps as text sort so when written alike, else they are parsed
+        log = self._read(items, sorted(range(len(items)), key=lambda i: _as_text(items[i], i)))
+        if any(p.code == "M006" for p in log.problems):
+            log = self._read(items, sorted(range(len(items)), key=lambda i: _order(items[i], i)))
+        for p in log.problems:
+            i = p.line - 1
+            item = items[i]
+            bad.append(BadEvent(i, ids[i], _field_of(p, item), p))
+        if bad:
+            bad.sort(key=lambda b: b.index if b.index is not None else -1)
+            raise Refused(422, bad)
+        posted: list[Posted] = []
+        for events in log.cases.values():
+            for ev in events:
+                i = ev.line - 1
+                item = items[i]
+                chart = _text(item, "flowchart_id") or None
+                event_id = ids[i]
+                assert event_id is not None  # checked above
+                posted.append(Posted(i, event_id, ev, _text(item, "timestamp"), chart))
+        posted.sort(key=lambda p: p.index)
+        return _without_repeats(posted)
+
+    def _read(self, items: list[Any], order: list[int]) -> EventLog:
+        """The items read by the monitor's row reader in ``order``."""
+        reader = RowReader(self.registry, SOURCE, "event", calendar=self.calendar, index=self.index)
+        for i in order:
+            item = items[i]
+            if isinstance(item, _Unreadable):
+                reader.bad(item.key, i + 1, **item.params)
+            elif not isinstance(item, dict):
+                reader.bad("M001.not_object", i + 1, kind=_json_kind(item))
+            else:
+                add_mapping(reader, i + 1, item)
+        return reader.finish(len(items))
+
+    def _event_id(self, i: int, value: Any, bad: list[BadEvent]) -> str | None:
+        """The event id of item ``i``, or None with its problem added to ``bad``."""
+        key: str | None = None
+        params: dict[str, Any] = {}
+        if value is None or value == "":
+            key = "M012"
+        elif not isinstance(value, str):
+            key, params = "M012.type", {"kind": value_kind(value)}
+        elif len(value) > MAX_EVENT_ID:
+            key, params = "M012.long", {"length": len(value), "limit": MAX_EVENT_ID}
+        elif not value.strip():
+            key = "M012"
+        else:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as err:
+                point = f"U+{ord(value[err.start]):04X}"
+                bad.append(
+                    BadEvent(
+                        i,
+                        None,
+                        "event_id",
+                        problem("M011", SOURCE, i + 1, field="event_id", codepoint=point),
+                    )
+                )
+                return None
+            return value
+        bad.append(BadEvent(i, None, "event_id", problem(key, SOURCE, i + 1, **params)))
+        return None
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    """A field of an event as the row reader takes it (see :func:`field_text`)."""
+    value = item.get(key)
+    return value.strip() if type(value) is str else field_text(value)
+
+
+def _as_text(item: Any, i: int) -> tuple[str, str, int]:
+    """By case, then timestamp as text, then index."""
+    if not isinstance(item, dict):
+        return ("", "", i)
+    try:
+        return (_text(item, "case_id"), _text(item, "timestamp"), i)
+    except RecursionError:
+        return ("", "", i)
+
+
+def _order(item: Any, i: int) -> tuple[str, datetime, int]:
+    """The order the reader takes items in: by case, then time, then index; so that no
+    case's events reach it out of time order (M006 is not a problem here)."""
+    if not isinstance(item, dict):
+        return ("", datetime.min, i)
+    try:
+        when = parse_time(field_text(item.get("timestamp")))
+    except (ValueError, RecursionError):
+        when = datetime.min
+    try:
+        case = field_text(item.get("case_id"))
+    except RecursionError:
+        case = ""
+    return (case, when, i)
+
+
+def _json_kind(value: Any) -> str:
+    return "an array" if isinstance(value, list) else type(value).__name__
+
+
+def _field_of(p: Problem, item: Any) -> str | None:
+    """The field a problem of the row checks is about."""
+    if p.key in _FIELD:
+        return _FIELD[p.key]
+    if p.code in ("M010", "M011") and "field" in p.params:
+        return str(p.params["field"])
+    if p.key == "M001" and isinstance(item, dict):
+        for name in REQUIRED:
+            if not field_text(item.get(name)):
+                return name
+    return None
+
+
+def _without_repeats(posted: list[Posted]) -> list[Posted]:
+    """The events of a request with an ``event_id`` repeated in it kept once.
+
+    Raises:
+        Refused: 409, the request gives one ``event_id`` to two different events.
+    """
+    first: dict[str, Posted] = {}
+    kept: list[Posted] = []
+    bad: list[BadEvent] = []
+    for p in posted:
+        seen = first.get(p.event_id)
+        if seen is None:
+            first[p.event_id] = p
+            kept.append(p)
+        elif seen.content() != p.content():
+            bad.append(conflict(p, seen.content()))
+    if bad:
+        raise Refused(409, bad)
+    return kept
+
+
+def conflict(p: Posted, known: tuple[Any, ...]) -> BadEvent:
+    """The M013 of an event whose ``event_id`` names another event (``known``)."""
+    given = p.content()
+    for name, a, b in zip(CONTENT_FIELDS, known, given, strict=True):
+        if a != b:
+            shown_a = a.isoformat(" ") if isinstance(a, datetime) else (a or "-")
+            shown_b = b.isoformat(" ") if isinstance(b, datetime) else (b or "-")
+            return BadEvent(
+                p.index,
+                p.event_id,
+                name,
+                problem(
+                    "M013",
+                    SOURCE,
+                    p.index + 1,
+                    entity=p.event.case_id,
+                    event=p.event_id,
+                    field=name,
+                    known=shown_a,
+                    given=shown_b,
+                ),
+            )
+    raise AssertionError("no field differs")  # pragma: no cover - callers compare first

@@ -1,0 +1,106 @@
+"""Running the supervision service: the listening socket, the log, and uvicorn.
+
+The service listens on ``127.0.0.1`` unless told otherwise: the systems that post
+events and the supervision office reach it through whatever the department puts in
+front of it (a reverse proxy with TLS), never directly from outside. Port 0 takes a
+free port; :func:`bind` says which.
+
+The log goes to stderr, one line per request (see :class:`~.app.AccessLog`), and says
+nothing of tokens or bodies; uvicorn's own access log is off.
+
+Examples:
+    >>> parse_listen("127.0.0.1:8765"), parse_listen("[::1]:0"), parse_listen("8080")
+    (('127.0.0.1', 8765), ('::1', 0), ('127.0.0.1', 8080))
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from ..errors import UsageError
+from .app import MAX_BODY, create_app
+from .supervisor import Supervisor
+
+#: Where the service listens unless told otherwise.
+LISTEN = "127.0.0.1:8765"
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6; a bare ``PORT`` is on 127.0.0.1).
+
+    Raises:
+        UsageError: not an address with a port.
+    """
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", text
+    host = host.strip("[]") or "127.0.0.1"
+    if not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"--listen {text!r}: give HOST:PORT, e.g. {LISTEN}")
+    return host, int(port)
+
+
+def bind(listen: str = LISTEN) -> socket.socket:
+    """A listening TCP socket at ``listen``.
+
+    Raises:
+        UsageError: the address cannot be bound (in use, not this machine's).
+    """
+    host, port = parse_listen(listen)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as err:
+        sock.close()
+        raise UsageError(f"cannot listen on {listen}: {err.strerror or err}") from err
+    sock.set_inheritable(True)
+    return sock
+
+
+def address(sock: socket.socket) -> str:
+    """``http://HOST:PORT`` of a bound socket."""
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """The service's log on stderr, with a time on each line."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for name in ("powerreg.service", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+def serve(
+    supervisor: Supervisor,
+    sock: socket.socket,
+    *,
+    max_body: int = MAX_BODY,
+    tick_every: float = 60.0,
+) -> None:
+    """Serve ``supervisor`` on ``sock`` until stopped (SIGINT or SIGTERM end it
+    gracefully; every reply already sent stands for stored events either way)."""
+    app = create_app(supervisor, max_body=max_body, tick_every=tick_every)
+    host, port = sock.getsockname()[:2]
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run(sockets=[sock])

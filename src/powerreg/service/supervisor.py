@@ -1,0 +1,691 @@
+"""The live supervision: events in, every case replayed as the monitor replays it, and
+the feed of what was found — raised once, withdrawn when later events show it was not
+so — kept in the state database.
+
+:class:`Supervisor` holds each case's events in memory, compactly (as the monitor does,
+:class:`~powerreg.monitor.caseevents.CaseEvents`), with a replay of them and the marks
+of the findings raised for it. When events of a case arrive, the case is replayed with
+the monitor's own :func:`~powerreg.monitor.replay_case` — the same deviations and alerts
+as ``powerreg monitor LOG --as-of DAY`` — and its findings are compared with the feed
+(:mod:`.feed`).
+
+The replay kept is as of the last day of the working-day calendar: an alert carries the
+day its threshold is passed, whatever day the replay is as of, so the findings as of
+the service's day are that replay's deviations and its alerts passed by the day. When a
+working day passes, a case quiet since needs no replay: its alerts of the new day are
+already known, and the day the next one passes (the case's ``due``) too. A case is
+replayed again when its events change, or when an event it had received dated later
+than the service's day comes due. Replays as of the service's day itself (for the
+case pages, the per-power summary and the messages of the feed) are made when asked.
+
+Every change is one transaction: the events of a request, the findings they raise and
+the feed entries are committed together, and only then is the reply sent and the
+memory changed. If the commit fails (a full disk, a read-only file), the transaction is
+rolled back and memory is as it was: the request gets 503 and may be sent again.
+
+Events of a case are placed by their timestamp, events with the same timestamp in the
+order received; so a system that posts a case's events with equal timestamps must post
+them in their order. An event later than the service's day is kept and counted from
+that day on.
+
+Examples:
+    >>> import json, powerreg, tempfile
+    >>> from datetime import date
+    >>> from pathlib import Path
+    >>> from .auth import Token
+    >>> from .clock import fixed
+    >>> sup = Supervisor(powerreg.load_reference(), Path(tempfile.mkdtemp()) / "state.db",
+    ...                  clock=fixed(date(2011, 10, 31)))
+    >>> sender = Token("xk", frozenset({"XK-001"}), send=True, read=False)
+    >>> def event(n, step, at):
+    ...     return {"event_id": n, "case_id": "A1", "power_id": "XK-001", "step_id": step,
+    ...             "timestamp": at}
+    >>> body = json.dumps([event("1", "S1", "2011-10-10 09:00"),
+    ...                    event("2", "S6", "2011-10-10 10:00")]).encode()
+    >>> sup.post(body, sender).accepted
+    2
+    >>> [(e["entry"], e["code"], e["event_id"]) for e in sup.feed(0)["alerts"]][:2]
+    [('raised', 'M102', '2'), ('raised', 'M202', '2')]
+    >>> sup.post(body, sender).duplicates  # sent again: nothing new
+    2
+    >>> sup.close()
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from ..collector import gc_paused
+from ..errors import UsageError, problem
+from ..lang import Lang
+from ..model import Registry
+from ..monitor import replay_case
+from ..monitor.calendar import WorkCalendar, china_calendar
+from ..monitor.caseevents import CaseEvents, Vocabulary, pack_time, unpack_time
+from ..monitor.chartindex import ChartIndex
+from ..monitor.findings import CaseResult, Event
+from ..monitor.reader import RowIndex, RowReader
+from ..monitor.result import MonitorResult
+from .auth import Token, Tokens
+from .clock import Clock, EventsClock, china_today
+from .feed import Finding, Kind, Mark, changes, identities, record, rendered
+from .intake import SOURCE, BadEvent, Intake, Posted, Refused, conflict
+from .state import StateUnavailable, Store
+
+log = logging.getLogger("powerreg.service")
+
+#: Most feed entries one read returns.
+MAX_FEED = 10_000
+
+
+@dataclass
+class CaseState:
+    """A case as the service holds it: every event received (in time order, ties in the
+    order received; an event's ``line`` is its number ``seq``), how many of them are
+    dated on or before the service's day, their replay as of the calendar's last day
+    (None while none is), the findings raised, and the first day after the service's
+    day on which its findings change if no event arrives."""
+
+    events: CaseEvents
+    counted: int
+    ahead: CaseResult | None
+    marks: dict[str, Mark] = field(default_factory=dict)
+    due: date = date.max
+    #: the replay as of a day, once made: ``(day, result)``
+    now: tuple[date, CaseResult | None] | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The reply to a request that was stored: events new and already known, the
+    service's day, the feed entries it wrote, and the feed's last cursor."""
+
+    accepted: int
+    duplicates: int
+    as_of: date
+    feed_entries: int
+    cursor: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for the reply."""
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "as_of": self.as_of.isoformat(),
+            "feed_entries": self.feed_entries,
+            "cursor": self.cursor,
+        }
+
+
+@dataclass
+class _Plan:
+    """What one change writes: the new state of each case touched, its feed changes,
+    and the events stored."""
+
+    cases: dict[str, CaseState] = field(default_factory=dict)
+    changes: dict[str, list[tuple[Kind, str, Finding | None]]] = field(default_factory=dict)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    ids: dict[int, str] = field(default_factory=dict)
+
+
+class Supervisor:
+    """The live electronic supervision of ``registry``, its state in the SQLite file
+    ``state`` (created if new).
+
+    ``clock`` gives the day (default: today in China); the findings are those of a
+    replay as of that day, clamped to the last day of the working-day calendar.
+
+    Raises:
+        UsageError: the state belongs to another registry, or holds events this
+            registry cannot place.
+        StateUnavailable: the state cannot be brought up to the day (a full disk, a
+            read-only file).
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        state: str | Path | Store,
+        *,
+        clock: Clock = china_today,
+        calendar: WorkCalendar | None = None,
+    ) -> None:
+        self.registry = registry
+        self.store = state if isinstance(state, Store) else Store(state)
+        self.clock = clock
+        self.calendar = calendar or china_calendar()
+        self.index = RowIndex(registry)
+        self.intake = Intake(registry, self.index, self.calendar)
+        self.tokens = Tokens(self.store)
+        self.charts: dict[tuple[str, str], ChartIndex] = {}
+        self.actors = Vocabulary()
+        self.cases: dict[str, CaseState] = {}
+        #: the day the findings are as of; never goes back
+        self.as_of = self.calendar.first
+        self.next_seq = self.next_finding = 1
+        #: why the last write failed, until one succeeds
+        self.trouble: str | None = None
+        self._warned_calendar = False
+        try:
+            self.store.hold()
+            with self.store.lock:
+                self._start()
+        except BaseException:
+            self.store.close()
+            raise
+
+    # ------------------------------------------------------------------ start
+
+    def _start(self) -> None:
+        store = self.store
+        known = store.meta("registry")
+        if known is not None and known != self.registry.id:
+            raise UsageError(
+                f"the state '{store.path}' is of registry {known}, not {self.registry.id}; "
+                "give the registry the events were posted under, or a new state file"
+            )
+        stored_day = store.meta("as_of")
+        day = self.today()
+        if stored_day is not None:
+            day = max(day, date.fromisoformat(stored_day))  # the day never goes back
+        self.as_of = day
+        self.next_seq = store.last_seq() + 1
+        self.next_finding = store.last_finding() + 1
+        self._load_events()
+        for fid, key, case_id, standing in store.findings():
+            st = self.cases.get(case_id)
+            if st is not None:
+                st.marks[key] = (fid, bool(standing))
+        # bring the feed up to the day: the days that passed while the service was down
+        plan = _Plan()
+        for case_id, st in self.cases.items():
+            self._replan(plan, case_id, st.events, st.marks, day)
+        write_meta = known is None or stored_day != day.isoformat()
+        if write_meta or any(plan.changes.values()):
+            meta = {"registry": self.registry.id, "as_of": day.isoformat()}
+            self._commit(plan, day, meta)
+        self._apply(plan, day)
+
+    def _load_events(self) -> None:
+        """Every stored event into memory, checked again as the monitor checks a row:
+        the registry must still place each one."""
+        reader = RowReader(
+            self.registry, self.store.path.name, "event", calendar=None, index=self.index
+        )
+        reader.actors = self.actors
+        n = 0
+        with self.store.lock:
+            for seq, case, power, chart, step, stamp, actor, note in self.store.all_events():
+                n += 1
+                reader.add(seq, case, power, step, stamp, chart or "", actor or "", note or "")
+        log_ = reader.finish(n)
+        if log_.problems:
+            first = log_.problems[0]
+            raise UsageError(
+                f"the state '{self.store.path}' holds {len(log_.problems)} event(s) the "
+                f"registry {self.registry.id} cannot place, the first (event number "
+                f"{first.line}): {first.code} {first.message('en')}; start the service "
+                "with the registry the events were posted under"
+            )
+        for case_id, events in log_.cases.items():
+            assert isinstance(events, CaseEvents)
+            self.cases[case_id] = CaseState(events, 0, None)
+
+    # ------------------------------------------------------------------ the day
+
+    def today(self) -> date:
+        """The clock's day, within the working-day calendar (no later than its last day)."""
+        day = max(self.clock(), self.calendar.first)
+        last = self.calendar.last
+        if day > last:
+            if not self._warned_calendar:
+                log.warning(
+                    "today is after %s, the last day %s knows: deadlines are counted up "
+                    "to that day only; upgrade chinese-calendar",
+                    last.isoformat(),
+                    self.calendar.source or "the calendar",
+                )
+                self._warned_calendar = True
+            return last
+        return day
+
+    def tick(self) -> bool:
+        """Bring the findings up to the clock's day, if it has changed. Whether the
+        state is up to the day (False if the write failed: the next tick tries again).
+        """
+        day = self.today()
+        if day <= self.as_of:
+            return True
+        with self.store.lock:
+            if day <= self.as_of:
+                return True
+            plan = _Plan()
+            self._plan_day(plan, day, set())
+            try:
+                self._commit(plan, day, {"as_of": day.isoformat()})
+            except StateUnavailable as err:
+                log.warning("cannot bring the findings up to %s: %s", day, err.why)
+                return False
+            self._apply(plan, day)
+        return True
+
+    def _plan_day(self, plan: _Plan, day: date, skip: set[str]) -> None:
+        """Into ``plan``: the cases whose findings change by ``day`` (those in ``skip``
+        are planned already)."""
+        for case_id, st in self.cases.items():
+            if st.due <= day and case_id not in skip:
+                self._replan(plan, case_id, st.events, st.marks, day, st)
+
+    # ------------------------------------------------------------------ posting
+
+    def post(self, body: bytes, token: Token) -> Receipt:
+        """Take the events of a request body (a JSON array or JSON Lines) posted with
+        ``token``: check them all, store the new ones with the findings they raise, in
+        one transaction, and say what was stored.
+
+        Raises:
+            Refused: the request is refused whole (400, 403, 409, 413, 422).
+            StateUnavailable: the state cannot be written (503); nothing was stored.
+        """
+        with gc_paused():  # a request makes many small objects, and keeps most
+            return self._post(body, token)
+
+    def _post(self, body: bytes, token: Token) -> Receipt:
+        posted = self.intake(body, token)
+        if isinstance(self.clock, EventsClock) and posted:
+            self.clock.saw(max(p.event.time for p in posted).date())
+        with self.store.lock:
+            day = max(self.today(), self.as_of)
+            fresh = self._fresh(posted)
+            self._check_cases(fresh)
+            plan = _Plan()
+            touched = self._plan_events(plan, fresh, token, day)
+            meta = None
+            if day > self.as_of:  # a day has passed since the last look at the clock
+                self._plan_day(plan, day, touched)
+                meta = {"as_of": day.isoformat()}
+            cursor = self._commit(plan, day, meta)
+            self._apply(plan, day)
+            self.next_seq += len(fresh)
+        entries = sum(len(c) for c in plan.changes.values())
+        return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
+
+    def _fresh(self, posted: list[Posted]) -> list[Posted]:
+        """The events not stored before; an ``event_id`` stored with other content is a
+        conflict (409)."""
+        stored = self.store.stored_events([p.event_id for p in posted])
+        if not stored:
+            return posted
+        bad: list[BadEvent] = []
+        fresh: list[Posted] = []
+        for p in posted:
+            row = stored.get(p.event_id)
+            if row is None:
+                fresh.append(p)
+                continue
+            _, _, case, power, chart, step, t, _, actor, note, *_ = row
+            known = (case, power, chart, step, unpack_time(t), actor, note)
+            if known != p.content():
+                bad.append(conflict(p, known))
+        if bad:
+            raise Refused(409, bad)
+        return fresh
+
+    def _check_cases(self, fresh: list[Posted]) -> None:
+        """Events of a case the service knows must keep its power and flowchart (M007)."""
+        bad: list[tuple[Posted, str, str, str]] = []
+        for p in fresh:
+            st = self.cases.get(p.event.case_id)
+            if st is None:
+                continue
+            ev = st.events
+            if ev.power_id != p.event.power_id:
+                bad.append((p, "M007", ev.power_id, p.event.power_id))
+            elif p.flowchart_id and ev.flowchart_id and p.flowchart_id != ev.flowchart_id:
+                bad.append((p, "M007.chart", ev.flowchart_id, p.flowchart_id))
+        if not bad:
+            return
+        firsts = self.store.event_ids(self.cases[p.event.case_id].events[0].line for p, *_ in bad)
+        out: list[BadEvent] = []
+        for p, key, known, given in bad:
+            first = firsts.get(self.cases[p.event.case_id].events[0].line, "?")
+            row = {"en": f"event {first}", "zh": f"事件 {first}"}
+            what: dict[str, Any] = {"power": given} if key == "M007" else {"chart": given}
+            out.append(
+                BadEvent(
+                    p.index,
+                    p.event_id,
+                    "power_id" if key == "M007" else "flowchart_id",
+                    problem(
+                        key,
+                        SOURCE,
+                        p.index + 1,
+                        entity=p.event.case_id,
+                        case=p.event.case_id,
+                        known=known,
+                        row=row,
+                        **what,
+                    ),
+                )
+            )
+        raise Refused(422, out)
+
+    def _plan_events(self, plan: _Plan, fresh: list[Posted], token: Token, day: date) -> set[str]:
+        """Into ``plan``: the events to store, and the cases they touch replayed; the
+        cases touched."""
+        received = datetime.now(UTC).isoformat(timespec="milliseconds")
+        by_case: dict[str, list[Event]] = {}
+        charts: dict[str, str] = {}
+        for seq, p in enumerate(fresh, start=self.next_seq):
+            e = p.event
+            by_case.setdefault(e.case_id, []).append(e._replace(line=seq))
+            if p.flowchart_id:
+                charts[e.case_id] = p.flowchart_id
+            plan.ids[seq] = p.event_id
+            plan.rows.append(
+                (
+                    seq,
+                    p.event_id,
+                    e.case_id,
+                    e.power_id,
+                    p.flowchart_id,
+                    e.step_id,
+                    pack_time(e.time),
+                    p.timestamp,
+                    e.actor,
+                    e.note,
+                    token.name,
+                    received,
+                )
+            )
+        for case_id, new in by_case.items():
+            st = self.cases.get(case_id)
+            old = st.events if st is not None else None
+            chart = (old.flowchart_id if old is not None else None) or charts.get(case_id)
+            events = self._merged(case_id, new[0].power_id, chart, old, new)
+            self._replan(plan, case_id, events, st.marks if st is not None else {}, day)
+        return set(by_case)
+
+    def _merged(
+        self,
+        case_id: str,
+        power: str,
+        chart: str | None,
+        old: CaseEvents | None,
+        new: list[Event],
+    ) -> CaseEvents:
+        """A case's events with ``new`` placed among them: by time, ties by number (the
+        order received)."""
+        new = sorted(new, key=lambda e: (e.time, e.line))
+        if old is not None and len(old) and pack_time(new[0].time) >= old.last_time:
+            # the common case, events in time order: the old ones stay as they are
+            out, events = old.copy(chart), new
+        else:
+            out = CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
+            events = sorted([*(old or ()), *new], key=lambda e: (e.time, e.line))
+        numbers = self.index.numbers[power]
+        code = self.actors.code
+        for e in events:
+            out.append(numbers[e.step_id], pack_time(e.time), e.line, code(e.actor), e.note)
+        return out
+
+    # ------------------------------------------------------------------ replay and feed
+
+    def _replan(
+        self,
+        plan: _Plan,
+        case_id: str,
+        events: CaseEvents,
+        marks: dict[str, Mark],
+        day: date,
+        was: CaseState | None = None,
+    ) -> None:
+        """Into ``plan``: the case as of ``day``, with its feed changes. Its replay is
+        made again only if the events counted by ``day`` are not those of ``was``."""
+        n = events.count_before(pack_time(datetime.combine(day, time.max)) + 1)
+        if was is not None and was.counted == n and was.events is events:
+            ahead = was.ahead
+        else:
+            ahead = replay_case(
+                events.head(n),
+                self.registry,
+                as_of=self.calendar.last,
+                calendar=self.calendar,
+                charts=self.charts,
+            )
+        days = [events[n].time.date()] if n < len(events) else []
+        if ahead is not None:
+            days += [a.date for a in ahead.alerts if a.date > day]
+        plan.cases[case_id] = CaseState(events, n, ahead, marks, min(days, default=date.max))
+        plan.changes[case_id] = changes(identities(ahead, day), marks)
+
+    def _now(self, st: CaseState, day: date) -> CaseResult | None:
+        """The case replayed as of ``day`` (made once, then kept)."""
+        if st.now is not None and st.now[0] == day:
+            return st.now[1]
+        result = st.ahead
+        if result is not None and result.status == "open":
+            result = replay_case(
+                st.events.head(st.counted),
+                self.registry,
+                as_of=day,
+                calendar=self.calendar,
+                charts=self.charts,
+            )
+        st.now = (day, result)
+        return result
+
+    def _commit(self, plan: _Plan, day: date, meta: dict[str, str] | None = None) -> int:
+        """Write a plan in one transaction: events, findings, feed entries, meta. The
+        marks of each case's new state are set here and take effect when applied."""
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        store = self.store
+        next_finding = self.next_finding
+        try:
+            with store.transaction():
+                if plan.rows:
+                    store.insert_events(plan.rows)
+                for key, value in (meta or {}).items():
+                    store.set_meta(key, value)
+                records = self._records(plan, day)
+                gone = store.finding_records(
+                    plan.cases[case_id].marks[key][0]
+                    for case_id, todo in plan.changes.items()
+                    for kind, key, _ in todo
+                    if kind == "withdrawn"
+                )
+                new: list[tuple[int, str, str, str, int, str]] = []
+                standing: list[tuple[int, str, int]] = []
+                feed: list[tuple[int, str, str, str, str, str, str]] = []
+                for case_id, todo in plan.changes.items():
+                    if not todo:
+                        continue
+                    st = plan.cases[case_id]
+                    marks = st.marks = dict(st.marks)
+                    power = st.events.power_id
+                    for kind, key, _ in todo:
+                        if kind == "raised":
+                            fid = next_finding
+                            next_finding += 1
+                            text = records[key]
+                            new.append((fid, key, case_id, power, 1, text))
+                        else:
+                            fid = marks[key][0]
+                            text = records[key] if kind == "restored" else gone[fid]
+                            standing.append((int(kind == "restored"), text, fid))
+                        marks[key] = (fid, kind != "withdrawn")
+                        feed.append((fid, kind, case_id, power, at, day.isoformat(), text))
+                store.add_findings(new)
+                store.set_standing(standing)
+                store.append_feed(feed)
+                cursor = store.last_cursor()
+        except StateUnavailable as err:
+            self.trouble = err.why
+            raise
+        self.trouble = None
+        self.next_finding = next_finding
+        return cursor
+
+    def _records(self, plan: _Plan, day: date) -> dict[str, str]:
+        """The record of every finding a plan raises or restores, by identity: as found
+        by a replay as of ``day``."""
+        per_case: dict[str, list[tuple[str, Finding]]] = {}
+        for case_id, changed in plan.changes.items():
+            for _, key, f in changed:
+                if f is not None:
+                    per_case.setdefault(case_id, []).append((key, f))
+        if not per_case:
+            return {}
+        results: dict[str, CaseResult] = {}
+        lines: set[int] = set()
+        for case_id, todo in per_case.items():
+            result = self._now(plan.cases[case_id], day)
+            assert result is not None  # it has findings
+            results[case_id] = result
+            found = identities(result)
+            todo[:] = [(key, found.get(key, f)) for key, f in todo]
+            last = len(result.events) - 1
+            lines.update(
+                result.events[last if f.position is None else f.position].line for _, f in todo
+            )
+        ids = {**self.store.event_ids(lines - plan.ids.keys()), **plan.ids}
+        out: dict[str, str] = {}
+        for case_id, todo in per_case.items():
+            view = self._view([results[case_id]], day)
+            for key, f in todo:
+                out[key] = json.dumps(record(f, view, ids), ensure_ascii=False)
+        return out
+
+    def _apply(self, plan: _Plan, day: date) -> None:
+        """Make a committed plan the state in memory, as of ``day``."""
+        self.cases.update(plan.cases)
+        self.as_of = max(self.as_of, day)
+
+    def _view(self, results: Sequence[CaseResult], day: date | None = None) -> MonitorResult:
+        """Replayed cases as a result of the monitor (for its summaries and messages)."""
+        return MonitorResult(
+            registry=self.registry,
+            source=self.store.path.name,
+            cases=list(results),
+            problems=[],
+            rows=sum(len(r.events) for r in results),
+            charts=self.charts,
+            as_of=day or self.as_of,
+            lang="en",
+        )
+
+    # ------------------------------------------------------------------ reading
+
+    def feed(self, after: int = 0, limit: int = 1000, token: Token | None = None) -> dict[str, Any]:
+        """The feed after ``cursor``: at most ``limit`` entries, in the order raised, of
+        the powers ``token`` may read (all without a token), and the cursor to ask from
+        next."""
+        limit = max(1, min(limit, MAX_FEED))
+        powers = token.powers if token is not None else None
+        rows = self.store.feed_after(after, limit + 1, powers)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        entries = [
+            {
+                "cursor": c,
+                "entry": kind,
+                "finding": fid,
+                "at": at,
+                "as_of": as_of,
+                **rendered(json.loads(rec)),
+            }
+            for c, fid, kind, at, as_of, rec in rows
+        ]
+        return {
+            "as_of": self.as_of.isoformat(),
+            "alerts": entries,
+            "next": rows[-1][0] if rows else after,
+            "more": more,
+        }
+
+    def case(self, case_id: str, token: Token | None = None, lang: Lang = "en") -> Any:
+        """A case as replayed, with its findings and events; None if there is no such
+        case among the powers ``token`` may read."""
+        with self.store.lock:
+            st = self.cases.get(case_id)
+            if st is None or (token is not None and not token.may_read(st.events.power_id)):
+                return None
+            events = st.events
+            as_of = self.as_of
+            result = self._now(st, as_of)
+            ids = self.store.event_ids(e.line for e in events)
+        until = pack_time(datetime.combine(as_of, time.max))
+        listed = [
+            {
+                "event_id": ids.get(e.line),
+                "step_id": e.step_id,
+                "time": e.time.isoformat(" "),
+                "actor": e.actor,
+                "note": e.note,
+                "counted": pack_time(e.time) <= until,
+            }
+            for e in events
+        ]
+        if result is None:
+            body: dict[str, Any] = {
+                "case_id": case_id,
+                "power_id": events.power_id,
+                "flowchart_id": events.flowchart_id,
+                "status": "pending",
+            }
+        else:
+            view = self._view([result], as_of)
+            body = view.to_dict(lang)["cases"][0]
+        return {"as_of": as_of.isoformat(), **body, "event_list": listed}
+
+    def results(self, token: Token | None = None) -> list[CaseResult]:
+        """Every case ``token`` may read, replayed as of the service's day (the cases
+        with an event by then)."""
+        with self.store.lock:
+            day = self.as_of
+            found = [
+                self._now(st, day)
+                for st in self.cases.values()
+                if token is None or token.may_read(st.events.power_id)
+            ]
+        return [r for r in found if r is not None]
+
+    def powers(self, token: Token | None = None) -> dict[str, Any]:
+        """The monitor's per-power summary and totals of the cases ``token`` may read."""
+        with self.store.lock:
+            day = self.as_of
+            results = self.results(token)
+        view = self._view(results, day)
+        return {
+            "as_of": day.isoformat(),
+            "totals": view.totals,
+            "powers": [p.to_dict() for p in view.powers],
+        }
+
+    def health(self) -> dict[str, Any]:
+        """Whether the service is up to the day and can write its state."""
+        today = self.clock()
+        problems = []
+        if self.trouble is not None:
+            problems.append(f"the last write failed: {self.trouble}")
+        if today > self.calendar.last:
+            problems.append(
+                f"today is after {self.calendar.last.isoformat()}, the last day "
+                f"{self.calendar.source or 'the calendar'} knows: upgrade chinese-calendar"
+            )
+        return {
+            "status": "ok" if not problems else "degraded",
+            "as_of": self.as_of.isoformat(),
+            "registry": self.registry.id,
+            "problems": problems,
+        }
+
+    def close(self) -> None:
+        """Close the state database."""
+        self.store.close()
