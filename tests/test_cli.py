@@ -24,7 +24,8 @@ def test_validate_ok() -> None:
     code, out, err = run("validate", str(EXAMPLE))
     assert (code, err) == (0, "")
     assert out == (
-        "ok: example-epb: 2 categories, 2 powers, 2 flowcharts, 4 risk points, 11 countermeasures\n"
+        "ok: example-epb: 2 categories, 2 powers, 2 flowcharts, 4 risk points, 11 countermeasures"
+        " (3 files read)\n"
     )
 
 

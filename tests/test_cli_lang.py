@@ -18,7 +18,7 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
     for name, cmd in sorted(group.commands.items()):
         if isinstance(cmd, click.Group):
             out += _commands(cmd, f"{prefix}{name} ")
-            if cmd.invoke_without_command or cmd.callback is not None:
+            if cmd.invoke_without_command:  # a group that does something itself
                 out.append((f"{prefix}{name}", cmd))
         else:
             out.append((f"{prefix}{name}", cmd))

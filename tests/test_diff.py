@@ -53,8 +53,8 @@ def test_field_changes_carry_both_values_and_positions(tmp_path: Path) -> None:
     assert change.params["field_name"] == "promised_limit"
     assert change.message("en") == "XK-001 promised limit: 20 working days → 15 working days"
     assert change.message("zh") == "XK-001 承诺时限：20 个工作日 → 15 个工作日"
-    assert change.params["old_at"] == f"{MINIMAL}/powers/XK-001.yaml:1"
-    assert change.params["new_at"] == f"{new_dir}/powers/XK-001.yaml:1"
+    assert change.params["old_at"] == f"{MINIMAL}/powers/XK-001.yaml:10"  # the field's line
+    assert change.params["new_at"] == f"{new_dir}/powers/XK-001.yaml:10"
     assert d.summary("zh") == "本次调整：变更行政权力1项。"
 
 

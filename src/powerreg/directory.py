@@ -34,9 +34,12 @@ from pydantic import BaseModel, ValidationError
 from .codes import value_kind
 from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
-from .errors import Problem, RegistryError, problem
+from .errors import Problem, RegistryError, UsageError, problem
 from .model import (
     DEFER_REFERENCES,
+    FIELD_ALIASES,
+    FIRST_LOC,
+    LOCATED_FIELDS,
     Issue,
     OrgChart,
     Power,
@@ -45,6 +48,7 @@ from .model import (
     SourceMap,
     category_key,
     disclosure_key,
+    field_key,
     reference_issues,
     transition_key,
 )
@@ -77,10 +81,53 @@ def load_directory(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX
     return _DirectoryLoader(Path(path), max_bytes).load()
 
 
+def is_power_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file in the ``powers/`` folder of a registry directory.
+
+    Examples:
+        >>> is_power_file("examples/minimal/powers/XK-001.yaml"), is_power_file("README.md")
+        (True, False)
+    """
+    file = Path(path)
+    return (
+        file.is_file()
+        and file.parent.name == POWERS_DIR
+        and (file.parent.parent / REGISTRY_FILE).is_file()
+    )
+
+
+def load_power_file(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Registry:
+    """Check one power file against its registry: ``registry.yaml`` of the directory
+    above ``powers/`` and this file alone (an editor's save, a pre-commit hook). The
+    registry returned holds that one power.
+
+    Raises:
+        RegistryError: with every problem of the file (or of ``registry.yaml``).
+        UsageError: the file is not in the ``powers/`` folder of a registry directory.
+
+    Examples:
+        >>> reg = load_power_file("examples/minimal/powers/XK-001.yaml")
+        >>> list(reg.powers), reg.source_files()
+        (['XK-001'], 2)
+    """
+    file = Path(path)
+    root = file.parent.parent
+    if not is_power_file(file):
+        raise UsageError(
+            f"'{file}' is not a power file of a registry: it must sit in the {POWERS_DIR}/"
+            f" folder of a directory holding {REGISTRY_FILE}"
+        )
+    return _DirectoryLoader(root, max_bytes, only=file.name).load()
+
+
 class _DirectoryLoader:
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, only: str | None = None) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        #: the one power file to read (``validate FILE``), else every file of powers/
+        self.only = only
         self.problems: list[Problem] = []
         self.positions: dict[str, tuple[str, int, int]] = {}
         #: (category, file, line, column, power id) of every power file that names a
@@ -171,9 +218,18 @@ class _DirectoryLoader:
         if the directory is missing or cannot be listed: a directory that cannot be
         read must not pass for an empty registry."""
         pdir = self.root / POWERS_DIR
+        if self.only is not None:
+            return [self.only]
         try:
             with os.scandir(pdir) as entries:
-                return sorted(e.name for e in entries if e.name.endswith(".yaml"))
+                names, strays = [], []
+                for e in entries:
+                    if e.name.endswith(".yaml"):
+                        names.append(e.name)
+                    elif not e.name.startswith("."):  # hidden files: editors', git's
+                        strays.append(e)
+                self.problems += [_not_read(e) for e in sorted(strays, key=lambda e: e.name)]
+                return sorted(names)
         except FileNotFoundError:
             found = problem("E007.no_powers", POWERS_DIR + "/", root=str(self.root))
         except NotADirectoryError:
@@ -250,13 +306,17 @@ class _DirectoryLoader:
 
     def _report(self, issues: list[Issue], doc: Document) -> bool:
         for i in issues:
+            key, params = i.key, dict(i.params)
+            first = params.pop(FIRST_LOC, None)
+            if first is not None:  # say where the first of a duplicate is
+                key, params["first"] = f"{i.key}.first", doc.position(first)[0]
             self.problems.append(
                 problem(
-                    i.key,
+                    key,
                     doc.file,
                     *doc.position(i.loc),
                     entity=short_entity(i.entity),
-                    **quoted(i.params),
+                    **quoted(params),
                 )
             )
         return bool(issues)
@@ -283,6 +343,10 @@ class _DirectoryLoader:
         pos[power.id] = (file, *doc.position(("id",)))
         if power.disclosure is not None:
             pos[disclosure_key(power.id)] = (file, *doc.position(("disclosure",), key=True))
+        for key in doc.data:  # the limits' own lines (A201, A203, A204 and diff point there)
+            name = FIELD_ALIASES.get(key, key)
+            if name in LOCATED_FIELDS:
+                pos[field_key(power.id, name)] = (file, *doc.position((key,), key=True))
         raw_fcs = doc.data.get("flowcharts")
         for i, fc in enumerate(power.flowcharts):
             self._remember(pos, file, doc, raw_fcs, i, fc.gid)
@@ -323,3 +387,19 @@ def _schema_problems(err: ValidationError, doc: Document, power_id: str | None) 
         entity = short_entity(entity_of(doc.data, loc, power_id))
         out.append(problem(key, doc.file, line, col, entity=entity, **params))
     return out
+
+
+def _not_read(entry: os.DirEntry[str]) -> Problem:
+    """The E008 of an entry of ``powers/`` that is never read: a file that is not
+    ``*.yaml`` (``XK-017.yml``, ``XK-017.YAML``, ``notes.txt``) or a folder."""
+    rel = f"{POWERS_DIR}/{entry.name}"
+    try:
+        folder = entry.is_dir()
+    except OSError:
+        folder = False
+    if folder:
+        return problem("E008.folder", rel + "/")
+    stem, dot, suffix = entry.name.rpartition(".")
+    if dot and suffix.lower() in ("yaml", "yml"):
+        return problem("E008.suffix", rel, name=f"{stem}.yaml")
+    return problem("E008", rel)

@@ -25,6 +25,7 @@ from ..model import (
     StepKind,
     category_key,
     disclosure_key,
+    field_key,
     transition_key,
 )
 from ..workbook.placeholder import is_placeholder
@@ -156,7 +157,11 @@ def promise_within_law(reg: Registry, policy: Policy) -> Iterator[Hit]:
     for p in reg.powers.values():
         promised, statutory = p.promised_limit, p.statutory_limit
         if promised is not None and statutory is not None and _compare(promised, statutory):
-            yield Hit(p.id, {"promised": _shown(promised), "statutory": _shown(statutory)})
+            yield Hit(
+                p.id,
+                {"promised": _shown(promised), "statutory": _shown(statutory)},
+                at=field_key(p.id, "promised_limit"),
+            )
 
 
 def path_within_limit(reg: Registry, policy: Policy) -> Iterator[Hit]:
@@ -202,6 +207,7 @@ def promise_shorter(reg: Registry, policy: Policy) -> Iterator[Hit]:
                     "ratio": str(ratio),
                     "max": _shown(shown),
                 },
+                at=field_key(p.id, "promised_limit"),
             )
 
 
@@ -219,7 +225,11 @@ def limits_comparable(reg: Registry, policy: Policy) -> Iterator[Hit]:
                 and _compare(promised, statutory, policy.ratio) is None
             )
             if unknown:
-                yield Hit(p.id, {"what": what_law, "a": _shown(promised), "b": _shown(statutory)})
+                yield Hit(
+                    p.id,
+                    {"what": what_law, "a": _shown(promised), "b": _shown(statutory)},
+                    at=field_key(p.id, "promised_limit"),
+                )
         limit = promised if promised is not None else statutory
         if limit is None or limit.in_working_days:
             continue

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Level, MeasureKind, Stage
+from .chinese import INDEX_ZH, TABLES_ZH
 
 #: ``PRAGMA user_version`` of the catalogs this version writes and reads.
 CATALOG_VERSION = 3
@@ -456,12 +457,44 @@ ORDER BY p.position""",
 }
 
 
+#: Source positions and sibling order: columns for programs (reading a catalog back, a
+#: message pointing at a YAML line), not for a reader; the Datasette metadata keeps them
+#: out of the reader's default view.
+INTERNAL_COLUMNS = ("source_file", "source_line", "source_column", "position")
+
+
+def _both(zh: str | None, en: str) -> str:
+    """Chinese, then English: ``事项名称：对外公布的名称。Name of the power (事项名称)``."""
+    return f"{zh}。{en}" if zh else en
+
+
+def _zh(name: str) -> tuple[str, str, dict[str, str]]:
+    """The Chinese title, description and column descriptions of a table, view or index."""
+    if name in TABLES_ZH:
+        return TABLES_ZH[name]
+    for index in SEARCH_INDEXES:
+        if index.name == name:
+            return INDEX_ZH[0].format(table=index.table), INDEX_ZH[1], INDEX_ZH[2]
+    return "", "", {}
+
+
+def titles() -> dict[str, str]:
+    """Every table, view and search index → its title, Chinese then its name.
+
+    Examples:
+        >>> titles()["powers"], titles()["powers_fts"]
+        ('权力事项（powers）', '检索索引：powers（powers_fts）')
+    """
+    return {name: f"{_zh(name)[0]}（{name}）" for name in descriptions()}
+
+
 def descriptions() -> dict[str, tuple[str, dict[str, str]]]:
-    """Every table, view and search index → (description, column → description).
+    """Every table, view and search index → (description, column → description), each in
+    Chinese (:mod:`.chinese`) and then English.
 
     Examples:
         >>> descriptions()["steps"][1]["role"]
-        'Post that acts at the step (岗位)'
+        '办理岗位：在这一环节办理的机构或岗位。Post that acts at the step (岗位)'
     """
     out: dict[str, tuple[str, dict[str, str]]] = {
         t.name: (t.description, {c.name: c.description for c in t.columns}) for t in TABLES
@@ -473,4 +506,11 @@ def descriptions() -> dict[str, tuple[str, dict[str, str]]]:
             index.description,
             {"grams": "Words and Chinese character n-grams of the indexed text"},
         )
-    return out
+    both: dict[str, tuple[str, dict[str, str]]] = {}
+    for name, (description, columns) in out.items():
+        _, zh, zh_columns = _zh(name)
+        both[name] = (
+            _both(zh, description),
+            {c: _both(zh_columns.get(c), text) for c, text in columns.items()},
+        )
+    return both

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from ..codes import CODES
+from ..directory import is_power_file, load_power_file
 from ..errors import RegistryError
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
@@ -35,8 +36,9 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
         powerreg validate my-registry/
         powerreg validate my-registry/ --format sarif > validate.sarif
     """
+    one_file = path is not None and is_power_file(path)
     try:
-        reg = _load(path)
+        reg = load_power_file(path) if one_file and path is not None else _load(path)
     except RegistryError as err:
         if fmt == "text":
             raise
@@ -62,6 +64,10 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
         return
     s = reg.stats()
     said: Lang = lang or default_lang()  # type: ignore[assignment]
+    if one_file:
+        [power] = reg.powers.values()
+        click.echo(say("valid_file", said, file=path, id=power.id, registry=reg.id))
+        return
     click.echo(
         say(
             "valid",
@@ -72,6 +78,7 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
             flowcharts=s.flowcharts,
             risks=s.risk_points,
             measures=s.countermeasures,
+            files=reg.source_files(),
         )
     )
 

@@ -14,7 +14,12 @@ from .words import say
 
 @main.group()
 def new() -> None:
-    """Write a starting file that validates, for the keeper to fill in."""
+    """Write a starting file that validates, for the keeper to fill in.
+
+    \b
+    Example:
+        powerreg new power XK-017 --category XK --registry my-registry/
+    """
 
 
 @new.command("power")

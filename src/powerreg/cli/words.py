@@ -25,8 +25,12 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "共 {n} 个问题，涉及 {files} 个文件",
     },
     "valid": {
-        "en": "ok: {id}: {categories} categories, {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures",
-        "zh": "通过：{id}：{categories} 类、{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施",
+        "en": "ok: {id}: {categories} categories, {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures ({files} files read)",
+        "zh": "通过：{id}：{categories} 类、{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施（读取 {files} 个文件）",
+    },
+    "valid_file": {
+        "en": "ok: {file}: power {id} validates against registry {registry}",
+        "zh": "通过：{file}：事项 {id} 符合清单 {registry} 的要求",
     },
     "files_read": {"en": "read {n} file{s}", "zh": "读取了 {n} 个文件"},
     "validation_of": {"en": "Validation of {name}", "zh": "{name} 的校验结果"},

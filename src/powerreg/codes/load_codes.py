@@ -210,6 +210,10 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "duplicate {what} id '{id}'; ids must be unique",
         "zh": "{what}编号 {id} 重复：编号必须唯一",
     },
+    "E003.first": {
+        "en": "duplicate {what} id '{id}' (the first is on line {first}); ids must be unique",
+        "zh": "{what}编号 {id} 重复（第一个在第 {first} 行）：编号必须唯一",
+    },
     "E003.category": {
         "en": "duplicate category code '{id}'",
         "zh": "职权类别代码 {id} 重复",
@@ -362,6 +366,24 @@ LOAD: dict[str, dict[str, Any]] = {
     "E007.no_powers": {
         "en": "no powers/ directory in '{root}'; put one file per power there (powers/XK-001.yaml)",
         "zh": "{root} 中没有 powers/ 目录：请在其中为每个事项建一个文件（powers/XK-001.yaml）",
+    },
+    # ---------------------------------------------------------------- E008 files not read
+    "E008": {
+        "severity": "error",
+        "title": {
+            "en": "a file or folder in powers/ that is never read",
+            "zh": "powers/ 中有不会被读取的文件或文件夹",
+        },
+        "en": "not a power file: only powers/*.yaml are read; move it out of powers/",
+        "zh": "不是事项文件：只读取 powers/*.yaml，请将它移出 powers/",
+    },
+    "E008.suffix": {
+        "en": "a power file must end in .yaml, so this one is never read; rename it '{name}'",
+        "zh": "事项文件须以 .yaml 结尾，本文件不会被读取：请改名为 {name}",
+    },
+    "E008.folder": {
+        "en": "a folder inside powers/ is never read; put its power files directly in powers/",
+        "zh": "powers/ 中的子文件夹不会被读取：请将其中的事项文件直接放在 powers/ 下",
     },
 }
 

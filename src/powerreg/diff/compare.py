@@ -37,7 +37,7 @@ from ..codes.diff_codes import FIELDS
 from ..errors import Problem, problem
 from ..model import Countermeasure, Flowchart, Limit, Power, Registry, RiskPoint, Step
 from ..model.enums import LABELS_ZH, Level
-from ..model.ids import transition_key
+from ..model.ids import field_key, transition_key
 
 #: Where an entity sits: ``file:line`` as the user can open it, or ``None``.
 Where = Callable[[str], "tuple[str, int] | None"]
@@ -112,8 +112,8 @@ class _Differ:
         self.add(
             key,
             entity,
-            old_gid=old_gid,
-            new_gid=new_gid,
+            old_gid=field_key(old_gid, name),  # the field's own line where it is known
+            new_gid=field_key(new_gid, name),
             field=FIELDS[name],
             field_name=name,
             old=shown_value(a),
@@ -361,7 +361,7 @@ def _longer(a: Limit | None, b: Limit | None) -> bool:
 
 def _positions(reg: Registry, prefix: str | None) -> Where:
     def where(gid: str) -> tuple[str, int] | None:
-        at = reg.location(gid)
+        at = reg.location(gid) or reg.location(gid.partition("#")[0])
         if at is None:
             return None
         file = at[0] if prefix is None else f"{prefix.rstrip('/')}/{at[0]}"

@@ -57,16 +57,19 @@ from .enums import (
 from .fields import FIELD_LABELS, field_label, field_labels
 from .ids import (
     DEFER_REFERENCES,
+    FIELD_ALIASES,
     ID_PATTERN,
+    LOCATED_FIELDS,
     Id,
     StepRef,
     Text,
     category_key,
     disclosure_key,
+    field_key,
     is_id,
     transition_key,
 )
-from .integrity import Issue, reference_issues
+from .integrity import FIRST_LOC, Issue, reference_issues
 from .limits import Limit, LimitIn, TimeUnit
 from .orgchart import OrgChart, Unit, split_reference
 from .registry import Registry, RegistryMeta, SourceMap, Stats
@@ -74,9 +77,12 @@ from .registry import Registry, RegistryMeta, SourceMap, Stats
 __all__ = [
     "ALIASES",
     "DEFER_REFERENCES",
+    "FIELD_ALIASES",
     "FIELD_LABELS",
+    "FIRST_LOC",
     "ID_PATTERN",
     "LABELS_ZH",
+    "LOCATED_FIELDS",
     "Category",
     "Countermeasure",
     "Disclosure",
@@ -113,6 +119,7 @@ __all__ = [
     "UnitKindIn",
     "category_key",
     "disclosure_key",
+    "field_key",
     "field_label",
     "field_labels",
     "is_id",

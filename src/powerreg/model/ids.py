@@ -74,6 +74,23 @@ def category_key(code: str) -> str:
     return f"category:{code}"
 
 
+def field_key(power_id: str, field: str) -> str:
+    """Key of one field of a power in a source map, for messages about that field (the
+    time limits: audit A201, A203, A204; ``powerreg diff``).
+
+    Examples:
+        >>> field_key("XK-001", "promised_limit")
+        'XK-001#promised_limit'
+    """
+    return f"{power_id}#{field}"
+
+
+#: Fields of a power whose own line is remembered when it is read (:func:`field_key`).
+LOCATED_FIELDS = ("statutory_limit", "promised_limit")
+#: The older keys still read for them.
+FIELD_ALIASES = {"statutory_days": "statutory_limit", "promised_days": "promised_limit"}
+
+
 def disclosure_key(power_id: str) -> str:
     """Key of a power's ``disclosure`` field in a source map (audit A311 points there).
 

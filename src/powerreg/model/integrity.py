@@ -33,6 +33,11 @@ class Issue(NamedTuple):
         return render(self.key, "en", {"entity": self.entity, **self.params})
 
 
+#: A parameter of an :class:`Issue` that is a location, not a value: the loader replaces it
+#: with the ``first`` line it points at and uses the template's ``.first`` variant.
+FIRST_LOC = "first_loc"
+
+
 def _list_ids(ids: Any) -> str:
     shown = sorted(ids)
     return ", ".join(shown[:12]) + (", …" if len(shown) > 12 else "") if shown else "none"
@@ -57,17 +62,18 @@ def _duplicates(
     what: dict[str, str],
     scope: str,
 ) -> list[Issue]:
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     issues = []
     for i, item in items:
         local = _local_id(item)
         if local is None:
             continue
         if local in seen:
-            issues.append(
-                Issue("E003", (*loc, i, "id"), f"{scope}/{local}", {"what": what, "id": local})
-            )
-        seen.add(local)
+            # the loader turns FIRST_LOC into the line of the first one (E003.first)
+            params = {"what": what, "id": local, FIRST_LOC: (*loc, seen[local], "id")}
+            issues.append(Issue("E003", (*loc, i, "id"), f"{scope}/{local}", params))
+        else:
+            seen[local] = i
     return issues
 
 

@@ -335,6 +335,12 @@ class Registry(RegistryMeta):
         ``file`` is relative to :attr:`source_root`."""
         return self._sources.positions.get(gid)
 
+    def source_files(self) -> int:
+        """How many files the registry was read from (``registry.yaml`` and each power
+        file; a catalog counts as one), ``0`` for a registry built in code."""
+        files = {file for file, _, _ in self._sources.positions.values()}
+        return len(files)
+
     @property
     def source_root(self) -> str | None:
         """The directory the registry was read from, if any."""

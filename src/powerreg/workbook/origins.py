@@ -44,6 +44,7 @@ from ..collector import FREEZE_AT, gc_paused
 from ..errors import Problem, RegistryError, problem
 from ..model import (
     DEFER_REFERENCES,
+    FIRST_LOC,
     Issue,
     Power,
     Registry,
@@ -210,8 +211,9 @@ class Problems:
 
     def issue_problems(self, issues: Iterable[Issue], data: dict[str, Any]) -> None:
         """Record a problem for each cross-reference issue (E003, E004) of ``data``."""
-        for i in issues:
-            self._put(i.key, quoted(i.params), data, i.loc, i.entity)
+        for i in issues:  # a duplicate's first place is a cell of its own: not a line
+            params = {k: v for k, v in i.params.items() if k != FIRST_LOC}
+            self._put(i.key, quoted(params), data, i.loc, i.entity)
 
 
 def assemble(
