@@ -3,8 +3,13 @@ forms folded; the JSON Schema lists every accepted word."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
+import powerreg
+from powerreg.errors import RegistryError
 from powerreg.model import Countermeasure, Level, RiskPoint, Stage, Step, StepKind
 from powerreg.schemas import json_schemas
 
@@ -46,3 +51,17 @@ def test_schema_lists_the_chinese_step_kinds() -> None:
     text = str(json_schemas())
     for word in ("开始", "环节", "判断", "结束"):
         assert word in text
+
+
+def test_a_misspelt_value_gets_a_did_you_mean(tmp_path: Path) -> None:
+    root = tmp_path / "reg"
+    shutil.copytree(Path(__file__).parents[1] / "examples" / "minimal", root)
+    path = root / "powers" / "XK-001.yaml"
+    path.write_text(path.read_text("utf-8").replace("kind: decision", "kind: decison", 1))
+    with pytest.raises(RegistryError) as info:
+        powerreg.load(root)
+    [p] = info.value.problems
+    assert p.key == "E002.enum_close"
+    assert p.params["close"] == "decision"
+    assert "did you mean 'decision'?" in p.message("en")
+    assert "是否应为 decision？" in p.message("zh")

@@ -44,6 +44,7 @@ from .model import (
     Unit,
     UnitKind,
 )
+from .model.enums import normal_word
 from .suggest import closest
 from .textsafe import SNIPPET, excerpt, snippet
 
@@ -187,11 +188,13 @@ def schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dict
             codes = [m.value for m in enum]  # type: ignore[attr-defined]
             aliases = list(ALIASES.get(enum, {}))
             accepted = ", ".join(codes) + (f" (or {', '.join(aliases)})" if aliases else "")
-            return (
-                "E002.enum",
-                {"field": field, "value": snippet(value), "accepted": accepted},
-                False,
+            params = {"field": field, "value": snippet(value), "accepted": accepted}
+            close = (
+                closest(normal_word(value), [*codes, *aliases]) if isinstance(value, str) else None
             )
+            if close is not None:
+                return "E002.enum_close", {**params, "close": close}, False
+            return "E002.enum", params, False
         if kind == "literal_error":
             expected = str(ctx.get("expected", "?"))
             return (

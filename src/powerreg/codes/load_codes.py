@@ -87,6 +87,10 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "unknown {field} '{value}'; use one of {accepted}",
         "zh": "{field} 的取值 {value} 不在可选范围：请使用 {accepted}",
     },
+    "E002.enum_close": {
+        "en": "unknown {field} '{value}'; did you mean '{close}'? (one of {accepted})",
+        "zh": "{field} 的取值 {value} 不在可选范围：是否应为 {close}？（可选：{accepted}）",
+    },
     "E002.at": {
         "en": "risk point 'at' '{value}' must be '<flowchart id>/<step id>', e.g. F1/S3",
         "zh": "风险点的 at 值 {value} 应写成“流程图编号/步骤编号”，如 F1/S3",
