@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 import powerreg
 from powerreg.cli import main
+from powerreg.errors import UsageError
 from powerreg.mainjob import MARKER, AuditFailed, build
 
 from .conftest import EXAMPLE, WriteRegistry, power_data
@@ -219,3 +221,19 @@ def test_the_build_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     )
     assert json.loads(proc.stdout) == {"import powerreg": [], "powerreg build": []}
     assert (tmp_path / "out" / "catalog.db").is_file()
+
+
+def test_a_failed_export_stops_the_drawing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """dot draws while the catalog is written; when the catalog fails, nothing is left
+    drawing or half-written."""
+    from powerreg import mainjob
+
+    def broken(*args: object, **kwargs: object) -> Path:
+        raise UsageError("cannot write the catalog: disk full")
+
+    monkeypatch.setattr(mainjob, "export_sqlite", broken)
+    out = tmp_path / "site"
+    with pytest.raises(UsageError, match="disk full"):
+        build(powerreg.load(EXAMPLE), out, lang="en")
+    assert list(tmp_path.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name == "render_all"]

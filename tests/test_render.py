@@ -14,6 +14,7 @@ import re
 import shutil
 import stat
 import string
+import time
 import unicodedata
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -40,6 +41,7 @@ from powerreg.render import (
     render_all,
     render_category,
     render_overview,
+    start_render_all,
     wrap,
     write_diagrams,
 )
@@ -769,7 +771,7 @@ def test_a_free_dot_takes_the_next_chart(tmp_path: Path, monkeypatch: pytest.Mon
     )
     monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(files, "_workers", lambda jobs: 2)
-    registry = make_registry(*many_powers(120))
+    registry = make_registry(*many_powers(240))
     paths = render_all(registry, tmp_path / "out")
     for (power, _), path in zip(registry.iter_flowcharts(), paths, strict=True):
         assert {n for n in nodes(ET.fromstring(path.read_bytes())) if n[0] == "S"} == {
@@ -777,8 +779,8 @@ def test_a_free_dot_takes_the_next_chart(tmp_path: Path, monkeypatch: pytest.Mon
         }, power.id
         assert f"{power.id}" in "".join(ET.fromstring(path.read_bytes()).itertext())
     drawn = dict(line.split() for line in log.read_text(encoding="utf-8").splitlines())
-    assert int(drawn["w0"]) + int(drawn["w1"]) == 2 + 120
-    assert int(drawn["w0"]) < 120 // 3
+    assert int(drawn["w0"]) + int(drawn["w1"]) == 2 + 240
+    assert int(drawn["w0"]) < 240 // 3
 
 
 def test_a_chart_is_drawn_the_same_by_any_process(
@@ -792,6 +794,29 @@ def test_a_chart_is_drawn_the_same_by_any_process(
     monkeypatch.setattr(files, "_workers", lambda jobs: 2)
     two = [p.read_bytes() for p in render_all(registry, tmp_path / "two")]
     assert one == two
+
+
+def test_a_drawing_in_the_background_can_be_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids = tmp_path / "pids"
+    bindir = fake_dot(tmp_path, f'echo $$ >> "{pids}"; sleep 0.5; exec "$REAL" "$@"')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(files, "_workers", lambda jobs: 2)
+    registry = make_registry(*many_powers(300))
+    out = tmp_path / "out"
+    drawing = start_render_all(registry, out)
+    while not pids.exists() or len(pids.read_text(encoding="utf-8").split()) < 2:
+        time.sleep(0.05)
+    drawing.stop()
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "calls.log", "pids"]
+    for pid in map(int, pids.read_text(encoding="utf-8").split()):
+        with pytest.raises(ProcessLookupError):  # killed and reaped
+            os.kill(pid, 0)
+    with pytest.raises(UsageError, match="the drawing was stopped"):
+        drawing.result()
+    assert start_render_all(registry, out, format="dot").result()[0].exists()
 
 
 def test_the_largest_graph_in_hand_is_drawn_first(

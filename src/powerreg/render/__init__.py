@@ -8,7 +8,8 @@ of its risk points and a legend. :func:`render_category` draws the overview of o
 category, :func:`render_overview` all the sheets of a big one (at most
 :data:`SHEET_POWERS` powers each, with an index; :func:`overview_sheets` names them).
 :func:`render_all` writes every chart of a registry with one ``dot`` process per core,
-each taking the next diagram as it gets free, atomically.
+each taking the next diagram as it gets free, atomically; :func:`start_render_all` does
+it in a thread of its own while the caller does other work.
 
 Every registry text reaches DOT through :func:`escape` inside an HTML-like label, so
 quotes, braces, ``<``, ``>``, ``&`` and backslashes are data: nothing in a registry can
@@ -33,7 +34,7 @@ from __future__ import annotations
 
 from .changes import change_source
 from .chart import dot_source, render
-from .files import render_all, write_diagrams
+from .files import Drawing, render_all, start_render_all, write_diagrams
 from .overview import SHEET_POWERS, overview_sheets, render_category, render_overview
 from .style import CATEGORY_NODE, FONT, FORMATS, LEVEL_COLORS, PANEL_NODE, WHEN_NODE
 from .text import escape, text_em, wrap
@@ -50,6 +51,7 @@ __all__ = [
     "PANEL_NODE",
     "SHEET_POWERS",
     "WHEN_NODE",
+    "Drawing",
     "change_source",
     "dot_source",
     "escape",
@@ -58,6 +60,7 @@ __all__ = [
     "render_all",
     "render_category",
     "render_overview",
+    "start_render_all",
     "text_em",
     "wrap",
     "write_diagrams",

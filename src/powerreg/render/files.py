@@ -18,7 +18,8 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import IO
@@ -108,11 +109,15 @@ def _failure(returncode: int, stderr: str) -> str:
 
 #: Most DOT sources made ahead of the ``dot`` processes: the largest of them goes to the
 #: next process that gets free; more would cost memory (a chart's DOT is ~5 kB, the
-#: 140,000 charts of 100,000 powers ~700 MB), fewer would order less. Beyond these, each
-#: process has what its pipe holds (64 KiB, a dozen charts) and the one being written,
-#: so the last process to finish ends at most that much after the other.
+#: 140,000 charts of 100,000 powers ~700 MB), fewer would order less. When it is full,
+#: making waits until half of it is taken, then makes the other half in one go.
 _WINDOW = 256
 
+#: Bytes of DOT a feeder takes at a time (at least one source): each take costs a turn
+#: of Python's lock, which the thread making the DOT, or the build writing the catalog
+#: meanwhile, then waits for. Beyond what it took, a process has what its pipe holds
+#: (64 KiB), so the last process to finish ends at most ~20 charts after the other.
+_TAKE = 16 * 1024
 
 #: A blank graph each ``dot`` draws first (and whose output is dropped): graphviz 2.43
 #: writes the SVG of the first graph a process draws with the id ``graph0`` and every
@@ -122,8 +127,7 @@ _PRIMER = b"digraph primer {}\n"
 
 
 class _Queue:
-    """DOT sources in hand, the largest given out first; :meth:`put` waits while
-    :data:`_WINDOW` are in hand, :meth:`get` while none is and more may come."""
+    """DOT sources in hand, the largest given out first (see :data:`_WINDOW`)."""
 
     def __init__(self) -> None:
         self.heap: list[tuple[int, int, str]] = []
@@ -133,20 +137,29 @@ class _Queue:
 
     def put(self, k: int, source: str) -> None:
         with self.ready:
-            while len(self.heap) >= _WINDOW and not self.stopped:
-                self.ready.wait()
+            if len(self.heap) >= _WINDOW:
+                while len(self.heap) > _WINDOW // 2 and not self.stopped:
+                    self.ready.wait()
             heapq.heappush(self.heap, (-len(source), k, source))
-            self.ready.notify_all()
+            if len(self.heap) == 1:  # a feeder may be waiting
+                self.ready.notify_all()
 
-    def get(self) -> tuple[int, str] | None:
+    def take(self) -> list[tuple[int, str]]:
+        """The largest sources in hand, up to :data:`_TAKE` bytes; none when all is done."""
         with self.ready:
             while not self.heap and not (self.closed or self.stopped):
                 self.ready.wait()
-            if self.stopped or not self.heap:
-                return None
-            _, k, source = heapq.heappop(self.heap)
-            self.ready.notify_all()
-            return k, source
+            taken: list[tuple[int, str]] = []
+            size = 0
+            while self.heap and not self.stopped:
+                if taken and size + len(self.heap[0][2]) > _TAKE:
+                    break
+                _, k, source = heapq.heappop(self.heap)
+                taken.append((k, source))
+                size += len(source)
+            if len(self.heap) <= _WINDOW // 2:  # making may go on
+                self.ready.notify_all()
+            return taken
 
     def close(self, *, stop: bool = False) -> None:
         with self.ready:
@@ -157,7 +170,7 @@ class _Queue:
 
 class _Feeder(threading.Thread):
     """Writes the sources it takes from the queue to one ``dot``'s standard input,
-    taking the next as soon as the pipe takes the last (that is, while ``dot`` draws the
+    taking more as soon as the pipe takes the last (that is, while ``dot`` draws the
     ones before), and closes the pipe when the queue is done; remembers which sources
     it gave, in order (``dot -O`` numbers its outputs in that order)."""
 
@@ -169,10 +182,10 @@ class _Feeder(threading.Thread):
 
     def run(self) -> None:
         try:
-            while (item := self.queue.get()) is not None:
-                self.given.append(item[0])
-                self.stdin.write(item[1].encode("utf-8"))
-                self.stdin.flush()  # now, not when the next one comes
+            while taken := self.queue.take():
+                self.given += [k for k, _ in taken]
+                self.stdin.write("".join(source for _, source in taken).encode("utf-8"))
+                self.stdin.flush()  # now, not when more comes
         except BrokenPipeError:  # dot has stopped; its exit status says why
             self.queue.close(stop=True)
         except BaseException as err:  # pragma: no cover - reported by _run_dot
@@ -406,6 +419,16 @@ def render_all(
     Raises:
         UsageError: as :func:`write_diagrams`.
     """
+    return _render_all(registry, out_dir, format, categories, None)
+
+
+def _render_all(
+    registry: Registry,
+    out_dir: str | os.PathLike[str],
+    format: str,
+    categories: bool,
+    stop: threading.Event | None,
+) -> list[Path]:
     charts = list(registry.iter_flowcharts())
     names = [f"{p.id}/{fc.id}" for p, fc in charts]
     sources: Iterable[str] = (dot_source(fc, p, registry) for p, fc in charts)
@@ -414,4 +437,77 @@ def render_all(
         names += [name for code in codes for name in overview_sheets(registry, code)]
         overviews = (text for code in codes for _, text in overview_sources(registry, code))
         sources = itertools.chain(sources, overviews)
+    if stop is not None:
+        sources = _until(stop, sources)
     return _write(names, sources, out_dir, format, registry.source_root)
+
+
+def _until(stop: threading.Event, sources: Iterable[str]) -> Iterator[str]:
+    for source in sources:
+        if stop.is_set():
+            raise UsageError("the drawing was stopped; no diagram was changed")
+        yield source
+
+
+class Drawing:
+    """:func:`render_all` at work in a thread of its own (see :func:`start_render_all`)."""
+
+    def __init__(
+        self, registry: Registry, out_dir: str | os.PathLike[str], format: str, categories: bool
+    ) -> None:
+        self._stop = threading.Event()
+        self._paths: list[Path] = []
+        self._error: BaseException | None = None
+        #: how long the drawing took, once it is done
+        self.seconds = 0.0
+
+        def run() -> None:
+            start = time.perf_counter()
+            try:
+                self._paths = _render_all(registry, out_dir, format, categories, self._stop)
+            except BaseException as err:  # handed to the caller by result()
+                self._error = err
+            self.seconds = time.perf_counter() - start
+
+        self._thread = threading.Thread(target=run, name="render_all", daemon=True)
+        self._thread.start()
+
+    def result(self) -> list[Path]:
+        """Wait for the drawing to end; the paths :func:`render_all` returns.
+
+        Raises:
+            UsageError: as :func:`render_all`.
+        """
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._paths
+
+    def stop(self) -> None:
+        """Stop the drawing if it is still at work (its output is not made) and wait for
+        it to end; nothing if it has ended."""
+        self._stop.set()
+        self._thread.join()
+
+
+def start_render_all(
+    registry: Registry,
+    out_dir: str | os.PathLike[str],
+    format: str = "svg",
+    *,
+    categories: bool = False,
+) -> Drawing:
+    """:func:`render_all` in a thread of its own, so that the caller does other work
+    while the ``dot`` processes draw (the build writes the catalog meanwhile): the
+    Python part of drawing is a small share of the work, and the cores the processes
+    leave are used. :meth:`Drawing.result` waits for the paths (or the error);
+    :meth:`Drawing.stop` abandons the drawing, e.g. when the other work failed.
+
+    Examples:
+        >>> import powerreg, tempfile
+        >>> out = Path(tempfile.mkdtemp()) / "drawn"
+        >>> drawing = start_render_all(powerreg.load("examples/minimal"), out, format="dot")
+        >>> [p.relative_to(out).as_posix() for p in drawing.result()]
+        ['CF-001/F1.dot', 'XK-001/F1.dot']
+    """
+    return Drawing(registry, out_dir, format, categories)
