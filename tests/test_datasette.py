@@ -169,8 +169,9 @@ def served(
     tmp_path_factory: pytest.TempPathFactory, minimal: Registry, reference: Registry
 ) -> Iterator[str]:
     """``datasette serve`` of the minimal example (``catalog``, with its drawings under
-    ``/diagrams``) and of the reference (``reference``); its base URL."""
-    pytest.importorskip("datasette")
+    ``/diagrams``) and of the reference (``reference``); its base URL. Datasette runs in
+    its own process only: importing it here would switch on sqlite3's callback
+    tracebacks for every later test."""
     d = tmp_path_factory.mktemp("datasette")
     export_sqlite(minimal, d / "catalog.db")
     export_sqlite(reference, d / "reference.db")
