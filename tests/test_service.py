@@ -144,6 +144,20 @@ def test_out_of_order_events_are_placed_by_time_and_a_gap_filled_withdraws(
     assert case.fits
 
 
+def test_a_request_need_not_be_in_time_order_nor_write_times_alike(sup: Supervisor) -> None:
+    mixed = [
+        {**GOOD[4], "timestamp": "2011/10/13 10:00"},
+        {**GOOD[2], "timestamp": "2011-10-11T10:00:00+08:00"},
+        GOOD[3],
+        {**GOOD[1], "timestamp": "2011/10/10 10:00"},
+        {**GOOD[0], "timestamp": "2011-10-10T01:00:00Z"},  # 09:00 in China
+    ]
+    assert sup.post(body(*mixed), SENDER).accepted == 5
+    (case,) = sup.results()
+    assert [e.step_id for e in case.events] == ["S1", "S2", "S4", "S6", "S7"]
+    assert (case.status, case.fits, case.alerts) == ("closed", True, ())
+
+
 def test_a_finding_found_again_is_restored_never_raised_twice(sup: Supervisor) -> None:
     # no flowchart named: the chart is inferred, and may change as events arrive
     a = [

@@ -40,7 +40,7 @@ Examples:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -264,11 +264,14 @@ class Intake:
         ]
         if denied:
             raise Refused(403, denied)
-        # each case's events in time order, so that none is out of order (M006); the
-        # timestamps as text sort so when written alike, else they are parsed
-        log = self._read(items, sorted(range(len(items)), key=lambda i: _as_text(items[i], i)))
-        if any(p.code == "M006" for p in log.problems):
-            log = self._read(items, sorted(range(len(items)), key=lambda i: _order(items[i], i)))
+        # the reader wants each case's events in time order (else M006, which is no
+        # problem here): as sent, if they are (the usual case), else sorted by case and
+        # time (timestamps as text sort so when written alike, else they are parsed)
+        log = self._read(items, range(len(items)))
+        for key in (_as_text, _order):
+            if not any(p.code == "M006" for p in log.problems):
+                break
+            log = self._read(items, sorted(range(len(items)), key=lambda i: key(items[i], i)))
         for p in log.problems:
             i = p.line - 1
             item = items[i]
@@ -288,7 +291,7 @@ class Intake:
         posted.sort(key=lambda p: p.index)
         return _without_repeats(posted)
 
-    def _read(self, items: list[Any], order: list[int]) -> EventLog:
+    def _read(self, items: list[Any], order: Iterable[int]) -> EventLog:
         """The items read by the monitor's row reader in ``order``."""
         reader = RowReader(self.registry, SOURCE, "event", calendar=self.calendar, index=self.index)
         for i in order:
