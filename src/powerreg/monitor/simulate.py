@@ -27,7 +27,7 @@ Examples:
     >>> reg = powerreg.load_reference()
     >>> log = synth_cases(reg, 200, seed=7, deviation_rate=0.2, delay_rate=0.1)
     >>> len(log.injected), log.rows[0][:4]
-    (30, ('C000028', 'CF-018', 'F1', 'S1'))
+    (26, ('C000159', 'CF-017', 'F2', 'S1'))
     >>> result = monitor(log.to_event_log(reg), reg)
     >>> {d.key() for d in result.deviations} == log.deviations
     True
