@@ -32,7 +32,8 @@ box as one token. Its metadata cannot reorder the list or hide a column. So:
   characters (the n-grams the index holds, see :mod:`.ngrams`) but nothing longer. The
   canned query ``search_text`` (全文检索) cuts what is asked into the same n-grams in SQL,
   asks the index for the rows holding all of them, and keeps those that contain the text
-  exactly: what a substring match finds, at the index's speed.
+  exactly: what a substring match finds, without reading every text (a query without
+  Chinese characters is a scan).
 * ``_metadata`` and the search indexes are hidden.
 
 Examples:
@@ -145,14 +146,20 @@ _GRAMS = f"""WITH RECURSIVE
 
 
 def _search_part(kind: str, table: str, columns: tuple[str, ...], power: str, n: int) -> str:
+    """The rows of one table containing :q: through its index when :q has Chinese (the
+    rows the index names, then checked), by a scan of the table when it has none."""
     index = f"{table}_fts"
     hit = " OR ".join(f"instr(coalesce(t.{c}, ''), :q)" for c in columns)
-    return f"""SELECT {n} AS part, t.rowid AS r, '{kind}' AS kind, t.id, {power} AS power_id,
+    row = f"""SELECT {n} AS part, t.rowid AS r, '{kind}' AS kind, t.id, {power} AS power_id,
         t.{columns[0]} AS text
-    FROM {table} t
-    WHERE :q <> '' AND ({hit})
-    AND ((SELECT expr FROM fts) IS NULL OR t.rowid IN (
-        SELECT rowid FROM {index} WHERE {index} MATCH coalesce((SELECT expr FROM fts), '""')))"""
+    FROM {table} t"""
+    return f"""{row}
+    WHERE t.rowid IN (
+        SELECT rowid FROM {index} WHERE {index} MATCH coalesce((SELECT expr FROM fts), '""'))
+    AND ({hit})
+    UNION ALL
+    {row}
+    WHERE (SELECT expr FROM fts) IS NULL AND :q <> '' AND ({hit})"""
 
 
 _KINDS = {"powers": "power", "risk_points": "risk_point", "countermeasures": "countermeasure"}
