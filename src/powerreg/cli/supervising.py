@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import click
@@ -12,12 +13,13 @@ from ..lang import default_lang
 from ..monitor import add_to_catalog
 from ..monitor import monitor as run_monitor
 from ..monitor import synth_cases as generate
+from ..monitor.engine import monitor_dask
 from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
 from .words import say
 
 
 @main.command()
-@click.argument("log", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("log", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--registry",
     "registry_path",
@@ -37,6 +39,19 @@ from .words import say
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="add tables cases, case_events and alerts to this catalog (from export)",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["single", "dask"]),
+    default="single",
+    show_default=True,
+    help="dask: replay a Parquet log on a Dask cluster, shuffled by case (extra scale)",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="with --engine dask: the scheduler of an existing cluster (tcp://host:8786); "
+    "default: a local cluster on this machine's cores",
+)
 @lang_option
 @reports_errors
 def monitor(
@@ -45,11 +60,14 @@ def monitor(
     as_of: datetime | None,
     fmt: str,
     catalog: Path | None,
+    engine: str,
+    scheduler: str | None,
     lang: str | None,
 ) -> None:
     """Replay a case log on the flowcharts: deviations, deadlines, yellow and red cards.
 
-    LOG is a CSV or JSON Lines file of events: case_id, power_id, step_id, timestamp,
+    LOG is a CSV, JSON Lines or Parquet file (or a directory of Parquet files,
+    partitioned e.g. by month) of events: case_id, power_id, step_id, timestamp,
     and optionally flowchart_id, actor, note. Rows that cannot be replayed are reported
     on stderr by line (exit 1); the others are replayed. Without --as-of every case is
     taken as closed.
@@ -59,10 +77,14 @@ def monitor(
         powerreg monitor examples/cases/cases.csv --as-of 2011-12-30
         powerreg monitor cases.csv --registry my-registry/ --format markdown > report.md
         powerreg monitor cases.csv --catalog catalog.db   # publish the results
+        powerreg monitor cases/ --engine dask --scheduler tcp://10.0.0.5:8786
     """
 
     reg = _load(registry_path or catalog)
-    result = run_monitor(
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    replay = run_monitor if engine == "single" else partial(monitor_dask, scheduler=scheduler)
+    result = replay(
         log,
         reg,
         as_of=as_of.date() if as_of else None,
@@ -109,13 +131,20 @@ def monitor(
     help="first day cases start on",
 )
 @output_option(
-    "the log: .csv, or .jsonl for JSON Lines",
+    "the log: .csv, .jsonl for JSON Lines, .parquet; a directory of Parquet files "
+    "by month with --format parquet and no suffix",
     kind="file",
 )
 @click.option(
     "--truth",
     type=click.Path(dir_okay=False, path_type=Path),
     help="also write the truth (deviations injected, alerts expected) as JSON",
+)
+@click.option(
+    "--format",
+    "log_format",
+    type=click.Choice(["csv", "jsonl", "parquet"]),
+    help="the log's format (default: from the output's suffix; parquet needs extra scale)",
 )
 @lang_option
 @reports_errors
@@ -128,6 +157,7 @@ def synth_cases(
     start: datetime,
     out: Path,
     truth: Path | None,
+    log_format: str | None,
     lang: str | None,
 ) -> None:
     """Generate a case log with known truth on a registry's flowcharts, for tests and
@@ -137,11 +167,18 @@ def synth_cases(
     Example:
         powerreg synth-cases -n 500 --seed 1 -o cases.csv --truth truth.json
         powerreg monitor cases.csv
+        powerreg synth-cases -n 100000 --format parquet -o cases/   # by month
     """
 
     log = generate(_load(path), n_cases, seed, deviation_rate, delay_rate, start.date())
-    jsonl = out.suffix.lower() in (".jsonl", ".ndjson")
-    written = log.write_jsonl(out) if jsonl else log.write_csv(out)
+    suffix = out.suffix.lower()
+    fmt = log_format or {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}.get(
+        suffix, "csv"
+    )
+    if fmt == "parquet":
+        written = log.write_parquet(out, by_month=suffix not in (".parquet", ".pq"))
+    else:
+        written = log.write_jsonl(out) if fmt == "jsonl" else log.write_csv(out)
     if truth is not None:
         log.write_truth(truth)
     click.echo(

@@ -28,6 +28,7 @@ from ..reference import load_reference
 from .calendar import WorkCalendar, china_calendar
 from .caseevents import CaseEvents, pack_time
 from .chartindex import ChartIndex
+from .columnar import is_parquet, read_parquet
 from .deadlines import time_case
 from .events import EventLog, read_log
 from .findings import CaseResult, Event
@@ -46,7 +47,8 @@ def monitor(
     """Replay every case of ``log`` on its flowchart in ``registry`` (default: the
     bundled reference registry).
 
-    ``log`` is a path to a CSV or JSON Lines file, a pandas DataFrame, or an
+    ``log`` is a path to a CSV or JSON Lines file, a Parquet file or directory
+    (:mod:`.columnar`), a pandas DataFrame, or an
     :class:`EventLog` already read. Without ``as_of`` the log is a closed record: every
     case is taken as closed, and one whose last step is not an end step is a deviation
     (M104). With ``as_of``, the log is read as it stood at the end of that day: later
@@ -72,6 +74,8 @@ def _monitor(
 ) -> MonitorResult:
     if isinstance(log, EventLog):
         elog, problems = log, _outside(log, cal, as_of)
+    elif is_parquet(log):
+        elog, problems = read_parquet(log, registry, calendar=cal, as_of=as_of), []
     else:
         elog, problems = read_log(log, registry, calendar=cal, as_of=as_of), []
     charts: dict[tuple[str, str], ChartIndex] = {}

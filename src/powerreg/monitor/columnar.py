@@ -1,0 +1,176 @@
+"""Case logs in Parquet (extra ``scale``): a file, or a directory of files partitioned
+the Hive way (``month=2011-10/part-0.parquet``), read through pyarrow a batch at a time.
+
+Each row passes the checks every other format's rows pass (:class:`~.reader.RowReader`,
+through :func:`~.events.add_mapping`), and a row left out is located by its file and its
+row in that file (from 1). The files of a directory are read in the order of their
+paths; columns other than the log's (a partition key such as ``month``) are ignored. A
+``timestamp`` column may be text or an Arrow timestamp (naive: China time).
+
+Only one batch of rows is held at a time (:data:`BATCH` rows): the memory a replay takes
+grows with the cases it keeps, not with the rows it reads.
+
+Examples:
+    >>> import powerreg, tempfile, os
+    >>> from powerreg.monitor.simulate import synth_cases
+    >>> reg = powerreg.load_reference()
+    >>> d = tempfile.mkdtemp()
+    >>> path = synth_cases(reg, 20, seed=1).write_parquet(os.path.join(d, "cases.parquet"))
+    >>> log = read_parquet(path, reg)
+    >>> len(log.cases), log.problems
+    (20, [])
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..model import Registry
+from .calendar import WorkCalendar
+from .events import add_mapping, field_text
+from .reader import COLUMNS, OPTIONAL, REQUIRED, EventLog, RowIndex, RowReader
+
+#: Rows read from a file at a time.
+BATCH = 65_536
+
+#: A row's fields as text, in the order of :data:`~.reader.COLUMNS`.
+Fields = tuple[str, ...]
+
+
+def is_parquet(source: Any) -> bool:
+    """Whether ``source`` names a Parquet log: a ``.parquet`` / ``.pq`` file, or a
+    directory (of Parquet files)."""
+    if not isinstance(source, str | os.PathLike):
+        return False
+    path = Path(source)
+    return path.suffix.lower() in (".parquet", ".pq") or path.is_dir()
+
+
+def parquet_files(source: str | os.PathLike[str]) -> list[Path]:
+    """The Parquet files of a log: the file itself, or the ``.parquet`` files under a
+    directory in the order of their paths.
+
+    Raises:
+        UsageError: no such file, or a directory without Parquet files.
+    """
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in (".parquet", ".pq")
+            and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+        )
+        if not files:
+            raise UsageError(f"'{path}' holds no .parquet file; give a Parquet log or directory")
+        return files
+    if not path.exists():
+        raise UsageError(f"no case log at '{path}': no such file")
+    return [path]
+
+
+def file_name(root: Path, path: Path) -> str:
+    """A Parquet file as problems name it: its name, or its path under the directory."""
+    if root.is_dir():
+        return f"{root.name}/{path.relative_to(root).as_posix()}"
+    return path.name
+
+
+def _pq() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as err:  # pragma: no cover - the extra is installed by make
+        raise UsageError("reading Parquet needs pyarrow: pip install 'powerreg[scale]'") from err
+    return pq
+
+
+def batches(path: Path, batch: int = BATCH) -> Iterator[list[Fields]]:
+    """The rows of one Parquet file, as text, :data:`BATCH` at a time.
+
+    Raises:
+        UsageError: the file is not Parquet, or lacks a required column.
+    """
+    f = open_parquet(path)
+    present = [c for c in COLUMNS if c in f.schema_arrow.names]
+    with f:
+        for b in f.iter_batches(batch_size=batch, columns=present):
+            yield texts(b)
+
+
+def open_parquet(path: Path) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` with the log's required columns.
+
+    Raises:
+        UsageError: the file is not Parquet, or lacks a required column.
+    """
+    pq = _pq()
+    try:
+        f = pq.ParquetFile(path)
+    except Exception as err:  # pyarrow raises its own errors for a file that is not Parquet
+        raise UsageError(f"{path.name}: not a Parquet file ({err})") from err
+    lacking = [c for c in REQUIRED if c not in f.schema_arrow.names]
+    if lacking:
+        f.close()
+        raise UsageError(
+            f"{path.name}: the file has no column {', '.join(lacking)}; it needs "
+            f"{', '.join(REQUIRED)} (and may have {', '.join(OPTIONAL)})"
+        )
+    return f
+
+
+def texts(table: Any) -> list[Fields]:
+    """The rows of an Arrow table or record batch as text, in the order of
+    :data:`~.reader.COLUMNS` (an absent column read as empty)."""
+    names = set(table.schema.names)
+    rows = len(table)
+    cols = [table.column(c).to_pylist() if c in names else [None] * rows for c in COLUMNS]
+    return [tuple(_text(v) for v in vals) for vals in zip(*cols, strict=True)]
+
+
+def _text(value: Any) -> str:
+    return value.strip() if type(value) is str else field_text(value)
+
+
+def add_fields(reader_: RowReader, line: int, fields: Fields) -> None:
+    """One row's text to the reader, with the checks of every format (M010, M011 too)."""
+    add_mapping(reader_, line, dict(zip(COLUMNS, fields, strict=True)))
+
+
+def read_parquet(
+    source: str | os.PathLike[str],
+    reg: Registry,
+    *,
+    calendar: WorkCalendar | None = None,
+    as_of: date | None = None,
+    index: RowIndex | None = None,
+) -> EventLog:
+    """Read a Parquet case log (a file, or a Hive-partitioned directory of files), a
+    batch at a time; a row left out names its file and its row in that file.
+
+    Raises:
+        UsageError: no such file, not Parquet, or a required column is missing.
+    """
+    root = Path(source)
+    files = parquet_files(root)
+    reader_ = RowReader(reg, root.name, "row", calendar=calendar, as_of=as_of, index=index)
+    n = 0
+    order: dict[str, int] = {}
+    for i, path in enumerate(files):
+        reader_.log.source = file_name(root, path)
+        order[reader_.log.source] = i
+        line = 0
+        for rows in batches(path):
+            for fields in rows:
+                line += 1
+                add_fields(reader_, line, fields)
+            n += len(rows)
+    reader_.log.source = root.name
+    log = reader_.finish(n)
+    log.problems.sort(key=lambda p: (order.get(p.file or "", 0), p.line))
+    return log
