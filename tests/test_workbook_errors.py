@@ -90,12 +90,19 @@ def test_the_issue_s_example(book: Callable[[Edit], Path]) -> None:
     (p,) = err.value.problems
     where = f"{path}:风险点!D2"
     assert p.as_line("en") == (
-        f"{where}: E002 unknown level '较高'; use one of 高, 中, 低 (一级, 二级, 三级)"
+        f"{where}: E002 unknown level '较高'; did you mean '高'? (one of 高, 中, 低 (一级, 二级, 三级))"
     )
     assert p.as_line("zh") == (
-        f"{where}: E002 风险等级 的取值 较高 不在可选范围：请使用 高, 中, 低 (一级, 二级, 三级)"
+        f"{where}: E002 风险等级 的取值 较高 不在可选范围：是否应为 高？（可选：高, 中, 低 (一级, 二级, 三级)）"
     )
     assert (p.entity, p.line, p.column) == ("CF-001/R1", 2, 4)
+
+
+def test_an_enum_word_far_from_any(book: Callable[[Edit], Path]) -> None:
+    path = book(set_cell("风险点", "风险等级", "紧急", 事项编号="CF-001", 风险点编号="R1"))
+    ((code, sheet, cell_, message),) = problems(path)
+    assert (code, sheet, cell_) == ("E002", "风险点", "D2")
+    assert message == "unknown level '紧急'; use one of 高, 中, 低 (一级, 二级, 三级)"
 
 
 def _cells(path: Path, edits: list[tuple[str, str, Any, dict[str, str]]]) -> list[str]:
@@ -105,8 +112,14 @@ def _cells(path: Path, edits: list[tuple[str, str, Any, dict[str, str]]]) -> lis
 
 #: (sheet, header, value written, the row it is written to) → (code, template)
 CASES: list[tuple[tuple[str, str, Any, dict[str, str]], tuple[str, str]]] = [
-    (("风险点", "风险等级", "较高", {"风险点编号": "R1", "事项编号": "XK-001"}), ("E002", "enum")),
-    (("风险点", "风险类别", "业务", {"风险点编号": "R2", "事项编号": "XK-001"}), ("E002", "enum")),
+    (
+        ("风险点", "风险等级", "较高", {"风险点编号": "R1", "事项编号": "XK-001"}),
+        ("E002", "enum_close"),
+    ),
+    (
+        ("风险点", "风险类别", "业务", {"风险点编号": "R2", "事项编号": "XK-001"}),
+        ("E002", "enum_close"),
+    ),
     (("防控措施", "措施类别", "宣传", {"措施编号": "M1", "事项编号": "CF-001"}), ("E002", "enum")),
     (("防控措施", "实施阶段", "事先", {"措施编号": "M2", "事项编号": "CF-001"}), ("E002", "enum")),
     (("流程环节", "环节类型", "审批", {"环节编号": "S2", "事项编号": "CF-001"}), ("E002", "enum")),
@@ -202,6 +215,21 @@ def test_rows_that_name_nothing(book: Callable[[Edit], Path]) -> None:
     assert ("E004", "防控措施", "事项编号 'XK-404' is not on sheet 权力事项") in codes
     assert any(c == "E004" and s == "权力事项" and "category 'ZZ'" in m for c, s, _, m in found)
     assert any(c == "E003" and s == "权力事项" and "also on row 2" in m for c, s, _, m in found)
+
+
+def test_a_duplicate_id_names_the_first_cell(book: Callable[[Edit], Path]) -> None:
+    path = book(set_cell("流程环节", "环节编号", "S2", 事项编号="XK-001", 环节编号="S3"))
+    wb = openpyxl.load_workbook(path)
+    steps = wb["流程环节"]
+    first = cell(steps, "环节编号", 事项编号="XK-001", 环节编号="S2")
+    second = f"{column(steps, '环节编号')}{row_of(steps, 事项编号='XK-001', 环节编号='S2') + 1}"
+    found = problems(path)
+    assert (
+        "E003",
+        "流程环节",
+        second,
+        f"duplicate step of flowchart F1 id 'S2' (the first is at 流程环节!{first}); ids must be unique",
+    ) in found
 
 
 def test_registry_sheets(book: Callable[[Edit], Path]) -> None:

@@ -162,7 +162,11 @@ def test_the_audit_says_which_charts_are_placeholders(register: Registry, tmp_pa
 
 def test_the_broken_copy(tmp_path: Path) -> None:
     assert problems(BROKEN) == [
-        ("E002", "一览表!G4", "unknown level '较高'; use one of 高, 中, 低 (一级, 二级, 三级)"),
+        (
+            "E002",
+            "一览表!G4",
+            "unknown level '较高'; did you mean '高'? (one of 高, 中, 低 (一级, 二级, 三级))",
+        ),
         (
             "E004",
             "一览表!E5",
@@ -172,7 +176,8 @@ def test_the_broken_copy(tmp_path: Path) -> None:
         (
             "E002",
             "一览表!H5",
-            "unknown type '业务'; use one of 思想道德, 岗位职责, 业务流程, 制度机制, 外部环境",
+            "unknown type '业务'; did you mean '业务流程'? "
+            "(one of 思想道德, 岗位职责, 业务流程, 制度机制, 外部环境)",
         ),
         ("E002", "一览表!H8", "missing required field 'type'; add it"),
     ]
@@ -350,7 +355,8 @@ def test_cli_import_errors_write_nothing(tmp_path: Path) -> None:
     assert res.exit_code == 1
     lines = res.stderr.splitlines()
     assert lines[0] == (
-        f"{BROKEN}:一览表!G4: E002 unknown level '较高'; use one of 高, 中, 低 (一级, 二级, 三级)"
+        f"{BROKEN}:一览表!G4: E002 unknown level '较高'; did you mean '高'? "
+        "(one of 高, 中, 低 (一级, 二级, 三级))"
     )
     assert lines[-1] == "4 problems in 1 file"
     assert {p: p.read_bytes() for p in out.rglob("*.yaml")} == before

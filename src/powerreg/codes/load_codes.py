@@ -218,6 +218,10 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "duplicate {what} id '{id}' (the first is on line {first}); ids must be unique",
         "zh": "{what}编号 {id} 重复（第一个在第 {first} 行）：编号必须唯一",
     },
+    "E003.first_cell": {
+        "en": "duplicate {what} id '{id}' (the first is at {first}); ids must be unique",
+        "zh": "{what}编号 {id} 重复（第一个在 {first}）：编号必须唯一",
+    },
     "E003.category": {
         "en": "duplicate category code '{id}'",
         "zh": "职权类别代码 {id} 重复",

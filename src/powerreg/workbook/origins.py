@@ -14,7 +14,7 @@ Examples:
     >>> from powerreg.model import DEFER_REFERENCES
     >>> from powerreg.workbook.codecs import LEVEL
     >>> book = Problems("BOOK.xlsx")
-    >>> risk = {"id": "R1", "at": "F1/S1", "level": "较高", "type": "duty", "description": "d"}
+    >>> risk = {"id": "R1", "at": "F1/S1", "level": "紧急", "type": "duty", "description": "d"}
     >>> book.remember(risk, Origin("风险点", 14, {"id": 2, "level": 3},
     ...                            {"id": "风险点编号", "level": "风险等级"}, {"level": LEVEL}))
     >>> power = {"id": "XK-1", "category": "XK", "name": "n", "subject": "s",
@@ -24,9 +24,9 @@ Examples:
     ... except ValidationError as err:
     ...     book.schema_problems(err, power, "XK-1")
     >>> print(book.found[0].as_line("en"))
-    BOOK.xlsx:风险点!C14: E002 unknown level '较高'; use one of 高, 中, 低 (一级, 二级, 三级)
+    BOOK.xlsx:风险点!C14: E002 unknown level '紧急'; use one of 高, 中, 低 (一级, 二级, 三级)
     >>> print(book.found[0].message("zh"))
-    风险等级 的取值 较高 不在可选范围：请使用 高, 中, 低 (一级, 二级, 三级)
+    风险等级 的取值 紧急 不在可选范围：请使用 高, 中, 低 (一级, 二级, 三级)
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..codes import localized
 from ..collector import FREEZE_AT, gc_paused
-from ..errors import Problem, RegistryError, problem
+from ..errors import Problem, RegistryError, problem, sheet_ref
 from ..model import (
     DEFER_REFERENCES,
     FIRST_LOC,
@@ -189,7 +189,7 @@ class Problems:
             if "field" in params:
                 params["field"] = localized(str(params["field"]), origin.headers[name])
             codec = origin.codecs.get(name)
-            if key == "E002.enum" and isinstance(codec, Words):
+            if key in ("E002.enum", "E002.enum_close") and isinstance(codec, Words):
                 params["accepted"] = codec.accepted
         self.at(key, origin.sheet, row, column, entity=entity, **params)
 
@@ -211,9 +211,18 @@ class Problems:
 
     def issue_problems(self, issues: Iterable[Issue], data: dict[str, Any]) -> None:
         """Record a problem for each cross-reference issue (E003, E004) of ``data``."""
-        for i in issues:  # a duplicate's first place is a cell of its own: not a line
+        for i in issues:
             params = {k: v for k, v in i.params.items() if k != FIRST_LOC}
-            self._put(i.key, quoted(params), data, i.loc, i.entity)
+            key = i.key
+            first = i.params.get(FIRST_LOC)
+            if first is not None:  # a duplicate: name the cell of the first one
+                origin, name = self.locate(data, tuple(first))
+                if origin is not None:
+                    row = origin.rows.get(name, origin.row) if name else origin.row
+                    column = origin.columns[name] if name else origin.anchor
+                    params["first"] = f"{sheet_ref(origin.sheet)}!{cell_name(row, column)}"
+                    key = "E003.first_cell"
+            self._put(key, quoted(params), data, i.loc, i.entity)
 
 
 def assemble(
