@@ -29,6 +29,7 @@ MODULES = [
     "bench_monitor",
     "bench_service",
     "bench_diff",
+    "bench_rollup",
     "bench_workbook",
 ]
 

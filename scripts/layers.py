@@ -52,6 +52,7 @@ LAYERS: list[list[str]] = [
     ["monitor", "site"],  # electronic supervision; the public website (外网公开)
     ["service"],  # live supervision (网上实时监察): events in, the monitor's replay, the feed
     ["mainjob"],  # the main job: validate, audit, draw, publish
+    ["rollup"],  # many departments' registries in one: each member's own job, then merged
     ["cli"],  # nothing imports cli
 ]
 

@@ -7,6 +7,7 @@ A policy file::
       A305: error        # every power must have a risk point
     min_high_measures: 4
     promise_ratio: 0.5   # or "1/2": promised ≤ half the statutory limit
+    peer_coverage_gap: 0.3   # roll-ups (A503): how far below its peers a department may be
 
 Examples:
     >>> p = Policy.model_validate({"severities": {"A304": "off"}, "promise_ratio": "1/2"})
@@ -42,6 +43,9 @@ class Policy(BaseModel):
     severities: dict[str, Setting] = Field(default_factory=dict)
     min_high_measures: int = Field(default=3, ge=0, le=100)
     promise_ratio: str | float = "2/3"
+    #: a roll-up's department is A503 when the share of its high risk points a
+    #: supervision or technology measure guards is this far below its peers' median
+    peer_coverage_gap: float = Field(default=0.2, ge=0, le=1)
 
     @field_validator("severities")
     @classmethod

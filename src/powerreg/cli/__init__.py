@@ -75,7 +75,8 @@ def main() -> None:
     """Registries of administrative powers, integrity-risk points and countermeasures.
 
     PATH is a registry directory (registry.yaml + powers/) or a catalog .db; without
-    it, commands use the bundled reference registry.
+    it, commands use the bundled reference registry. validate, audit, export, site and
+    build also take a roll-up of many departments: a rollup.yaml, or a directory with one.
 
     \b
     Example:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..audit import audit as run_audit
+from ..rollup import find_rollup
 from . import (
     PATH_ARG,
     _load,
@@ -17,6 +18,7 @@ from . import (
     main,
     policy_option,
     reports_errors,
+    rollups,
 )
 
 
@@ -35,8 +37,11 @@ def audit(path: Path | None, policy: Path | None, fmt: str, fail_on: str, lang: 
         powerreg audit --format markdown > audit.md
         powerreg audit my-registry/ --policy policy.yaml --fail-on warning
         powerreg audit --format sarif > powerreg.sarif   # for GitHub code scanning
+        powerreg audit province/rollup.yaml --format markdown   # A501–A504 across departments
     """
-
+    if (rollup := find_rollup(path)) is not None:
+        rollups.audit(rollup, policy, fmt, fail_on, lang)
+        return
     reg = _load(path)
     report = run_audit(reg, policy, lang=lang)  # type: ignore[arg-type]
     render = {

@@ -15,8 +15,18 @@ from ..errors import RegistryError
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
 from ..model import LABELS_ZH
+from ..rollup import find_rollup
 from ..schemas import stale_schemas, write_schemas
-from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
+from . import (
+    PATH_ARG,
+    _load,
+    format_option,
+    lang_option,
+    main,
+    output_option,
+    reports_errors,
+    rollups,
+)
 from .words import say
 
 
@@ -35,8 +45,12 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
     Examples:
         powerreg validate my-registry/
         powerreg validate my-registry/ --format sarif > validate.sarif
+        powerreg validate province/rollup.yaml    # every department of a roll-up
     """
     one_file = path is not None and is_power_file(path)
+    if not one_file and (rollup := find_rollup(path)) is not None:
+        rollups.validate(rollup, fmt, lang)
+        return
     try:
         reg = load_power_file(path) if one_file and path is not None else _load(path)
     except RegistryError as err:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..lang import default_lang
-from ..synth import generate, write_registry
+from ..synth import generate, write_province, write_registry
 from . import lang_option, main, output_option, reports_errors
 from .words import say
 
@@ -19,9 +19,16 @@ from .words import say
     "directory to write into: new, empty, or a registry to replace",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="same seed, same files")
+@click.option(
+    "--departments",
+    type=click.IntRange(min=3),
+    default=None,
+    help="write a roll-up of this many departments sharing the N powers (rollup.yaml, "
+    "members/, and planted.json: the cross-department findings planted)",
+)
 @lang_option
 @reports_errors
-def synth(n_powers: int, out: Path, seed: int, lang: str | None) -> None:
+def synth(n_powers: int, out: Path, seed: int, departments: int | None, lang: str | None) -> None:
     """Write a made-up registry of N powers in the shape of the bundled one.
 
     The reference's seven categories in its proportions, 1–3 flowcharts per power,
@@ -33,7 +40,18 @@ def synth(n_powers: int, out: Path, seed: int, lang: str | None) -> None:
     Example:
         powerreg synth 10000 -o build/synth-10k --seed 1
         powerreg audit build/synth-10k
+        powerreg synth 20000 --departments 50 -o build/province   # a roll-up
+        powerreg audit build/province        # finds what planted.json lists
     """
+    if departments is not None:
+        said = lang or default_lang()
+        if sys.stderr.isatty():
+            with click.progressbar(length=departments, label="writing", file=sys.stderr) as bar:
+                path = write_province(out, n_powers, departments, seed=seed, progress=bar.update)
+        else:
+            path = write_province(out, n_powers, departments, seed=seed)
+        click.echo(say("wrote_province", said, path=path, n=departments, powers=n_powers))
+        return
 
     reg = generate(n_powers, seed=seed)
     if sys.stderr.isatty():

@@ -13,6 +13,7 @@ from ..lang import default_lang
 from ..mainjob import STAGES, AuditFailed, summary_json
 from ..mainjob import build as run_build
 from ..render import render_all
+from ..rollup import find_rollup
 from . import (
     PATH_ARG,
     _load,
@@ -23,6 +24,7 @@ from . import (
     output_option,
     policy_option,
     reports_errors,
+    rollups,
 )
 from .words import say
 
@@ -75,8 +77,11 @@ def export(path: Path | None, out: Path, lang: str | None) -> None:
     Examples:
         powerreg export my-registry/ -o catalog.db
         datasette catalog.db -m catalog.metadata.json
+        powerreg export province/rollup.yaml -o province.db   # every department in one
     """
-
+    if (rollup := find_rollup(path)) is not None:
+        rollups.export(rollup, out, lang)
+        return
     reg = _load(path)
     db = export_sqlite(reg, out)
     s = reg.stats()
@@ -133,8 +138,11 @@ def build(
     \b
     Example:
         powerreg build -o build/ && datasette build/catalog.db -m build/metadata.json
+        powerreg build province/rollup.yaml -o build/   # a roll-up: each department, merged
     """
-
+    if (rollup := find_rollup(path)) is not None:
+        rollups.build(rollup, out, policy, fail_on, site_policy, lang, fmt, quiet)
+        return
     t0 = time.perf_counter()
     reg = _load(path)
     loaded = time.perf_counter() - t0

@@ -11,8 +11,18 @@ import click
 
 from ..diff import diff
 from ..lang import Lang, default_lang
+from ..rollup import find_rollup
 from ..site import NotPublishable, publish_site, summary_json
-from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
+from . import (
+    PATH_ARG,
+    _load,
+    format_option,
+    lang_option,
+    main,
+    output_option,
+    reports_errors,
+    rollups,
+)
 from .words import say
 
 
@@ -62,8 +72,11 @@ def site(
         powerreg site my-registry/ -o site/ --policy publish.yaml
         powerreg site my-registry/ -o site/ --previous git:v2011
         python -m http.server -d site/
+        powerreg site province/rollup.yaml -o site/   # a roll-up: every department's site
     """
-
+    if (rollup := find_rollup(path)) is not None:
+        rollups.site(rollup, out, policy, lang, fmt, quiet)
+        return
     reg = _load(path)
     said = cast(Lang, lang or default_lang())
     try:

@@ -67,6 +67,50 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "已写入 {path}：请填写各处（待填写：…），然后运行 powerreg validate",
     },
     "wrote_registry": {"en": "wrote {path}: {sentence}", "zh": "已写入 {path}：{sentence}"},
+    "wrote_province": {
+        "en": "wrote {path}: rollup.yaml, {n} departments' registries of {powers} powers in all under members/, and planted.json (the cross-department findings planted)",
+        "zh": "已写入 {path}：rollup.yaml，members/ 下 {n} 个部门的清单（共 {powers} 项），以及 planted.json（植入的跨部门问题）",
+    },
+    "rollup_member_ok": {
+        "en": "ok: {id} ({name}): {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures",
+        "zh": "通过：{id}（{name}）：{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施",
+    },
+    "rollup_member_failed": {
+        "en": "FAILED: {id} ({name}) does not load: {n} problem{s} in {path}",
+        "zh": "未通过：{id}（{name}）无法载入：{path} 中有 {n} 个问题",
+    },
+    "rollup_summary": {
+        "en": "{title}: {loaded} of {n} departments load; {sentence}",
+        "zh": "{title}：{n} 个部门中 {loaded} 个载入成功；{sentence}",
+    },
+    "rollup_not_loaded": {
+        "en": "not loaded, left out: {ids}",
+        "zh": "未能载入、未收入：{ids}",
+    },
+    "wrote_rollup_catalog": {
+        "en": "wrote {db}: {n} departments ({loaded} loaded), {powers} powers, {risks} risk points, {measures} countermeasures, {findings} cross-department finding{fs}",
+        "zh": "已写入 {db}：{n} 个部门（{loaded} 个载入成功），{powers} 项行政权力、{risks} 个廉政风险点、{measures} 条防范措施，跨部门发现 {findings} 个",
+    },
+    "wrote_rollup_site": {
+        "en": "wrote {out}/: the sites of {published} of {n} departments under departments/, index.html, findings.html ({findings} cross-department finding{fs})",
+        "zh": "已写入 {out}/：{n} 个部门中 {published} 个的网站（departments/ 下），index.html，findings.html（跨部门发现 {findings} 个）",
+    },
+    "wrote_rollup_build": {
+        "en": "wrote {out}/: audit.md, audit.json, catalog.db, metadata.json, departments/ ({n} builds), site/",
+        "zh": "已写入 {out}/：audit.md、audit.json、catalog.db、metadata.json、departments/（{n} 个部门各自的构建）、site/",
+    },
+    "rollup_audit": {
+        "en": "audit: {verdict} — {errors} errors, {warnings} warnings, {infos} infos (cross-department: {cross})",
+        "zh": "审计：{verdict}——错误 {errors} 个、警告 {warnings} 个、提示 {infos} 个（跨部门：{cross}）",
+    },
+    "rollup_fails": {
+        "en": "the roll-up's audit fails at --fail-on {fail_on}; '{out}' is written all the same: one department does not stop the province",
+        "zh": "汇总审计未通过（--fail-on {fail_on}）；{out} 仍已写入：一个部门的问题不影响其他部门",
+    },
+    "rollup_time": {
+        "en": "time: {total:.1f}s with {workers} worker{ws} (members {members:.1f}s; the members' own work summed {summed:.1f}s); peak memory {peak} MiB, busiest worker {worker_peak} MiB",
+        "zh": "用时 {total:.1f} 秒，{workers} 个工作进程（各部门 {members:.1f} 秒；各部门自身工作合计 {summed:.1f} 秒）；内存峰值 {peak} MiB，工作进程最高 {worker_peak} MiB",
+    },
     "wrote_site": {
         "en": "wrote {out}/: {pages} pages ({powers} powers{withheld}), {charts} charts, search index {kib} KiB{left_out}",
         "zh": "已写入 {out}/：{pages} 个网页（{powers} 项事项{withheld}），{charts} 张流程图，搜索索引 {kib} KiB{left_out}",

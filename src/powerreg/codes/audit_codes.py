@@ -205,4 +205,41 @@ AUDIT: dict[str, dict[str, Any]] = {
         "en": "{what} {entity} ({name}) has no name_en; add an English name for publication",
         "zh": "{entity}（{name}）缺少英文名称 name_en：请补充，便于公开",
     },
+    # A5xx: across the departments of a roll-up (powerreg.rollup.rules)
+    "A501": {
+        "severity": "warning",
+        "title": {
+            "en": "the same power held by two departments of one level",
+            "zh": "同级两个以上部门行使同一事项",
+        },
+        "en": "{entity} ({name}) is also held by {others} ({departments}) at the same level ({level}), with the same name and legal basis; settle which department exercises it, or tell the powers apart",
+        "zh": "{entity}（{name}）与同级（{level}）的 {others}（{departments}）名称和设定依据相同：请明确由哪个部门行使，或予以区分",
+    },
+    "A502": {
+        "severity": "warning",
+        "title": {
+            "en": "one legal basis with different statutory limits or categories in different departments",
+            "zh": "同一设定依据在不同部门的法定时限或职权类别不同",
+        },
+        "en": "{entity} ({name}) rests on {basis}, but the departments that hold it give different {what}: {values}; one legal basis sets one: agree on it",
+        "zh": "{entity}（{name}）的设定依据为 {basis}，但行使它的各部门{what}不同：{values}；同一依据只能有一种，请统一",
+    },
+    "A503": {
+        "severity": "warning",
+        "title": {
+            "en": "department whose high risks lack supervision or technology measures while its peers have them",
+            "zh": "部门的高风险点缺少监督类或科技类措施，而其他部门大多具备",
+        },
+        "en": "department {entity} ({name}) guards {covered} of its {high} high risk points ({share}) with a supervision or technology countermeasure, against {peers} for the median of its {n} peers; add such measures (its own audit lists the risk points: A303)",
+        "zh": "部门 {entity}（{name}）的 {high} 个高风险点中只有 {covered} 个（{share}）有监督类或科技类措施，而其他 {n} 个部门的中位数为 {peers}：请补充（本部门审计的 A303 列出这些风险点）",
+    },
+    "A504": {
+        "severity": "error",
+        "title": {
+            "en": "member registry that does not load",
+            "zh": "成员部门的清单无法载入",
+        },
+        "en": "department {entity} ({name}) does not load ({n} problem(s), the first at {first}); it is left out of the combined catalog and website, the others are built: run powerreg validate {path}",
+        "zh": "部门 {entity}（{name}）的清单无法载入（{n} 个问题，第一个在 {first}）；汇总目录和网站未收入该部门，其他部门照常生成：请运行 powerreg validate {path}",
+    },
 }

@@ -159,6 +159,14 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "the number '{value}' has {n} characters, more than a number may have ({max}); check the value",
         "zh": "数字 {value} 有 {n} 位，超过数字允许的最大长度（{max} 位）：请核对取值",
     },
+    "E002.rollup_absolute": {
+        "en": "path '{path}' is absolute; write it relative to the folder that holds rollup.yaml (e.g. members/sepd)",
+        "zh": "路径 {path} 是绝对路径：请写成相对于 rollup.yaml 所在目录的路径（如 members/sepd）",
+    },
+    "E002.rollup_outside": {
+        "en": "path '{path}' leads outside the roll-up's folder; keep every member registry inside the folder that holds rollup.yaml",
+        "zh": "路径 {path} 指向汇总目录之外：各成员清单都应放在 rollup.yaml 所在目录之内",
+    },
     "E002.catalog_row": {
         "en": "catalog row of {entity}: {field}: {detail}",
         "zh": "目录中 {entity} 的记录：{field}：{detail}",
@@ -233,6 +241,14 @@ LOAD: dict[str, dict[str, Any]] = {
     "E003.power_twice": {
         "en": "power '{id}' is also declared in {other}; each power has one file",
         "zh": "事项 {id} 也在 {other} 中声明：每个事项只有一个文件",
+    },
+    "E003.department": {
+        "en": "department id '{id}' is also on line {first}; give each department its own id",
+        "zh": "部门编号 {id} 与第 {first} 行重复：每个部门使用各自的编号",
+    },
+    "E003.department_path": {
+        "en": "path '{path}' is also the path of department {other} (line {first}); each department has its own registry",
+        "zh": "路径 {path} 与部门 {other}（第 {first} 行）相同：每个部门应有各自的清单",
     },
     "E003.unit": {
         "en": "'{id}' is declared twice among the units and posts of registry.yaml; each unit and each post of the department has one entry",

@@ -11,7 +11,9 @@ that fit the promised limit, which is at most two thirds of the statutory one. T
 seed gives an equal registry, and the default audit finds nothing in it.
 
 :func:`write_registry` writes a registry as a directory that :func:`powerreg.load`
-reads back into an equal registry.
+reads back into an equal registry; :func:`write_province` writes a made-up province, a
+roll-up of many departments' registries with cross-department overlaps planted
+(:mod:`.province`).
 
 Used by the tests (hypothesis) and the benchmarks; the data is made up.
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 from ..collector import FREEZE_AT
 from .generator import DEPARTMENT, apportion, generate
 from .kinds import CATEGORIES, REFERENCE_COUNTS
+from .province import write_province
 from .yamlfiles import power_yaml, registry_yaml, write_registry
 
 __all__ = [
@@ -46,5 +49,6 @@ __all__ = [
     "generate",
     "power_yaml",
     "registry_yaml",
+    "write_province",
     "write_registry",
 ]

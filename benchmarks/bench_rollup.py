@@ -1,0 +1,206 @@
+"""A province in one build (issue 19.3): a roll-up of many departments, in bounded memory.
+
+Generates a made-up province (``powerreg synth N --departments D``), then measures, in the
+same run:
+
+- **baseline**: every member's own build — ``powerreg.mainjob.build(powerreg.load(member),
+  out)``, one member after another in one process (imports paid once) — summed. With
+  ``--sample K`` only every K-th member is built and the sum is scaled by the powers of
+  all members over those built (said in the row).
+- **powerreg**: ``powerreg build ROLLUP -o OUT --format json`` in a fresh process (two
+  worker processes), wall time; meanwhile a sampler reads ``/proc`` every 0.2 s and keeps
+  the largest resident memory of any one process of the build (parent, workers, dot) and
+  of all of them together.
+
+Goals: peak memory under 2 GB (all processes together); time ≤ 0.7× the members' own
+builds on two cores. The full size (500 departments, 200,000 powers) takes hours: run it
+alone, with ``nohup``. Not in ``make bench`` at that size: ``main([])`` runs 20
+departments of 4,000 powers in all.
+
+Run: ``.venv/bin/python benchmarks/bench_rollup.py [N] [D] [--sample K] [--keep DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from powerreg.rollup import read_rollup
+from powerreg.synth import write_province
+
+BIN = Path(sys.executable).parent
+
+_BASELINE = """
+import json, sys, time
+from pathlib import Path
+import powerreg
+from powerreg.mainjob import build
+out = Path(sys.argv[1])
+times = {}
+for member in sys.argv[2:]:
+    t = time.perf_counter()
+    build(powerreg.load(member), out / Path(member).name, fail_on="never")
+    times[member] = time.perf_counter() - t
+print(json.dumps(times))
+"""
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                children = Path(f"/proc/{p}/task/{task}/children").read_text().split()
+                todo += [int(c) for c in children]
+        except OSError:
+            pass
+    return out
+
+
+class Sampler(threading.Thread):
+    """Keeps the largest RSS of one process, and of the whole tree, below a pid."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.one = self.total = 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            sizes = [_rss_kib(p) for p in _tree(self.pid)]
+            self.one = max(self.one, *sizes, 0)
+            self.total = max(self.total, sum(sizes))
+            self.stop.wait(0.2)
+
+
+def baseline(members: list[Path], out: Path) -> dict[str, float]:
+    """Seconds of each member's own build, one after another in one fresh process."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _BASELINE, str(out), *map(str, members)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    times: dict[str, float] = json.loads(proc.stdout.splitlines()[-1])
+    return times
+
+
+def rollup_build(rollup: Path, out: Path) -> tuple[float, dict[str, Any], Sampler]:
+    """Wall seconds, the JSON summary and the memory sampler of one roll-up build."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(BIN / "powerreg"), "build", str(rollup), "-o", str(out), "--format", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t
+    sampler.stop.set()
+    sampler.join()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"powerreg build failed ({proc.returncode}): {stderr[-2000:]}")
+    return wall, json.loads(stdout), sampler
+
+
+def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[str, object]]:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-rollup-")) if keep is None else keep
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        province = tmp / "province"
+        t = time.perf_counter()
+        if not (province / "rollup.yaml").is_file():
+            write_province(province, n, d, seed=7)
+        print(
+            f"generated {d} departments, {n:,} powers: {time.perf_counter() - t:.0f}s", flush=True
+        )
+        rollup = read_rollup(province)
+        members = [rollup.member_root(dep) for dep in rollup.departments]
+        sizes = {m: len(list((m / "powers").iterdir())) for m in members}
+        chosen = members[::sample]
+        (tmp / "own").mkdir(exist_ok=True)
+        times = baseline(chosen, tmp / "own")
+        shutil.rmtree(tmp / "own", ignore_errors=True)
+        built = sum(sizes[m] for m in chosen)
+        base = sum(times.values()) * sum(sizes.values()) / built
+        print(
+            f"members' own builds: {sum(times.values()):.0f}s for {len(chosen)} members "
+            f"({built:,} powers) → {base:.0f}s for all",
+            flush=True,
+        )
+        wall, summary, sampler = rollup_build(province, tmp / "out")
+        total_mib, one_mib = sampler.total / 1024, sampler.one / 1024
+        print(
+            f"roll-up build: {wall:.0f}s wall, {wall / base:.2f}× the members' own builds; "
+            f"peak memory {total_mib:.0f} MiB all processes, {one_mib:.0f} MiB one process "
+            f"(parent {summary['peak_memory_mib']:.0f}, busiest worker "
+            f"{summary['worker_peak_memory_mib']:.0f}); stages {summary['seconds']}",
+            flush=True,
+        )
+        how = f"every {sample}th member built, scaled by powers" if sample > 1 else "all members"
+        stages = ", ".join(f"{k} {v:.0f}s" for k, v in summary["seconds"].items())
+        return [
+            {
+                "case": f"build a roll-up of {d} departments, {n:,} powers, 2 workers, vs the "
+                f"sum of the members' own builds ({how}; {stages})",
+                "baseline_s": base,
+                "powerreg_s": wall,
+                "ratio": wall / base,
+                "goal": "≤ 0.7× on 2 cores",
+            },
+            {
+                "case": f"peak memory of that build: {total_mib:,.0f} MiB all its processes "
+                f"together, {one_mib:,.0f} MiB the largest one (parent "
+                f"{summary['peak_memory_mib']:,.0f} MiB, busiest worker "
+                f"{summary['worker_peak_memory_mib']:,.0f} MiB)",
+                "baseline_s": None,
+                "powerreg_s": wall,
+                "ratio": None,
+                "goal": "< 2 GB",
+            },
+        ]
+    finally:
+        if keep is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str]) -> list[dict[str, object]]:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int, nargs="?", default=4_000)
+    parser.add_argument("d", type=int, nargs="?", default=20)
+    parser.add_argument("--sample", type=int, default=1)
+    parser.add_argument("--keep", type=Path, default=None)
+    args = parser.parse_args(argv)
+    rows = run(args.n, args.d, args.sample, args.keep)
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+    return rows
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

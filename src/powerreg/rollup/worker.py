@@ -1,0 +1,301 @@
+"""One member of a roll-up, processed whole in a worker process, and the pool that runs them.
+
+:func:`run_member` loads one department's registry and does what the command asks of it —
+audit it, export its catalog, publish its site, or run its own ``powerreg build`` — then
+returns a :class:`MemberOutcome`: counts, the compact summary the cross-department rules
+need (:mod:`.summary`), its problems or findings with the member's path and id in front
+(:func:`prefixed`), and how long each stage took. The registry itself never leaves the
+worker.
+
+:func:`run_members` runs the members in a ``ProcessPoolExecutor`` of two workers (or
+``POWERREG_WORKERS``; ``0`` runs them in this process), started by a ``forkserver`` that
+has imported powerreg once, each worker replaced after :data:`TASKS_PER_CHILD` members so
+that its memory stays flat, and yields the outcomes in the order of the tasks, so the
+parent merges them in rollup.yaml's order as they come.
+
+Examples:
+    >>> d = Department("A", "甲局", DepartmentLevel.CITY, "members/a")
+    >>> [o] = run_members([MemberTask(d, "examples/minimal", audit=True)], workers=0)
+    >>> o.loaded, o.stats.powers, o.by_severity, o.summary.high_risks
+    (True, 2, {'error': 0, 'warning': 0, 'info': 1}, 3)
+    >>> from powerreg.errors import problem
+    >>> print(prefixed(problem("E002.missing", "powers/XK-1.yaml", 3, 5, entity="XK-1/F1",
+    ...                        field="label"), d))
+    members/a/powers/XK-1.yaml:3:5: E002 missing required field 'label'; add it
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..audit import Policy, audit
+from ..catalog import export_sqlite
+from ..catalog.ngrams import index_text
+from ..catalog.tables import SEARCH_INDEXES
+from ..errors import Problem, RegistryError, UsageError
+from ..lang import Lang
+from ..load import load
+from ..mainjob import build as build_member
+from ..mainjob import peak_memory_mib
+from ..model import Registry, Stats
+from ..site import NotPublishable, PublishPolicy, publish_site
+from .spec import Department, DepartmentLevel
+from .summary import MemberSummary, summarise
+
+#: How many worker processes, unless ``POWERREG_WORKERS`` says otherwise (0: in process).
+DEFAULT_WORKERS = 2
+
+#: The environment variable that sets the number of workers.
+WORKERS_ENV = "POWERREG_WORKERS"
+
+#: Members a worker process takes before it is replaced by a fresh one.
+TASKS_PER_CHILD = 8
+
+__all__ = [
+    "DEFAULT_WORKERS",
+    "Department",
+    "DepartmentLevel",
+    "MemberOutcome",
+    "MemberTask",
+    "prefixed",
+    "run_member",
+    "run_members",
+]
+
+
+@dataclass(frozen=True)
+class MemberTask:
+    """What to do with one member. Paths are absolute (a worker has its own directory)."""
+
+    department: Department
+    #: the member's registry directory
+    root: str
+    policy: Policy | None = None
+    lang: Lang = "en"
+    #: run its audit (its counts come back), and keep its findings too
+    audit: bool = False
+    keep_findings: bool = False
+    #: write its catalog here (``export``)
+    export_to: str | None = None
+    #: run its own ``powerreg build`` into this directory (``build``)
+    build_to: str | None = None
+    #: its public website: published here (``site``), or with ``build_to`` the built
+    #: site is moved here
+    site_to: str | None = None
+    site_policy: PublishPolicy | None = None
+    #: compute the search index's text of its rows here, for the combined catalog
+    grams: bool = False
+
+
+@dataclass
+class MemberOutcome:
+    """What comes back from one member: never the registry."""
+
+    department: str
+    stats: Stats | None = None
+    summary: MemberSummary | None = None
+    #: why its registry does not load (E codes, at the member's files)
+    problems: list[Problem] = field(default_factory=list)
+    #: its audit's counts, and its findings when asked to keep them
+    by_severity: dict[str, int] = field(default_factory=dict)
+    by_code: dict[str, int] = field(default_factory=dict)
+    findings: list[Problem] = field(default_factory=list)
+    #: whether its site was published; why not (A311: a power withheld without reason)
+    published: bool | None = None
+    site_problems: list[Problem] = field(default_factory=list)
+    #: the search index's text of its rows, per searchable table: (global id, text)
+    grams: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    #: the worker process's id and peak resident memory so far (MiB)
+    pid: int = 0
+    peak_mib: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the member's registry loaded."""
+        return self.stats is not None
+
+
+def prefixed(p: Problem, department: Department) -> Problem:
+    """A member's problem as the roll-up shows it: its file relative to the roll-up's
+    folder, its entity carrying the department (``A:XK-1/F1``)."""
+    entity = f"{department.prefix}{p.entity}" if p.entity else department.id
+    return p.model_copy(update={"file": department.where(p.file), "entity": entity})
+
+
+def run_member(task: MemberTask) -> MemberOutcome:
+    """Load one member and do what ``task`` asks; see the module's description.
+
+    Raises:
+        UsageError: an output cannot be written, or graphviz fails.
+    """
+    d = task.department
+    out = MemberOutcome(d.id, pid=os.getpid())
+    t = time.perf_counter()
+    try:
+        reg = load(task.root)
+    except RegistryError as err:
+        out.problems = [prefixed(p, d) for p in err.problems]
+        out.seconds["load"] = time.perf_counter() - t
+        out.peak_mib = peak_memory_mib()
+        return out
+    out.seconds["load"] = time.perf_counter() - t
+    out.stats = reg.stats()
+    out.summary = summarise(reg)
+    if task.audit or task.build_to:
+        t = time.perf_counter()
+        report = audit(reg, task.policy, lang=task.lang)
+        out.by_severity = report.summary.by_severity
+        out.by_code = report.summary.by_code
+        if task.keep_findings:
+            out.findings = [prefixed(f, d) for f in report.findings]
+        out.seconds["audit"] = time.perf_counter() - t
+    if task.build_to is not None:
+        t = time.perf_counter()
+        try:
+            build_member(
+                reg,
+                task.build_to,
+                policy=task.policy,
+                fail_on="never",
+                site_policy=task.site_policy,
+                lang=task.lang,
+            )
+        except NotPublishable as err:
+            out.published = False
+            out.site_problems = [prefixed(p, d) for p in err.problems]
+        else:
+            out.published = True
+            if task.site_to is not None:
+                Path(task.site_to).parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(Path(task.build_to) / "site", task.site_to)
+        out.seconds["build"] = time.perf_counter() - t
+    if task.grams:
+        t = time.perf_counter()
+        out.grams = search_grams(reg)
+        out.seconds["grams"] = time.perf_counter() - t
+    if task.export_to is not None:
+        t = time.perf_counter()
+        export_sqlite(reg, task.export_to)
+        out.seconds["export"] = time.perf_counter() - t
+    if task.site_to is not None and task.build_to is None:
+        t = time.perf_counter()
+        try:
+            publish_site(reg, task.site_to, policy=task.site_policy)
+        except NotPublishable as err:
+            out.published = False
+            out.site_problems = [prefixed(p, d) for p in err.problems]
+        else:
+            out.published = True
+        out.seconds["site"] = time.perf_counter() - t
+    del reg
+    gc.collect()
+    out.peak_mib = peak_memory_mib()
+    return out
+
+
+def _searchable(reg: Registry) -> dict[str, Iterator[tuple[str, Any]]]:
+    return {
+        "powers": ((p.id, p) for p in reg.powers.values()),
+        "risk_points": ((f"{p.id}/{r.id}", r) for p in reg.powers.values() for r in p.risk_points),
+        "countermeasures": (
+            (f"{p.id}/{r.id}/{m.id}", m)
+            for p in reg.powers.values()
+            for r in p.risk_points
+            for m in r.countermeasures
+        ),
+    }
+
+
+def search_grams(reg: Registry) -> dict[str, list[tuple[str, str]]]:
+    """The text the catalog's search indexes hold for each row of ``reg``, by table:
+    computed in the worker, so that merging the catalogs does not compute it again.
+
+    Examples:
+        >>> import powerreg
+        >>> grams = search_grams(powerreg.load("examples/minimal"))
+        >>> grams["powers"][1][0], grams["powers"][1][1][:12]
+        ('XK-001', ' 建 设 项 目 环 境')
+    """
+    rows = _searchable(reg)
+    return {
+        index.table: [
+            (gid, index_text(*(getattr(e, c) for c in index.columns)))
+            for gid, e in rows[index.table]
+        ]
+        for index in SEARCH_INDEXES
+    }
+
+
+def worker_count(workers: int | None = None) -> int:
+    """The number of worker processes: ``workers``, else ``POWERREG_WORKERS``, else 2.
+
+    Raises:
+        UsageError: ``POWERREG_WORKERS`` is not a whole number of 0 or more.
+    """
+    if workers is None:
+        raw = os.environ.get(WORKERS_ENV, "").strip()
+        if not raw:
+            return DEFAULT_WORKERS
+        try:
+            workers = int(raw)
+        except ValueError:
+            workers = -1
+        if workers < 0:
+            raise UsageError(f"{WORKERS_ENV}={raw!r}: give a whole number of workers, 0 or more")
+    return max(0, workers)
+
+
+def _main_importable() -> bool:
+    """Whether a new worker process can import this program's main module, as every
+    worker does before it starts: not when it was read from stdin (``python -``)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec = getattr(main, "__spec__", None)
+    return spec is not None or path is None or os.path.isfile(path)
+
+
+def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iterator[MemberOutcome]:
+    """Run every task, in worker processes unless ``workers`` is 0; the outcomes come in
+    the tasks' order.
+
+    Raises:
+        UsageError: a worker failed to write an output, or a worker process died (e.g.
+            killed for want of memory).
+    """
+    n = min(worker_count(workers), len(tasks))
+    if n == 0 or not _main_importable():
+        for task in tasks:
+            yield run_member(task)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload([__name__])  # powerreg imported once, not per worker
+    futures: list[Future[MemberOutcome]] = []
+    try:
+        with ProcessPoolExecutor(
+            max_workers=n, mp_context=ctx, max_tasks_per_child=TASKS_PER_CHILD
+        ) as pool:
+            try:
+                futures = [pool.submit(run_member, task) for task in tasks]
+                for f in futures:
+                    yield f.result()
+            finally:
+                for f in futures:
+                    f.cancel()
+    except BrokenProcessPool as err:
+        raise UsageError(
+            f"a worker process died ({err}); if it ran out of memory, set {WORKERS_ENV}=1"
+        ) from err
