@@ -629,3 +629,28 @@ def test_write_province_refuses_too_few(tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["synth", "10", "--departments", "8", "-o", str(tmp_path / "q")])
     assert res.exit_code == 2
     assert "10 powers are too few for 8 departments" in res.output
+
+
+def test_members_whose_outputs_cannot_be_written(make_rollup: Make, tmp_path: Path) -> None:
+    twice = power_data()
+    twice["flowcharts"][0]["transitions"].append("S1 -> S2")  # the catalog keys (S1, S2)
+    withheld = power_data(disclosure={"public": False})  # A311: its site is refused
+    root = make_rollup(
+        {"A": ("city", str(EXAMPLE)), "B": ("county", [twice]), "C": ("county", [withheld])},
+        regions={"B": "乙县", "C": "丙县"},
+    )
+    result = export(root, tmp_path / "p.db", workers=0)
+    assert [(p.code, p.where) for p in result.report.problems] == [
+        ("E003", "members/b/powers/XK-001.yaml:12:3")
+    ]
+    with closing(sqlite3.connect(tmp_path / "p.db")) as db:
+        assert db.execute("SELECT DISTINCT department FROM powers").fetchall() == [("A",), ("C",)]
+        assert db.execute("SELECT code FROM findings WHERE department = 'B'").fetchall() == [
+            ("E003",)
+        ]
+    built = site(root, tmp_path / "site", workers=0)
+    assert built.published == ["A"]
+    assert [p.code for p in built.report.problems] == ["E003", "A311"]
+    index = (tmp_path / "site" / "index.html").read_text("utf-8")
+    assert "C局</a>" not in index
+    assert '<span class="tag">未发布</span>' in index

@@ -235,6 +235,7 @@ class _Gathered:
             self.problems += o.problems
         if self.keep:
             self.findings += o.findings
+        self.problems += o.output_problems
         self.member_seconds += sum(o.seconds.values())
         if o.peak_mib is not None:
             self.worker_peak = max(self.worker_peak or 0.0, o.peak_mib)
@@ -252,6 +253,19 @@ class _Gathered:
             severities={c: policy.severity(c) for c in AUDIT_CODES},
             lang=lang or default_lang(),
         )
+
+
+def _merge(
+    combined: CombinedCatalog, d: Department, o: MemberOutcome, catalog: Path, keep: bool = False
+) -> None:
+    """Copy a member's catalog into the combined one (removing it unless ``keep``), or
+    only its problems and findings if it has none."""
+    if o.loaded and catalog.is_file():
+        combined.add(d, catalog, [*o.findings, *o.output_problems], o.grams)
+        if not keep:
+            catalog.unlink()
+    else:
+        combined.add_findings(d.id, [*o.problems, *o.findings, *o.output_problems])
 
 
 def _check_target(target: Path, rollup: Rollup, *, directory: bool) -> None:
@@ -394,12 +408,7 @@ def export(
                 got = _Gathered(rollup, keep_findings=False)
                 for d, o in zip(rollup.departments, run_members(tasks, workers), strict=True):
                     got.add(d, o)
-                    part = parts / f"{d.id}.db"
-                    if o.loaded:
-                        combined.add(d, part, o.findings, o.grams)
-                        part.unlink()
-                    else:
-                        combined.add_findings(d.id, o.problems)
+                    _merge(combined, d, o, parts / f"{d.id}.db")
                 seconds["members"] = time.perf_counter() - t0
                 t = time.perf_counter()
                 report = got.report(rules, lang)
@@ -466,7 +475,6 @@ def site(
             got = _Gathered(rollup, keep_findings=False)
             for d, o in zip(rollup.departments, run_members(tasks, workers), strict=True):
                 got.add(d, o)
-                got.problems += o.site_problems
             seconds["members"] = time.perf_counter() - t0
             t = time.perf_counter()
             report = got.report(rules, lang)
@@ -552,12 +560,7 @@ def build(
                 got = _Gathered(rollup, keep_findings=False)
                 for d, o in zip(rollup.departments, run_members(tasks, n_workers), strict=True):
                     got.add(d, o)
-                    got.problems += o.site_problems
-                    built = members / d.id / "catalog.db"
-                    if o.loaded and built.is_file():
-                        combined.add(d, built, o.findings, o.grams)
-                    else:
-                        combined.add_findings(d.id, o.problems or o.findings)
+                    _merge(combined, d, o, members / d.id / "catalog.db", keep=True)
                     if on_member is not None:
                         on_member(o)
                 seconds["members"] = time.perf_counter() - t0

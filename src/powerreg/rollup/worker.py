@@ -49,7 +49,7 @@ from ..load import load
 from ..mainjob import build as build_member
 from ..mainjob import peak_memory_mib
 from ..model import Registry, Stats
-from ..site import NotPublishable, PublishPolicy, publish_site
+from ..site import PublishPolicy, publish_site
 from .spec import Department, DepartmentLevel
 from .summary import MemberSummary, summarise
 
@@ -111,9 +111,10 @@ class MemberOutcome:
     by_severity: dict[str, int] = field(default_factory=dict)
     by_code: dict[str, int] = field(default_factory=dict)
     findings: list[Problem] = field(default_factory=list)
-    #: whether its site was published; why not (A311: a power withheld without reason)
+    #: whether its site was published, and why an output of it was not written (A311:
+    #: a power withheld without a reason; E003: two transitions the catalog cannot hold)
     published: bool | None = None
-    site_problems: list[Problem] = field(default_factory=list)
+    output_problems: list[Problem] = field(default_factory=list)
     #: the search index's text of its rows, per searchable table: (global id, text)
     grams: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
@@ -172,9 +173,9 @@ def run_member(task: MemberTask) -> MemberOutcome:
                 site_policy=task.site_policy,
                 lang=task.lang,
             )
-        except NotPublishable as err:
+        except RegistryError as err:  # its site (A311) or its catalog cannot be written
             out.published = False
-            out.site_problems = [prefixed(p, d) for p in err.problems]
+            out.output_problems = [prefixed(p, d) for p in err.problems]
         else:
             out.published = True
             if task.site_to is not None:
@@ -187,15 +188,18 @@ def run_member(task: MemberTask) -> MemberOutcome:
         out.seconds["grams"] = time.perf_counter() - t
     if task.export_to is not None:
         t = time.perf_counter()
-        export_sqlite(reg, task.export_to)
+        try:
+            export_sqlite(reg, task.export_to)
+        except RegistryError as err:
+            out.output_problems = [prefixed(p, d) for p in err.problems]
         out.seconds["export"] = time.perf_counter() - t
     if task.site_to is not None and task.build_to is None:
         t = time.perf_counter()
         try:
             publish_site(reg, task.site_to, policy=task.site_policy)
-        except NotPublishable as err:
+        except RegistryError as err:
             out.published = False
-            out.site_problems = [prefixed(p, d) for p in err.problems]
+            out.output_problems += [prefixed(p, d) for p in err.problems]
         else:
             out.published = True
         out.seconds["site"] = time.perf_counter() - t
