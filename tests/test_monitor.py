@@ -596,10 +596,13 @@ def test_formats(tmp_path: Path) -> None:
     assert data["totals"]["rows_left_out"] == 9
     assert result.to_text().splitlines()[:2] == [
         "cases.csv:3: M202 yellow card: case A1 spent 2 working days at S2 受理审查, over "
-        "the step's 1 (overdue from 2011-10-12); risk points XK-001/R1 (medium)",
+        "the step's 1 (overdue from 2011-10-12); risk points XK-001/R1 (medium) — but the "
+        "case's record is incomplete: lines 6, 9, 10, 11, 12 left out; check them before "
+        "acting on this",
         "cases.csv:14: M104 case A1: closed at S4 审查, not at an end of XK-001/F1; still due: "
         "S5 专家评审, S6 集体审议, S9 送达; risk points XK-001/R2 (high), XK-001/R3 (high); if "
-        "the case is still open, replay with as_of (--as-of)",
+        "the case is still open, replay with as_of (--as-of) — but the case's record is "
+        "incomplete: lines 6, 9, 10, 11, 12 left out; check them before acting on this",
     ]
     md = result.to_markdown("zh")
     assert md.startswith("# Electronic supervision (电子监察) of cases.csv\n")

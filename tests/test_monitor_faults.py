@@ -25,7 +25,16 @@ from hypothesis import strategies as st
 
 from powerreg.catalog import export_sqlite
 from powerreg.cli import main
-from powerreg.monitor import CaseEvents, MonitorResult, add_to_catalog, monitor, read_log
+from powerreg.errors import UsageError
+from powerreg.monitor import (
+    CaseEvents,
+    EventLog,
+    MonitorResult,
+    add_to_catalog,
+    china_calendar,
+    monitor,
+    read_log,
+)
 from powerreg.monitor.rows import MAX_FIELD, MAX_ROW
 
 from .test_monitor import HEADER, REG, case_lines, write_log
@@ -321,6 +330,12 @@ ROW_VALUES = st.tuples(
 )
 
 
+def foreign(log: EventLog) -> bool:
+    """Whether most rows of ``log`` name powers the registry does not have: the monitor
+    refuses such a log as another registry's (issue 16.13)."""
+    return 2 * sum(p.code == "M003" for p in log.problems) > log.rows
+
+
 def physical_lines(text: str) -> int:
     """Lines as the reader splits them (newline="")."""
     return sum(1 for _ in io.StringIO(text, newline=""))
@@ -354,6 +369,10 @@ def test_hostile_csv_loses_no_row(
     assert all(2 <= p.line <= log.lines for p in log.problems)
     read = {p.line for p in log.problems} | {e.line for evs in log.cases.values() for e in evs}
     assert set(begins) <= read
+    if foreign(log):
+        with pytest.raises(UsageError, match="XX-9"):
+            monitor(log, REG, lang="en")
+        return
     result = monitor(log, REG, lang="en")
     result.to_text().encode("utf-8")
     result.to_json().encode("utf-8")
@@ -423,6 +442,10 @@ def test_hostile_json_lines_replay_and_print(
     )
     path = tmp_path_factory.mktemp("log") / "cases.jsonl"
     path.write_text(text, encoding="utf-8")
+    if foreign(read_log(path, REG, calendar=china_calendar())):
+        with pytest.raises(UsageError, match="XX-9"):
+            monitor(path, REG, lang="en")
+        return
     result = monitor(path, REG, lang="en")
     assert result.events + len(result.problems) == result.rows == len(rows)
     for lang in ("en", "zh"):

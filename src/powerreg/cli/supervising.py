@@ -35,6 +35,14 @@ from .words import say
 )
 @format_option("text", "json", "markdown")
 @click.option(
+    "--fail-on",
+    type=click.Choice(["red", "yellow", "deviation", "never"]),
+    default="never",
+    show_default=True,
+    help="exit 1 on a red card (red), a yellow or red card (yellow), or those or any "
+    "deviation M101–M104 (deviation)",
+)
+@click.option(
     "--catalog",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="add tables cases, case_events and alerts to this catalog (from export)",
@@ -59,6 +67,7 @@ def monitor(
     registry_path: Path | None,
     as_of: datetime | None,
     fmt: str,
+    fail_on: str,
     catalog: Path | None,
     engine: str,
     scheduler: str | None,
@@ -70,7 +79,8 @@ def monitor(
     partitioned e.g. by month) of events: case_id, power_id, step_id, timestamp,
     and optionally flowchart_id, actor, note. Rows that cannot be replayed are reported
     on stderr by line (exit 1); the others are replayed. Without --as-of every case is
-    taken as closed.
+    taken as closed. With --fail-on, a finding that reaches it exits 1 too (e.g. in a
+    nightly job: --fail-on red).
 
     \b
     Examples:
@@ -78,6 +88,7 @@ def monitor(
         powerreg monitor cases.csv --registry my-registry/ --format markdown > report.md
         powerreg monitor cases.csv --catalog catalog.db   # publish the results
         powerreg monitor cases/ --engine dask --scheduler tcp://10.0.0.5:8786
+        powerreg monitor cases.csv --fail-on red || notify-supervisors
     """
 
     reg = _load(registry_path or catalog)
@@ -97,9 +108,13 @@ def monitor(
     if catalog is not None:
         add_to_catalog(result, catalog)
         click.echo(f"added tables cases, case_events and alerts to {catalog}", err=True)
+    failed = result.fails(fail_on)  # type: ignore[arg-type]
     if result.problems:
         n = len(result.problems)
         click.echo(f"{n} row{'s' * (n != 1)} of {result.rows} left out", err=True)
+    if failed:
+        click.echo(say("monitor_fails", result.lang, fail_on=fail_on), err=True)
+    if result.problems or failed:
         sys.exit(1)
 
 

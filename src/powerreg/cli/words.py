@@ -62,6 +62,10 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "wrote {path}: {events} events of {n} cases, {deviations} with a deviation, {alerts} alerts expected",
         "zh": "已写入 {path}：{n} 件办件共 {events} 条事件，其中 {deviations} 件有偏离，预期 {alerts} 条预警",
     },
+    "monitor_fails": {
+        "en": "a finding reaches --fail-on {fail_on}: exit 1",
+        "zh": "有发现达到 --fail-on {fail_on}：退出码 1",
+    },
     "wrote_new_power": {
         "en": "wrote {path}: fill in each （待填写：…）, then run powerreg validate",
         "zh": "已写入 {path}：请填写各处（待填写：…），然后运行 powerreg validate",

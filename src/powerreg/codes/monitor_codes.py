@@ -212,8 +212,8 @@ MONITOR: dict[str, dict[str, Any]] = {
     "M101": {
         "severity": "warning",
         "title": {"en": "step not on the case's flowchart", "zh": "环节不在办件的流程图上"},
-        "en": "case {case}: step {step} is not on its flowchart {chart} ({title}); it is a step of another chart of {power}: check the case's flowchart_id, or whether the step was done outside the procedure",
-        "zh": "办件 {case}：环节 {step} 不在其流程图 {chart}（{title}）上，属 {power} 的其他流程：请核对 flowchart_id，或核查是否体外运行",
+        "en": "case {case}: step {step} is not on its flowchart {chart} ({title}); it is a step of another chart of {power}: check the case's flowchart_id, or whether the step was done outside the procedure{incomplete}",
+        "zh": "办件 {case}：环节 {step} 不在其流程图 {chart}（{title}）上，属 {power} 的其他流程：请核对 flowchart_id，或核查是否体外运行{incomplete}",
     },
     "M102": {
         "severity": "warning",
@@ -221,20 +221,20 @@ MONITOR: dict[str, dict[str, Any]] = {
             "en": "move that is not a transition (a skipped, reversed or repeated step)",
             "zh": "不符合流转的办理（跳过、逆向或重复环节）",
         },
-        "en": "case {case}: moved from {source} to {target}, which is not a transition of {chart}; {what}{risks}",
-        "zh": "办件 {case}：从 {source} 流转到 {target}，流程图 {chart} 无此流转；{what}{risks}",
+        "en": "case {case}: moved from {source} to {target}, which is not a transition of {chart}; {what}{risks}{incomplete}",
+        "zh": "办件 {case}：从 {source} 流转到 {target}，流程图 {chart} 无此流转；{what}{risks}{incomplete}",
     },
     "M103": {
         "severity": "warning",
         "title": {"en": "case not started at the start step", "zh": "办件未从开始环节起办"},
-        "en": "case {case}: began at {step}, not at the start {start} of {chart}; skipped {steps}{risks}",
-        "zh": "办件 {case}：始于 {step}，而非流程图 {chart} 的开始环节 {start}；跳过了 {steps}{risks}",
+        "en": "case {case}: began at {step}, not at the start {start} of {chart}; skipped {steps}{risks}{incomplete}",
+        "zh": "办件 {case}：始于 {step}，而非流程图 {chart} 的开始环节 {start}；跳过了 {steps}{risks}{incomplete}",
     },
     "M104": {
         "severity": "warning",
         "title": {"en": "closed case not at an end step", "zh": "办件未在结束环节办结"},
-        "en": "case {case}: closed at {step}, not at an end of {chart}; still due: {steps}{risks}; if the case is still open, replay with as_of (--as-of)",
-        "zh": "办件 {case}：在 {step} 办结，未到流程图 {chart} 的结束环节；尚缺 {steps}{risks}；如仍在办理，请指定 as_of（--as-of）",
+        "en": "case {case}: closed at {step}, not at an end of {chart}; still due: {steps}{risks}; if the case is still open, replay with as_of (--as-of){incomplete}",
+        "zh": "办件 {case}：在 {step} 办结，未到流程图 {chart} 的结束环节；尚缺 {steps}{risks}；如仍在办理，请指定 as_of（--as-of）{incomplete}",
     },
     # ---------------------------------------------------------------- alerts
     "M201": {
@@ -243,8 +243,8 @@ MONITOR: dict[str, dict[str, Any]] = {
             "en": "case has used 80% of its promised limit (warning)",
             "zh": "办件已用满承诺时限的 80%（预警）",
         },
-        "en": "warning: case {case} reached 80% of its promised {limit} working days on {date}; {elapsed} used{so_far}",
-        "zh": "预警：办件 {case} 于 {date} 用满承诺时限 {limit} 个工作日的 80%；已用 {elapsed} 个工作日{so_far}",
+        "en": "warning: case {case} reached 80% of its promised {limit} working days on {date}; {elapsed} used{so_far}{incomplete}",
+        "zh": "预警：办件 {case} 于 {date} 用满承诺时限 {limit} 个工作日的 80%；已用 {elapsed} 个工作日{so_far}{incomplete}",
     },
     "M202": {
         "severity": "warning",
@@ -252,12 +252,12 @@ MONITOR: dict[str, dict[str, Any]] = {
             "en": "step over its days, or case over its promised limit (yellow card)",
             "zh": "环节超过其时限，或办件超过承诺时限（黄牌）",
         },
-        "en": "yellow card: case {case} took {elapsed} working days{so_far}, over its promised limit of {limit} (overdue from {date})",
-        "zh": "黄牌：办件 {case} 用时 {elapsed} 个工作日{so_far}，超过承诺时限 {limit} 个工作日（自 {date} 起超期）",
+        "en": "yellow card: case {case} took {elapsed} working days{so_far}, over its promised limit of {limit} (overdue from {date}){incomplete}",
+        "zh": "黄牌：办件 {case} 用时 {elapsed} 个工作日{so_far}，超过承诺时限 {limit} 个工作日（自 {date} 起超期）{incomplete}",
     },
     "M202.step": {
-        "en": "yellow card: case {case} spent {elapsed} working days at {step}{so_far}, over the step's {limit} (overdue from {date}){risks}",
-        "zh": "黄牌：办件 {case} 在 {step} 环节用时 {elapsed} 个工作日{so_far}，超过该环节时限 {limit} 个工作日（自 {date} 起超期）{risks}",
+        "en": "yellow card: case {case} spent {elapsed} working days at {step}{so_far}, over the step's {limit} (overdue from {date}){risks}{incomplete}",
+        "zh": "黄牌：办件 {case} 在 {step} 环节用时 {elapsed} 个工作日{so_far}，超过该环节时限 {limit} 个工作日（自 {date} 起超期）{risks}{incomplete}",
     },
     "M203": {
         "severity": "error",
@@ -265,8 +265,8 @@ MONITOR: dict[str, dict[str, Any]] = {
             "en": "case over its statutory limit (red card)",
             "zh": "办件超过法定时限（红牌）",
         },
-        "en": "red card: case {case} took {elapsed} working days{so_far}, over the statutory limit of {limit} (overdue from {date}); officials answer for it",
-        "zh": "红牌：办件 {case} 用时 {elapsed} 个工作日{so_far}，超过法定时限 {limit} 个工作日（自 {date} 起超期）：应予问责",
+        "en": "red card: case {case} took {elapsed} working days{so_far}, over the statutory limit of {limit} (overdue from {date}); officials answer for it{incomplete}",
+        "zh": "红牌：办件 {case} 用时 {elapsed} 个工作日{so_far}，超过法定时限 {limit} 个工作日（自 {date} 起超期）：应予问责{incomplete}",
     },
 }
 
@@ -287,6 +287,10 @@ FRAGMENTS: dict[str, dict[str, str]] = {
     "risks": {"en": "; risk points {risks}", "zh": "；涉及廉政风险点 {risks}"},
     "open": {"en": " by {as_of} (still open)", "zh": "（截至 {as_of}，仍在办理）"},
     "none": {"en": "nothing", "zh": "无"},
+    "incomplete": {
+        "en": " — but the case's record is incomplete: {lines} left out; check them before acting on this",
+        "zh": "——但该办件记录不全：{lines}被剔除，据此处理前请先核查",
+    },
     "row": {"en": "line {line}", "zh": "第 {line} 行"},
     "and": {"en": " and ", "zh": "、"},
     "sep": {"en": ", ", "zh": "、"},

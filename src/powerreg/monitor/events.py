@@ -2,7 +2,9 @@
 
 One row per event: the case ``case_id`` of power ``power_id`` arrived at step
 ``step_id`` at ``timestamp``; ``flowchart_id`` (which of the power's charts the case
-follows), ``actor`` and ``note`` are optional. Columns other than these are ignored.
+follows), ``actor`` and ``note`` are optional. A column may have its Chinese name
+instead (办件编号, 事项编码, 环节编码, 时间, 流程图编码, 经办人, 备注; see
+:data:`~.reader.CHINESE`). Columns other than these are ignored.
 
 Rows that cannot be replayed are left out and reported as problems with their line
 (M001–M011, see :mod:`.findings`); every other row is read. A file that cannot be read
@@ -14,7 +16,8 @@ and kept, compactly, as an event of its case by :class:`~.reader.RowReader` (see
 :mod:`.reader` and :mod:`.caseevents`).
 
 Timestamps are ISO 8601 (``2011-10-08 09:30``, ``2011-10-08T09:30:00+08:00``,
-``2011-10-08``; ``2011/10/8 9:30`` too). A time with a zone is converted to China
+``2011-10-08``; ``2011/10/8 9:30``, ``2011.10.8``, ``2011年10月8日`` and ``2011年10月8日
+9时30分`` too). A time with a zone is converted to China
 time (UTC+8); one without is taken as China time.
 
 Examples:
@@ -41,7 +44,17 @@ from typing import Any
 from ..errors import UsageError, problem
 from ..model import Registry
 from .calendar import WorkCalendar
-from .reader import COLUMNS, OPTIONAL, REQUIRED, EventLog, RowReader, parse_time
+from .reader import (
+    CHINESE,
+    COLUMNS,
+    OPTIONAL,
+    REQUIRED,
+    EventLog,
+    RowReader,
+    column_name,
+    columns_wanted,
+    parse_time,
+)
 from .rows import MAX_FIELD, MAX_ROW, CsvRows, Unreadable, read_line
 
 __all__ = [
@@ -55,6 +68,9 @@ __all__ = [
     "read_log",
 ]
 
+
+#: The Chinese names of the columns (see :data:`~.reader.CHINESE`).
+_CHINESE_KEYS = frozenset(name for names in CHINESE.values() for name in names)
 
 #: A code point no output can encode: half of a UTF-16 pair, alone (JSON's "\\ud800").
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -147,12 +163,13 @@ def read_csv(
             if isinstance(header, Unreadable):
                 why = problem(header.key, name, 1, **header.params).message("en")
                 raise UsageError(f"{name}:1: the header cannot be read as CSV: {why}")
-            names = [h.strip() for h in header[1]]
+            names = [column_name(h.strip()) for h in header[1]]
             lacking = [c for c in REQUIRED if c not in names]
             if lacking:
                 raise UsageError(
-                    f"{name}:1: the header has no column {', '.join(lacking)}; it needs "
-                    f"{', '.join(REQUIRED)} (and may have {', '.join(OPTIONAL)})"
+                    f"{name}:1: the header has no column {columns_wanted(lacking)}; it "
+                    f"needs {columns_wanted(REQUIRED)} (and may have "
+                    f"{columns_wanted(OPTIONAL)})"
                 )
             width = len(names)
             rows.expect(width, _row_test(width, [names.index(c) for c in REQUIRED]))
@@ -235,6 +252,8 @@ def add_mapping(reader_: RowReader, line: int, row: dict[str, Any]) -> None:
     """Add a row of JSON Lines or a DataFrame (or an event posted to the supervision
     service), whose fields may hold anything: a value too long (M010) or one no output
     can encode (M011) leaves the row out."""
+    if "case_id" not in row and not row.keys().isdisjoint(_CHINESE_KEYS):
+        row = {column_name(k) if type(k) is str else k: v for k, v in row.items()}
     try:
         # text as it is (the common case, without a call), anything else made text
         values = [v.strip() if type(v) is str else field_text(v) for v in map(row.get, COLUMNS)]
@@ -328,12 +347,15 @@ def read_dataframe(
     as_of: date | None = None,
 ) -> EventLog:
     """Read a case log from a pandas DataFrame with the log's columns; a problem's
-    ``line`` is the row's position in the frame, from 1."""
+    ``line`` is the row's position in the frame, from 1; columns may have their Chinese
+    names (办件编号, 事项编码, 环节编码, 时间, …)."""
+    if any(isinstance(c, str) and column_name(c) != c for c in frame.columns):
+        frame = frame.rename(columns=lambda c: column_name(c) if isinstance(c, str) else c)
     lacking = [c for c in REQUIRED if c not in frame.columns]
     if lacking:
         raise UsageError(
-            f"the DataFrame has no column {', '.join(lacking)}; it needs "
-            f"{', '.join(REQUIRED)} (and may have {', '.join(OPTIONAL)})"
+            f"the DataFrame has no column {columns_wanted(lacking)}; it needs "
+            f"{columns_wanted(REQUIRED)} (and may have {columns_wanted(OPTIONAL)})"
         )
     reader_ = RowReader(reg, source, row_word="row", calendar=calendar, as_of=as_of)
     present = [c for c in COLUMNS if c in frame.columns]

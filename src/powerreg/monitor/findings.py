@@ -37,11 +37,12 @@ not pydantic models: a replay of a million events makes hundreds of thousands of
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal, NamedTuple
 
 from ..codes import CODES as ALL_CODES
+from ..errors import Problem
 from ..paths import MoveKind
 
 #: What each code means.
@@ -166,7 +167,9 @@ class CaseResult:
     the last event of a closed case: the case ends there); ``elapsed`` is the case's
     working days with clock-pausing steps left out, up to its last event, or up to
     ``as_of`` while it is open. ``inferred`` says the flowchart was not given in the log
-    but chosen as the power's chart that fits the case best.
+    but chosen as the power's chart that fits the case best. ``lost`` are the lines of
+    the case's rows left out (M0xx): a case that lost rows is :attr:`incomplete`, and
+    its findings rest on part of its record only.
     """
 
     case_id: str
@@ -180,11 +183,18 @@ class CaseResult:
     alerts: tuple[Alert, ...]
     limit: int | None = None
     inferred: bool = False
+    lost: tuple[int, ...] = ()
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether rows of the case were left out (M0xx): its record is not whole."""
+        return bool(self.lost)
 
     @property
     def fits(self) -> bool:
-        """Whether the case followed its flowchart exactly (no M101–M104)."""
-        return not self.deviations
+        """Whether the case followed its flowchart exactly: no M101–M104, and no row of
+        it left out (a row at a step on no chart, say, is no step on its chart)."""
+        return not self.deviations and not self.lost
 
     @property
     def started(self) -> datetime:
@@ -212,6 +222,26 @@ class CaseResult:
             if card in cards:
                 return card
         return None
+
+
+def incomplete(cases: list[CaseResult], left_out: Sequence[Problem]) -> list[CaseResult]:
+    """``cases`` with the lines of their rows ``left_out`` (the problems of rows that
+    name a case) as :attr:`CaseResult.lost`.
+
+    Examples:
+        >>> from powerreg.errors import problem
+        >>> c = CaseResult("A1", "XK-001", "F1", "closed", (), (), 0, (), ())
+        >>> [(c.lost, c.fits) for c in incomplete([c], [problem("M005", "x.csv", 4,
+        ...     entity="A1", step="S99", power="XK-001", steps="S1")])]
+        [((4,), False)]
+    """
+    lost: dict[str, list[int]] = {}
+    for p in left_out:
+        if p.entity:
+            lost.setdefault(p.entity, []).append(p.line)
+    if not lost:
+        return cases
+    return [replace(c, lost=tuple(lost[c.case_id])) if c.case_id in lost else c for c in cases]
 
 
 _RANK = {"high": 2, "medium": 1, "low": 0}

@@ -19,6 +19,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -35,6 +36,35 @@ from .rows import Unreadable
 REQUIRED = ("case_id", "power_id", "step_id", "timestamp")
 OPTIONAL = ("flowchart_id", "actor", "note")
 COLUMNS = REQUIRED + OPTIONAL
+
+#: Chinese names each column may have in a header (the first is the one shown).
+CHINESE: dict[str, tuple[str, ...]] = {
+    "case_id": ("办件编号", "办件号", "办件编码", "案件编号"),
+    "power_id": ("事项编码", "事项编号", "权力编码", "权力编号", "职权编码", "权力事项编码"),
+    "step_id": ("环节编码", "环节编号", "步骤编码"),
+    "timestamp": ("时间", "办理时间", "发生时间", "时间戳"),
+    "flowchart_id": ("流程图编码", "流程图编号", "流程编码"),
+    "actor": ("经办人", "办理人", "办理人员"),
+    "note": ("备注", "说明"),
+}
+_ALIAS = {name: column for column, names in CHINESE.items() for name in names}
+
+
+def column_name(header: str) -> str:
+    """The log's column a header names: a column's own name, or one of its Chinese
+    names (:data:`CHINESE`); any other header as it is (its column is ignored).
+
+    Examples:
+        >>> [column_name(h) for h in ("办件编号", "事项编码", "环节编码", "时间", "step_id", "x")]
+        ['case_id', 'power_id', 'step_id', 'timestamp', 'step_id', 'x']
+    """
+    return _ALIAS.get(header, header)
+
+
+def columns_wanted(columns: Sequence[str]) -> str:
+    """``case_id (办件编号), …``: columns as a message names them."""
+    return ", ".join(f"{c} ({CHINESE[c][0]})" for c in columns)
+
 
 CHINA = timezone(timedelta(hours=8))
 _EPOCH = datetime(1, 1, 1)
@@ -102,6 +132,10 @@ def parse_time(text: str) -> datetime:
         datetime.datetime(2011, 10, 8, 9, 30)
         >>> parse_time("2011/10/8"), parse_time("2011-10-8 9:05")
         (datetime.datetime(2011, 10, 8, 0, 0), datetime.datetime(2011, 10, 8, 9, 5))
+        >>> parse_time("2011年11月8日"), parse_time("2011.11.8 14:30")
+        (datetime.datetime(2011, 11, 8, 0, 0), datetime.datetime(2011, 11, 8, 14, 30))
+        >>> parse_time("2011年11月8日 9时30分"), parse_time("2011年11月8日14:30:05")
+        (datetime.datetime(2011, 11, 8, 9, 30), datetime.datetime(2011, 11, 8, 14, 30, 5))
     """
     try:
         try:
@@ -115,10 +149,31 @@ def parse_time(text: str) -> datetime:
     return t
 
 
+#: ``2011年11月8日``, with a time after it or not (``9:30``, ``9时30分``, ``9点30分5秒``)
+_CHINESE_DATE = re.compile(
+    r"\s*(\d{1,4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]\s*"
+    r"(?:(\d{1,2})\s*[时点:：]\s*(?:(\d{1,2})\s*(?:分|[:：]\s*(\d{1,2})\s*秒?|:?)?"
+    r"\s*(?:(\d{1,2})\s*秒)?)?)?\s*"
+)
+
+
+def _parse_chinese(text: str) -> datetime | None:
+    """``2011年11月8日`` or ``2011年11月8日 9:30`` (``9时30分``); None if not that."""
+    m = _CHINESE_DATE.fullmatch(text)
+    if m is None:
+        return None
+    y, mo, d, h, mi, sec, sec2 = m.groups()
+    return datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or sec2 or 0))
+
+
 def _parse_slashed(text: str) -> datetime:
-    """``2011/10/8 9:30`` or ``2011-10-8 9:30``, as spreadsheets write it."""
+    """``2011/10/8 9:30``, ``2011-10-8 9:30``, ``2011.10.8 9:30`` or ``2011年10月8日
+    9时30分``, as spreadsheets and people write it."""
+    chinese = _parse_chinese(text) if "年" in text else None
+    if chinese is not None:
+        return chinese
     day, _, clock = text.strip().partition(" ")
-    parts = day.replace("/", "-").split("-")
+    parts = day.replace("/", "-").replace(".", "-").split("-")
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         raise ValueError(text)
     d = date(int(parts[0]), int(parts[1]), int(parts[2]))
@@ -349,6 +404,35 @@ class RowReader:
                 f"{rows} rows read, but {kept} events kept and {len(log.problems)} left out"
             )
         return log
+
+
+def foreign_powers(log: EventLog, reg: Registry) -> None:
+    """Refuse a log most of whose rows name powers ``reg`` does not have: more than half
+    of its rows left out as M003 is a log of another registry (``--registry``
+    forgotten, say), not a log of cases gone wrong, and is a usage error that names the
+    unknown powers. A log with some rows of unknown powers is read, those rows left out.
+
+    Examples:
+        >>> import powerreg
+        >>> reader = RowReader(powerreg.load_reference(), "cases.csv")
+        >>> reader.add(2, "A1", "ZZ-001", "S1", "2011-10-10 09:00", "", "", "")
+        >>> try:
+        ...     foreign_powers(reader.finish(1), powerreg.load_reference())
+        ... except UsageError as err:
+        ...     print(err)  # doctest: +NORMALIZE_WHITESPACE
+        cases.csv: 1 of 1 rows name powers that registry liaoning-epd-2011 does not
+        have (ZZ-001); is it the log of another registry? Give that registry
+        (--registry PATH)
+    """
+    unknown = [p for p in log.problems if p.code == "M003"]
+    if not log.rows or len(unknown) * 2 <= log.rows:
+        return
+    powers = sorted({str(p.params.get("power", "")) for p in unknown})
+    raise UsageError(
+        f"{log.source}: {len(unknown)} of {log.rows} rows name powers that registry "
+        f"{reg.id} does not have ({_list(powers)}); is it the log of another registry? "
+        "Give that registry (--registry PATH)"
+    )
 
 
 def _list(ids: Iterable[str]) -> str:

@@ -80,21 +80,43 @@ def _what(d: Deviation, chart: ChartIndex, lang: Lang) -> str:
     return _frag(d.kind or "jump", lang)
 
 
+def _lost(lines: tuple[int, ...], lang: Lang) -> str:
+    """``line 4`` / ``lines 4, 7`` / ``第 4、7 行``: the rows a case lost, the first ten."""
+    shown = [str(n) for n in lines[:10]] + (["…"] if len(lines) > 10 else [])
+    if lang == "zh":
+        return f"第 {'、'.join(shown)} 行"
+    return f"line{'s' * (len(lines) != 1)} {', '.join(shown)}"
+
+
 def as_problem(
     finding: Deviation | Alert,
     chart: ChartIndex,
     source: str,
     *,
     as_of: date | None = None,
+    lost: tuple[int, ...] = (),
 ) -> Problem:
     """The record of a deviation or an alert, at its line of the log ``source``;
-    ``as_of`` is given for an alert of a case still open."""
+    ``as_of`` is given for an alert of a case still open, ``lost`` for a case whose rows
+    at those lines were left out: the message says its record is incomplete.
+
+    Examples:
+        >>> import powerreg
+        >>> from powerreg.monitor.chartindex import ChartIndex
+        >>> p = powerreg.load_reference().powers["XK-001"]
+        >>> d = Deviation("M104", "A1", "XK-001", "F1", 1, 3, "S2")
+        >>> as_problem(d, ChartIndex(p, p.flowchart("F1")), "c.csv", lost=(4, 7)).message("en")[-65:]
+        'incomplete: lines 4, 7 left out; check them before acting on this'
+    """
     base: dict[str, Any] = {
         "case": finding.case_id,
         "chart": chart.gid,
         "power": chart.power_id,
         "step": step_text(chart, finding.step),
         "risks": _both(lambda lang: _risks(finding.risk_points, lang)),
+        "incomplete": _both(lambda lang: _frag("incomplete", lang, lines=_lost(lost, lang)))
+        if lost
+        else "",
     }
     if isinstance(finding, Deviation):
         d = finding

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import Problem
 from ..formats import json_items
@@ -23,6 +23,16 @@ if TYPE_CHECKING:
     from ..model import Registry
 
 _RANK = {"high": 2, "medium": 1, "low": 0}
+
+#: What ``--fail-on`` may name: red cards, yellow or red cards, or any deviation or card.
+FailOn = Literal["red", "yellow", "deviation", "never"]
+
+#: The codes each ``--fail-on`` level fails on.
+FAIL_CODES: dict[str, frozenset[str]] = {
+    "red": frozenset({"M203"}),
+    "yellow": frozenset({"M202", "M203"}),
+    "deviation": frozenset({*DEVIATION_CODES, "M202", "M203"}),
+}
 
 #: How many of a power's riskiest steps the summary names.
 RISKIEST = 3
@@ -156,11 +166,17 @@ class MonitorResult:
             last = len(case.events) - 1
             if case.status == "open" and (finding.scope == "case" or finding.position == last):
                 as_of = self.as_of
-        return as_problem(finding, self.chart_of(finding), self.source, as_of=as_of)
+        lost = self._by_id[finding.case_id].lost if self._incomplete else ()
+        return as_problem(finding, self.chart_of(finding), self.source, as_of=as_of, lost=lost)
 
     def message(self, finding: Deviation | Alert, lang: Lang | None = None) -> str:
         """The message of a finding, in ``lang`` (default: the result's)."""
         return self.problem(finding).message(lang or self.lang)
+
+    @cached_property
+    def _incomplete(self) -> bool:
+        """Whether any case lost rows."""
+        return any(c.lost for c in self.cases)
 
     @cached_property
     def _by_id(self) -> dict[str, CaseResult]:
@@ -172,6 +188,26 @@ class MonitorResult:
         order = {c.case_id: i for i, c in enumerate(self.cases)}
         out.sort(key=lambda f: (f.line or 0, order[f.case_id], f.code))
         return out
+
+    def fails(self, fail_on: FailOn) -> bool:
+        """Whether a finding reaches ``fail_on``: ``red`` a red card (M203), ``yellow`` a
+        yellow or red card (M202, M203), ``deviation`` any of those or a deviation
+        (M101–M104); ``never`` never. Warnings (M201) alone never fail.
+
+        Examples:
+            >>> import powerreg
+            >>> from powerreg.monitor import monitor
+            >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
+            >>> [r.fails(f) for f in ("red", "yellow", "deviation", "never")]
+            [True, True, True, False]
+        """
+        if fail_on == "never":
+            return False
+        codes = FAIL_CODES[fail_on]
+        return any(
+            any(d.code in codes for d in c.deviations) or any(a.code in codes for a in c.alerts)
+            for c in self.cases
+        )
 
     # ------------------------------------------------------------------ summary
 
@@ -255,6 +291,7 @@ class MonitorResult:
             "closed": sum(p.closed for p in ps),
             "open": sum(p.open for p in ps),
             "fits": sum(p.fits for p in ps),
+            "incomplete": sum(1 for c in self.cases if c.lost),
             "timed": timed,
             "on_time": on_time,
             "on_time_rate": on_time / timed if timed else None,
@@ -269,18 +306,22 @@ class MonitorResult:
         rate = _pct(t["on_time_rate"])
         n_dev, n_alert = sum(t["deviations"].values()), sum(t["alerts"].values())
         red = t["alerts"].get("M203", 0)
+        lacking = t["incomplete"]
         if lang == "zh":
             return (
                 f"{t['powers']} 项事项 {t['cases']} 件办件（{t['events']} 条事件，"
                 f"剔除 {t['rows_left_out']} 行）：{t['fits']} 件完全按流程运行；"
-                f"偏离 {n_dev} 处，预警及亮牌 {n_alert} 次（红牌 {red}）；"
+                + (f"{lacking} 件记录不全（有行被剔除）；" if lacking else "")
+                + f"偏离 {n_dev} 处，预警及亮牌 {n_alert} 次（红牌 {red}）；"
                 f"按时办结 {t['on_time']}/{t['timed']}（{rate}）"
             )
         return (
             f"{t['cases']} {_plural(t['cases'], 'case')} of {t['powers']} "
             f"{_plural(t['powers'], 'power')} ({t['events']} {_plural(t['events'], 'event')}, "
             f"{t['rows_left_out']} {_plural(t['rows_left_out'], 'row')} left out): "
-            f"{t['fits']} followed their flowchart; {n_dev} "
+            f"{t['fits']} followed their flowchart; "
+            + (f"{lacking} incomplete (rows left out); " if lacking else "")
+            + f"{n_dev} "
             f"{_plural(n_dev, 'deviation')}, {n_alert} {_plural(n_alert, 'alert')} "
             f"({red} red {_plural(red, 'card')}); on time {t['on_time']} of "
             f"{t['timed']} closed ({rate})"
@@ -346,6 +387,8 @@ class MonitorResult:
             "limit_days": c.limit,
             "on_time": c.on_time,
             "fits": c.fits,
+            "incomplete": c.incomplete,
+            "lines_left_out": list(c.lost),
             "deviations": [self.deviation_dict(d, lang) for d in c.deviations],
             "alerts": [self.alert_dict(a, lang) for a in c.alerts],
         }

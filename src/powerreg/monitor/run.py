@@ -31,7 +31,8 @@ from .chartindex import ChartIndex
 from .columnar import is_parquet, read_parquet
 from .deadlines import time_case
 from .events import EventLog, read_log
-from .findings import CaseResult, Event
+from .findings import CaseResult, Event, incomplete
+from .reader import foreign_powers
 from .replay import count_deviations, deviations, ends_at_end
 from .result import MonitorResult
 
@@ -78,6 +79,7 @@ def _monitor(
         elog, problems = read_parquet(log, registry, calendar=cal, as_of=as_of), []
     else:
         elog, problems = read_log(log, registry, calendar=cal, as_of=as_of), []
+    foreign_powers(elog, registry)
     charts: dict[tuple[str, str], ChartIndex] = {}
     counted_until = pack_time(datetime.combine(as_of, time.max)) if as_of is not None else 0
     dropped = {(p.entity, p.line) for p in problems}
@@ -93,6 +95,7 @@ def _monitor(
             results.append(_replay(events, registry, as_of, cal, charts))
     if problems:
         problems = sorted([*elog.problems, *problems], key=lambda p: p.line)
+    results = incomplete(results, problems or elog.problems)
     return MonitorResult(
         registry=registry,
         source=elog.source,
