@@ -189,9 +189,15 @@ def schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dict
             aliases = list(ALIASES.get(enum, {}))
             accepted = ", ".join(codes) + (f" (or {', '.join(aliases)})" if aliases else "")
             params = {"field": field, "value": snippet(value), "accepted": accepted}
-            close = (
-                closest(normal_word(value), [*codes, *aliases]) if isinstance(value, str) else None
-            )
+            # a typo of a code (decison) gets a did-you-mean, and so does a Chinese word
+            # cut short (业务 → 业务流程); another Chinese word (较高, 特高) is not a typo of
+            # ours: the list says what is accepted
+            close = None
+            if isinstance(value, str) and value.isascii():
+                close = closest(normal_word(value), codes)
+            elif isinstance(value, str) and value.strip():
+                starts = [w for w in aliases if w.startswith(value.strip()) and w != value]
+                close = starts[0] if len(starts) == 1 else None
             if close is not None:
                 return "E002.enum_close", {**params, "close": close}, False
             return "E002.enum", params, False
