@@ -1,0 +1,162 @@
+"""The monitor on Dask (issue 20.2, 20.3): a Parquet log shuffled by case and replayed on
+a local cluster's workers gives exactly the single process's answer — every case,
+deviation, alert, summary and row left out, in the same order — and the live service
+fed the same events agrees with both.
+
+One cluster serves the module: two worker processes on 127.0.0.1, started with a time
+limit and closed at the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+import tempfile
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from distributed import Client, LocalCluster
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import powerreg
+from powerreg.errors import UsageError
+from powerreg.monitor import monitor, synth_cases
+from powerreg.monitor.engine import monitor_dask
+from powerreg.monitor.simulate import HEADER
+from powerreg.service import Supervisor, Token
+
+from .test_service import Clock
+from .test_service_equivalence import comparable
+
+REG = powerreg.load_reference()
+SENDER = Token("all", frozenset(REG.powers), send=True, read=True)
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            scheduler_kwargs={"dashboard": False},
+            timeout=120,
+        ) as cluster,
+        Client(cluster, timeout=120) as client,
+    ):
+        client.wait_for_workers(2, timeout=120)
+        yield cluster.scheduler_address
+
+
+def bad_rows(rows: list[tuple[str, ...]], rng: random.Random) -> list[tuple[str, ...]]:
+    """The log with rows that must be left out (an unknown step, no case, an unknown
+    power) put among its rows."""
+    out = list(rows)
+    for _ in range(rng.randint(0, 4)):
+        case, power, chart, _step, stamp, actor, note = rng.choice(rows)
+        bad = rng.choice(
+            [
+                (case, power, chart, "S999", stamp, actor, note),
+                ("", power, chart, "S1", stamp, actor, note),
+                (case + "-x", "ZZ-404", "", "S1", stamp, "", ""),
+            ]
+        )
+        out.insert(rng.randint(0, len(out)), bad)
+    return out
+
+
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n_cases=st.integers(1, 12),
+    deviation_rate=st.sampled_from([0.0, 0.4, 1.0]),
+    delay_rate=st.sampled_from([0.0, 0.4]),
+    cut=st.floats(0.0, 1.2),
+    by_month=st.booleans(),
+)
+def test_dask_the_single_process_and_the_service_agree(
+    scheduler: str,
+    seed: int,
+    n_cases: int,
+    deviation_rate: float,
+    delay_rate: float,
+    cut: float,
+    by_month: bool,
+) -> None:
+    log = synth_cases(REG, n_cases, seed=seed, deviation_rate=deviation_rate, delay_rate=delay_rate)
+    good = log.rows
+    first = date.fromisoformat(good[0][4][:10])
+    last = date.fromisoformat(good[-1][4][:10])
+    as_of = first + timedelta(days=int((last - first).days * cut))
+    log.rows = bad_rows(good, random.Random(seed))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = log.write_parquet(
+            Path(tmp) / ("cases" if by_month else "cases.parquet"),
+            by_month=by_month,
+            rows_per_group=7,
+        )
+        single = monitor(path, REG, as_of=as_of, lang="en")
+        on_dask = monitor_dask(path, REG, as_of=as_of, lang="en", scheduler=scheduler, partitions=3)
+        assert on_dask.to_json() == single.to_json()
+        assert [p.as_line("en") for p in on_dask.problems] == [
+            p.as_line("en") for p in single.problems
+        ]
+        assert len(single.problems) == len(log.rows) - len(good)
+        assert on_dask.rows == single.rows == len(log.rows)
+        # the live service, fed the good events in batches, holds the same cases
+        sup = Supervisor(REG, Path(tmp) / "state.db", clock=Clock(as_of))
+        try:
+            for k in range(0, len(good), 25):
+                events = [
+                    {"event_id": f"e{i}", **dict(zip(HEADER, good[i], strict=True))}
+                    for i in range(k, min(k + 25, len(good)))
+                ]
+                sup.post(json.dumps(events).encode(), SENDER)
+            live = {c.case_id: comparable(c) for c in sup.results()}
+            assert live == {c.case_id: comparable(c) for c in on_dask.cases}
+            # a case with rows left out is counted as incomplete, which the service
+            # (sent only the good rows) cannot know: its summary is that of the good rows
+            kept = dataclasses.replace(log, rows=good).write_csv(Path(tmp) / "good.csv")
+            whole = monitor(kept, REG, as_of=as_of)
+            assert sup.powers()["powers"] == [p.to_dict() for p in whole.powers]
+        finally:
+            sup.close()
+
+
+def test_the_dask_engine_reads_parquet_only(tmp_path: Path) -> None:
+    path = synth_cases(REG, 2).write_csv(tmp_path / "cases.csv")
+    with pytest.raises(UsageError, match="the dask engine reads Parquet logs"):
+        monitor_dask(path, REG, scheduler="tcp://127.0.0.1:1")
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+    path = synth_cases(REG, 2).write_parquet(tmp_path / "cases.parquet")
+    with pytest.raises(
+        UsageError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1"
+    ):
+        monitor_dask(path, REG, scheduler="tcp://127.0.0.1:1")
+
+
+def test_monitor_engine_dask_on_an_existing_cluster(scheduler: str, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from powerreg.cli import main
+
+    path = synth_cases(REG, 12, seed=4).write_parquet(tmp_path / "cases.parquet")
+    runner = CliRunner()
+    single = runner.invoke(main, ["monitor", str(path), "--format", "json"])
+    on_dask = runner.invoke(
+        main,
+        ["monitor", str(path), "--format", "json", "--engine", "dask", "--scheduler", scheduler],
+    )
+    assert single.exit_code == on_dask.exit_code == 0, on_dask.output
+    assert on_dask.stdout == single.stdout
+    assert '"cases": 12' in on_dask.stdout
