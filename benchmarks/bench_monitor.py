@@ -7,14 +7,27 @@ written to a temporary CSV file. Baseline: ``csv.reader`` over the file, every r
 powerreg: ``monitor(path, registry)`` — read, check every row, replay every case on its
 flowchart, count working days and raise the alerts. Goal: ≤ 15×.
 
+Then the output of that result (issue 22.5): ``to_text()`` and ``write_json()`` as they
+run (the collector paused while formatting, a big result frozen out of collections, the
+JSON written a case at a time), against the same formatting as it ran before in the same
+run — the collector running over the million live objects, and the JSON document made
+whole (``to_dict`` then ``json.dumps``). Goal: ≤ 1.5 s each; the peak memory of
+``powerreg monitor LOG --format json`` (its own process, replay included) ≤ 700 MB.
+
 Run: ``.venv/bin/python benchmarks/bench_monitor.py [EVENTS]``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
+import importlib
+import json
 import math
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,6 +80,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         replay(path, reg)  # warm up: imports, the calendar, the charts
         base = median_time(read_with_csv, path, repeat=3)
         ours = median_time(replay, path, reg, repeat=3)
+        outputs = measure_output(path, reg, events)
     row: dict[str, object] = {
         "case": f"monitor {events:,} events (CSV)",
         "baseline_s": base,
@@ -79,7 +93,92 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         f"{row['case']:<36} csv {base:.3f}s  powerreg {ours:.3f}s  ratio {ours / base:.2f}× "
         f"(goal {row['goal']})  {events / ours:,.0f} events/s  (log made in {made:.1f}s)"
     )
-    return [row]
+    return [row, *outputs]
+
+
+def _timed(fn: object, *args: object) -> float:
+    t = time.perf_counter()
+    fn(*args)  # type: ignore[operator]
+    return time.perf_counter() - t
+
+
+def measure_output(path: Path, reg: Registry, events: int) -> list[dict[str, object]]:
+    """Text and JSON output of one replay of ``path``, as now and as before (collector
+    running, JSON made whole), and the peak memory of the JSON run in its own process."""
+    result_module = importlib.import_module("powerreg.monitor.result")
+    result = monitor(path, reg, lang="en")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.json"
+
+        def write_json() -> None:
+            with out.open("w", encoding="utf-8") as f:
+                result.write_json(f)
+
+        def json_whole() -> None:
+            out.write_text(
+                json.dumps(result.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
+            )
+
+        text_now = _timed(result.to_text)
+        json_now = _timed(write_json)
+        # before: no pause while formatting, nothing frozen
+        paused = result_module.gc_paused
+        result_module.gc_paused = contextlib.nullcontext
+        gc.unfreeze()
+        try:
+            text_before = _timed(result.to_text)
+            json_before = _timed(json_whole)
+        finally:
+            result_module.gc_paused = paused
+    peak = json_peak_mib(path)
+    rows: list[dict[str, object]] = [
+        {
+            "case": f"monitor output, text, {events:,} events: now vs before (collector "
+            "running over the result)",
+            "baseline_s": text_before,
+            "powerreg_s": text_now,
+            "ratio": text_now / text_before,
+            "goal": "≤ 1.5 s",
+        },
+        {
+            "case": f"monitor output, JSON written a case at a time, {events:,} events: now vs "
+            f"before (collector running, document made whole); peak memory of `powerreg "
+            f"monitor --format json` {peak:,} MiB (goal ≤ 700 MB)",
+            "baseline_s": json_before,
+            "powerreg_s": json_now,
+            "ratio": json_now / json_before,
+            "goal": "≤ 1.5 s",
+        },
+    ]
+    for r in rows:
+        print(
+            f"{r['case']}\n    before {r['baseline_s']:.3f}s  now {r['powerreg_s']:.3f}s  "
+            f"ratio {r['ratio']:.2f}×"  # type: ignore[str-format]
+        )
+    return rows
+
+
+def json_peak_mib(path: Path) -> int:
+    """Peak resident memory of ``powerreg monitor LOG --format json`` in a process of
+    its own, its output thrown away."""
+    code = (
+        "import resource, sys\n"
+        "from powerreg.cli import main\n"
+        "try:\n"
+        "    main([sys.argv[1], '--format', 'json'], prog_name='powerreg')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    )
+    with open(os.devnull, "w") as null:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            stdout=null,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    return int(done.stderr.strip().splitlines()[-1]) // 1024
 
 
 if __name__ == "__main__":

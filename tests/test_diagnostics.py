@@ -219,7 +219,9 @@ def test_a_case_id_cannot_forge_a_monitor_line(tmp_path: Path) -> None:
         "step_id": "S1",
         "timestamp": "2011-10-10 09:00",
     }
-    log.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    # a row of a known power too: a log of unknown powers only is another registry's
+    good = {**row, "case_id": "B1", "power_id": "XK-001"}
+    log.write_text(json.dumps(row) + "\n" + json.dumps(good) + "\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["monitor", str(log), "--lang", "en"])
     lines = result.stderr.splitlines()
     assert lines[0].startswith("cases.jsonl:1: M003")

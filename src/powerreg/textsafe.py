@@ -22,6 +22,7 @@ import re
 #: Characters that end or rewrite a line, or drive a terminal: C0 and C1 controls (tab
 #: aside), DEL, and Unicode's line and paragraph separators.
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\x1b": "\\x1b", "\x00": "\\x00"}
 
 #: Longest value a message quotes whole; longer ones are cut (with an ellipsis).
@@ -41,8 +42,10 @@ def one_line(text: str) -> str:
     """``text`` with every control character and line break shown escaped (``\\n``,
     ``\\x1b``, ``\\u2028``), and lone surrogates (from a broken log) shown as ``\\udxxx``,
     so it prints as part of one line and cannot drive a terminal."""
+    if text.isprintable():  # the common case: nothing to escape (both are unprintable)
+        return text
     text = _CONTROL.sub(_escape, text)
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text):
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text
 

@@ -103,8 +103,13 @@ def monitor(
     )
     for problem in result.problems:
         click.echo(problem.as_line(result.lang), err=True)
-    render = {"text": result.to_text, "json": result.to_json, "markdown": result.to_markdown}
-    click.echo(render[fmt]())
+    if fmt == "json":  # written a case at a time: a big log's JSON is never one string
+        result.write_json(sys.stdout)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    else:
+        render = {"text": result.to_text, "markdown": result.to_markdown}
+        click.echo(render[fmt]())
     if catalog is not None:
         add_to_catalog(result, catalog)
         click.echo(f"added tables cases, case_events and alerts to {catalog}", err=True)

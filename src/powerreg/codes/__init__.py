@@ -77,6 +77,8 @@ def template(key: str, lang: Lang) -> str:
 def shown(value: Any, lang: Lang) -> str:
     """A message parameter as shown: a ``{"en": …, "zh": …}`` pair in ``lang``; text on
     one line (control characters escaped) and cut to an excerpt."""
+    if type(value) is str:  # the common case, without an abstract type's check
+        return excerpt(one_line(value))
     if isinstance(value, Mapping) and "en" in value and "zh" in value:
         value = value[lang]
     if isinstance(value, str):

@@ -4,17 +4,20 @@ power; and the formats people and machines read (text, JSON, Markdown, pandas).
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+from ..collector import gc_paused
 from ..errors import Problem
 from ..formats import json_items
 from ..lang import Lang, default_lang
 from ..textsafe import md_cell as _md
+from .caseevents import CaseEvents, unpack_time
 from .chartindex import ChartIndex
 from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
 from .records import as_problem, step_text
@@ -332,7 +335,10 @@ class MonitorResult:
     def to_text(self, lang: Lang | None = None) -> str:
         """One line per deviation or alert (``FILE:LINE: CODE message``), the table of
         powers, then the sentence. Rows left out are in :attr:`problems`."""
-        lang = lang or self.lang
+        with gc_paused():
+            return self._text(lang or self.lang)
+
+    def _text(self, lang: Lang) -> str:
         lines = [self.problem(f).as_line(lang) for f in self.findings()]
         if lines:
             lines.append("")
@@ -363,6 +369,11 @@ class MonitorResult:
     def to_dict(self, lang: Lang | None = None) -> dict[str, Any]:
         """Plain data: registry, source, as_of, totals, powers, rows left out, cases."""
         lang = lang or self.lang
+        with gc_paused():
+            return {**self._head(lang), "cases": [self._case_dict(c, lang) for c in self.cases]}
+
+    def _head(self, lang: Lang) -> dict[str, Any]:
+        """:meth:`to_dict` but the cases."""
         return {
             "registry": self.registry.id,
             "source": self.source,
@@ -370,19 +381,23 @@ class MonitorResult:
             "totals": self.totals,
             "powers": [p.to_dict() for p in self.powers],
             "problems": json_items(self.problems, lang),
-            "cases": [self._case_dict(c, lang) for c in self.cases],
         }
 
     def _case_dict(self, c: CaseResult, lang: Lang) -> dict[str, Any]:
+        events = c.events
+        if isinstance(events, CaseEvents):  # the times without making the events
+            started, last = unpack_time(events.first_time), unpack_time(events.last_time)
+        else:
+            started, last = events[0].time, events[-1].time
         return {
             "case_id": c.case_id,
             "power_id": c.power_id,
             "flowchart_id": c.flowchart_id,
             "flowchart_inferred": c.inferred,
             "status": c.status,
-            "started": c.started.isoformat(),
-            "ended": c.ended.isoformat() if c.ended else None,
-            "events": len(c.events),
+            "started": started.isoformat(),
+            "ended": last.isoformat() if c.status == "closed" else None,
+            "events": len(events),
             "elapsed_days": c.elapsed,
             "limit_days": c.limit,
             "on_time": c.on_time,
@@ -427,13 +442,47 @@ class MonitorResult:
         }
 
     def to_json(self, lang: Lang | None = None) -> str:
-        """:meth:`to_dict` as JSON text."""
-        return json.dumps(self.to_dict(lang), ensure_ascii=False, indent=2)
+        """:meth:`to_dict` as JSON text (:meth:`write_json` writes the same text)."""
+        out = io.StringIO()
+        self.write_json(out, lang)
+        return out.getvalue()
+
+    def write_json(self, out: TextIO, lang: Lang | None = None) -> None:
+        """Write :meth:`to_json`'s text to ``out`` a case at a time: a million events
+        never stand in memory as one document, only as the result itself. The document
+        is indented down to the list of cases; each case is one line (the indenting
+        encoder is Python's slow one, and a log of 100,000 cases would wait on it).
+
+        Examples:
+            >>> import io, json, powerreg
+            >>> from powerreg.monitor import monitor
+            >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
+            >>> out = io.StringIO()
+            >>> r.write_json(out, "en")
+            >>> out.getvalue() == r.to_json("en"), json.loads(out.getvalue()) == r.to_dict("en")
+            (True, True)
+        """
+        lang = lang or self.lang
+        with gc_paused():
+            head = json.dumps(self._head(lang), ensure_ascii=False, indent=2)
+            if not self.cases:
+                out.write(head[:-2] + ',\n  "cases": []\n}')
+                return
+            out.write(head[:-2] + ',\n  "cases": [\n    ')
+            encode, case_dict = json.JSONEncoder(ensure_ascii=False).encode, self._case_dict
+            for i, c in enumerate(self.cases):
+                if i:
+                    out.write(",\n    ")
+                out.write(encode(case_dict(c, lang)))
+            out.write("\n  ]\n}")
 
     def to_markdown(self, lang: Lang | None = None) -> str:
         """A report a person reads: the sentence and the table of powers first, then the
         findings by power and case, then the rows left out."""
-        lang = lang or self.lang
+        with gc_paused():
+            return self._markdown(lang or self.lang)
+
+    def _markdown(self, lang: Lang) -> str:
         when = f", as of {self.as_of.isoformat()}" if self.as_of else ""
         out = [
             f"# Electronic supervision (电子监察) of {_md(self.source)}{when}",

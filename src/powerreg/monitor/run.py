@@ -16,11 +16,12 @@ Examples:
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
-from ..collector import gc_paused
+from ..collector import FREEZE_AT, gc_paused
 from ..errors import Problem
 from ..lang import Lang, default_lang
 from ..model import Registry
@@ -67,7 +68,11 @@ def monitor(
     if as_of is not None:
         cal.check(as_of, "as_of")
     with gc_paused():
-        return _monitor(log, registry, as_of, cal, lang)
+        result = _monitor(log, registry, as_of, cal, lang)
+        if result.rows >= FREEZE_AT:
+            # a big result lives on while it is shown: no later collection scans it
+            gc.freeze()
+    return result
 
 
 def _monitor(
