@@ -108,13 +108,32 @@ def as_problem(
         >>> as_problem(d, ChartIndex(p, p.flowchart("F1")), "c.csv", lost=(4, 7)).message("en")[-65:]
         'incomplete: lines 4, 7 left out; check them before acting on this'
     """
+    key, params = finding_params(finding, chart, as_of=as_of, lost=lost)
+    return problem(key, source, finding.line or 0, entity=finding.case_id, **params)
+
+
+def finding_params(
+    finding: Deviation | Alert,
+    chart: ChartIndex,
+    *,
+    as_of: date | None = None,
+    lost: tuple[int, ...] = (),
+    lang: Lang | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The template key and parameters of :func:`as_problem`'s record: those that
+    differ by language in both languages, or in ``lang`` only if it is given (a message
+    rendered at once, without the record: a million events' output)."""
+
+    def both(build: Any) -> Any:
+        return build(lang) if lang is not None else _both(build)
+
     base: dict[str, Any] = {
         "case": finding.case_id,
         "chart": chart.gid,
         "power": chart.power_id,
         "step": step_text(chart, finding.step),
-        "risks": _both(lambda lang: _risks(finding.risk_points, lang)),
-        "incomplete": _both(lambda lang: _frag("incomplete", lang, lines=_lost(lost, lang)))
+        "risks": both(lambda lang: _risks(finding.risk_points, lang)),
+        "incomplete": both(lambda lang: _frag("incomplete", lang, lines=_lost(lost, lang)))
         if lost
         else "",
     }
@@ -123,27 +142,23 @@ def as_problem(
         params = {
             **base,
             "title": chart.chart.title,
-            "steps": _both(lambda lang: _steps(chart, d.steps, lang)),
+            "steps": both(lambda lang: _steps(chart, d.steps, lang)),
             "start": step_text(chart, chart.start),
         }
         if d.code == "M102":
             params.update(
                 source=d.source or "-",
                 target=d.step or "-",
-                what=_both(lambda lang: _what(d, chart, lang)),
+                what=both(lambda lang: _what(d, chart, lang)),
             )
-        return problem(d.code, source, d.line or 0, entity=d.case_id, **params)
+        return d.code, params
     a = finding
-    so_far = _both(lambda lang: _frag("open", lang, as_of=as_of.isoformat())) if as_of else ""
+    so_far = both(lambda lang: _frag("open", lang, as_of=as_of.isoformat())) if as_of else ""
     key = "M202.step" if a.scope == "step" else a.code
-    return problem(
-        key,
-        source,
-        a.line or 0,
-        entity=a.case_id,
+    return key, {
         **base,
-        elapsed=a.elapsed,
-        limit=a.limit,
-        date=a.date.isoformat(),
-        so_far=so_far,
-    )
+        "elapsed": a.elapsed,
+        "limit": a.limit,
+        "date": a.date.isoformat(),
+        "so_far": so_far,
+    }

@@ -12,15 +12,17 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
+from ..codes import render
 from ..collector import gc_paused
 from ..errors import Problem
 from ..formats import json_items
 from ..lang import Lang, default_lang
 from ..textsafe import md_cell as _md
+from ..textsafe import one_line
 from .caseevents import CaseEvents, unpack_time
 from .chartindex import ChartIndex
 from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
-from .records import as_problem, step_text
+from .records import as_problem, finding_params, step_text
 
 if TYPE_CHECKING:
     from ..model import Registry
@@ -163,6 +165,12 @@ class MonitorResult:
     def problem(self, finding: Deviation | Alert) -> Problem:
         """A deviation or an alert as the one diagnostic record (an M code at its line
         of the log), its message rendered when shown."""
+        as_of, lost = self._context(finding)
+        return as_problem(finding, self.chart_of(finding), self.source, as_of=as_of, lost=lost)
+
+    def _context(self, finding: Deviation | Alert) -> tuple[date | None, tuple[int, ...]]:
+        """What a finding's message says besides the finding: the ``as_of`` of an alert
+        of a case still open, and the lines its case lost."""
         as_of = None
         if isinstance(finding, Alert) and self.as_of is not None:
             case = self._by_id[finding.case_id]
@@ -170,11 +178,33 @@ class MonitorResult:
             if case.status == "open" and (finding.scope == "case" or finding.position == last):
                 as_of = self.as_of
         lost = self._by_id[finding.case_id].lost if self._incomplete else ()
-        return as_problem(finding, self.chart_of(finding), self.source, as_of=as_of, lost=lost)
+        return as_of, lost
 
     def message(self, finding: Deviation | Alert, lang: Lang | None = None) -> str:
-        """The message of a finding, in ``lang`` (default: the result's)."""
-        return self.problem(finding).message(lang or self.lang)
+        """The message of a finding, in ``lang`` (default: the result's): the message of
+        :meth:`problem`, rendered without making the record."""
+        lang = lang or self.lang
+        as_of, lost = self._context(finding)
+        key, params = finding_params(
+            finding, self.chart_of(finding), as_of=as_of, lost=lost, lang=lang
+        )
+        params["entity"] = finding.case_id
+        return render(key, lang, params)
+
+    def line(self, finding: Deviation | Alert, lang: Lang | None = None) -> str:
+        """``FILE:LINE: CODE message``: :meth:`problem`'s diagnostic line.
+
+        Examples:
+            >>> import powerreg
+            >>> from powerreg.monitor import monitor
+            >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
+            >>> all(r.line(f, "zh") == r.problem(f).as_line("zh") for f in r.findings())
+            True
+        """
+        where = one_line(self.source)
+        if finding.line:
+            where = f"{where}:{finding.line}"
+        return f"{where}: {finding.code} {self.message(finding, lang)}"
 
     @cached_property
     def _incomplete(self) -> bool:
@@ -339,7 +369,7 @@ class MonitorResult:
             return self._text(lang or self.lang)
 
     def _text(self, lang: Lang) -> str:
-        lines = [self.problem(f).as_line(lang) for f in self.findings()]
+        lines = [self.line(f, lang) for f in self.findings()]
         if lines:
             lines.append("")
         head = (
