@@ -27,6 +27,7 @@ MODULES = [
     "bench_build",
     "bench_site",
     "bench_monitor",
+    "bench_scale",
     "bench_service",
     "bench_diff",
     "bench_rollup",

@@ -7,8 +7,9 @@ row in that file (from 1). The files of a directory are read in the order of the
 paths; columns other than the log's (a partition key such as ``month``) are ignored. A
 ``timestamp`` column may be text or an Arrow timestamp (naive: China time).
 
-Only one batch of rows is held at a time (:data:`BATCH` rows): the memory a replay takes
-grows with the cases it keeps, not with the rows it reads.
+Only one batch of rows is held as text at a time (:data:`BATCH` rows); beyond it, the
+reading holds what any format's does: every case's events, compactly (about 25 bytes an
+event, :mod:`.caseevents`), until the replay ends.
 
 Examples:
     >>> import powerreg, tempfile, os

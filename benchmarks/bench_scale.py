@@ -1,0 +1,152 @@
+"""The monitor on Parquet and on Dask (issue 20.4), as ratios measured in the same run.
+
+The log: about EVENTS events (default one million) from ``synth_cases`` written as one
+Parquet file in row groups of 65,536 rows.
+
+* single process: ``monitor(PATH)`` against reading the same file with pyarrow alone
+  (``ParquetFile.iter_batches`` over the log's columns, nothing converted), and its
+  events/s;
+* peak memory (``ru_maxrss`` of ``monitor(PATH)`` in a process of its own) at a tenth
+  of the log and at the whole log;
+* Dask: ``monitor_dask(PATH, scheduler=…)`` on a local cluster of two worker processes
+  (one thread each; the cluster started before timing), its speed-up over the single
+  process (goal ≥ 1.6×), and its overhead on a log of 100,000 events.
+
+Run: ``.venv/bin/python benchmarks/bench_scale.py [EVENTS]``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from powerreg import load_reference
+from powerreg.model import Registry
+from powerreg.monitor import monitor, synth_cases
+from powerreg.monitor.engine import monitor_dask
+from powerreg.monitor.reader import COLUMNS
+
+SEED = 1
+
+
+def make_log(reg: Registry, events: int, into: Path) -> tuple[Path, int]:
+    pilot = synth_cases(reg, 2000, seed=SEED)
+    per_case = pilot.events / 2000
+    log = synth_cases(reg, max(1, math.ceil(1.03 * events / per_case)), seed=SEED)
+    return log.write_parquet(into), log.events
+
+
+def read_with_pyarrow(path: Path) -> int:
+    n = 0
+    with pq.ParquetFile(path) as f:
+        for b in f.iter_batches(batch_size=65_536, columns=list(COLUMNS)):
+            n += len(b)
+    return n
+
+
+def _timed(fn: object, *args: object, **kw: object) -> float:
+    t = time.perf_counter()
+    fn(*args, **kw)  # type: ignore[operator]
+    return time.perf_counter() - t
+
+
+def peak_mib(path: Path) -> int:
+    """Peak resident memory of ``monitor(path)`` in a process of its own: its VmHWM
+    (``ru_maxrss`` of a child started by ``fork`` keeps the parent's, this log's maker)."""
+    code = (
+        "import re, sys\n"
+        "from powerreg.monitor import monitor\n"
+        "monitor(sys.argv[1])\n"
+        "status = open('/proc/self/status').read()\n"
+        "sys.stderr.write(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    return int(done.stderr.strip().splitlines()[-1]) // 1024
+
+
+def main(argv: list[str]) -> list[dict[str, object]]:
+    from distributed import Client, LocalCluster
+
+    target = int(argv[0]) if argv else 1_000_000
+    reg = load_reference()
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        big, events = make_log(reg, target, Path(tmp) / "big.parquet")
+        tenth, events_10 = make_log(reg, target // 10, Path(tmp) / "tenth.parquet")
+        small, events_s = make_log(reg, 100_000, Path(tmp) / "small.parquet")
+        monitor(small, reg)  # warm up: imports, the calendar, the charts
+        base = min(_timed(read_with_pyarrow, big) for _ in range(3))
+        ours = _timed(monitor, big, reg)
+        peak_big, peak_tenth = peak_mib(big), peak_mib(tenth)
+        rows.append(
+            {
+                "case": f"monitor {events:,} events (Parquet, one process) vs pyarrow reading "
+                f"it: {events / ours:,.0f} events/s; peak memory {peak_tenth:,} MiB at "
+                f"{events_10:,} events, {peak_big:,} MiB at {events:,} "
+                f"({peak_big / peak_tenth:.1f}×; goal: flat)",
+                "baseline_s": base,
+                "powerreg_s": ours,
+                "ratio": ours / base,
+                "goal": "peak flat",
+            }
+        )
+        with (
+            LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                scheduler_kwargs={"dashboard": False},
+            ) as cluster,
+            Client(cluster) as client,  # type: ignore[no-untyped-call]
+        ):
+            client.wait_for_workers(2)
+            address = cluster.scheduler_address
+            monitor_dask(small, reg, scheduler=address)  # warm up the workers
+            on_dask = _timed(monitor_dask, big, reg, scheduler=address)
+            single_s = _timed(monitor, small, reg)
+            dask_s = _timed(monitor_dask, small, reg, scheduler=address)
+        rows.append(
+            {
+                "case": f"monitor {events:,} events on a local Dask cluster (2 worker "
+                f"processes) vs one process: speed-up {ours / on_dask:.2f}×",
+                "baseline_s": ours,
+                "powerreg_s": on_dask,
+                "ratio": on_dask / ours,
+                "goal": "speed-up ≥ 1.6× (ratio ≤ 0.63)",
+            }
+        )
+        rows.append(
+            {
+                "case": f"monitor {events_s:,} events on the local Dask cluster vs one "
+                "process: the engine's overhead",
+                "baseline_s": single_s,
+                "powerreg_s": dask_s,
+                "ratio": dask_s / single_s,
+                "goal": "(measured)",
+            }
+        )
+    load = os.getloadavg()[0]
+    mine = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    for r in rows:
+        print(
+            f"{r['case']}\n    baseline {r['baseline_s']:.3f}s  "
+            f"powerreg {r['powerreg_s']:.3f}s  ratio {r['ratio']:.2f}×  "
+            f"(load {load:.1f}; this process {mine:,} MiB)"
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
