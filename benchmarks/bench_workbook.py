@@ -81,19 +81,23 @@ def main(argv: list[str]) -> list[dict[str, object]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=10_000, help="powers of the imported book")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument(
+        "--book", type=Path, help="the book of N powers (seed 2011) written before, to reuse"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as d:
-        big = Path(d) / "big.xlsx"
         reg = generate(args.n, seed=2011)
-        t = time.perf_counter()
-        write_workbook(reg, big)
-        s = reg.stats()
-        print(
-            f"wrote {args.n:,} powers ({s.flowcharts:,} flowcharts, {s.steps:,} steps, "
-            f"{s.risk_points:,} risk points, {s.countermeasures:,} countermeasures) in "
-            f"{time.perf_counter() - t:.1f} s: {big.stat().st_size / 2**20:.1f} MiB"
-        )
+        big = args.book or Path(d) / "big.xlsx"
+        if args.book is None:
+            t = time.perf_counter()
+            write_workbook(reg, big)
+            s = reg.stats()
+            print(
+                f"wrote {args.n:,} powers ({s.flowcharts:,} flowcharts, {s.steps:,} steps, "
+                f"{s.risk_points:,} risk points, {s.countermeasures:,} countermeasures) in "
+                f"{time.perf_counter() - t:.1f} s: {big.stat().st_size / 2**20:.1f} MiB"
+            )
         cells = calamine_cells(big)
         reads, floors = [], []
         for _ in range(args.repeat):

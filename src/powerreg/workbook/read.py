@@ -336,7 +336,9 @@ class _Structured:
         self.power_ids = set(data)
         charts: dict[tuple[str, str], dict[str, Any]] = {}
         for r, chart, ids in self.records(FLOWCHARTS):
-            owner = self.parent(FLOWCHARTS, r, ids, data, POWERS)
+            owner = data.get(ids.get("power"))  # type: ignore[arg-type]
+            if owner is None:
+                owner = self.parent(FLOWCHARTS, r, ids, data, POWERS)
             if owner is not None:
                 chart["steps"], chart["transitions"] = [], []
                 owner["flowcharts"].append(chart)
@@ -352,7 +354,9 @@ class _Structured:
                     found[nested].append(item)
         risks: dict[tuple[str, str], dict[str, Any]] = {}
         for r, risk, ids in self.records(RISK_POINTS):
-            owner = self.parent(RISK_POINTS, r, ids, data, POWERS)
+            owner = data.get(ids.get("power"))  # type: ignore[arg-type]
+            if owner is None:
+                owner = self.parent(RISK_POINTS, r, ids, data, POWERS)
             if owner is not None:
                 risk["countermeasures"] = []
                 owner["risk_points"].append(risk)
