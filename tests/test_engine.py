@@ -55,19 +55,24 @@ def scheduler() -> Iterator[str]:
 
 
 def bad_rows(rows: list[tuple[str, ...]], rng: random.Random) -> list[tuple[str, ...]]:
-    """The log with rows that must be left out (an unknown step, no case, an unknown
-    power) put among its rows."""
-    out = list(rows)
-    for _ in range(rng.randint(0, 4)):
-        case, power, chart, _step, stamp, actor, note = rng.choice(rows)
-        bad = rng.choice(
-            [
-                (case, power, chart, "S999", stamp, actor, note),
-                ("", power, chart, "S1", stamp, actor, note),
-                (case + "-x", "ZZ-404", "", "S1", stamp, "", ""),
-            ]
-        )
-        out.insert(rng.randint(0, len(out)), bad)
+    """The log with rows that must be left out (an unknown step, no case, a case's row
+    naming another power) put among its rows. (Not a power the registry lacks: a log
+    mostly of those is refused whole as another registry's.)"""
+    powers = sorted(REG.powers)
+    other = {p: powers[(powers.index(p) + 1) % len(powers)] for p in powers}
+    out: list[tuple[str, ...]] = []
+    for case, power, chart, step, stamp, actor, note in rows:
+        out.append((case, power, chart, step, stamp, actor, note))
+        if rng.random() < 0.15:  # after the row: the case is known by then
+            out.append(
+                rng.choice(
+                    [
+                        (case, power, chart, "S999", stamp, actor, note),
+                        ("", power, chart, "S1", stamp, actor, note),
+                        (case, other[power], "", "S1", stamp, "", ""),
+                    ]
+                )
+            )
     return out
 
 
