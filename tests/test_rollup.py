@@ -531,6 +531,13 @@ def test_site_pages(province: Path, tmp_path: Path) -> None:
     assert (out / "departments" / "A" / "powers" / "XK-001.html").is_file()
     index = (out / "index.html").read_text("utf-8")
     assert '<a href="departments/A/index.html">A局</a>' in index
+    # each department's findings: A's own A502, B named in it, C's A504
+    assert [int(n) for n in re.findall(r'<a href="findings.html#[ABC]">(\d+)</a>', index)] == [
+        1,
+        1,
+        1,
+    ]
+    assert '<span id="B"></span>' in (out / "findings.html").read_text("utf-8")
     assert '丙局 <span class="muted">C</span> <span class="tag">未能载入</span>' in index
     findings = (out / "findings.html").read_text("utf-8")
     assert "A502 同一设定依据在不同部门的法定时限或职权类别不同" in findings

@@ -32,6 +32,7 @@ from ..errors import Problem
 from ..model import LABELS_ZH, Level
 from ..site import CSP
 from .report import DepartmentRow, ranked
+from .rules import departments_of
 from .spec import LEVEL_ZH
 
 #: The roll-up site's navigation: (key, address, text).
@@ -122,10 +123,9 @@ def write_portal(
         "changes": False,
     }
     published = {r.id for r in rows if r.published}
-    about: dict[str, int] = {}
-    for f in cross:
-        d = (f.entity or "").split(":", 1)[0]
-        about[d] = about.get(d, 0) + 1
+    ids = [r.id for r in rows]
+    involved = [departments_of(f, ids) for f in cross]
+    about = Counter(d for ds in involved for d in ds)
     shown = []
     for r in ranked(rows):
         shown.append(
@@ -159,17 +159,17 @@ def write_portal(
     )
     groups: dict[str, list[dict[str, Any]]] = {}
     first_of: set[str] = set()
-    for f in cross:
-        d = (f.entity or "").split(":", 1)[0]
-        anchor = d if d not in first_of else ""
-        first_of.add(d)
+    for f, ds in zip(cross, involved, strict=True):
+        new = [d for d in ds if d not in first_of]
+        # the first finding about each department is where its count links
+        first_of.update(new)
         groups.setdefault(f.code, []).append(
             {
                 "severity": _SEVERITY_ZH[f.severity],
                 "message": f.message("zh"),
                 "href": _power_href(f, published),
                 "where": f.where,
-                "anchor": anchor,
+                "anchors": new,
             }
         )
     size += _write(

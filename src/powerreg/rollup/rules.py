@@ -21,6 +21,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -87,6 +88,27 @@ def _level(d: Department) -> dict[str, str]:
     region = d.region or ""
     en = d.level.value + (f", {region}" if region else "")
     return localized(en, f"{region}{LEVEL_ZH[d.level]}")
+
+
+def departments_of(finding: Problem, ids: Sequence[str]) -> list[str]:
+    """The departments a cross-department finding is about: its own, and those whose
+    powers it names (``B:XK-001``), in the order of ``ids``.
+
+    Examples:
+        >>> from powerreg.errors import problem
+        >>> f = problem("A501", "a.yaml", entity="A:XK-1", name="n", others="C:XK-1, B:XK-2",
+        ...             departments="", level="")
+        >>> departments_of(f, ["A", "B", "C", "D"])
+        ['A', 'B', 'C']
+    """
+    text = " ".join(str(v) for v in finding.params.values())
+    own = (finding.entity or "").split(":", 1)[0]
+    named = set(_NAMED.findall(text))
+    return [d for d in ids if d == own or d in named]
+
+
+#: A department's id in front of a power id, as findings name the powers they are about.
+_NAMED = re.compile(r"(?<![A-Za-z0-9-])([A-Za-z0-9][A-Za-z0-9-]*):(?=[A-Za-z0-9])")
 
 
 def median(values: Sequence[float]) -> float:
