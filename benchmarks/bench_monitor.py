@@ -165,7 +165,7 @@ def json_peak_mib(path: Path) -> int:
         "import resource, sys\n"
         "from powerreg.cli import main\n"
         "try:\n"
-        "    main([sys.argv[1], '--format', 'json'], prog_name='powerreg')\n"
+        "    main(['monitor', sys.argv[1], '--format', 'json'], prog_name='powerreg')\n"
         "except SystemExit:\n"
         "    pass\n"
         "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
