@@ -168,7 +168,10 @@ def json_peak_mib(path: Path) -> int:
         "    main(['monitor', sys.argv[1], '--format', 'json'], prog_name='powerreg')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "sys.stderr.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+        # VmHWM, not ru_maxrss: a child's ru_maxrss keeps the forking parent's peak
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+        "sys.stderr.write(hwm[0].split()[1] if hwm else "
+        "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
     )
     with open(os.devnull, "w") as null:
         done = subprocess.run(
