@@ -94,7 +94,7 @@ def test_a_parquet_file_without_a_required_column_is_refused(tmp_path: Path) -> 
     with pytest.raises(UsageError, match=r"bad\.parquet: not a Parquet file"):
         monitor(tmp_path / "bad.parquet", REG)
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UsageError, match=r"holds no \.parquet file"):
+    with pytest.raises(UsageError, match=r"is a directory with no \.parquet file in it"):
         monitor(tmp_path / "empty", REG)
 
 

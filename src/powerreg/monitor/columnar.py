@@ -69,7 +69,10 @@ def parquet_files(source: str | os.PathLike[str]) -> list[Path]:
             and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
         )
         if not files:
-            raise UsageError(f"'{path}' holds no .parquet file; give a Parquet log or directory")
+            raise UsageError(
+                f"'{path}' is a directory with no .parquet file in it; give the case log "
+                "file, or a directory of Parquet files"
+            )
         return files
     if not path.exists():
         raise UsageError(f"no case log at '{path}': no such file")
