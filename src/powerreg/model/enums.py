@@ -180,7 +180,8 @@ def _canonical(enum: type[StrEnum]) -> BeforeValidator:
 
     def canonical(value: Any) -> Any:
         if isinstance(value, str):
-            return aliases.get(normal_word(value), value.strip())
+            exact = aliases.get(value)  # the usual case, a code or a word as written
+            return exact if exact is not None else aliases.get(normal_word(value), value.strip())
         return value
 
     return BeforeValidator(canonical, json_schema_input_type=Literal.__getitem__(accepted))
