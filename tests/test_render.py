@@ -762,11 +762,15 @@ def test_render_all_runs_one_dot_per_core_not_per_chart(
 
 
 def test_a_free_dot_takes_the_next_chart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Charts go to whichever dot is free, not in turn: a dot that starts late draws
-    only what its pipe held (in turn it would draw half)."""
+    """Charts go to whichever dot is free, not in turn: a dot that is held back until the
+    other has drawn everything it was given draws only what its pipe held (in turn it
+    would draw half). No clock decides it: w0 waits for w1's line in the log (at most
+    120 s, so a broken scheduler fails the test instead of hanging it)."""
     log = tmp_path / "drawn.log"
     body = (
-        'case "$PWD" in */w0) sleep 1;; esac\n"$REAL" "$@" || exit $?\n'
+        'case "$PWD" in */w0) n=0; while ! grep -q "^w1 " "' + str(log) + '" 2>/dev/null'
+        " && [ $n -lt 2400 ]; do sleep 0.05; n=$((n+1)); done;; esac\n"
+        '"$REAL" "$@" || exit $?\n'
         f'echo "$(basename "$PWD") $(ls | wc -l)" >> "{log}"  # with the blank primer'
     )
     monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
