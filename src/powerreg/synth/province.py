@@ -62,6 +62,30 @@ BUREAUS: tuple[tuple[str, str], ...] = (
     ("HE", "卫生"),
     ("SW", "安全生产监督管理"),
     ("QS", "质量技术监督"),
+    ("DR", "发展和改革"),
+    ("ED", "教育"),
+    ("ST", "科学技术"),
+    ("IT", "工业和信息化"),
+    ("PS", "公安"),
+    ("CA", "民政"),
+    ("JU", "司法"),
+    ("FI", "财政"),
+    ("HR", "人力资源和社会保障"),
+    ("CO", "商务"),
+    ("CU", "文化"),
+    ("AU", "审计"),
+    ("IC", "工商行政管理"),
+    ("FD", "食品药品监督管理"),
+    ("SA", "统计"),
+    ("PR", "物价"),
+    ("OF", "海洋与渔业"),
+    ("RT", "新闻出版广电"),
+    ("SP", "体育"),
+    ("TO", "旅游"),
+    ("GR", "粮食"),
+    ("CD", "人民防空"),
+    ("EQ", "地震"),
+    ("ME", "气象"),
 )
 
 #: Most bureaus of one city or county in the made-up province.
@@ -93,6 +117,9 @@ def plan(n_powers: int, n_departments: int) -> list[PlannedDepartment]:
     powers shared out evenly.
 
     Examples:
+        >>> big = plan(200_000, 500)
+        >>> len({d.id for d in big}), len({d.path for d in big}), big[-1].id, big[-1].name
+        (500, 500, 'X100-WRB', '示例100县水利局')
         >>> [(d.id, d.region, d.powers) for d in plan(20, 6)]  # doctest: +NORMALIZE_WHITESPACE
         [('P-EPD', '示例省', 4), ('P-LRD', '示例省', 4), ('C01-EPB', '示例一市', 3),
          ('X01-EPB', '示例一县', 3), ('X01-LRB', '示例一县', 3), ('X01-WRB', '示例一县', 3)]
@@ -113,8 +140,12 @@ def plan(n_powers: int, n_departments: int) -> list[PlannedDepartment]:
     n_county = rest - n_city
     out: list[tuple[str, str, str, str]] = []
     for i in range(n_province):
-        code, name = BUREAUS[i % len(BUREAUS)]
-        out.append((f"P-{code}D", f"示例省{name}厅", "province", "示例省"))
+        turn, j = divmod(i, len(BUREAUS))  # past the list: a second 环境保护厅 is 环境保护二厅
+        code, name = BUREAUS[j]
+        more = chinese_number(turn + 1) if turn else ""
+        out.append(
+            (f"P-{code}D{turn + 1 if turn else ''}", f"示例省{name}{more}厅", "province", "示例省")
+        )
     for level, n, size, mark, word in (
         ("city", n_city, CITY_BUREAUS, "C", "市"),
         ("county", n_county, COUNTY_BUREAUS, "X", "县"),
