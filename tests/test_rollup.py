@@ -4,6 +4,7 @@ the cross-department rules A501–A504, the combined catalog and site, synth --d
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -32,8 +33,10 @@ from powerreg.rollup import (
 from powerreg.synth import write_province
 
 from .conftest import EXAMPLE, META, dump, power_data
+from .test_catalog import schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden" / "rollup_catalog_schema.sql"
 
 Make = Callable[..., Path]
 
@@ -508,6 +511,19 @@ def test_export_combined_catalog(province: Path, tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["export", str(province), "-o", str(inside)])
     assert res.exit_code == 2
     assert "inside the registry of department A" in res.output
+
+
+def test_combined_schema_matches_the_golden_file(province: Path, tmp_path: Path) -> None:
+    """The roll-up catalog's schema follows the registry catalog's (tables.py): a change
+    there shows here too, to be reviewed."""
+    export(province, tmp_path / "p.db", workers=0)
+    text = schema_text(tmp_path / "p.db")
+    if os.environ.get("POWERREG_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8"), (
+        "the roll-up catalog's schema changed; if intended, regenerate the golden file with "
+        f"POWERREG_UPDATE_GOLDEN=1 pytest {__file__} and review the diff"
+    )
 
 
 def test_site_pages(province: Path, tmp_path: Path) -> None:
