@@ -800,6 +800,22 @@ def test_a_chart_is_drawn_the_same_by_any_process(
     assert one == two
 
 
+def test_a_fresh_dot_takes_over_every_so_many_graphs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """graphviz 2.43 holds on to every graph it drew: a process draws at most _RECYCLE."""
+    registry = make_registry(*many_powers(30))
+    monkeypatch.setattr(files, "_workers", lambda jobs: 2)
+    once = [p.read_bytes() for p in render_all(registry, tmp_path / "once")]
+    bindir = fake_dot(tmp_path, 'exec "$REAL" "$@"')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(files, "_RECYCLE", 4)
+    paths = render_all(registry, tmp_path / "out")
+    assert [p.read_bytes() for p in paths] == once  # each chart its own drawing
+    calls = (tmp_path / "calls.log").read_text(encoding="utf-8").splitlines()
+    assert len(calls) >= 30 // 4
+
+
 def test_a_drawing_in_the_background_can_be_stopped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

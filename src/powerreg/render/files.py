@@ -19,7 +19,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from pathlib import Path
 from typing import IO
@@ -168,32 +168,76 @@ class _Queue:
             self.ready.notify_all()
 
 
-class _Feeder(threading.Thread):
-    """Writes the sources it takes from the queue to one ``dot``'s standard input,
-    taking more as soon as the pipe takes the last (that is, while ``dot`` draws the
-    ones before), and closes the pipe when the queue is done; remembers which sources
-    it gave, in order (``dot -O`` numbers its outputs in that order)."""
+#: Graphs one ``dot`` process draws before a fresh one takes over: graphviz 2.43 keeps
+#: ~20 kB of every graph it drew until it exits (3,000 graphs: 80 MiB), which would be
+#: gigabytes for the 140,000 charts of 100,000 powers; a start costs ~30 ms.
+_RECYCLE = 2000
 
-    def __init__(self, queue: _Queue, stdin: IO[bytes]) -> None:
-        super().__init__(daemon=True)
-        self.queue, self.stdin = queue, stdin
+
+class _Dot:
+    """One ``dot -O`` process drawing the graphs of its standard input into ``workdir``,
+    the reader of its standard error, and the sources it was given, in order."""
+
+    def __init__(self, dot: str, options: list[str], workdir: Path) -> None:
+        workdir.mkdir()
+        self.workdir = workdir
+        self.proc = subprocess.Popen(
+            [dot, *options],
+            cwd=workdir,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        assert self.proc.stdin is not None
+        assert self.proc.stderr is not None
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.stderr = _Stderr(self.proc.stderr)
+        self.stderr.start()
         self.given: list[int] = []
+        with suppress(BrokenPipeError):  # dot has stopped; its exit status says why
+            self.stdin.write(_PRIMER)
+
+    def close(self) -> None:
+        """No more graphs: dot draws what it has and exits."""
+        with suppress(OSError):
+            self.stdin.close()
+
+    def wait(self) -> None:
+        self.proc.wait()
+        self.stderr.join()
+        self.stderr.stream.close()
+
+
+class _Feeder(threading.Thread):
+    """Writes the sources it takes from the queue to the standard input of one ``dot``
+    at a time, taking more as soon as the pipe takes the last (that is, while ``dot``
+    draws the ones before); every :data:`_RECYCLE` graphs it starts a fresh ``dot`` and
+    lets the last one finish, and when the queue is done it closes the pipe."""
+
+    def __init__(self, queue: _Queue, start: Callable[[], _Dot]) -> None:
+        super().__init__(daemon=True)
+        self.queue, self.start_dot = queue, start
+        self.dots: list[_Dot] = [start()]
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
             while taken := self.queue.take():
-                self.given += [k for k, _ in taken]
-                self.stdin.write("".join(source for _, source in taken).encode("utf-8"))
-                self.stdin.flush()  # now, not when more comes
+                dot = self.dots[-1]
+                if len(dot.given) >= _RECYCLE:
+                    self.dots.append(self.start_dot())
+                    dot.close()
+                    dot = self.dots[-1]
+                dot.given += [k for k, _ in taken]
+                dot.stdin.write("".join(source for _, source in taken).encode("utf-8"))
+                dot.stdin.flush()  # now, not when more comes
         except BrokenPipeError:  # dot has stopped; its exit status says why
             self.queue.close(stop=True)
         except BaseException as err:  # pragma: no cover - reported by _run_dot
             self.error = err
             self.queue.close(stop=True)
         finally:
-            with suppress(OSError):
-                self.stdin.close()
+            self.dots[-1].close()
 
 
 def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: int) -> list[Path]:
@@ -206,33 +250,23 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
         UsageError: "graphviz dot failed", with dot's exit status or signal and its own
             message, or with how its output fell short.
     """
-    n = _workers(count)
     # bitmaps at 96 dpi, so that a PNG at 100% looks like the SVG in a browser (12 pt
     # text 16 px high); graphviz's default of 72 dpi makes small Chinese hard to read
     options = [f"-T{fmt}", *(["-Gdpi=96"] if fmt == "png" else []), "-O"]
     command = f"dot -T{fmt}"
-    procs: list[subprocess.Popen[bytes]] = []
-    readers: list[_Stderr] = []
+    started = itertools.count()
     feeders: list[_Feeder] = []
     queue = _Queue()
+
+    def start() -> _Dot:
+        return _Dot(dot, options, workdir / f"w{next(started)}")
+
+    def every_dot() -> list[_Dot]:
+        return [d for feeder in feeders for d in feeder.dots]
+
     try:
-        for i in range(n):
-            (workdir / f"w{i}").mkdir()
-            proc = subprocess.Popen(
-                [dot, *options],
-                cwd=workdir / f"w{i}",
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            procs.append(proc)
-            assert proc.stdin is not None
-            assert proc.stderr is not None
-            readers.append(_Stderr(proc.stderr))
-            readers[-1].start()
-            with suppress(BrokenPipeError):  # dot has stopped; its exit status says why
-                proc.stdin.write(_PRIMER)
-            feeders.append(_Feeder(queue, proc.stdin))
+        for _ in range(_workers(count)):
+            feeders.append(_Feeder(queue, start))
             feeders[-1].start()
         for k, source in enumerate(sources):
             if queue.stopped:
@@ -241,22 +275,17 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
         queue.close()
     except BaseException:
         queue.close(stop=True)
-        for proc in procs:
-            proc.kill()
+        for d in every_dot():
+            d.proc.kill()
         raise
     finally:
         queue.close()
         for feeder in feeders:
             feeder.join()
-        for proc in procs:
-            proc.wait()
-        for reader in readers:
-            reader.join()
-            reader.stream.close()
+        for d in every_dot():
+            d.wait()
     failures = [
-        _failure(proc.returncode, reader.text())
-        for proc, reader in zip(procs, readers, strict=True)
-        if proc.returncode != 0
+        _failure(d.proc.returncode, d.stderr.text()) for d in every_dot() if d.proc.returncode != 0
     ]
     if failures:
         raise UsageError(
@@ -269,18 +298,18 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
     # -O names the outputs of the graphs it reads NAME.fmt, NAME.2.fmt, NAME.3.fmt, ...
     numbered = re.compile(rf"\.(\d+)\.{fmt}\Z")
     made: list[Path | None] = [None] * count
-    for i, feeder in enumerate(feeders):
+    for d in every_dot():
         files = sorted(
-            (workdir / f"w{i}").glob(f"*.{fmt}"),
+            d.workdir.glob(f"*.{fmt}"),
             key=lambda p: int(m.group(1)) if (m := numbered.search(p.name)) else 1,
         )
-        if len(files) != 1 + len(feeder.given):  # the primer's and one per graph
+        if len(files) != 1 + len(d.given):  # the primer's and one per graph
             raise UsageError(
                 f"graphviz dot failed ({command}): it wrote {max(0, len(files) - 1)} files "
-                f"for {len(feeder.given)} graphs and said nothing (is the disk full?); "
+                f"for {len(d.given)} graphs and said nothing (is the disk full?); "
                 "no diagram was changed"
             )
-        for k, path in zip(feeder.given, files[1:], strict=True):
+        for k, path in zip(d.given, files[1:], strict=True):
             made[k] = path
     if None in made:  # pragma: no cover - every source was given unless a dot failed
         raise UsageError(f"graphviz dot failed ({command}): some graphs were not drawn")
