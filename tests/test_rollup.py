@@ -23,12 +23,15 @@ from powerreg.codes import CODES
 from powerreg.errors import RegistryError
 from powerreg.rollup import (
     CROSS_CHECKS,
+    Department,
+    DepartmentLevel,
     audit,
     export,
     find_rollup,
     read_rollup,
     site,
     validate,
+    worker,
 )
 from powerreg.synth import write_province
 
@@ -625,6 +628,20 @@ def test_build(province: Path, tmp_path: Path) -> None:
     res = CliRunner().invoke(main, ["build", str(province), "-o", str(province)])
     assert res.exit_code == 2
     assert "holds the roll-up being read" in res.output
+
+
+def test_workers_are_replaced_and_outcomes_come_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pool is let go after TASKS_PER_CHILD members a worker and the next one takes over
+    (not max_tasks_per_child, which deadlocks on Python 3.11: CPython gh-115634)."""
+    monkeypatch.setattr(worker, "TASKS_PER_CHILD", 1)
+    tasks = [
+        worker.MemberTask(Department(f"D{i}", "局", DepartmentLevel.CITY, "m"), str(EXAMPLE))
+        for i in range(7)
+    ]
+    outcomes = list(worker.run_members(tasks, workers=2))
+    assert [o.department for o in outcomes] == [f"D{i}" for i in range(7)]
+    assert all(o.stats is not None and o.stats.powers == 2 for o in outcomes)
+    assert len({o.pid for o in outcomes}) >= 4  # pools of two workers, one member each
 
 
 # ----------------------------------------------------------------------------- synth

@@ -28,8 +28,9 @@ Design, and why:
   load, audit, and — as the command asks — export its catalog, publish its site, or run
   its own ``powerreg build`` (:func:`powerreg.mainjob.build`) into
   ``departments/<id>/``, so a member's part of a roll-up build *is* its own build. Two
-  worker processes (``concurrent.futures.ProcessPoolExecutor``, ``forkserver`` start,
-  ``max_tasks_per_child`` so that a worker's memory does not creep) keep both cores busy;
+  worker processes (``concurrent.futures.ProcessPoolExecutor``, ``forkserver`` start, a
+  pool let go after eight members a worker so that its memory does not creep) keep both
+  cores busy;
   ``POWERREG_WORKERS`` sets another number, ``0`` runs in this process. A registry is
   never held by the parent: a province of 200,000 powers does not fit in memory whole
   (about 2 GB per 100,000 powers), 400 powers of one department do.

@@ -9,8 +9,8 @@ worker.
 
 :func:`run_members` runs the members in a ``ProcessPoolExecutor`` of two workers (or
 ``POWERREG_WORKERS``; ``0`` runs them in this process), started by a ``forkserver`` that
-has imported powerreg once, each worker replaced after :data:`TASKS_PER_CHILD` members so
-that its memory stays flat, and yields the outcomes in the order of the tasks, so the
+has imported powerreg once, a pool let go after :data:`TASKS_PER_CHILD` members a
+worker so that no worker's memory creeps, and yields the outcomes in the order of the tasks, so the
 parent merges them in rollup.yaml's order as they come.
 
 Examples:
@@ -32,6 +32,7 @@ import os
 import shutil
 import sys
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -59,7 +60,8 @@ DEFAULT_WORKERS = 2
 #: The environment variable that sets the number of workers.
 WORKERS_ENV = "POWERREG_WORKERS"
 
-#: Members a worker process takes before it is replaced by a fresh one.
+#: Members a worker process takes before it is replaced by a fresh one (see
+#: :func:`run_members`).
 TASKS_PER_CHILD = 8
 
 __all__ = [
@@ -272,7 +274,13 @@ def _main_importable() -> bool:
 
 def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iterator[MemberOutcome]:
     """Run every task, in worker processes unless ``workers`` is 0; the outcomes come in
-    the tasks' order.
+    the tasks' order, each released once the caller has it.
+
+    A pool of workers takes :data:`TASKS_PER_CHILD` members each and is then let go, so
+    that no worker's memory creeps; the next pool starts while the last members of the
+    one before are still running, so both cores stay busy. (Not ``max_tasks_per_child``:
+    on Python 3.11–3.13 a pool with a queue of work deadlocks once a worker retires,
+    CPython gh-115634.)
 
     Raises:
         UsageError: a worker failed to write an output, or a worker process died (e.g.
@@ -287,19 +295,36 @@ def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iter
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload([__name__])  # powerreg imported once, not per worker
-    futures: list[Future[MemberOutcome]] = []
+    batch = n * TASKS_PER_CHILD
+    pools: list[ProcessPoolExecutor] = []
+    pending: deque[tuple[int, Future[MemberOutcome]]] = deque()
+    submitted = 0
+
+    def next_pool() -> None:
+        nonlocal submitted
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+        pools.append(pool)
+        number = len(pools)
+        for task in tasks[submitted : submitted + batch]:
+            pending.append((number, pool.submit(run_member, task)))
+        submitted += batch
+        pool.shutdown(wait=False)  # its workers leave once its members are done
+
     try:
-        with ProcessPoolExecutor(
-            max_workers=n, mp_context=ctx, max_tasks_per_child=TASKS_PER_CHILD
-        ) as pool:
-            try:
-                futures = [pool.submit(run_member, task) for task in tasks]
-                for f in futures:
-                    yield f.result()
-            finally:
-                for f in futures:
-                    f.cancel()
+        next_pool()
+        while pending:
+            number, future = pending.popleft()
+            left = sum(1 for k, _ in pending if k == number)
+            if submitted < len(tasks) and left < n:  # its last members are running
+                next_pool()
+            yield future.result()
+            del future
     except BrokenProcessPool as err:
         raise UsageError(
             f"a worker process died ({err}); if it ran out of memory, set {WORKERS_ENV}=1"
         ) from err
+    finally:
+        for _, future in pending:
+            future.cancel()
+        for pool in pools:
+            pool.shutdown(wait=True, cancel_futures=True)
