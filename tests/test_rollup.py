@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from powerreg import export_sqlite, load
 from powerreg.audit import Policy
 from powerreg.audit.rulebook import CHECKS
 from powerreg.cli import main
@@ -496,6 +497,15 @@ def test_export_combined_catalog(province: Path, tmp_path: Path) -> None:
             "SELECT department, count(*) FROM risk_coverage GROUP BY department"
         ).fetchall() == [("A", 4), ("B", 4)]
         assert db.execute("SELECT count(*) FROM power_overview").fetchone() == (4,)
+        # each department's rows of the views are those of its own catalog, id for id
+        own = export_sqlite(load(EXAMPLE), tmp_path / "a.db")
+        with closing(sqlite3.connect(own)) as alone:
+            for view in ("risk_coverage", "power_overview"):
+                mine = [
+                    tuple(re.sub(r"^A:", "", v) if isinstance(v, str) else v for v in row[1:])
+                    for row in db.execute(f"SELECT * FROM {view} WHERE department = 'A'")
+                ]
+                assert mine == alone.execute(f"SELECT * FROM {view}").fetchall(), view
         hits = db.execute(
             "SELECT p.id FROM powers_fts f JOIN powers p ON p.rowid = f.rowid "
             "WHERE powers_fts MATCH '审批' ORDER BY p.id"

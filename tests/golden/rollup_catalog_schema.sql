@@ -231,9 +231,11 @@ CREATE VIEW "risk_coverage" AS SELECT
     r.description,
     (SELECT count(*) FROM countermeasures m WHERE m.risk_point_id = r.id) AS measures,
     (SELECT group_concat(kind, ',') FROM (
-        SELECT DISTINCT kind FROM countermeasures m WHERE m.risk_point_id = r.id)) AS kinds,
+        SELECT DISTINCT kind FROM countermeasures m
+        WHERE m.risk_point_id = r.id ORDER BY CASE kind WHEN 'institution' THEN 0 WHEN 'separation' THEN 1 WHEN 'disclosure' THEN 2 WHEN 'supervision' THEN 3 WHEN 'technology' THEN 4 WHEN 'education' THEN 5 END)) AS kinds,
     (SELECT group_concat(stage, ',') FROM (
-        SELECT DISTINCT stage FROM countermeasures m WHERE m.risk_point_id = r.id)) AS stages,
+        SELECT DISTINCT stage FROM countermeasures m
+        WHERE m.risk_point_id = r.id ORDER BY CASE stage WHEN 'before' THEN 0 WHEN 'during' THEN 1 WHEN 'after' THEN 2 END)) AS stages,
     EXISTS (SELECT 1 FROM countermeasures m WHERE m.risk_point_id = r.id
             AND m.kind IN ('supervision', 'technology')) AS supervised
 FROM risk_points r

@@ -171,64 +171,51 @@ MEMBER_TABLES: tuple[Table, ...] = tuple(_member_table(t) for t in TABLES if t.n
 ROLLUP_TABLES: tuple[Table, ...] = (DEPARTMENTS, *MEMBER_TABLES, FINDINGS, METADATA)
 ROLLUP_TABLE: dict[str, Table] = {t.name: t for t in ROLLUP_TABLES}
 
-_COVERAGE_COLUMNS = {"department": "Department of the risk point"}
+
+def every_department(select: str) -> str:
+    r"""A view's ``SELECT`` of a registry's catalog (:data:`~powerreg.catalog.tables.VIEWS`)
+    over every department of a roll-up: the row's department first, each department's
+    own categories, and the rows in the order of the departments, then as before.
+
+    The catalog's view is the one home of its columns and counts; this only puts the
+    department in (a change of the catalog's views shows in the roll-up's golden schema).
+
+    Examples:
+        >>> print(every_department(
+        ...     "SELECT\n    p.id\nFROM powers p\n"
+        ...     "JOIN categories c ON c.code = p.category\nORDER BY p.position"))
+        SELECT
+            p.department,
+            p.id
+        FROM powers p
+        JOIN categories c ON c.department = p.department AND c.code = p.category
+        JOIN departments d ON d.id = p.department
+        ORDER BY d.position, p.position
+    """
+    head, sep, rest = select.partition("\nFROM ")
+    alias = rest.split("\n", 1)[0].split()[-1]  # FROM risk_points r → r
+    body, order_sep, order = (sep + rest).rpartition("\nORDER BY ")
+    if not (head.startswith("SELECT\n    ") and sep and order_sep):
+        raise ValueError(f"not a catalog view's SELECT: {select[:40]!r}")
+    head = head.replace("SELECT\n", f"SELECT\n    {alias}.department,\n", 1)
+    body = body.replace(
+        "JOIN categories c ON ", f"JOIN categories c ON c.department = {alias}.department AND "
+    )
+    body += f"\nJOIN departments d ON d.id = {alias}.department"
+    return f"{head}{body}\nORDER BY d.position, {order}"
+
+
+#: What a row of each view is (a new view of the catalog must say so here).
+_ROW_OF = {"risk_coverage": "risk point", "power_overview": "power"}
 
 #: The views, over every department: name → (description, columns, SELECT).
 ROLLUP_VIEWS: dict[str, tuple[str, dict[str, str], str]] = {
-    "risk_coverage": (
-        VIEWS["risk_coverage"][0] + " Every department's.",
-        {**_COVERAGE_COLUMNS, **VIEWS["risk_coverage"][1]},
-        """SELECT
-    r.department,
-    r.id,
-    r.power_id,
-    p.name AS power_name,
-    p.category,
-    r.step_id,
-    r.level,
-    r.type,
-    r.description,
-    (SELECT count(*) FROM countermeasures m WHERE m.risk_point_id = r.id) AS measures,
-    (SELECT group_concat(kind, ',') FROM (
-        SELECT DISTINCT kind FROM countermeasures m WHERE m.risk_point_id = r.id)) AS kinds,
-    (SELECT group_concat(stage, ',') FROM (
-        SELECT DISTINCT stage FROM countermeasures m WHERE m.risk_point_id = r.id)) AS stages,
-    EXISTS (SELECT 1 FROM countermeasures m WHERE m.risk_point_id = r.id
-            AND m.kind IN ('supervision', 'technology')) AS supervised
-FROM risk_points r
-JOIN powers p ON p.id = r.power_id
-JOIN departments d ON d.id = r.department
-ORDER BY d.position, p.position, r.position""",
-    ),
-    "power_overview": (
-        VIEWS["power_overview"][0] + " Every department's.",
-        {"department": "Department of the power", **VIEWS["power_overview"][1]},
-        """SELECT
-    p.department,
-    p.id,
-    p.category,
-    c.name AS category_name,
-    p.name,
-    (SELECT count(*) FROM flowcharts f WHERE f.power_id = p.id) AS flowcharts,
-    (SELECT count(*) FROM steps s JOIN flowcharts f ON f.id = s.flowchart_id
-     WHERE f.power_id = p.id) AS steps,
-    (SELECT count(*) FROM risk_points r WHERE r.power_id = p.id) AS risk_points,
-    (SELECT count(*) FROM risk_points r WHERE r.power_id = p.id AND r.level = 'high') AS high,
-    (SELECT count(*) FROM risk_points r
-     WHERE r.power_id = p.id AND r.level = 'medium') AS medium,
-    (SELECT count(*) FROM risk_points r WHERE r.power_id = p.id AND r.level = 'low') AS low,
-    (SELECT count(*) FROM countermeasures m JOIN risk_points r ON r.id = m.risk_point_id
-     WHERE r.power_id = p.id) AS countermeasures,
-    p.statutory_limit,
-    p.statutory_unit,
-    p.promised_limit,
-    p.promised_unit,
-    p.public
-FROM powers p
-JOIN categories c ON c.department = p.department AND c.code = p.category
-JOIN departments d ON d.id = p.department
-ORDER BY d.position, p.position""",
-    ),
+    name: (
+        f"{description} Every department's.",
+        {"department": f"Department of the {_ROW_OF[name]}", **columns},
+        every_department(select),
+    )
+    for name, (description, columns, select) in VIEWS.items()
 }
 
 #: Default facets of the roll-up's tables in Datasette.
