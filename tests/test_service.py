@@ -313,7 +313,45 @@ def test_an_event_id_reused_for_other_content_is_409(sup: Supervisor) -> None:
     with pytest.raises(Refused) as caught:  # twice in one request
         sup.post(body(GOOD[1], {**GOOD[1], "timestamp": "2011-10-10 11:00"}), SENDER)
     assert [(b.index, b.field) for b in caught.value.bad] == [(1, "timestamp")]
+    message = caught.value.bad[0].problem.message("en")
+    assert "2011-10-10 10:00:00" in message
+    assert "2011-10-10 11:00:00" in message
+    with pytest.raises(Refused) as caught:  # and against the stored one, at another time
+        sup.post(body({**GOOD[0], "timestamp": "2011-10-10 09:30"}), SENDER)
+    (bad,) = caught.value.bad
+    assert (caught.value.status, bad.field) == (409, "timestamp")
+    assert "2011-10-10 09:00:00" in bad.problem.message("en")
     assert sup.store.count("events") == 1
+
+
+def test_findings_may_lag_the_events_and_every_read_settles_first(
+    tmp_path: Path, clock: Clock
+) -> None:
+    # the service's way (settle_after > 0): a request is stored and answered, and the
+    # cases it touched are replayed later, once for several requests
+    sup = Supervisor(REG, tmp_path / "state.db", clock=clock, settle_after=3600)
+    r = sup.post(body(GOOD[0], GOOD[4]), SENDER)
+    assert (r.accepted, r.feed_entries, r.cursor) == (2, 0, 0)
+    r = sup.post(body(GOOD[1], GOOD[3]), SENDER)
+    assert (r.accepted, r.feed_entries) == (2, 0)
+    assert (sup.store.count("events"), sup.store.count("feed")) == (4, 0)
+    # a read settles first: it sees every event acknowledged, and the case was replayed
+    # with all four, so only what those four show was raised
+    assert standing(sup) == {("C1", "M102"), ("C1", "M202")}
+    assert entries(sup) == [("raised", "C1", "M102"), ("raised", "C1", "M202")]
+    # the process ends before the next settling (kill -9): the events are on disk, the
+    # feed is not; on start every case is replayed and the feed caught up
+    sup.post(body(GOOD[2]), SENDER)
+    assert sup.store.count("feed") == 2
+    sup.store.close()
+    again = Supervisor(REG, tmp_path / "state.db", clock=clock, settle_after=3600)
+    assert entries(again)[-2:] == [("withdrawn", "C1", "M102"), ("withdrawn", "C1", "M202")]
+    assert standing(again) == set()
+    # a request refused whole leaves nothing unsettled behind it
+    with pytest.raises(Refused):
+        again.post(body({**GOOD[0], "event_id": "z", "step_id": "S99"}), SENDER)
+    assert again.unsettled == {}
+    again.close()
 
 
 def test_a_case_keeps_its_power_and_flowchart_across_requests(sup: Supervisor) -> None:

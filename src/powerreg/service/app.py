@@ -96,11 +96,24 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+#: Seconds the feed may lag the events acknowledged while events stream in (see
+#: :class:`~.supervisor.Supervisor`): the cases a stream touches are replayed about once
+#: a second, not once a request. Every read settles first, and so does the timer.
+SETTLE_AFTER = 1.0
+
+
 def create_app(
-    supervisor: Supervisor, *, max_body: int = MAX_BODY, tick_every: float = 60.0
+    supervisor: Supervisor,
+    *,
+    max_body: int = MAX_BODY,
+    tick_every: float = 60.0,
+    settle_after: float = SETTLE_AFTER,
 ) -> Starlette:
     """The application serving ``supervisor``; its clock ticks every ``tick_every``
-    seconds while it runs (and on every request)."""
+    seconds while it runs (and on every request), and the cases posted are settled
+    ``settle_after`` seconds after their events at the latest (it sets the supervisor's
+    :attr:`~.supervisor.Supervisor.settle_after`)."""
+    supervisor.settle_after = settle_after
 
     def token_of(request: Request) -> Token | None:
         token = supervisor.tokens.check(bearer(request.headers.get("authorization")))
@@ -201,7 +214,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        timer = asyncio.create_task(ticking(supervisor, tick_every))
+        every = min(tick_every, settle_after) if settle_after > 0 else tick_every
+        timer = asyncio.create_task(ticking(supervisor, every))
         try:
             yield
         finally:

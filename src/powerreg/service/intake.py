@@ -49,6 +49,7 @@ from ..codes import value_kind
 from ..errors import PowerregError, Problem, problem
 from ..model import Registry
 from ..monitor.calendar import WorkCalendar
+from ..monitor.caseevents import STEP_BITS, CaseEvents, unpack_time
 from ..monitor.events import add_mapping, field_text
 from ..monitor.findings import Event
 from ..monitor.reader import REQUIRED, EventLog, RowIndex, RowReader, parse_time
@@ -84,20 +85,48 @@ _FIELD = {
 
 @dataclass(frozen=True, slots=True)
 class Posted:
-    """An event of a request that passed every check. ``event.line`` is its index in
-    the request plus one; ``timestamp`` and ``flowchart_id`` are as sent."""
+    """An event of a request that passed every check: its index in the request, its
+    fields as the row checks took them (``time`` packed, see
+    :func:`~powerreg.monitor.caseevents.pack_time`; no actor or note: None), and its
+    ``timestamp`` and ``flowchart_id`` as sent."""
 
     index: int
     event_id: str
-    event: Event
+    case_id: str
+    power_id: str
+    step_id: str
+    time: int
+    actor: str | None
+    note: str | None
     timestamp: str
     flowchart_id: str | None
 
+    @property
+    def event(self) -> Event:
+        """The event, its ``line`` the index in the request plus one."""
+        return Event(
+            self.case_id,
+            self.power_id,
+            self.flowchart_id,
+            self.step_id,
+            unpack_time(self.time),
+            self.actor,
+            self.note,
+            self.index + 1,
+        )
+
     def content(self) -> tuple[Any, ...]:
         """What two events with one ``event_id`` must share to be the same event:
-        case, power, flowchart as sent, step, time, actor, note."""
-        e = self.event
-        return (e.case_id, e.power_id, self.flowchart_id, e.step_id, e.time, e.actor, e.note)
+        case, power, flowchart as sent, step, time (packed), actor, note."""
+        return (
+            self.case_id,
+            self.power_id,
+            self.flowchart_id,
+            self.step_id,
+            self.time,
+            self.actor,
+            self.note,
+        )
 
 
 #: Names of :meth:`Posted.content`'s fields, for messages.
@@ -238,32 +267,50 @@ class Intake:
             raise body_problem("M015.too_many", count=len(items), limit=MAX_EVENTS)
         ids: list[str | None] = [None] * len(items)
         bad: list[BadEvent] = []
+        denied: list[int] = []
+        may_send = token.powers if token.send and token.powers is not None else frozenset()
         for i, item in enumerate(items):
-            if not isinstance(item, dict):
+            if type(item) is not dict:
                 continue
-            ids[i] = self._event_id(i, item.get("event_id"), bad)
+            value = item.get("event_id")
+            # the common case, a short id of plain text, without a call
+            if (
+                type(value) is str
+                and 0 < len(value) <= MAX_EVENT_ID
+                and value.isprintable()
+                and not value.isspace()
+            ):
+                ids[i] = value
+            else:
+                ids[i] = self._event_id(i, value, bad)
+            power = item.get("power_id")
+            if type(power) is str and power in may_send:
+                continue
+            power = _text(item, "power_id")
+            if power and not token.may_send(power):
+                denied.append(i)
         # who may post what comes first: a sender learns nothing of others' powers
-        denied = [
-            BadEvent(
-                i,
-                ids[i],
-                "power_id",
-                problem(
-                    "M014",
-                    SOURCE,
-                    i + 1,
-                    token=token.name,
-                    power=power,
-                    powers=", ".join(sorted(token.powers or ())) or "-",
-                ),
-            )
-            for i, item in enumerate(items)
-            if isinstance(item, dict)
-            and (power := _text(item, "power_id"))
-            and not token.may_send(power)
-        ]
         if denied:
-            raise Refused(403, denied)
+            powers = ", ".join(sorted(token.powers or ())) or "-"
+            raise Refused(
+                403,
+                [
+                    BadEvent(
+                        i,
+                        ids[i],
+                        "power_id",
+                        problem(
+                            "M014",
+                            SOURCE,
+                            i + 1,
+                            token=token.name,
+                            power=_text(items[i], "power_id"),
+                            powers=powers,
+                        ),
+                    )
+                    for i in denied
+                ],
+            )
         # the reader wants each case's events in time order (else M006, which is no
         # problem here): as sent, if they are (the usual case), else sorted by case and
         # time (timestamps as text sort so when written alike, else they are parsed)
@@ -279,17 +326,32 @@ class Intake:
         if bad:
             bad.sort(key=lambda b: b.index if b.index is not None else -1)
             raise Refused(422, bad)
-        posted: list[Posted] = []
+        posted: list[Posted | None] = [None] * len(items)
+        mask = (1 << STEP_BITS) - 1
         for events in log.cases.values():
-            for ev in events:
-                i = ev.line - 1
+            # the reader's packed events (time, line, step | actor << STEP_BITS), read
+            # without making an Event of each; the actor and note as the reader took them
+            assert isinstance(events, CaseEvents)
+            case, power, steps = events.case_id, events.power_id, events.steps
+            packed = events.packed
+            for k in range(0, 3 * len(events), 3):
+                i = packed[k + 1] - 1
                 item = items[i]
-                chart = _text(item, "flowchart_id") or None
                 event_id = ids[i]
                 assert event_id is not None  # checked above
-                posted.append(Posted(i, event_id, ev, _text(item, "timestamp"), chart))
-        posted.sort(key=lambda p: p.index)
-        return _without_repeats(posted)
+                posted[i] = Posted(
+                    i,
+                    event_id,
+                    case,
+                    power,
+                    steps[packed[k + 2] & mask],
+                    packed[k],
+                    _text(item, "actor") or None,
+                    _text(item, "note") or None,
+                    _text(item, "timestamp"),
+                    _text(item, "flowchart_id") or None,
+                )
+        return _without_repeats([p for p in posted if p is not None])
 
     def _read(self, items: list[Any], order: Iterable[int]) -> EventLog:
         """The items read by the monitor's row reader in ``order``."""
@@ -410,6 +472,8 @@ def conflict(p: Posted, known: tuple[Any, ...]) -> BadEvent:
     given = p.content()
     for name, a, b in zip(CONTENT_FIELDS, known, given, strict=True):
         if a != b:
+            if name == "timestamp":  # packed times
+                a, b = unpack_time(a), unpack_time(b)
             shown_a = a.isoformat(" ") if isinstance(a, datetime) else (a or "-")
             shown_b = b.isoformat(" ") if isinstance(b, datetime) else (b or "-")
             return BadEvent(

@@ -18,10 +18,21 @@ replayed again when its events change, or when an event it had received dated la
 than the service's day comes due. Replays as of the service's day itself (for the
 case pages, the per-power summary and the messages of the feed) are made when asked.
 
-Every change is one transaction: the events of a request, the findings they raise and
-the feed entries are committed together, and only then is the reply sent and the
-memory changed. If the commit fails (a full disk, a read-only file), the transaction is
-rolled back and memory is as it was: the request gets 503 and may be sent again.
+The events of a request are committed in one transaction, and only then is the reply
+sent and the memory changed. The cases they touch are then **settled**: replayed, and
+the findings and feed entries written in one transaction of their own. With
+``settle_after`` 0 (the default) a request settles its cases before it replies; the
+service (:mod:`.app`) lets the findings lag the events by up to ``settle_after``
+seconds, so that a case that several requests in a row touch is replayed once, not once
+a request — a stream of events is replayed about as often as the batch monitor replays
+them. Every read (the feed, a case, the powers, the health) settles first, so it sees
+every event acknowledged before it; a timer settles between requests. A case is
+replayed from its events, so nothing is lost when the process ends before it settled:
+on start every case is replayed and the feed brought up to its events.
+
+If a commit fails (a full disk, a read-only file), the transaction is rolled back and
+memory is as it was: a request whose events could not be stored gets 503 and may be
+sent again; findings that could not be written are written by the next settling.
 
 Events of a case are placed by their timestamp, events with the same timestamp in the
 order received; so a system that posts a case's events with equal timestamps must post
@@ -55,7 +66,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import time as clocktime
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -69,7 +81,7 @@ from ..monitor import replay_case
 from ..monitor.calendar import WorkCalendar, china_calendar
 from ..monitor.caseevents import CaseEvents, Vocabulary, pack_time, unpack_time
 from ..monitor.chartindex import ChartIndex
-from ..monitor.findings import CaseResult, Event
+from ..monitor.findings import CaseResult
 from ..monitor.reader import RowIndex, RowReader
 from ..monitor.result import MonitorResult
 from .auth import Token, Tokens
@@ -140,6 +152,8 @@ class Supervisor:
 
     ``clock`` gives the day (default: today in China); the findings are those of a
     replay as of that day, clamped to the last day of the working-day calendar.
+    ``settle_after``: how many seconds the findings may lag the events received (0:
+    each request settles the cases it touched before it replies).
 
     Raises:
         UsageError: the state belongs to another registry, or holds events this
@@ -155,8 +169,13 @@ class Supervisor:
         *,
         clock: Clock = china_today,
         calendar: WorkCalendar | None = None,
+        settle_after: float = 0.0,
     ) -> None:
         self.registry = registry
+        self.settle_after = settle_after
+        #: cases with events not replayed yet (in the order first touched), and since when
+        self.unsettled: dict[str, None] = {}
+        self._unsettled_since = 0.0
         self.store = state if isinstance(state, Store) else Store(state)
         self.clock = clock
         self.calendar = calendar or china_calendar()
@@ -256,26 +275,39 @@ class Supervisor:
         return day
 
     def tick(self) -> bool:
-        """Bring the findings up to the clock's day, if it has changed. Whether the
-        state is up to the day (False if the write failed: the next tick tries again).
+        """Settle: bring the findings up to the clock's day and the events received (the
+        cases not replayed since their events came). Whether the state is up to both
+        (False if the write failed: the next tick tries again).
         """
-        day = self.today()
-        if day <= self.as_of:
+        if self.today() <= self.as_of and not self.unsettled:
             return True
         with self.store.lock:
-            if day <= self.as_of:
-                return True
-            plan = _Plan()
-            self._plan_day(plan, day, set())
-            try:
-                self._commit(plan, day, {"as_of": day.isoformat()})
-            except StateUnavailable as err:
-                log.warning("cannot bring the findings up to %s: %s", day, err.why)
-                return False
-            self._apply(plan, day)
-        return True
+            return self._settle() is not None
 
-    def _plan_day(self, plan: _Plan, day: date, skip: set[str]) -> None:
+    def _settle(self) -> int | None:
+        """:meth:`tick`, under the lock: the feed entries written (None if the write
+        failed)."""
+        day = max(self.today(), self.as_of)
+        if day <= self.as_of and not self.unsettled:
+            return 0
+        plan = _Plan()
+        for case_id in self.unsettled:
+            st = self.cases[case_id]
+            self._replan(plan, case_id, st.events, st.marks, day)
+        meta = None
+        if day > self.as_of:
+            self._plan_day(plan, day, self.unsettled.keys())
+            meta = {"as_of": day.isoformat()}
+        try:
+            self._commit(plan, day, meta)
+        except StateUnavailable as err:
+            log.warning("cannot bring the findings up to %s: %s", day, err.why)
+            return None
+        self._apply(plan, day)
+        self.unsettled.clear()
+        return sum(len(c) for c in plan.changes.values())
+
+    def _plan_day(self, plan: _Plan, day: date, skip: Collection[str]) -> None:
         """Into ``plan``: the cases whose findings change by ``day`` (those in ``skip``
         are planned already)."""
         for case_id, st in self.cases.items():
@@ -299,21 +331,26 @@ class Supervisor:
     def _post(self, body: bytes, token: Token) -> Receipt:
         posted = self.intake(body, token)
         if isinstance(self.clock, EventsClock) and posted:
-            self.clock.saw(max(p.event.time for p in posted).date())
+            self.clock.saw(unpack_time(max(p.time for p in posted)).date())
         with self.store.lock:
-            day = max(self.today(), self.as_of)
             fresh = self._fresh(posted)
             self._check_cases(fresh)
             plan = _Plan()
-            touched = self._plan_events(plan, fresh, token, day)
-            meta = None
-            if day > self.as_of:  # a day has passed since the last look at the clock
-                self._plan_day(plan, day, touched)
-                meta = {"as_of": day.isoformat()}
-            cursor = self._commit(plan, day, meta)
-            self._apply(plan, day)
-            self.next_seq += len(fresh)
-        entries = sum(len(c) for c in plan.changes.values())
+            self._plan_events(plan, fresh, token)
+            if plan.rows:
+                self._commit(plan, self.as_of)
+                if not self.unsettled:
+                    self._unsettled_since = clocktime.monotonic()
+                for case_id, st in plan.cases.items():
+                    self.unsettled[case_id] = None
+                    self.cases[case_id] = st
+                self.next_seq += len(fresh)
+            entries = 0
+            lag = clocktime.monotonic() - self._unsettled_since
+            if self.settle_after <= 0 or not self.unsettled or lag >= self.settle_after:
+                # the events are stored: a failed settling is tried again, not refused
+                entries = self._settle() or 0
+            day, cursor = self.as_of, self.store.last_cursor()
         return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
 
     def _fresh(self, posted: list[Posted]) -> list[Posted]:
@@ -330,7 +367,7 @@ class Supervisor:
                 fresh.append(p)
                 continue
             _, _, case, power, chart, step, t, _, actor, note, *_ = row
-            known = (case, power, chart, step, unpack_time(t), actor, note)
+            known = (case, power, chart, step, t, actor, note)
             if known != p.content():
                 bad.append(conflict(p, known))
         if bad:
@@ -341,20 +378,20 @@ class Supervisor:
         """Events of a case the service knows must keep its power and flowchart (M007)."""
         bad: list[tuple[Posted, str, str, str]] = []
         for p in fresh:
-            st = self.cases.get(p.event.case_id)
+            st = self.cases.get(p.case_id)
             if st is None:
                 continue
             ev = st.events
-            if ev.power_id != p.event.power_id:
-                bad.append((p, "M007", ev.power_id, p.event.power_id))
+            if ev.power_id != p.power_id:
+                bad.append((p, "M007", ev.power_id, p.power_id))
             elif p.flowchart_id and ev.flowchart_id and p.flowchart_id != ev.flowchart_id:
                 bad.append((p, "M007.chart", ev.flowchart_id, p.flowchart_id))
         if not bad:
             return
-        firsts = self.store.event_ids(self.cases[p.event.case_id].events[0].line for p, *_ in bad)
+        firsts = self.store.event_ids(self.cases[p.case_id].events[0].line for p, *_ in bad)
         out: list[BadEvent] = []
         for p, key, known, given in bad:
-            first = firsts.get(self.cases[p.event.case_id].events[0].line, "?")
+            first = firsts.get(self.cases[p.case_id].events[0].line, "?")
             row = {"en": f"event {first}", "zh": f"事件 {first}"}
             what: dict[str, Any] = {"power": given} if key == "M007" else {"chart": given}
             out.append(
@@ -366,8 +403,8 @@ class Supervisor:
                         key,
                         SOURCE,
                         p.index + 1,
-                        entity=p.event.case_id,
-                        case=p.event.case_id,
+                        entity=p.case_id,
+                        case=p.case_id,
                         known=known,
                         row=row,
                         **what,
@@ -376,30 +413,34 @@ class Supervisor:
             )
         raise Refused(422, out)
 
-    def _plan_events(self, plan: _Plan, fresh: list[Posted], token: Token, day: date) -> set[str]:
-        """Into ``plan``: the events to store, and the cases they touch replayed; the
-        cases touched."""
+    def _plan_events(self, plan: _Plan, fresh: list[Posted], token: Token) -> None:
+        """Into ``plan``: the events to store, and the cases they touch with the events
+        placed among theirs (not replayed: see :meth:`tick`)."""
         received = datetime.now(UTC).isoformat(timespec="milliseconds")
-        by_case: dict[str, list[Event]] = {}
+        by_case: dict[str, list[tuple[int, int, Posted]]] = {}
         charts: dict[str, str] = {}
+        rows = plan.rows
         for seq, p in enumerate(fresh, start=self.next_seq):
-            e = p.event
-            by_case.setdefault(e.case_id, []).append(e._replace(line=seq))
+            case_id = p.case_id
+            new = by_case.get(case_id)
+            if new is None:
+                new = by_case[case_id] = []
+            new.append((p.time, seq, p))
             if p.flowchart_id:
-                charts[e.case_id] = p.flowchart_id
+                charts[case_id] = p.flowchart_id
             plan.ids[seq] = p.event_id
-            plan.rows.append(
+            rows.append(
                 (
                     seq,
                     p.event_id,
-                    e.case_id,
-                    e.power_id,
+                    case_id,
+                    p.power_id,
                     p.flowchart_id,
-                    e.step_id,
-                    pack_time(e.time),
+                    p.step_id,
+                    p.time,
                     p.timestamp,
-                    e.actor,
-                    e.note,
+                    p.actor,
+                    p.note,
                     token.name,
                     received,
                 )
@@ -408,9 +449,11 @@ class Supervisor:
             st = self.cases.get(case_id)
             old = st.events if st is not None else None
             chart = (old.flowchart_id if old is not None else None) or charts.get(case_id)
-            events = self._merged(case_id, new[0].power_id, chart, old, new)
-            self._replan(plan, case_id, events, st.marks if st is not None else {}, day)
-        return set(by_case)
+            events = self._merged(case_id, new[0][2].power_id, chart, old, new)
+            if st is None:
+                plan.cases[case_id] = CaseState(events, 0, None)
+            else:
+                plan.cases[case_id] = CaseState(events, st.counted, st.ahead, st.marks, st.due)
 
     def _merged(
         self,
@@ -418,21 +461,25 @@ class Supervisor:
         power: str,
         chart: str | None,
         old: CaseEvents | None,
-        new: list[Event],
+        new: list[tuple[int, int, Posted]],
     ) -> CaseEvents:
-        """A case's events with ``new`` placed among them: by time, ties by number (the
-        order received)."""
-        new = sorted(new, key=lambda e: (e.time, e.line))
-        if old is not None and len(old) and pack_time(new[0].time) >= old.last_time:
-            # the common case, events in time order: the old ones stay as they are
-            out, events = old.copy(chart), new
-        else:
-            out = CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
-            events = sorted([*(old or ()), *new], key=lambda e: (e.time, e.line))
+        """A case's events with ``new`` (packed time, number, event) placed among them:
+        by time, ties by number (the order received)."""
+        new.sort(key=lambda n: n[:2])
         numbers = self.index.numbers[power]
         code = self.actors.code
-        for e in events:
-            out.append(numbers[e.step_id], pack_time(e.time), e.line, code(e.actor), e.note)
+        if old is not None and len(old) and new[0][0] >= old.last_time:
+            # the common case, events in time order: the old ones stay as they are
+            out = old.copy(chart)
+            for t, seq, p in new:
+                out.append(numbers[p.step_id], t, seq, code(p.actor), p.note)
+            return out
+        out = CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
+        merged = [(pack_time(e.time), e.line, e.step_id, e.actor, e.note) for e in old or ()]
+        merged += [(t, seq, p.step_id, p.actor, p.note) for t, seq, p in new]
+        merged.sort(key=lambda n: n[:2])
+        for t, seq, step, actor, note in merged:
+            out.append(numbers[step], t, seq, code(actor), note)
         return out
 
     # ------------------------------------------------------------------ replay and feed
@@ -588,7 +635,9 @@ class Supervisor:
         next."""
         limit = max(1, min(limit, MAX_FEED))
         powers = token.powers if token is not None else None
-        rows = self.store.feed_after(after, limit + 1, powers)
+        with self.store.lock:
+            self.tick()
+            rows = self.store.feed_after(after, limit + 1, powers)
         more = len(rows) > limit
         rows = rows[:limit]
         entries = [
@@ -613,6 +662,7 @@ class Supervisor:
         """A case as replayed, with its findings and events; None if there is no such
         case among the powers ``token`` may read."""
         with self.store.lock:
+            self.tick()
             st = self.cases.get(case_id)
             if st is None or (token is not None and not token.may_read(st.events.power_id)):
                 return None
@@ -648,6 +698,7 @@ class Supervisor:
         """Every case ``token`` may read, replayed as of the service's day (the cases
         with an event by then)."""
         with self.store.lock:
+            self.tick()
             day = self.as_of
             found = [
                 self._now(st, day)
@@ -659,8 +710,8 @@ class Supervisor:
     def powers(self, token: Token | None = None) -> dict[str, Any]:
         """The monitor's per-power summary and totals of the cases ``token`` may read."""
         with self.store.lock:
-            day = self.as_of
             results = self.results(token)
+            day = self.as_of
         view = self._view(results, day)
         return {
             "as_of": day.isoformat(),
@@ -687,5 +738,9 @@ class Supervisor:
         }
 
     def close(self) -> None:
-        """Close the state database."""
-        self.store.close()
+        """Settle (if the state can be written) and close the state database."""
+        with self.store.lock:
+            try:
+                self.tick()
+            finally:
+                self.store.close()
