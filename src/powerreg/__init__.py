@@ -1,59 +1,106 @@
 """powerreg: registries of administrative powers, their integrity-risk points and the
 countermeasures against them — validated, audited, drawn and published.
 
+The package's face is lazy (PEP 562, as networkx's): ``import powerreg`` imports none
+of its modules, and each public name imports its own module when first used, so a
+command pays only for what it runs (``powerreg build`` never imports the service, the
+diff, the monitor or the roll-up, nor pandas, networkx or Jinja2 until the site).
+
 Examples:
     >>> import powerreg
     >>> powerreg.Level("high").rank
     2
+    >>> "build" in dir(powerreg), powerreg.diff.__name__
+    (True, 'diff')
 """
 
 from __future__ import annotations
 
+import sys
+from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .audit import AuditReport, Finding, Policy, audit
-from .catalog import export_sqlite, search
-from .diff import Diff, diff
-from .errors import PowerregError, Problem, RegistryError, UsageError
-from .frames import Frames, coverage
-from .load import load
-from .mainjob import BuildResult, build
-from .model import (
-    Category,
-    Countermeasure,
-    Disclosure,
-    Flowchart,
-    Level,
-    Limit,
-    MeasureKind,
-    Power,
-    Registry,
-    RegistryMeta,
-    RiskPoint,
-    RiskType,
-    Stage,
-    Stats,
-    Step,
-    StepKind,
-    Transition,
-)
-from .monitor import MonitorResult, monitor, synth_cases
-from .reference import load_reference
-from .render import render_all, render_category
-from .render.inline import PowerCharts, render
-from .site import PublishPolicy, SiteResult, publish_site
-
 if TYPE_CHECKING:
+    from .audit import AuditReport, Finding, Policy, audit
+    from .catalog import export_sqlite
+    from .catalog.search import search
+    from .diff import Diff, diff
+    from .errors import PowerregError, Problem, RegistryError, UsageError
+    from .frames import Frames, coverage
+    from .load import load
+    from .mainjob import BuildResult, build
+    from .model import (
+        Category,
+        Countermeasure,
+        Disclosure,
+        Flowchart,
+        Level,
+        Limit,
+        MeasureKind,
+        Power,
+        Registry,
+        RegistryMeta,
+        RiskPoint,
+        RiskType,
+        Stage,
+        Stats,
+        Step,
+        StepKind,
+        Transition,
+    )
+    from .monitor import MonitorResult, monitor, synth_cases
+    from .reference import load_reference
+    from .render import render_all, render_category
+    from .render.inline import PowerCharts, render
+    from .site import PublishPolicy, SiteResult, publish_site
     from .workbook import read_workbook, write_workbook
+
+#: Where each public name lives (imported when the name is first asked for).
+_HOMES: dict[str, tuple[str, ...]] = {
+    ".audit": ("AuditReport", "Finding", "Policy", "audit"),
+    ".catalog": ("export_sqlite", "search"),
+    ".diff": ("Diff", "diff"),
+    ".errors": ("PowerregError", "Problem", "RegistryError", "UsageError"),
+    ".frames": ("Frames", "coverage"),
+    ".load": ("load",),
+    ".mainjob": ("BuildResult", "build"),
+    ".model": (
+        "Category",
+        "Countermeasure",
+        "Disclosure",
+        "Flowchart",
+        "Level",
+        "Limit",
+        "MeasureKind",
+        "Power",
+        "Registry",
+        "RegistryMeta",
+        "RiskPoint",
+        "RiskType",
+        "Stage",
+        "Stats",
+        "Step",
+        "StepKind",
+        "Transition",
+    ),
+    ".monitor": ("MonitorResult", "monitor", "synth_cases"),
+    ".reference": ("load_reference",),
+    ".render": ("render_all", "render_category"),
+    ".render.inline": ("PowerCharts", "render"),
+    ".site": ("PublishPolicy", "SiteResult", "publish_site"),
+    # workbooks in and out need the extra 'workbook' (openpyxl, python-calamine)
+    ".workbook": ("read_workbook", "write_workbook"),
+}
+_HOME = {name: module for module, names in _HOMES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    # workbooks in and out need the extra 'workbook' (openpyxl, python-calamine): imported
-    # when first asked for
-    if name in ("read_workbook", "write_workbook"):
-        from . import workbook
-
-        return getattr(workbook, name)
+    module = _HOME.get(name)
+    if module is not None:
+        value = getattr(import_module(module, __name__), name)
+        globals()[name] = value  # asked once: later lookups find it without this hook
+        return value
     # the installed version, read when asked: importlib.metadata costs ~40 ms at import
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
@@ -64,6 +111,29 @@ def __getattr__(name: str) -> Any:
             return "0.0.0"
     raise AttributeError(f"module 'powerreg' has no attribute {name!r}")
 
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Face(ModuleType):
+    """The package module: its public functions keep their names over its subpackages.
+
+    Importing a submodule binds it on its package (``powerreg.diff`` the package, once
+    anything imported ``powerreg.diff.report``); five public functions share a name with
+    the module that holds them (``audit``, ``diff``, ``load``, ``monitor``, ``render``),
+    and ``powerreg.diff(old, new)`` must stay the function, as it was when this package
+    imported everything eagerly. The submodules stay reachable in ``sys.modules`` (and
+    by ``from powerreg.diff import Diff``).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and name in _HOME:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Face
 
 __all__ = [
     "AuditReport",

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from _collections_abc import dict_items, dict_keys, dict_values
+from collections.abc import Callable, Iterator
+from importlib import import_module
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,7 +71,82 @@ def _load(path: Path | None) -> Registry:
     return load(path)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: The module that defines each command; imported when the command is first looked up,
+#: so ``powerreg build`` does not import the service, the monitor or the diff.
+COMMAND_MODULES = {
+    "audit": "auditing",
+    "build": "publishing",
+    "diff": "diffing",
+    "export": "publishing",
+    "export-workbook": "workbooks",
+    "import": "workbooks",
+    "monitor": "supervising",
+    "new": "starting",
+    "render": "publishing",
+    "schema": "checking",
+    "site": "website",
+    "stats": "checking",
+    "supervise": "serving",
+    "synth": "generating",
+    "synth-cases": "supervising",
+    "validate": "checking",
+}
+
+
+class _Commands(dict[str, click.Command]):
+    """``main.commands``: a command's module is imported when the command is looked up
+    by name; listing them (``--help``) imports them all. The modules register their
+    commands on ``main`` as they are imported."""
+
+    def _load(self, name: object) -> None:
+        module = COMMAND_MODULES.get(name) if isinstance(name, str) else None
+        if module is not None and not dict.__contains__(self, name):
+            import_module(f"{__name__}.{module}")
+
+    def _load_all(self) -> None:
+        for name in COMMAND_MODULES:
+            self._load(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._load(name)
+        return super().get(name, default)
+
+    def __getitem__(self, name: str) -> click.Command:
+        self._load(name)
+        return super().__getitem__(name)
+
+    def __contains__(self, name: object) -> bool:
+        self._load(name)
+        return super().__contains__(name)
+
+    def __iter__(self) -> Iterator[str]:
+        self._load_all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._load_all()
+        return super().__len__()
+
+    def keys(self) -> dict_keys[str, click.Command]:
+        self._load_all()
+        return super().keys()
+
+    def values(self) -> dict_values[str, click.Command]:
+        self._load_all()
+        return super().values()
+
+    def items(self) -> dict_items[str, click.Command]:
+        self._load_all()
+        return super().items()
+
+
+class _Main(click.Group):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self.commands)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="powerreg", prog_name="powerreg")  # read when asked
 def main() -> None:
     """Registries of administrative powers, integrity-risk points and countermeasures.
@@ -141,18 +218,3 @@ def fail_on_option(help: str) -> Callable[[F], F]:
         show_default=True,
         help=help,
     )
-
-
-# the commands register themselves on ``main`` when imported
-from . import (  # noqa: E402, F401
-    auditing,
-    checking,
-    diffing,
-    generating,
-    publishing,
-    serving,
-    starting,
-    supervising,
-    website,
-    workbooks,
-)

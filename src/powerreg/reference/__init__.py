@@ -29,7 +29,23 @@ def _cached() -> Registry:
     return load(reference_path())
 
 
+_given = False  # whether a caller has had a registry of its own
+
+
 def load_reference() -> Registry:
-    """The bundled registry, loaded once per process; a deep copy each call, so callers
-    may change what they get without affecting each other."""
+    """The bundled registry: each caller gets one of its own, which it may change
+    without affecting the others.
+
+    The first caller gets the registry as loaded (a command loads it once: a copy
+    would cost a quarter of the load); later callers, a deep copy of one kept for them.
+
+    Examples:
+        >>> a, b = load_reference(), load_reference()
+        >>> a is not b and a == b and a.powers["XK-001"] is not b.powers["XK-001"]
+        True
+    """
+    global _given
+    if not _given:
+        _given = True
+        return load(reference_path())
     return _cached().model_copy(deep=True)

@@ -22,12 +22,14 @@ Examples:
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..diff import Diff
 from ..errors import Problem
 from ..model import Registry
 from .policy import PublishPolicy
+
+if TYPE_CHECKING:  # the caller made the diff: the site does not import the diff package
+    from ..diff import Diff
 
 #: Changes a withheld power still shows: its name is public.
 _NAME_ONLY = frozenset({"D101", "D102", "D103", "D104"})
@@ -71,6 +73,6 @@ def changes_context(
     return {
         "edition": edition,
         "previous": diff.old,
-        "summary": Diff(shown).summary("zh"),
+        "summary": type(diff)(shown).summary("zh"),  # a Diff of the shown changes
         "rows": rows,
     }

@@ -13,14 +13,17 @@ memory); the functions below build what each kind of page shows.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, Template
+from jinja2.bccache import Bucket
 
 from ..model import LABELS_ZH, Category, Level, Power, Registry, RiskType, Stage, StepKind
 from ..render import LEVEL_COLORS
@@ -51,11 +54,60 @@ def _label(code: str) -> str:
     return LABELS_ZH.get(code, code)
 
 
+class _TemplateCache(FileSystemBytecodeCache):
+    """Compiled templates kept between runs (compiling them is a tenth of a reference
+    site), keyed by each template's source: a changed template is compiled again. A
+    cache that cannot be read or written is no cache, never an error."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):  # pragma: no cover - unreadable: compile
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def template_cache() -> FileSystemBytecodeCache | None:
+    """Where compiled templates are kept: ``jinja2/`` in powerreg's cache directory
+    (``$POWERREG_CACHE_DIR``, else ``$XDG_CACHE_HOME/powerreg``, else
+    ``~/.cache/powerreg``), or ``None`` when ``POWERREG_CACHE=0`` or it cannot be made.
+
+    Examples:
+        >>> import os, tempfile
+        >>> os.environ["POWERREG_CACHE_DIR"] = tempfile.mkdtemp()
+        >>> template_cache().directory.endswith("jinja2")
+        True
+        >>> os.environ["POWERREG_CACHE"] = "0"
+        >>> template_cache() is None
+        True
+        >>> del os.environ["POWERREG_CACHE"], os.environ["POWERREG_CACHE_DIR"]
+    """
+    if os.environ.get("POWERREG_CACHE", "").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    named = os.environ.get("POWERREG_CACHE_DIR")
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if named:
+        base = Path(named)
+    else:
+        home = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+        base = home / "powerreg"
+    folder = base / "jinja2"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return _TemplateCache(str(folder))
+
+
 @cache
 def environment() -> Environment:
     """The site's Jinja2 environment: templates from the package, autoescape on."""
     env = Environment(
         loader=PackageLoader("powerreg.site", "templates"),
+        bytecode_cache=template_cache(),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -10,14 +10,13 @@ import time
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ..atomic import check_output, new_directory
 from ..audit import Policy, audit
 from ..catalog import export_sqlite
-from ..diff import Diff
 from ..errors import Problem, RegistryError, UsageError
 from ..model import Level, Registry
 from ..render import render_all
@@ -39,6 +38,9 @@ from .pages import (
 from .policy import OMITTABLE, PublishPolicy, as_policy
 from .public import public_registry, search_fields, withheld_reason
 from .searchindex import SearchIndex
+
+if TYPE_CHECKING:  # a diff is made by the caller; the site only shows it
+    from ..diff import Diff
 
 #: The file that marks a directory written by ``publish_site``.
 MARKER = ".powerreg-site.json"
@@ -158,7 +160,9 @@ def publish_site(
             reuse = drawn is not None and not withheld and not rules.redraws_charts
             if reuse:
                 assert drawn is not None
-                shutil.copytree(drawn, charts, ignore=shutil.ignore_patterns(".*"))
+                shutil.copytree(
+                    drawn, charts, ignore=shutil.ignore_patterns(".*"), copy_function=_link
+                )
                 n_charts = sum(len(p.flowcharts) for p in public.powers.values())
             else:
                 n_charts = len(render_all(public, charts, categories=True))
@@ -328,6 +332,16 @@ def _write_pages(
         "omitted": sorted(rules.omit),
         "search_bytes": search_bytes,
     }
+
+
+def _link(src: str, dst: str) -> None:
+    """Give the site a build's chart as a second name of the same file (a build's
+    outputs are written once and replaced whole, never changed in place), or a copy
+    where a link cannot be made (another file system)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _peak_mib() -> float | None:

@@ -140,11 +140,12 @@ class SearchIndex:
             lst = g2.get(gram)
             if lst is None:
                 lst = g2[gram] = array("I")
-            lst.append(doc - last2.get(gram, 0))
-            lst.append(len(where))
-            lst.append(where[0])
-            if len(where) > 1:
-                lst.extend(map(sub, where[1:], where))
+            # one extend a bigram, not an append a number: most bigrams occur once
+            n = len(where)
+            if n == 1:
+                lst.extend((doc - last2.get(gram, 0), 1, where[0]))
+            else:
+                lst.extend((doc - last2.get(gram, 0), n, where[0], *map(sub, where[1:], where)))
             last2[gram] = doc
 
     def write(self, out: Path) -> int:
@@ -179,9 +180,7 @@ def _buckets(lists: dict[str, array[int]]) -> int:
     return max(1, min(MAX_BUCKETS, math.ceil(total / BUCKET_BYTES)))
 
 
-def _key(key: str) -> str:
-    plain = '"' not in key and "\\" not in key and key.isprintable()
-    return f'"{key}"' if plain else json.dumps(key, ensure_ascii=False)
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _write_buckets(
@@ -193,8 +192,9 @@ def _write_buckets(
         shards[where(key)].append(key)
     written = 0
     for b, keys in shards.items():
-        text = ",".join(f"{_key(k)}:[{','.join(map(str, lists[k]))}]" for k in keys)
-        data = ("{" + text + "}").encode("utf-8", "surrogatepass")
+        # the C encoder writes {"key":[n,n,…],…} as _key would, without a Python call per number
+        text = _DUMPS({k: lists[k].tolist() for k in keys})
+        data = text.encode("utf-8", "surrogatepass")
         (folder / f"{b}.json").write_bytes(data)
         written += len(data)
     return written
