@@ -29,15 +29,24 @@ from .findings import Deviation, Event
 
 def deviations(events: Sequence[Event], chart: ChartIndex, *, closed: bool) -> list[Deviation]:
     """Every deviation of one case from ``chart``, in the order of its events."""
+    return step_deviations(
+        events[0].case_id, [e.step_id for e in events], [e.line for e in events], chart, closed
+    )
+
+
+def step_deviations(
+    case: str, steps: Sequence[str], lines: Sequence[int], chart: ChartIndex, closed: bool
+) -> list[Deviation]:
+    """:func:`deviations` of a case given as the steps of its events and their lines
+    (what a replay in bulk holds of a case)."""
     out: list[Deviation] = []
-    steps = chart.steps
+    on = chart.steps
     moves = chart.moves
     prev: str | None = None
-    case, pid, fid = events[0].case_id, chart.power_id, chart.id
-    for i, ev in enumerate(events):
-        s = ev.step_id
-        if s not in steps:
-            out.append(Deviation("M101", case, pid, fid, i, ev.line, s))
+    pid, fid = chart.power_id, chart.id
+    for i, s in enumerate(steps):
+        if s not in on:
+            out.append(Deviation("M101", case, pid, fid, i, lines[i], s))
             continue
         if prev is None:
             if s != chart.start and chart.start is not None:
@@ -50,7 +59,7 @@ def deviations(events: Sequence[Event], chart: ChartIndex, *, closed: bool) -> l
                         pid,
                         fid,
                         i,
-                        ev.line,
+                        lines[i],
                         s,
                         source=chart.start,
                         steps=skipped,
@@ -67,7 +76,7 @@ def deviations(events: Sequence[Event], chart: ChartIndex, *, closed: bool) -> l
                     pid,
                     fid,
                     i,
-                    ev.line,
+                    lines[i],
                     s,
                     source=prev,
                     kind=kind,
@@ -78,7 +87,6 @@ def deviations(events: Sequence[Event], chart: ChartIndex, *, closed: bool) -> l
             )
         prev = s
     if closed and prev not in chart.ends:
-        last = events[-1]
         if prev is None:
             due: tuple[str, ...] = ()
             every = True
@@ -90,8 +98,8 @@ def deviations(events: Sequence[Event], chart: ChartIndex, *, closed: bool) -> l
                 case,
                 pid,
                 fid,
-                len(events) - 1,
-                last.line,
+                len(steps) - 1,
+                lines[-1],
                 prev,
                 steps=due,
                 on_every_path=every,
@@ -112,16 +120,21 @@ def ends_at_end(events: Sequence[Event], chart: ChartIndex) -> bool:
 def count_deviations(events: Sequence[Event], chart: ChartIndex, *, closed: bool) -> int:
     """How many deviations the case has on ``chart``; cheaper than :func:`deviations`
     (no paths computed), to choose a chart for a case whose log does not name one."""
+    return count_step_deviations([ev.step_id for ev in events], chart, closed=closed)
+
+
+def count_step_deviations(steps: Sequence[str], chart: ChartIndex, *, closed: bool) -> int:
+    """:func:`count_deviations` of a case given as the steps of its events."""
     n = 0
     prev: str | None = None
-    for ev in events:
-        s = ev.step_id
-        if s not in chart.steps:
+    on, moves = chart.steps, chart.moves
+    for s in steps:
+        if s not in on:
             n += 1
             continue
         if prev is None:
             n += s != chart.start
-        elif s not in chart.moves[prev]:
+        elif s not in moves[prev]:
             n += 1
         prev = s
     return n + (closed and prev not in chart.ends)

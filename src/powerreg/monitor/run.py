@@ -17,6 +17,7 @@ Examples:
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
@@ -78,6 +79,10 @@ def monitor(
 def _monitor(
     log: Any, registry: Registry, as_of: date | None, cal: WorkCalendar, lang: Lang | None
 ) -> MonitorResult:
+    if not isinstance(log, EventLog):
+        fast = _monitor_bulk(log, registry, as_of, cal, lang)
+        if fast is not None:
+            return fast
     if isinstance(log, EventLog):
         elog, problems = log, _outside(log, cal, as_of)
     elif is_parquet(log):
@@ -107,6 +112,38 @@ def _monitor(
         cases=results,
         problems=problems or elog.problems,
         rows=elog.rows,
+        charts=charts,
+        as_of=as_of,
+        after_as_of=after,
+        lang=lang or default_lang(),
+    )
+
+
+def _monitor_bulk(
+    log: Any, registry: Registry, as_of: date | None, cal: WorkCalendar, lang: Lang | None
+) -> MonitorResult | None:
+    """:func:`_monitor` of a CSV or Parquet file read and replayed in bulk (see
+    :mod:`.bulk`); None if pyarrow is not installed or the log is not one the bulk
+    reading takes exactly as the line reader would."""
+    if not isinstance(log, str | os.PathLike):
+        return None
+    try:
+        from .bulk import read_bulk
+        from .bulkreplay import replay_bulk
+    except ImportError:  # pragma: no cover - pyarrow and numpy come with the extra scale
+        return None
+    blog = read_bulk(log, registry, calendar=cal, as_of=as_of)
+    if blog is None:
+        return None
+    foreign_powers(EventLog(blog.source, problems=blog.problems, rows=blog.rows), registry)
+    charts: dict[tuple[str, str], ChartIndex] = {}
+    results, after = replay_bulk(blog, registry, as_of, cal, charts)
+    return MonitorResult(
+        registry=registry,
+        source=blog.source,
+        cases=incomplete(results, blog.problems),
+        problems=blog.problems,
+        rows=blog.rows,
         charts=charts,
         as_of=as_of,
         after_as_of=after,

@@ -1,0 +1,687 @@
+"""Columns of a case log in bulk (extra ``scale``: pyarrow and numpy): each field
+read once as a column, ids made numbers, every row's checks done on whole columns.
+
+:mod:`.events` reads a log a row at a time, :mod:`.columnar` a Parquet batch a row at a
+time; both hand each row to :class:`~.reader.RowReader`. Here a log is read whole as
+columns (pyarrow's CSV reader, or a Parquet file's columns) and checked in bulk: a case
+is *plain* when each of its rows is good — its fields there, its timestamp of the usual
+form (``2011-10-08 09:30:00``) and on the calendar, its power, flowchart and step known —
+its rows name one power and at most one flowchart, and its times never go back. Those are
+most cases; their events become arrays without a row of Python. The rows of every other
+case, and the rows with no case, go to the row reader in the order of the file, so that
+every problem carries the very message and line the row-at-a-time reading gives (the
+checks of a case's rows depend on its own earlier rows only).
+
+A file the bulk reading cannot take exactly as the line reader would — a quote, a
+carriage return or a NUL anywhere, a blank line, a row of another width, a very long
+line, a header that is not plain — is read by :mod:`.events` instead (``None`` here).
+
+Examples:
+    >>> import powerreg
+    >>> reg = powerreg.load_reference()
+    >>> log = read_bulk("examples/cases/cases.csv", reg)
+    >>> log.cases, log.events, log.problems
+    (8, 55, [])
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from ..errors import Problem
+from ..model import Registry
+from .calendar import WorkCalendar
+from .caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time
+from .columnar import file_name, parquet_files
+from .reader import CHINA, COLUMNS, REQUIRED, EventLog, RowIndex, RowReader, column_name
+from .rows import MAX_FIELD, MAX_ROW
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_DAY_US = 86_400_000_000
+#: microseconds from 0001-01-01 to 1970-01-01 (what :func:`pack_time` counts from)
+_UNIX = pack_time(datetime(1970, 1, 1))
+_EPOCH = datetime(1, 1, 1)
+
+
+@dataclass
+class BulkLog:
+    """A log read in bulk: its kept events as arrays grouped by case, cases in the order
+    the log first names them (by the row of their first event), and the rows left out.
+
+    ``start[k]:start[k + 1]`` are the events of case ``k``; ``time`` is packed (see
+    :func:`~.caseevents.pack_time`), ``line`` the row's line in its file, ``code`` its
+    step (a number among its power's steps, :class:`~.reader.RowIndex`) and actor
+    (``step | actor << STEP_BITS``), as :class:`~.caseevents.CaseEvents` keeps them.
+    """
+
+    source: str
+    index: RowIndex
+    actors: Vocabulary
+    case_ids: list[str]
+    power_ids: list[str]
+    chart_ids: list[str | None]
+    start: Ints
+    time: Ints
+    line: Ints
+    code: Ints
+    #: the notes of each case that has any, by the position of the event in its case
+    notes: dict[int, dict[int, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
+    lines: int = 0
+    checked: tuple[WorkCalendar, date | None] | None = None
+
+    @property
+    def cases(self) -> int:
+        """Cases with an event."""
+        return len(self.case_ids)
+
+    @property
+    def events(self) -> int:
+        """Events kept."""
+        return len(self.time)
+
+    def case_events(self, k: int, n: int | None = None) -> CaseEvents:
+        """The events of case ``k`` (its first ``n``) as the row reader keeps them."""
+        a = int(self.start[k])
+        b = int(self.start[k + 1]) if n is None else a + n
+        out = CaseEvents(
+            self.case_ids[k],
+            self.power_ids[k],
+            self.index.steps[self.power_ids[k]],
+            self.actors,
+            self.chart_ids[k],
+        )
+        out.packed.frombytes(self._packed[a:b].tobytes())
+        notes = self.notes.get(k)
+        if notes:
+            out._notes = {i: t for i, t in notes.items() if i < b - a}
+        return out
+
+    @property
+    def _packed(self) -> Ints:
+        packed = self.__dict__.get("_packed_cache")
+        if packed is None:
+            packed = np.empty((len(self.time), 3), np.int64)
+            packed[:, 0], packed[:, 1], packed[:, 2] = self.time, self.line, self.code
+            self.__dict__["_packed_cache"] = packed
+        return packed
+
+    def to_event_log(self) -> EventLog:
+        """The :class:`~.reader.EventLog` the row reader gives for the same log."""
+        log = EventLog(self.source, rows=self.rows, lines=self.lines, checked=self.checked)
+        log.problems = self.problems
+        log.cases = {self.case_ids[k]: self.case_events(k) for k in range(self.cases)}
+        if log.cases:
+            log.first = min((c[0] for c in log.cases.values()), key=lambda e: e.time)
+            last = max(log.cases.values(), key=lambda c: c[-1].time)
+            log.last = last[-1]
+        return log
+
+
+class _Columns:
+    """The columns of one file as numbers: each id column's codes into its texts
+    (stripped), the packed times and whether they parsed, and the raw stamps."""
+
+    def __init__(self, table: Any, names: dict[str, str], seq0: int) -> None:
+        n = table.num_rows
+        self.n = n
+        self.seq0 = seq0
+        self.texts: dict[str, list[str]] = {}
+        self.codes: dict[str, Ints] = {}
+        for c in ("case_id", "power_id", "step_id", "flowchart_id", "actor", "note"):
+            name = names.get(c)
+            if name is None:
+                self.texts[c], self.codes[c] = [""], np.zeros(n, np.int64)
+            else:
+                self.texts[c], self.codes[c] = _coded(table.column(name))
+        self.stamps = table.column(names["timestamp"])
+        self.time, self.timed = _times(self.stamps)
+
+
+def _coded(column: Any) -> tuple[list[str], Ints]:
+    """A text column as stripped texts and each row's number among them (a null, an
+    empty field: ``""``)."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    raw = column.dictionary.to_pylist()
+    texts: list[str] = [""]
+    number: dict[str, int] = {"": 0}
+    remap = np.empty(len(raw) + 1, np.int64)
+    for i, v in enumerate(raw):
+        t = v.strip() if v else ""
+        k = number.get(t)
+        if k is None:
+            k = number[t] = len(texts)
+            texts.append(t)
+        remap[i] = k
+    remap[len(raw)] = 0  # a null
+    idx = column.indices.fill_null(len(raw)).to_numpy(zero_copy_only=False)
+    return texts, remap[idx.astype(np.int64)]
+
+
+def _times(column: Any) -> tuple[Ints, Bools]:
+    """Packed times of a timestamp column and whether each one parsed; a stamp not of
+    the form ``YYYY-MM-DD HH:MM:SS`` is parsed by Python as the row reader parses it."""
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    n = len(column)
+    if pa.types.is_timestamp(column.type):
+        # a naive Arrow timestamp in microseconds (checked by the caller)
+        us = column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+        return us.astype(np.int64) + _UNIX, np.asarray(column.is_valid(), dtype=bool)
+    out = np.zeros(n, np.int64)
+    ok = np.zeros(n, bool)
+    lengths = pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
+    fixed = lengths == 19
+    if fixed.any():
+        sel = np.flatnonzero(fixed)
+        chosen = column if fixed.all() else column.take(pa.array(sel))
+        raw = chosen.cast(pa.binary(19))
+        buf = np.frombuffer(raw.buffers()[1], np.uint8)
+        buf = buf[raw.offset * 19 : (raw.offset + len(raw)) * 19].reshape(-1, 19)
+        t, good = _iso19(buf)
+        out[sel], ok[sel] = t, good
+    rest = np.flatnonzero(~ok)
+    if len(rest):
+        values = column.take(pa.array(rest)).to_pylist()
+        for i, v in zip(rest.tolist(), values, strict=True):
+            packed = _py_time(v.strip() if v else "")
+            if packed is not None:
+                out[i], ok[i] = packed, True
+    return out, ok
+
+
+_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _iso19(buf: npt.NDArray[np.uint8]) -> tuple[Ints, Bools]:
+    """``YYYY-MM-DD HH:MM:SS`` (or ``T`` between) as packed times, and which parsed;
+    the others are left to Python."""
+    d = buf.astype(np.int64) - 48
+    good = ((d[:, _DIGITS] >= 0) & (d[:, _DIGITS] <= 9)).all(axis=1)
+    good &= (buf[:, 4] == 45) & (buf[:, 7] == 45) & (buf[:, 13] == 58) & (buf[:, 16] == 58)
+    good &= (buf[:, 10] == 32) | (buf[:, 10] == 84)
+    y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    m = d[:, 5] * 10 + d[:, 6]
+    day = d[:, 8] * 10 + d[:, 9]
+    hh = d[:, 11] * 10 + d[:, 12]
+    mm = d[:, 14] * 10 + d[:, 15]
+    ss = d[:, 17] * 10 + d[:, 18]
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    mdays = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
+    good &= (y >= 1) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= mdays)
+    good &= (hh < 24) & (mm < 60) & (ss < 60)
+    # days from 0001-01-01 (Howard Hinnant's days_from_civil, shifted)
+    yy = y - (m <= 2)
+    era = yy // 400
+    yoe = yy - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = era * 146097 + doe - 719468 + 719162  # 1970-01-01 is day 719162
+    t = days * _DAY_US + ((hh * 60 + mm) * 60 + ss) * 1_000_000
+    return np.where(good, t, 0), good
+
+
+def _py_time(stamp: str) -> int | None:
+    """A stamp as :meth:`~.reader.RowReader.add` reads it, packed; None if it cannot."""
+    from .reader import parse_time
+
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(stamp)
+        if when.tzinfo is not None:
+            when = when.astimezone(CHINA).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        try:
+            when = parse_time(stamp)
+        except ValueError:
+            return None
+    return pack_time(when)
+
+
+# ------------------------------------------------------------------ files
+
+
+def _plain_csv(path: Path) -> tuple[bytes, list[str]] | None:
+    """The bytes of a CSV file the bulk reading takes exactly as the line reader does,
+    and its header; None for any other file."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data or b'"' in data or b"\r" in data or b"\x00" in data:
+        return None
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    # no line longer than a field may be (and so than a row may be)
+    limit = min(MAX_ROW, csv.field_size_limit())
+    pos, size = 0, len(data)
+    while pos + limit < size:
+        nl = data.rfind(b"\n", pos, pos + limit + 1)
+        if nl < 0:
+            return None
+        pos = nl + 1
+    end = data.find(b"\n")
+    header = (data if end < 0 else data[:end]).decode("utf-8").split(",")
+    return data, header
+
+
+def _header(header: list[str]) -> dict[str, str] | None:
+    """The column (``c0``, ``c1``, …) of each of the log's columns; None if a required
+    one is missing."""
+    names = [column_name(h.strip()) for h in header]
+    if any(c not in names for c in REQUIRED):
+        return None
+    return {c: f"c{names.index(c)}" for c in COLUMNS if c in names}
+
+
+def _csv_table(data: bytes, header: list[str], names: dict[str, str]) -> Any | None:
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
+            ),
+            parse_options=pcsv.ParseOptions(quote_char=False, newlines_in_values=False),
+            convert_options=pcsv.ConvertOptions(
+                column_types={
+                    n: pa.string() if c == "timestamp" else _DICT for c, n in names.items()
+                },
+                include_columns=list(names.values()),
+                strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if table.num_rows != lines - 1:  # a blank line: lines would be numbered apart
+        return None
+    return table.unify_dictionaries()
+
+
+def read_bulk(
+    source: str | os.PathLike[str],
+    reg: Registry,
+    *,
+    calendar: WorkCalendar | None = None,
+    as_of: date | None = None,
+    index: RowIndex | None = None,
+) -> BulkLog | None:
+    """Read a CSV or Parquet case log in bulk; None for a log that only the line
+    reader reads exactly (see the module's text), or that it refuses."""
+    path = Path(source)
+    index = RowIndex(reg) if index is None else index
+    parquet = path.suffix.lower() in (".parquet", ".pq") or path.is_dir()
+    if not parquet:
+        if not path.is_file():
+            return None
+        plain = _plain_csv(path)
+        if plain is None:
+            return None
+        data, header = plain
+        names = _header(header)
+        if names is None:
+            return None
+        table = _csv_table(data, header, names)
+        if table is None:
+            return None
+        files = [(_source_name(path), _Columns(table, names, 0))]
+        lines = len(table) + 1
+        row_word = "line"
+    else:
+        try:
+            paths = parquet_files(path)
+        except Exception:
+            return None
+        files = []
+        seq = 0
+        for p in paths:
+            got = _parquet_columns(p, seq)
+            if got is None:
+                return None
+            files.append((file_name(path, p), got))
+            seq += got.n
+        lines, row_word = 0, "row"
+    if not sum(c.n for _, c in files):
+        return None  # no row: nothing to do in bulk
+    out = _bulk(reg, files, index, calendar, as_of, row_word, path.name if parquet else files[0][0])
+    out.lines = lines
+    return out
+
+
+def _source_name(path: Path) -> str:
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _parquet_columns(path: Path, seq0: int) -> _Columns | None:
+    """The log's columns of one Parquet file, if each is text (or the timestamp a naive
+    Arrow timestamp in microseconds) and no text is over the size limit."""
+    try:
+        f = pq.ParquetFile(path)
+    except Exception:
+        return None
+    with f:
+        schema = f.schema_arrow
+        present = [c for c in COLUMNS if c in schema.names]
+        if any(c not in present for c in REQUIRED) or len(set(schema.names)) != len(schema.names):
+            return None
+        for c in present:
+            t = schema.field(c).type
+            if c == "timestamp" and pa.types.is_timestamp(t):
+                if t.unit != "us" or t.tz is not None:
+                    return None
+            elif not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+                return None
+        text = [c for c in present if c != "timestamp"]
+        table = f.read(columns=present)
+    for c in present:
+        col = table.column(c)
+        if pa.types.is_timestamp(col.type):
+            continue
+        longest = pc.max(pc.utf8_length(col)).as_py()
+        if longest is not None and longest > MAX_FIELD:
+            return None
+    del text
+    return _Columns(table, {c: c for c in present}, seq0)
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _bulk(
+    reg: Registry,
+    files: list[tuple[str, _Columns]],
+    index: RowIndex,
+    calendar: WorkCalendar | None,
+    as_of: date | None,
+    row_word: str,
+    source: str,
+) -> BulkLog:
+    powers = list(index.steps)
+    pnum = {p: i for i, p in enumerate(powers)}
+    chart_names = sorted({f for c in index.charts.values() for f in c})
+    fnum = {f: i + 1 for i, f in enumerate(chart_names)}  # 0: no chart
+    actors = Vocabulary()
+    known_from = known_until = 0
+    counted_until = pack_time(datetime.max)
+    if calendar is not None:
+        known_from = pack_time(datetime.combine(calendar.first, time()))
+        known_until = pack_time(datetime.combine(calendar.last, time.max))
+    if as_of is not None:
+        counted_until = pack_time(datetime.combine(as_of, time.max))
+    # all files as one: a case is one case across files; ids as numbers shared by all
+    case_num: dict[str, int] = {"": 0}
+    case_texts: list[str] = [""]
+    cols: dict[str, list[Ints]] = {k: [] for k in ("case", "power", "step", "chart", "actor")}
+    t_all, ok_all, line_all, file_all = [], [], [], []
+    notes: dict[int, str] = {}
+    for fi, (_, c) in enumerate(files):
+        remap = np.array([_num(case_num, case_texts, t) for t in c.texts["case_id"]], np.int64)
+        cols["case"].append(remap[c.codes["case_id"]])
+        ptab = np.array([pnum.get(t, -1) for t in c.texts["power_id"]], np.int64)
+        cols["power"].append(ptab[c.codes["power_id"]])
+        ftab = np.array([fnum.get(t, -1) if t else 0 for t in c.texts["flowchart_id"]], np.int64)
+        cols["chart"].append(ftab[c.codes["flowchart_id"]])
+        # steps: a number per (power, step text)
+        stexts = c.texts["step_id"]
+        stab = np.full((len(powers) + 1, len(stexts)), -1, np.int64)
+        for pi, pid in enumerate(powers):
+            nums = index.numbers[pid]
+            stab[pi] = [nums.get(s, -1) for s in stexts]
+        pw = cols["power"][-1]
+        cols["step"].append(stab[np.where(pw < 0, len(powers), pw), c.codes["step_id"]])
+        atab = np.array([actors.code(t) for t in c.texts["actor"]], np.int64)
+        cols["actor"].append(atab[c.codes["actor"]])
+        ntexts, ncodes = c.texts["note"], c.codes["note"]
+        for i in np.flatnonzero(ncodes).tolist():
+            notes[c.seq0 + i] = ntexts[ncodes[i]]
+        t_all.append(c.time)
+        ok_all.append(c.timed)
+        line_all.append(np.arange(1, c.n + 1, dtype=np.int64) + (row_word == "line"))
+        file_all.append(np.full(c.n, fi, np.int64))
+    case = np.concatenate(cols["case"])
+    power = np.concatenate(cols["power"])
+    step = np.concatenate(cols["step"])
+    chart = np.concatenate(cols["chart"])
+    actor = np.concatenate(cols["actor"])
+    t = np.concatenate(t_all)
+    ok = np.concatenate(ok_all)
+    line = np.concatenate(line_all)
+    fileno = np.concatenate(file_all)
+    n = len(case)
+    # charts each power has, as a table (power, chart number) -> has it
+    has_chart = np.zeros((len(powers), len(chart_names) + 1), bool)
+    has_chart[:, 0] = True
+    for pi, pid in enumerate(powers):
+        for f in index.charts[pid]:
+            has_chart[pi, fnum[f]] = True
+    good = (case > 0) & (power >= 0) & (step >= 0) & ok & (chart >= 0)
+    good &= has_chart[np.maximum(power, 0), np.maximum(chart, 0)]
+    if calendar is not None:
+        good &= ((t >= known_from) & (t <= known_until)) | (t > counted_until)
+    # group rows by case, in the order of first appearance, each case's rows in order
+    first_row = np.full(len(case_texts), n, np.int64)
+    np.minimum.at(first_row, case[::-1], np.arange(n - 1, -1, -1, dtype=np.int64))
+    order = np.argsort(first_row[case], kind="stable")
+    sc = case[order]
+    bounds = np.flatnonzero(np.diff(sc)) + 1
+    starts = np.concatenate(([0], bounds)).astype(np.int64)
+    g_case = sc[starts]
+    sg = good[order]
+    sp = power[order]
+    sf = chart[order]
+    st = t[order]
+    # a case is plain: every row good, one power, at most one chart, times in order
+    all_good = np.logical_and.reduceat(sg, starts) if n else np.zeros(0, bool)
+    same = np.ones(n, bool)
+    new = np.zeros(n, bool)
+    new[starts] = True
+    same[1:] = (sp[1:] == sp[:-1]) & (st[1:] >= st[:-1])
+    same |= new
+    plain = all_good & np.logical_and.reduceat(same, starts) if n else all_good
+    if n:
+        fmax = np.maximum.reduceat(sf, starts)
+        fmin = np.minimum.reduceat(np.where(sf == 0, fmax.max() + 1, sf), starts)
+        plain &= (fmax == 0) | (fmin == fmax)
+    plain &= g_case > 0
+    return _assemble(
+        reg, files, index, actors, powers, chart_names, notes, row_word, source,
+        case_texts, order, starts, plain, g_case, case, power, step, chart, actor, t, line,
+        fileno, calendar, as_of,
+    )  # fmt: skip
+
+
+def _num(numbers: dict[str, int], texts: list[str], text: str) -> int:
+    k = numbers.get(text)
+    if k is None:
+        k = numbers[text] = len(texts)
+        texts.append(text)
+    return k
+
+
+def _assemble(
+    reg: Registry,
+    files: list[tuple[str, _Columns]],
+    index: RowIndex,
+    actors: Vocabulary,
+    powers: list[str],
+    chart_names: list[str],
+    notes: dict[int, str],
+    row_word: str,
+    source: str,
+    case_texts: list[str],
+    order: Ints,
+    starts: Ints,
+    plain: Bools,
+    g_case: Ints,
+    case: Ints,
+    power: Ints,
+    step: Ints,
+    chart: Ints,
+    actor: Ints,
+    t: Ints,
+    line: Ints,
+    fileno: Ints,
+    calendar: WorkCalendar | None,
+    as_of: date | None,
+) -> BulkLog:
+    """The plain cases' events as arrays, the other rows through the row reader, and
+    the cases of both in the order of the log."""
+    n = len(case)
+    sizes = np.diff(np.concatenate((starts, [n])))
+    plain_row = np.repeat(plain, sizes)
+    rows_plain = order[plain_row]
+    p_sizes = sizes[plain]
+    p_starts = np.concatenate(([0], np.cumsum(p_sizes)))
+    p_first = order[starts[plain]]  # the row of each plain case's first event
+    p_case = g_case[plain]
+    # the other rows, in the order of the file, through the row reader
+    dirty = np.sort(order[~plain_row])
+    reader = RowReader(
+        reg, files[0][0] if files else source, row_word,
+        calendar=calendar, as_of=as_of, index=index,
+    )  # fmt: skip
+    reader.actors = actors
+    d_file: dict[str, int] = {}
+    offsets = np.cumsum([0] + [c.n for _, c in files])
+    last_file = 0
+    for i in dirty.tolist():
+        fi = int(fileno[i])
+        name, c = files[fi]
+        if fi != last_file or reader.log.source != name:
+            for cid in reader.known:
+                d_file.setdefault(cid, last_file)
+            reader.log.source, last_file = name, fi
+        j = i - int(offsets[fi])
+        stamp = c.stamps[j].as_py()
+        reader.add(
+            int(line[i]),
+            c.texts["case_id"][c.codes["case_id"][j]],
+            c.texts["power_id"][c.codes["power_id"][j]],
+            c.texts["step_id"][c.codes["step_id"][j]],
+            _stamp_text(stamp),
+            c.texts["flowchart_id"][c.codes["flowchart_id"][j]],
+            c.texts["actor"][c.codes["actor"][j]],
+            c.texts["note"][c.codes["note"][j]],
+        )
+    for cid in reader.known:
+        d_file.setdefault(cid, last_file)
+    order_of_file = {name: fi for fi, (name, _) in enumerate(files)}
+    log = reader.finish(len(dirty))
+    problems = log.problems
+    if len(files) > 1:
+        problems.sort(key=lambda p: (order_of_file.get(p.file or "", 0), p.line))
+    d_cases = [_case(ev) for ev in log.cases.values()]
+    first_line = 1 if row_word == "row" else 2
+    d_keys = [int(offsets[d_file[ev.case_id]]) + ev.packed[1] - first_line for ev in d_cases]
+    # every case in the order of its first event
+    keys = np.concatenate((p_first, np.array(d_keys, np.int64)))
+    final = np.argsort(keys, kind="stable")
+    d_packed = [np.frombuffer(ev.packed, np.int64).reshape(-1, 3) for ev in d_cases]
+    d_sizes = np.array([len(x) for x in d_packed], np.int64)
+    all_sizes = np.concatenate((p_sizes, d_sizes))
+    n_plain = int(p_starts[-1])
+    src_start = np.concatenate((p_starts[:-1], n_plain + np.cumsum(d_sizes) - d_sizes))
+    pt = t[rows_plain]
+    pl = line[rows_plain]
+    pcode = step[rows_plain] | actor[rows_plain] << STEP_BITS
+    if d_packed:
+        dp = np.concatenate(d_packed)
+        bt = np.concatenate((pt, dp[:, 0]))
+        bl = np.concatenate((pl, dp[:, 1]))
+        bc = np.concatenate((pcode, dp[:, 2]))
+    else:
+        bt, bl, bc = pt, pl, pcode
+    f_sizes = all_sizes[final]
+    f_start = np.concatenate(([0], np.cumsum(f_sizes))).astype(np.int64)
+    gather = np.repeat(src_start[final] - f_start[:-1], f_sizes) + np.arange(
+        int(f_start[-1]), dtype=np.int64
+    )
+    case_ids: list[str] = []
+    power_ids: list[str] = []
+    chart_ids: list[str | None] = []
+    out_notes: dict[int, dict[int, str]] = {}
+    n_p = len(p_case)
+    p_power = power[p_first].tolist()
+    # a plain case's chart: the one its rows name, if any
+    p_chart = np.maximum.reduceat(chart[rows_plain], p_starts[:-1]) if n_plain else p_case
+    p_chart_l = p_chart.tolist()
+    p_case_l = p_case.tolist()
+    if notes:
+        pos_in_case = np.arange(n_plain) - np.repeat(p_starts[:-1], p_sizes)
+        plain_case_of = np.repeat(np.arange(n_p), p_sizes)
+        where = {r: k for k, r in enumerate(rows_plain.tolist()) if r in notes}
+        by_case: dict[int, dict[int, str]] = {}
+        for r, k in where.items():
+            by_case.setdefault(int(plain_case_of[k]), {})[int(pos_in_case[k])] = notes[r]
+    else:
+        by_case = {}
+    ids = index.ids
+    for k, src in enumerate(final.tolist()):
+        if src < n_p:
+            case_ids.append(case_texts[p_case_l[src]])
+            power_ids.append(powers[p_power[src]])
+            f = p_chart_l[src]
+            chart_ids.append(ids[chart_names[f - 1]] if f else None)
+            got = by_case.get(src)
+        else:
+            ev = d_cases[src - n_p]
+            case_ids.append(ev.case_id)
+            power_ids.append(ev.power_id)
+            chart_ids.append(ev.flowchart_id)
+            got = ev._notes
+        if got:
+            out_notes[k] = got
+    return BulkLog(
+        source=source,
+        index=index,
+        actors=actors,
+        case_ids=case_ids,
+        power_ids=power_ids,
+        chart_ids=chart_ids,
+        start=f_start,
+        time=bt[gather],
+        line=bl[gather],
+        code=bc[gather],
+        notes=out_notes,
+        problems=problems,
+        rows=n,
+        checked=None if calendar is None else (calendar, as_of),
+    )
+
+
+def _case(events: Any) -> CaseEvents:
+    """A case of the row reader's log (always :class:`~.caseevents.CaseEvents`)."""
+    assert isinstance(events, CaseEvents)
+    return events
+
+
+def _stamp_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    return str(value.isoformat())
