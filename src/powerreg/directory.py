@@ -35,6 +35,7 @@ from .codes import value_kind
 from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, UsageError, problem
+from .loadcache import CachedPower, LoadCache, cache_enabled
 from .model import (
     DEFER_REFERENCES,
     FIELD_ALIASES,
@@ -59,11 +60,12 @@ from .readfile import (
     NotRegularFile,
     ReadDenied,
     UnreadableFile,
+    read_limited,
 )
 from .schemamessages import entity_of, quoted, schema_message, short_entity
 from .suggest import closest
 from .textsafe import snippet
-from .yamlsource import Document, read_file
+from .yamlsource import Document, read_bytes, read_file
 
 #: Largest file read (bytes); bigger files are refused before parsing (E007).
 DEFAULT_MAX_BYTES = DEFAULT_LIMIT
@@ -71,14 +73,23 @@ DEFAULT_MAX_BYTES = DEFAULT_LIMIT
 REGISTRY_FILE = "registry.yaml"
 POWERS_DIR = "powers"
 
+#: Power files read (and looked up in the load cache) together: bounds the bytes held.
+_CHUNK = 512
 
-def load_directory(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Registry:
+
+def load_directory(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, cache: bool = True
+) -> Registry:
     """Load a registry directory (``registry.yaml`` and ``powers/*.yaml``).
+
+    With ``cache`` (and unless ``POWERREG_CACHE=0``), power files that loaded cleanly
+    before are taken from the load cache (:mod:`.loadcache`) by their bytes, and the
+    others are stored there; the registry and its problems are the same either way.
 
     Raises:
         RegistryError: with every problem found, if the registry does not load.
     """
-    return _DirectoryLoader(Path(path), max_bytes).load()
+    return _DirectoryLoader(Path(path), max_bytes, cache=cache).load()
 
 
 def is_power_file(path: str | os.PathLike[str]) -> bool:
@@ -97,7 +108,7 @@ def is_power_file(path: str | os.PathLike[str]) -> bool:
 
 
 def load_power_file(
-    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, cache: bool = True
 ) -> Registry:
     """Check one power file against its registry: ``registry.yaml`` of the directory
     above ``powers/`` and this file alone (an editor's save, a pre-commit hook). The
@@ -119,12 +130,15 @@ def load_power_file(
             f"'{file}' is not a power file of a registry: it must sit in the {POWERS_DIR}/"
             f" folder of a directory holding {REGISTRY_FILE}"
         )
-    return _DirectoryLoader(root, max_bytes, only=file.name).load()
+    return _DirectoryLoader(root, max_bytes, only=file.name, cache=cache).load()
 
 
 class _DirectoryLoader:
-    def __init__(self, root: Path, max_bytes: int, only: str | None = None) -> None:
+    def __init__(
+        self, root: Path, max_bytes: int, only: str | None = None, *, cache: bool = False
+    ) -> None:
         self.root = root
+        self.use_cache = cache and cache_enabled()
         self.max_bytes = max_bytes
         #: the one power file to read (``validate FILE``), else every file of powers/
         self.only = only
@@ -145,8 +159,10 @@ class _DirectoryLoader:
         with gc_paused():
             meta = self._load_meta()
             powers = self._load_powers()
-        if len(powers) >= FREEZE_AT:
-            gc.freeze()  # keep later collections from scanning the whole registry
+            if len(powers) >= FREEZE_AT:
+                # keep later collections from scanning the whole registry; frozen before
+                # the collector resumes, or its first run scans every new object once
+                gc.freeze()
         if meta is not None:
             self._check_categories(meta)
         if self.problems:
@@ -164,6 +180,11 @@ class _DirectoryLoader:
         except UnreadableFile as err:
             self.problems.append(self._unreadable(err, rel))
             return None
+        return self._checked(doc)
+
+    def _checked(self, doc: Document) -> Document | None:
+        """The document if it parsed into a mapping; else ``None``, its problems kept."""
+        rel = doc.file
         if doc.problems:
             self.problems += doc.problems
             return None
@@ -248,59 +269,116 @@ class _DirectoryLoader:
         names = self._power_files()
         if names is None:
             return powers
-        context = {DEFER_REFERENCES: True}
+        cache = LoadCache.open() if self.use_cache else None
         declared_in: dict[str, str] = {}
-        for name in names:
-            path = pdir / name
-            rel = f"{POWERS_DIR}/{name}"
-            doc = self._read(path, rel)
-            if doc is None:
-                continue
-            broken = self._report(reference_issues(doc.data), doc)
-            code, pid = doc.data.get("category"), doc.data.get("id")
-            if isinstance(code, str):
-                at = doc.position(("category",))
-                entity = short_entity(pid if isinstance(pid, str) else None)
-                self.declared.append((code, doc.file, *at, entity))
-            try:
-                power = Power.model_validate(doc.data, context=context)
-            except ValidationError as err:
-                pid = doc.data.get("id")
-                self.problems += _schema_problems(
-                    err, doc, pid if isinstance(pid, str) else path.stem
-                )
-                continue
-            if broken:
-                continue
-            if self.org_chart is not None:
-                self._report(self.org_chart.issues(power), doc)
-            if power.id != path.stem:
-                self.problems.append(
-                    problem(
-                        "E005",
-                        rel,
-                        *doc.position(("id",)),
-                        entity=power.id,
-                        stem=path.stem,
-                        id=power.id,
-                    )
-                )
-            if power.id in declared_in:
-                self.problems.append(
-                    problem(
-                        "E003.power_twice",
-                        rel,
-                        *doc.position(("id",)),
-                        entity=power.id,
-                        id=power.id,
-                        other=declared_in[power.id],
-                    )
-                )
-                continue
-            declared_in[power.id] = rel
-            powers[power.id] = power
-            self._record_positions(power, doc)
+        try:
+            for i in range(0, len(names), _CHUNK):
+                read: list[tuple[str, bytes | UnreadableFile, bytes | None]] = []
+                for name in names[i : i + _CHUNK]:
+                    try:
+                        raw: bytes | UnreadableFile = read_limited(pdir / name, self.max_bytes)
+                    except UnreadableFile as err:
+                        raw = err
+                    key = cache.key(raw) if cache is not None and isinstance(raw, bytes) else None
+                    read.append((name, raw, key))
+                hits = cache.get_many(k for _, _, k in read if k) if cache is not None else {}
+                fresh: list[tuple[bytes, CachedPower]] = []
+                for name, raw, key in read:
+                    rel = f"{POWERS_DIR}/{name}"
+                    if isinstance(raw, UnreadableFile):
+                        self.problems.append(self._unreadable(raw, rel))
+                        continue
+                    hit = hits.get(key) if key is not None else None
+                    if hit is not None and self._take_cached(hit, rel, powers, declared_in):
+                        continue
+                    entry = self._load_power(raw, rel, powers, declared_in)
+                    if entry is not None and key is not None:
+                        fresh.append((key, entry))
+                if cache is not None and fresh:
+                    cache.put_many(fresh)
+        finally:
+            if cache is not None:
+                cache.close()
         return powers
+
+    def _take_cached(
+        self, hit: CachedPower, rel: str, powers: dict[str, Power], declared_in: dict[str, str]
+    ) -> bool:
+        """Take a power from the cache, unless checks that depend on more than its file
+        (its name, the other files, the org chart) find a problem: then the file is read
+        afresh, so the problem is reported exactly as a fresh load reports it."""
+        power = hit.power
+        if power.id != rel[len(POWERS_DIR) + 1 : -len(".yaml")] or power.id in declared_in:
+            return False
+        if self.org_chart is not None and self.org_chart.issues(power):
+            return False
+        if hit.category is not None:
+            code, line, column, entity = hit.category
+            self.declared.append((code, rel, line, column, entity))
+        declared_in[power.id] = rel
+        powers[power.id] = power
+        hit.locate(rel, self.positions)
+        return True
+
+    def _load_power(
+        self, raw: bytes, rel: str, powers: dict[str, Power], declared_in: dict[str, str]
+    ) -> CachedPower | None:
+        """Parse, validate and check one power file; what it produced, for the cache, if
+        it loaded without a problem of its own."""
+        before = len(self.problems)
+        doc = self._checked(read_bytes(raw, rel))
+        if doc is None:
+            return None
+        stem = Path(rel).stem
+        broken = self._report(reference_issues(doc.data), doc)
+        code, pid = doc.data.get("category"), doc.data.get("id")
+        category = None
+        if isinstance(code, str):
+            at = doc.position(("category",))
+            entity = short_entity(pid if isinstance(pid, str) else None)
+            category = (code, *at, entity)
+            self.declared.append((code, doc.file, *at, entity))
+        try:
+            power = Power.model_validate(doc.data, context={DEFER_REFERENCES: True})
+        except ValidationError as err:
+            pid = doc.data.get("id")
+            self.problems += _schema_problems(err, doc, pid if isinstance(pid, str) else stem)
+            return None
+        if broken:
+            return None
+        if self.org_chart is not None:
+            self._report(self.org_chart.issues(power), doc)
+        if power.id != stem:
+            self.problems.append(
+                problem(
+                    "E005",
+                    rel,
+                    *doc.position(("id",)),
+                    entity=power.id,
+                    stem=stem,
+                    id=power.id,
+                )
+            )
+        if power.id in declared_in:
+            self.problems.append(
+                problem(
+                    "E003.power_twice",
+                    rel,
+                    *doc.position(("id",)),
+                    entity=power.id,
+                    id=power.id,
+                    other=declared_in[power.id],
+                )
+            )
+            return None
+        declared_in[power.id] = rel
+        powers[power.id] = power
+        positions = self._positions(power, doc)
+        for key, line, column in positions:
+            self.positions[key] = (rel, line, column)
+        if len(self.problems) != before:
+            return None
+        return CachedPower.of(power, category, positions)
 
     # ---------------------------------------------------------------- checks
 
@@ -336,32 +414,38 @@ class _DirectoryLoader:
             key = "E004.category_close" if close else "E004.category"
             self.problems.append(problem(key, file, line, column, entity=pid, **params))
 
-    def _record_positions(self, power: Power, doc: Document) -> None:
-        """Remember where the power and each of its entities start in its file."""
-        pos = self.positions
-        file = doc.file
-        pos[power.id] = (file, *doc.position(("id",)))
+    @staticmethod
+    def _positions(power: Power, doc: Document) -> list[tuple[str, int, int]]:
+        """Where the power and each of its entities start in its file."""
+        pos: list[tuple[str, int, int]] = [(power.id, *doc.position(("id",)))]
         if power.disclosure is not None:
-            pos[disclosure_key(power.id)] = (file, *doc.position(("disclosure",), key=True))
+            pos.append((disclosure_key(power.id), *doc.position(("disclosure",), key=True)))
         for key in doc.data:  # the limits' own lines (A201, A203, A204 and diff point there)
             name = FIELD_ALIASES.get(key, key)
             if name in LOCATED_FIELDS:
-                pos[field_key(power.id, name)] = (file, *doc.position((key,), key=True))
+                pos.append((field_key(power.id, name), *doc.position((key,), key=True)))
+
+        def remember(raw_list: Any, index: int, gid: str) -> None:
+            at = doc.item_position(raw_list, index)
+            if at is not None:
+                pos.append((gid, *at))
+
         raw_fcs = doc.data.get("flowcharts")
         for i, fc in enumerate(power.flowcharts):
-            self._remember(pos, file, doc, raw_fcs, i, fc.gid)
+            remember(raw_fcs, i, fc.gid)
             raw_steps = raw_fcs[i].get("steps")
             for j, s in enumerate(fc.steps):
-                self._remember(pos, file, doc, raw_steps, j, s.gid)
+                remember(raw_steps, j, s.gid)
             raw_transitions = raw_fcs[i].get("transitions")
             for j in range(len(fc.transitions)):
-                self._remember(pos, file, doc, raw_transitions, j, transition_key(fc.gid, j))
+                remember(raw_transitions, j, transition_key(fc.gid, j))
         raw_risks = doc.data.get("risk_points")
         for i, r in enumerate(power.risk_points):
-            self._remember(pos, file, doc, raw_risks, i, r.gid)
+            remember(raw_risks, i, r.gid)
             raw_measures = raw_risks[i].get("countermeasures")
             for j, m in enumerate(r.countermeasures):
-                self._remember(pos, file, doc, raw_measures, j, m.gid)
+                remember(raw_measures, j, m.gid)
+        return pos
 
     @staticmethod
     def _remember(

@@ -20,10 +20,14 @@ from .directory import DEFAULT_MAX_BYTES, load_directory
 from .model import Registry
 
 
-def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Registry:
+def load(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, cache: bool = True
+) -> Registry:
     """Load a registry directory, or a catalog ``.db`` written by ``export``.
 
-    ``max_bytes`` bounds each file of a directory (E007 past it).
+    ``max_bytes`` bounds each file of a directory (E007 past it). ``cache=False`` reads
+    every file afresh instead of taking unchanged ones from the load cache
+    (:mod:`.loadcache`; ``POWERREG_CACHE=0`` does the same); the result is the same.
 
     Raises:
         RegistryError: with every problem found, if the registry does not load.
@@ -32,4 +36,4 @@ def load(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) ->
     p = Path(path)
     if p.suffix == ".db" and p.is_file():
         return read_catalog(p)
-    return load_directory(p, max_bytes=max_bytes)
+    return load_directory(p, max_bytes=max_bytes, cache=cache)

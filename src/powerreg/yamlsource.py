@@ -400,7 +400,17 @@ def read_file(path: str | os.PathLike[str], file: str, limit: int = DEFAULT_LIMI
         >>> [str(p) for p in read_file(path, "p.yaml").problems]
         ['p.yaml:2:4: E001 byte 0xff is not UTF-8; save the file as UTF-8']
     """
-    text, bad = decode(read_limited(path, limit), file)
+    return read_bytes(read_limited(path, limit), file)
+
+
+def read_bytes(raw: bytes, file: str) -> Document:
+    """Parse the bytes of a YAML file (as :func:`read_file` does once it has read them).
+
+    Examples:
+        >>> read_bytes(b"a: [1, x]\\n", "f.yaml").data
+        {'a': [1, 'x']}
+    """
+    text, bad = decode(raw, file)
     if bad is not None:
         return Document(file, problems=[bad])
     assert text is not None

@@ -1,0 +1,334 @@
+"""The load cache (issue 21.2): a warm load is the cold load, only faster.
+
+Every test gets a cache directory of its own (``cache`` below); the session's cache of
+the other tests (``conftest.py``) is never touched. Parses are counted by wrapping the
+loader's ``read_bytes``, the one call that parses a power file.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from powerreg import Registry, RegistryError, directory, loadcache
+from powerreg.load import load
+from powerreg.reference import reference_path
+from powerreg.synth import generate
+from powerreg.synth import write_registry as write_synth
+
+from .conftest import EXAMPLE, META, WriteRegistry, dump, power_data
+from .test_load import CASES, MINI, ORG_META
+
+Parses = Callable[[], int]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty cache directory for this test."""
+    where = tmp_path / "cache"
+    monkeypatch.setenv("POWERREG_CACHE_DIR", str(where))
+    monkeypatch.delenv("POWERREG_CACHE", raising=False)
+    return where
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> Parses:
+    """``parses()``: power files parsed since the last call."""
+    count = [0]
+    real = directory.read_bytes
+
+    def counted(raw: bytes, file: str) -> Any:
+        count[0] += 1
+        return real(raw, file)
+
+    monkeypatch.setattr(directory, "read_bytes", counted)
+
+    def taken() -> int:
+        n, count[0] = count[0], 0
+        return n
+
+    return taken
+
+
+def outcome(root: Path, **kwargs: Any) -> tuple[Registry | None, list[Any], dict[str, Any]]:
+    """What loading gives: the registry (or ``None``), every problem, the source map."""
+    try:
+        reg = load(root, **kwargs)
+    except RegistryError as err:
+        return None, err.problems, {}
+    return reg, [], reg._sources.positions
+
+
+def assert_same_three_ways(
+    root: Path, parses: Parses, *, cached: int, cached_before: int = 0
+) -> None:
+    """Cold (no cache), first (cache filling) and warm loads agree in everything, and
+    the warm load parses all but ``cached`` power files (the first, all but
+    ``cached_before``)."""
+    total = len(list((root / "powers").glob("*.yaml")))
+    parses()
+    cold = outcome(root, cache=False)
+    assert parses() == total
+    first = outcome(root)
+    assert parses() == total - cached_before
+    warm = outcome(root)
+    assert parses() == total - cached
+    assert cold == first == warm
+    for kept in (first, warm):  # the source map (never part of equality) too
+        assert kept[2] == cold[2]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_warm_load_of_generated_powers_is_the_cold_load(
+    tmp_path: Path, cache: Path, parses: Parses, seed: int
+) -> None:
+    root = write_synth(generate(60, seed=seed), tmp_path / "reg")
+    assert_same_three_ways(root, parses, cached=60)
+    warm = load(root)
+    cold = load(root, cache=False)
+    for pid, power in cold.powers.items():
+        twin = warm.powers[pid]
+        assert repr(twin) == repr(power)
+        assert twin.model_fields_set == power.model_fields_set
+        assert [s.gid for _, s in twin.iter_steps()] == [s.gid for _, s in power.iter_steps()]
+        assert [m.gid for r in twin.risk_points for m in r.countermeasures] == [
+            m.gid for r in power.risk_points for m in r.countermeasures
+        ]
+        assert twin.model_dump_json() == power.model_dump_json()
+
+
+@pytest.mark.parametrize("root", [EXAMPLE, reference_path()], ids=["example", "reference"])
+def test_the_bundled_registries_load_warm_as_cold(root: Path, cache: Path, parses: Parses) -> None:
+    assert_same_three_ways(root, parses, cached=len(list((root / "powers").glob("*.yaml"))))
+
+
+@pytest.mark.parametrize(("before", "after"), [c[1:3] for c in CASES], ids=[c[0] for c in CASES])
+def test_every_load_problem_is_the_same_from_a_warm_cache(
+    write_registry: WriteRegistry, cache: Path, parses: Parses, before: str, after: str
+) -> None:
+    """The E-code table of test_load beside a clean file: the clean one comes from the
+    cache, the broken one is never stored and reports exactly as on a cold load (but an
+    undeclared category, checked against registry.yaml on every load, warm or cold)."""
+    clean = MINI.replace("XK-001", "XK-002")
+    root = write_registry({"XK-001": MINI.replace(before, after, 1), "XK-002": clean})
+    assert_same_three_ways(root, parses, cached=2 if before.startswith("category") else 1)
+    assert outcome(root)[1]
+
+
+def test_problems_across_files_are_found_for_cached_files(
+    write_registry: WriteRegistry, cache: Path, parses: Parses
+) -> None:
+    """Checks that depend on more than a file's bytes run on a warm load, and report the
+    cached file at the same line and column as a cold load does."""
+    powers = {f"XK-00{i}": MINI.replace("XK-001", f"XK-00{i}") for i in (1, 2, 3)}
+    root = write_registry(powers)
+    load(root)
+    assert parses() == 3
+    # the category is no longer declared: E004 in every cached file
+    meta = {**META, "categories": [{"code": "CF", "name": "行政处罚"}]}
+    (root / "registry.yaml").write_text(dump(meta), encoding="utf-8")
+    assert_same_three_ways(root, parses, cached=3, cached_before=3)
+    cold = outcome(root, cache=False)[1]
+    assert [(p.code, p.file, p.line, p.column) for p in cold] == [
+        ("E004", f"powers/XK-00{i}.yaml", 2, 11) for i in (1, 2, 3)
+    ]
+    # a cached file copied under another name: E005 there, and the power twice (E003)
+    (root / "registry.yaml").write_text(dump(META), encoding="utf-8")
+    shutil.copy(root / "powers" / "XK-002.yaml", root / "powers" / "XK-004.yaml")
+    # XK-004 has XK-002's bytes, so its entry, but its name does not match: read afresh
+    assert_same_three_ways(root, parses, cached=3, cached_before=3)
+    assert sorted(p.code for p in outcome(root)[1]) == ["E003", "E005"]
+    # an org chart that knows none of the divisions: every cached file is checked
+    (root / "powers" / "XK-004.yaml").unlink()
+    (root / "registry.yaml").write_text(dump(ORG_META), encoding="utf-8")
+    assert_same_three_ways(root, parses, cached=0, cached_before=0)
+    assert {p.code for p in outcome(root)[1]} == {"E004"}
+
+
+def test_a_one_file_edit_reparses_that_file_only(
+    tmp_path: Path, cache: Path, parses: Parses
+) -> None:
+    root = write_synth(generate(30, seed=5), tmp_path / "reg")
+    load(root)
+    assert parses() == 30
+    load(root)
+    assert parses() == 0
+    edited = sorted((root / "powers").glob("*.yaml"))[7]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(text.replace("\nname: ", "\nname: 修改后的", 1), encoding="utf-8")
+    reg = load(root)
+    assert parses() == 1
+    assert reg.powers[edited.stem].name.startswith("修改后的")
+    assert reg == load(root, cache=False)
+    parses()
+    load(root)
+    assert parses() == 0  # the edit was stored too
+
+
+def _entries(cache: Path) -> list[tuple[bytes, bytes]]:
+    with sqlite3.connect(cache / loadcache.CACHE_FILE) as db:
+        return list(db.execute("SELECT key, value FROM entry ORDER BY key"))
+
+
+def _rewrite(cache: Path, change: Callable[[list[tuple[bytes, bytes]]], list[Any]]) -> None:
+    db = sqlite3.connect(cache / loadcache.CACHE_FILE)
+    with db:
+        rows = change(_entries(cache))
+        db.execute("DELETE FROM entry")
+        db.executemany("INSERT INTO entry VALUES (?, ?)", rows)
+    db.close()
+
+
+CORRUPTIONS: dict[str, Callable[[list[tuple[bytes, bytes]]], list[Any]]] = {
+    "garbage": lambda rows: [(k, b"\x00garbage") for k, _ in rows],
+    "truncated": lambda rows: [(k, v[: len(v) // 2]) for k, v in rows],
+    "empty": lambda rows: [(k, b"") for k, _ in rows],
+    "text": lambda rows: [(k, "not bytes") for k, _ in rows],
+    "flipped byte": lambda rows: [(k, v[:-10] + bytes([v[-10] ^ 1]) + v[-9:]) for k, v in rows],
+    # a well-formed entry of another file under this file's key (a foreign entry)
+    "swapped": lambda rows: [(k, rows[(i + 1) % len(rows)][1]) for i, (k, _) in enumerate(rows)],
+    # the checksum recomputed over a payload that is not an entry
+    "valid checksum, bad payload": lambda rows: [
+        (k, loadcache._checksum(k, b'[1, "x"]') + b'[1, "x"]') for k, _ in rows
+    ],
+}
+
+
+@pytest.mark.parametrize("how", list(CORRUPTIONS))
+def test_a_corrupt_entry_is_ignored_and_overwritten(
+    write_registry: WriteRegistry, cache: Path, parses: Parses, how: str
+) -> None:
+    root = write_registry({f"XK-00{i}": power_data(f"XK-00{i}") for i in (1, 2, 3)})
+    cold = load(root, cache=False)
+    load(root)
+    parses()
+    _rewrite(cache, CORRUPTIONS[how])
+    reg = load(root)
+    assert parses() == 3  # nothing trusted
+    assert reg == cold
+    assert reg._sources.positions == cold._sources.positions
+    load(root)
+    assert parses() == 0  # and every entry written again
+
+
+def test_a_cache_file_that_is_not_a_database_is_ignored(
+    write_registry: WriteRegistry, cache: Path, parses: Parses
+) -> None:
+    root = write_registry()
+    cache.mkdir()
+    (cache / loadcache.CACHE_FILE).write_bytes(b"this is not SQLite" * 100)
+    assert load(root) == load(root, cache=False)
+    assert parses() == 2
+
+
+def test_another_powerreg_never_reads_this_ones_entries(
+    write_registry: WriteRegistry, cache: Path, parses: Parses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_registry()
+    load(root)
+    load(root)
+    assert parses() == 1
+    monkeypatch.setattr(loadcache, "fingerprint", lambda: b"another powerreg, another model")
+    load(root)
+    assert parses() == 1  # a miss, then stored under the new key
+    load(root)
+    assert parses() == 0
+
+
+def test_the_fingerprint_follows_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = loadcache.fingerprint.__wrapped__()
+    assert loadcache.fingerprint.__wrapped__() == before
+    monkeypatch.setattr(loadcache.metadata, "version", lambda name: "99.0")
+    assert loadcache.fingerprint.__wrapped__() != before
+
+
+@pytest.mark.parametrize("how", ["env", "argument"])
+def test_a_disabled_cache_is_neither_read_nor_written(
+    write_registry: WriteRegistry,
+    cache: Path,
+    parses: Parses,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    root = write_registry()
+    kwargs: dict[str, Any] = {}
+    if how == "env":
+        monkeypatch.setenv("POWERREG_CACHE", "0")
+    else:
+        kwargs["cache"] = False
+    first = load(root, **kwargs)
+    assert load(root, **kwargs) == first
+    assert parses() == 2
+    assert not cache.exists()
+
+
+@pytest.mark.parametrize("where", ["under a file", "a file", "database is a folder"])
+def test_a_cache_that_cannot_be_written_leaves_loading_uncached(
+    write_registry: WriteRegistry,
+    tmp_path: Path,
+    parses: Parses,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    root = write_registry()
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    if where == "under a file":
+        target = blocker / "cache"
+    elif where == "a file":
+        target = blocker
+    else:
+        target = tmp_path / "cache"
+        (target / loadcache.CACHE_FILE).mkdir(parents=True)
+    monkeypatch.setenv("POWERREG_CACHE_DIR", str(target))
+    assert load(root) == load(root, cache=False)
+    assert load(root) == load(root, cache=False)
+    assert parses() == 4
+
+
+def test_clear_cache_deletes_it(write_registry: WriteRegistry, cache: Path, parses: Parses) -> None:
+    root = write_registry()
+    load(root)
+    assert loadcache.clear_cache()
+    assert not (cache / loadcache.CACHE_FILE).exists()
+    load(root)
+    assert parses() == 2
+
+
+_LOADER = """
+import sys
+from powerreg import load
+reg = load(sys.argv[1])
+print(len(reg.powers), len(reg._sources.positions))
+"""
+
+
+def test_loaders_at_once_share_the_cache(tmp_path: Path, cache: Path) -> None:
+    root = write_synth(generate(40, seed=9), tmp_path / "reg")
+    expected = load(root, cache=False)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _LOADER, str(root)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err for _, err in outs]
+    assert {out for out, _ in outs} == {
+        f"{len(expected.powers)} {len(expected._sources.positions)}\n"
+    }
+    assert all(not err for _, err in outs)
+    assert len(_entries(cache)) == 40
+    warm = load(root)
+    assert warm == expected
+    assert warm._sources.positions == expected._sources.positions
