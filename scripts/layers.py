@@ -39,13 +39,14 @@ from pathlib import Path
 # A room may import rooms of its own layer or below, never above.
 LAYERS: list[list[str]] = [
     # plain data, no package imports
-    ["lang", "textsafe", "collector", "paths", "graph", "suggest"],
+    ["lang", "textsafe", "collector", "paths", "graph", "suggest", "lazyface"],
     ["codes"],  # every diagnostic code and its templates
     ["errors"],  # Problem and the exception tree
     ["atomic", "readfile", "formats", "yamlsource"],  # I/O and text on errors
     ["model"],  # pydantic models; their convenience methods call paths and graph
-    # what a pydantic error says, for every reader of a registry; the load cache
-    ["schemamessages", "loadcache"],
+    # what a pydantic error says, for every reader of a registry; the load cache; the
+    # worker processes that parse files for the loader
+    ["schemamessages", "loadcache", "loadpool"],
     ["directory", "catalog", "workbook"],  # YAML files → models; models ⇄ SQLite, workbooks
     ["load"],  # chooses between a directory and a catalog
     # what is done with a registry (frames: the registry as DataFrames, for notebooks)

@@ -1,10 +1,11 @@
 """powerreg: registries of administrative powers, their integrity-risk points and the
 countermeasures against them — validated, audited, drawn and published.
 
-The package's face is lazy (PEP 562, as networkx's): ``import powerreg`` imports none
-of its modules, and each public name imports its own module when first used, so a
-command pays only for what it runs (``powerreg build`` never imports the service, the
-diff, the monitor or the roll-up, nor pandas, networkx or Jinja2 until the site).
+The package's face is lazy (PEP 562, as networkx's; :mod:`powerreg.lazyface`):
+``import powerreg`` imports none of the modules that do the work, and each public name
+imports its own module when first used, so a command pays only for what it runs
+(``powerreg build`` never imports the service, the diff, the monitor or the roll-up's
+jobs, nor pandas or networkx).
 
 Examples:
     >>> import powerreg
@@ -16,10 +17,9 @@ Examples:
 
 from __future__ import annotations
 
-import sys
-from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from .lazyface import attach
 
 if TYPE_CHECKING:
     from .audit import AuditReport, Finding, Policy, audit
@@ -92,15 +92,10 @@ _HOMES: dict[str, tuple[str, ...]] = {
     # workbooks in and out need the extra 'workbook' (openpyxl, python-calamine)
     ".workbook": ("read_workbook", "write_workbook"),
 }
-_HOME = {name: module for module, names in _HOMES.items() for name in names}
+_lazy, _dir = attach(__name__, _HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    module = _HOME.get(name)
-    if module is not None:
-        value = getattr(import_module(module, __name__), name)
-        globals()[name] = value  # asked once: later lookups find it without this hook
-        return value
     # the installed version, read when asked: importlib.metadata costs ~40 ms at import
     if name == "__version__":
         from importlib.metadata import PackageNotFoundError, version
@@ -109,31 +104,12 @@ def __getattr__(name: str) -> Any:
             return version("powerreg")
         except PackageNotFoundError:  # pragma: no cover - running from a source tree
             return "0.0.0"
-    raise AttributeError(f"module 'powerreg' has no attribute {name!r}")
+    return _lazy(name)
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(_dir()) | {"__version__"})
 
-
-class _Face(ModuleType):
-    """The package module: its public functions keep their names over its subpackages.
-
-    Importing a submodule binds it on its package (``powerreg.diff`` the package, once
-    anything imported ``powerreg.diff.report``); five public functions share a name with
-    the module that holds them (``audit``, ``diff``, ``load``, ``monitor``, ``render``),
-    and ``powerreg.diff(old, new)`` must stay the function, as it was when this package
-    imported everything eagerly. The submodules stay reachable in ``sys.modules`` (and
-    by ``from powerreg.diff import Diff``).
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, ModuleType) and name in _HOME:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Face
 
 __all__ = [
     "AuditReport",

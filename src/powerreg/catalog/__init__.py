@@ -1,6 +1,6 @@
 """The SQLite catalog (SPEC §7): a registry published for Datasette, and read back.
 
-sqlite-utils is imported here and nowhere else in powerreg.
+Written and read with the standard library's sqlite3 (sqlite-utils is not needed to build).
 
 * :func:`export_sqlite` writes ``FILE.db`` and ``FILE.metadata.json``, atomically.
 * :func:`read_catalog` reads a catalog back into an equal registry (``powerreg.load``
@@ -25,11 +25,29 @@ Examples:
 
 from __future__ import annotations
 
-from .datasette import datasette_metadata, metadata_path_for
-from .read import read_catalog
-from .search import SearchHit, search
-from .tables import CATALOG_VERSION
-from .write import export_sqlite
+from typing import TYPE_CHECKING
+
+from ..lazyface import attach
+
+if TYPE_CHECKING:
+    from .datasette import datasette_metadata, metadata_path_for
+    from .read import read_catalog
+    from .search import SearchHit, search
+    from .tables import CATALOG_VERSION
+    from .write import export_sqlite
+
+# each name imported with its module when first asked for: loading a catalog needs
+# .read only, a build .write and .datasette, neither the search (powerreg.lazyface)
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        ".datasette": ("datasette_metadata", "metadata_path_for"),
+        ".read": ("read_catalog",),
+        ".search": ("SearchHit", "search"),
+        ".tables": ("CATALOG_VERSION",),
+        ".write": ("export_sqlite",),
+    },
+)
 
 __all__ = [
     "CATALOG_VERSION",

@@ -11,21 +11,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
+from .. import rollup  # its jobs imported when a roll-up is run (a lazy package face)
 from ..codes import CODES
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
-from ..rollup import audit as run_audit
-from ..rollup import build as run_build
-from ..rollup import export as run_export
-from ..rollup import site as run_site
-from ..rollup import validate as run_validate
-from ..rollup.jobs import summary_json
-from ..rollup.worker import MemberOutcome
 from .words import say
+
+if TYPE_CHECKING:
+    from ..rollup.worker import MemberOutcome
 
 
 def _lang(lang: str | None) -> Lang:
@@ -35,7 +32,7 @@ def _lang(lang: str | None) -> Lang:
 def validate(file: Path, fmt: str, lang: str | None) -> None:
     """``powerreg validate ROLLUP``: each department loads, or its problems."""
     said = _lang(lang)
-    result = run_validate(file)
+    result = rollup.validate(file)
     if fmt == "text":
         for p in result.problems:
             click.echo(p.as_line(said), err=True)
@@ -97,7 +94,7 @@ def validate(file: Path, fmt: str, lang: str | None) -> None:
 
 def audit(file: Path, policy: Path | None, fmt: str, fail_on: str, lang: str | None) -> None:
     """``powerreg audit ROLLUP``: every member's findings and the cross-department ones."""
-    report = run_audit(file, policy, lang=_lang(lang))
+    report = rollup.audit(file, policy, lang=_lang(lang))
     render = {
         "text": report.to_text,
         "json": report.to_json,
@@ -112,7 +109,7 @@ def audit(file: Path, policy: Path | None, fmt: str, fail_on: str, lang: str | N
 def export(file: Path, out: Path, lang: str | None) -> None:
     """``powerreg export ROLLUP -o FILE.db``: the combined catalog."""
     said = _lang(lang)
-    result = run_export(file, out, lang=said)
+    result = rollup.export(file, out, lang=said)
     t = result.totals
     click.echo(
         say(
@@ -138,7 +135,7 @@ def site(
 ) -> None:
     """``powerreg site ROLLUP -o DIR``: the members' sites, an index and the findings."""
     said = _lang(lang)
-    result = run_site(file, out, site_policy=policy, lang=said)
+    result = rollup.site(file, out, site_policy=policy, lang=said)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
         return
@@ -187,7 +184,7 @@ def build(
             bar.update(1)
 
     try:
-        result = run_build(
+        result = rollup.build(
             file,
             out,
             policy=policy,
@@ -203,7 +200,7 @@ def build(
     assert report is not None
     fails = report.fails(fail_on)  # type: ignore[arg-type]
     if fmt == "json":
-        click.echo(summary_json(result))
+        click.echo(rollup.summary_json(result))
     elif not quiet:
         t = result.totals
         click.echo(

@@ -84,6 +84,7 @@ Examples:
     ...     "title: 示例汇总\\ndepartments:\\n"
     ...     "  - {id: A, name: 甲市环境保护局, level: city, path: a}\\n"
     ...     "  - {id: B, name: 乙市环境保护局, level: city, path: b}\\n", encoding="utf-8")
+    >>> from powerreg.rollup import audit
     >>> report = audit(root, lang="en", workers=0)
     >>> for f in report.cross:
     ...     print(f.code, f.entity, f.where)
@@ -93,21 +94,58 @@ Examples:
 
 from __future__ import annotations
 
-from .jobs import (
-    RollupBuild,
-    RollupExport,
-    RollupSite,
-    RollupValidation,
-    audit,
-    build,
-    export,
-    site,
-    validate,
+from typing import TYPE_CHECKING
+
+from ..lazyface import attach
+
+if TYPE_CHECKING:
+    from .jobs import (
+        RollupBuild,
+        RollupExport,
+        RollupSite,
+        RollupValidation,
+        audit,
+        build,
+        export,
+        site,
+        summary_json,
+        validate,
+    )
+    from .report import DepartmentRow, RollupReport
+    from .rules import CROSS_CHECKS
+    from .spec import ROLLUP_FILE, Department, DepartmentLevel, Rollup, find_rollup, read_rollup
+    from .summary import MemberSummary, PowerMark, basis_key, name_key, summarise
+
+# each name imported with its module when first asked for (powerreg.lazyface): a
+# command on one registry asks only find_rollup whether PATH is a roll-up
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        ".jobs": (
+            "RollupBuild",
+            "RollupExport",
+            "RollupSite",
+            "RollupValidation",
+            "audit",
+            "build",
+            "export",
+            "site",
+            "summary_json",
+            "validate",
+        ),
+        ".report": ("DepartmentRow", "RollupReport"),
+        ".rules": ("CROSS_CHECKS",),
+        ".spec": (
+            "ROLLUP_FILE",
+            "Department",
+            "DepartmentLevel",
+            "Rollup",
+            "find_rollup",
+            "read_rollup",
+        ),
+        ".summary": ("MemberSummary", "PowerMark", "basis_key", "name_key", "summarise"),
+    },
 )
-from .report import DepartmentRow, RollupReport
-from .rules import CROSS_CHECKS
-from .spec import ROLLUP_FILE, Department, DepartmentLevel, Rollup, find_rollup, read_rollup
-from .summary import MemberSummary, PowerMark, basis_key, name_key, summarise
 
 __all__ = [
     "CROSS_CHECKS",
@@ -132,5 +170,6 @@ __all__ = [
     "read_rollup",
     "site",
     "summarise",
+    "summary_json",
     "validate",
 ]

@@ -13,7 +13,6 @@ memory); the functions below build what each kind of page shows.
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable
 from contextlib import suppress
@@ -25,6 +24,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, Template
 from jinja2.bccache import Bucket
 
+from ..loadcache import cache_dir, cache_enabled
 from ..model import LABELS_ZH, Category, Level, Power, Registry, RiskType, Stage, StepKind
 from ..render import LEVEL_COLORS
 from .charts import inline_svg
@@ -72,8 +72,8 @@ class _TemplateCache(FileSystemBytecodeCache):
 
 def template_cache() -> FileSystemBytecodeCache | None:
     """Where compiled templates are kept: ``jinja2/`` in powerreg's cache directory
-    (``$POWERREG_CACHE_DIR``, else ``$XDG_CACHE_HOME/powerreg``, else
-    ``~/.cache/powerreg``), or ``None`` when ``POWERREG_CACHE=0`` or it cannot be made.
+    (:func:`powerreg.loadcache.cache_dir`), or ``None`` when the cache is off
+    (``POWERREG_CACHE=0``) or the directory cannot be made.
 
     Examples:
         >>> import os, tempfile
@@ -85,16 +85,9 @@ def template_cache() -> FileSystemBytecodeCache | None:
         True
         >>> del os.environ["POWERREG_CACHE"], os.environ["POWERREG_CACHE_DIR"]
     """
-    if os.environ.get("POWERREG_CACHE", "").strip().lower() in ("0", "false", "no", "off"):
+    if not cache_enabled():
         return None
-    named = os.environ.get("POWERREG_CACHE_DIR")
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if named:
-        base = Path(named)
-    else:
-        home = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-        base = home / "powerreg"
-    folder = base / "jinja2"
+    folder = cache_dir() / "jinja2"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
