@@ -161,6 +161,10 @@ def _coded(column: Any) -> tuple[list[str], Ints]:
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
     raw = column.dictionary.to_pylist()
+    idx = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    if None not in raw and "" not in raw and [v.strip() for v in raw] == raw:
+        # texts as they are, each once (a dictionary's): number i + 1, and 0 for a null
+        return ["", *raw], idx + 1
     texts: list[str] = [""]
     number: dict[str, int] = {"": 0}
     remap = np.empty(len(raw) + 1, np.int64)
@@ -171,9 +175,8 @@ def _coded(column: Any) -> tuple[list[str], Ints]:
             k = number[t] = len(texts)
             texts.append(t)
         remap[i] = k
-    remap[len(raw)] = 0  # a null
-    idx = column.indices.fill_null(len(raw)).to_numpy(zero_copy_only=False)
-    return texts, remap[idx.astype(np.int64)]
+    remap[len(raw)] = 0  # a null, at -1
+    return texts, remap[idx]
 
 
 def _times(column: Any) -> tuple[Ints, Bools]:
@@ -214,16 +217,13 @@ _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 def _iso19(buf: npt.NDArray[np.uint8]) -> tuple[Ints, Bools]:
     """``YYYY-MM-DD HH:MM:SS`` (or ``T`` between) as packed times, and which parsed;
     the others are left to Python."""
-    d = buf.astype(np.int64) - 48
-    good = ((d[:, _DIGITS] >= 0) & (d[:, _DIGITS] <= 9)).all(axis=1)
+    c = buf[:, _DIGITS] - np.uint8(48)  # a byte that is not a digit wraps past 9
+    good = (c <= 9).all(axis=1)
     good &= (buf[:, 4] == 45) & (buf[:, 7] == 45) & (buf[:, 13] == 58) & (buf[:, 16] == 58)
     good &= (buf[:, 10] == 32) | (buf[:, 10] == 84)
-    y = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    m = d[:, 5] * 10 + d[:, 6]
-    day = d[:, 8] * 10 + d[:, 9]
-    hh = d[:, 11] * 10 + d[:, 12]
-    mm = d[:, 14] * 10 + d[:, 15]
-    ss = d[:, 17] * 10 + d[:, 18]
+    pairs = c[:, 0::2] * np.uint8(10) + c[:, 1::2]  # two digits each: at most 99
+    century, year, m, day, hh, mm, ss = (pairs[:, i].astype(np.int64) for i in range(7))
+    y = century * 100 + year
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     mdays = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
     good &= (y >= 1) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= mdays)
@@ -439,8 +439,12 @@ def _bulk(
     t_all, ok_all, line_all, file_all = [], [], [], []
     notes: dict[int, str] = {}
     for fi, (_, c) in enumerate(files):
-        remap = np.array([_num(case_num, case_texts, t) for t in c.texts["case_id"]], np.int64)
-        cols["case"].append(remap[c.codes["case_id"]])
+        if len(files) == 1:  # the file's own numbers: "" is 0 there too
+            case_texts = c.texts["case_id"]
+            cols["case"].append(c.codes["case_id"])
+        else:
+            remap = np.array([_num(case_num, case_texts, t) for t in c.texts["case_id"]], np.int64)
+            cols["case"].append(remap[c.codes["case_id"]])
         ptab = np.array([pnum.get(t, -1) for t in c.texts["power_id"]], np.int64)
         cols["power"].append(ptab[c.codes["power_id"]])
         ftab = np.array([fnum.get(t, -1) if t else 0 for t in c.texts["flowchart_id"]], np.int64)

@@ -15,13 +15,14 @@ Examples:
     >>> from powerreg.monitor.calendar import china_calendar
     >>> reg = powerreg.load_reference()
     >>> log = read_bulk("examples/cases/cases.csv", reg, calendar=china_calendar())
-    >>> cases, after = replay_bulk(log, reg, None, china_calendar(), {})
-    >>> [(c.case_id, c.status, len(c.events), c.elapsed) for c in cases][:2]
+    >>> replayed, after = replay_bulk(log, reg, None, china_calendar(), {})
+    >>> [(c.case_id, c.status, len(c.events), c.elapsed) for c in replayed.cases()][:2]
     [('2011-CF001-0001', 'closed', 8, 29), ('2011-XK008-0001', 'closed', 7, 29)]
 """
 
 from __future__ import annotations
 
+from array import array
 from datetime import date, datetime, time
 from typing import Any
 
@@ -32,7 +33,7 @@ from .bulk import _DAY_US, BulkLog, Ints
 from .calendar import WorkCalendar
 from .caseevents import STEP_BITS, CaseEvents, pack_time
 from .chartindex import ChartIndex
-from .findings import Alert, CaseResult, Deviation, RiskRef
+from .findings import Alert, CaseResult, Deviation, RiskRef, Status
 from .replay import count_step_deviations, step_deviations
 
 _MASK = (1 << STEP_BITS) - 1
@@ -44,7 +45,7 @@ def replay_bulk(
     as_of: date | None,
     cal: WorkCalendar,
     charts: dict[tuple[str, str], ChartIndex],
-) -> tuple[list[CaseResult], int]:
+) -> tuple[BulkReplay, int]:
     """Every case of ``log`` replayed on its flowchart as :func:`~.run.monitor` replays
     it, and how many events were later than ``as_of`` (left out)."""
     start, t, line, code = log.start, log.time, log.line, log.code
@@ -65,7 +66,7 @@ def replay_bulk(
             start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
     alive = np.flatnonzero(sizes > 0)
     if not len(alive):
-        return [], after
+        return BulkReplay(None), after
     if len(alive) != n_cases:
         sizes = sizes[alive]
         start = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
@@ -89,14 +90,15 @@ def replay_bulk(
 
     # each case's chart: named, the power's only one, or the one it fits best
     table = _Charts(steps_of)
-    gi = np.empty(len(alive), np.int64)
+    numbers: list[int] = []
     inferred: set[int] = set()
-    for k, (pid, fid) in enumerate(zip(power_ids, named, strict=True)):
-        if fid is None:
+    memo: dict[tuple[str, str | None], int] = {}
+    for k, key in enumerate(zip(power_ids, named, strict=True)):
+        g = memo.get(key)
+        if g is None:
+            pid, fid = key
             power = registry.powers[pid]
-            if len(power.flowcharts) == 1:
-                fid = power.flowcharts[0].id
-            else:
+            if fid is None and len(power.flowcharts) > 1:
                 inferred.add(k)
                 steps = steps_of[pid]
                 seen = [steps[s] for s in step_num[first[k] : last[k] + 1].tolist()]
@@ -104,7 +106,11 @@ def replay_bulk(
                     (fc.id for fc in power.flowcharts),
                     key=lambda f: count_step_deviations(seen, chart_of(pid, f), closed=closed_all),
                 )
-        gi[k] = table.number(chart_of(pid, fid))
+                numbers.append(table.number(chart_of(pid, fid)))
+                continue
+            g = memo[key] = table.number(chart_of(pid, fid or power.flowcharts[0].id))
+        numbers.append(g)
+    gi = np.array(numbers, np.int64)
     on, end, pause, budget, starts_at, moves, off, moff, stride = table.arrays()
     ev_gi = np.repeat(gi, sizes)
     pos = off[ev_gi] + step_num
@@ -147,8 +153,8 @@ def replay_bulk(
     late_days = days[nums[late] + bud[late]]
     # limits: working days, or calendar days and months counted from the first day
     limits = _limits(registry, power_ids, t[first] // _DAY_US + 1, cal)
-    return _results(
-        locals_=_State(
+    return BulkReplay(
+        _State(
             log=log, alive=alive, case_ids=case_ids, power_ids=power_ids, gi=gi, table=table,
             chart_of=chart_of, first=first, last=last, line=line, code=code, t=t,
             step_num=step_num, closed=closed, fits=fits, d=d, elapsed=elapsed, late=late,
@@ -212,26 +218,41 @@ class _Charts:
 
 def _limits(
     registry: Registry, power_ids: list[str], ordinals: Ints, cal: WorkCalendar
-) -> tuple[list[int | None], list[int | None]]:
-    """Each case's promised and statutory limits in working days (as
-    :meth:`~.calendar.WorkCalendar.budget` gives them from the case's first day)."""
-    cache: dict[tuple[str, int], tuple[int | None, int | None]] = {}
-    promised: list[int | None] = []
-    statutory: list[int | None] = []
-    powers = registry.powers
-    for pid, day in zip(power_ids, ordinals.tolist(), strict=True):
-        key = (pid, day)
-        got = cache.get(key)
-        if got is None:
-            p = powers[pid]
-            start = date.fromordinal(day)
-            got = cache[key] = (
-                cal.budget(p.promised_limit, start),
-                cal.budget(p.statutory_limit, start),
-            )
-        promised.append(got[0])
-        statutory.append(got[1])
-    return promised, statutory
+) -> tuple[Ints, Ints]:
+    """Each case's promised and statutory limits in working days (-1: none), as
+    :meth:`~.calendar.WorkCalendar.budget` gives them from the case's first day."""
+    names = sorted(set(power_ids))
+    number = {p: i for i, p in enumerate(names)}
+    of_case = np.array([number[p] for p in power_ids], np.int64)
+    out = (np.full(len(power_ids), -1, np.int64), np.full(len(power_ids), -1, np.int64))
+    for i, pid in enumerate(names):
+        power = registry.powers[pid]
+        mask = of_case == i
+        for limit, into in ((power.promised_limit, out[0]), (power.statutory_limit, out[1])):
+            if limit is None:
+                continue
+            if limit.in_working_days:
+                into[mask] = limit.amount
+                continue
+            days, where = np.unique(ordinals[mask], return_inverse=True)
+            got = [cal.budget(limit, date.fromordinal(d)) for d in days.tolist()]
+            into[mask] = np.array(got, np.int64)[where]
+    return out
+
+
+class BulkReplay:
+    """The cases of a replay in bulk: every finding found, the records made when
+    :meth:`cases` is first called (a million events make a few hundred thousand)."""
+
+    def __init__(self, state: _State | None) -> None:
+        self._state = state
+        self.events = 0 if state is None else len(state.t)  # type: ignore[attr-defined]
+        if state is not None:
+            _findings(state)
+
+    def cases(self) -> list[CaseResult]:
+        """Each case's :class:`~.findings.CaseResult`, in the order of the log."""
+        return [] if self._state is None else _records(self._state)
 
 
 class _State:
@@ -241,23 +262,71 @@ class _State:
         self.__dict__.update(values)
 
 
-def _results(locals_: _State) -> list[CaseResult]:
-    s: Any = locals_
-    log: BulkLog = s.log
+def _findings(s: Any) -> None:
+    """The deviations of the cases that left their chart, and which cases passed which
+    of their limits on which day (M201-M203), into ``s``."""
+    first_a, last_a = s.first, s.last
+    first, last = first_a.tolist(), last_a.tolist()
     charts: list[ChartIndex] = s.table.charts
     gi = s.gi.tolist()
-    first, last = s.first.tolist(), s.last.tolist()
-    closed = s.closed.tolist()
-    fits = s.fits.tolist()
-    elapsed = s.elapsed.tolist()
-    d = s.d.tolist()
     lines = s.line.tolist()
     step_num = s.step_num.tolist()
+    steps_of = s.log.index.steps
+    days, cum, dc, nums = s.days, s.cum, s.dc, s.nums
+    # the case's limits: 80% of the promised one (M201), the promised one (M202), the
+    # statutory one (M203); each alert dated the working day its threshold was reached
     promised, statutory = s.limits
+    elapsed_a = s.elapsed
+    base = np.where(first_a > 0, cum[first_a - 1], 0)
+    warn_at = -(-promised * 4 // 5)
+    checks = (
+        ("M201", (promised > 0) & (elapsed_a >= warn_at), promised, warn_at),
+        ("M202", (promised >= 0) & (elapsed_a > promised), promised, promised + 1),
+        ("M203", (statutory >= 0) & (elapsed_a > statutory), statutory, statutory + 1),
+    )
+    found = []
+    for code, hit, limit, threshold in checks:
+        ks = np.flatnonzero(hit)
+        if not len(ks):
+            continue
+        goal = base[ks] + threshold[ks]
+        i = np.searchsorted(cum, goal, side="left")
+        before = cum[i] - dc[i] - base[ks]
+        when = days[nums[i] + threshold[ks] - before - 1]
+        found.append((code, ks, limit[ks], when))
+    limit = np.where(promised >= 0, promised, statutory)
+    limits: list[int | None] = [None if v < 0 else v for v in limit.tolist()]
+    s.limit_list = limits
+    # the deviations of the cases that left their chart
+    closed = s.closed.tolist()
+    devs_of: dict[int, tuple[Deviation, ...]] = {}
+    for k in np.flatnonzero(~s.fits).tolist():
+        chart = charts[gi[k]]
+        steps = steps_of[chart.power_id]
+        a, b = first[k], last[k] + 1
+        devs_of[k] = tuple(
+            step_deviations(
+                s.case_ids[k], [steps[x] for x in step_num[a:b]], lines[a:b], chart, closed[k]
+            )
+        )
+    s.found = found
+    s.lines = lines
+    s.gi_list = gi
+    s.first_list, s.last_list = first, last
+    s.step_list = step_num
+    s.devs_of = devs_of
+
+
+def _records(s: Any) -> list[CaseResult]:
+    """The cases of a replay as records (:class:`~.findings.CaseResult`)."""
+    log: BulkLog = s.log
+    charts: list[ChartIndex] = s.table.charts
+    gi, first, last, lines = s.gi_list, s.first_list, s.last_list, s.lines
+    step_num = s.step_list
     steps_of = log.index.steps
-    days: Any = s.days
-    # step overruns by case
-    late_by: dict[int, list[Alert]] = {}
+    d = s.d.tolist()
+    alerts_of: dict[int, list[Alert]] = {}
+    # step overruns, by case
     if len(s.late):
         case_of = np.searchsorted(s.first, s.late, side="right") - 1
         for e, k, when, b in zip(
@@ -269,95 +338,111 @@ def _results(locals_: _State) -> list[CaseResult]:
         ):
             chart = charts[gi[k]]
             step = steps_of[chart.power_id][step_num[e]]
-            late_by.setdefault(k, []).append(
-                Alert(
-                    "M202",
-                    s.case_ids[k],
-                    chart.power_id,
-                    chart.id,
-                    "step",
-                    step,
-                    e - first[k],
-                    lines[e],
-                    d[e],
-                    b,
-                    date.fromordinal(when),
-                    chart.risks.get(step, ()),
-                )
+            alert = Alert(
+                "M202",
+                s.case_ids[k],
+                chart.power_id,
+                chart.id,
+                "step",
+                step,
+                e - first[k],
+                lines[e],
+                d[e],
+                b,
+                date.fromordinal(when),
+                chart.risks.get(step, ()),
             )
-    cum, dc, nums = s.cum, s.dc, s.nums
-
-    def passed(k: int, threshold: int) -> date:
-        """The working day on which case ``k``'s counted time reached ``threshold``."""
-        base = int(cum[first[k] - 1]) if first[k] else 0
-        i = int(np.searchsorted(cum, base + threshold, side="left"))
-        before = int(cum[i]) - int(dc[i]) - base
-        return date.fromordinal(int(days[int(nums[i]) + threshold - before - 1]))
-
-    alive: list[int] = s.alive.tolist()
-    out: list[CaseResult] = []
+            got = alerts_of.get(k)
+            if got is None:
+                alerts_of[k] = [alert]
+            else:
+                got.append(alert)
+    found = s.found
+    if found:
+        flat = [
+            (k, rank, code, lim, day)
+            for rank, (code, ks, lims, when) in enumerate(found)
+            for k, lim, day in zip(ks.tolist(), lims.tolist(), when.tolist(), strict=True)
+        ]
+        flat.sort()
+        elapsed_l = s.elapsed.tolist()
+        no_risks: tuple[RiskRef, ...] = ()
+        for k, _, code, lim, day in flat:
+            chart = charts[gi[k]]
+            alert = Alert(
+                code,
+                s.case_ids[k],
+                chart.power_id,
+                chart.id,
+                "case",
+                None,
+                None,
+                lines[last[k]],
+                elapsed_l[k],
+                lim,
+                date.fromordinal(day),
+                no_risks,
+            )
+            got = alerts_of.get(k)
+            if got is None:
+                alerts_of[k] = [alert]
+            else:
+                got.append(alert)
+    # the records
     rows = np.empty((len(s.t), 3), np.int64)
     rows[:, 0], rows[:, 1], rows[:, 2] = s.t, s.line, s.code
-    packed = memoryview(rows.tobytes())
+    packed = rows.tobytes()
     notes = log.notes
-    texts = log.actors
-    no_risks: tuple[RiskRef, ...] = ()
-    for k in range(len(gi)):
-        chart = charts[gi[k]]
-        a, b = first[k], last[k] + 1
-        cid = s.case_ids[k]
-        pid, fid = chart.power_id, chart.id
-        is_closed = closed[k]
-        if fits[k]:
-            devs: tuple[Deviation, ...] = ()
-        else:
-            steps = steps_of[pid]
-            devs = tuple(
-                step_deviations(
-                    cid, [steps[x] for x in step_num[a:b]], lines[a:b], chart, is_closed
-                )
-            )
-        alerts = late_by.get(k, [])
-        e = elapsed[k]
-        pr, st = promised[k], statutory[k]
-        last_line = lines[b - 1]
-        if pr is not None:
-            warn_at = -(-pr * 4 // 5)
-            if pr > 0 and e >= warn_at:
-                alerts.append(
-                    Alert("M201", cid, pid, fid, "case", None, None, last_line, e, pr,
-                          passed(k, warn_at), no_risks)
-                )  # fmt: skip
-            if e > pr:
-                alerts.append(
-                    Alert("M202", cid, pid, fid, "case", None, None, last_line, e, pr,
-                          passed(k, pr + 1), no_risks)
-                )  # fmt: skip
-        if st is not None and e > st:
-            alerts.append(
-                Alert("M203", cid, pid, fid, "case", None, None, last_line, e, st,
-                      passed(k, st + 1), no_risks)
-            )  # fmt: skip
-        step_days: tuple[int | None, ...] = (*d[a : b - 1], None) if is_closed else tuple(d[a:b])
-        src = alive[k]
-        events = CaseEvents(cid, pid, steps_of[pid], texts, log.chart_ids[src])
-        events.packed.frombytes(packed[a * 24 : b * 24])
-        got = notes.get(src)
-        if got:
-            events._notes = got
-        out.append(
+    actors = log.actors
+    chart_ids = log.chart_ids
+    g_pid = [c.power_id for c in charts]
+    g_fid = [c.id for c in charts]
+    g_steps = [steps_of[c.power_id] for c in charts]
+    inferred = s.inferred
+    limit_of = s.limit_list
+    devs_of = s.devs_of
+    status: tuple[Status, Status] = ("open", "closed")
+    out: list[CaseResult] = []
+    append = out.append
+    empty: tuple[Any, ...] = ()
+    for k, (cid, g, a, z, src, shut, e) in enumerate(
+        zip(
+            s.case_ids,
+            gi,
+            first,
+            last,
+            s.alive.tolist(),
+            s.closed.tolist(),
+            s.elapsed.tolist(),
+            strict=True,
+        )
+    ):
+        pid = g_pid[g]
+        events = CaseEvents(
+            cid,
+            pid,
+            g_steps[g],
+            actors,
+            chart_ids[src],
+            packed=array("q", packed[a * 24 : z * 24 + 24]),
+        )
+        noted = notes.get(src)
+        if noted:
+            events._notes = noted
+        alerts = alerts_of.get(k)
+        append(
             CaseResult(
                 cid,
                 pid,
-                fid,
-                "closed" if is_closed else "open",
+                g_fid[g],
+                status[shut],
                 events,
-                step_days,
+                (*d[a:z], None) if shut else tuple(d[a : z + 1]),
                 e,
-                devs,
-                tuple(alerts),
-                pr if pr is not None else st,
-                k in s.inferred,
+                devs_of.get(k, empty),
+                tuple(alerts) if alerts else empty,
+                limit_of[k],
+                k in inferred,
             )
         )
     return out

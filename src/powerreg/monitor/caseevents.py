@@ -77,7 +77,8 @@ class CaseEvents(Sequence[Event]):
     :class:`Event`.
 
     ``steps`` are the step ids of the case's power (events hold an index into them),
-    ``actors`` the vocabulary shared by the cases of a log. :meth:`head` is a view of the
+    ``actors`` the vocabulary shared by the cases of a log; ``packed`` the events
+    already packed, if any (three numbers each, see :meth:`append`). :meth:`head` is a view of the
     first events (what a replay ``as_of`` a day keeps of a case); the events themselves
     are shared, not copied.
     """
@@ -91,6 +92,8 @@ class CaseEvents(Sequence[Event]):
         steps: Sequence[str],
         actors: Vocabulary,
         flowchart_id: str | None = None,
+        *,
+        packed: array[int] | None = None,
     ) -> None:
         self.case_id = case_id
         self.power_id = power_id
@@ -99,7 +102,7 @@ class CaseEvents(Sequence[Event]):
         self.actors = actors
         #: three numbers per event: time (see :func:`pack_time`), line, and
         #: ``step | actor << STEP_BITS``; the reader appends to it in its hot loop
-        self.packed = array("q")
+        self.packed = array("q") if packed is None else packed
         self._notes: dict[int, str] | None = None
         #: the length of a :meth:`head`; None: every event
         self._n: int | None = None

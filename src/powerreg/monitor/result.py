@@ -4,16 +4,18 @@ power; and the formats people and machines read (text, JSON, Markdown, pandas).
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..codes import render
-from ..collector import gc_paused
+from ..collector import FREEZE_AT, gc_paused
 from ..errors import Problem
 from ..formats import json_items
 from ..lang import Lang, default_lang
@@ -582,6 +584,44 @@ class MonitorResult:
                 ]
             )
         return pd.DataFrame(rows, columns=[*cols, "step_label", "message"])
+
+
+class LazyResult(MonitorResult):
+    """A :class:`MonitorResult` whose cases are made when first asked for: a replay in
+    bulk (:mod:`.bulkreplay`) finds everything at once, and a million events make a few
+    hundred thousand records, which a caller that only counts need not wait for."""
+
+    def __init__(self, make: Callable[[], list[CaseResult]], events: int, **fields: Any) -> None:
+        super().__init__(cases=[], **fields)
+        self._make: Callable[[], list[CaseResult]] | None = make
+        self._events = events
+
+    @property
+    def cases(self) -> list[CaseResult]:
+        """The cases, made on first use (the collector paused meanwhile, and a big
+        result frozen out of later collections, as :func:`~.run.monitor` does)."""
+        if self._make is not None:
+            make, self._make = self._make, None
+            with gc_paused():
+                self.__dict__["_cases"] = make()
+                if self.rows >= FREEZE_AT:
+                    gc.freeze()
+        cases: list[CaseResult] = self.__dict__["_cases"]
+        return cases
+
+    @cases.setter
+    def cases(self, value: list[CaseResult]) -> None:
+        self.__dict__["_cases"] = value
+        self.__dict__["_make"] = None
+
+    @property
+    def events(self) -> int:
+        """Events replayed."""
+        return self._events
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copied or pickled as the plain result, its cases made
+        return (MonitorResult, tuple(getattr(self, f.name) for f in fields(MonitorResult)))
 
 
 def _pct(rate: float | None) -> str:

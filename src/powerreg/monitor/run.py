@@ -36,7 +36,7 @@ from .events import EventLog, read_log
 from .findings import CaseResult, Event, incomplete
 from .reader import foreign_powers
 from .replay import count_deviations, deviations, ends_at_end
-from .result import MonitorResult
+from .result import LazyResult, MonitorResult
 
 
 def monitor(
@@ -137,12 +137,14 @@ def _monitor_bulk(
         return None
     foreign_powers(EventLog(blog.source, problems=blog.problems, rows=blog.rows), registry)
     charts: dict[tuple[str, str], ChartIndex] = {}
-    results, after = replay_bulk(blog, registry, as_of, cal, charts)
-    return MonitorResult(
+    replayed, after = replay_bulk(blog, registry, as_of, cal, charts)
+    problems = blog.problems
+    return LazyResult(
+        lambda: incomplete(replayed.cases(), problems),
+        replayed.events,
         registry=registry,
         source=blog.source,
-        cases=incomplete(results, blog.problems),
-        problems=blog.problems,
+        problems=problems,
         rows=blog.rows,
         charts=charts,
         as_of=as_of,
