@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import os
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,10 @@ from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, UsageError, problem
 from .loadcache import CachedPower, LoadCache, cache_enabled
+from .loadpool import JOB, PARALLEL_AT, ParsePool, category_of, entry_of, positions
 from .model import (
     DEFER_REFERENCES,
-    FIELD_ALIASES,
     FIRST_LOC,
-    LOCATED_FIELDS,
     Issue,
     OrgChart,
     Power,
@@ -48,10 +48,7 @@ from .model import (
     RegistryMeta,
     SourceMap,
     category_key,
-    disclosure_key,
-    field_key,
     reference_issues,
-    transition_key,
 )
 from .readfile import (
     DEFAULT_LIMIT,
@@ -264,42 +261,80 @@ class _DirectoryLoader:
         return None
 
     def _load_powers(self) -> dict[str, Power]:
-        pdir = self.root / POWERS_DIR
-        powers: dict[str, Power] = {}
         names = self._power_files()
         if names is None:
-            return powers
+            return {}
         cache = LoadCache.open() if self.use_cache else None
-        declared_in: dict[str, str] = {}
+        loading = _Loading()
+        pool: ParsePool | None = None
+        pending: _Chunk | None = None
         try:
             for i in range(0, len(names), _CHUNK):
-                read: list[tuple[str, bytes | UnreadableFile, bytes | None]] = []
-                for name in names[i : i + _CHUNK]:
-                    try:
-                        raw: bytes | UnreadableFile = read_limited(pdir / name, self.max_bytes)
-                    except UnreadableFile as err:
-                        raw = err
-                    key = cache.key(raw) if cache is not None and isinstance(raw, bytes) else None
-                    read.append((name, raw, key))
-                hits = cache.get_many(k for _, _, k in read if k) if cache is not None else {}
-                fresh: list[tuple[bytes, CachedPower]] = []
-                for name, raw, key in read:
-                    rel = f"{POWERS_DIR}/{name}"
-                    if isinstance(raw, UnreadableFile):
-                        self.problems.append(self._unreadable(raw, rel))
-                        continue
-                    hit = hits.get(key) if key is not None else None
-                    if hit is not None and self._take_cached(hit, rel, powers, declared_in):
-                        continue
-                    entry = self._load_power(raw, rel, powers, declared_in)
-                    if entry is not None and key is not None:
-                        fresh.append((key, entry))
-                if cache is not None and fresh:
-                    cache.put_many(fresh)
+                chunk = self._read_chunk(names[i : i + _CHUNK], cache)
+                misses = chunk.misses()
+                if pool is None and len(misses) >= PARALLEL_AT and not loading.serial:
+                    pool = ParsePool.start()
+                    loading.serial = pool is None
+                if pool is not None:
+                    # the workers parse this chunk while the previous one is taken in
+                    chunk.jobs = pool.submit(misses)
+                if pending is not None:
+                    self._take_chunk(pending, cache, loading)
+                pending = chunk
+            if pending is not None:
+                self._take_chunk(pending, cache, loading)
         finally:
+            if pool is not None:
+                pool.close()
             if cache is not None:
                 cache.close()
-        return powers
+        return loading.powers
+
+    def _read_chunk(self, names: list[str], cache: LoadCache | None) -> _Chunk:
+        """Read the files of ``names`` and find those the cache holds."""
+        pdir = self.root / POWERS_DIR
+        chunk = _Chunk()
+        for name in names:
+            try:
+                raw: bytes | UnreadableFile = read_limited(pdir / name, self.max_bytes)
+            except UnreadableFile as err:
+                raw = err
+            key = cache.key(raw) if cache is not None and isinstance(raw, bytes) else None
+            chunk.files.append((f"{POWERS_DIR}/{name}", raw, key))
+        if cache is not None:
+            chunk.hits = cache.get_many(k for _, _, k in chunk.files if k)
+        return chunk
+
+    def _take_chunk(self, chunk: _Chunk, cache: LoadCache | None, loading: _Loading) -> None:
+        """Take the files of a chunk in order: from the cache, from the workers, or
+        parsed here (every file with a problem, and every file when no pool runs)."""
+        made = chunk.made()
+        fresh: list[tuple[bytes, CachedPower]] = []
+        payloads: list[tuple[bytes, bytes]] = []
+        powers, declared_in = loading.powers, loading.declared_in
+        for rel, raw, key in chunk.files:
+            if isinstance(raw, UnreadableFile):
+                self.problems.append(self._unreadable(raw, rel))
+                continue
+            hit = chunk.hits.get(key) if key is not None else None
+            if hit is not None and self._take_cached(hit, rel, powers, declared_in):
+                continue
+            payload = made.get(rel) if hit is None else None
+            if payload is not None:
+                try:
+                    entry: CachedPower | None = entry_of(payload)
+                except Exception:  # a worker's payload is ours; still, never a traceback
+                    entry = None
+                if entry is not None and self._take_cached(entry, rel, powers, declared_in):
+                    if key is not None:
+                        payloads.append((key, payload))
+                    continue
+            entry = self._load_power(raw, rel, powers, declared_in)
+            if entry is not None and key is not None:
+                fresh.append((key, entry))
+        if cache is not None:
+            cache.put_payloads(payloads)
+            cache.put_many(fresh)
 
     def _take_cached(
         self, hit: CachedPower, rel: str, powers: dict[str, Power], declared_in: dict[str, str]
@@ -331,13 +366,10 @@ class _DirectoryLoader:
             return None
         stem = Path(rel).stem
         broken = self._report(reference_issues(doc.data), doc)
-        code, pid = doc.data.get("category"), doc.data.get("id")
-        category = None
-        if isinstance(code, str):
-            at = doc.position(("category",))
-            entity = short_entity(pid if isinstance(pid, str) else None)
-            category = (code, *at, entity)
-            self.declared.append((code, doc.file, *at, entity))
+        category = category_of(doc)
+        if category is not None:
+            code, line, column, entity = category
+            self.declared.append((code, rel, line, column, entity))
         try:
             power = Power.model_validate(doc.data, context={DEFER_REFERENCES: True})
         except ValidationError as err:
@@ -373,12 +405,12 @@ class _DirectoryLoader:
             return None
         declared_in[power.id] = rel
         powers[power.id] = power
-        positions = self._positions(power, doc)
-        for key, line, column in positions:
+        located = positions(power, doc)
+        for key, line, column in located:
             self.positions[key] = (rel, line, column)
         if len(self.problems) != before:
             return None
-        return CachedPower.of(power, category, positions)
+        return CachedPower.of(power, category, located)
 
     # ---------------------------------------------------------------- checks
 
@@ -415,39 +447,6 @@ class _DirectoryLoader:
             self.problems.append(problem(key, file, line, column, entity=pid, **params))
 
     @staticmethod
-    def _positions(power: Power, doc: Document) -> list[tuple[str, int, int]]:
-        """Where the power and each of its entities start in its file."""
-        pos: list[tuple[str, int, int]] = [(power.id, *doc.position(("id",)))]
-        if power.disclosure is not None:
-            pos.append((disclosure_key(power.id), *doc.position(("disclosure",), key=True)))
-        for key in doc.data:  # the limits' own lines (A201, A203, A204 and diff point there)
-            name = FIELD_ALIASES.get(key, key)
-            if name in LOCATED_FIELDS:
-                pos.append((field_key(power.id, name), *doc.position((key,), key=True)))
-
-        def remember(raw_list: Any, index: int, gid: str) -> None:
-            at = doc.item_position(raw_list, index)
-            if at is not None:
-                pos.append((gid, *at))
-
-        raw_fcs = doc.data.get("flowcharts")
-        for i, fc in enumerate(power.flowcharts):
-            remember(raw_fcs, i, fc.gid)
-            raw_steps = raw_fcs[i].get("steps")
-            for j, s in enumerate(fc.steps):
-                remember(raw_steps, j, s.gid)
-            raw_transitions = raw_fcs[i].get("transitions")
-            for j in range(len(fc.transitions)):
-                remember(raw_transitions, j, transition_key(fc.gid, j))
-        raw_risks = doc.data.get("risk_points")
-        for i, r in enumerate(power.risk_points):
-            remember(raw_risks, i, r.gid)
-            raw_measures = raw_risks[i].get("countermeasures")
-            for j, m in enumerate(r.countermeasures):
-                remember(raw_measures, j, m.gid)
-        return pos
-
-    @staticmethod
     def _remember(
         pos: dict[str, tuple[str, int, int]],
         file: str,
@@ -459,6 +458,50 @@ class _DirectoryLoader:
         at = doc.item_position(raw_list, index)
         if at is not None:
             pos[gid] = (file, *at)
+
+
+class _Loading:
+    """The powers taken so far, and by which file each was declared."""
+
+    def __init__(self) -> None:
+        self.powers: dict[str, Power] = {}
+        self.declared_in: dict[str, str] = {}
+        #: a pool was wanted and could not start: do not try again
+        self.serial = False
+
+
+class _Chunk:
+    """Files read together: ``(rel, bytes or why not, cache key)``, the cache's hits,
+    and the workers' jobs for the misses."""
+
+    def __init__(self) -> None:
+        self.files: list[tuple[str, bytes | UnreadableFile, bytes | None]] = []
+        self.hits: dict[bytes, CachedPower] = {}
+        self.jobs: list[Future[list[bytes | None]]] = []
+        self._misses: list[tuple[str, bytes]] = []
+
+    def misses(self) -> list[tuple[str, bytes]]:
+        """``(rel, bytes)`` of the readable files the cache does not hold."""
+        self._misses = [
+            (rel, raw)
+            for rel, raw, key in self.files
+            if isinstance(raw, bytes) and (key is None or key not in self.hits)
+        ]
+        return self._misses
+
+    def made(self) -> dict[str, bytes]:
+        """What the workers made of the misses: rel → payload, for clean files (none if
+        a worker failed: those files are parsed by the loader)."""
+        out: dict[str, bytes] = {}
+        for k, job in enumerate(self.jobs):
+            try:
+                results = job.result()
+            except Exception:  # a broken pool: the loader parses these files itself
+                continue
+            for (rel, _), payload in zip(self._misses[k * JOB :], results, strict=False):
+                if payload is not None:
+                    out[rel] = payload
+        return out
 
 
 def _schema_problems(err: ValidationError, doc: Document, power_id: str | None) -> list[Problem]:

@@ -373,13 +373,19 @@ class CachedPower:
         into.update(zip(self.keys, zip(repeat(file), self.lines, self.columns), strict=True))
 
 
-def _encode_entry(entry: CachedPower) -> bytes:
+def encode_payload(entry: CachedPower) -> bytes:
+    """An entry as the bytes kept in the cache (compact JSON).
+
+    Raises:
+        Unencodable: the power holds a value the payload could not give back exactly.
+    """
     encode, _ = _power_codec()
     body = [encode(entry.power), entry.category, entry.keys, entry.lines, entry.columns]
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _decode_entry(payload: bytes) -> CachedPower:
+def decode_payload(payload: bytes) -> CachedPower:
+    """The entry of a payload; raises (anything) if it is not one."""
     _, decode = _power_codec()
     power_row, category, keys, lines, columns = json.loads(payload)
     if not (type(keys) is type(lines) is type(columns) is list) or not (
@@ -457,7 +463,7 @@ class LoadCache:
             if not isinstance(value, bytes) or _checksum(key, value[_DIGEST:]) != value[:_DIGEST]:
                 continue
             try:
-                found[key] = _decode_entry(value[_DIGEST:])
+                found[key] = decode_payload(value[_DIGEST:])
             except Exception:  # any entry that does not decode is a miss
                 continue
         return found
@@ -468,13 +474,20 @@ class LoadCache:
         db = self._db
         if db is None:
             return
-        rows = []
+        payloads = []
         for key, entry in entries:
             try:
-                payload = _encode_entry(entry)
+                payloads.append((key, encode_payload(entry)))
             except (Unencodable, TypeError, ValueError):
                 continue
-            rows.append((key, _checksum(key, payload) + payload))
+        self.put_payloads(payloads)
+
+    def put_payloads(self, payloads: Iterable[tuple[bytes, bytes]]) -> None:
+        """Store entries already written as payloads (:func:`encode_payload`)."""
+        db = self._db
+        if db is None:
+            return
+        rows = [(key, _checksum(key, payload) + payload) for key, payload in payloads]
         if not rows:
             return
         try:

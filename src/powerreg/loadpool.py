@@ -1,0 +1,196 @@
+"""Parsing power files on every core: what one clean file produced, made by a worker.
+
+A cold load of a big registry spends nine tenths of its time parsing and validating
+files one by one. Above :data:`PARALLEL_AT` files to parse, the loader hands them to a
+pool of worker processes (one a core); each worker parses, checks and validates its
+files exactly as the loader does and sends back, for a file with no problem of its own,
+the load cache's entry for it (:mod:`.loadcache`: the validated power as JSON, its
+positions), or ``None``. The loader takes those entries as it takes cached ones, so
+the checks that need more than one file still run in one place, and every file with a
+problem is parsed again by the loader itself: its problems are reported exactly as a
+serial load reports them, file, line and column.
+
+The pool is started with ``fork`` (the workers inherit the loaded modules; no start-up
+import), only from a process running a single thread (forking a threaded process can
+deadlock the child), and only when the machine has a core to spare (its load average is
+below its cores). Otherwise, or when the pool cannot start or breaks, the loader parses
+serially. ``POWERREG_PARALLEL=0`` turns the pool off, ``POWERREG_PARALLEL=1`` starts it
+whatever the load.
+
+Examples:
+    >>> payload = clean_payload(
+    ...     b"id: P1\\ncategory: XK\\nname: n\\nsubject: s\\ndivision: d\\n", "powers/P1.yaml")
+    >>> entry = entry_of(payload)
+    >>> entry.power.id, entry.category, entry.positions[0]
+    ('P1', ('XK', 2, 11, 'P1'), ('P1', 1, 5))
+    >>> clean_payload(b"id: [\\n", "powers/P1.yaml") is None
+    True
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from pydantic import ValidationError
+
+from .loadcache import CachedPower, Unencodable, decode_payload, encode_payload
+from .model import (
+    DEFER_REFERENCES,
+    FIELD_ALIASES,
+    LOCATED_FIELDS,
+    Power,
+    disclosure_key,
+    field_key,
+    reference_issues,
+    transition_key,
+)
+from .schemamessages import short_entity
+from .yamlsource import Document, read_bytes
+
+#: Fewest files to parse for which a pool is started (the reference registry's 84 are
+#: parsed serially: a pool's start would cost more than it saves).
+PARALLEL_AT = 200
+#: Files a worker takes at a time.
+JOB = 64
+#: Environment variable that turns the pool off when ``0``.
+PARALLEL_ENV = "POWERREG_PARALLEL"
+
+
+def positions(power: Power, doc: Document) -> list[tuple[str, int, int]]:
+    """Where the power and each of its entities start in its file: ``(key, line,
+    column)`` for the source map."""
+    pos: list[tuple[str, int, int]] = [(power.id, *doc.position(("id",)))]
+    if power.disclosure is not None:
+        pos.append((disclosure_key(power.id), *doc.position(("disclosure",), key=True)))
+    for key in doc.data:  # the limits' own lines (A201, A203, A204 and diff point there)
+        name = FIELD_ALIASES.get(key, key)
+        if name in LOCATED_FIELDS:
+            pos.append((field_key(power.id, name), *doc.position((key,), key=True)))
+
+    def remember(raw_list: Any, index: int, gid: str) -> None:
+        at = doc.item_position(raw_list, index)
+        if at is not None:
+            pos.append((gid, *at))
+
+    raw_fcs = doc.data.get("flowcharts")
+    for i, fc in enumerate(power.flowcharts):
+        remember(raw_fcs, i, fc.gid)
+        raw_steps = raw_fcs[i].get("steps")
+        for j, s in enumerate(fc.steps):
+            remember(raw_steps, j, s.gid)
+        raw_transitions = raw_fcs[i].get("transitions")
+        for j in range(len(fc.transitions)):
+            remember(raw_transitions, j, transition_key(fc.gid, j))
+    raw_risks = doc.data.get("risk_points")
+    for i, r in enumerate(power.risk_points):
+        remember(raw_risks, i, r.gid)
+        raw_measures = raw_risks[i].get("countermeasures")
+        for j, m in enumerate(r.countermeasures):
+            remember(raw_measures, j, m.gid)
+    return pos
+
+
+def category_of(doc: Document) -> tuple[str, int, int, str | None] | None:
+    """Where a power file names its category, for the check against registry.yaml:
+    ``(code, line, column, entity)``, or ``None`` if it names none as text."""
+    code, pid = doc.data.get("category"), doc.data.get("id")
+    if not isinstance(code, str):
+        return None
+    entity = short_entity(pid if isinstance(pid, str) else None)
+    return (code, *doc.position(("category",)), entity)
+
+
+def clean_entry(raw: bytes, rel: str) -> CachedPower | None:
+    """What a power file produced if it has no problem of its own (it parses into a
+    mapping, its references hold, it validates), else ``None``."""
+    doc = read_bytes(raw, rel)
+    if doc.problems or not isinstance(doc.data, dict) or reference_issues(doc.data):
+        return None
+    try:
+        power = Power.model_validate(doc.data, context={DEFER_REFERENCES: True})
+    except ValidationError:
+        return None
+    return CachedPower.of(power, category_of(doc), positions(power, doc))
+
+
+def clean_payload(raw: bytes, rel: str) -> bytes | None:
+    """:func:`clean_entry` as a load cache payload (what a worker sends back)."""
+    entry = clean_entry(raw, rel)
+    if entry is None:
+        return None
+    try:
+        return encode_payload(entry)
+    except (Unencodable, TypeError, ValueError):
+        return None
+
+
+def entry_of(payload: bytes) -> CachedPower:
+    """The entry a worker's payload holds (it raises if the payload is not one)."""
+    return decode_payload(payload)
+
+
+def _cores() -> int:
+    """Cores this process may run on (a container's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _load_average() -> float:
+    """The machine's load average over the last minute (0 where it is not known)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def _job(files: Sequence[tuple[str, bytes]]) -> list[bytes | None]:
+    return [clean_payload(raw, rel) for rel, raw in files]
+
+
+class ParsePool:
+    """Worker processes that turn files into entries; ``submit`` returns one future per
+    job of up to :data:`JOB` files, in order."""
+
+    def __init__(self, executor: ProcessPoolExecutor) -> None:
+        self._executor: ProcessPoolExecutor | None = executor
+
+    @classmethod
+    def start(cls, workers: int | None = None) -> ParsePool | None:
+        """A pool of ``workers`` processes (default: one a core), or ``None`` where one
+        cannot or should not start: one core, threads running, no ``fork``, turned off
+        (``POWERREG_PARALLEL=0``), or no core to spare — unless ``POWERREG_PARALLEL=1``,
+        only while the machine's load average is below its cores (on a busy machine,
+        more processes only share the same cores and cost their start and messages)."""
+        n = workers or _cores()
+        wanted = os.environ.get(PARALLEL_ENV, "").strip()
+        if n < 2 or wanted == "0":
+            return None
+        if wanted != "1" and _load_average() >= n:
+            return None
+        if threading.active_count() != 1:
+            return None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return None
+        try:
+            executor = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("fork"))
+        except (OSError, ValueError):
+            return None
+        return cls(executor)
+
+    def submit(self, files: Sequence[tuple[str, bytes]]) -> list[Future[list[bytes | None]]]:
+        """Hand ``(rel, raw)`` files to the workers, :data:`JOB` at a time."""
+        assert self._executor is not None
+        return [self._executor.submit(_job, files[i : i + JOB]) for i in range(0, len(files), JOB)]
+
+    def close(self) -> None:
+        """Stop the workers (waiting for none of the jobs left)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

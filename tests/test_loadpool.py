@@ -1,0 +1,178 @@
+"""Parsing on every core (issue 21.1): a load through the worker pool is the serial load.
+
+The pool only forks from a process running one thread, and the test session may run
+others (a Dask cluster, a server): the comparisons therefore run in a fresh process
+(:func:`compare_everything`), with the pool's threshold lowered to one file so that every
+registry below goes through it, and every load checked to have used it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from powerreg import RegistryError, directory, loadpool
+from powerreg.load import load
+
+from .conftest import EXAMPLE, META, ROOT, dump, power_data
+from .test_load import CASES, MINI, ORG_META
+
+
+def _outcome(root: Path, **kwargs: Any) -> tuple[Any, list[Any], dict[str, Any]]:
+    try:
+        reg = load(root, **kwargs)
+    except RegistryError as err:
+        return None, err.problems, {}
+    return reg, [], reg._sources.positions
+
+
+@contextmanager
+def _counting_jobs() -> Iterator[list[int]]:
+    """Count the files handed to the workers while the block runs."""
+    handed = [0]
+    real = loadpool.ParsePool.submit
+
+    def submit(self: loadpool.ParsePool, files: Any) -> Any:
+        handed[0] += len(files)
+        return real(self, files)
+
+    loadpool.ParsePool.submit = submit  # type: ignore[method-assign]
+    try:
+        yield handed
+    finally:
+        loadpool.ParsePool.submit = real  # type: ignore[method-assign]
+
+
+def _write(root: Path, powers: dict[str, Any], meta: Any = None) -> Path:
+    (root / "powers").mkdir(parents=True)
+    m = META if meta is None else meta
+    (root / "registry.yaml").write_text(m if isinstance(m, str) else dump(m), encoding="utf-8")
+    for stem, content in powers.items():
+        text = content if isinstance(content, str) else dump(content)
+        (root / "powers" / f"{stem}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+def _registries(tmp: Path) -> Iterator[tuple[str, Path]]:
+    """Every registry compared: the E-code table beside clean files, cross-file
+    problems, the example, and generated registries."""
+    from powerreg.synth import generate, write_registry
+
+    clean = {f"XK-10{i}": MINI.replace("XK-001", f"XK-10{i}") for i in range(3)}
+    for name, before, after, _ in CASES:
+        broken = MINI.replace(before, after, 1)
+        yield name, _write(tmp / name.replace(" ", "-"), {"XK-001": broken, **clean})
+    twice = {**clean, "XK-104": clean["XK-101"]}  # E005 and E003
+    yield "copied file", _write(tmp / "copied", twice)
+    yield "org chart", _write(tmp / "org", clean, meta=ORG_META)
+    undeclared = {**META, "categories": [{"code": "CF", "name": "行政处罚"}]}
+    yield "undeclared category", _write(tmp / "undeclared", clean, meta=undeclared)
+    many = {f"XK-{i:03d}": power_data(f"XK-{i:03d}") for i in range(1, 90)}
+    yield "many", _write(tmp / "many", many)
+    yield "example", EXAMPLE
+    yield "generated", write_registry(generate(150, seed=3), tmp / "generated")
+
+
+def compare_everything() -> dict[str, list[int]]:
+    """Load every registry serially and through the pool (cache off, then the pool
+    filling a cache and a warm load from it); fail on any difference. Run in a process
+    of its own; returns, for each registry, how many files it handed to the workers and
+    how many power files it has."""
+    handed: dict[str, list[int]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (name, root) in enumerate(_registries(Path(tmp))):
+            os.environ["POWERREG_CACHE_DIR"] = str(Path(tmp) / f"cache-{i}")
+            os.environ["POWERREG_PARALLEL"] = "0"
+            serial = _outcome(root, cache=False)
+            os.environ["POWERREG_PARALLEL"] = "1"
+            directory.PARALLEL_AT = 1  # type: ignore[misc]
+            with _counting_jobs() as jobs:
+                parallel = _outcome(root, cache=False)
+                filled = _outcome(root)
+            warm = _outcome(root)
+            for got in (parallel, filled, warm):
+                assert got == serial, name
+                assert got[2] == serial[2], name  # the source map too
+            handed[name] = [jobs[0], len(list((root / "powers").glob("*.yaml")))]
+    return handed
+
+
+def test_a_load_through_the_pool_is_the_serial_load() -> None:
+    code = "import json; from tests.test_loadpool import compare_everything as c; "
+    code += "print(json.dumps(c()))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    handed = json.loads(done.stdout.splitlines()[-1])
+    assert len(handed) == len(CASES) + 6
+    # every power file went to the workers twice (cache off, then filling the cache)
+    assert {name: h for name, (h, _) in handed.items()} == {
+        name: 2 * n for name, (_, n) in handed.items()
+    }
+
+
+def test_when_a_pool_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loadpool.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(loadpool, "_load_average", lambda: 0.5)
+    monkeypatch.setenv("POWERREG_PARALLEL", "0")
+    assert loadpool.ParsePool.start(workers=2) is None  # turned off
+    monkeypatch.delenv("POWERREG_PARALLEL")
+    assert loadpool.ParsePool.start(workers=1) is None  # one core
+    pool = loadpool.ParsePool.start(workers=2)  # a core to spare
+    assert pool is not None
+    pool.close()
+    monkeypatch.setattr(loadpool, "_load_average", lambda: 2.0)
+    assert loadpool.ParsePool.start(workers=2) is None  # every core busy
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    pool = loadpool.ParsePool.start(workers=2)  # asked for, whatever the load
+    assert pool is not None
+    pool.close()
+    monkeypatch.setattr(loadpool.threading, "active_count", lambda: 2)
+    assert loadpool.ParsePool.start(workers=2) is None  # never forked from threads
+    assert loadpool.PARALLEL_AT > 84  # the reference registry is parsed serially
+
+
+def test_a_failing_worker_costs_nothing_but_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job that raises (a broken pool) leaves its files to the loader."""
+
+    class Broken:
+        def result(self) -> Any:
+            raise RuntimeError("worker died")
+
+    class BrokenPool:
+        @classmethod
+        def start(cls) -> BrokenPool:
+            return cls()
+
+        def submit(self, files: Any) -> list[Broken]:
+            return [Broken()]
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(directory, "ParsePool", BrokenPool)
+    monkeypatch.setattr(directory, "PARALLEL_AT", 1)
+    root = _write(tmp_path / "reg", {"XK-001": MINI, "XK-002": MINI.replace("XK-001", "XK-002")})
+    reg = load(root, cache=False)
+    assert sorted(reg.powers) == ["XK-001", "XK-002"]
+    bad = _write(tmp_path / "bad", {"XK-001": MINI.replace("name: 审批", "name: [审批")})
+    with pytest.raises(RegistryError) as info:
+        load(bad, cache=False)
+    assert info.value.codes == [("E001", "powers/XK-001.yaml", 4)]
