@@ -11,8 +11,14 @@ The scale generator (``powerreg.synth.generator``) builds, in memory, a registry
   indexes and the search-index rows (their n-gram text computed beforehand) — so the
   ratio to it is the cost of powerreg's own Python work.
 
-Goal (issue 6): export ≤ 1.5× raw. Peak memory is the process's high-water mark
-(``resource.getrusage``), after building the registry and after the export.
+From about 1,500 powers on, ``export_sqlite`` builds the search indexes in a worker process
+on the second core while it writes the tables (``powerreg.catalog.searchworker``); the
+baselines use one core, as a plain ``executemany`` does.
+
+Goal (issue 21.4): the whole export ≤ 1.2× ``raw all`` (issue 6 asked for 1.5×). Peak
+memory is the process's high-water mark (``resource.getrusage``), after building the
+registry and after the export, plus the worker's own high-water mark (the two peaks may
+not coincide, so their sum is an upper bound); goal ≤ 3 GB.
 
 Run: ``.venv/bin/python benchmarks/bench_export.py [-n N]``.
 """
@@ -37,7 +43,7 @@ from powerreg.catalog.write import _ROWS, FTS_HASHSIZE
 from powerreg.model import Registry
 from powerreg.synth import generate
 
-GOAL = 1.5
+GOAL = 1.2
 
 
 def make_registry(n: int, seed: int = 2011) -> Registry:
@@ -109,6 +115,11 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def worker_peak_mib() -> float:
+    """The high-water mark of the largest child process ended so far: the search worker."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def timed(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
@@ -137,9 +148,10 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         exports = [timed(lambda: export_sqlite(reg, out))]
         size = out.stat().st_size
         peak_export = peak_mib()  # before the baselines' rows are held in memory
+        peak_worker = worker_peak_mib()
         print(
             f"export_sqlite: {exports[0]:.2f} s, {size / 2**20:,.0f} MiB; "
-            f"peak {peak_export:,.0f} MiB"
+            f"peak {peak_export:,.0f} MiB, its worker {peak_worker:,.0f} MiB"
         )
 
         rows = {t.name: list(_ROWS[t.name](reg)) for t in TABLES}
@@ -189,8 +201,8 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         f"raw all:       {raw_all_s:.2f} s, {raw_size / 2**20:,.0f} MiB "
         "(+ FK indexes and search rows, n-grams precomputed)"
     )
-    print(f"ratio export / raw rows: {export_s / raw_rows_s:.2f}×   (goal ≤ {GOAL}×)")
-    print(f"ratio export / raw all:  {export_s / raw_all_s:.2f}×")
+    print(f"ratio export / raw rows: {export_s / raw_rows_s:.2f}×")
+    print(f"ratio export / raw all:  {export_s / raw_all_s:.2f}×   (goal ≤ {GOAL}×)")
     print(f"ratio export without search indexes / raw rows + FK indexes: {bare_s / raw_fk_s:.2f}×")
     print(
         f"peak memory: {peak_mib():,.0f} MiB (registry built: see above; export: "
@@ -201,7 +213,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         {
             "case": f"export {n:,} powers: the whole catalog vs raw executemany of all its rows "
             "(tables, FK indexes, search rows with n-grams precomputed); "
-            f"peak memory {peak_export:,.0f} MiB (goal ≤ 3 GB)",
+            f"peak memory {peak_export:,.0f} MiB + worker {peak_worker:,.0f} MiB (goal ≤ 3 GB)",
             "baseline_s": raw_all_s,
             "powerreg_s": export_s,
             "ratio": export_s / raw_all_s,

@@ -377,9 +377,10 @@ def reader_url(database: str, table: str) -> str:
     return f"{url}?{urlencode(hidden)}" if hidden else url
 
 
-def directory_html(reg: Registry, database: str) -> str:
-    """The top of the database page: what the catalog is, then its tables in reading
-    order, each linked without its internal columns; every registry text escaped."""
+def directory_html(reg: Registry, database: str, description: str | None = None) -> str:
+    """The top of the database page: what the catalog is (``description``, by default
+    :func:`catalog_description`), then its tables in reading order, each linked without
+    its internal columns; every registry text escaped."""
     described = descriptions()
     title = titles()
     items = []
@@ -390,7 +391,7 @@ def directory_html(reg: Registry, database: str) -> str:
     q = quote(database)
     return "\n".join(
         [
-            f"<p>{escape(catalog_description(reg))}</p>",
+            f"<p>{escape(catalog_description(reg) if description is None else description)}</p>",
             "<p>主要的表，按阅读顺序（链接里不显示内部列 "
             f"{escape('、'.join(INTERNAL_COLUMNS))}）The main tables, in reading order "
             "(their links leave out the internal columns):</p>",
@@ -430,9 +431,10 @@ def datasette_metadata(reg: Registry, database: str = "catalog") -> dict[str, An
     for index in SEARCH_INDEXES:
         tables[index.table]["fts_table"] = index.name
         tables[index.table]["fts_pk"] = "rowid"
+    description = catalog_description(reg)  # counts the whole registry: once
     about = {
         "title": catalog_title(reg),
-        "description": catalog_description(reg),
+        "description": description,
         "source": reg.source,
         **({"license": reg.license} if reg.license else {}),
     }
@@ -441,7 +443,7 @@ def datasette_metadata(reg: Registry, database: str = "catalog") -> dict[str, An
         "databases": {
             database: {
                 **about,
-                "description_html": directory_html(reg, database),
+                "description_html": directory_html(reg, database, description),
                 "tables": tables,
                 "queries": queries(database),
             }

@@ -21,6 +21,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError, problem
 from ..model import Limit, Registry
 from ..readfile import FileTooLarge, UnreadableFile, read_limited
+from . import searchworker
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
 from .ddl import create_index_sql, create_table_sql
 from .ngrams import index_text
+from .searchworker import connect_scratch, create_index
 from .tables import (
     CATALOG_VERSION,
     NGRAM_MAX,
@@ -95,15 +98,15 @@ def export_sqlite(
     meta_target = Path(metadata_path) if metadata_path is not None else metadata_path_for(target)
     check_catalog_output(target, registry.source_root)
     check_metadata_output(meta_target, registry.source_root)
+    meta = datasette_metadata(registry, database=target.stem)
     with catalog_files(target, meta_target) as (db_tmp, meta_tmp):
         try:
-            _write_file(db_tmp, registry)
+            _write_file(db_tmp, registry, target, meta["description"])
         except OverflowError as err:
             raise UsageError(
                 f"cannot write the catalog '{target}': a number in the registry is too large "
                 f"for SQLite ({err})"
             ) from err
-        meta = datasette_metadata(registry, database=target.stem)
         meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return target
 
@@ -214,31 +217,64 @@ def not_datasette_metadata(path: Path) -> str | None:
     return None
 
 
-def _write_file(path: Path, reg: Registry) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
+def _write_file(path: Path, reg: Registry, target: Path, description: str) -> None:
+    # The file is new and private until the rename, so it needs no rollback journal on
+    # disk nor a sync per commit: new_file syncs it once before the rename.
+    conn = connect_scratch(path)
     try:
-        # The file is new and private until the rename, so it needs no rollback journal
-        # on disk nor a sync per commit: new_file syncs it once before the rename.
-        conn.execute("PRAGMA journal_mode = MEMORY")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA cache_size = -65536")
-        write_catalog(conn, reg)
+        worker = None
+        if searchworker.wanted():
+            indexes = SEARCH_INDEXES
+            texts = [_SEARCH_TEXTS[index.table](reg, index.columns) for index in indexes]
+            worker = searchworker.start(indexes, texts, target, FTS_HASHSIZE)
+            del texts  # the worker has them (or they were too few to hand over)
+        if worker is None:
+            write_catalog(conn, reg, description=description)
+            return
+        with worker:
+            # ATTACH cannot happen inside the transaction: the scratch file is empty
+            # until the worker commits, and read only after it has.
+            conn.execute(f"ATTACH ? AS {_WORKER_SCHEMA}", (str(worker.scratch),))
+            write_catalog(conn, reg, worker, description)
+            conn.execute(f"DETACH {_WORKER_SCHEMA}")
     finally:
         conn.close()
 
 
-def write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
-    """Create the catalog's schema in an empty database and fill it, in one transaction."""
+_WORKER_SCHEMA = "search_worker"
+
+
+def write_catalog(
+    conn: sqlite3.Connection,
+    reg: Registry,
+    worker: searchworker.SearchWorker | None = None,
+    description: str | None = None,
+) -> None:
+    """Create the catalog's schema in an empty database and fill it, in one transaction;
+    with the search indexes the ``worker`` has not started built here, and those it
+    has copied from its scratch file (attached to ``conn`` as ``search_worker``).
+    ``description`` is the catalog's (:func:`.datasette.catalog_description`), if known.
+    """
     with gc_paused():
-        _write_catalog(conn, reg)
+        _write_catalog(conn, reg, worker, description)
 
 
-def _write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
+def _write_catalog(
+    conn: sqlite3.Connection,
+    reg: Registry,
+    worker: searchworker.SearchWorker | None,
+    description: str | None,
+) -> None:
+    def rows(table: Table) -> Iterable[Row]:
+        if table.name == "_metadata":
+            return _metadata_rows(reg, description)
+        return _ROWS[table.name](reg)
+
     conn.execute("PRAGMA foreign_keys = ON")
     conn.create_function("powerreg_index_text", -1, index_text, deterministic=True)
     conn.execute("BEGIN")
     try:
-        write_tables(conn, TABLES, lambda table: _ROWS[table.name](reg))
+        write_tables(conn, TABLES, rows)
     except sqlite3.IntegrityError as err:
         # checked only when it fails: a check per row would slow every export down
         problems = duplicate_transitions(reg) if str(err).startswith("transitions:") else []
@@ -248,20 +284,17 @@ def _write_catalog(conn: sqlite3.Connection, reg: Registry) -> None:
             f"the registry does not fit the catalog ({err}); check it with 'powerreg validate'"
         ) from err
     for index in SEARCH_INDEXES:
-        conn.execute(
-            f'CREATE VIRTUAL TABLE "{index.name}" USING fts5('
-            "grams, content='', tokenize='unicode61')"
-        )
-        # A larger in-memory buffer means fewer, larger segments: ~30% faster to build.
-        conn.execute(
-            f'INSERT INTO "{index.name}" ("{index.name}", rank) VALUES (\'hashsize\', ?)',
-            (FTS_HASHSIZE,),
-        )
+        create_index(conn, index.name, FTS_HASHSIZE)
+    for index in SEARCH_INDEXES if worker is None else iter(worker.claim, None):
         columns = ", ".join(f'"{c}"' for c in index.columns)
         conn.execute(
             f'INSERT INTO "{index.name}" (rowid, grams) '
             f'SELECT rowid, powerreg_index_text({columns}) FROM "{index.table}" ORDER BY rowid'
         )
+    if worker is not None:
+        # The worker numbered each index's texts 1, 2, …: the rowids SQLite gave the rows
+        # of a new table written in that order (no INTEGER PRIMARY KEY, nothing deleted).
+        worker.copy_into(conn, _WORKER_SCHEMA)
     for name, (_, _, sql) in VIEWS.items():
         conn.execute(f'CREATE VIEW "{name}" AS {sql}')
     conn.execute(f"PRAGMA user_version = {CATALOG_VERSION}")
@@ -495,9 +528,38 @@ def _countermeasures(reg: Registry) -> Iterator[Row]:
                 yield gid, rgid, m.id, m.kind, m.stage, m.description, m.responsible, i, line, col
 
 
-def _metadata_rows(reg: Registry) -> Iterable[Row]:
+def _power_texts(reg: Registry, columns: tuple[str, ...]) -> list[tuple[str | None, ...]]:
+    get = attrgetter(*columns)
+    return [_tuple(get(p)) for p in reg.powers.values()]
+
+
+def _risk_point_texts(reg: Registry, columns: tuple[str, ...]) -> list[tuple[str | None, ...]]:
+    get = attrgetter(*columns)
+    return [_tuple(get(r)) for p in reg.powers.values() for r in p.risk_points]
+
+
+def _countermeasure_texts(reg: Registry, columns: tuple[str, ...]) -> list[tuple[str | None, ...]]:
+    get = attrgetter(*columns)
+    risk_points = (r for p in reg.powers.values() for r in p.risk_points)
+    return [_tuple(get(m)) for r in risk_points for m in r.countermeasures]
+
+
+def _tuple(value: Any) -> tuple[str | None, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+#: The texts of a search index's columns, in the order of its table's rows (as
+#: :data:`_ROWS` writes them): a search index's column is the attribute of that name.
+_SEARCH_TEXTS: dict[str, Callable[[Registry, tuple[str, ...]], list[tuple[str | None, ...]]]] = {
+    "powers": _power_texts,
+    "risk_points": _risk_point_texts,
+    "countermeasures": _countermeasure_texts,
+}
+
+
+def _metadata_rows(reg: Registry, description: str | None = None) -> Iterable[Row]:
     yield "", "", "title", catalog_title(reg)
-    yield "", "", "description", catalog_description(reg)
+    yield "", "", "description", catalog_description(reg) if description is None else description
     yield "", "", "source", reg.source
     if reg.license:
         yield "", "", "license", reg.license

@@ -1,0 +1,423 @@
+"""The search indexes of a large catalog, built on a second core while the tables are written.
+
+At 100,000 powers the Chinese search index is over half of an export: the n-grams of 1.3
+million texts (:mod:`.ngrams`) and FTS5's work on them. Both are independent of the
+tables, so from :data:`PARALLEL_AT` indexed texts on, :func:`start` hands them to a
+worker process:
+
+* the worker is a new Python (``python -c``) that imports this module and nothing of
+  the caller's — unlike :mod:`multiprocessing`'s ``spawn``, which would run the caller's
+  script again in it (a script without ``if __name__ == "__main__"`` would export
+  twice); it starts in a session of its own, so Ctrl-C reaches only the export, which
+  ends it;
+* the texts of each index go to it as compact tuples of strings, pickled in chunks, in
+  the order of their table's rows (row *i* is rowid *i*), before the tables are written;
+  a thread sends them, so the export never waits for the worker to be ready;
+* the worker builds the indexes, largest first, in a scratch SQLite file beside the
+  catalog (powerreg's temporary-name scheme, so a killed run's scratch is removed by the
+  next export), with the statements and settings of the export's own connection, so
+  every FTS5 row comes out as it would have there;
+* once its tables are written, the export takes (:meth:`SearchWorker.claim`) the indexes
+  the worker has not started, smallest first, and builds them itself, so neither core
+  waits for long whatever the machine's load; a claim is a byte pair under ``flock`` in
+  a second scratch file;
+* last (:meth:`SearchWorker.copy_into`), the rows of the indexes the worker built —
+  FTS5's own tables ``<index>_data``, ``_idx``, ``_docsize``, ``_config`` — are copied
+  into the catalog, inside the export's one transaction.
+
+A worker that fails or dies fails the export with a :class:`UsageError` before anything
+is renamed into place, so the previous catalog stays as it was. The worker is ended and
+the scratch files removed on every way out, Ctrl-C included; if the export itself is
+killed, the worker sees its input close and exits. ``POWERREG_WORKERS=0`` (as for the
+roll-up) builds everything in the export's own process, as do registries under
+:data:`PARALLEL_AT` texts, where starting a process costs more than it saves.
+
+Examples:
+    >>> from .tables import SEARCH_INDEXES
+    >>> texts = [[("审批", None)], [("违规审批",)], []]
+    >>> start(SEARCH_INDEXES, texts, "catalog.db", 2**20) is None  # below PARALLEL_AT
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import json
+import os
+import pickle
+import queue
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from ..atomic import temp_path
+from ..errors import UsageError
+from .ngrams import index_text
+from .tables import SearchIndex
+
+#: From this many indexed texts on (about 1,500 powers), a worker builds the search
+#: indexes; below, starting it (an interpreter and powerreg's imports, ~1 s of the
+#: second core) costs more than it saves.
+PARALLEL_AT = 20_000
+
+#: Texts sent to the worker in one message.
+CHUNK = 10_000
+
+#: The environment variable that, set to 0, keeps all work in the exporting process
+#: (the same as the roll-up's number of workers).
+WORKERS_ENV = "POWERREG_WORKERS"
+
+#: Seconds to wait for a worker to end after it was told to.
+_END_TIMEOUT = 10.0
+
+#: What the worker process runs: the caller's module search path, then this module.
+_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[1])['path']; "
+    "from powerreg.catalog.searchworker import main; main()"
+)
+
+Texts = list[tuple[str | None, ...]]
+
+
+def connect_scratch(path: str | os.PathLike[str]) -> sqlite3.Connection:
+    """A connection set up for writing a new private file fast, as the export's own: no
+    journal on disk, no sync (the catalog is synced once before its rename)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = MEMORY")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -65536")
+    return conn
+
+
+def create_index(conn: sqlite3.Connection, name: str, hashsize: int) -> None:
+    """Create the FTS5 table ``name`` of a search index, empty, holding up to ``hashsize``
+    bytes of pending entries in memory before it writes a segment."""
+    conn.execute(
+        f"CREATE VIRTUAL TABLE \"{name}\" USING fts5(grams, content='', tokenize='unicode61')"
+    )
+    conn.execute(f'INSERT INTO "{name}" ("{name}", rank) VALUES (\'hashsize\', ?)', (hashsize,))
+
+
+def wanted() -> bool:
+    """Whether a worker may build the search indexes: unless ``POWERREG_WORKERS=0``."""
+    return os.environ.get(WORKERS_ENV, "").strip() != "0"
+
+
+def start(
+    indexes: Sequence[SearchIndex],
+    texts: Sequence[Texts],
+    target: str | os.PathLike[str],
+    hashsize: int,
+) -> SearchWorker | None:
+    """A worker building the search indexes, or None if the export should build them
+    itself (fewer than :data:`PARALLEL_AT` texts, or ``POWERREG_WORKERS=0``).
+
+    Args:
+        indexes: the search indexes.
+        texts: for each index, the texts of its columns, row by row in rowid order.
+        target: the catalog's final path: the scratch files are named after it.
+        hashsize: FTS5's in-memory buffer, as the export sets it (:func:`create_index`).
+
+    Raises:
+        OSError: the scratch files or the process cannot be made.
+    """
+    total = sum(len(t) for t in texts)
+    if total < PARALLEL_AT or not wanted():
+        return None
+    return SearchWorker(indexes, texts, target, hashsize)
+
+
+class SearchWorker:
+    """A process building some of the search indexes in a scratch file; see the module.
+
+    The worker takes the indexes from the largest (most texts) down, the export from
+    the smallest up, each under one lock, so every index is built exactly once.
+    """
+
+    def __init__(
+        self,
+        indexes: Sequence[SearchIndex],
+        texts: Sequence[Texts],
+        target: str | os.PathLike[str],
+        hashsize: int,
+    ) -> None:
+        order = sorted(range(len(indexes)), key=lambda i: -len(texts[i]))
+        #: the indexes, largest first: the worker's order
+        self._indexes = [indexes[i] for i in order]
+        self.scratch = temp_path(target)
+        self._claims = temp_path(target)
+        _create(self._claims, bytes([0, len(indexes)]))
+        _create(self.scratch, b"")
+        job = {
+            "path": sys.path,
+            "scratch": str(self.scratch),
+            "claims": str(self._claims),
+            "plan": [(index.name, len(index.columns)) for index in self._indexes],
+            "hashsize": hashsize,
+        }
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, json.dumps(job)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                start_new_session=True,  # Ctrl-C goes to the export, which ends it
+            )
+        except BaseException:
+            self._remove_scratch()
+            raise
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._input: IO[bytes] = self._process.stdin
+        self._output: IO[bytes] = self._process.stdout
+        self._sender: threading.Thread | None = None
+        try:
+            messages = []
+            for number, i in enumerate(order):
+                rows = texts[i]
+                messages += [
+                    _dumps((number, rows[at : at + CHUNK])) for at in range(0, len(rows), CHUNK)
+                ]
+                messages.append(_dumps((number, None)))
+            # Sent from a thread: the worker reads them only once it has started.
+            self._sender = threading.Thread(target=_send, args=(self._input, messages), daemon=True)
+            self._sender.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> SearchWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def claim(self) -> SearchIndex | None:
+        """An index the worker has not started, for the export to build; None once the
+        worker has started all the others."""
+        job = _take(self._claims, first=False)
+        return None if job is None else self._indexes[job]
+
+    def copy_into(self, conn: sqlite3.Connection, schema: str) -> list[str]:
+        """Wait for the worker, then copy the indexes it built into ``conn``, whose FTS5
+        tables for them exist and are empty; the scratch file is attached there as
+        ``schema``. Call it once :meth:`claim` has returned None. Returns the names of
+        the indexes copied.
+
+        Raises:
+            UsageError: the worker failed or died.
+        """
+        built = self._wait()
+        for name in built:
+            mine = _shadow_tables(conn, "main", name)
+            theirs = _shadow_tables(conn, schema, name)
+            if not mine or mine != theirs:
+                raise UsageError(
+                    f"the search-index worker kept {name} in the tables {theirs}, not {mine}"
+                )
+            for table in mine:
+                conn.execute(f'DELETE FROM main."{table}"')
+                conn.execute(f'INSERT INTO main."{table}" SELECT * FROM "{schema}"."{table}"')
+        return built
+
+    def _wait(self) -> list[str]:
+        taken, left = _read_claims(self._claims)
+        if taken < left:
+            raise RuntimeError("claim() every index the worker has not started first")
+        if taken == 0:
+            return []
+        message = _recv(self._output)
+        if message is None:
+            code = self._process.wait()
+            raise UsageError(
+                f"the worker process building the search index ended before it finished (exit code "
+                f"{code}); if it ran out of memory, export with {WORKERS_ENV}=0 to build the "
+                "index in this process"
+            )
+        status, detail = message
+        if status != "done":
+            raise UsageError(
+                f"the worker process building the search index failed ({detail}); export with "
+                f"{WORKERS_ENV}=0 to build the index in this process"
+            )
+        built: list[str] = detail
+        expected = [index.name for index in self._indexes[:taken]]
+        if built != expected:
+            raise UsageError(f"the search-index worker built {built}, not {expected}")
+        return built
+
+    def close(self) -> None:
+        """End the worker (if it still runs) and remove the scratch files."""
+        process = self._process
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(_END_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._sender is not None:
+            self._sender.join()  # a send to the ended worker fails at once
+        with contextlib.suppress(OSError):  # what the sender could not send
+            self._input.close()
+        self._output.close()
+        self._remove_scratch()
+
+    def _remove_scratch(self) -> None:
+        for path in (self.scratch, Path(f"{self.scratch}-journal"), self._claims):
+            path.unlink(missing_ok=True)
+
+
+def _create(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def _take(claims: str | os.PathLike[str], first: bool) -> int | None:
+    """Claim the first (the worker) or the last (the export) job not yet claimed."""
+    with open(claims, "r+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released when the file is closed
+        taken, left = f.read(2)
+        if taken >= left:
+            return None
+        job = taken if first else left - 1
+        f.seek(0)
+        f.write(bytes([taken + 1, left] if first else [taken, left - 1]))
+        return job
+
+
+def _read_claims(claims: str | os.PathLike[str]) -> tuple[int, int]:
+    """(jobs the worker took, first job the export took)."""
+    with open(claims, "rb") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_SH)
+        taken, left = f.read(2)
+    return taken, left
+
+
+def _dumps(message: object) -> bytes:
+    # Without the memo (fast mode) pickling tuples of strings takes a third of the time;
+    # the texts hold no references to one another to remember.
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(message)
+    return out.getvalue()
+
+
+def _write(stream: IO[bytes], data: bytes) -> None:
+    """One message: its length in 8 bytes, then the bytes."""
+    stream.write(len(data).to_bytes(8, "little"))
+    stream.write(data)
+    stream.flush()
+
+
+def _recv(stream: IO[bytes]) -> Any:
+    """The next message, unpickled; None at the end of the stream."""
+    head = stream.read(8)
+    if len(head) < 8:
+        return None
+    n = int.from_bytes(head, "little")
+    data = stream.read(n)
+    if len(data) < n:
+        return None
+    return pickle.loads(data)
+
+
+def _send(stream: IO[bytes], messages: list[bytes]) -> None:
+    try:
+        for message in messages:
+            _write(stream, message)
+    except OSError:  # the worker ended: the export learns why from copy_into or close
+        pass
+    finally:
+        messages.clear()
+
+
+def _shadow_tables(conn: sqlite3.Connection, schema: str, index: str) -> list[str]:
+    """The tables FTS5 keeps the index ``index`` in: ``<index>_data`` and the like."""
+    prefix = f"{index}_"
+    return [
+        name
+        for (name,) in conn.execute(
+            f"SELECT name FROM \"{schema}\".sqlite_master WHERE type = 'table' "
+            "AND substr(name, 1, ?) = ? ORDER BY name",
+            (len(prefix), prefix),
+        )
+    ]
+
+
+# ------------------------------------------------------------------------- the worker
+
+
+def main() -> None:
+    """The worker process: build the indexes of the plan given in ``sys.argv[1]`` in
+    order until the export has claimed the rest; write ``("done", names)`` or
+    ``("failed", why)`` to standard output and end."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the export ends it
+    job = json.loads(sys.argv[1])
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # anything printed goes to standard error, not into the answer
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    threading.Thread(target=_read, args=(sys.stdin.buffer, inbox), daemon=True).start()
+    answer: tuple[str, object]
+    try:
+        built = _build(inbox, job["claims"], job["scratch"], job["plan"], job["hashsize"])
+    except Exception as err:  # reported to the export, which raises
+        answer = ("failed", f"{type(err).__name__}: {err}")
+    else:
+        answer = ("done", built)
+    with contextlib.suppress(OSError):  # unless the export is gone
+        _write(out, pickle.dumps(answer))
+    out.close()
+
+
+def _read(stream: IO[bytes], inbox: queue.SimpleQueue[Any]) -> None:
+    """Take every message off the input at once; at its end the export has finished
+    with this process (or died), so end it, whatever it is doing."""
+    try:
+        while (message := _recv(stream)) is not None:
+            inbox.put(message)
+    finally:
+        os._exit(1)
+
+
+def _build(
+    inbox: queue.SimpleQueue[Any],
+    claims: str,
+    scratch: str,
+    plan: list[tuple[str, int]],
+    hashsize: int,
+) -> list[str]:
+    db = connect_scratch(scratch)
+    try:
+        db.create_function("powerreg_index_text", -1, index_text, deterministic=True)
+        db.execute("BEGIN")
+        built: list[str] = []
+        while (job := _take(claims, first=True)) is not None:
+            name, width = plan[job]
+            create_index(db, name, hashsize)
+            marks = ", ".join("?" * width)
+            sql = f'INSERT INTO "{name}" (rowid, grams) VALUES (?, powerreg_index_text({marks}))'
+            rowid = 1
+            while True:
+                of, rows = inbox.get()
+                if of != job:
+                    raise ValueError(f"texts of index {of} while building index {job}")
+                if rows is None:
+                    break
+                db.executemany(sql, [(rowid + i, *texts) for i, texts in enumerate(rows)])
+                rowid += len(rows)
+            built.append(name)
+        db.execute("COMMIT")
+        return built
+    finally:
+        db.close()
