@@ -14,7 +14,16 @@ run — the collector running over the million live objects, and the JSON docume
 whole (``to_dict`` then ``json.dumps``). Goal: ≤ 1.5 s each; the peak memory of
 ``powerreg monitor LOG --format json`` (its own process, replay included) ≤ 700 MB.
 
-Run: ``.venv/bin/python benchmarks/bench_monitor.py [EVENTS]``.
+Then the replay in bulk (issue 21.3): events per second of ``monitor`` on the same log
+as CSV and as Parquet, each against pyarrow reading the same file in the same run
+(``pyarrow.csv.read_csv``; ``ParquetFile.iter_batches``), and against pm4py's token-based
+replay of the same log on the same models (the workflow nets of tests/test_monitor.py,
+one per flowchart; pandas reads the CSV) — its end-to-end time over ours. ``monitor()``
+returns with every finding found and makes the records of the cases when first asked
+for: each row gives the time to return and, beside it, with the records made. Goal:
+≥ 1,000,000 events/s.
+
+Run: ``.venv/bin/python benchmarks/bench_monitor.py [EVENTS] [--no-pm4py]``.
 """
 
 from __future__ import annotations
@@ -40,11 +49,14 @@ from powerreg.monitor import monitor, synth_cases
 SEED = 1
 
 
-def make_log(reg: Registry, events: int, into: Path) -> tuple[Path, int]:
-    """A CSV of about ``events`` events; the number of cases comes from a pilot run."""
+def make_log(reg: Registry, events: int, into: Path, parquet: bool = False) -> tuple[Path, int]:
+    """A CSV of about ``events`` events (and the same log as ``cases.parquet`` beside it,
+    if asked); the number of cases comes from a pilot run."""
     pilot = synth_cases(reg, 2000, seed=SEED)
     per_case = pilot.events / 2000
     log = synth_cases(reg, max(1, math.ceil(1.03 * events / per_case)), seed=SEED)
+    if parquet:
+        log.write_parquet(into / "cases.parquet")
     return log.write_csv(into / "cases.csv"), log.events
 
 
@@ -57,8 +69,60 @@ def read_with_csv(path: Path) -> int:
 
 
 def replay(path: Path, reg: Registry) -> int:
+    """The replay with its records made: what every output of the result needs."""
     result = monitor(path, reg)
-    return result.events
+    return len(result.cases)
+
+
+def replay_returns(path: Path, reg: Registry) -> int:
+    """The replay as ``monitor()`` returns: every finding found, no record made yet."""
+    return monitor(path, reg).events
+
+
+def read_with_pyarrow(path: Path) -> int:
+    import pyarrow.csv as pcsv
+
+    return int(pcsv.read_csv(path).num_rows)
+
+
+def read_parquet_batches(path: Path) -> int:
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(path) as f:
+        return sum(b.num_rows for b in f.iter_batches())
+
+
+def pm4py_token_replay(path: Path, reg: Registry) -> int:
+    """pm4py's token-based replay of the log, end to end: pandas reads the CSV, each
+    flowchart's cases are replayed on its workflow net (tests/test_monitor.py); the
+    number of cases that fit."""
+    import pandas as pd
+    import pm4py
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.test_monitor import _petri_net
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"])
+    fit = 0
+    for (pid, fid), part in frame.groupby(["power_id", "flowchart_id"], sort=False):
+        net, im, fm = _petri_net(reg.powers[pid].flowchart(fid))
+        done = pm4py.conformance_diagnostics_token_based_replay(
+            part,
+            net,
+            im,
+            fm,
+            activity_key="step_id",
+            case_id_key="case_id",
+            timestamp_key="timestamp",
+            opt_parameters={"show_progress_bar": False},
+        )
+        fit += sum(bool(r["trace_is_fit"]) for r in done)
+    return fit
+
+
+def _load() -> str:
+    return open("/proc/loadavg").read().split()[0] if os.path.exists("/proc/loadavg") else "?"
 
 
 def median_time(fn: object, *args: object, repeat: int) -> float:
@@ -71,15 +135,18 @@ def median_time(fn: object, *args: object, repeat: int) -> float:
 
 
 def main(argv: list[str]) -> list[dict[str, object]]:
+    with_pm4py = "--no-pm4py" not in argv
+    argv = [a for a in argv if a != "--no-pm4py"]
     target = int(argv[0]) if argv else 1_000_000
     reg = load_reference()
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        path, events = make_log(reg, target, Path(tmp))
+        path, events = make_log(reg, target, Path(tmp), parquet=True)
         made = time.perf_counter() - t
         replay(path, reg)  # warm up: imports, the calendar, the charts
         base = median_time(read_with_csv, path, repeat=3)
         ours = median_time(replay, path, reg, repeat=3)
+        bulk = measure_bulk(path, path.with_suffix(".parquet"), reg, events, with_pm4py)
         outputs = measure_output(path, reg, events)
     row: dict[str, object] = {
         "case": f"monitor {events:,} events (CSV)",
@@ -93,7 +160,70 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         f"{row['case']:<36} csv {base:.3f}s  powerreg {ours:.3f}s  ratio {ours / base:.2f}× "
         f"(goal {row['goal']})  {events / ours:,.0f} events/s  (log made in {made:.1f}s)"
     )
-    return [row, *outputs]
+    return [row, *bulk, *outputs]
+
+
+def measure_bulk(
+    csv_path: Path, parquet_path: Path, reg: Registry, events: int, with_pm4py: bool
+) -> list[dict[str, object]]:
+    """Events per second of the replay in bulk on CSV and Parquet against pyarrow
+    reading the same file, and against pm4py's token replay; the load beside each."""
+    rows: list[dict[str, object]] = []
+    for kind, path, reader, name in (
+        ("CSV", csv_path, read_with_pyarrow, "pyarrow.csv.read_csv"),
+        ("Parquet", parquet_path, read_parquet_batches, "ParquetFile.iter_batches"),
+    ):
+        replay(path, reg)  # warm up
+        load = _load()
+        base = median_time(reader, path, repeat=3)
+        returns = median_time(replay_returns, path, reg, repeat=3)
+        whole = median_time(replay, path, reg, repeat=3)
+        rows.append(
+            {
+                "case": f"monitor {events:,} events ({kind}) against {name}: "
+                f"{events / returns:,.0f} events/s returned, {events / whole:,.0f} events/s "
+                f"with the records (load {load})",
+                "baseline_s": base,
+                "powerreg_s": returns,
+                "powerreg_records_s": whole,
+                "ratio": returns / base,
+                "ratio_records": whole / base,
+                "goal": "≥ 1,000,000 events/s",
+                "events_per_s": events / returns,
+                "events_per_s_records": events / whole,
+            }
+        )
+    if with_pm4py:
+        import pm4py  # noqa: F401  # imported before the clock starts, as powerreg is
+
+        load = _load()
+        t = time.perf_counter()
+        fit = pm4py_token_replay(csv_path, reg)
+        theirs = time.perf_counter() - t
+        whole = median_time(replay, csv_path, reg, repeat=3)
+        ours = sum(c.fits for c in monitor(csv_path, reg).cases)
+        rows.append(
+            {
+                "case": f"monitor {events:,} events (CSV, records made) against pm4py token "
+                f"replay end to end: pm4py {events / theirs:,.0f} events/s ({fit:,} cases fit; "
+                f"powerreg {ours:,}) (load {load})",
+                "baseline_s": theirs,
+                "powerreg_s": whole,
+                "ratio": whole / theirs,
+                "goal": "faster than pm4py",
+            }
+        )
+    for r in rows:
+        print(
+            f"{r['case']}\n    baseline {r['baseline_s']:.3f}s  powerreg {r['powerreg_s']:.3f}s  "
+            f"ratio {r['ratio']:.2f}×"  # type: ignore[str-format]
+            + (
+                f"  (with records {r['powerreg_records_s']:.3f}s, {r['ratio_records']:.2f}×)"  # type: ignore[str-format]
+                if "powerreg_records_s" in r
+                else ""
+            )
+        )
+    return rows
 
 
 def _timed(fn: object, *args: object) -> float:
@@ -107,6 +237,7 @@ def measure_output(path: Path, reg: Registry, events: int) -> list[dict[str, obj
     running, JSON made whole), and the peak memory of the JSON run in its own process."""
     result_module = importlib.import_module("powerreg.monitor.result")
     result = monitor(path, reg, lang="en")
+    len(result.cases)  # the records made: the outputs are timed, not the replay
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
 

@@ -160,3 +160,20 @@ def test_a_log_the_bulk_reading_cannot_take_exactly_is_read_line_by_line(
     cal = china_calendar()
     old = monitor(read_log(path, REFERENCE, calendar=cal), REFERENCE)
     assert_same(monitor(path, REFERENCE), old)
+
+
+def test_a_bulk_result_makes_its_cases_once_and_pickles_as_a_plain_result(
+    tmp_path: Path,
+) -> None:
+    import pickle
+
+    path = synth_cases(REFERENCE, 40, 3, 0.3, 0.3).write_csv(tmp_path / "cases.csv")
+    result = monitor(path, REFERENCE, as_of=date(2011, 2, 1))
+    counted = result.events  # before the cases are made
+    cases = result.cases
+    assert result.cases is cases
+    assert counted == sum(len(c.events) for c in cases) > 0
+    copy = pickle.loads(pickle.dumps(result))
+    assert type(copy) is MonitorResult
+    assert copy.cases == cases
+    assert copy.to_json("en") == result.to_json("en")

@@ -624,41 +624,40 @@ def _assemble(
     gather = np.repeat(src_start[final] - f_start[:-1], f_sizes) + np.arange(
         int(f_start[-1]), dtype=np.int64
     )
-    case_ids: list[str] = []
-    power_ids: list[str] = []
-    chart_ids: list[str | None] = []
-    out_notes: dict[int, dict[int, str]] = {}
+    # the ids of every case (plain ones, then the others), in the order of the log
     n_p = len(p_case)
-    p_power = power[p_first].tolist()
-    # a plain case's chart: the one its rows name, if any
     p_chart = np.maximum.reduceat(chart[rows_plain], p_starts[:-1]) if n_plain else p_case
-    p_chart_l = p_chart.tolist()
-    p_case_l = p_case.tolist()
-    if notes:
-        pos_in_case = np.arange(n_plain) - np.repeat(p_starts[:-1], p_sizes)
-        plain_case_of = np.repeat(np.arange(n_p), p_sizes)
-        where = {r: k for k, r in enumerate(rows_plain.tolist()) if r in notes}
-        by_case: dict[int, dict[int, str]] = {}
-        for r, k in where.items():
-            by_case.setdefault(int(plain_case_of[k]), {})[int(pos_in_case[k])] = notes[r]
-    else:
-        by_case = {}
     ids = index.ids
-    for k, src in enumerate(final.tolist()):
-        if src < n_p:
-            case_ids.append(case_texts[p_case_l[src]])
-            power_ids.append(powers[p_power[src]])
-            f = p_chart_l[src]
-            chart_ids.append(ids[chart_names[f - 1]] if f else None)
-            got = by_case.get(src)
-        else:
-            ev = d_cases[src - n_p]
-            case_ids.append(ev.case_id)
-            power_ids.append(ev.power_id)
-            chart_ids.append(ev.flowchart_id)
-            got = ev._notes
-        if got:
-            out_notes[k] = got
+    chart_texts = np.array([None, *(ids[f] for f in chart_names)], dtype=object)
+    columns = []
+    for table, codes, others in (
+        (case_texts, p_case, [ev.case_id for ev in d_cases]),
+        (powers, power[p_first], [ev.power_id for ev in d_cases]),
+        (chart_texts, p_chart, [ev.flowchart_id for ev in d_cases]),
+    ):
+        both = np.empty(n_p + len(d_cases), dtype=object)
+        both[:n_p] = np.asarray(table, dtype=object)[codes]
+        both[n_p:] = others
+        columns.append(both[final].tolist())
+    case_ids, power_ids, chart_ids = columns
+    # notes, by case and the event's position in it
+    place = np.empty(len(final), np.int64)
+    place[final] = np.arange(len(final))
+    out_notes: dict[int, dict[int, str]] = {}
+    if notes:
+        noted = np.array(sorted(notes), np.int64)
+        at = np.full(n, -1, np.int64)
+        at[rows_plain] = np.arange(n_plain)
+        k_plain = at[noted]
+        keep = k_plain >= 0
+        plain_case_of = np.searchsorted(p_starts, k_plain[keep], side="right") - 1
+        for r, k, pc_ in zip(
+            noted[keep].tolist(), k_plain[keep].tolist(), plain_case_of.tolist(), strict=True
+        ):
+            out_notes.setdefault(int(place[pc_]), {})[k - int(p_starts[pc_])] = notes[r]
+    for i, ev in enumerate(d_cases):
+        if ev._notes:
+            out_notes[int(place[n_p + i])] = ev._notes
     return BulkLog(
         source=source,
         index=index,

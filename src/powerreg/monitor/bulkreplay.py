@@ -23,12 +23,14 @@ Examples:
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
+from dataclasses import fields
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from ..model import Registry
+from ..model import Limit, Registry
 from .bulk import _DAY_US, BulkLog, Ints
 from .calendar import WorkCalendar
 from .caseevents import STEP_BITS, CaseEvents, pack_time
@@ -37,6 +39,7 @@ from .findings import Alert, CaseResult, Deviation, RiskRef, Status
 from .replay import count_step_deviations, step_deviations
 
 _MASK = (1 << STEP_BITS) - 1
+T = TypeVar("T")
 
 
 def replay_bulk(
@@ -225,12 +228,16 @@ def _limits(
     number = {p: i for i, p in enumerate(names)}
     of_case = np.array([number[p] for p in power_ids], np.int64)
     out = (np.full(len(power_ids), -1, np.int64), np.full(len(power_ids), -1, np.int64))
-    for i, pid in enumerate(names):
-        power = registry.powers[pid]
-        mask = of_case == i
-        for limit, into in ((power.promised_limit, out[0]), (power.statutory_limit, out[1])):
-            if limit is None:
-                continue
+    for which, into in enumerate(out):
+        # powers that share a limit share its working days from each first day
+        by_limit: dict[tuple[int, str], tuple[Limit, list[int]]] = {}
+        for i, pid in enumerate(names):
+            power = registry.powers[pid]
+            limit = power.promised_limit if which == 0 else power.statutory_limit
+            if limit is not None:
+                by_limit.setdefault((limit.amount, str(limit.unit)), (limit, []))[1].append(i)
+        for limit, members in by_limit.values():
+            mask = np.isin(of_case, members)
             if limit.in_working_days:
                 into[mask] = limit.amount
                 continue
@@ -253,6 +260,37 @@ class BulkReplay:
     def cases(self) -> list[CaseResult]:
         """Each case's :class:`~.findings.CaseResult`, in the order of the log."""
         return [] if self._state is None else _records(self._state)
+
+
+def _maker(cls: type[T]) -> Callable[..., T]:
+    """A function that makes a frozen dataclass with slots from all its fields, in
+    order, setting each slot directly: the dataclass's own ``__init__`` goes through
+    ``object.__setattr__`` for each field (a frozen class forbids the plain way), about
+    twice as slow, and a replay makes a record per case and per alert.
+
+    Examples:
+        >>> make = _maker(Deviation)
+        >>> make("M101", "A1", "XK-001", "F1", 0, 2, "S9", None, None, (), True, ()) == (
+        ...     Deviation("M101", "A1", "XK-001", "F1", 0, 2, "S9"))
+        True
+    """
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    sets = {f"_set{i}": getattr(cls, n).__set__ for i, n in enumerate(names)}
+    source = (
+        f"def make({', '.join(names)}, *, _new=_new, _cls=_cls, "
+        + ", ".join(f"{k}={k}" for k in sets)
+        + "):\n    o = _new(_cls)\n"
+        + "".join(f"    _set{i}(o, {n})\n" for i, n in enumerate(names))
+        + "    return o\n"
+    )
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **sets}
+    exec(source, namespace)  # code made here from the class's own field names
+    made: Callable[..., T] = namespace["make"]
+    return made
+
+
+_alert = _maker(Alert)
+_case_result = _maker(CaseResult)
 
 
 class _State:
@@ -338,7 +376,7 @@ def _records(s: Any) -> list[CaseResult]:
         ):
             chart = charts[gi[k]]
             step = steps_of[chart.power_id][step_num[e]]
-            alert = Alert(
+            alert = _alert(
                 "M202",
                 s.case_ids[k],
                 chart.power_id,
@@ -369,7 +407,7 @@ def _records(s: Any) -> list[CaseResult]:
         no_risks: tuple[RiskRef, ...] = ()
         for k, _, code, lim, day in flat:
             chart = charts[gi[k]]
-            alert = Alert(
+            alert = _alert(
                 code,
                 s.case_ids[k],
                 chart.power_id,
@@ -402,6 +440,7 @@ def _records(s: Any) -> list[CaseResult]:
     limit_of = s.limit_list
     devs_of = s.devs_of
     status: tuple[Status, Status] = ("open", "closed")
+    no_lines: tuple[int, ...] = ()
     out: list[CaseResult] = []
     append = out.append
     empty: tuple[Any, ...] = ()
@@ -431,7 +470,7 @@ def _records(s: Any) -> list[CaseResult]:
             events._notes = noted
         alerts = alerts_of.get(k)
         append(
-            CaseResult(
+            _case_result(
                 cid,
                 pid,
                 g_fid[g],
@@ -443,6 +482,7 @@ def _records(s: Any) -> list[CaseResult]:
                 tuple(alerts) if alerts else empty,
                 limit_of[k],
                 k in inferred,
+                no_lines,
             )
         )
     return out
