@@ -15,7 +15,7 @@ reply waited for (it comes after the commit, synchronous = FULL). Two clocks:
   until they arrive: their cards are raised, then withdrawn.
 
 The service replies once a request's events are committed and replays the cases they
-touch at most a second later (``settle_after``), so that a case a run of requests
+touch about a second later (``settle_after``), so that a case a run of requests
 touches is replayed once; the stream therefore ends with ``GET /health``, which
 settles what is left (every case replayed, the feed written) before it answers.
 Sustained events/s is the events over the wall time of the whole stream including that

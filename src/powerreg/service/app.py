@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -214,8 +215,12 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        every = min(tick_every, settle_after) if settle_after > 0 else tick_every
-        timer = asyncio.create_task(ticking(supervisor, every))
+        # the timer settles what a request has not: events stored a while ago, when no
+        # request came since (a request settles those it finds that old itself)
+        every = min(tick_every, settle_after / 2) if settle_after > 0 else tick_every
+        timer = asyncio.create_task(
+            ticking(functools.partial(supervisor.tick, lag=settle_after), every)
+        )
         try:
             yield
         finally:

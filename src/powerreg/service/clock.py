@@ -24,7 +24,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
-from typing import Protocol
 
 CHINA = timezone(timedelta(hours=8))
 
@@ -72,18 +71,12 @@ class EventsClock:
         return self.day
 
 
-class Ticks(Protocol):
-    """What the timer drives: a call that brings the findings up to the clock's day."""
-
-    def tick(self) -> object: ...
-
-
-async def ticking(target: Ticks, every: float) -> None:
-    """Call ``target.tick()`` every ``every`` seconds, in a worker thread (it may write
-    to disk), until cancelled. A failed tick is logged and tried again next time."""
+async def ticking(tick: Callable[[], object], every: float) -> None:
+    """Call ``tick()`` every ``every`` seconds, in a worker thread (it may write to
+    disk), until cancelled. A failed tick is logged and tried again next time."""
     while True:
         await asyncio.sleep(every)
         try:
-            await asyncio.to_thread(target.tick)
+            await asyncio.to_thread(tick)
         except Exception as err:  # the timer must outlive any one failure
             log.warning("the clock's tick failed: %s", type(err).__name__)

@@ -40,10 +40,11 @@ Examples:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..codes import value_kind
 from ..errors import PowerregError, Problem, problem
@@ -52,7 +53,8 @@ from ..monitor.calendar import WorkCalendar
 from ..monitor.caseevents import STEP_BITS, CaseEvents, unpack_time
 from ..monitor.events import add_mapping, field_text
 from ..monitor.findings import Event
-from ..monitor.reader import REQUIRED, EventLog, RowIndex, RowReader, parse_time
+from ..monitor.reader import COLUMNS, REQUIRED, EventLog, RowIndex, RowReader, parse_time
+from ..monitor.rows import MAX_FIELD
 from .auth import Token
 
 #: What problems name as the source of an event.
@@ -63,6 +65,9 @@ MAX_EVENT_ID = 200
 MAX_EVENTS = 50_000
 #: Most problems a refusal lists (it says how many there are).
 MAX_LISTED = 100
+
+#: A lone surrogate: text no output can encode (M011).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 #: The field a problem of the row checks is about, by its key.
 _FIELD = {
@@ -83,14 +88,14 @@ _FIELD = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Posted:
-    """An event of a request that passed every check: its index in the request, its
-    fields as the row checks took them (``time`` packed, see
+class Posted(NamedTuple):
+    """An event of a request that passed every check: its ``position`` (index) in the
+    request, its fields as the row checks took them (``time`` packed, see
     :func:`~powerreg.monitor.caseevents.pack_time`; no actor or note: None), and its
-    ``timestamp`` and ``flowchart_id`` as sent."""
+    ``timestamp`` and ``flowchart_id`` as sent. (A named tuple: a request makes
+    thousands.)"""
 
-    index: int
+    position: int
     event_id: str
     case_id: str
     power_id: str
@@ -112,7 +117,7 @@ class Posted:
             unpack_time(self.time),
             self.actor,
             self.note,
-            self.index + 1,
+            self.position + 1,
         )
 
     def content(self) -> tuple[Any, ...]:
@@ -266,12 +271,15 @@ class Intake:
         if len(items) > MAX_EVENTS:
             raise body_problem("M015.too_many", count=len(items), limit=MAX_EVENTS)
         ids: list[str | None] = [None] * len(items)
+        #: the columns of each plain event as the reader takes them (see _plain)
+        values: list[list[str] | None] = [None] * len(items)
         bad: list[BadEvent] = []
         denied: list[int] = []
         may_send = token.powers if token.send and token.powers is not None else frozenset()
         for i, item in enumerate(items):
             if type(item) is not dict:
                 continue
+            values[i] = plain = _plain(item)
             value = item.get("event_id")
             # the common case, a short id of plain text, without a call
             if (
@@ -283,11 +291,8 @@ class Intake:
                 ids[i] = value
             else:
                 ids[i] = self._event_id(i, value, bad)
-            power = item.get("power_id")
-            if type(power) is str and power in may_send:
-                continue
-            power = _text(item, "power_id")
-            if power and not token.may_send(power):
+            power = plain[1] if plain is not None else _text(item, "power_id")
+            if power and power not in may_send:
                 denied.append(i)
         # who may post what comes first: a sender learns nothing of others' powers
         if denied:
@@ -314,11 +319,12 @@ class Intake:
         # the reader wants each case's events in time order (else M006, which is no
         # problem here): as sent, if they are (the usual case), else sorted by case and
         # time (timestamps as text sort so when written alike, else they are parsed)
-        log = self._read(items, range(len(items)))
+        log = self._read(items, values, range(len(items)))
         for key in (_as_text, _order):
             if not any(p.code == "M006" for p in log.problems):
                 break
-            log = self._read(items, sorted(range(len(items)), key=lambda i: key(items[i], i)))
+            order = sorted(range(len(items)), key=lambda i: key(items[i], i))
+            log = self._read(items, values, order)
         for p in log.problems:
             i = p.line - 1
             item = items[i]
@@ -336,9 +342,11 @@ class Intake:
             packed = events.packed
             for k in range(0, 3 * len(events), 3):
                 i = packed[k + 1] - 1
-                item = items[i]
                 event_id = ids[i]
                 assert event_id is not None  # checked above
+                v = values[i]
+                if v is None:
+                    v = [_text(items[i], name) for name in COLUMNS]
                 posted[i] = Posted(
                     i,
                     event_id,
@@ -346,17 +354,25 @@ class Intake:
                     power,
                     steps[packed[k + 2] & mask],
                     packed[k],
-                    _text(item, "actor") or None,
-                    _text(item, "note") or None,
-                    _text(item, "timestamp"),
-                    _text(item, "flowchart_id") or None,
+                    v[5] or None,
+                    v[6] or None,
+                    v[3],
+                    v[4] or None,
                 )
         return _without_repeats([p for p in posted if p is not None])
 
-    def _read(self, items: list[Any], order: Iterable[int]) -> EventLog:
-        """The items read by the monitor's row reader in ``order``."""
+    def _read(
+        self, items: list[Any], values: list[list[str] | None], order: Iterable[int]
+    ) -> EventLog:
+        """The items read by the monitor's row reader in ``order`` (the plain ones by
+        their ``values``)."""
         reader = RowReader(self.registry, SOURCE, "event", calendar=self.calendar, index=self.index)
+        add = reader.add
         for i in order:
+            v = values[i]
+            if v is not None:
+                add(i + 1, *v)
+                continue
             item = items[i]
             if isinstance(item, _Unreadable):
                 reader.bad(item.key, i + 1, **item.params)
@@ -395,6 +411,22 @@ class Intake:
             return value
         bad.append(BadEvent(i, None, "event_id", problem(key, SOURCE, i + 1, **params)))
         return None
+
+
+def _plain(item: dict[str, Any]) -> list[str] | None:
+    """The columns of an event (:data:`~powerreg.monitor.reader.COLUMNS`) as
+    :func:`~powerreg.monitor.events.add_mapping` gives them to the reader, if the event
+    is plain: English keys, every value short text with no lone surrogate (None
+    otherwise: ``add_mapping`` reads it, and says what is wrong)."""
+    if "case_id" not in item:  # perhaps Chinese keys
+        return None
+    try:
+        out = [v.strip() if type(v) is str else field_text(v) for v in map(item.get, COLUMNS)]
+    except RecursionError:
+        return None
+    if max(map(len, out)) > MAX_FIELD or _SURROGATE.search("".join(out)):
+        return None
+    return out
 
 
 def _text(item: dict[str, Any], key: str) -> str:
@@ -477,13 +509,13 @@ def conflict(p: Posted, known: tuple[Any, ...]) -> BadEvent:
             shown_a = a.isoformat(" ") if isinstance(a, datetime) else (a or "-")
             shown_b = b.isoformat(" ") if isinstance(b, datetime) else (b or "-")
             return BadEvent(
-                p.index,
+                p.position,
                 p.event_id,
                 name,
                 problem(
                     "M013",
                     SOURCE,
-                    p.index + 1,
+                    p.position + 1,
                     entity=p.event.case_id,
                     event=p.event_id,
                     field=name,

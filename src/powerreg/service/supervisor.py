@@ -22,11 +22,12 @@ The events of a request are committed in one transaction, and only then is the r
 sent and the memory changed. The cases they touch are then **settled**: replayed, and
 the findings and feed entries written in one transaction of their own. With
 ``settle_after`` 0 (the default) a request settles its cases before it replies; the
-service (:mod:`.app`) lets the findings lag the events by up to ``settle_after``
-seconds, so that a case that several requests in a row touch is replayed once, not once
-a request — a stream of events is replayed about as often as the batch monitor replays
-them. Every read (the feed, a case, the powers, the health) settles first, so it sees
-every event acknowledged before it; a timer settles between requests. A case is
+service (:mod:`.app`) lets the findings lag the events by ``settle_after`` seconds
+(one; a request that finds events that old settles them, and between requests a timer
+does, within half as long again), so that a case that several requests in a row touch
+is replayed once, not once a request — a stream of events is replayed about as often as
+the batch monitor replays them. Every read (the feed, a case, the powers, the health)
+settles first, so it sees every event acknowledged before it. A case is
 replayed from its events, so nothing is lost when the process ends before it settled:
 on start every case is replayed and the feed brought up to its events.
 
@@ -79,7 +80,7 @@ from ..lang import Lang
 from ..model import Registry
 from ..monitor import replay_case
 from ..monitor.calendar import WorkCalendar, china_calendar
-from ..monitor.caseevents import CaseEvents, Vocabulary, pack_time, unpack_time
+from ..monitor.caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time, unpack_time
 from ..monitor.chartindex import ChartIndex
 from ..monitor.findings import CaseResult
 from ..monitor.reader import RowIndex, RowReader
@@ -94,6 +95,9 @@ log = logging.getLogger("powerreg.service")
 
 #: Most feed entries one read returns.
 MAX_FEED = 10_000
+
+#: A finding's record as stored (json.dumps would make an encoder for each).
+_encode = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @dataclass
@@ -143,7 +147,6 @@ class _Plan:
     cases: dict[str, CaseState] = field(default_factory=dict)
     changes: dict[str, list[tuple[Kind, str, Finding | None]]] = field(default_factory=dict)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
-    ids: dict[int, str] = field(default_factory=dict)
 
 
 class Supervisor:
@@ -274,26 +277,34 @@ class Supervisor:
             return last
         return day
 
-    def tick(self) -> bool:
+    def tick(self, *, lag: float = 0.0) -> bool:
         """Settle: bring the findings up to the clock's day and the events received (the
-        cases not replayed since their events came). Whether the state is up to both
-        (False if the write failed: the next tick tries again).
+        cases not replayed since their events came) — those received at least ``lag``
+        seconds ago (the timer's way: see :attr:`settle_after`). Whether the state is
+        up to the day (False if the write failed: the next tick tries again).
         """
-        if self.today() <= self.as_of and not self.unsettled:
+        events = bool(self.unsettled) and self._lag() >= lag
+        if self.today() <= self.as_of and not events:
             return True
-        with self.store.lock:
-            return self._settle() is not None
+        with gc_paused(), self.store.lock:  # replays make many small objects, keep most
+            return self._settle(events=events) is not None
 
-    def _settle(self) -> int | None:
-        """:meth:`tick`, under the lock: the feed entries written (None if the write
-        failed)."""
+    def _lag(self) -> float:
+        """Seconds since the first event not yet settled was stored."""
+        return clocktime.monotonic() - self._unsettled_since
+
+    def _settle(self, *, events: bool = True) -> int | None:
+        """:meth:`tick`, under the lock (with ``events``, the cases not settled too):
+        the feed entries written (None if the write failed)."""
         day = max(self.today(), self.as_of)
-        if day <= self.as_of and not self.unsettled:
+        events = events and bool(self.unsettled)
+        if day <= self.as_of and not events:
             return 0
         plan = _Plan()
-        for case_id in self.unsettled:
-            st = self.cases[case_id]
-            self._replan(plan, case_id, st.events, st.marks, day)
+        if events:
+            for case_id in self.unsettled:
+                st = self.cases[case_id]
+                self._replan(plan, case_id, st.events, st.marks, day)
         meta = None
         if day > self.as_of:
             self._plan_day(plan, day, self.unsettled.keys())
@@ -304,7 +315,8 @@ class Supervisor:
             log.warning("cannot bring the findings up to %s: %s", day, err.why)
             return None
         self._apply(plan, day)
-        self.unsettled.clear()
+        if events:
+            self.unsettled.clear()
         return sum(len(c) for c in plan.changes.values())
 
     def _plan_day(self, plan: _Plan, day: date, skip: Collection[str]) -> None:
@@ -345,11 +357,8 @@ class Supervisor:
                     self.unsettled[case_id] = None
                     self.cases[case_id] = st
                 self.next_seq += len(fresh)
-            entries = 0
-            lag = clocktime.monotonic() - self._unsettled_since
-            if self.settle_after <= 0 or not self.unsettled or lag >= self.settle_after:
-                # the events are stored: a failed settling is tried again, not refused
-                entries = self._settle() or 0
+            # the events are stored: a failed settling is tried again, not refused
+            entries = self._settle(events=self._lag() >= self.settle_after) or 0
             day, cursor = self.as_of, self.store.last_cursor()
         return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
 
@@ -396,13 +405,13 @@ class Supervisor:
             what: dict[str, Any] = {"power": given} if key == "M007" else {"chart": given}
             out.append(
                 BadEvent(
-                    p.index,
+                    p.position,
                     p.event_id,
                     "power_id" if key == "M007" else "flowchart_id",
                     problem(
                         key,
                         SOURCE,
-                        p.index + 1,
+                        p.position + 1,
                         entity=p.case_id,
                         case=p.case_id,
                         known=known,
@@ -420,28 +429,28 @@ class Supervisor:
         by_case: dict[str, list[tuple[int, int, Posted]]] = {}
         charts: dict[str, str] = {}
         rows = plan.rows
+        sender = token.name
         for seq, p in enumerate(fresh, start=self.next_seq):
-            case_id = p.case_id
+            _, event_id, case_id, power, step, t, actor, note, stamp, chart = p
             new = by_case.get(case_id)
             if new is None:
                 new = by_case[case_id] = []
-            new.append((p.time, seq, p))
-            if p.flowchart_id:
-                charts[case_id] = p.flowchart_id
-            plan.ids[seq] = p.event_id
+            new.append((t, seq, p))
+            if chart:
+                charts[case_id] = chart
             rows.append(
                 (
                     seq,
-                    p.event_id,
+                    event_id,
                     case_id,
-                    p.power_id,
-                    p.flowchart_id,
-                    p.step_id,
-                    p.time,
-                    p.timestamp,
-                    p.actor,
-                    p.note,
-                    token.name,
+                    power,
+                    chart,
+                    step,
+                    t,
+                    stamp,
+                    actor,
+                    note,
+                    sender,
                     received,
                 )
             )
@@ -471,8 +480,11 @@ class Supervisor:
         if old is not None and len(old) and new[0][0] >= old.last_time:
             # the common case, events in time order: the old ones stay as they are
             out = old.copy(chart)
+            extend = out.packed.extend  # CaseEvents.append, inlined: once an event
             for t, seq, p in new:
-                out.append(numbers[p.step_id], t, seq, code(p.actor), p.note)
+                extend((t, seq, numbers[p.step_id] | code(p.actor) << STEP_BITS))
+                if p.note:
+                    out.note(p.note)
             return out
         out = CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
         merged = [(pack_time(e.time), e.line, e.step_id, e.actor, e.note) for e in old or ()]
@@ -592,21 +604,23 @@ class Supervisor:
         results: dict[str, CaseResult] = {}
         lines: set[int] = set()
         for case_id, todo in per_case.items():
-            result = self._now(plan.cases[case_id], day)
+            st = plan.cases[case_id]
+            result = self._now(st, day)
             assert result is not None  # it has findings
             results[case_id] = result
-            found = identities(result)
-            todo[:] = [(key, found.get(key, f)) for key, f in todo]
+            if result is not st.ahead:  # the findings as found as of the day
+                found = identities(result)
+                todo[:] = [(key, found.get(key, f)) for key, f in todo]
             last = len(result.events) - 1
             lines.update(
                 result.events[last if f.position is None else f.position].line for _, f in todo
             )
-        ids = {**self.store.event_ids(lines - plan.ids.keys()), **plan.ids}
+        ids = self.store.event_ids(lines)
         out: dict[str, str] = {}
         for case_id, todo in per_case.items():
             view = self._view([results[case_id]], day)
             for key, f in todo:
-                out[key] = json.dumps(record(f, view, ids), ensure_ascii=False)
+                out[key] = _encode(record(f, view, ids))
         return out
 
     def _apply(self, plan: _Plan, day: date) -> None:
