@@ -36,7 +36,11 @@ Design decisions, and why:
 * **One page at a time**: pages, the index and the downloads are written as the powers
   come, so a 10,000-power site does not hold its pages in memory.
 * **A build draws once**: ``powerreg build`` passes the charts it drew and the catalog
-  it exported; the site takes them whenever it publishes the registry whole.
+  it exported; the site takes them whenever it publishes the registry whole (the charts
+  as hard links where it can).
+* **Two cores**: the search index is built by a forked child while the pages are
+  written (:mod:`.indexworker`; ``POWERREG_WORKERS=0`` keeps it in the process); the
+  compiled templates are kept in powerreg's cache directory between runs.
 
 Examples:
     >>> import tempfile, powerreg

@@ -20,6 +20,7 @@ from ..catalog import export_sqlite
 from ..errors import Problem, RegistryError, UsageError
 from ..model import Level, Registry
 from ..render import render_all
+from . import indexworker
 from .changes import changes_context
 from .downloads import Downloads
 from .pages import (
@@ -37,7 +38,6 @@ from .pages import (
 )
 from .policy import OMITTABLE, PublishPolicy, as_policy
 from .public import public_registry, search_fields, withheld_reason
-from .searchindex import SearchIndex
 
 if TYPE_CHECKING:  # a diff is made by the caller; the site only shows it
     from ..diff import Diff
@@ -223,10 +223,35 @@ def _write_pages(
             crumbs=[("首页", "index.html"), ("变更公示", "")],
             **changes_context(changes, public, rules, edition or date.today()),
         )
+    categories = {c.code: c for c in public.categories}
+    docs: list[indexworker.Doc] = []
+    for pid in sorted(public.powers):
+        power = public.powers[pid]
+        name = categories[power.category].name
+        docs.append((pid, power.name, name, list(search_fields(power, name))))
+    # the search index on the second core while the pages are written (.indexworker)
+    job = indexworker.start(docs, work / "search")
+    try:
+        return _write_rest(public, work, rules, withheld, changes, edition, pages, docs, job)
+    finally:
+        if job is not None:
+            job.stop()
+
+
+def _write_rest(
+    public: Registry,
+    work: Path,
+    rules: PublishPolicy,
+    withheld: list[str],
+    changes: Diff | None,
+    edition: date | None,
+    pages: Pages,
+    docs: list[indexworker.Doc],
+    job: indexworker.IndexJob | None,
+) -> dict[str, Any]:
     charts = work / "charts"
     categories = {c.code: c for c in public.categories}
     tallies = {c.code: CategoryTally(c.code, c.name, c.name_en) for c in public.categories}
-    index = SearchIndex()
     risks: list[dict[str, Any]] = []
     by_category: dict[str, list[dict[str, Any]]] = {c: [] for c in categories}
     stats = public.stats()
@@ -242,7 +267,6 @@ def _write_pages(
                     "withheld.html" if not power.is_public else "power.html",
                     **power_context(power, category, charts, rules),
                 )
-                index.add(pid, power.name, category.name, search_fields(power, category.name))
                 files_out.add(power, category.name)
                 reason = withheld_reason(power)
                 by_category[power.category].append(
@@ -282,12 +306,16 @@ def _write_pages(
         categories=public.categories,
         crumbs=[("首页", "index.html"), ("廉政风险点索引", "")],
     )
-    search_bytes = index.write(work / "search")  # before search.html, which holds its meta
+    # the index before search.html, which holds its numbers
+    if job is not None:
+        search_bytes, meta = job.result()
+    else:
+        search_bytes, meta = indexworker.build(docs, work / "search")
     pages.write(
         "search.html",
         "search.html",
         nav="search",
-        meta=index.meta,
+        meta=meta,
         crumbs=[("首页", "index.html"), ("搜索", "")],
     )
     omitted = [OMITTABLE[name][1] for name in sorted(rules.omit)]

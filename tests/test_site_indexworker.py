@@ -1,0 +1,109 @@
+"""The site's search index built by a forked child while the pages are written
+(:mod:`powerreg.site.indexworker`): the same site as without it, whatever the child does."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import powerreg
+from powerreg.site import MARKER, indexworker, lookup, publish, publish_site
+
+
+def _files(site: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and p.name != MARKER
+    }
+
+
+@pytest.fixture(scope="module")
+def serial_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("serial") / "site"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POWERREG_WORKERS", "0")
+        assert indexworker.start([], out / "unused") is None
+        publish_site(powerreg.load_reference(), out)
+    return out
+
+
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[indexworker.IndexJob | None]:
+    """Record what indexworker.start gives the site."""
+    jobs: list[indexworker.IndexJob | None] = []
+    start = indexworker.start
+
+    def recorded(docs: list[indexworker.Doc], out: Path) -> indexworker.IndexJob | None:
+        jobs.append(start(docs, out))
+        return jobs[-1]
+
+    monkeypatch.setattr(indexworker, "start", recorded)
+    return jobs
+
+
+def test_the_index_built_aside_gives_the_same_site(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
+    jobs = _started(monkeypatch)
+    publish_site(powerreg.load_reference(), tmp_path / "site")
+    assert [type(j) for j in jobs] == [indexworker.IndexJob]
+    assert _files(tmp_path / "site") == _files(serial_site)
+    assert [h.id for h in lookup(tmp_path / "site", "环境影响评价")]
+
+
+def test_a_failing_child_leaves_the_index_to_the_parent(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
+    parent = os.getpid()
+    build = indexworker.build
+    built_here: list[int] = []
+
+    def fails_in_the_child(docs: list[indexworker.Doc], out: Path) -> tuple[int, dict[str, int]]:
+        if os.getpid() != parent:
+            (out / "g2").mkdir(parents=True)
+            (out / "g2" / "0.json").write_text("{half", encoding="utf-8")  # a partial write
+            raise OSError("the child's disk is full")
+        built_here.append(len(docs))
+        return build(docs, out)
+
+    monkeypatch.setattr(indexworker, "build", fails_in_the_child)
+    jobs = _started(monkeypatch)
+    publish_site(powerreg.load_reference(), tmp_path / "site")
+    assert [type(j) for j in jobs] == [indexworker.IndexJob]
+    assert built_here == [84]  # the parent built it after the child failed
+    assert _files(tmp_path / "site") == _files(serial_site)
+
+
+def test_a_child_is_killed_when_the_parent_gives_up(tmp_path: Path) -> None:
+    docs: list[indexworker.Doc] = [
+        (f"P-{i}", "许可", "行政许可", ["环境影响评价文件审批" * 200]) for i in range(2000)
+    ]
+    job = indexworker.IndexJob(docs, tmp_path / "search")
+    pid = job._pid
+    job.stop()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
+    job.stop()  # a second stop does nothing
+
+
+def test_an_error_in_the_parent_stops_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
+    jobs = _started(monkeypatch)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.Downloads, "add", broken)
+    with pytest.raises(powerreg.UsageError, match="No space left"):
+        publish_site(powerreg.load_reference(), tmp_path / "site")
+    [job] = jobs
+    assert job is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(job._pid, os.WNOHANG)
+    assert not (tmp_path / "site").exists()
