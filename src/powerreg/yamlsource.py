@@ -57,6 +57,11 @@ _SPECIAL: dict[str, Any] = {
     ".nan": float("nan"),
 }
 
+#: First characters of a plain scalar that may be a number (the patterns above need an
+#: ASCII digit, a sign or a point first); any other plain scalar that is not special is
+#: a string.
+_NUMBER_START = frozenset("0123456789+-.")
+
 #: Position of a value: 1-based (line, column).
 Pos = tuple[int, int]
 
@@ -206,29 +211,63 @@ def read_text(text: str, file: str) -> Document:
             e = loader.get_event()
             cls = e.__class__.__name__
             if cls == scalar:
+                m = e.start_mark
                 if e.anchor is not None:
-                    refused("anchor", "&" + e.anchor, e.start_mark)
+                    refused("anchor", "&" + e.anchor, m)
                 if e.tag is not None:
-                    refused("tag", e.tag, e.start_mark)
-                if stack and stack[-1].is_map and stack[-1].key is _NO_KEY:
-                    value = e.value  # keys are names: keep their text
-                elif e.implicit[0] and _too_long_number(e.value):
-                    m = e.start_mark
+                    refused("tag", e.tag, m)
+                raw = e.value
+                top = stack[-1] if stack else None
+                if top is not None and top.is_map and top.key is _NO_KEY:
+                    # a key (the hot path of put(), inlined): names keep their text
+                    line, col = m.line + 1, m.column + 1
+                    if raw[:1] == "\u3000":
+                        problems.append(problem("E001.fullwidth_space", file, line, col))
+                    if raw in top.container:
+                        first = top.table[raw][0]
+                        problems.append(
+                            problem(
+                                "E001.duplicate_key",
+                                file,
+                                line,
+                                col,
+                                key=snippet(raw),
+                                first=first,
+                            )
+                        )
+                    top.key, top.key_pos = raw, (line, col)
+                    continue
+                if not e.implicit[0]:
+                    value: Any = raw
+                elif raw in _SPECIAL:
+                    value = _SPECIAL[raw]
+                elif raw[0] not in _NUMBER_START:
+                    value = raw  # neither special nor a number: a string (most values)
+                elif _too_long_number(raw):
                     problems.append(
                         problem(
                             "E002.long_number",
                             file,
                             m.line + 1,
                             m.column + 1,
-                            value=snippet(e.value),
-                            n=f"{len(e.value):,}",
+                            value=snippet(raw),
+                            n=f"{len(raw):,}",
                             max=MAX_DIGITS,
                         )
                     )
                     value = None
                 else:
-                    value = resolve_plain(e.value) if e.implicit[0] else e.value
-                put(value, e.start_mark)
+                    value = resolve_plain(raw)
+                if top is None:
+                    put(value, m)
+                elif top.is_map:  # a value: the entry is complete
+                    key = top.key
+                    top.container[key] = value
+                    top.table[key] = (*top.key_pos, m.line + 1, m.column + 1)
+                    top.key = _NO_KEY
+                else:
+                    top.container.append(value)
+                    top.table.append((m.line + 1, m.column + 1))
             elif cls in (mstart, sstart):
                 if e.anchor is not None:
                     refused("anchor", "&" + e.anchor, e.start_mark)
