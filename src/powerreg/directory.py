@@ -329,7 +329,7 @@ class _DirectoryLoader:
                     if key is not None:
                         payloads.append((key, payload))
                     continue
-            entry = self._load_power(raw, rel, powers, declared_in)
+            entry = self._load_power(raw, rel, powers, declared_in, keep=key is not None)
             if entry is not None and key is not None:
                 fresh.append((key, entry))
         if cache is not None:
@@ -356,10 +356,16 @@ class _DirectoryLoader:
         return True
 
     def _load_power(
-        self, raw: bytes, rel: str, powers: dict[str, Power], declared_in: dict[str, str]
+        self,
+        raw: bytes,
+        rel: str,
+        powers: dict[str, Power],
+        declared_in: dict[str, str],
+        *,
+        keep: bool = True,
     ) -> CachedPower | None:
         """Parse, validate and check one power file; what it produced, for the cache, if
-        it loaded without a problem of its own."""
+        it loaded without a problem of its own and ``keep`` asks for it."""
         before = len(self.problems)
         doc = self._checked(read_bytes(raw, rel))
         if doc is None:
@@ -408,7 +414,7 @@ class _DirectoryLoader:
         located = positions(power, doc)
         for key, line, column in located:
             self.positions[key] = (rel, line, column)
-        if len(self.problems) != before:
+        if len(self.problems) != before or not keep:
             return None
         return CachedPower.of(power, category, located)
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
@@ -72,26 +72,27 @@ def positions(power: Power, doc: Document) -> list[tuple[str, int, int]]:
         if name in LOCATED_FIELDS:
             pos.append((field_key(power.id, name), *doc.position((key,), key=True)))
 
-    def remember(raw_list: Any, index: int, gid: str) -> None:
-        at = doc.item_position(raw_list, index)
-        if at is not None:
-            pos.append((gid, *at))
+    marks = doc.marks
+
+    def remember(raw_list: Any, gids: Iterable[str]) -> None:
+        table = marks.get(id(raw_list))  # the items' positions, in order
+        if table is not None:
+            pairs = zip(gids, table, strict=False)  # as many as both have
+            pos.extend([(gid, line, column) for gid, (line, column) in pairs])
 
     raw_fcs = doc.data.get("flowcharts")
+    remember(raw_fcs, [fc.gid for fc in power.flowcharts])
     for i, fc in enumerate(power.flowcharts):
-        remember(raw_fcs, i, fc.gid)
-        raw_steps = raw_fcs[i].get("steps")
-        for j, s in enumerate(fc.steps):
-            remember(raw_steps, j, s.gid)
-        raw_transitions = raw_fcs[i].get("transitions")
-        for j in range(len(fc.transitions)):
-            remember(raw_transitions, j, transition_key(fc.gid, j))
+        remember(raw_fcs[i].get("steps"), [s.gid for s in fc.steps])
+        fgid = fc.gid
+        remember(
+            raw_fcs[i].get("transitions"),
+            [transition_key(fgid, j) for j in range(len(fc.transitions))],
+        )
     raw_risks = doc.data.get("risk_points")
+    remember(raw_risks, [r.gid for r in power.risk_points])
     for i, r in enumerate(power.risk_points):
-        remember(raw_risks, i, r.gid)
-        raw_measures = raw_risks[i].get("countermeasures")
-        for j, m in enumerate(r.countermeasures):
-            remember(raw_measures, j, m.gid)
+        remember(raw_risks[i].get("countermeasures"), [m.gid for m in r.countermeasures])
     return pos
 
 
