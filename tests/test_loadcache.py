@@ -7,15 +7,18 @@ loader's ``read_bytes``, the one call that parses a power file.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from powerreg import Registry, RegistryError, directory, loadcache
 from powerreg.load import load
@@ -332,3 +335,44 @@ def test_loaders_at_once_share_the_cache(tmp_path: Path, cache: Path) -> None:
     warm = load(root)
     assert warm == expected
     assert warm._sources.positions == expected._sources.positions
+
+
+class _Kind(StrEnum):
+    A = "a"
+    B = "b"
+
+
+class _Inner(BaseModel):
+    n: int
+    tags: list[str] = []
+
+
+class _Outer(BaseModel):
+    kind: _Kind | None = None
+    fixed: _Kind = _Kind.A
+    inner: _Inner | None = None
+    inners: list[_Inner] = []
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        _Outer(),
+        _Outer(kind="b", inner={"n": 1, "tags": ["x"]}, inners=[{"n": 2}, {"n": 3}]),
+        _Outer.model_construct(fixed="b"),  # a bare value where a member belongs
+    ],
+    ids=["defaults", "everything set", "bare enum value"],
+)
+def test_the_codec_gives_back_what_it_was_given(model: _Outer) -> None:
+    encode, decode = loadcache._Codec().model(_Outer)
+    back = decode(json.loads(json.dumps(encode(model))))
+    assert repr(back) == repr(model)
+    assert back.model_fields_set == model.model_fields_set
+    assert [type(v) for v in back.__dict__.values()] == [type(v) for v in model.__dict__.values()]
+
+
+def test_the_codec_refuses_what_it_cannot_give_back() -> None:
+    encode, _ = loadcache._Codec().model(_Outer)
+    odd = _Outer.model_construct(inners=[(1, 2)])
+    with pytest.raises(loadcache.Unencodable):
+        encode(odd)
