@@ -31,6 +31,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import os
 import statistics
 import subprocess
 import sys
@@ -129,16 +130,38 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(0.99 * len(ordered)) - 1)]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far, from /proc (0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load() -> str:
+    """The machine's load average over the last minute."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def run(
     reg: Registry, log: SynthLog, payloads: list[bytes], today: str, tmp: Path
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], float]:
+    """The stream posted to a new service: wall time, latencies, and the server's CPU
+    seconds over the stream (on a busy machine the server gets only part of a core:
+    events per CPU-second say what it would do with one)."""
     state = tmp / f"state-{today}.db"
     store = Store(state)
     _, token = add_token(store, "bench", powers=frozenset(reg.powers))
     store.close()
     proc, port = serve(state, tmp / f"server-{today}.log", today)
     try:
-        return stream(port, token, payloads)
+        before = cpu_seconds(proc.pid)
+        wall, latencies = stream(port, token, payloads)
+        return wall, latencies, cpu_seconds(proc.pid) - before
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -163,12 +186,16 @@ def main(argv: list[str]) -> list[dict[str, object]]:
             times.append(time.perf_counter() - t)
         base = statistics.median(times)
         for name, today in (("live", "events"), ("backlog", last.isoformat())):
-            wall, latencies = run(reg, log, payloads, today, tmp)
+            at_start = load()
+            wall, latencies, cpu = run(reg, log, payloads, today, tmp)
             rate = events / wall
+            per_cpu = events / cpu if cpu else float("nan")
+            loads = f"load {at_start}–{load()}"
             row: dict[str, object] = {
                 "case": (
                     f"service {name}: {events:,} events in batches of {BATCH:,} over HTTP, "
-                    f"{rate:,.0f} events/s, p99 {p99(latencies) * 1000:.0f} ms "
+                    f"{rate:,.0f} events/s, p99 {p99(latencies) * 1000:.0f} ms; server "
+                    f"{per_cpu:,.0f} events per CPU-second; {loads} "
                     f"(batch replay {events / base:,.0f} events/s)"
                 ),
                 "baseline_s": base,
@@ -177,11 +204,14 @@ def main(argv: list[str]) -> list[dict[str, object]]:
                 "goal": f"≥ {GOAL:,} events/s",
                 "events_per_s": rate,
                 "p99_s": p99(latencies),
+                "server_cpu_s": cpu,
+                "events_per_cpu_s": per_cpu,
             }
             print(
                 f"service {name:<8} {events:,} events: {wall:.2f}s, {rate:,.0f} events/s, "
                 f"p99 {p99(latencies) * 1000:.0f} ms, median "
-                f"{statistics.median(latencies) * 1000:.0f} ms; batch replay {base:.2f}s "
+                f"{statistics.median(latencies) * 1000:.0f} ms; server CPU {cpu:.2f}s "
+                f"({per_cpu:,.0f} events/CPU-s); {loads}; batch replay {base:.2f}s "
                 f"({events / base:,.0f} events/s); ratio {wall / base:.1f}×"
             )
             rows.append(row)

@@ -424,7 +424,10 @@ def _plain(item: dict[str, Any]) -> list[str] | None:
         out = [v.strip() if type(v) is str else field_text(v) for v in map(item.get, COLUMNS)]
     except RecursionError:
         return None
-    if max(map(len, out)) > MAX_FIELD or _SURROGATE.search("".join(out)):
+    joined = "".join(out)
+    if len(joined) > MAX_FIELD and max(map(len, out)) > MAX_FIELD:
+        return None
+    if not joined.isascii() and _SURROGATE.search(joined):  # isascii: a flag, no scan
         return None
     return out
 
@@ -484,6 +487,8 @@ def _without_repeats(posted: list[Posted]) -> list[Posted]:
     Raises:
         Refused: 409, the request gives one ``event_id`` to two different events.
     """
+    if len({p.event_id for p in posted}) == len(posted):  # the common case: none
+        return posted
     first: dict[str, Posted] = {}
     kept: list[Posted] = []
     bad: list[BadEvent] = []

@@ -357,8 +357,12 @@ class Supervisor:
                     self.unsettled[case_id] = None
                     self.cases[case_id] = st
                 self.next_seq += len(fresh)
-            # the events are stored: a failed settling is tried again, not refused
-            entries = self._settle(events=self._lag() >= self.settle_after) or 0
+            # events stored a while ago are settled now, with the day; else both wait
+            # for the next settling. The events are stored: a failed settling is tried
+            # again, not refused
+            entries = 0
+            if self._lag() >= self.settle_after:
+                entries = self._settle() or 0
             day, cursor = self.as_of, self.store.last_cursor()
         return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
 
