@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import unicodedata
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -836,6 +837,23 @@ def test_index_text_and_fold() -> None:
     assert index_text("审批") == " 审 批 审批 "
     assert index_text("A", None, "罚") == "A\n 罚 "
     assert fold("ＡＢ审批", "x") == "ab审批\nx"
+
+
+# Full-width punctuation, the characters NFKC composes or reorders, and any character.
+nfkc_text = st.text(
+    st.one_of(
+        st.sampled_from("，：；（）！？\u3000审批ＡａｶﾞﾊﾟA\u0301\u0327\u3099\u309a\u0e33ﬁ①"),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=12,
+)
+
+
+@given(nfkc_text)
+def test_index_text_and_fold_see_text_in_nfkc(text: str) -> None:
+    nfkc = unicodedata.normalize("NFKC", text)
+    assert fold(text) == (nfkc.casefold() if text else "")
+    assert index_text(text) == index_text(nfkc)
 
 
 # ------------------------------------------------------------------------ safety

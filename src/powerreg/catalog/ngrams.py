@@ -57,9 +57,31 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _WORD = re.compile(rf"[^\W_{_CJK}]+")
 
 
+# The full-width punctuation of nearly every Chinese text, with its NFKC form (，→ ,).
+_PUNCTUATION = [(c, unicodedata.normalize("NFKC", c)) for c in "，：；（）！？\u3000"]
+
+
 def _normal(text: str) -> str:
-    # NFKC folds full-width forms (２０１１, ＡＢＣ, ，) into their ordinary ones.
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
+    """``text`` in NFKC, which folds full-width forms (２０１１, ＡＢＣ, ，) into their
+    ordinary ones.
+
+    Chinese text is seldom NFKC only for its full-width punctuation, and replacing a few
+    characters costs a fifth of ``unicodedata.normalize``. Replacing characters by their
+    own NFKC form keeps the string's compatibility decomposition (NFKD), hence its NFKC;
+    so if the result is in NFKC, it is NFKC of ``text``; otherwise normalize does it all.
+
+    Examples:
+        >>> _normal("审批（ＩＳＯ），ｶﾞ")
+        '审批(ISO),ガ'
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    folded = text
+    for wide, narrow in _PUNCTUATION:
+        folded = folded.replace(wide, narrow)
+    if unicodedata.is_normalized("NFKC", folded):
+        return folded
+    return unicodedata.normalize("NFKC", text)
 
 
 def _grams(run: str) -> str:

@@ -41,6 +41,7 @@ from .tables import (
     SEARCH_INDEXES,
     TABLES,
     VIEWS,
+    SearchIndex,
     Table,
     descriptions,
 )
@@ -225,7 +226,7 @@ def _write_file(path: Path, reg: Registry, target: Path, description: str) -> No
         worker = None
         if searchworker.wanted():
             indexes = SEARCH_INDEXES
-            texts = [_SEARCH_TEXTS[index.table](reg, index.columns) for index in indexes]
+            texts = [_search_texts(reg, index) for index in indexes]
             worker = searchworker.start(indexes, texts, target, FTS_HASHSIZE)
             del texts  # the worker has them (or they were too few to hand over)
         if worker is None:
@@ -528,33 +529,23 @@ def _countermeasures(reg: Registry) -> Iterator[Row]:
                 yield gid, rgid, m.id, m.kind, m.stage, m.description, m.responsible, i, line, col
 
 
-def _power_texts(reg: Registry, columns: tuple[str, ...]) -> list[tuple[str | None, ...]]:
-    get = attrgetter(*columns)
-    return [_tuple(get(p)) for p in reg.powers.values()]
-
-
-def _risk_point_texts(reg: Registry, columns: tuple[str, ...]) -> list[tuple[str | None, ...]]:
-    get = attrgetter(*columns)
-    return [_tuple(get(r)) for p in reg.powers.values() for r in p.risk_points]
-
-
-def _countermeasure_texts(reg: Registry, columns: tuple[str, ...]) -> list[tuple[str | None, ...]]:
-    get = attrgetter(*columns)
-    risk_points = (r for p in reg.powers.values() for r in p.risk_points)
-    return [_tuple(get(m)) for r in risk_points for m in r.countermeasures]
-
-
-def _tuple(value: Any) -> tuple[str | None, ...]:
-    return value if isinstance(value, tuple) else (value,)
-
-
-#: The texts of a search index's columns, in the order of its table's rows (as
-#: :data:`_ROWS` writes them): a search index's column is the attribute of that name.
-_SEARCH_TEXTS: dict[str, Callable[[Registry, tuple[str, ...]], list[tuple[str | None, ...]]]] = {
-    "powers": _power_texts,
-    "risk_points": _risk_point_texts,
-    "countermeasures": _countermeasure_texts,
-}
+def _search_texts(reg: Registry, index: SearchIndex) -> list[tuple[str | None, ...]]:
+    """The texts of a search index's columns (the attributes of those names), in the
+    order of its table's rows as :data:`_ROWS` writes them: rowid 1, 2, …"""
+    entities: Iterable[Any]
+    powers = reg.powers.values()
+    if index.table == "powers":
+        entities = powers
+    elif index.table == "risk_points":
+        entities = (r for p in powers for r in p.risk_points)
+    elif index.table == "countermeasures":
+        entities = (m for p in powers for r in p.risk_points for m in r.countermeasures)
+    else:  # a new search index needs its rows here, in its table's order
+        raise ValueError(f"no texts for a search index of the table {index.table}")
+    if len(index.columns) == 1:
+        get = attrgetter(index.columns[0])
+        return [(get(e),) for e in entities]
+    return list(map(attrgetter(*index.columns), entities))
 
 
 def _metadata_rows(reg: Registry, description: str | None = None) -> Iterable[Row]:
