@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -9,11 +10,13 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 import powerreg
+from powerreg import mainjob
 from powerreg.cli import main
 from powerreg.errors import UsageError
 from powerreg.mainjob import MARKER, AuditFailed, build
@@ -69,6 +72,29 @@ def test_failing_audit_leaves_previous_build_untouched(
         build(powerreg.load(write_registry({"XK-001": bad})), out, lang="en")
     assert digest(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reg", "site"]
+
+
+def test_a_build_leaves_the_collector_as_it_found_it(
+    tmp_path: Path, write_registry: WriteRegistry
+) -> None:
+    thresholds = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    original = mainjob.export_sqlite
+
+    def export(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return original(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(mainjob, "export_sqlite", export)
+        build(powerreg.load(EXAMPLE), tmp_path / "a", lang="en")
+    assert seen == [(mainjob.YOUNG_COLLECTION_EVERY, *thresholds[1:])]  # during the build
+    assert gc.get_threshold() == thresholds  # and after it, failed or not
+    bad = power_data()
+    bad["risk_points"][0]["countermeasures"] = []  # A301: an error
+    with pytest.raises(AuditFailed):
+        build(powerreg.load(write_registry({"XK-001": bad})), tmp_path / "b", lang="en")
+    assert gc.get_threshold() == thresholds
 
 
 def test_a_directory_not_written_by_build_is_never_replaced(tmp_path: Path) -> None:

@@ -36,10 +36,12 @@ Examples:
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,9 @@ from .site import PublishPolicy, publish_site
 
 MARKER = ".powerreg-build.json"
 STAGES = ("audit", "render", "export", "site", "swap")
+
+#: Allocations between two collections of young objects while a build runs.
+YOUNG_COLLECTION_EVERY = 100_000
 
 
 class AuditFailed(PowerregError):
@@ -124,7 +129,7 @@ def build(
     )
     seconds: dict[str, float] = {}
     try:
-        with new_directory(out) as work:
+        with _fewer_collections(), new_directory(out) as work:
             t = _stage("audit", on_stage)
             report = audit(registry, policy, lang=lang)
             if report.fails(fail_on):
@@ -177,6 +182,20 @@ def build(
         return result.model_copy(update={"seconds": seconds, "peak_memory_mib": peak_memory_mib()})
     except OSError as err:
         raise UsageError(f"cannot build into '{out}': {err.strerror or err}") from err
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """The collector looks at young objects every 100,000 allocations instead of 700
+    while a build runs: the stages make many objects that live to their end and hardly
+    any cycles, and a collection walks them all (one in the catalog's rows took 0.08 s of
+    a reference build). Cycles are still collected; the thresholds are restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def peak_memory_mib() -> float | None:
