@@ -7,6 +7,7 @@ output."""
 from __future__ import annotations
 
 import random
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,32 @@ def test_bulk_replay_of_parquet_equals_the_case_by_case_replay(
     new = monitor(path, REFERENCE, as_of=as_of)
     old = monitor(read_parquet(path, REFERENCE, calendar=cal, as_of=as_of), REFERENCE, as_of=as_of)
     assert_same(new, old)
+
+
+@given(seed=st.integers(0, 10_000), bad=st.sampled_from([0.05, 0.3]), parts=st.integers(1, 3))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_bulk_replay_of_parquet_with_bad_rows_equals_the_case_by_case_replay(
+    tmp_path: Path, seed: int, bad: float, parts: int
+) -> None:
+    """Text columns (the timestamp too), rows left out across a directory's files: each
+    problem names its file and its row there."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = _write(tmp_path / f"c{seed}.csv", 40, seed, 0.3, 0.3, bad, True).read_text("utf-8")
+    header, *rows = [line.split(",") for line in text.splitlines()]
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
+    size = -(-len(rows) // parts)
+    for i in range(parts):
+        chunk = rows[i * size : (i + 1) * size]
+        columns = {h: [r[j] or None for r in chunk] for j, h in enumerate(header)}
+        pq.write_table(pa.table(columns), folder / f"part-{i}.parquet")
+    cal = china_calendar()
+    assert read_bulk(folder, REFERENCE, calendar=cal) is not None
+    old = monitor(read_parquet(folder, REFERENCE, calendar=cal), REFERENCE)
+    assert_same(monitor(folder, REFERENCE), old)
 
 
 @pytest.mark.parametrize(

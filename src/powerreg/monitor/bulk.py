@@ -158,6 +158,8 @@ def _coded(column: Any) -> tuple[list[str], Ints]:
     """A text column as stripped texts and each row's number among them (a null, an
     empty field: ``""``)."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_null(column.type):  # a column of nulls only: every field empty
+        return [""], np.zeros(len(column), np.int64)
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
     raw = column.dictionary.to_pylist()
@@ -184,6 +186,8 @@ def _times(column: Any) -> tuple[Ints, Bools]:
     the form ``YYYY-MM-DD HH:MM:SS`` is parsed by Python as the row reader parses it."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     n = len(column)
+    if pa.types.is_null(column.type):
+        return np.zeros(n, np.int64), np.zeros(n, bool)
     if pa.types.is_timestamp(column.type):
         # a naive Arrow timestamp in microseconds (checked by the caller)
         us = column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
@@ -393,18 +397,16 @@ def _parquet_columns(path: Path, seq0: int) -> _Columns | None:
             if c == "timestamp" and pa.types.is_timestamp(t):
                 if t.unit != "us" or t.tz is not None:
                     return None
-            elif not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            elif not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
                 return None
-        text = [c for c in present if c != "timestamp"]
         table = f.read(columns=present)
     for c in present:
         col = table.column(c)
-        if pa.types.is_timestamp(col.type):
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
             continue
         longest = pc.max(pc.utf8_length(col)).as_py()
         if longest is not None and longest > MAX_FIELD:
             return None
-    del text
     return _Columns(table, {c: c for c in present}, seq0)
 
 
