@@ -3,7 +3,9 @@ service in random batches, with random repeats and out of order, then asked at a
 gives the deviations and alerts of ``monitor(LOG, registry, as_of=DATE)``.
 
 The service is driven in process (its HTTP face adds nothing to the replay; see
-``test_service.py``). Events of one case with the same timestamp keep their order in
+``test_service.py``), settling each request before it replies or, as the HTTP service
+does, letting the findings lag the events and settling at random points (and at the
+reads). Events of one case with the same timestamp keep their order in
 the log, as the service's contract asks of a sender (ties are placed in the order
 received); everything else arrives in any order.
 """
@@ -96,10 +98,13 @@ def test_random_batches_repeats_and_disorder_give_the_monitors_answers(
     # random repeats: some events sent again, later, as senders retry
     repeats = [i for i in order if rng.random() < 0.2]
     stream = order + repeats
+    lazy = data.draw(st.booleans(), label="findings lag the events")
     with tempfile.TemporaryDirectory() as tmp:
         path = log.write_csv(Path(tmp) / "cases.csv")
         expected = monitor(path, REG, as_of=as_of)
-        sup = Supervisor(REG, Path(tmp) / "state.db", clock=Clock(as_of))
+        sup = Supervisor(
+            REG, Path(tmp) / "state.db", clock=Clock(as_of), settle_after=3600 if lazy else 0
+        )
         try:
             accepted = 0
             k = 0
@@ -111,6 +116,9 @@ def test_random_batches_repeats_and_disorder_give_the_monitors_answers(
                     {"event_id": f"e{i}", **dict(zip(HEADER, rows[i], strict=True))} for i in batch
                 ]
                 accepted += sup.post(json.dumps(events).encode(), SENDER).accepted
+                if lazy and data.draw(st.booleans(), label="settle now"):
+                    assert sup.tick()
+                    assert not sup.unsettled
             assert accepted == len(rows)
             live = {c.case_id: c for c in sup.results()}
             assert {c.case_id: comparable(c) for c in expected.cases} == {
