@@ -20,7 +20,7 @@ import pytest
 
 import powerreg
 from powerreg import Registry, UsageError
-from powerreg.catalog import export_sqlite, search, searchworker, write
+from powerreg.catalog import export_sqlite, search, searchprocess, searchworker, write
 from powerreg.catalog.searchworker import SearchWorker
 from powerreg.synth import generate
 
@@ -73,7 +73,7 @@ def worker_has_taken(n: int) -> Callable[[SearchWorker], object]:
 
     def waiting(self: SearchWorker) -> object:
         deadline = time.monotonic() + PATIENCE
-        while searchworker._read_claims(self._claims)[0] < n and self._process.poll() is None:
+        while searchprocess.read_claims(self._claims)[0] < n and self._process.poll() is None:
             assert time.monotonic() < deadline, "the worker never started"
             time.sleep(0.01)
         return claim(self)
@@ -168,7 +168,7 @@ def test_small_registries_start_no_process(tmp_path: Path, monkeypatch: pytest.M
 # What the worker process runs instead of its own main(), to fail in one way or another.
 FAILING = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1])['path']; "
-    "from powerreg.catalog import searchworker as w; "
+    "from powerreg.catalog import searchprocess as w; "
 )
 
 
@@ -181,7 +181,7 @@ FAILING = (
             "user-defined function raised exception\\); export with POWERREG_WORKERS=0",
         ),
         (
-            FAILING + "import os; w._take(json.loads(sys.argv[1])['claims'], True); os._exit(9)",
+            FAILING + "import os; w.take_job(json.loads(sys.argv[1])['claims'], True); os._exit(9)",
             "the worker process building the search index ended before it finished "
             "\\(exit code 9\\); if it ran out of memory, export with POWERREG_WORKERS=0",
         ),
@@ -216,7 +216,7 @@ from powerreg.catalog.searchworker import SearchWorker
 searchworker.PARALLEL_AT = 0
 searchworker._BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1])['path']; "
-    "from powerreg.catalog import searchworker as w; import time; "
+    "from powerreg.catalog import searchprocess as w; import time; "
     "w._build = lambda *args: time.sleep(600); w.main()"
 )
 
@@ -293,3 +293,15 @@ def test_a_killed_export_leaves_no_worker_and_the_next_removes_its_scratch(
     assert {n: b for n, b in files(tmp_path).items() if n in before} == before
     export_sqlite(powerreg.load(REFERENCE), previous)
     assert files(tmp_path) == before  # the same registry again: the same bytes, nothing left
+
+
+def test_the_worker_process_imports_neither_pydantic_nor_the_models() -> None:
+    # what keeps its start at a fraction of a second
+    code = "import sys, powerreg.catalog.searchprocess; print(*sys.modules, sep=chr(10))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    modules = set(out.split())
+    assert "powerreg.catalog.searchprocess" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("pydantic", "yaml", "sqlite_utils")}
+    assert not {m for m in modules if m.startswith(("powerreg.model", "powerreg.errors"))}

@@ -43,7 +43,9 @@ import unicodedata
 from operator import add
 from typing import NamedTuple
 
-from .tables import NGRAM_MAX
+#: Longest run of Chinese characters indexed as one search token. This module imports
+#: nothing of powerreg's, so that the search-index worker process starts at once.
+NGRAM_MAX = 4
 
 # Han ideographs (basic, extension A, compatibility, the supplementary planes) and kana:
 # scripts written without spaces between words. Letters only (Unicode category Lo), so

@@ -5,11 +5,11 @@ million texts (:mod:`.ngrams`) and FTS5's work on them. Both are independent of 
 tables, so from :data:`PARALLEL_AT` indexed texts on, :func:`start` hands them to a
 worker process:
 
-* the worker is a new Python (``python -c``) that imports this module and nothing of
-  the caller's — unlike :mod:`multiprocessing`'s ``spawn``, which would run the caller's
-  script again in it (a script without ``if __name__ == "__main__"`` would export
-  twice); it starts in a session of its own, so Ctrl-C reaches only the export, which
-  ends it;
+* the worker is a new Python (``python -c``) that imports :mod:`.searchprocess` (the
+  standard library and :mod:`.ngrams`: 0.2 s) and nothing of the caller's — unlike
+  :mod:`multiprocessing`'s ``spawn``, which would run the caller's script again in it
+  (a script without ``if __name__ == "__main__"`` would export twice); it starts in a
+  session of its own, so Ctrl-C reaches only the export, which ends it;
 * the texts of each index go to it as compact tuples of strings, pickled in chunks, in
   the order of their table's rows (row *i* is rowid *i*), before the tables are written;
   a thread sends them, so the export never waits for the worker to be ready;
@@ -42,30 +42,30 @@ Examples:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import io
 import json
 import os
 import pickle
-import queue
-import signal
 import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from ..atomic import temp_path
 from ..errors import UsageError
-from .ngrams import index_text
-from .tables import SearchIndex
+from .searchprocess import read_claims, read_message, take_job, write_message
 
-#: From this many indexed texts on (about 1,500 powers), a worker builds the search
-#: indexes; below, starting it (an interpreter and powerreg's imports, ~1 s of the
-#: second core) costs more than it saves.
-PARALLEL_AT = 20_000
+if TYPE_CHECKING:
+    from .tables import SearchIndex
+
+#: From this many indexed texts on (about 600 powers), a worker builds the search
+#: indexes. Measured on a busy 2-core machine: 300 generated powers (4,000 texts) export
+#: as fast either way, 600 powers 25% faster with the worker; the reference registry
+#: (1,110 texts) never starts one.
+PARALLEL_AT = 8_000
 
 #: Texts sent to the worker in one message.
 CHUNK = 10_000
@@ -77,32 +77,13 @@ WORKERS_ENV = "POWERREG_WORKERS"
 #: Seconds to wait for a worker to end after it was told to.
 _END_TIMEOUT = 10.0
 
-#: What the worker process runs: the caller's module search path, then this module.
+#: What the worker process runs: the caller's module search path, then its main().
 _BOOT = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1])['path']; "
-    "from powerreg.catalog.searchworker import main; main()"
+    "from powerreg.catalog.searchprocess import main; main()"
 )
 
 Texts = list[tuple[str | None, ...]]
-
-
-def connect_scratch(path: str | os.PathLike[str]) -> sqlite3.Connection:
-    """A connection set up for writing a new private file fast, as the export's own: no
-    journal on disk, no sync (the catalog is synced once before its rename)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = MEMORY")
-    conn.execute("PRAGMA synchronous = OFF")
-    conn.execute("PRAGMA cache_size = -65536")
-    return conn
-
-
-def create_index(conn: sqlite3.Connection, name: str, hashsize: int) -> None:
-    """Create the FTS5 table ``name`` of a search index, empty, holding up to ``hashsize``
-    bytes of pending entries in memory before it writes a segment."""
-    conn.execute(
-        f"CREATE VIRTUAL TABLE \"{name}\" USING fts5(grams, content='', tokenize='unicode61')"
-    )
-    conn.execute(f'INSERT INTO "{name}" ("{name}", rank) VALUES (\'hashsize\', ?)', (hashsize,))
 
 
 def wanted() -> bool:
@@ -201,7 +182,7 @@ class SearchWorker:
     def claim(self) -> SearchIndex | None:
         """An index the worker has not started, for the export to build; None once the
         worker has started all the others."""
-        job = _take(self._claims, first=False)
+        job = take_job(self._claims, first=False)
         return None if job is None else self._indexes[job]
 
     def copy_into(self, conn: sqlite3.Connection, schema: str) -> list[str]:
@@ -227,12 +208,12 @@ class SearchWorker:
         return built
 
     def _wait(self) -> list[str]:
-        taken, left = _read_claims(self._claims)
+        taken, left = read_claims(self._claims)
         if taken < left:
             raise RuntimeError("claim() every index the worker has not started first")
         if taken == 0:
             return []
-        message = _recv(self._output)
+        message = read_message(self._output)
         if message is None:
             code = self._process.wait()
             raise UsageError(
@@ -282,27 +263,6 @@ def _create(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _take(claims: str | os.PathLike[str], first: bool) -> int | None:
-    """Claim the first (the worker) or the last (the export) job not yet claimed."""
-    with open(claims, "r+b") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released when the file is closed
-        taken, left = f.read(2)
-        if taken >= left:
-            return None
-        job = taken if first else left - 1
-        f.seek(0)
-        f.write(bytes([taken + 1, left] if first else [taken, left - 1]))
-        return job
-
-
-def _read_claims(claims: str | os.PathLike[str]) -> tuple[int, int]:
-    """(jobs the worker took, first job the export took)."""
-    with open(claims, "rb") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_SH)
-        taken, left = f.read(2)
-    return taken, left
-
-
 def _dumps(message: object) -> bytes:
     # Without the memo (fast mode) pickling tuples of strings takes a third of the time;
     # the texts hold no references to one another to remember.
@@ -313,29 +273,10 @@ def _dumps(message: object) -> bytes:
     return out.getvalue()
 
 
-def _write(stream: IO[bytes], data: bytes) -> None:
-    """One message: its length in 8 bytes, then the bytes."""
-    stream.write(len(data).to_bytes(8, "little"))
-    stream.write(data)
-    stream.flush()
-
-
-def _recv(stream: IO[bytes]) -> Any:
-    """The next message, unpickled; None at the end of the stream."""
-    head = stream.read(8)
-    if len(head) < 8:
-        return None
-    n = int.from_bytes(head, "little")
-    data = stream.read(n)
-    if len(data) < n:
-        return None
-    return pickle.loads(data)
-
-
 def _send(stream: IO[bytes], messages: list[bytes]) -> None:
     try:
         for message in messages:
-            _write(stream, message)
+            write_message(stream, message)
     except OSError:  # the worker ended: the export learns why from copy_into or close
         pass
     finally:
@@ -353,71 +294,3 @@ def _shadow_tables(conn: sqlite3.Connection, schema: str, index: str) -> list[st
             (len(prefix), prefix),
         )
     ]
-
-
-# ------------------------------------------------------------------------- the worker
-
-
-def main() -> None:
-    """The worker process: build the indexes of the plan given in ``sys.argv[1]`` in
-    order until the export has claimed the rest; write ``("done", names)`` or
-    ``("failed", why)`` to standard output and end."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the export ends it
-    job = json.loads(sys.argv[1])
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # anything printed goes to standard error, not into the answer
-    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    threading.Thread(target=_read, args=(sys.stdin.buffer, inbox), daemon=True).start()
-    answer: tuple[str, object]
-    try:
-        built = _build(inbox, job["claims"], job["scratch"], job["plan"], job["hashsize"])
-    except Exception as err:  # reported to the export, which raises
-        answer = ("failed", f"{type(err).__name__}: {err}")
-    else:
-        answer = ("done", built)
-    with contextlib.suppress(OSError):  # unless the export is gone
-        _write(out, pickle.dumps(answer))
-    out.close()
-
-
-def _read(stream: IO[bytes], inbox: queue.SimpleQueue[Any]) -> None:
-    """Take every message off the input at once; at its end the export has finished
-    with this process (or died), so end it, whatever it is doing."""
-    try:
-        while (message := _recv(stream)) is not None:
-            inbox.put(message)
-    finally:
-        os._exit(1)
-
-
-def _build(
-    inbox: queue.SimpleQueue[Any],
-    claims: str,
-    scratch: str,
-    plan: list[tuple[str, int]],
-    hashsize: int,
-) -> list[str]:
-    db = connect_scratch(scratch)
-    try:
-        db.create_function("powerreg_index_text", -1, index_text, deterministic=True)
-        db.execute("BEGIN")
-        built: list[str] = []
-        while (job := _take(claims, first=True)) is not None:
-            name, width = plan[job]
-            create_index(db, name, hashsize)
-            marks = ", ".join("?" * width)
-            sql = f'INSERT INTO "{name}" (rowid, grams) VALUES (?, powerreg_index_text({marks}))'
-            rowid = 1
-            while True:
-                of, rows = inbox.get()
-                if of != job:
-                    raise ValueError(f"texts of index {of} while building index {job}")
-                if rows is None:
-                    break
-                db.executemany(sql, [(rowid + i, *texts) for i, texts in enumerate(rows)])
-                rowid += len(rows)
-            built.append(name)
-        db.execute("COMMIT")
-        return built
-    finally:
-        db.close()

@@ -24,12 +24,10 @@ from typing import Any
 
 from ..model import Level, MeasureKind, Stage
 from .chinese import INDEX_ZH, TABLES_ZH
+from .ngrams import NGRAM_MAX
 
 #: ``PRAGMA user_version`` of the catalogs this version writes and reads.
 CATALOG_VERSION = 3
-
-#: Longest run of Chinese characters indexed as one search token (see ``search``).
-NGRAM_MAX = 4
 
 
 @dataclass(frozen=True)

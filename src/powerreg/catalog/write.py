@@ -33,11 +33,10 @@ from ..readfile import FileTooLarge, UnreadableFile, read_limited
 from . import searchworker
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
 from .ddl import create_index_sql, create_table_sql
-from .ngrams import index_text
-from .searchworker import connect_scratch, create_index
+from .ngrams import NGRAM_MAX, index_text
+from .searchprocess import connect_scratch, create_index
 from .tables import (
     CATALOG_VERSION,
-    NGRAM_MAX,
     SEARCH_INDEXES,
     TABLES,
     VIEWS,
