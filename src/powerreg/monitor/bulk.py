@@ -14,7 +14,8 @@ checks of a case's rows depend on its own earlier rows only).
 
 A file the bulk reading cannot take exactly as the line reader would — a quote, a
 carriage return or a NUL anywhere, a blank line, a row of another width, a very long
-line, a header that is not plain — is read by :mod:`.events` instead (``None`` here).
+line, a header that is not plain (see :mod:`.bulkcolumns`) — is read by :mod:`.events`
+instead (``None`` here).
 
 Examples:
     >>> import powerreg
@@ -26,7 +27,6 @@ Examples:
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -34,28 +34,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
 from ..errors import Problem
 from ..model import Registry
+from .bulkcolumns import Bools, Columns, Ints, csv_columns, parquet_log_columns
 from .calendar import WorkCalendar
 from .caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time
-from .columnar import file_name, parquet_files
-from .reader import CHINA, COLUMNS, REQUIRED, EventLog, RowIndex, RowReader, column_name
-from .rows import MAX_FIELD, MAX_ROW
-
-Ints = npt.NDArray[np.int64]
-Bools = npt.NDArray[np.bool_]
-
-_DICT = pa.dictionary(pa.int32(), pa.string())
-_DAY_US = 86_400_000_000
-#: microseconds from 0001-01-01 to 1970-01-01 (what :func:`pack_time` counts from)
-_UNIX = pack_time(datetime(1970, 1, 1))
-_EPOCH = datetime(1, 1, 1)
+from .reader import EventLog, RowIndex, RowReader
 
 
 @dataclass
@@ -134,198 +119,6 @@ class BulkLog:
         return log
 
 
-class _Columns:
-    """The columns of one file as numbers: each id column's codes into its texts
-    (stripped), the packed times and whether they parsed, and the raw stamps."""
-
-    def __init__(self, table: Any, names: dict[str, str], seq0: int) -> None:
-        n = table.num_rows
-        self.n = n
-        self.seq0 = seq0
-        self.texts: dict[str, list[str]] = {}
-        self.codes: dict[str, Ints] = {}
-        for c in ("case_id", "power_id", "step_id", "flowchart_id", "actor", "note"):
-            name = names.get(c)
-            if name is None:
-                self.texts[c], self.codes[c] = [""], np.zeros(n, np.int64)
-            else:
-                self.texts[c], self.codes[c] = _coded(table.column(name))
-        self.stamps = table.column(names["timestamp"])
-        self.time, self.timed = _times(self.stamps)
-
-
-def _coded(column: Any) -> tuple[list[str], Ints]:
-    """A text column as stripped texts and each row's number among them (a null, an
-    empty field: ``""``)."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if pa.types.is_null(column.type):  # a column of nulls only: every field empty
-        return [""], np.zeros(len(column), np.int64)
-    if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)
-    raw = column.dictionary.to_pylist()
-    idx = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    if None not in raw and "" not in raw and [v.strip() for v in raw] == raw:
-        # texts as they are, each once (a dictionary's): number i + 1, and 0 for a null
-        return ["", *raw], idx + 1
-    texts: list[str] = [""]
-    number: dict[str, int] = {"": 0}
-    remap = np.empty(len(raw) + 1, np.int64)
-    for i, v in enumerate(raw):
-        t = v.strip() if v else ""
-        k = number.get(t)
-        if k is None:
-            k = number[t] = len(texts)
-            texts.append(t)
-        remap[i] = k
-    remap[len(raw)] = 0  # a null, at -1
-    return texts, remap[idx]
-
-
-def _times(column: Any) -> tuple[Ints, Bools]:
-    """Packed times of a timestamp column and whether each one parsed; a stamp not of
-    the form ``YYYY-MM-DD HH:MM:SS`` is parsed by Python as the row reader parses it."""
-    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    n = len(column)
-    if pa.types.is_null(column.type):
-        return np.zeros(n, np.int64), np.zeros(n, bool)
-    if pa.types.is_timestamp(column.type):
-        # a naive Arrow timestamp in microseconds (checked by the caller)
-        us = column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
-        return us.astype(np.int64) + _UNIX, np.asarray(column.is_valid(), dtype=bool)
-    out = np.zeros(n, np.int64)
-    ok = np.zeros(n, bool)
-    lengths = pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
-    fixed = lengths == 19
-    if fixed.any():
-        sel = np.flatnonzero(fixed)
-        chosen = column if fixed.all() else column.take(pa.array(sel))
-        raw = chosen.cast(pa.binary(19))
-        buf = np.frombuffer(raw.buffers()[1], np.uint8)
-        buf = buf[raw.offset * 19 : (raw.offset + len(raw)) * 19].reshape(-1, 19)
-        t, good = _iso19(buf)
-        out[sel], ok[sel] = t, good
-    rest = np.flatnonzero(~ok)
-    if len(rest):
-        values = column.take(pa.array(rest)).to_pylist()
-        for i, v in zip(rest.tolist(), values, strict=True):
-            packed = _py_time(v.strip() if v else "")
-            if packed is not None:
-                out[i], ok[i] = packed, True
-    return out, ok
-
-
-_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
-_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-
-
-def _iso19(buf: npt.NDArray[np.uint8]) -> tuple[Ints, Bools]:
-    """``YYYY-MM-DD HH:MM:SS`` (or ``T`` between) as packed times, and which parsed;
-    the others are left to Python."""
-    c = buf[:, _DIGITS] - np.uint8(48)  # a byte that is not a digit wraps past 9
-    good = (c <= 9).all(axis=1)
-    good &= (buf[:, 4] == 45) & (buf[:, 7] == 45) & (buf[:, 13] == 58) & (buf[:, 16] == 58)
-    good &= (buf[:, 10] == 32) | (buf[:, 10] == 84)
-    pairs = c[:, 0::2] * np.uint8(10) + c[:, 1::2]  # two digits each: at most 99
-    century, year, m, day, hh, mm, ss = (pairs[:, i].astype(np.int64) for i in range(7))
-    y = century * 100 + year
-    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
-    mdays = _MONTH_DAYS[np.clip(m, 0, 12)] + ((m == 2) & leap)
-    good &= (y >= 1) & (m >= 1) & (m <= 12) & (day >= 1) & (day <= mdays)
-    good &= (hh < 24) & (mm < 60) & (ss < 60)
-    # days from 0001-01-01 (Howard Hinnant's days_from_civil, shifted)
-    yy = y - (m <= 2)
-    era = yy // 400
-    yoe = yy - era * 400
-    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    days = era * 146097 + doe - 719468 + 719162  # 1970-01-01 is day 719162
-    t = days * _DAY_US + ((hh * 60 + mm) * 60 + ss) * 1_000_000
-    return np.where(good, t, 0), good
-
-
-def _py_time(stamp: str) -> int | None:
-    """A stamp as :meth:`~.reader.RowReader.add` reads it, packed; None if it cannot."""
-    from .reader import parse_time
-
-    if not stamp:
-        return None
-    try:
-        when = datetime.fromisoformat(stamp)
-        if when.tzinfo is not None:
-            when = when.astimezone(CHINA).replace(tzinfo=None)
-    except (ValueError, OverflowError):
-        try:
-            when = parse_time(stamp)
-        except ValueError:
-            return None
-    return pack_time(when)
-
-
-# ------------------------------------------------------------------ files
-
-
-def _plain_csv(path: Path) -> tuple[bytes, list[str]] | None:
-    """The bytes of a CSV file the bulk reading takes exactly as the line reader does,
-    and its header; None for any other file."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data or b'"' in data or b"\r" in data or b"\x00" in data:
-        return None
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    # no line longer than a field may be (and so than a row may be)
-    limit = min(MAX_ROW, csv.field_size_limit())
-    pos, size = 0, len(data)
-    while pos + limit < size:
-        nl = data.rfind(b"\n", pos, pos + limit + 1)
-        if nl < 0:
-            return None
-        pos = nl + 1
-    end = data.find(b"\n")
-    header = (data if end < 0 else data[:end]).decode("utf-8").split(",")
-    return data, header
-
-
-def _header(header: list[str]) -> dict[str, str] | None:
-    """The column (``c0``, ``c1``, …) of each of the log's columns; None if a required
-    one is missing."""
-    names = [column_name(h.strip()) for h in header]
-    if any(c not in names for c in REQUIRED):
-        return None
-    return {c: f"c{names.index(c)}" for c in COLUMNS if c in names}
-
-
-def _csv_table(data: bytes, header: list[str], names: dict[str, str]) -> Any | None:
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
-    try:
-        table = pcsv.read_csv(
-            pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(
-                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
-            ),
-            parse_options=pcsv.ParseOptions(quote_char=False, newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(
-                column_types={
-                    n: pa.string() if c == "timestamp" else _DICT for c, n in names.items()
-                },
-                include_columns=list(names.values()),
-                strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    if table.num_rows != lines - 1:  # a blank line: lines would be numbered apart
-        return None
-    return table.unify_dictionaries()
-
-
 def read_bulk(
     source: str | os.PathLike[str],
     reg: Registry,
@@ -339,36 +132,11 @@ def read_bulk(
     path = Path(source)
     index = RowIndex(reg) if index is None else index
     parquet = path.suffix.lower() in (".parquet", ".pq") or path.is_dir()
-    if not parquet:
-        if not path.is_file():
-            return None
-        plain = _plain_csv(path)
-        if plain is None:
-            return None
-        data, header = plain
-        names = _header(header)
-        if names is None:
-            return None
-        table = _csv_table(data, header, names)
-        if table is None:
-            return None
-        files = [(_source_name(path), _Columns(table, names, 0))]
-        lines = len(table) + 1
-        row_word = "line"
-    else:
-        try:
-            paths = parquet_files(path)
-        except Exception:
-            return None
-        files = []
-        seq = 0
-        for p in paths:
-            got = _parquet_columns(p, seq)
-            if got is None:
-                return None
-            files.append((file_name(path, p), got))
-            seq += got.n
-        lines, row_word = 0, "row"
+    files = parquet_log_columns(path) if parquet else csv_columns(path)
+    if files is None:
+        return None
+    lines = 0 if parquet else files[0][1].n + 1
+    row_word = "row" if parquet else "line"
     if not sum(c.n for _, c in files):
         return None  # no row: nothing to do in bulk
     out = _bulk(reg, files, index, calendar, as_of, row_word, path.name if parquet else files[0][0])
@@ -376,46 +144,12 @@ def read_bulk(
     return out
 
 
-def _source_name(path: Path) -> str:
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _parquet_columns(path: Path, seq0: int) -> _Columns | None:
-    """The log's columns of one Parquet file, if each is text (or the timestamp a naive
-    Arrow timestamp in microseconds) and no text is over the size limit."""
-    try:
-        f = pq.ParquetFile(path)
-    except Exception:
-        return None
-    with f:
-        schema = f.schema_arrow
-        present = [c for c in COLUMNS if c in schema.names]
-        if any(c not in present for c in REQUIRED) or len(set(schema.names)) != len(schema.names):
-            return None
-        for c in present:
-            t = schema.field(c).type
-            if c == "timestamp" and pa.types.is_timestamp(t):
-                if t.unit != "us" or t.tz is not None:
-                    return None
-            elif not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
-                return None
-        table = f.read(columns=present)
-    for c in present:
-        col = table.column(c)
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-            continue
-        longest = pc.max(pc.utf8_length(col)).as_py()
-        if longest is not None and longest > MAX_FIELD:
-            return None
-    return _Columns(table, {c: c for c in present}, seq0)
-
-
 # ------------------------------------------------------------------ checks
 
 
 def _bulk(
     reg: Registry,
-    files: list[tuple[str, _Columns]],
+    files: list[tuple[str, Columns]],
     index: RowIndex,
     calendar: WorkCalendar | None,
     as_of: date | None,
@@ -530,7 +264,7 @@ def _num(numbers: dict[str, int], texts: list[str], text: str) -> int:
 
 def _assemble(
     reg: Registry,
-    files: list[tuple[str, _Columns]],
+    files: list[tuple[str, Columns]],
     index: RowIndex,
     actors: Vocabulary,
     powers: list[str],

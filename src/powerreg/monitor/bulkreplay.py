@@ -31,7 +31,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..model import Limit, Registry
-from .bulk import _DAY_US, BulkLog, Ints
+from .bulk import BulkLog
+from .bulkcolumns import DAY_US, Ints
 from .calendar import WorkCalendar
 from .caseevents import STEP_BITS, CaseEvents, pack_time
 from .chartindex import ChartIndex
@@ -138,7 +139,7 @@ def replay_bulk(
     )
     # working days: each step from its event to the next (to as_of while open)
     counts, days = cal.tables()
-    di = t // _DAY_US - (cal.first.toordinal() - 1)
+    di = t // DAY_US - (cal.first.toordinal() - 1)
     if len(di) and (di.min() < 0 or di.max() >= len(counts)):
         bad = int(di[(di < 0) | (di >= len(counts))][0])
         cal.check(date.fromordinal(bad + cal.first.toordinal()))
@@ -155,7 +156,7 @@ def replay_bulk(
     late = np.flatnonzero(counted & (bud >= 0) & (d > bud))
     late_days = days[nums[late] + bud[late]]
     # limits: working days, or calendar days and months counted from the first day
-    limits = _limits(registry, power_ids, t[first] // _DAY_US + 1, cal)
+    limits = _limits(registry, power_ids, t[first] // DAY_US + 1, cal)
     return BulkReplay(
         _State(
             log=log, alive=alive, case_ids=case_ids, power_ids=power_ids, gi=gi, table=table,
