@@ -204,3 +204,23 @@ def test_a_bulk_result_makes_its_cases_once_and_pickles_as_a_plain_result(
     assert type(copy) is MonitorResult
     assert copy.cases == cases
     assert copy.to_json("en") == result.to_json("en")
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80"])
+@pytest.mark.parametrize("column", [0, 4], ids=["case_id", "a column not read"])
+def test_a_log_not_utf8_is_refused_as_the_line_reader_refuses_it(
+    tmp_path: Path, bad: bytes, column: int
+) -> None:
+    from powerreg.errors import UsageError
+
+    rows = [["A1", "XK-001", "S1", "2011-10-10 09:00:00", "x"]] * 3
+    rows[1] = [*rows[1][:column], "窗口Z", *rows[1][column + 1 :]]
+    text = "case_id,power_id,step_id,timestamp,other\n" + "".join(",".join(r) + "\n" for r in rows)
+    path = tmp_path / "cases.csv"
+    path.write_bytes(text.encode("utf-8").replace(b"Z", bad))
+    with pytest.raises(UsageError) as theirs:
+        read_log(path, REFERENCE)
+    with pytest.raises(UsageError) as ours:
+        monitor(path, REFERENCE)
+    assert str(ours.value) == str(theirs.value)
+    assert ":3: the case log is not UTF-8" in str(ours.value)

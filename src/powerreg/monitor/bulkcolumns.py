@@ -3,8 +3,9 @@ what :mod:`.bulk` checks and groups.
 
 A CSV file is read whole by pyarrow's CSV reader, each id column dictionary-encoded (its
 texts once, each row a number), only when the line reader (:mod:`.events`) would read
-it the same way: no quote, carriage return or NUL anywhere, UTF-8, no blank line, every
-row as wide as the header, no line longer than a field may be. A Parquet file is taken
+it the same way: no quote, carriage return or NUL anywhere, UTF-8 (pyarrow refuses the
+bytes Python's strict decoder refuses: a lone surrogate, an overlong form), no blank
+line, every row as wide as the header, no line longer than a field may be. A Parquet file is taken
 when its log columns are text (the timestamp text or a naive Arrow timestamp in
 microseconds) and no text is over the size limit. Otherwise these return None, and the
 log is read row by row.
@@ -188,11 +189,6 @@ def _plain_csv(path: Path) -> tuple[bytes, list[str]] | None:
         data = data[3:]
     if not data or b'"' in data or b"\r" in data or b"\x00" in data:
         return None
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
     # no line longer than a field may be (and so than a row may be)
     limit = min(MAX_ROW, csv.field_size_limit())
     pos, size = 0, len(data)
@@ -202,7 +198,10 @@ def _plain_csv(path: Path) -> tuple[bytes, list[str]] | None:
             return None
         pos = nl + 1
     end = data.find(b"\n")
-    header = (data if end < 0 else data[:end]).decode("utf-8").split(",")
+    try:
+        header = (data if end < 0 else data[:end]).decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
     return data, header
 
 
@@ -285,6 +284,13 @@ def csv_columns(path: Path) -> list[tuple[str, Columns]] | None:
     names = _header(header)
     if names is None:
         return None
+    if len(names) < len(header) and not data.isascii():
+        # pyarrow checks that the columns it reads are UTF-8, as strictly as Python
+        # does; a column left unread (another, or one named twice) is checked here
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
     table = _csv_table(data, header, names)
     if table is None:
         return None
