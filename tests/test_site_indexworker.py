@@ -31,7 +31,9 @@ def serial_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _started(monkeypatch: pytest.MonkeyPatch) -> list[indexworker.IndexJob | None]:
-    """Record what indexworker.start gives the site."""
+    """Record what indexworker.start gives the site, which forks whatever the machine's
+    load or the test process's threads."""
+    monkeypatch.setattr(indexworker, "wanted", lambda: True)
     jobs: list[indexworker.IndexJob | None] = []
     start = indexworker.start
 
@@ -46,7 +48,6 @@ def _started(monkeypatch: pytest.MonkeyPatch) -> list[indexworker.IndexJob | Non
 def test_the_index_built_aside_gives_the_same_site(
     serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
     jobs = _started(monkeypatch)
     publish_site(powerreg.load_reference(), tmp_path / "site")
     assert [type(j) for j in jobs] == [indexworker.IndexJob]
@@ -57,7 +58,6 @@ def test_the_index_built_aside_gives_the_same_site(
 def test_a_failing_child_leaves_the_index_to_the_parent(
     serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
     parent = os.getpid()
     build = indexworker.build
     built_here: list[int] = []
@@ -93,7 +93,6 @@ def test_a_child_is_killed_when_the_parent_gives_up(tmp_path: Path) -> None:
 def test_an_error_in_the_parent_stops_the_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
     jobs = _started(monkeypatch)
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -107,3 +106,27 @@ def test_an_error_in_the_parent_stops_the_child(
     with pytest.raises(ChildProcessError):
         os.waitpid(job._pid, os.WNOHANG)
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "threads", "load", "expected"),
+    [
+        ({}, 1, 0.5, True),  # a core to spare
+        ({}, 1, 2.5, False),  # a busy machine: the child would only share the cores
+        ({"POWERREG_PARALLEL": "1"}, 1, 2.5, True),  # forced
+        ({"POWERREG_PARALLEL": "0"}, 1, 0.5, False),
+        ({"POWERREG_WORKERS": "0"}, 1, 0.5, False),
+        ({"POWERREG_PARALLEL": "1"}, 2, 0.5, False),  # never from a threaded process
+    ],
+)
+def test_a_child_is_forked_only_where_it_helps(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], threads: int, load: float, expected: bool
+) -> None:
+    monkeypatch.delenv("POWERREG_PARALLEL", raising=False)
+    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(indexworker.threading, "active_count", lambda: threads)
+    monkeypatch.setattr(indexworker.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(indexworker.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert indexworker.wanted() is expected

@@ -38,9 +38,9 @@ Design decisions, and why:
 * **A build draws once**: ``powerreg build`` passes the charts it drew and the catalog
   it exported; the site takes them whenever it publishes the registry whole (the charts
   as hard links where it can).
-* **Two cores**: the search index is built by a forked child while the pages are
-  written (:mod:`.indexworker`; ``POWERREG_WORKERS=0`` keeps it in the process); the
-  compiled templates are kept in powerreg's cache directory between runs.
+* **Two cores**: where a core is free, the search index is built by a forked child
+  while the pages are written (:mod:`.indexworker`; ``POWERREG_PARALLEL=0`` keeps it in
+  the process); the compiled templates are kept in powerreg's cache directory.
 
 Examples:
     >>> import tempfile, powerreg
