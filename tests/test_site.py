@@ -380,3 +380,21 @@ def test_cli_site_summary(tmp_path: Path) -> None:
         [],
         str(tmp_path / "site"),
     )
+
+
+@pytest.mark.parametrize(
+    ("svg", "expected"),
+    [
+        ('<svg><g id="a"/><g id="b"/></svg>', '<g id="P.a"/><g id="P.b"/>'),
+        # white space other than a space before an id: each still gets the prefix
+        (
+            '<svg><g\nid="a"/><g\tid="b"/><g id="c"/></svg>',
+            '<g id="P.a"/><g id="P.b"/><g id="P.c"/>',
+        ),
+        ('<svg><g xid="a"/><g id="b"/></svg>', '<g xid="a"/><g id="P.b"/>'),  # not an id
+    ],
+)
+def test_every_id_of_an_inlined_chart_gets_the_prefix(svg: str, expected: str) -> None:
+    from powerreg.site.charts import inline_svg
+
+    assert expected in str(inline_svg(svg, "图", "P."))

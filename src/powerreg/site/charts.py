@@ -32,6 +32,10 @@ def inline_svg(svg: str, label: str, prefix: str) -> Markup:
     if start < 0:
         raise ValueError("not an SVG drawing: no <svg> element")
     body = _COMMENT.sub("", svg[start:]).strip()
-    body = _ID.sub(f' id="{escape(prefix)}', body)
+    ids = f' id="{escape(prefix)}'
+    if body.count('id="') == body.count(' id="'):  # graphviz's: a space before each id
+        body = body.replace(' id="', ids)  # the same as the pattern, several times faster
+    else:
+        body = _ID.sub(ids, body)
     head = f'<svg role="img" aria-label="{escape(label)}" focusable="false"'
     return Markup(head + body[len("<svg") :])
