@@ -849,6 +849,13 @@ nfkc_text = st.text(
 )
 
 
+@given(st.text(cjk, min_size=1, max_size=150))
+def test_index_text_gives_every_gram_of_a_chinese_run(run: str) -> None:
+    n = len(run)
+    grams = [run[i : i + k] for k in range(1, min(4, n) + 1) for i in range(n - k + 1)]
+    assert index_text(run) == f" {' '.join(grams)} "
+
+
 @given(nfkc_text)
 def test_index_text_and_fold_see_text_in_nfkc(text: str) -> None:
     nfkc = unicodedata.normalize("NFKC", text)

@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from operator import add
-from typing import NamedTuple
+from operator import add, itemgetter
+from typing import Any, NamedTuple
 
 #: Longest run of Chinese characters indexed as one search token. This module imports
 #: nothing of powerreg's, so that the search-index worker process starts at once.
@@ -87,9 +87,35 @@ def _normal(text: str) -> str:
 
 
 def _grams(run: str) -> str:
-    """The 1- to NGRAM_MAX-grams of one run of Chinese characters, space-separated."""
-    if len(run) == 1:
+    """The 1- to NGRAM_MAX-grams of one run of Chinese characters, space-separated: the
+    characters, then the bigrams, and so on, each from the left.
+
+    Examples:
+        >>> _grams("违规审批")
+        '违 规 审 批 违规 规审 审批 违规审 规审批 违规审批'
+    """
+    n = len(run)
+    if n == 1:
         return run
+    cut = _CUTS.get(n)
+    if cut is None:
+        if n > _CUT_MAX:
+            return _grams_of_a_long_run(run)
+        cut = _CUTS[n] = itemgetter(
+            *(slice(i, i + k) for k in range(1, min(NGRAM_MAX, n) + 1) for i in range(n - k + 1))
+        )
+    # one C call cuts every gram: half the time of building them gram by gram
+    return " ".join(cut(run))
+
+
+#: Longest run whose cuts are kept (``_CUTS``); longer ones are cut gram by gram.
+_CUT_MAX = 64
+
+#: For each length of a run up to ``_CUT_MAX``: the slices of all its n-grams, in order.
+_CUTS: dict[int, itemgetter[Any]] = {}
+
+
+def _grams_of_a_long_run(run: str) -> str:
     out = [" ".join(run)]
     grams: str | list[str] = run
     for k in range(1, min(NGRAM_MAX, len(run))):

@@ -98,7 +98,9 @@ def read_message(stream: IO[bytes]) -> Any:
 def main() -> None:
     """The worker process: build the indexes of the plan given in ``sys.argv[1]`` in
     order until the export has claimed the rest; write ``("done", names)`` or
-    ``("failed", why)`` to standard output and end."""
+    ``("failed", why)`` to standard output and end at once: the reader thread may be
+    inside a read of standard input, which Python's shutdown would wait for and abort
+    on ("could not acquire lock for <stdin>")."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the export ends it
     job = json.loads(sys.argv[1])
     out = os.fdopen(os.dup(1), "wb")
@@ -114,7 +116,9 @@ def main() -> None:
         answer = ("done", built)
     with contextlib.suppress(OSError):  # unless the export is gone
         write_message(out, pickle.dumps(answer))
-    out.close()
+        out.close()
+    sys.stderr.flush()
+    os._exit(0 if answer[0] == "done" else 1)
 
 
 def _read(stream: IO[bytes], inbox: queue.SimpleQueue[Any]) -> None:
