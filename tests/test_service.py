@@ -327,14 +327,20 @@ def test_an_event_id_reused_for_other_content_is_409(sup: Supervisor) -> None:
 def test_findings_may_lag_the_events_and_every_read_settles_first(
     tmp_path: Path, clock: Clock
 ) -> None:
-    # the service's way (settle_after > 0): a request is stored and answered, and the
-    # cases it touched are replayed later, once for several requests
+    # the service's way (settle_after > 0): a lone request settles at once — its events,
+    # their case replayed and its findings in one transaction — and the requests that
+    # follow within settle_after seconds are stored and answered, their cases replayed
+    # later, once for several requests
     sup = Supervisor(REG, tmp_path / "state.db", clock=clock, settle_after=3600)
+    other = [{**e, "event_id": f"o{i}", "case_id": "C0"} for i, e in enumerate(GOOD)]
+    r = sup.post(body(*other), SENDER)
+    assert (r.accepted, r.feed_entries, sup.unsettled) == (5, 0, {})
+    assert sup.cases["C0"].ahead is not None
     r = sup.post(body(GOOD[0], GOOD[4]), SENDER)
     assert (r.accepted, r.feed_entries, r.cursor) == (2, 0, 0)
     r = sup.post(body(GOOD[1], GOOD[3]), SENDER)
-    assert (r.accepted, r.feed_entries) == (2, 0)
-    assert (sup.store.count("events"), sup.store.count("feed")) == (4, 0)
+    assert (r.accepted, r.feed_entries, set(sup.unsettled)) == (2, 0, {"C1"})
+    assert (sup.store.count("events"), sup.store.count("feed")) == (9, 0)
     # a read settles first: it sees every event acknowledged, and the case was replayed
     # with all four, so only what those four show was raised
     assert standing(sup) == {("C1", "M102"), ("C1", "M202")}

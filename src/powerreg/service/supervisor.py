@@ -18,15 +18,15 @@ replayed again when its events change, or when an event it had received dated la
 than the service's day comes due. Replays as of the service's day itself (for the
 case pages, the per-power summary and the messages of the feed) are made when asked.
 
-The events of a request are committed in one transaction, and only then is the reply
-sent and the memory changed. The cases they touch are then **settled**: replayed, and
-the findings and feed entries written in one transaction of their own. With
-``settle_after`` 0 (the default) a request settles its cases before it replies; the
-service (:mod:`.app`) lets the findings lag the events by ``settle_after`` seconds
-(one; a request that finds events that old settles them, and between requests a timer
-does, within half as long again), so that a case that several requests in a row touch
-is replayed once, not once a request — a stream of events is replayed about as often as
-the batch monitor replays them. Every read (the feed, a case, the powers, the health)
+A request's events are committed in one transaction, and only then is the reply sent
+and the memory changed. The cases they touch are **settled** — replayed, and the
+findings and feed entries written — in that same transaction, if the cases last settled
+at least ``settle_after`` seconds ago (0, the default: always); else the events are
+stored alone and their cases wait for the next settling. The service (:mod:`.app`)
+settles at most once a second: a lone request settles at once, and in a stream of
+requests a case that several of them touch is replayed once, not once a request — a
+stream is replayed about as often as the batch monitor replays it. Between requests a
+timer settles what waits, and every read (the feed, a case, the powers, the health)
 settles first, so it sees every event acknowledged before it. A case is
 replayed from its events, so nothing is lost when the process ends before it settled:
 on start every case is replayed and the feed brought up to its events.
@@ -155,8 +155,10 @@ class Supervisor:
 
     ``clock`` gives the day (default: today in China); the findings are those of a
     replay as of that day, clamped to the last day of the working-day calendar.
-    ``settle_after``: how many seconds the findings may lag the events received (0:
-    each request settles the cases it touched before it replies).
+    ``settle_after``: a request settles (its events stored with the replays of the
+    cases they touch, of every case waiting and of the day, in one transaction) if the
+    cases last settled at least that many seconds ago; else its events are stored
+    alone and their cases wait for the next settling (0: every request settles).
 
     Raises:
         UsageError: the state belongs to another registry, or holds events this
@@ -178,7 +180,8 @@ class Supervisor:
         self.settle_after = settle_after
         #: cases with events not replayed yet (in the order first touched), and since when
         self.unsettled: dict[str, None] = {}
-        self._unsettled_since = 0.0
+        #: when the cases last settled (monotonic seconds)
+        self._settled_at = -float("inf")
         self.store = state if isinstance(state, Store) else Store(state)
         self.clock = clock
         self.calendar = calendar or china_calendar()
@@ -279,44 +282,55 @@ class Supervisor:
 
     def tick(self, *, lag: float = 0.0) -> bool:
         """Settle: bring the findings up to the clock's day and the events received (the
-        cases not replayed since their events came) — those received at least ``lag``
-        seconds ago (the timer's way: see :attr:`settle_after`). Whether the state is
-        up to the day (False if the write failed: the next tick tries again).
+        cases not replayed since their events came) — the events only if the cases
+        last settled at least ``lag`` seconds ago (the timer's way: see
+        :attr:`settle_after`). Whether the state is up to the day (False if the write
+        failed: the next tick tries again).
         """
-        events = bool(self.unsettled) and self._lag() >= lag
+        events = bool(self.unsettled) and self._due(lag)
         if self.today() <= self.as_of and not events:
             return True
         with gc_paused(), self.store.lock:  # replays make many small objects, keep most
             return self._settle(events=events) is not None
 
-    def _lag(self) -> float:
-        """Seconds since the first event not yet settled was stored."""
-        return clocktime.monotonic() - self._unsettled_since
+    def _due(self, lag: float) -> bool:
+        """Whether the cases last settled at least ``lag`` seconds ago."""
+        return clocktime.monotonic() - self._settled_at >= lag
 
-    def _settle(self, *, events: bool = True) -> int | None:
-        """:meth:`tick`, under the lock (with ``events``, the cases not settled too):
-        the feed entries written (None if the write failed)."""
+    def _settle(self, *, events: bool = True, posted: _Plan | None = None) -> int | None:
+        """:meth:`tick`, under the lock (with ``events``, the cases waiting too): the feed
+        entries written, or None if the write failed. With ``posted``, the plan of a
+        request's events (:meth:`_plan_events`): they are stored in the same
+        transaction, and a failed write raises :class:`StateUnavailable` (nothing of
+        the request is stored).
+        """
         day = max(self.today(), self.as_of)
         events = events and bool(self.unsettled)
-        if day <= self.as_of and not events:
+        plan = posted if posted is not None else _Plan()
+        new = dict(plan.cases)  # the request's cases, its events placed among theirs
+        if day <= self.as_of and not events and not new:
             return 0
-        plan = _Plan()
         if events:
-            for case_id in self.unsettled:
+            for case_id in self.unsettled.keys() - new.keys():
                 st = self.cases[case_id]
                 self._replan(plan, case_id, st.events, st.marks, day)
+        for case_id, st in new.items():
+            self._replan(plan, case_id, st.events, st.marks, day)
         meta = None
         if day > self.as_of:
-            self._plan_day(plan, day, self.unsettled.keys())
+            self._plan_day(plan, day, self.unsettled.keys() | new.keys())
             meta = {"as_of": day.isoformat()}
         try:
             self._commit(plan, day, meta)
         except StateUnavailable as err:
+            if posted is not None:
+                raise
             log.warning("cannot bring the findings up to %s: %s", day, err.why)
             return None
         self._apply(plan, day)
-        if events:
+        if events or new:
             self.unsettled.clear()
+            self._settled_at = clocktime.monotonic()
         return sum(len(c) for c in plan.changes.values())
 
     def _plan_day(self, plan: _Plan, day: date, skip: Collection[str]) -> None:
@@ -349,20 +363,20 @@ class Supervisor:
             self._check_cases(fresh)
             plan = _Plan()
             self._plan_events(plan, fresh, token)
-            if plan.rows:
+            entries = 0
+            if self._due(self.settle_after):
+                # the request's events, the cases they touch and every case waiting
+                # replayed, and the day: one transaction (StateUnavailable: nothing
+                # of the request is stored; with nothing new, a failed settling is
+                # tried again, not refused)
+                entries = self._settle(posted=plan if plan.rows else None) or 0
+            elif plan.rows:
+                # the events alone; their cases wait for the next settling
                 self._commit(plan, self.as_of)
-                if not self.unsettled:
-                    self._unsettled_since = clocktime.monotonic()
                 for case_id, st in plan.cases.items():
                     self.unsettled[case_id] = None
                     self.cases[case_id] = st
-                self.next_seq += len(fresh)
-            # events stored a while ago are settled now, with the day; else both wait
-            # for the next settling. The events are stored: a failed settling is tried
-            # again, not refused
-            entries = 0
-            if self._lag() >= self.settle_after:
-                entries = self._settle() or 0
+            self.next_seq += len(fresh)
             day, cursor = self.as_of, self.store.last_cursor()
         return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
 
