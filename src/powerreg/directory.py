@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import gc
 import os
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -63,6 +62,9 @@ from .schemamessages import entity_of, quoted, schema_message, short_entity
 from .suggest import closest
 from .textsafe import snippet
 from .yamlsource import Document, read_bytes, read_file
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 #: Largest file read (bytes); bigger files are refused before parsing (E007).
 DEFAULT_MAX_BYTES = DEFAULT_LIMIT

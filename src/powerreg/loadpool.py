@@ -29,12 +29,10 @@ Examples:
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -51,6 +49,9 @@ from .model import (
 )
 from .schemamessages import short_entity
 from .yamlsource import Document, read_bytes
+
+if TYPE_CHECKING:  # imported when a pool starts: every command loads, few need a pool
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 #: Fewest files to parse for which a pool is started (the reference registry's 84 are
 #: parsed serially: a pool's start would cost more than it saves).
@@ -177,6 +178,9 @@ class ParsePool:
             return None
         if threading.active_count() != 1:
             return None
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         if "fork" not in multiprocessing.get_all_start_methods():
             return None
         try:
