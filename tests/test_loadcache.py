@@ -252,6 +252,38 @@ def test_the_fingerprint_follows_the_version(monkeypatch: pytest.MonkeyPatch) ->
     assert loadcache.fingerprint.__wrapped__() != before
 
 
+def test_the_fingerprint_follows_the_code_that_makes_an_entry(tmp_path: Path) -> None:
+    """A change to any module whose work an entry holds (reading, locating, validating)
+    changes the key of every entry; a change elsewhere does not."""
+    package = Path(loadcache.__file__).parent
+    copy = tmp_path / "powerreg"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__", "reference"))
+    before = loadcache.fingerprint_of(copy, "1.0")
+    assert loadcache.fingerprint_of(copy, "1.0") == before
+    changed = {}
+    for rel in (
+        "yamlsource.py",
+        "loadpool.py",
+        "directory.py",
+        "loadcache.py",
+        "schemamessages.py",
+        "model/entities.py",
+        "model/enums.py",
+        "render/__init__.py",
+        "audit/__init__.py",
+    ):
+        path = copy / rel
+        text = path.read_bytes()
+        path.write_bytes(text + b"\n# changed\n")
+        changed[rel] = loadcache.fingerprint_of(copy, "1.0") != before
+        path.write_bytes(text)
+    assert changed == {
+        **dict.fromkeys(list(changed)[:-2], True),
+        "render/__init__.py": False,
+        "audit/__init__.py": False,
+    }
+
+
 @pytest.mark.parametrize("how", ["env", "argument"])
 def test_a_disabled_cache_is_neither_read_nor_written(
     write_registry: WriteRegistry,

@@ -73,7 +73,14 @@ _DIGEST = 16
 _OFF = {"0", "false", "no", "off"}
 
 #: The modules whose behaviour an entry records: a change to any changes the fingerprint.
-_SOURCES = ("model", "yamlsource.py", "directory.py", "loadcache.py", "fastyaml.py")
+_SOURCES = (
+    "model",
+    "yamlsource.py",
+    "schemamessages.py",
+    "loadpool.py",
+    "directory.py",
+    "loadcache.py",
+)
 
 
 def cache_enabled(environ: Mapping[str, str] = os.environ) -> bool:
@@ -116,11 +123,15 @@ def fingerprint() -> bytes:
         version = metadata.version("powerreg")
     except metadata.PackageNotFoundError:  # pragma: no cover - a bare source tree
         version = "0.0.0"
+    return fingerprint_of(Path(__file__).resolve().parent, version)
+
+
+def fingerprint_of(package: Path, version: str) -> bytes:
+    """The fingerprint of the package's source in ``package`` at ``version``."""
     h = hashlib.blake2b(digest_size=32)
     h.update(f"powerreg {version}; pydantic {pydantic.VERSION}; cache 1\n".encode())
-    here = Path(__file__).resolve().parent
     for name in _SOURCES:
-        path = here / name
+        path = package / name
         files = sorted(path.glob("*.py")) if path.is_dir() else [path]
         for file in files:
             if file.is_file():
