@@ -35,7 +35,7 @@ roll-up) builds everything in the export's own process, as do registries under
 Examples:
     >>> from .tables import SEARCH_INDEXES
     >>> texts = [[("审批", None)], [("违规审批",)], []]
-    >>> start(SEARCH_INDEXES, texts, "catalog.db", 2**20) is None  # below PARALLEL_AT
+    >>> start(SEARCH_INDEXES, [1, 1, 0], texts, "catalog.db", 2**20) is None  # too few
     True
 """
 
@@ -50,7 +50,8 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -83,7 +84,8 @@ _BOOT = (
     "from powerreg.catalog.searchprocess import main; main()"
 )
 
-Texts = list[tuple[str | None, ...]]
+#: The texts of one row of a search index's table, one per column.
+Row = tuple[str | None, ...]
 
 
 def wanted() -> bool:
@@ -93,7 +95,8 @@ def wanted() -> bool:
 
 def start(
     indexes: Sequence[SearchIndex],
-    texts: Sequence[Texts],
+    counts: Sequence[int],
+    texts: Sequence[Iterable[Row]],
     target: str | os.PathLike[str],
     hashsize: int,
 ) -> SearchWorker | None:
@@ -102,17 +105,19 @@ def start(
 
     Args:
         indexes: the search indexes.
-        texts: for each index, the texts of its columns, row by row in rowid order.
+        counts: how many rows each index has.
+        texts: for each index, the texts of its columns, row by row in rowid order; read
+            by a thread of this process while the export goes on, so they must stay as
+            they are until the worker is closed.
         target: the catalog's final path: the scratch files are named after it.
         hashsize: FTS5's in-memory buffer, as the export sets it (:func:`create_index`).
 
     Raises:
         OSError: the scratch files or the process cannot be made.
     """
-    total = sum(len(t) for t in texts)
-    if total < PARALLEL_AT or not wanted():
+    if sum(counts) < PARALLEL_AT or not wanted():
         return None
-    return SearchWorker(indexes, texts, target, hashsize)
+    return SearchWorker(indexes, counts, texts, target, hashsize)
 
 
 class SearchWorker:
@@ -125,11 +130,12 @@ class SearchWorker:
     def __init__(
         self,
         indexes: Sequence[SearchIndex],
-        texts: Sequence[Texts],
+        counts: Sequence[int],
+        texts: Sequence[Iterable[Row]],
         target: str | os.PathLike[str],
         hashsize: int,
     ) -> None:
-        order = sorted(range(len(indexes)), key=lambda i: -len(texts[i]))
+        order = sorted(range(len(indexes)), key=lambda i: -counts[i])
         #: the indexes, largest first: the worker's order
         self._indexes = [indexes[i] for i in order]
         self.scratch = temp_path(target)
@@ -157,21 +163,24 @@ class SearchWorker:
         assert self._process.stdout is not None
         self._input: IO[bytes] = self._process.stdin
         self._output: IO[bytes] = self._process.stdout
-        self._sender: threading.Thread | None = None
+        #: what went wrong reading or sending the texts, if anything
+        self._send_error: BaseException | None = None
+        # The texts are read, pickled and sent by a thread, a chunk at a time: the worker
+        # has its first chunk at once, and no more than a chunk is held here.
+        messages = _messages([texts[i] for i in order])
+        self._sender = threading.Thread(target=self._send, args=(messages,), daemon=True)
+        self._sender.start()
+
+    def _send(self, messages: Iterator[bytes]) -> None:
         try:
-            messages = []
-            for number, i in enumerate(order):
-                rows = texts[i]
-                messages += [
-                    _dumps((number, rows[at : at + CHUNK])) for at in range(0, len(rows), CHUNK)
-                ]
-                messages.append(_dumps((number, None)))
-            # Sent from a thread: the worker reads them only once it has started.
-            self._sender = threading.Thread(target=_send, args=(self._input, messages), daemon=True)
-            self._sender.start()
-        except BaseException:
-            self.close()
-            raise
+            for message in messages:
+                write_message(self._input, message)
+        except OSError:  # the worker ended: the export learns why from copy_into or close
+            pass
+        except BaseException as err:
+            self._send_error = err
+            with contextlib.suppress(OSError):
+                self._input.close()  # the worker sees its input end, and ends
 
     def __enter__(self) -> SearchWorker:
         return self
@@ -214,6 +223,9 @@ class SearchWorker:
         if taken == 0:
             return []
         message = read_message(self._output)
+        self._sender.join()  # done, or stopped by the end of the worker
+        if self._send_error is not None:
+            raise self._send_error
         if message is None:
             code = self._process.wait()
             raise UsageError(
@@ -243,8 +255,7 @@ class SearchWorker:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if self._sender is not None:
-            self._sender.join()  # a send to the ended worker fails at once
+        self._sender.join()  # a send to the ended worker fails at once
         with contextlib.suppress(OSError):  # what the sender could not send
             self._input.close()
         self._output.close()
@@ -273,14 +284,14 @@ def _dumps(message: object) -> bytes:
     return out.getvalue()
 
 
-def _send(stream: IO[bytes], messages: list[bytes]) -> None:
-    try:
-        for message in messages:
-            write_message(stream, message)
-    except OSError:  # the worker ended: the export learns why from copy_into or close
-        pass
-    finally:
-        messages.clear()
+def _messages(texts: list[Iterable[Row]]) -> Iterator[bytes]:
+    """The messages that carry ``texts`` to the worker: chunks of each index's rows, the
+    index by its number, and after each index its end."""
+    for number, rows in enumerate(texts):
+        it = iter(rows)
+        while chunk := list(islice(it, CHUNK)):
+            yield _dumps((number, chunk))
+        yield _dumps((number, None))
 
 
 def _shadow_tables(conn: sqlite3.Connection, schema: str, index: str) -> list[str]:

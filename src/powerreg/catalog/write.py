@@ -225,9 +225,9 @@ def _write_file(path: Path, reg: Registry, target: Path, description: str) -> No
         worker = None
         if searchworker.wanted():
             indexes = SEARCH_INDEXES
+            counts = [_search_count(reg, index) for index in indexes]
             texts = [_search_texts(reg, index) for index in indexes]
-            worker = searchworker.start(indexes, texts, target, FTS_HASHSIZE)
-            del texts  # the worker has them (or they were too few to hand over)
+            worker = searchworker.start(indexes, counts, texts, target, FTS_HASHSIZE)
         if worker is None:
             write_catalog(conn, reg, description=description)
             return
@@ -528,23 +528,37 @@ def _countermeasures(reg: Registry) -> Iterator[Row]:
                 yield gid, rgid, m.id, m.kind, m.stage, m.description, m.responsible, i, line, col
 
 
-def _search_texts(reg: Registry, index: SearchIndex) -> list[tuple[str | None, ...]]:
-    """The texts of a search index's columns (the attributes of those names), in the
-    order of its table's rows as :data:`_ROWS` writes them: rowid 1, 2, …"""
-    entities: Iterable[Any]
+def _search_entities(reg: Registry, index: SearchIndex) -> Iterator[Any]:
+    """The entities of a search index's table, in the order :data:`_ROWS` writes them."""
     powers = reg.powers.values()
     if index.table == "powers":
-        entities = powers
-    elif index.table == "risk_points":
-        entities = (r for p in powers for r in p.risk_points)
-    elif index.table == "countermeasures":
-        entities = (m for p in powers for r in p.risk_points for m in r.countermeasures)
-    else:  # a new search index needs its rows here, in its table's order
-        raise ValueError(f"no texts for a search index of the table {index.table}")
+        return iter(powers)
+    if index.table == "risk_points":
+        return (r for p in powers for r in p.risk_points)
+    if index.table == "countermeasures":
+        return (m for p in powers for r in p.risk_points for m in r.countermeasures)
+    # a new search index needs its rows here, in its table's order
+    raise ValueError(f"no texts for a search index of the table {index.table}")
+
+
+def _search_count(reg: Registry, index: SearchIndex) -> int:
+    """The number of rows of a search index's table."""
+    powers = reg.powers.values()
+    if index.table == "countermeasures":
+        return sum(len(r.countermeasures) for p in powers for r in p.risk_points)
+    if index.table == "risk_points":
+        return sum(len(p.risk_points) for p in powers)
+    return sum(1 for _ in _search_entities(reg, index))
+
+
+def _search_texts(reg: Registry, index: SearchIndex) -> Iterator[tuple[str | None, ...]]:
+    """The texts of a search index's columns (the attributes of those names), row by
+    row: rowid 1, 2, …"""
+    entities = _search_entities(reg, index)
     if len(index.columns) == 1:
         get = attrgetter(index.columns[0])
-        return [(get(e),) for e in entities]
-    return list(map(attrgetter(*index.columns), entities))
+        return ((get(e),) for e in entities)
+    return map(attrgetter(*index.columns), entities)
 
 
 def _metadata_rows(reg: Registry, description: str | None = None) -> Iterable[Row]:
