@@ -121,9 +121,25 @@ def test_bulk_replay_of_a_csv_log_equals_the_case_by_case_replay(
 ) -> None:
     path = _write(tmp_path / f"cases-{seed}.csv", n_cases, seed, dev, delay, bad, charts)
     cal = china_calendar()
-    assert read_bulk(path, REFERENCE, calendar=cal, as_of=as_of) is not None  # in bulk
+    bulk = read_bulk(path, REFERENCE, calendar=cal, as_of=as_of)
+    assert bulk is not None  # read in bulk
+    read = read_log(path, REFERENCE, calendar=cal, as_of=as_of)
+    got = bulk.to_event_log()
+    assert list(got.cases) == list(read.cases)
+    assert all(got.cases[k] == read.cases[k] for k in read.cases)
+    assert [c.flowchart_id for c in got.cases.values()] == [  # type: ignore[attr-defined]
+        c.flowchart_id  # type: ignore[attr-defined]
+        for c in read.cases.values()
+    ]
+    assert (got.problems, got.rows, got.lines, got.first, got.last) == (
+        read.problems,
+        read.rows,
+        read.lines,
+        read.first,
+        read.last,
+    )
     new = monitor(path, REFERENCE, as_of=as_of)
-    old = monitor(read_log(path, REFERENCE, calendar=cal, as_of=as_of), REFERENCE, as_of=as_of)
+    old = monitor(read, REFERENCE, as_of=as_of)
     assert_same(new, old)
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from ..errors import Problem
 from ..model import Registry
@@ -141,6 +142,8 @@ def read_bulk(
         return None  # no row: nothing to do in bulk
     out = _bulk(reg, files, index, calendar, as_of, row_word, path.name if parquet else files[0][0])
     out.lines = lines
+    # the tables are gone: hand pyarrow's unused memory back (its allocator keeps it)
+    pa.default_memory_pool().release_unused()
     return out
 
 
@@ -179,38 +182,40 @@ def _bulk(
             case_texts = c.texts["case_id"]
             cols["case"].append(c.codes["case_id"])
         else:
-            remap = np.array([_num(case_num, case_texts, t) for t in c.texts["case_id"]], np.int64)
+            remap = np.array([_num(case_num, case_texts, t) for t in c.texts["case_id"]], np.int32)
             cols["case"].append(remap[c.codes["case_id"]])
-        ptab = np.array([pnum.get(t, -1) for t in c.texts["power_id"]], np.int64)
+        ptab = np.array([pnum.get(t, -1) for t in c.texts["power_id"]], np.int32)
         cols["power"].append(ptab[c.codes["power_id"]])
-        ftab = np.array([fnum.get(t, -1) if t else 0 for t in c.texts["flowchart_id"]], np.int64)
+        ftab = np.array([fnum.get(t, -1) if t else 0 for t in c.texts["flowchart_id"]], np.int32)
         cols["chart"].append(ftab[c.codes["flowchart_id"]])
         # steps: a number per (power, step text)
         stexts = c.texts["step_id"]
-        stab = np.full((len(powers) + 1, len(stexts)), -1, np.int64)
+        stab = np.full((len(powers) + 1, len(stexts)), -1, np.int32)
         for pi, pid in enumerate(powers):
             nums = index.numbers[pid]
             stab[pi] = [nums.get(s, -1) for s in stexts]
         pw = cols["power"][-1]
         cols["step"].append(stab[np.where(pw < 0, len(powers), pw), c.codes["step_id"]])
-        atab = np.array([actors.code(t) for t in c.texts["actor"]], np.int64)
+        atab = np.array([actors.code(t) for t in c.texts["actor"]], np.int32)
         cols["actor"].append(atab[c.codes["actor"]])
         ntexts, ncodes = c.texts["note"], c.codes["note"]
         for i in np.flatnonzero(ncodes).tolist():
             notes[c.seq0 + i] = ntexts[ncodes[i]]
         t_all.append(c.time)
         ok_all.append(c.timed)
-        line_all.append(np.arange(1, c.n + 1, dtype=np.int64) + (row_word == "line"))
-        file_all.append(np.full(c.n, fi, np.int64))
-    case = np.concatenate(cols["case"])
-    power = np.concatenate(cols["power"])
-    step = np.concatenate(cols["step"])
-    chart = np.concatenate(cols["chart"])
-    actor = np.concatenate(cols["actor"])
-    t = np.concatenate(t_all)
-    ok = np.concatenate(ok_all)
-    line = np.concatenate(line_all)
-    fileno = np.concatenate(file_all)
+        line_all.append(np.arange(1, c.n + 1, dtype=np.int32) + np.int32(row_word == "line"))
+        file_all.append(np.full(c.n, fi, np.int32))
+    # a log's rows are many: numbers in 32 bits where they fit, no copy of a lone file's
+    case = _joined(cols["case"])
+    power = _joined(cols["power"])
+    step = _joined(cols["step"])
+    chart = _joined(cols["chart"])
+    actor = _joined(cols["actor"])
+    t = _joined(t_all)
+    ok = _joined(ok_all)
+    line = _joined(line_all)
+    fileno = _joined(file_all)
+    del cols, t_all, ok_all, line_all, file_all
     n = len(case)
     # charts each power has, as a table (power, chart number) -> has it
     has_chart = np.zeros((len(powers), len(chart_names) + 1), bool)
@@ -222,6 +227,7 @@ def _bulk(
     good &= has_chart[np.maximum(power, 0), np.maximum(chart, 0)]
     if calendar is not None:
         good &= ((t >= known_from) & (t <= known_until)) | (t > counted_until)
+    del ok
     # group rows by case, in the order of first appearance, each case's rows in order
     first_row = np.full(len(case_texts), n, np.int64)
     np.minimum.at(first_row, case[::-1], np.arange(n - 1, -1, -1, dtype=np.int64))
@@ -247,11 +253,17 @@ def _bulk(
         fmin = np.minimum.reduceat(np.where(sf == 0, fmax.max() + 1, sf), starts)
         plain &= (fmax == 0) | (fmin == fmax)
     plain &= g_case > 0
+    del sg, sp, sf, st, same, new, sc
     return _assemble(
         reg, files, index, actors, powers, chart_names, notes, row_word, source,
         case_texts, order, starts, plain, g_case, case, power, step, chart, actor, t, line,
         fileno, calendar, as_of,
     )  # fmt: skip
+
+
+def _joined(parts: list[Any]) -> Any:
+    """The arrays of each file as one (a lone file's array itself, not a copy)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _num(numbers: dict[str, int], texts: list[str], text: str) -> int:
@@ -347,7 +359,7 @@ def _assemble(
     src_start = np.concatenate((p_starts[:-1], n_plain + np.cumsum(d_sizes) - d_sizes))
     pt = t[rows_plain]
     pl = line[rows_plain]
-    pcode = step[rows_plain] | actor[rows_plain] << STEP_BITS
+    pcode = step[rows_plain].astype(np.int64) | actor[rows_plain].astype(np.int64) << STEP_BITS
     if d_packed:
         dp = np.concatenate(d_packed)
         bt = np.concatenate((pt, dp[:, 0]))

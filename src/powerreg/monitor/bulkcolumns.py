@@ -39,7 +39,8 @@ from .columnar import file_name, parquet_files
 from .reader import CHINA, COLUMNS, REQUIRED, column_name, parse_time
 from .rows import MAX_FIELD, MAX_ROW
 
-Ints = npt.NDArray[np.int64]
+#: numbers of rows: 64 bits (times), 32 where they fit (ids, lines)
+Ints = npt.NDArray[np.signedinteger[Any]]
 Bools = npt.NDArray[np.bool_]
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
@@ -62,7 +63,7 @@ class Columns:
         for c in ("case_id", "power_id", "step_id", "flowchart_id", "actor", "note"):
             name = names.get(c)
             if name is None:
-                self.texts[c], self.codes[c] = [""], np.zeros(n, np.int64)
+                self.texts[c], self.codes[c] = [""], np.zeros(n, np.int32)
             else:
                 self.texts[c], self.codes[c] = _coded(table.column(name))
         self.stamps = table.column(names["timestamp"])
@@ -74,17 +75,17 @@ def _coded(column: Any) -> tuple[list[str], Ints]:
     empty field: ``""``)."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if pa.types.is_null(column.type):  # a column of nulls only: every field empty
-        return [""], np.zeros(len(column), np.int64)
+        return [""], np.zeros(len(column), np.int32)
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
     raw = column.dictionary.to_pylist()
-    idx = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    idx = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     if None not in raw and "" not in raw and [v.strip() for v in raw] == raw:
         # texts as they are, each once (a dictionary's): number i + 1, and 0 for a null
         return ["", *raw], idx + 1
     texts: list[str] = [""]
     number: dict[str, int] = {"": 0}
-    remap = np.empty(len(raw) + 1, np.int64)
+    remap = np.empty(len(raw) + 1, np.int32)
     for i, v in enumerate(raw):
         t = v.strip() if v else ""
         k = number.get(t)
@@ -117,8 +118,10 @@ def _times(column: Any) -> tuple[Ints, Bools]:
         raw = chosen.cast(pa.binary(19))
         buf = np.frombuffer(raw.buffers()[1], np.uint8)
         buf = buf[raw.offset * 19 : (raw.offset + len(raw)) * 19].reshape(-1, 19)
-        t, good = _iso19(buf)
-        out[sel], ok[sel] = t, good
+        # a block at a time: the arithmetic's arrays stay small (a few MB, not 200)
+        for a in range(0, len(sel), _BLOCK):
+            t, good = _iso19(buf[a : a + _BLOCK])
+            out[sel[a : a + _BLOCK]], ok[sel[a : a + _BLOCK]] = t, good
     rest = np.flatnonzero(~ok)
     if len(rest):
         values = column.take(pa.array(rest)).to_pylist()
@@ -130,6 +133,8 @@ def _times(column: Any) -> tuple[Ints, Bools]:
 
 
 _DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+#: timestamps parsed at a time
+_BLOCK = 1 << 16
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
@@ -185,13 +190,13 @@ def _plain_csv(path: Path) -> tuple[bytes, list[str]] | None:
         data = path.read_bytes()
     except OSError:
         return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data or b'"' in data or b"\r" in data or b"\x00" in data:
+    # the byte-order mark a spreadsheet writes is no part of the text (utf-8-sig)
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    if len(data) == bom or b'"' in data or b"\r" in data or b"\x00" in data:
         return None
     # no line longer than a field may be (and so than a row may be)
     limit = min(MAX_ROW, csv.field_size_limit())
-    pos, size = 0, len(data)
+    pos, size = bom, len(data)
     while pos + limit < size:
         nl = data.rfind(b"\n", pos, pos + limit + 1)
         if nl < 0:
@@ -199,7 +204,7 @@ def _plain_csv(path: Path) -> tuple[bytes, list[str]] | None:
         pos = nl + 1
     end = data.find(b"\n")
     try:
-        header = (data if end < 0 else data[:end]).decode("utf-8").split(",")
+        header = (data[bom:] if end < 0 else data[bom:end]).decode("utf-8").split(",")
     except UnicodeDecodeError:
         return None
     return data, header
@@ -214,11 +219,22 @@ def _header(header: list[str]) -> dict[str, str] | None:
     return {c: f"c{names.index(c)}" for c in COLUMNS if c in names}
 
 
-def _csv_table(data: bytes, header: list[str], names: dict[str, str]) -> Any | None:
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+def _encodable(text: str) -> bool:
+    """Whether ``text`` is UTF-8 (not a name of bytes escaped as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _csv_table(source: Any, header: list[str], names: dict[str, str], lines: int) -> Any | None:
+    """The log's columns of a CSV file (``source``: its path, or its bytes without the
+    byte-order mark) of ``lines`` lines; None if pyarrow cannot read them all, or reads
+    a number of rows that tells of a blank line."""
     try:
         table = pcsv.read_csv(
-            pa.py_buffer(data),
+            source,
             read_options=pcsv.ReadOptions(
                 column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
             ),
@@ -281,6 +297,7 @@ def csv_columns(path: Path) -> list[tuple[str, Columns]] | None:
     if plain is None:
         return None
     data, header = plain
+    del plain
     names = _header(header)
     if names is None:
         return None
@@ -291,7 +308,14 @@ def csv_columns(path: Path) -> list[tuple[str, Columns]] | None:
             data.decode("utf-8")
         except UnicodeDecodeError:
             return None
-    table = _csv_table(data, header, names)
+    # pyarrow reads the file itself (a block at a time): its bytes need not stay
+    bom = data.startswith(b"\xef\xbb\xbf")
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    source: Any = path
+    if bom or not _encodable(str(path)):  # pyarrow opens UTF-8 paths only
+        source = pa.py_buffer(data[3:] if bom else data)
+    del data
+    table = _csv_table(source, header, names, lines)
     if table is None:
         return None
     return [(_source_name(path), Columns(table, names, 0))]

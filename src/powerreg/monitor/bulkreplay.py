@@ -354,29 +354,34 @@ def _findings(s: Any) -> None:
     s.first_list, s.last_list = first, last
     s.step_list = step_num
     s.devs_of = devs_of
+    # what the records need of the overruns; the rest goes before they are made
+    s.late_step = s.step_num[s.late]
+    s.late_budget = s.bud[s.late]
+    del s.cum, s.dc, s.nums, s.bud, s.step_num, s.fits, s.lines, s.step_list
 
 
 def _records(s: Any) -> list[CaseResult]:
     """The cases of a replay as records (:class:`~.findings.CaseResult`)."""
     log: BulkLog = s.log
     charts: list[ChartIndex] = s.table.charts
-    gi, first, last, lines = s.gi_list, s.first_list, s.last_list, s.lines
-    step_num = s.step_list
+    gi, first, last = s.gi_list, s.first_list, s.last_list
     steps_of = log.index.steps
     d = s.d.tolist()
     alerts_of: dict[int, list[Alert]] = {}
     # step overruns, by case
     if len(s.late):
         case_of = np.searchsorted(s.first, s.late, side="right") - 1
-        for e, k, when, b in zip(
+        for e, k, when, b, x, line in zip(
             s.late.tolist(),
             case_of.tolist(),
             s.late_days.tolist(),
-            s.bud[s.late].tolist(),
+            s.late_budget.tolist(),
+            s.late_step.tolist(),
+            s.line[s.late].tolist(),
             strict=True,
         ):
             chart = charts[gi[k]]
-            step = steps_of[chart.power_id][step_num[e]]
+            step = steps_of[chart.power_id][x]
             alert = _alert(
                 "M202",
                 s.case_ids[k],
@@ -385,7 +390,7 @@ def _records(s: Any) -> list[CaseResult]:
                 "step",
                 step,
                 e - first[k],
-                lines[e],
+                line,
                 d[e],
                 b,
                 date.fromordinal(when),
@@ -405,6 +410,7 @@ def _records(s: Any) -> list[CaseResult]:
         ]
         flat.sort()
         elapsed_l = s.elapsed.tolist()
+        last_line = s.line[s.last].tolist()
         no_risks: tuple[RiskRef, ...] = ()
         for k, _, code, lim, day in flat:
             chart = charts[gi[k]]
@@ -416,7 +422,7 @@ def _records(s: Any) -> list[CaseResult]:
                 "case",
                 None,
                 None,
-                lines[last[k]],
+                last_line[k],
                 elapsed_l[k],
                 lim,
                 date.fromordinal(day),
@@ -431,6 +437,7 @@ def _records(s: Any) -> list[CaseResult]:
     rows = np.empty((len(s.t), 3), np.int64)
     rows[:, 0], rows[:, 1], rows[:, 2] = s.t, s.line, s.code
     packed = rows.tobytes()
+    del rows
     notes = log.notes
     actors = log.actors
     chart_ids = log.chart_ids
