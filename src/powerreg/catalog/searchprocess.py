@@ -24,6 +24,7 @@ import json
 import os
 import pickle
 import queue
+import select
 import signal
 import sqlite3
 import sys
@@ -31,6 +32,12 @@ import threading
 from typing import IO, Any
 
 from .ngrams import index_text
+
+#: Chunks of texts the worker holds before it has built them.
+_AHEAD = 4
+
+#: Seconds between two looks at whether the export is still there, while the inbox is full.
+_WATCH = 0.2
 
 
 def connect_scratch(path: str | os.PathLike[str]) -> sqlite3.Connection:
@@ -105,7 +112,8 @@ def main() -> None:
     job = json.loads(sys.argv[1])
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to standard error, not into the answer
-    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    # A few chunks ahead, no more: the rest wait in the export, not pickled yet.
+    inbox: queue.Queue[Any] = queue.Queue(maxsize=_AHEAD)
     threading.Thread(target=_read, args=(sys.stdin.buffer, inbox), daemon=True).start()
     answer: tuple[str, object]
     try:
@@ -121,18 +129,32 @@ def main() -> None:
     os._exit(0 if answer[0] == "done" else 1)
 
 
-def _read(stream: IO[bytes], inbox: queue.SimpleQueue[Any]) -> None:
-    """Take every message off the input at once; at its end the export has finished
-    with this process (or died), so end it, whatever it is doing."""
+def _read(stream: IO[bytes], inbox: queue.Queue[Any]) -> None:
+    """Take the messages off the input as the worker has room for them (``_AHEAD``); at
+    its end the export has finished with this process (or died), so end it, whatever it
+    is doing — also while the inbox is full."""
     try:
         while (message := read_message(stream)) is not None:
-            inbox.put(message)
+            while True:
+                try:
+                    inbox.put(message, timeout=_WATCH)
+                    break
+                except queue.Full:
+                    if _hung_up(stream):
+                        return
     finally:
         os._exit(1)
 
 
+def _hung_up(stream: IO[bytes]) -> bool:
+    """Whether the other end of the pipe ``stream`` reads from is closed."""
+    poll = select.poll()
+    poll.register(stream.fileno(), select.POLLIN)
+    return any(events & select.POLLHUP for _, events in poll.poll(0))
+
+
 def _build(
-    inbox: queue.SimpleQueue[Any],
+    inbox: queue.Queue[Any],
     claims: str,
     scratch: str,
     plan: list[tuple[str, int]],

@@ -167,7 +167,7 @@ class SearchWorker:
         self._send_error: BaseException | None = None
         # The texts are read, pickled and sent by a thread, a chunk at a time: the worker
         # has its first chunk at once, and no more than a chunk is held here.
-        messages = _messages([texts[i] for i in order])
+        messages = _messages([texts[i] for i in order], self._claims)
         self._sender = threading.Thread(target=self._send, args=(messages,), daemon=True)
         self._sender.start()
 
@@ -284,12 +284,13 @@ def _dumps(message: object) -> bytes:
     return out.getvalue()
 
 
-def _messages(texts: list[Iterable[Row]]) -> Iterator[bytes]:
+def _messages(texts: list[Iterable[Row]], claims: Path) -> Iterator[bytes]:
     """The messages that carry ``texts`` to the worker: chunks of each index's rows, the
-    index by its number, and after each index its end."""
+    index by its number, and after each index its end; none for an index the export has
+    claimed (the worker would never read them)."""
     for number, rows in enumerate(texts):
         it = iter(rows)
-        while chunk := list(islice(it, CHUNK)):
+        while read_claims(claims)[1] > number and (chunk := list(islice(it, CHUNK))):
             yield _dumps((number, chunk))
         yield _dumps((number, None))
 
