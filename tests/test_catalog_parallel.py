@@ -165,6 +165,28 @@ def test_small_registries_start_no_process(tmp_path: Path, monkeypatch: pytest.M
     assert dump(tmp_path / "reference.db") == dump(tmp_path / "again.db")
 
 
+def test_a_worker_that_cannot_start_leaves_the_work_to_the_export(
+    generated: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serial(monkeypatch)
+    one = export_sqlite(generated, tmp_path / "serial.db")
+    built = parallel(monkeypatch)
+
+    def no_python(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", sys.executable)
+
+    monkeypatch.setattr(subprocess, "Popen", no_python)
+    two = export_sqlite(generated, tmp_path / "parallel.db")
+    assert built == []  # no worker to copy from
+    assert dump(one) == dump(two)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "parallel.db",
+        "parallel.metadata.json",
+        "serial.db",
+        "serial.metadata.json",
+    ]
+
+
 # What the worker process runs instead of its own main(), to fail in one way or another.
 FAILING = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1])['path']; "

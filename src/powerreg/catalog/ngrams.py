@@ -20,7 +20,8 @@ a search never reports a text that does not contain what was asked for.
 ``NGRAM_MAX`` is 4 so that Datasette's box finds the words that matter — two-character
 words and four-character terms such as 自由裁量 and 电子监察 — without a plugin. The
 index holds about four tokens per character, the price of that: at 100,000 powers it is
-half the export time (``benchmarks/bench_export.py``). Longer words are found by
+more than half the work of an export, which therefore builds it on a second core
+(:mod:`.searchworker`; ``benchmarks/bench_export.py``). Longer words are found by
 :func:`~powerreg.catalog.search` and by the ``search_text`` canned query.
 
 Examples:

@@ -112,12 +112,15 @@ def start(
         target: the catalog's final path: the scratch files are named after it.
         hashsize: FTS5's in-memory buffer, as the export sets it (:func:`create_index`).
 
-    Raises:
-        OSError: the scratch files or the process cannot be made.
+    If the scratch files or the process cannot be made (no ``sys.executable`` in an
+    embedded Python, no room beside the catalog), the export builds the indexes itself.
     """
-    if sum(counts) < PARALLEL_AT or not wanted():
+    if sum(counts) < PARALLEL_AT or not wanted() or not sys.executable:
         return None
-    return SearchWorker(indexes, counts, texts, target, hashsize)
+    try:
+        return SearchWorker(indexes, counts, texts, target, hashsize)
+    except OSError:
+        return None
 
 
 class SearchWorker:
@@ -140,8 +143,12 @@ class SearchWorker:
         self._indexes = [indexes[i] for i in order]
         self.scratch = temp_path(target)
         self._claims = temp_path(target)
-        _create(self._claims, bytes([0, len(indexes)]))
-        _create(self.scratch, b"")
+        try:
+            _create(self._claims, bytes([0, len(indexes)]))
+            _create(self.scratch, b"")
+        except BaseException:
+            self._remove_scratch()
+            raise
         job = {
             "path": sys.path,
             "scratch": str(self.scratch),

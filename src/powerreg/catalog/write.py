@@ -12,6 +12,11 @@ monitor adds: sqlite-utils creates each table from its definition in :mod:`.tabl
 rows go in with ``executemany`` on one connection in one transaction (sqlite-utils'
 ``insert_all`` commits every batch and runs at a quarter of the speed), every value as
 a bound parameter, so any text is stored verbatim.
+
+The Chinese search indexes (:mod:`.ngrams`) are more than half the work of a large
+export: from :data:`.searchworker.PARALLEL_AT` texts on, a worker process builds them
+while the tables are written, and the export builds those the worker has not started
+(:mod:`.searchworker`); the catalog is the same row for row either way.
 """
 
 from __future__ import annotations
