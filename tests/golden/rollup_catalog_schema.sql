@@ -17,7 +17,7 @@ CREATE TABLE "departments" (
    "countermeasures" INTEGER,
    "high_risks" INTEGER,
    "high_covered" INTEGER,
-   "coverage" FLOAT,
+   "coverage" REAL,
    "errors" INTEGER,
    "warnings" INTEGER,
    "infos" INTEGER,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from .tables import Table
 
 #: SQLite type of each Python type a column may declare
-_TYPES: dict[type, str] = {str: "TEXT", int: "INTEGER", float: "FLOAT", bytes: "BLOB"}
+_TYPES: dict[type, str] = {str: "TEXT", int: "INTEGER", float: "REAL", bytes: "BLOB"}
 
 
 def quote(name: str) -> str:
