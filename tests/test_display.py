@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections import Counter
 
 import graphviz
@@ -122,3 +124,21 @@ def test_no_graphviz_programs_means_text_not_a_traceback(monkeypatch: pytest.Mon
     assert power._repr_svg_() is None
     assert power.flowcharts[0]._repr_svg_() is None
     assert "text/plain" in shown(power)
+
+
+def test_a_notebook_that_only_imports_powerreg_gets_charts_and_frames() -> None:
+    """``import powerreg`` imports nothing eagerly: the first chart or DataFrame asked for
+    imports the package that draws or builds it."""
+    code = (
+        "import sys, powerreg\n"
+        "reg = powerreg.load(sys.argv[1])\n"
+        "assert 'powerreg.render' not in sys.modules and 'powerreg.frames' not in sys.modules\n"
+        "svg = reg.powers['XK-001'].flowcharts[0]._repr_svg_()\n"
+        "assert svg is not None and svg.lstrip().startswith('<svg'), svg\n"
+        "print(sorted(reg.to_pandas()._fields)[:2])\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(EXAMPLE)], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("['countermeasures', 'flowcharts']"), out.stdout

@@ -5,16 +5,18 @@ its chart (``_repr_svg_``), a :class:`~powerreg.model.Registry` its summary tabl
 (``_repr_html_``), and ``registry.to_pandas()`` gives DataFrames. The model cannot draw
 nor build DataFrames itself: graphviz lives in :mod:`powerreg.render` and pandas in
 :mod:`powerreg.frames`, layers above the model, which the model must not import. So those
-packages register themselves here when they are imported, and ``import powerreg`` (which
-any ``import powerreg.model`` runs first) imports both:
+packages register themselves here when they are imported. ``import powerreg`` imports
+nothing eagerly (:mod:`powerreg.lazyface`), so the first chart or table asked for imports
+the package that registers it, by name (:data:`PROVIDERS`): the model still has no import
+of them, and a notebook that only does ``import powerreg`` sees its charts drawn.
 
 * :data:`DRAW` — set by :mod:`powerreg.render`: the SVG text of a flowchart or of all the
   charts of a power, or ``None`` where it cannot be drawn (no Graphviz installed);
 * :data:`FRAMES` — set by :mod:`powerreg.frames`: ``FRAMES(registry, lang)`` gives the
   registry's DataFrames.
 
-Until they are set, a chart shows as text (``_repr_svg_`` gives ``None``, which Jupyter
-takes as "no SVG") and ``to_pandas`` says what to import.
+Where nothing is registered even then, a chart shows as text (``_repr_svg_`` gives
+``None``, which Jupyter takes as "no SVG") and ``to_pandas`` says what is missing.
 
 The summary table is made here, from plain data, with every text escaped.
 
@@ -32,6 +34,7 @@ Examples:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
@@ -45,8 +48,20 @@ DRAW: Callable[[Any], str | None] | None = None
 FRAMES: Callable[[Any, Any], Any] | None = None
 
 
+#: The module that registers each hook when it is imported.
+PROVIDERS = {"DRAW": "powerreg.render", "FRAMES": "powerreg.frames"}
+
+
+def _provider(name: str) -> None:
+    """Import the module that registers hook ``name`` (once: a module imported before
+    is not run again, so a hook set back to ``None`` stays so)."""
+    importlib.import_module(PROVIDERS[name])
+
+
 def svg(item: Any) -> str | None:
     """The drawing of a flowchart or power as SVG text, if a drawer is registered."""
+    if DRAW is None:
+        _provider("DRAW")
     return DRAW(item) if DRAW is not None else None
 
 
@@ -54,11 +69,12 @@ def frames(registry: Any, lang: Any) -> Any:
     """The registry's DataFrames from the registered builder.
 
     Raises:
-        RuntimeError: nothing registered a builder (``powerreg`` was never imported,
-            which ``import powerreg.model`` does first, so only a broken install).
+        RuntimeError: nothing registered a builder (a broken install).
     """
-    if FRAMES is None:  # pragma: no cover - import powerreg registers it
-        raise RuntimeError("Registry.to_pandas needs powerreg.frames: import powerreg first")
+    if FRAMES is None:
+        _provider("FRAMES")
+    if FRAMES is None:  # pragma: no cover - importing powerreg.frames registers it
+        raise RuntimeError("Registry.to_pandas needs powerreg.frames, which did not register")
     return FRAMES(registry, lang)
 
 
