@@ -7,8 +7,8 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint typecheck pytest bench diagrams system clean
 
 run: $(STAMP) system
+	@$(BIN)/python -m compileall -q src/powerreg  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	$(BIN)/powerreg build -o build
-	@echo "open the public website: $(BIN)/python -m http.server -d build/site, then http://127.0.0.1:8000/"
 
 test: $(STAMP) system lint typecheck
 	@sh scripts/system-deps.sh test
