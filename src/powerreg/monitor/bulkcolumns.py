@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from .caseevents import pack_time
 from .columnar import file_name, parquet_files
-from .reader import CHINA, COLUMNS, REQUIRED, column_name, parse_time
+from .reader import COLUMNS, REQUIRED, column_name, parse_time
 from .rows import MAX_FIELD, MAX_ROW
 
 #: numbers of rows: 64 bits (times), 32 where they fit (ids, lines)
@@ -169,15 +169,9 @@ def _py_time(stamp: str) -> int | None:
     if not stamp:
         return None
     try:
-        when = datetime.fromisoformat(stamp)
-        if when.tzinfo is not None:
-            when = when.astimezone(CHINA).replace(tzinfo=None)
-    except (ValueError, OverflowError):
-        try:
-            when = parse_time(stamp)
-        except ValueError:
-            return None
-    return pack_time(when)
+        return pack_time(parse_time(stamp))
+    except ValueError:
+        return None
 
 
 # ------------------------------------------------------------------ files

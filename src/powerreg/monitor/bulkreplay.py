@@ -35,7 +35,7 @@ from .bulk import BulkLog
 from .bulkcolumns import DAY_US, Ints
 from .calendar import WorkCalendar
 from .caseevents import STEP_BITS, CaseEvents, pack_time
-from .chartindex import ChartIndex
+from .chartindex import ChartIndex, compiled
 from .findings import Alert, CaseResult, Deviation, RiskRef, Status
 from .replay import count_step_deviations, step_deviations
 
@@ -85,12 +85,7 @@ def replay_bulk(
     closed_all = as_of is None
 
     def chart_of(pid: str, fid: str) -> ChartIndex:
-        key = (pid, fid)
-        chart = charts.get(key)
-        if chart is None:
-            power = registry.powers[pid]
-            chart = charts[key] = ChartIndex(power, power.flowchart(fid))
-        return chart
+        return compiled(charts, registry, pid, fid)
 
     # each case's chart: named, the power's only one, or the one it fits best
     table = _Charts(steps_of)

@@ -22,7 +22,7 @@ Examples:
 
 from __future__ import annotations
 
-from ..model import Flowchart, Power, StepKind
+from ..model import Flowchart, Power, Registry, StepKind
 from ..paths import MoveKind, steps_between, steps_to_end
 from .findings import RiskRef
 
@@ -101,3 +101,25 @@ class ChartIndex:
         if hit is None:
             hit = self._to_end[a] = steps_to_end(self.succ, a, self.ends)
         return hit
+
+
+def compiled(
+    charts: dict[tuple[str, str], ChartIndex], registry: Registry, power_id: str, chart_id: str
+) -> ChartIndex:
+    """Chart ``chart_id`` of power ``power_id`` as the replay needs it, compiled once and
+    kept in ``charts`` (the cache a replay shares between its cases).
+
+    Examples:
+        >>> import powerreg
+        >>> charts: dict[tuple[str, str], ChartIndex] = {}
+        >>> reg = powerreg.load("examples/minimal")
+        >>> one = compiled(charts, reg, "XK-001", "F1")
+        >>> one is compiled(charts, reg, "XK-001", "F1"), list(charts)
+        (True, [('XK-001', 'F1')])
+    """
+    key = (power_id, chart_id)
+    chart = charts.get(key)
+    if chart is None:
+        power = registry.powers[power_id]
+        chart = charts[key] = ChartIndex(power, power.flowchart(chart_id))
+    return chart

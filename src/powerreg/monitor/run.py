@@ -29,7 +29,7 @@ from ..model import Registry
 from ..reference import load_reference
 from .calendar import WorkCalendar, china_calendar
 from .caseevents import CaseEvents, pack_time
-from .chartindex import ChartIndex
+from .chartindex import ChartIndex, compiled
 from .columnar import is_parquet, read_parquet
 from .deadlines import time_case
 from .events import EventLog, read_log
@@ -198,12 +198,7 @@ def _replay(
     """The replay of one case's events (none later than ``as_of``) on its flowchart."""
 
     def chart_of(pid: str, fid: str) -> ChartIndex:
-        key = (pid, fid)
-        chart = charts.get(key)
-        if chart is None:
-            power = registry.powers[pid]
-            chart = charts[key] = ChartIndex(power, power.flowchart(fid))
-        return chart
+        return compiled(charts, registry, pid, fid)
 
     # the replay walks a case's events several times: make them once
     seen = list(events)
