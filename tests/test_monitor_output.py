@@ -3,6 +3,7 @@ text as the document made whole, and no cycle collection while a result is forma
 
 from __future__ import annotations
 
+import csv
 import gc
 import io
 import json
@@ -14,11 +15,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import powerreg
 from powerreg.cli import main
 from powerreg.collector import FREEZE_AT
 from powerreg.monitor import monitor, synth_cases
+from powerreg.monitor.simulate import HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_LOG = ROOT / "examples" / "cases" / "cases.csv"
@@ -110,3 +114,75 @@ def test_a_big_result_is_frozen_out_of_later_collections(tmp_path: Path) -> None
     small.write_text(EXAMPLE_LOG.read_text(encoding="utf-8"), encoding="utf-8")
     monitor(small, REFERENCE)
     assert gc.get_freeze_count() == 0
+
+
+# ---------------------------------------------------------------- the fast writers
+
+_ODD = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=90
+)
+
+
+def _reference_lines(result: Any, lang: str) -> list[str]:
+    """The lines of findings as :meth:`MonitorResult.line` renders each, one by one."""
+    return [result.line(f, lang) for f in result.findings()]
+
+
+def _reference_json(result: Any, lang: str) -> str:
+    """The document as the writer before the fast one wrote it: the head indented, then
+    each case's dict (``to_dict``'s) through the C encoder, a line each."""
+    head = json.dumps(result._head(lang), ensure_ascii=False, indent=2)
+    if not result.cases:
+        return str(head[:-2] + ',\n  "cases": []\n}')
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    cases = ",\n    ".join(encode(result._case_dict(c, lang)) for c in result.cases)
+    return str(head[:-2] + ',\n  "cases": [\n    ' + cases + "\n  ]\n}")
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 14),
+    deviation_rate=st.sampled_from([0.0, 0.3, 1.0]),
+    delay_rate=st.sampled_from([0.0, 0.2, 0.6]),
+    renames=st.lists(_ODD, max_size=4),
+    lost=st.integers(0, 3),
+    as_of=st.one_of(st.none(), st.dates(date(2011, 1, 10), date(2011, 6, 30))),
+    lang=st.sampled_from(["en", "zh"]),
+)
+def test_fast_text_and_json_are_the_reference_to_the_byte(
+    tmp_path: Path,
+    seed: int,
+    n: int,
+    deviation_rate: float,
+    delay_rate: float,
+    renames: list[str],
+    lost: int,
+    as_of: date | None,
+    lang: str,
+) -> None:
+    """Generated logs — deviations, late steps, open cases (``as_of``), rows left out
+    (incomplete cases), case ids with quotes, backslashes, control characters, long and
+    Chinese text — give the text lines and the JSON document of the templates and
+    fragments exactly as the messages rendered one by one and the dicts encoded whole."""
+    log = synth_cases(REFERENCE, n, seed=seed, deviation_rate=deviation_rate, delay_rate=delay_rate)
+    ids = sorted({row[0] for row in log.rows})
+    new_id = {old: f"{text}{i}" for i, (old, text) in enumerate(zip(ids, renames, strict=False))}
+    rows = [[new_id.get(row[0], row[0]), *row[1:]] for row in log.rows]
+    for row in rows[:lost]:  # a row at a step on no chart: left out, its case incomplete
+        rows.append([row[0], row[1], "S99", *row[3:]])
+    path = tmp_path / "cases.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    result = monitor(path, REFERENCE, as_of=as_of, lang=lang)  # type: ignore[arg-type]
+    text = result.to_text()
+    findings = _reference_lines(result, lang)
+    assert text.split("\n")[: len(findings)] == findings
+    out = io.StringIO()
+    result.write_json(out)
+    assert out.getvalue() == _reference_json(result, lang)
+    assert json.loads(out.getvalue()) == result.to_dict()

@@ -14,7 +14,7 @@ from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from ..codes import render
+from ..codes import render, shown, template
 from ..collector import FREEZE_AT, gc_paused
 from ..errors import Problem
 from ..formats import json_items
@@ -25,6 +25,8 @@ from .caseevents import CaseEvents, unpack_time
 from .chartindex import ChartIndex
 from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
 from .records import as_problem, finding_params, step_text
+
+_encode = json.encoder.encode_basestring  # a str as JSON, as json.dumps(ensure_ascii=False)
 
 if TYPE_CHECKING:
     from ..model import Registry
@@ -261,12 +263,13 @@ class MonitorResult:
         step_alerts: Counter[tuple[str, str]] = Counter()
         closed = timed = on_time = fits = 0
         for c in cases:
-            closed += c.status == "closed"
-            fits += c.fits
-            ok = c.on_time
-            if ok is not None:
+            # CaseResult.fits and .on_time, without a call per case
+            shut = c.status == "closed"
+            closed += shut
+            fits += not c.deviations and not c.lost
+            if shut and c.limit is not None:
                 timed += 1
-                on_time += ok
+                on_time += c.elapsed <= c.limit
             for d in c.deviations:
                 devs[d.code] += 1
                 chart = self.chart_of(d)
@@ -326,7 +329,7 @@ class MonitorResult:
             "closed": sum(p.closed for p in ps),
             "open": sum(p.open for p in ps),
             "fits": sum(p.fits for p in ps),
-            "incomplete": sum(1 for c in self.cases if c.lost),
+            "incomplete": sum(1 for c in self.cases if c.lost) if self._incomplete else 0,
             "timed": timed,
             "on_time": on_time,
             "on_time_rate": on_time / timed if timed else None,
@@ -371,7 +374,8 @@ class MonitorResult:
             return self._text(lang or self.lang)
 
     def _text(self, lang: Lang) -> str:
-        lines = [self.line(f, lang) for f in self.findings()]
+        line = _Formatter(self, lang).line
+        lines = [line(f) for f in self.findings()]
         if lines:
             lines.append("")
         head = (
@@ -501,11 +505,11 @@ class MonitorResult:
                 out.write(head[:-2] + ',\n  "cases": []\n}')
                 return
             out.write(head[:-2] + ',\n  "cases": [\n    ')
-            encode, case_dict = json.JSONEncoder(ensure_ascii=False).encode, self._case_dict
-            for i, c in enumerate(self.cases):
-                if i:
-                    out.write(",\n    ")
-                out.write(encode(case_dict(c, lang)))
+            case_json, cases = _Formatter(self, lang).case_json, self.cases
+            # a few thousand cases a write: few calls, and never the whole document
+            for i in range(0, len(cases), _CHUNK):
+                part = ",\n    ".join([case_json(c) for c in cases[i : i + _CHUNK]])
+                out.write(part if not i else ",\n    " + part)
             out.write("\n  ]\n}")
 
     def to_markdown(self, lang: Lang | None = None) -> str:
@@ -547,10 +551,11 @@ class MonitorResult:
             groups.setdefault(f.power_id, []).append(f)
         if not groups:
             out.append("None: every case followed its flowchart within its time limits.")
+        message = _Formatter(self, lang).message
         for pid in sorted(groups):
             out += [f"### {pid} {_md(self.registry.powers[pid].name)}", ""]
             for f in groups[pid]:
-                out.append(f"- **{f.code}** line {f.line}: {_md(self.message(f, lang))}")
+                out.append(f"- **{f.code}** line {f.line}: {_md(message(f))}")
             out.append("")
         if self.problems:
             out += ["## Rows left out", ""]
@@ -622,6 +627,211 @@ class LazyResult(MonitorResult):
     def __reduce__(self) -> tuple[Any, ...]:
         # copied or pickled as the plain result, its cases made
         return (MonitorResult, tuple(getattr(self, f.name) for f in fields(MonitorResult)))
+
+
+#: Cases a write of :meth:`MonitorResult.write_json` holds.
+_CHUNK = 2000
+_EPOCH_ORDINAL = 1  # packed times count from 0001-01-01 (see caseevents.pack_time)
+_DAY_US = 86_400_000_000
+_JSON = {None: "null", True: "true", False: "false"}
+_QUOTE = '"'
+#: Stand-ins for a finding's own values while its message's template is made: control
+#: characters, which no shown parameter holds (:func:`~powerreg.codes.shown` escapes them).
+_CASE, _ELAPSED, _LIMIT, _DATE = "\x00", "\x01", "\x02", "\x03"
+
+
+class _Formatter:
+    """The lines, messages and JSON of one result's findings and cases in one language,
+    fast: a message is the rendering of a template made once per finding that differs
+    only in its case, days and date (the rest — chart, steps, labels, risk points — is
+    rendered once, as :meth:`MonitorResult.message` renders it), and a case's JSON is
+    built from fragments made once, its texts escaped by ``json``'s own encoder.
+    :meth:`MonitorResult.message`, :meth:`~MonitorResult.line` and ``to_dict`` are the
+    reference: the output is theirs to the byte (``tests/test_monitor_output.py``).
+
+    Examples:
+        >>> import json, powerreg
+        >>> from powerreg.monitor import monitor
+        >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
+        >>> fast = _Formatter(r, "zh")
+        >>> all(fast.line(f) == r.line(f, "zh") for f in r.findings())
+        True
+        >>> all(json.loads(fast.case_json(c)) == r._case_dict(c, "zh") for c in r.cases)
+        True
+    """
+
+    def __init__(self, result: MonitorResult, lang: Lang) -> None:
+        self.result = result
+        self.lang = lang
+        self.where = one_line(result.source)
+        self.incomplete = result._incomplete
+        self.by_id = result._by_id if (self.incomplete or result.as_of is not None) else {}
+        self.templates: dict[tuple[Any, ...], str] = {}
+        self.fragments: dict[tuple[Any, ...], str] = {}
+        self.parts: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+        self.days: dict[int, str] = {}
+        self.clock: dict[int, str] = {}
+
+    def message(self, f: Deviation | Alert) -> str:
+        """:meth:`MonitorResult.message` of ``f``, in the formatter's language."""
+        r, lang = self.result, self.lang
+        if self.incomplete and self.by_id[f.case_id].lost:
+            return r.message(f, lang)  # rare: the lines lost are the case's own
+        if type(f) is Deviation:
+            key: tuple[Any, ...] = (
+                f.code, f.power_id, f.flowchart_id, f.step, f.source, f.kind, f.steps,
+                f.on_every_path, f.risk_points,
+            )  # fmt: skip
+            made = self.templates.get(key)
+            if made is None:
+                made = self._template(f, key, None)
+            return made.format(shown(f.case_id, lang))
+        assert isinstance(f, Alert)
+        still = False
+        if r.as_of is not None:
+            case = self.by_id[f.case_id]
+            still = case.status == "open" and (
+                f.scope == "case" or f.position == len(case.events) - 1
+            )
+        key = (f.code, f.scope, f.power_id, f.flowchart_id, f.step, f.risk_points, still)
+        made = self.templates.get(key)
+        if made is None:
+            made = self._template(f, key, r.as_of if still else None)
+        return made.format(shown(f.case_id, lang), f.elapsed, f.limit, f.date.isoformat())
+
+    def _template(self, f: Deviation | Alert, key: tuple[Any, ...], as_of: date | None) -> str:
+        """The message of ``f`` as a ``str.format`` template of its case (``{0}``) and,
+        for an alert, its days, limit and date (``{1}``-``{3}``)."""
+        lang = self.lang
+        name, params = finding_params(f, self.result.chart_of(f), as_of=as_of, lang=lang)
+        values = {k: shown(v, lang) for k, v in params.items()}
+        values["case"] = _CASE
+        if isinstance(f, Alert):
+            values.update(elapsed=_ELAPSED, limit=_LIMIT, date=_DATE)
+        text = template(name, lang).format_map(values).replace("{", "{{").replace("}", "}}")
+        for i, stand_in in enumerate((_CASE, _ELAPSED, _LIMIT, _DATE)):
+            text = text.replace(stand_in, f"{{{i}}}")
+        self.templates[key] = text
+        return text
+
+    def line(self, f: Deviation | Alert) -> str:
+        """:meth:`MonitorResult.line` of ``f``."""
+        if f.line:
+            return f"{self.where}:{f.line}: {f.code} {self.message(f)}"
+        return f"{self.where}: {f.code} {self.message(f)}"
+
+    def _time(self, packed: int) -> str:
+        """``datetime.isoformat`` of a packed time (:func:`~.caseevents.unpack_time`).
+
+        Examples:
+            >>> from datetime import datetime
+            >>> from powerreg.monitor.caseevents import pack_time
+            >>> f = _Formatter.__new__(_Formatter)
+            >>> f.days, f.clock = {}, {}
+            >>> ts = (datetime(2011, 10, 8, 9, 30), datetime(1, 1, 1, 0, 0, 0, 7))
+            >>> [f._time(pack_time(t)) == t.isoformat() for t in ts]
+            [True, True]
+        """
+        day, clock = divmod(packed, _DAY_US)
+        d = self.days.get(day)
+        if d is None:
+            d = self.days[day] = date.fromordinal(day + _EPOCH_ORDINAL).isoformat()
+        c = self.clock.get(clock)
+        if c is None:
+            seconds, micro = divmod(clock, 1_000_000)
+            minutes, s = divmod(seconds, 60)
+            h, m = divmod(minutes, 60)
+            c = f"{h:02d}:{m:02d}:{s:02d}" + (f".{micro:06d}" if micro else "")
+            if len(self.clock) < 100_000:
+                self.clock[clock] = c
+        return f"{d}T{c}"
+
+    def case_json(self, c: CaseResult) -> str:
+        """``c`` as one line of JSON: :meth:`MonitorResult._case_dict` as
+        ``json.JSONEncoder(ensure_ascii=False)`` encodes it."""
+        events = c.events
+        if isinstance(events, CaseEvents):  # the times without making the events
+            started, last = self._time(events.first_time), self._time(events.last_time)
+        else:
+            started, last = events[0].time.isoformat(), events[-1].time.isoformat()
+        status = c.status
+        # what lies between the case's id and its start, made once per chart and status
+        key = (c.power_id, c.flowchart_id, c.inferred, status)
+        middle = self.fragments.get(key)
+        if middle is None:
+            plain = {
+                "power_id": c.power_id,
+                "flowchart_id": c.flowchart_id,
+                "flowchart_inferred": c.inferred,
+                "status": status,
+            }
+            middle = self.fragments[key] = json.dumps(plain, ensure_ascii=False)[1:-1]
+        limit, lost, devs, alerts = c.limit, c.lost, c.deviations, c.alerts
+        closed = status == "closed"
+        return (
+            f'{{"case_id": {_encode(c.case_id)}, {middle}, "started": "{started}", '
+            f'"ended": {f"{_QUOTE}{last}{_QUOTE}" if closed else "null"}, '
+            f'"events": {len(events)}, "elapsed_days": {c.elapsed}, '
+            f'"limit_days": {"null" if limit is None else limit}, '
+            f'"on_time": {_JSON[None if not closed or limit is None else c.elapsed <= limit]}, '
+            f'"fits": {_JSON[not devs and not lost]}, "incomplete": {_JSON[bool(lost)]}, '
+            f'"lines_left_out": [{", ".join(map(str, lost)) if lost else ""}], '
+            f'"deviations": [{", ".join(map(self._deviation_json, devs)) if devs else ""}], '
+            f'"alerts": [{self._alerts_json(c) if alerts else ""}]}}'
+        )
+
+    def _deviation_json(self, d: Deviation) -> str:
+        plain = {
+            "code": d.code,
+            "case_id": d.case_id,
+            "line": d.line,
+            "position": d.position,
+            "step": d.step,
+            "source": d.source,
+            "kind": d.kind,
+            "steps": list(d.steps),
+            "on_every_path": d.on_every_path,
+            "risk_points": [{"id": r.id, "level": r.level, "step": r.step} for r in d.risk_points],
+            "message": self.message(d),
+        }
+        return json.dumps(plain, ensure_ascii=False)
+
+    def _alerts_json(self, c: CaseResult) -> str:
+        """The alerts of ``c`` as JSON, each as :meth:`MonitorResult.alert_dict`."""
+        r, lang = self.result, self.lang
+        if self.incomplete and c.lost:  # rare: each message names the lines lost
+            return ", ".join(
+                [json.dumps(r.alert_dict(a, lang), ensure_ascii=False) for a in c.alerts]
+            )
+        open_ = r.as_of is not None and c.status == "open"
+        last = len(c.events) - 1
+        parts, templates = self.parts, self.templates
+        out = []
+        case_id = shown_id = encoded_id = None
+        for a in c.alerts:
+            if a.case_id is not case_id:
+                case_id = a.case_id
+                shown_id, encoded_id = shown(case_id, lang), _encode(case_id)
+            still = open_ and (a.scope == "case" or a.position == last)
+            key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
+            got = parts.get(key)
+            if got is None:
+                head = json.dumps({"code": a.code, "card": a.card}, ensure_ascii=False)[:-1]
+                where = json.dumps({"scope": a.scope, "step": a.step}, ensure_ascii=False)
+                points = [{"id": p.id, "level": p.level, "step": p.step} for p in a.risk_points]
+                made = templates.get(key) or self._template(a, key, r.as_of if still else None)
+                got = parts[key] = (head, where[1:-1], json.dumps(points, ensure_ascii=False), made)
+            head, where, risks, made = got
+            day = a.date.isoformat()
+            message = made.format(shown_id, a.elapsed, a.limit, day)
+            out.append(
+                f'{head}, "case_id": {encoded_id}, {where}, '
+                f'"line": {"null" if a.line is None else a.line}, '
+                f'"position": {"null" if a.position is None else a.position}, '
+                f'"elapsed_days": {a.elapsed}, "limit_days": {a.limit}, '
+                f'"date": "{day}", "risk_points": {risks}, "message": {_encode(message)}}}'
+            )
+        return ", ".join(out)
 
 
 def _pct(rate: float | None) -> str:
