@@ -669,6 +669,7 @@ class _Formatter:
         self.templates: dict[tuple[Any, ...], str] = {}
         self.fragments: dict[tuple[Any, ...], str] = {}
         self.parts: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+        self.deviation_parts: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         self.days: dict[int, str] = {}
         self.clock: dict[int, str] = {}
 
@@ -776,25 +777,48 @@ class _Formatter:
             f'"on_time": {_JSON[None if not closed or limit is None else c.elapsed <= limit]}, '
             f'"fits": {_JSON[not devs and not lost]}, "incomplete": {_JSON[bool(lost)]}, '
             f'"lines_left_out": [{", ".join(map(str, lost)) if lost else ""}], '
-            f'"deviations": [{", ".join(map(self._deviation_json, devs)) if devs else ""}], '
+            f'"deviations": [{self._deviations_json(c) if devs else ""}], '
             f'"alerts": [{self._alerts_json(c) if alerts else ""}]}}'
         )
 
-    def _deviation_json(self, d: Deviation) -> str:
-        plain = {
-            "code": d.code,
-            "case_id": d.case_id,
-            "line": d.line,
-            "position": d.position,
-            "step": d.step,
-            "source": d.source,
-            "kind": d.kind,
-            "steps": list(d.steps),
-            "on_every_path": d.on_every_path,
-            "risk_points": [{"id": r.id, "level": r.level, "step": r.step} for r in d.risk_points],
-            "message": self.message(d),
-        }
-        return json.dumps(plain, ensure_ascii=False)
+    def _deviations_json(self, c: CaseResult) -> str:
+        """The deviations of ``c`` as JSON, each as :meth:`MonitorResult.deviation_dict`."""
+        r, lang = self.result, self.lang
+        if self.incomplete and c.lost:  # rare: each message names the lines lost
+            return ", ".join(
+                [json.dumps(r.deviation_dict(d, lang), ensure_ascii=False) for d in c.deviations]
+            )
+        parts, templates = self.deviation_parts, self.templates
+        out = []
+        for d in c.deviations:
+            key = (
+                d.code, d.power_id, d.flowchart_id, d.step, d.source, d.kind, d.steps,
+                d.on_every_path, d.risk_points,
+            )  # fmt: skip
+            got = parts.get(key)
+            if got is None:
+                rest = {
+                    "step": d.step,
+                    "source": d.source,
+                    "kind": d.kind,
+                    "steps": list(d.steps),
+                    "on_every_path": d.on_every_path,
+                    "risk_points": [
+                        {"id": p.id, "level": p.level, "step": p.step} for p in d.risk_points
+                    ],
+                }
+                got = parts[key] = (
+                    json.dumps({"code": d.code}, ensure_ascii=False)[:-1],
+                    json.dumps(rest, ensure_ascii=False)[1:-1],
+                    templates.get(key) or self._template(d, key, None),
+                )
+            head, rest_json, made = got
+            out.append(
+                f'{head}, "case_id": {_encode(d.case_id)}, '
+                f'"line": {"null" if d.line is None else d.line}, "position": {d.position}, '
+                f'{rest_json}, "message": {_encode(made.format(shown(d.case_id, lang)))}}}'
+            )
+        return ", ".join(out)
 
     def _alerts_json(self, c: CaseResult) -> str:
         """The alerts of ``c`` as JSON, each as :meth:`MonitorResult.alert_dict`."""
