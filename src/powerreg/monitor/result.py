@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -638,6 +639,40 @@ _QUOTE = '"'
 #: Stand-ins for a finding's own values while its message's template is made: control
 #: characters, which no shown parameter holds (:func:`~powerreg.codes.shown` escapes them).
 _CASE, _ELAPSED, _LIMIT, _DATE = "\x00", "\x01", "\x02", "\x03"
+_LINE, _POSITION, _MESSAGE = "\x04", "\x05", "\x06"
+#: Where each stand-in goes in a message's template, and in an alert's JSON template
+#: (its JSON fields as JSON strings, ``"\\u0000"``; its message inside a JSON string).
+_MESSAGE_PLACES = {_CASE: "{0}", _ELAPSED: "{1}", _LIMIT: "{2}", _DATE: "{3}"}
+_ALERT_FIELDS = {
+    **{json.dumps(k): v for k, v in {_CASE: "{0}", _LINE: "{1}", _POSITION: "{2}"}.items()},
+    **{json.dumps(k): v for k, v in {_ELAPSED: "{3}", _LIMIT: "{4}", _DATE: '"{5}"'}.items()},
+}
+_ALERT_MESSAGE = {_CASE: "{6}", _ELAPSED: "{3}", _LIMIT: "{4}", _DATE: "{5}"}
+_MESSAGE_FIELD = json.dumps(_MESSAGE)
+
+
+def _inside_json(text: str) -> str:
+    """``text`` escaped as the inside of a JSON string (json's escaping is character by
+    character, so the pieces of a text escaped one by one make the whole escaped)."""
+    return str(_encode(text)[1:-1])
+
+
+def _placed(text: str, places: dict[str, str], escape: Callable[[str], str] = str) -> str:
+    """``text`` as a ``str.format`` template: each stand-in (``places``' keys) replaced
+    by its field, the rest escaped (``escape``) and its braces doubled. A key may be the
+    stand-in as a JSON string (``"\\u0004"``), found whole in ``text``.
+
+    Examples:
+        >>> _placed("{a} " + _CASE + " " + _LIMIT, _MESSAGE_PLACES).format("id", 0, 3)
+        '{a} id 3'
+    """
+    out = []
+    for piece in re.split("(" + "|".join(re.escape(k) for k in places) + ")", text):
+        field = places.get(piece)
+        if field is None:
+            piece = escape(piece).replace("{", "{{").replace("}", "}}")
+        out.append(piece if field is None else field)
+    return "".join(out)
 
 
 class _Formatter:
@@ -668,7 +703,7 @@ class _Formatter:
         self.by_id = result._by_id if (self.incomplete or result.as_of is not None) else {}
         self.templates: dict[tuple[Any, ...], str] = {}
         self.fragments: dict[tuple[Any, ...], str] = {}
-        self.parts: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+        self.alert_json: dict[tuple[Any, ...], str] = {}
         self.deviation_parts: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         self.days: dict[int, str] = {}
         self.clock: dict[int, str] = {}
@@ -703,17 +738,18 @@ class _Formatter:
     def _template(self, f: Deviation | Alert, key: tuple[Any, ...], as_of: date | None) -> str:
         """The message of ``f`` as a ``str.format`` template of its case (``{0}``) and,
         for an alert, its days, limit and date (``{1}``-``{3}``)."""
+        text = self.templates[key] = _placed(self._rendered(f, as_of), _MESSAGE_PLACES)
+        return text
+
+    def _rendered(self, f: Deviation | Alert, as_of: date | None) -> str:
+        """The message of ``f`` with stand-ins for its case, days, limit and date."""
         lang = self.lang
         name, params = finding_params(f, self.result.chart_of(f), as_of=as_of, lang=lang)
         values = {k: shown(v, lang) for k, v in params.items()}
         values["case"] = _CASE
         if isinstance(f, Alert):
             values.update(elapsed=_ELAPSED, limit=_LIMIT, date=_DATE)
-        text = template(name, lang).format_map(values).replace("{", "{{").replace("}", "}}")
-        for i, stand_in in enumerate((_CASE, _ELAPSED, _LIMIT, _DATE)):
-            text = text.replace(stand_in, f"{{{i}}}")
-        self.templates[key] = text
-        return text
+        return template(name, lang).format_map(values)
 
     def line(self, f: Deviation | Alert) -> str:
         """:meth:`MonitorResult.line` of ``f``."""
@@ -821,7 +857,8 @@ class _Formatter:
         return ", ".join(out)
 
     def _alerts_json(self, c: CaseResult) -> str:
-        """The alerts of ``c`` as JSON, each as :meth:`MonitorResult.alert_dict`."""
+        """The alerts of ``c`` as JSON, each as :meth:`MonitorResult.alert_dict`: one
+        ``str.format`` template per kind of alert, its message inside already escaped."""
         r, lang = self.result, self.lang
         if self.incomplete and c.lost:  # rare: each message names the lines lost
             return ", ".join(
@@ -829,33 +866,53 @@ class _Formatter:
             )
         open_ = r.as_of is not None and c.status == "open"
         last = len(c.events) - 1
-        parts, templates = self.parts, self.templates
+        kinds = self.alert_json
         out = []
-        case_id = shown_id = encoded_id = None
+        case_id = encoded_id = inner_id = None
         for a in c.alerts:
             if a.case_id is not case_id:
                 case_id = a.case_id
-                shown_id, encoded_id = shown(case_id, lang), _encode(case_id)
+                encoded_id = _encode(case_id)
+                inner_id = _encode(shown(case_id, lang))[1:-1]
             still = open_ and (a.scope == "case" or a.position == last)
             key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
-            got = parts.get(key)
-            if got is None:
-                head = json.dumps({"code": a.code, "card": a.card}, ensure_ascii=False)[:-1]
-                where = json.dumps({"scope": a.scope, "step": a.step}, ensure_ascii=False)
-                points = [{"id": p.id, "level": p.level, "step": p.step} for p in a.risk_points]
-                made = templates.get(key) or self._template(a, key, r.as_of if still else None)
-                got = parts[key] = (head, where[1:-1], json.dumps(points, ensure_ascii=False), made)
-            head, where, risks, made = got
-            day = a.date.isoformat()
-            message = made.format(shown_id, a.elapsed, a.limit, day)
+            made = kinds.get(key)
+            if made is None:
+                made = kinds[key] = self._alert_template(a, r.as_of if still else None)
             out.append(
-                f'{head}, "case_id": {encoded_id}, {where}, '
-                f'"line": {"null" if a.line is None else a.line}, '
-                f'"position": {"null" if a.position is None else a.position}, '
-                f'"elapsed_days": {a.elapsed}, "limit_days": {a.limit}, '
-                f'"date": "{day}", "risk_points": {risks}, "message": {_encode(message)}}}'
+                made.format(
+                    encoded_id,
+                    "null" if a.line is None else a.line,
+                    "null" if a.position is None else a.position,
+                    a.elapsed,
+                    a.limit,
+                    a.date.isoformat(),
+                    inner_id,
+                )
             )
         return ", ".join(out)
+
+    def _alert_template(self, a: Alert, as_of: date | None) -> str:
+        """An alert's JSON as a ``str.format`` template of its case id as JSON (``{0}``),
+        line, position, days, limit, date (``{1}``-``{5}``) and its case id as shown,
+        escaped for inside a JSON string (``{6}``)."""
+        fixed = {
+            "code": a.code,
+            "card": a.card,
+            "case_id": _CASE,
+            "scope": a.scope,
+            "step": a.step,
+            "line": _LINE,
+            "position": _POSITION,
+            "elapsed_days": _ELAPSED,
+            "limit_days": _LIMIT,
+            "date": _DATE,
+            "risk_points": [{"id": p.id, "level": p.level, "step": p.step} for p in a.risk_points],
+            "message": _MESSAGE,
+        }
+        text = _placed(json.dumps(fixed, ensure_ascii=False), _ALERT_FIELDS)
+        message = _placed(self._rendered(a, as_of), _ALERT_MESSAGE, _inside_json)
+        return text.replace(_MESSAGE_FIELD, f'"{message}"')
 
 
 def _pct(rate: float | None) -> str:
