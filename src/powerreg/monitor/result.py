@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..codes import render, shown, template
@@ -657,6 +657,12 @@ def _inside_json(text: str) -> str:
     return str(_encode(text)[1:-1])
 
 
+@cache
+def _splitter(keys: tuple[str, ...]) -> re.Pattern[str]:
+    """A pattern that splits a text at ``keys``, keeping them."""
+    return re.compile("(" + "|".join(re.escape(k) for k in keys) + ")")
+
+
 def _placed(text: str, places: dict[str, str], escape: Callable[[str], str] = str) -> str:
     """``text`` as a ``str.format`` template: each stand-in (``places``' keys) replaced
     by its field, the rest escaped (``escape``) and its braces doubled. A key may be the
@@ -667,7 +673,7 @@ def _placed(text: str, places: dict[str, str], escape: Callable[[str], str] = st
         '{a} id 3'
     """
     out = []
-    for piece in re.split("(" + "|".join(re.escape(k) for k in places) + ")", text):
+    for piece in _splitter(tuple(places)).split(text):
         field = places.get(piece)
         if field is None:
             piece = escape(piece).replace("{", "{{").replace("}", "}}")
@@ -704,6 +710,7 @@ class _Formatter:
         self.templates: dict[tuple[Any, ...], str] = {}
         self.fragments: dict[tuple[Any, ...], str] = {}
         self.alert_json: dict[tuple[Any, ...], str] = {}
+        self.raw: dict[tuple[Any, ...], str] = {}
         self.deviation_parts: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         self.days: dict[int, str] = {}
         self.clock: dict[int, str] = {}
@@ -738,11 +745,18 @@ class _Formatter:
     def _template(self, f: Deviation | Alert, key: tuple[Any, ...], as_of: date | None) -> str:
         """The message of ``f`` as a ``str.format`` template of its case (``{0}``) and,
         for an alert, its days, limit and date (``{1}``-``{3}``)."""
-        text = self.templates[key] = _placed(self._rendered(f, as_of), _MESSAGE_PLACES)
+        text = self.templates[key] = _placed(self._rendered(f, key, as_of), _MESSAGE_PLACES)
         return text
 
-    def _rendered(self, f: Deviation | Alert, as_of: date | None) -> str:
-        """The message of ``f`` with stand-ins for its case, days, limit and date."""
+    def _rendered(self, f: Deviation | Alert, key: tuple[Any, ...], as_of: date | None) -> str:
+        """The message of ``f`` with stand-ins for its case, days, limit and date (made
+        once per ``key``: a message's template and an alert's JSON share it)."""
+        got = self.raw.get(key)
+        if got is None:
+            got = self.raw[key] = self._render(f, as_of)
+        return got
+
+    def _render(self, f: Deviation | Alert, as_of: date | None) -> str:
         lang = self.lang
         name, params = finding_params(f, self.result.chart_of(f), as_of=as_of, lang=lang)
         values = {k: shown(v, lang) for k, v in params.items()}
@@ -878,7 +892,7 @@ class _Formatter:
             key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
             made = kinds.get(key)
             if made is None:
-                made = kinds[key] = self._alert_template(a, r.as_of if still else None)
+                made = kinds[key] = self._alert_template(a, key, r.as_of if still else None)
             out.append(
                 made.format(
                     encoded_id,
@@ -892,7 +906,7 @@ class _Formatter:
             )
         return ", ".join(out)
 
-    def _alert_template(self, a: Alert, as_of: date | None) -> str:
+    def _alert_template(self, a: Alert, key: tuple[Any, ...], as_of: date | None) -> str:
         """An alert's JSON as a ``str.format`` template of its case id as JSON (``{0}``),
         line, position, days, limit, date (``{1}``-``{5}``) and its case id as shown,
         escaped for inside a JSON string (``{6}``)."""
@@ -911,7 +925,7 @@ class _Formatter:
             "message": _MESSAGE,
         }
         text = _placed(json.dumps(fixed, ensure_ascii=False), _ALERT_FIELDS)
-        message = _placed(self._rendered(a, as_of), _ALERT_MESSAGE, _inside_json)
+        message = _placed(self._rendered(a, key, as_of), _ALERT_MESSAGE, _inside_json)
         return text.replace(_MESSAGE_FIELD, f'"{message}"')
 
 
