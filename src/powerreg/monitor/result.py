@@ -801,9 +801,13 @@ class _Formatter:
         """``c`` as one line of JSON: :meth:`MonitorResult._case_dict` as
         ``json.JSONEncoder(ensure_ascii=False)`` encodes it."""
         events = c.events
-        if isinstance(events, CaseEvents):  # the times without making the events
-            started, last = self._time(events.first_time), self._time(events.last_time)
+        if type(events) is CaseEvents:  # the times without making the events
+            packed, size = events.packed, events._n
+            if size is None:
+                size = len(packed) // 3
+            started, last = self._time(packed[0]), self._time(packed[3 * size - 3])
         else:
+            size = len(events)
             started, last = events[0].time.isoformat(), events[-1].time.isoformat()
         status = c.status
         # what lies between the case's id and its start, made once per chart and status
@@ -822,13 +826,13 @@ class _Formatter:
         return (
             f'{{"case_id": {_encode(c.case_id)}, {middle}, "started": "{started}", '
             f'"ended": {f"{_QUOTE}{last}{_QUOTE}" if closed else "null"}, '
-            f'"events": {len(events)}, "elapsed_days": {c.elapsed}, '
+            f'"events": {size}, "elapsed_days": {c.elapsed}, '
             f'"limit_days": {"null" if limit is None else limit}, '
             f'"on_time": {_JSON[None if not closed or limit is None else c.elapsed <= limit]}, '
             f'"fits": {_JSON[not devs and not lost]}, "incomplete": {_JSON[bool(lost)]}, '
             f'"lines_left_out": [{", ".join(map(str, lost)) if lost else ""}], '
             f'"deviations": [{self._deviations_json(c) if devs else ""}], '
-            f'"alerts": [{self._alerts_json(c) if alerts else ""}]}}'
+            f'"alerts": [{self._alerts_json(c, size - 1) if alerts else ""}]}}'
         )
 
     def _deviations_json(self, c: CaseResult) -> str:
@@ -870,7 +874,7 @@ class _Formatter:
             )
         return ", ".join(out)
 
-    def _alerts_json(self, c: CaseResult) -> str:
+    def _alerts_json(self, c: CaseResult, last: int) -> str:
         """The alerts of ``c`` as JSON, each as :meth:`MonitorResult.alert_dict`: one
         ``str.format`` template per kind of alert, its message inside already escaped."""
         r, lang = self.result, self.lang
@@ -879,7 +883,6 @@ class _Formatter:
                 [json.dumps(r.alert_dict(a, lang), ensure_ascii=False) for a in c.alerts]
             )
         open_ = r.as_of is not None and c.status == "open"
-        last = len(c.events) - 1
         kinds = self.alert_json
         out = []
         case_id = encoded_id = inner_id = None
