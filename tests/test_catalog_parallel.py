@@ -22,6 +22,7 @@ import powerreg
 from powerreg import Registry, UsageError
 from powerreg.catalog import export_sqlite, search, searchprocess, searchworker, write
 from powerreg.catalog.searchworker import SearchWorker
+from powerreg.cores import WORKERS_ENV
 from powerreg.synth import generate
 
 from .conftest import ROOT
@@ -48,12 +49,12 @@ def files(directory: Path) -> dict[str, bytes]:
 
 
 def serial(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(searchworker.WORKERS_ENV, "0")
+    monkeypatch.setenv(WORKERS_ENV, "0")
 
 
 def parallel(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Hand every registry to a worker; the names of the indexes it built, per export."""
-    monkeypatch.delenv(searchworker.WORKERS_ENV, raising=False)
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
     monkeypatch.setattr(searchworker, "PARALLEL_AT", 0)
     built: list[list[str]] = []
     copy_into = SearchWorker.copy_into
@@ -252,7 +253,7 @@ export_sqlite(powerreg.load(sys.argv[1]), sys.argv[2])
 
 
 def start_stopping_export(target: Path) -> tuple[subprocess.Popen[str], int]:
-    env = {k: v for k, v in os.environ.items() if k != searchworker.WORKERS_ENV}
+    env = {k: v for k, v in os.environ.items() if k != WORKERS_ENV}
     proc = subprocess.Popen(
         [sys.executable, "-c", STOPPING, str(ROOT / "examples" / "minimal"), str(target)],
         stdout=subprocess.PIPE,

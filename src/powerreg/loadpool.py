@@ -12,10 +12,10 @@ serial load reports them, file, line and column.
 
 The pool is started with ``fork`` (the workers inherit the loaded modules; no start-up
 import), only from a process running a single thread (forking a threaded process can
-deadlock the child), and only when the machine has a core to spare (its load average is
-below its cores). Otherwise, or when the pool cannot start or breaks, the loader parses
-serially. ``POWERREG_PARALLEL=0`` turns the pool off, ``POWERREG_PARALLEL=1`` starts it
-whatever the load.
+deadlock the child), and only where :mod:`powerreg.cores` allows a second process (a core
+to spare; ``POWERREG_PARALLEL=0`` or ``POWERREG_WORKERS=0`` off, ``POWERREG_PARALLEL=1``
+whatever the load). Otherwise, or when the pool cannot start or breaks, the loader
+parses serially.
 
 Examples:
     >>> payload = clean_payload(
@@ -29,13 +29,13 @@ Examples:
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from .cores import core_count, second_process
 from .loadcache import CachedPower, Unencodable, decode_payload, encode_payload
 from .model import (
     DEFER_REFERENCES,
@@ -58,8 +58,6 @@ if TYPE_CHECKING:  # imported when a pool starts: every command loads, few need 
 PARALLEL_AT = 200
 #: Files a worker takes at a time.
 JOB = 64
-#: Environment variable that turns the pool off when ``0``.
-PARALLEL_ENV = "POWERREG_PARALLEL"
 
 
 def positions(power: Power, doc: Document) -> list[tuple[str, int, int]]:
@@ -136,22 +134,6 @@ def entry_of(payload: bytes) -> CachedPower:
     return decode_payload(payload)
 
 
-def _cores() -> int:
-    """Cores this process may run on (a container's share, not the machine's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _load_average() -> float:
-    """The machine's load average over the last minute (0 where it is not known)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return 0.0
-
-
 def _job(files: Sequence[tuple[str, bytes]]) -> list[bytes | None]:
     return [clean_payload(raw, rel) for rel, raw in files]
 
@@ -166,15 +148,11 @@ class ParsePool:
     @classmethod
     def start(cls, workers: int | None = None) -> ParsePool | None:
         """A pool of ``workers`` processes (default: one a core), or ``None`` where one
-        cannot or should not start: one core, threads running, no ``fork``, turned off
-        (``POWERREG_PARALLEL=0``), or no core to spare — unless ``POWERREG_PARALLEL=1``,
-        only while the machine's load average is below its cores (on a busy machine,
-        more processes only share the same cores and cost their start and messages)."""
-        n = workers or _cores()
-        wanted = os.environ.get(PARALLEL_ENV, "").strip()
-        if n < 2 or wanted == "0":
-            return None
-        if wanted != "1" and _load_average() >= n:
+        cannot or should not start: threads running, no ``fork``, or where
+        :func:`powerreg.cores.second_process` says no (one core, turned off, or no core
+        to spare)."""
+        n = workers or core_count()
+        if not second_process(cores=n):
             return None
         if threading.active_count() != 1:
             return None

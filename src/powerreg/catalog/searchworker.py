@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ..atomic import temp_path
+from ..cores import WORKERS_ENV, second_process
 from ..errors import UsageError
 from .searchprocess import read_claims, read_message, take_job, write_message
 
@@ -71,9 +72,6 @@ PARALLEL_AT = 8_000
 #: Texts sent to the worker in one message.
 CHUNK = 10_000
 
-#: The environment variable that, set to 0, keeps all work in the exporting process
-#: (the same as the roll-up's number of workers).
-WORKERS_ENV = "POWERREG_WORKERS"
 
 #: Seconds to wait for a worker to end after it was told to.
 _END_TIMEOUT = 10.0
@@ -89,8 +87,9 @@ Row = tuple[str | None, ...]
 
 
 def wanted() -> bool:
-    """Whether a worker may build the search indexes: unless ``POWERREG_WORKERS=0``."""
-    return os.environ.get(WORKERS_ENV, "").strip() != "0"
+    """Whether a worker may build the search indexes (:func:`powerreg.cores.second_process`,
+    whatever the load: the export takes over the indexes a slow worker has not started)."""
+    return second_process(load_aware=False)
 
 
 def start(

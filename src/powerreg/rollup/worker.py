@@ -44,6 +44,7 @@ from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..catalog.ngrams import index_text
 from ..catalog.tables import SEARCH_INDEXES
+from ..cores import WORKERS_ENV
 from ..errors import Problem, RegistryError, UsageError
 from ..lang import Lang
 from ..load import load
@@ -57,8 +58,6 @@ from .summary import MemberSummary, summarise
 #: How many worker processes, unless ``POWERREG_WORKERS`` says otherwise (0: in process).
 DEFAULT_WORKERS = 2
 
-#: The environment variable that sets the number of workers.
-WORKERS_ENV = "POWERREG_WORKERS"
 
 #: Members a worker process takes before it is replaced by a fresh one (see
 #: :func:`run_members`).

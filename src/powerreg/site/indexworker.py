@@ -54,12 +54,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from ..cores import second_process
 from .searchindex import SearchIndex
-
-#: Environment variables that, set to 0, keep all work in this process; the first, set
-#: to 1, forks whatever the machine's load.
-PARALLEL_ENV = "POWERREG_PARALLEL"
-WORKERS_ENV = "POWERREG_WORKERS"
 
 #: One power's entry: its id, name, category name and the texts its page shows.
 Doc = tuple[str, str, str, Sequence[str]]
@@ -77,13 +73,9 @@ def build(docs: Iterable[Doc], out: Path) -> tuple[int, dict[str, int]]:
 
 def wanted() -> bool:
     """Whether the index may be built in a child process (see the module)."""
-    parallel = os.environ.get(PARALLEL_ENV, "").strip()
-    if parallel == "0" or os.environ.get(WORKERS_ENV, "").strip() == "0":
-        return False
     if sys.platform != "linux" or threading.active_count() != 1:
         return False
-    cores = len(os.sched_getaffinity(0))
-    return cores >= 2 and (parallel == "1" or os.getloadavg()[0] < cores)
+    return second_process()
 
 
 def start(docs: Sequence[Doc], out: Path) -> IndexJob | None:

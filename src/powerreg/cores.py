@@ -1,0 +1,76 @@
+"""When powerreg uses a second process: one policy, one pair of switches.
+
+Four jobs can hand work to another process while this one goes on: a cold load parses
+files in a pool (:mod:`powerreg.loadpool`), an export builds its search indexes in a
+worker (:mod:`powerreg.catalog.searchworker`), the site builds its search index in a
+forked child (:mod:`powerreg.site.indexworker`), and a roll-up builds its members in
+worker processes (:mod:`powerreg.rollup.worker`). They all ask here:
+
+* ``POWERREG_WORKERS=0`` keeps every job in this process (for the roll-up,
+  ``POWERREG_WORKERS=N`` is also its number of workers);
+* ``POWERREG_PARALLEL=0`` does the same, ``POWERREG_PARALLEL=1`` uses a second process
+  whatever the machine's load (on two cores or more);
+* otherwise a second process is used where the machine has two cores or more and — for
+  the jobs whose split is fixed in advance (``load_aware``) — while its load average is
+  below its cores: on a busy machine more processes only share the same cores and cost
+  their start and their messages. The export's worker is not load-aware: the export
+  takes over the indexes the worker has not started, so a slow worker costs little.
+
+Examples:
+    >>> second_process({"POWERREG_WORKERS": "0"}), second_process({"POWERREG_PARALLEL": "0"})
+    (False, False)
+    >>> second_process({"POWERREG_PARALLEL": "1"}, cores=2, load=9.0)
+    True
+    >>> second_process({"POWERREG_PARALLEL": "1"}, cores=1)
+    False
+    >>> second_process({}, cores=2, load=2.5), second_process({}, cores=2, load=0.5)
+    (False, True)
+    >>> second_process({}, cores=2, load=2.5, load_aware=False), second_process({}, cores=1)
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+#: Set to 0: every job in this process; for a roll-up, its number of workers.
+WORKERS_ENV = "POWERREG_WORKERS"
+#: Set to 0: every job in this process; set to 1: a second process whatever the load.
+PARALLEL_ENV = "POWERREG_PARALLEL"
+
+
+def core_count() -> int:
+    """Cores this process may run on (a container's share, not the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def load_average() -> float:
+    """The machine's load average over the last minute (0 where it is not known)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
+
+
+def second_process(
+    environ: Mapping[str, str] = os.environ,
+    *,
+    cores: int | None = None,
+    load: float | None = None,
+    load_aware: bool = True,
+) -> bool:
+    """Whether a job may hand work to another process (see the module). ``cores`` and
+    ``load`` default to this machine's."""
+    parallel = environ.get(PARALLEL_ENV, "").strip()
+    if parallel == "0" or environ.get(WORKERS_ENV, "").strip() == "0":
+        return False
+    n = core_count() if cores is None else cores
+    if n < 2:
+        return False
+    if parallel == "1" or not load_aware:
+        return True
+    return (load_average() if load is None else load) < n
