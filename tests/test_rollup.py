@@ -21,7 +21,7 @@ from powerreg.audit import Policy
 from powerreg.audit.rulebook import CHECKS
 from powerreg.cli import main
 from powerreg.codes import CODES
-from powerreg.errors import RegistryError
+from powerreg.errors import RegistryError, UsageError
 from powerreg.rollup import (
     CROSS_CHECKS,
     Department,
@@ -34,6 +34,7 @@ from powerreg.rollup import (
     validate,
     worker,
 )
+from powerreg.rollup.worker import worker_count
 from powerreg.synth import write_province
 
 from .conftest import EXAMPLE, META, dump, power_data
@@ -704,3 +705,17 @@ def test_members_whose_outputs_cannot_be_written(make_rollup: Make, tmp_path: Pa
     index = (tmp_path / "site" / "index.html").read_text("utf-8")
     assert "C局</a>" not in index
     assert '<span class="tag">未发布</span>' in index
+
+
+def test_number_of_workers_follows_the_one_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
+    monkeypatch.delenv("POWERREG_PARALLEL", raising=False)
+    assert worker_count() == 2
+    assert worker_count(3) == 3
+    monkeypatch.setenv("POWERREG_PARALLEL", "0")  # one process for everything
+    assert worker_count() == 0
+    monkeypatch.setenv("POWERREG_WORKERS", "1")  # the number, when given, wins
+    assert worker_count() == 1
+    monkeypatch.setenv("POWERREG_WORKERS", "two")
+    with pytest.raises(UsageError, match="POWERREG_WORKERS='two'"):
+        worker_count()

@@ -44,7 +44,7 @@ from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..catalog.ngrams import index_text
 from ..catalog.tables import SEARCH_INDEXES
-from ..cores import WORKERS_ENV
+from ..cores import PARALLEL_ENV, WORKERS_ENV
 from ..errors import Problem, RegistryError, UsageError
 from ..lang import Lang
 from ..load import load
@@ -244,7 +244,8 @@ def search_grams(reg: Registry) -> dict[str, list[tuple[str, str]]]:
 
 
 def worker_count(workers: int | None = None) -> int:
-    """The number of worker processes: ``workers``, else ``POWERREG_WORKERS``, else 2.
+    """The number of worker processes: ``workers``, else ``POWERREG_WORKERS``, else none
+    with ``POWERREG_PARALLEL=0`` (:mod:`powerreg.cores`), else 2.
 
     Raises:
         UsageError: ``POWERREG_WORKERS`` is not a whole number of 0 or more.
@@ -252,7 +253,7 @@ def worker_count(workers: int | None = None) -> int:
     if workers is None:
         raw = os.environ.get(WORKERS_ENV, "").strip()
         if not raw:
-            return DEFAULT_WORKERS
+            return 0 if os.environ.get(PARALLEL_ENV, "").strip() == "0" else DEFAULT_WORKERS
         try:
             workers = int(raw)
         except ValueError:
