@@ -39,7 +39,7 @@ from pathlib import Path
 # A room may import rooms of its own layer or below, never above.
 LAYERS: list[list[str]] = [
     # plain data, no package imports
-    ["lang", "textsafe", "collector", "paths", "graph", "suggest", "lazyface", "cores"],
+    ["lang", "textsafe", "collector", "paths", "graph", "suggest", "lazyface", "machine"],
     ["codes"],  # every diagnostic code and its templates
     ["errors"],  # Problem and the exception tree
     ["atomic", "readfile", "formats", "yamlsource"],  # I/O and text on errors

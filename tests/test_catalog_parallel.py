@@ -22,7 +22,7 @@ import powerreg
 from powerreg import Registry, UsageError
 from powerreg.catalog import export_sqlite, search, searchprocess, searchworker, write
 from powerreg.catalog.searchworker import SearchWorker
-from powerreg.cores import WORKERS_ENV
+from powerreg.machine import WORKERS_ENV
 from powerreg.synth import generate
 
 from .conftest import ROOT

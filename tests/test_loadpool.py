@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from powerreg import RegistryError, cores, directory, loadpool
+from powerreg import RegistryError, directory, loadpool, machine
 from powerreg.load import load
 
 from .conftest import EXAMPLE, META, ROOT, dump, power_data
@@ -128,7 +128,7 @@ def test_a_load_through_the_pool_is_the_serial_load() -> None:
 
 def test_when_a_pool_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loadpool.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(cores, "load_average", lambda: 0.5)
+    monkeypatch.setattr(machine, "load_average", lambda: 0.5)
     monkeypatch.setenv("POWERREG_PARALLEL", "0")
     assert loadpool.ParsePool.start(workers=2) is None  # turned off
     monkeypatch.delenv("POWERREG_PARALLEL")
@@ -136,7 +136,7 @@ def test_when_a_pool_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     pool = loadpool.ParsePool.start(workers=2)  # a core to spare
     assert pool is not None
     pool.close()
-    monkeypatch.setattr(cores, "load_average", lambda: 2.0)
+    monkeypatch.setattr(machine, "load_average", lambda: 2.0)
     assert loadpool.ParsePool.start(workers=2) is None  # every core busy
     monkeypatch.setenv("POWERREG_PARALLEL", "1")
     pool = loadpool.ParsePool.start(workers=2)  # asked for, whatever the load

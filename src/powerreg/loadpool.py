@@ -12,7 +12,7 @@ serial load reports them, file, line and column.
 
 The pool is started with ``fork`` (the workers inherit the loaded modules; no start-up
 import), only from a process running a single thread (forking a threaded process can
-deadlock the child), and only where :mod:`powerreg.cores` allows a second process (a core
+deadlock the child), and only where :mod:`powerreg.machine` allows a second process (a core
 to spare; ``POWERREG_PARALLEL=0`` or ``POWERREG_WORKERS=0`` off, ``POWERREG_PARALLEL=1``
 whatever the load). Otherwise, or when the pool cannot start or breaks, the loader
 parses serially.
@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .cores import core_count, second_process
 from .loadcache import CachedPower, Unencodable, decode_payload, encode_payload
+from .machine import core_count, second_process
 from .model import (
     DEFER_REFERENCES,
     FIELD_ALIASES,
@@ -149,7 +149,7 @@ class ParsePool:
     def start(cls, workers: int | None = None) -> ParsePool | None:
         """A pool of ``workers`` processes (default: one a core), or ``None`` where one
         cannot or should not start: threads running, no ``fork``, or where
-        :func:`powerreg.cores.second_process` says no (one core, turned off, or no core
+        :func:`powerreg.machine.second_process` says no (one core, turned off, or no core
         to spare)."""
         n = workers or core_count()
         if not second_process(cores=n):

@@ -51,6 +51,7 @@ from .atomic import check_output, new_directory
 from .audit import AuditReport, FailOn, Policy, audit
 from .catalog import export_sqlite
 from .errors import PowerregError, UsageError
+from .machine import peak_memory_mib
 from .model import Registry, Stats
 from .render import start_render_all
 from .site import PublishPolicy, publish_site
@@ -196,21 +197,6 @@ def _fewer_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(*before)
-
-
-def peak_memory_mib() -> float | None:
-    """Peak resident memory of this process in MiB: ``VmHWM`` of /proc/self/status.
-
-    Not ``getrusage``: on Linux its maximum includes the memory of the parent process a
-    child was forked from before ``exec``, so a child of a big process would seem big.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
 
 
 def _stage(name: str, on_stage: Callable[[str], None] | None) -> float:

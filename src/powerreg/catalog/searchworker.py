@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ..atomic import temp_path
-from ..cores import WORKERS_ENV, second_process
 from ..errors import UsageError
+from ..machine import WORKERS_ENV, second_process
 from .searchprocess import read_claims, read_message, take_job, write_message
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ Row = tuple[str | None, ...]
 
 
 def wanted() -> bool:
-    """Whether a worker may build the search indexes (:func:`powerreg.cores.second_process`,
+    """Whether a worker may build the search indexes (:func:`powerreg.machine.second_process`,
     whatever the load: the export takes over the indexes a slow worker has not started)."""
     return second_process(load_aware=False)
 

@@ -44,8 +44,8 @@ from ..catalog import metadata_path_for
 from ..catalog.write import catalog_files
 from ..errors import Problem, UsageError
 from ..lang import Lang, default_lang
+from ..machine import peak_memory_mib
 from ..mainjob import MARKER as BUILD_MARKER
-from ..mainjob import peak_memory_mib
 from ..site import MARKER as SITE_MARKER
 from ..site import PublishPolicy
 from ..site.policy import as_policy

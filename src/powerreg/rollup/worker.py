@@ -44,12 +44,11 @@ from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..catalog.ngrams import index_text
 from ..catalog.tables import SEARCH_INDEXES
-from ..cores import PARALLEL_ENV, WORKERS_ENV
 from ..errors import Problem, RegistryError, UsageError
 from ..lang import Lang
 from ..load import load
+from ..machine import PARALLEL_ENV, WORKERS_ENV, peak_memory_mib
 from ..mainjob import build as build_member
-from ..mainjob import peak_memory_mib
 from ..model import Registry, Stats
 from ..site import PublishPolicy, publish_site
 from .spec import Department, DepartmentLevel
@@ -245,7 +244,7 @@ def search_grams(reg: Registry) -> dict[str, list[tuple[str, str]]]:
 
 def worker_count(workers: int | None = None) -> int:
     """The number of worker processes: ``workers``, else ``POWERREG_WORKERS``, else none
-    with ``POWERREG_PARALLEL=0`` (:mod:`powerreg.cores`), else 2.
+    with ``POWERREG_PARALLEL=0`` (:mod:`powerreg.machine`), else 2.
 
     Raises:
         UsageError: ``POWERREG_WORKERS`` is not a whole number of 0 or more.

@@ -54,7 +54,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from ..cores import second_process
+from ..machine import second_process
 from .searchindex import SearchIndex
 
 #: One power's entry: its id, name, category name and the texts its page shows.

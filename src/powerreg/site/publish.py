@@ -18,6 +18,7 @@ from ..atomic import check_output, new_directory
 from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..errors import Problem, RegistryError, UsageError
+from ..machine import peak_memory_mib
 from ..model import Level, Registry
 from ..render import render_all
 from . import indexworker
@@ -203,7 +204,7 @@ def publish_site(
     except OSError as err:
         raise UsageError(f"cannot write the site into '{out}': {err.strerror or err}") from err
     seconds["total"] = time.perf_counter() - t0
-    return done.model_copy(update={"seconds": seconds, "peak_memory_mib": _peak_mib()})
+    return done.model_copy(update={"seconds": seconds, "peak_memory_mib": peak_memory_mib()})
 
 
 def _write_pages(
@@ -370,16 +371,6 @@ def _link(src: str, dst: str) -> None:
         os.link(src, dst)
     except OSError:
         shutil.copy2(src, dst)
-
-
-def _peak_mib() -> float | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
 
 
 def summary_json(result: SiteResult) -> str:

@@ -1,4 +1,5 @@
-"""When powerreg uses a second process: one policy, one pair of switches.
+"""The machine powerreg runs on: its cores, its load, a process's peak memory, and when
+powerreg uses a second process — one policy, one pair of switches.
 
 Four jobs can hand work to another process while this one goes on: a cold load parses
 files in a pool (:mod:`powerreg.loadpool`), an export builds its search indexes in a
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 #: Set to 0: every job in this process; for a roll-up, its number of workers.
 WORKERS_ENV = "POWERREG_WORKERS"
@@ -74,3 +76,24 @@ def second_process(
     if parallel == "1" or not load_aware:
         return True
     return (load_average() if load is None else load) < n
+
+
+def peak_memory_mib() -> float | None:
+    """Peak resident memory of this process in MiB (``VmHWM`` of /proc/self/status;
+    ``None`` where there is none).
+
+    Not ``getrusage``: on Linux its maximum includes the memory of the parent process a
+    child was forked from before ``exec``, so a child of a big process would seem big.
+
+    Examples:
+        >>> peak = peak_memory_mib()
+        >>> peak is None or peak > 1
+        True
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
