@@ -299,15 +299,15 @@ def measure_output(path: Path, reg: Registry, events: int) -> list[dict[str, obj
         text_now, text_cpu = _timed_cpu(_uncached(result).to_text)
         json_now, json_cpu = _timed_cpu(_uncached(result) and write_json)
         # before: no pause while formatting, nothing frozen, each message rendered
-        paused, formatter = result_module.gc_paused, result_module._Formatter
+        paused, formatter = result_module.gc_paused, result_module.Formatter
         result_module.gc_paused = contextlib.nullcontext
-        result_module._Formatter = _RenderedOneByOne
+        result_module.Formatter = _RenderedOneByOne
         gc.unfreeze()
         try:
             text_before = _timed(_uncached(result).to_text)
             json_before = _timed(_uncached(result) and json_whole)
         finally:
-            result_module.gc_paused, result_module._Formatter = paused, formatter
+            result_module.gc_paused, result_module.Formatter = paused, formatter
     peak = json_peak_mib(path)
     rows: list[dict[str, object]] = [
         {
