@@ -210,6 +210,9 @@ def _replay_part(
             first[case] = (number, row)
         n += 1
     log = reader_.finish(n)
+    # rows left out in the order of the files, then rows, as read_parquet gives them (a
+    # case's lost lines come in that order): finish() sorts them by row number alone
+    log.problems.sort(key=lambda p: (files.get(p.file or "", 0), p.line))
     result = monitor(log, registry, as_of=as_of, calendar=cal)
     cases = [(first[c.case_id], c) for c in result.cases]
     problems = [(files.get(p.file or "", 0), p) for p in result.problems]
