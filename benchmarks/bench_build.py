@@ -30,10 +30,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from treememory import TreeMemory
 
 import powerreg
 from powerreg.render import dot_source
@@ -43,46 +44,6 @@ BIN = Path(sys.executable).parent
 REFERENCE_GOAL_S = 1.0
 BIG_GOAL_S = 6 * 60
 EXPONENT_GOAL = 1.05
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    """The child processes of every thread of ``pid`` (the build starts dot from a
-    thread of its own)."""
-    found: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found += [int(c) for c in (task / "children").read_text().split()]
-    except (OSError, ValueError):
-        pass
-    return found
-
-
-class TreeMemory(threading.Thread):
-    """Samples the resident memory of a process and its children every 0.1 s."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.peak_kib = 0  # of the tree, summed at one moment
-        self.peak_children_kib = 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.1):
-            children = sum(_rss_kib(c) for c in _children(self.pid))
-            self.peak_children_kib = max(self.peak_children_kib, children)
-            self.peak_kib = max(self.peak_kib, _rss_kib(self.pid) + children)
 
 
 def run_build(args: list[str]) -> tuple[float, dict[str, Any], TreeMemory]:

@@ -26,17 +26,17 @@ Run: ``.venv/bin/python benchmarks/bench_export.py [-n N]``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import resource
 import sqlite3
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from treememory import TreeMemory
 
 from powerreg.catalog import export_sqlite, write
 from powerreg.catalog.ngrams import index_text
@@ -117,40 +117,6 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-class TreeMemory(threading.Thread):
-    """Samples every 0.1 s the resident memory of this process and of its children (the
-    search worker). A child's ``ru_maxrss`` will not do: Linux counts in it the parent's
-    memory the child shared between its fork and its exec."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak_kib = 0  # of this process and its children, summed at one moment
-        self.peak_children_kib = 0
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        me = os.getpid()
-        while not self.done.wait(0.1):
-            children: list[int] = []
-            with contextlib.suppress(OSError, ValueError):
-                for task in Path(f"/proc/{me}/task").iterdir():
-                    children += [int(c) for c in (task / "children").read_text().split()]
-            kib = sum(_rss_kib(c) for c in children)
-            self.peak_children_kib = max(self.peak_children_kib, kib)
-            self.peak_kib = max(self.peak_kib, _rss_kib(me) + kib)
-
-
 def timed(fn: Callable[[], object]) -> float:
     t = time.perf_counter()
     fn()
@@ -176,7 +142,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
 
     with tempfile.TemporaryDirectory(dir=Path.cwd()) as d:
         out = Path(d) / "catalog.db"
-        memory = TreeMemory()
+        memory = TreeMemory(os.getpid())
         memory.start()
         exports = [timed(lambda: export_sqlite(reg, out))]
         memory.done.set()

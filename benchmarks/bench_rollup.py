@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from treememory import TreeMemory
 
 from powerreg.rollup import read_rollup
 from powerreg.synth import write_province
@@ -54,48 +54,6 @@ print(json.dumps(times))
 """
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and every process below it."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                children = Path(f"/proc/{p}/task/{task}/children").read_text().split()
-                todo += [int(c) for c in children]
-        except OSError:
-            pass
-    return out
-
-
-class Sampler(threading.Thread):
-    """Keeps the largest RSS of one process, and of the whole tree, below a pid."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.one = self.total = 0
-        self.stop = threading.Event()
-
-    def run(self) -> None:
-        while not self.stop.is_set():
-            sizes = [_rss_kib(p) for p in _tree(self.pid)]
-            self.one = max(self.one, *sizes, 0)
-            self.total = max(self.total, sum(sizes))
-            self.stop.wait(0.2)
-
-
 def baseline(members: list[Path], out: Path) -> dict[str, float]:
     """Seconds of each member's own build, one after another in one fresh process."""
     proc = subprocess.run(
@@ -108,7 +66,7 @@ def baseline(members: list[Path], out: Path) -> dict[str, float]:
     return times
 
 
-def rollup_build(rollup: Path, out: Path) -> tuple[float, dict[str, Any], Sampler]:
+def rollup_build(rollup: Path, out: Path) -> tuple[float, dict[str, Any], TreeMemory]:
     """Wall seconds, the JSON summary and the memory sampler of one roll-up build."""
     t = time.perf_counter()
     proc = subprocess.Popen(
@@ -117,11 +75,11 @@ def rollup_build(rollup: Path, out: Path) -> tuple[float, dict[str, Any], Sample
         stderr=subprocess.PIPE,
         text=True,
     )
-    sampler = Sampler(proc.pid)
+    sampler = TreeMemory(proc.pid, every=0.2)
     sampler.start()
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t
-    sampler.stop.set()
+    sampler.done.set()
     sampler.join()
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"powerreg build failed ({proc.returncode}): {stderr[-2000:]}")
@@ -154,7 +112,7 @@ def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[
             flush=True,
         )
         wall, summary, sampler = rollup_build(province, tmp / "out")
-        total_mib, one_mib = sampler.total / 1024, sampler.one / 1024
+        total_mib, one_mib = sampler.peak_kib / 1024, sampler.peak_one_kib / 1024
         print(
             f"roll-up build: {wall:.0f}s wall, {wall / base:.2f}× the members' own builds; "
             f"peak memory {total_mib:.0f} MiB all processes, {one_mib:.0f} MiB one process "
