@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from powerreg import load_reference
 from powerreg.model import Registry
 from powerreg.monitor import monitor, synth_cases
-from powerreg.monitor.engine import monitor_dask
+from powerreg.monitor.engine import local_cluster, monitor_dask
 from powerreg.monitor.reader import COLUMNS
 
 SEED = 1
@@ -75,8 +75,6 @@ def peak_mib(path: Path) -> int:
 
 
 def main(argv: list[str]) -> list[dict[str, object]]:
-    from distributed import Client, LocalCluster
-
     target = int(argv[0]) if argv else 1_000_000
     reg = load_reference()
     rows: list[dict[str, object]] = []
@@ -100,19 +98,8 @@ def main(argv: list[str]) -> list[dict[str, object]]:
                 "goal": "peak flat",
             }
         )
-        with (
-            LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=2,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address="127.0.0.1:0",
-                scheduler_kwargs={"dashboard": False},
-            ) as cluster,
-            Client(cluster) as client,  # type: ignore[no-untyped-call]
-        ):
-            client.wait_for_workers(2)
-            address = cluster.scheduler_address
+        with local_cluster(2) as client:
+            address = client.scheduler.address
             monitor_dask(small, reg, scheduler=address)  # warm up the workers
             on_dask = _timed(monitor_dask, big, reg, scheduler=address)
             single_s = _timed(monitor, small, reg)

@@ -18,14 +18,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from distributed import Client, LocalCluster
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import powerreg
 from powerreg.errors import UsageError
 from powerreg.monitor import monitor, synth_cases
-from powerreg.monitor.engine import monitor_dask
+from powerreg.monitor.engine import local_cluster, monitor_dask
 from powerreg.monitor.simulate import HEADER
 from powerreg.service import Supervisor, Token
 
@@ -38,20 +37,8 @@ SENDER = Token("all", frozenset(REG.powers), send=True, read=True)
 
 @pytest.fixture(scope="module")
 def scheduler() -> Iterator[str]:
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-            scheduler_kwargs={"dashboard": False},
-            timeout=120,
-        ) as cluster,
-        Client(cluster, timeout=120) as client,
-    ):
-        client.wait_for_workers(2, timeout=120)
-        yield cluster.scheduler_address
+    with local_cluster(2, timeout=120) as client:
+        yield str(client.scheduler.address)
 
 
 def bad_rows(rows: list[tuple[str, ...]], rng: random.Random) -> list[tuple[str, ...]]:

@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import Problem, UsageError
 from ..lang import Lang, default_lang
+from ..machine import core_count
 from ..model import Registry
 from ..reference import load_reference
 from .calendar import WorkCalendar, china_calendar
@@ -109,31 +110,53 @@ def monitor_dask(
 @contextmanager
 def _client(scheduler: str | None) -> Iterator[Any]:
     """A client of the cluster at ``scheduler``, or of a local cluster closed after."""
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as err:  # pragma: no cover - the extra is installed by make
-        raise UsageError("the dask engine needs dask: pip install 'powerreg[scale]'") from err
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")  # type: ignore[no-untyped-call]
-        except OSError as err:
-            raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from err
-        with client:
+    if scheduler is None:
+        with local_cluster() as client:
             yield client
         return
+    Client = _distributed().Client
+    try:
+        client = Client(scheduler, timeout="10s")
+    except OSError as err:
+        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from err
+    with client:
+        yield client
+
+
+@contextmanager
+def local_cluster(workers: int | None = None, *, timeout: float = 60) -> Iterator[Any]:
+    """A client of a :class:`distributed.LocalCluster` on 127.0.0.1 — ``workers`` worker
+    processes (default: one a core this process may use), one thread each, no dashboard
+    — once its workers are up; the cluster is closed at the end. The one way powerreg,
+    its tests and its benchmarks start a local cluster (``client.scheduler.address`` is
+    its address).
+    """
+    distributed = _distributed()
+    n = workers or core_count()
     with (
-        LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=os.cpu_count() or 1,
+        distributed.LocalCluster(
+            n_workers=n,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
             # no dashboard; its HTTP server on any free port rather than 8787
             dashboard_address="127.0.0.1:0",
             scheduler_kwargs={"dashboard": False},
+            timeout=timeout,
         ) as cluster,
-        Client(cluster) as client,  # type: ignore[no-untyped-call]
+        distributed.Client(cluster, timeout=timeout) as client,
     ):
+        client.wait_for_workers(n, timeout=timeout)
         yield client
+
+
+def _distributed() -> Any:
+    """The ``distributed`` package, or a usage error saying how to install it."""
+    try:
+        import distributed
+    except ImportError as err:  # pragma: no cover - the extra is installed by make
+        raise UsageError("the dask engine needs dask: pip install 'powerreg[scale]'") from err
+    return distributed
 
 
 def _replay_on(
