@@ -28,6 +28,7 @@ import graphviz
 
 from ..atomic import check_output, new_directory
 from ..errors import UsageError
+from ..machine import core_count
 from ..model import (
     Registry,
 )
@@ -65,11 +66,7 @@ def _workers(jobs: int) -> int:
     programs keep busy are counted too: a process that gets less of its core takes
     less of the work (each takes the next diagram when it is free), and a share of a
     busy machine grows with the processes one runs."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, jobs // 24))
+    return max(1, min(core_count(), jobs // 24))
 
 
 class _Stderr(threading.Thread):
