@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,7 +29,7 @@ import powerreg
 from powerreg.monitor import monitor, synth_cases
 from powerreg.monitor.findings import Alert, CaseResult
 from powerreg.monitor.simulate import HEADER
-from powerreg.service import Supervisor, Token
+from powerreg.service import Supervisor, Token, replays
 from powerreg.service.feed import identities
 
 from .test_service import Clock
@@ -99,7 +100,9 @@ def test_random_batches_repeats_and_disorder_give_the_monitors_answers(
     repeats = [i for i in order if rng.random() < 0.2]
     stream = order + repeats
     lazy = data.draw(st.booleans(), label="findings lag the events")
-    with tempfile.TemporaryDirectory() as tmp:
+    # the cases of a settling replayed one by one, or in bulk (as a stream's thousands are)
+    bulk_at = data.draw(st.sampled_from([1, 10**9]), label="replayed in bulk from")
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(replays, "BULK_AT", bulk_at):
         path = log.write_csv(Path(tmp) / "cases.csv")
         expected = monitor(path, REG, as_of=as_of)
         sup = Supervisor(

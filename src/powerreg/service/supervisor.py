@@ -89,6 +89,7 @@ from .auth import Token, Tokens
 from .clock import Clock, EventsClock, china_today
 from .feed import Finding, Kind, Mark, changes, identities, record, rendered
 from .intake import SOURCE, BadEvent, Intake, Posted, Refused, conflict
+from .replays import bulk_ready, replay_cases
 from .state import StateUnavailable, Store
 
 log = logging.getLogger("powerreg.service")
@@ -197,6 +198,7 @@ class Supervisor:
         #: why the last write failed, until one succeeds
         self.trouble: str | None = None
         self._warned_calendar = False
+        bulk_ready()
         try:
             self.store.hold()
             with self.store.lock:
@@ -229,8 +231,7 @@ class Supervisor:
                 st.marks[key] = (fid, bool(standing))
         # bring the feed up to the day: the days that passed while the service was down
         plan = _Plan()
-        for case_id, st in self.cases.items():
-            self._replan(plan, case_id, st.events, st.marks, day)
+        self._replan(plan, list(self.cases.items()), day)
         write_meta = known is None or stored_day != day.isoformat()
         if write_meta or any(plan.changes.values()):
             meta = {"registry": self.registry.id, "as_of": day.isoformat()}
@@ -310,12 +311,11 @@ class Supervisor:
         new = dict(plan.cases)  # the request's cases, its events placed among theirs
         if day <= self.as_of and not events and not new:
             return 0
+        todo: list[tuple[str, CaseState | None]] = []
         if events:
-            for case_id in self.unsettled.keys() - new.keys():
-                st = self.cases[case_id]
-                self._replan(plan, case_id, st.events, st.marks, day)
-        for case_id, st in new.items():
-            self._replan(plan, case_id, st.events, st.marks, day)
+            todo += [(c, self.cases[c]) for c in self.unsettled if c not in new]
+        todo += [(c, None) for c in new]
+        self._replan(plan, todo, day)
         meta = None
         if day > self.as_of:
             self._plan_day(plan, day, self.unsettled.keys() | new.keys())
@@ -336,9 +336,8 @@ class Supervisor:
     def _plan_day(self, plan: _Plan, day: date, skip: Collection[str]) -> None:
         """Into ``plan``: the cases whose findings change by ``day`` (those in ``skip``
         are planned already)."""
-        for case_id, st in self.cases.items():
-            if st.due <= day and case_id not in skip:
-                self._replan(plan, case_id, st.events, st.marks, day, st)
+        due = [(c, st) for c, st in self.cases.items() if st.due <= day and c not in skip]
+        self._replan(plan, due, day, kept=True)
 
     # ------------------------------------------------------------------ posting
 
@@ -517,30 +516,47 @@ class Supervisor:
     def _replan(
         self,
         plan: _Plan,
-        case_id: str,
-        events: CaseEvents,
-        marks: dict[str, Mark],
+        todo: Sequence[tuple[str, CaseState | None]],
         day: date,
-        was: CaseState | None = None,
+        *,
+        kept: bool = False,
     ) -> None:
-        """Into ``plan``: the case as of ``day``, with its feed changes. Its replay is
-        made again only if the events counted by ``day`` are not those of ``was``."""
-        n = events.count_before(pack_time(datetime.combine(day, time.max)) + 1)
-        if was is not None and was.counted == n and was.events is events:
-            ahead = was.ahead
-        else:
-            ahead = replay_case(
-                events.head(n),
+        """Into ``plan``: each case of ``todo`` — its id and its state in ``plan`` (or,
+        with ``kept``, in memory: then a replay whose events counted by ``day`` have not
+        changed is kept) — as of ``day``, with its feed changes. The replays needed
+        are made together (see :func:`~.replays.replay_cases`)."""
+        until = pack_time(datetime.combine(day, time.max)) + 1
+        counted: list[int] = []
+        heads: list[CaseEvents] = []
+        for case_id, st in todo:
+            if st is None:
+                st = plan.cases[case_id]
+            events = st.events
+            n = events.count_before(until)
+            counted.append(n)
+            if not (kept and st.counted == n) and n:
+                heads.append(events.head(n))
+        replayed = iter(
+            replay_cases(
+                heads,
                 self.registry,
                 as_of=self.calendar.last,
                 calendar=self.calendar,
                 charts=self.charts,
+                index=self.index,
+                actors=self.actors,
             )
-        days = [events[n].time.date()] if n < len(events) else []
-        if ahead is not None:
-            days += [a.date for a in ahead.alerts if a.date > day]
-        plan.cases[case_id] = CaseState(events, n, ahead, marks, min(days, default=date.max))
-        plan.changes[case_id] = changes(identities(ahead, day), marks)
+        )
+        for (case_id, st), n in zip(todo, counted, strict=True):
+            if st is None:
+                st = plan.cases[case_id]
+            events = st.events
+            ahead = st.ahead if kept and st.counted == n else next(replayed) if n else None
+            days = [events[n].time.date()] if n < len(events) else []
+            if ahead is not None:
+                days += [a.date for a in ahead.alerts if a.date > day]
+            plan.cases[case_id] = CaseState(events, n, ahead, st.marks, min(days, default=date.max))
+            plan.changes[case_id] = changes(identities(ahead, day), st.marks)
 
     def _now(self, st: CaseState, day: date) -> CaseResult | None:
         """The case replayed as of ``day`` (made once, then kept)."""
