@@ -1376,3 +1376,42 @@ def test_cli_export_errors_are_messages(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli.main, ["export", str(notes), "-o", str(tmp_path / "c.db")])
     assert result.exit_code == 2
     assert "not a SQLite database" in result.output
+
+
+def test_a_column_that_is_a_field_has_the_fields_one_name() -> None:
+    """The catalog's Chinese for a column that holds a field of the models begins with the
+    field's label (powerreg.model.field_label): one name for one field."""
+    from powerreg.catalog.chinese import TABLES_ZH
+    from powerreg.model import (
+        Category,
+        Countermeasure,
+        Flowchart,
+        Power,
+        RegistryMeta,
+        RiskPoint,
+        Step,
+        Transition,
+        Unit,
+        field_label,
+    )
+
+    models: dict[str, type[Any]] = {
+        "registry": RegistryMeta,
+        "categories": Category,
+        "units": Unit,
+        "powers": Power,
+        "flowcharts": Flowchart,
+        "steps": Step,
+        "transitions": Transition,
+        "risk_points": RiskPoint,
+        "countermeasures": Countermeasure,
+    }
+    renamed = {("transitions", "condition"): "when", ("risk_points", "step_id"): "at"}
+    checked = 0
+    for table, model in models.items():
+        for column, text in TABLES_ZH[table][2].items():
+            name = renamed.get((table, column), column)
+            if name in model.model_fields:
+                assert text.split("：")[0] == field_label(model, name), (table, column)
+                checked += 1
+    assert checked > 40

@@ -94,8 +94,8 @@ def test_every_page_is_chinese_self_contained_and_scriptless_inline(reference_si
 def test_power_page_shows_every_field_chart_text_and_risks(reference_site: Path) -> None:
     power = powerreg.load_reference().powers["XK-001"]
     html = (reference_site / "powers" / "XK-001.html").read_text(encoding="utf-8")
-    for label in ("事项名称", "类别", "设定依据", "实施主体", "承办机构", "法定时限", "承诺时限",
-                  "收费", "责任事项", "追责情形", "投诉与监督"):  # fmt: skip
+    for label in ("事项名称", "职权类别", "设定依据", "实施主体", "承办机构", "法定时限", "承诺时限",
+                  "收费依据及标准", "责任事项", "追责情形", "投诉与监督"):  # fmt: skip
         assert f"<dt>{label}</dt>" in html or f">{label}<" in html, label
     assert f"<dd>{power.statutory_limit.text('zh')}</dd>" in html  # type: ignore[union-attr]
     assert html.count('<svg role="img"') == len(power.flowcharts)
@@ -234,7 +234,7 @@ def test_a_withheld_power_shows_its_name_and_reason_only(
     assert "CF-001" not in (out / "risks.html").read_text(encoding="utf-8")
     with open(out / "downloads" / "powers.csv", encoding="utf-8-sig") as f:
         row = {r["事项编号"]: r for r in csv.DictReader(f)}["CF-001"]
-    assert (row["是否公开"], row["不予公开理由"], row["廉政风险点"]) == ("否", reason, "0")
+    assert (row["是否公开"], row["不予公开的理由"], row["廉政风险点"]) == ("否", reason, "0")
 
 
 def test_a_power_withheld_without_reason_is_not_published(
@@ -264,9 +264,9 @@ def test_the_policy_leaves_out_named_fields(tmp_path: Path) -> None:
     everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
     assert "驻局纪检组".encode() not in everything
     page = (out / "powers" / "XK-001.html").read_text(encoding="utf-8")
-    assert "<dt>收费</dt>" not in page
+    assert "<dt>收费依据及标准</dt>" not in page
     assert "<dt>实施主体</dt>" in page
-    assert "收费、责任岗位" in (out / "about.html").read_text(encoding="utf-8")
+    assert "收费依据及标准、责任主体" in (out / "about.html").read_text(encoding="utf-8")
 
 
 def test_leaving_out_posts_redraws_the_charts_without_them(tmp_path: Path) -> None:

@@ -17,7 +17,16 @@ from pydantic import BaseModel
 
 import powerreg
 from powerreg.errors import UsageError
-from powerreg.model import Disclosure, Limit, Registry, Unit
+from powerreg.model import (
+    Disclosure,
+    Flowchart,
+    Limit,
+    Power,
+    Registry,
+    RiskPoint,
+    Unit,
+    field_label,
+)
 from powerreg.synth import generate
 from powerreg.workbook import read_workbook, write_workbook
 from powerreg.workbook.columns import (
@@ -27,6 +36,7 @@ from powerreg.workbook.columns import (
     SHEET,
     SHEETS,
     Sheet,
+    label,
 )
 
 from .conftest import EXAMPLE
@@ -130,6 +140,39 @@ def test_every_field_of_the_models_has_a_column(sheet: Sheet) -> None:
     fields = _fields(sheet.model) - set(sheet.nested)
     columns = {c.attr or c.field for c in sheet.columns}
     assert fields == columns
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda s: s.name)
+def test_a_column_is_headed_by_its_fields_one_name(sheet: Sheet) -> None:
+    """A field has one Chinese name, its label in the models: the workbook, the catalog,
+    the DataFrames and the site all call it so."""
+    for c in sheet.columns:
+        assert c.header == label(sheet.model, c.attr or c.field), c.field
+    key_models = {"power": Power, "flowchart": Flowchart, "risk_point": RiskPoint}
+    for k in sheet.keys:
+        assert k.header == field_label(key_models[k.field], "id")
+
+
+def test_a_book_with_the_former_headers_still_reads(tmp_path: Path) -> None:
+    """Books written before a header became its field's label (部门, 实施阶段, 措施内容 …)
+    read as before: every former header is found as its column."""
+    ref = powerreg.load_reference()
+    path = write_workbook(ref, tmp_path / "ref.xlsx")
+    wb = openpyxl.load_workbook(path)
+    renamed = 0
+    for sheet in SHEETS:
+        ws = wb[sheet.name]
+        for c in sheet.all_columns:
+            if not c.others:
+                continue
+            cells = ws["A"] if sheet.vertical else ws[1]
+            for cell in cells:
+                if cell.value == c.header:
+                    cell.value = c.others[0]
+                    renamed += 1
+    assert renamed >= 12
+    wb.save(path)
+    assert read_workbook(path) == ref
 
 
 def test_disclosure_is_a_column() -> None:

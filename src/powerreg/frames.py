@@ -49,6 +49,7 @@ from .model import (
     ALIASES,
     LABELS_ZH,
     Countermeasure,
+    Disclosure,
     Flowchart,
     Level,
     MeasureKind,
@@ -101,7 +102,7 @@ LABELS: dict[str, dict[str, str]] = {
         "promised_limit": field_label(Power, "promised_limit"),
         "promised_unit": "承诺时限单位",
         "fee": field_label(Power, "fee"),
-        "public": "是否公开",
+        "public": field_label(Disclosure, "public"),
         "flowcharts": "流程图数",
         "steps": "环节数",
         "risk_points": "风险点数",
@@ -112,7 +113,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "flowcharts": {
         "id": field_label(Flowchart, "id"),
-        "power_id": "事项编码",
+        "power_id": field_label(Power, "id"),
         "category": field_label(Power, "category"),
         "local_id": "本事项内编号",
         **_labels(Flowchart, ["title"]),
@@ -125,7 +126,7 @@ LABELS: dict[str, dict[str, str]] = {
     "steps": {
         "id": field_label(Step, "id"),
         "flowchart_id": "流程图编号",
-        "power_id": "事项编码",
+        "power_id": field_label(Power, "id"),
         "category": field_label(Power, "category"),
         "local_id": "本流程图内编号",
         **_labels(Step, ["kind", "label", "role", "days", "pauses_clock"]),
@@ -134,7 +135,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "risk_points": {
         "id": field_label(RiskPoint, "id"),
-        "power_id": "事项编码",
+        "power_id": field_label(Power, "id"),
         "category": field_label(Power, "category"),
         "flowchart_id": "流程图编号",
         "step_id": field_label(RiskPoint, "at"),
@@ -145,7 +146,7 @@ LABELS: dict[str, dict[str, str]] = {
     "countermeasures": {
         "id": field_label(Countermeasure, "id"),
         "risk_point_id": "风险点编号",
-        "power_id": "事项编码",
+        "power_id": field_label(Power, "id"),
         "category": field_label(Power, "category"),
         "level": field_label(RiskPoint, "level"),
         "local_id": "本风险点内编号",

@@ -29,7 +29,7 @@ TABLES_ZH: dict[str, tuple[str, str, dict[str, str]]] = {
             "id": "清单编号：如 liaoning-epd-2011",
             "schema_version": "格式版本：清单源文件的格式版本",
             "department": "部门名称：行使这些权力的部门",
-            "department_en": "英文名称：部门的英文名称",
+            "department_en": "部门英文名称：部门的英文名称",
             "year": "年度：这一版清单的年份",
             "source": "来源文件：清单所依据的文件",
             "license": "许可协议：公开数据的许可",
@@ -51,7 +51,7 @@ TABLES_ZH: dict[str, tuple[str, str, dict[str, str]]] = {
         "权力事项",
         "权力清单：部门行使的每一项行政权力一行",
         {
-            "id": "事项编码：如 XK-001（即 powers/XK-001.yaml）",
+            "id": "事项编号：如 XK-001（即 powers/XK-001.yaml）",
             "category": "职权类别：类别代码",
             "name": "事项名称：对外公布的名称",
             "name_en": "英文名称：事项名称的英文译名",
@@ -92,7 +92,7 @@ TABLES_ZH: dict[str, tuple[str, str, dict[str, str]]] = {
             "local_id": "流程图内编号：如 S3",
             "kind": "环节类型：start 开始、task 办理、decision 判断、end 结束",
             "label": "环节名称：这一环节做什么",
-            "role": "办理岗位：在这一环节办理的机构或岗位",
+            "role": "承办岗位：在这一环节办理的机构或岗位",
             "days": "办理时限：工作日数",
             "pauses_clock": "暂停计时：1 表示这一环节的时间不计入时限"
             "（补正、专家评审、听证、公示）",
@@ -171,7 +171,7 @@ TABLES_ZH: dict[str, tuple[str, str, dict[str, str]]] = {
         "每个风险点一行：所属事项、等级和类别，有几条防范措施，覆盖哪些措施类别和防控阶段",
         {
             "id": "风险点编号",
-            "power_id": "事项编码",
+            "power_id": "事项编号",
             "power_name": "事项名称",
             "category": "职权类别",
             "step_id": "所在环节",
@@ -188,7 +188,7 @@ TABLES_ZH: dict[str, tuple[str, str, dict[str, str]]] = {
         "权力事项概览",
         "每项权力一行：类别，流程图、环节、各等级风险点和防范措施的数量",
         {
-            "id": "事项编码",
+            "id": "事项编号",
             "category": "职权类别：类别代码",
             "category_name": "类别名称",
             "name": "事项名称",

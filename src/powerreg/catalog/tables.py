@@ -492,7 +492,7 @@ def descriptions() -> dict[str, tuple[str, dict[str, str]]]:
 
     Examples:
         >>> descriptions()["steps"][1]["role"]
-        '办理岗位：在这一环节办理的机构或岗位。Post that acts at the step (岗位)'
+        '承办岗位：在这一环节办理的机构或岗位。Post that acts at the step (岗位)'
     """
     out: dict[str, tuple[str, dict[str, str]]] = {
         t.name: (t.description, {c.name: c.description for c in t.columns}) for t in TABLES

@@ -35,7 +35,16 @@ from pydantic import BaseModel
 from ..codes import localized
 from ..codes.diff_codes import FIELDS
 from ..errors import Problem, problem
-from ..model import Countermeasure, Flowchart, Limit, Power, Registry, RiskPoint, Step
+from ..model import (
+    Countermeasure,
+    Flowchart,
+    Limit,
+    Power,
+    Registry,
+    RiskPoint,
+    Step,
+    field_label,
+)
 from ..model.enums import LABELS_ZH, Level
 from ..model.ids import field_key, transition_key
 
@@ -48,6 +57,17 @@ _POWER_LISTS = ("legal_basis", "responsibilities", "accountability")
 _STEP_FIELDS = ("kind", "role", "pauses_clock", "no_risk_reason")
 _RISK_FIELDS = ("type", "description", "likelihood", "impact", "reason")
 _MEASURE_FIELDS = ("kind", "stage", "description", "responsible")
+
+
+def field_names(model: type[BaseModel], name: str) -> dict[str, str]:
+    """How a change names the field ``name`` of ``model``: in English, and in Chinese by
+    its label (its one name, :func:`~powerreg.model.field_label`).
+
+    Examples:
+        >>> field_names(Countermeasure, "responsible")
+        {'en': 'responsible', 'zh': '责任主体'}
+    """
+    return {"en": FIELDS[name], "zh": field_label(model, name)}
 
 
 def shown_value(value: Any) -> Any:
@@ -107,14 +127,23 @@ class _Differ:
         self.changes.append(problem(key, file, line, entity=entity, **params))
 
     def field(
-        self, key: str, entity: str, name: str, a: Any, b: Any, old_gid: str, new_gid: str
+        self,
+        key: str,
+        model: type[BaseModel],
+        entity: str,
+        name: str,
+        a: Any,
+        b: Any,
+        old_gid: str,
+        new_gid: str,
     ) -> None:
+        """A change of the field ``name`` of a ``model``: ``a`` → ``b``."""
         self.add(
             key,
             entity,
             old_gid=field_key(old_gid, name),  # the field's own line where it is known
             new_gid=field_key(new_gid, name),
-            field=FIELDS[name],
+            field=field_names(model, name),
             field_name=name,
             old=shown_value(a),
             new=shown_value(b),
@@ -167,7 +196,7 @@ class _Differ:
         for name in (*_POWER_FIELDS, *_POWER_TEXT_FIELDS):
             x, y = getattr(p, name), getattr(q, name)
             if x != y:
-                self.field("D105", entity, name, x, y, a, b)
+                self.field("D105", Power, entity, name, x, y, a, b)
         lengthened = _longer(p.promised_limit, q.promised_limit)
         if lengthened and q.reason is None:
             self.add(
@@ -185,13 +214,13 @@ class _Differ:
             for item in xs:
                 if item not in ys:
                     self.add(
-                        "D107", entity, old_gid=a, new_gid=b, field=FIELDS[name],
+                        "D107", entity, old_gid=a, new_gid=b, field=field_names(Power, name),
                         field_name=name, old=item,
                     )  # fmt: skip
             for item in ys:
                 if item not in xs:
                     self.add(
-                        "D106", entity, old_gid=a, new_gid=b, field=FIELDS[name],
+                        "D106", entity, old_gid=a, new_gid=b, field=field_names(Power, name),
                         field_name=name, new=item,
                     )  # fmt: skip
         self.flowcharts(p, q)
@@ -238,7 +267,7 @@ class _Differ:
         for name in _STEP_FIELDS:
             x, y = getattr(s, name), getattr(t, name)
             if x != y:
-                self.field("D118", b, name, x, y, a, b)
+                self.field("D118", Step, b, name, x, y, a, b)
 
     def transitions(self, f: Flowchart, g: Flowchart) -> None:
         def ends(fc: Flowchart) -> dict[tuple[str, str], tuple[int, str | None]]:
@@ -323,7 +352,7 @@ class _Differ:
         for name in _RISK_FIELDS:
             x, y = getattr(r, name), getattr(s, name)
             if x != y:
-                self.field("D136", b, name, x, y, a, b)
+                self.field("D136", RiskPoint, b, name, x, y, a, b)
         self.measures(r, s)
 
     def _high_removed(self, r: RiskPoint, power_id: str) -> None:
@@ -347,7 +376,7 @@ class _Differ:
         for name in _MEASURE_FIELDS:
             x, y = getattr(m, name), getattr(n, name)
             if x != y:
-                self.field("D143", n.gid, name, x, y, m.gid, n.gid)
+                self.field("D143", Countermeasure, n.gid, name, x, y, m.gid, n.gid)
 
 
 def _longer(a: Limit | None, b: Limit | None) -> bool:

@@ -370,7 +370,7 @@ class Power(_Entity):
     """One administrative power (行政权力事项) with its flowcharts and risk points."""
 
     id: Id = Field(
-        description="事项编码：权力事项的编号，与文件名相同，如 XK-001。"
+        description="事项编号：权力事项的编号，与文件名相同，如 XK-001。"
         "The power's id, the stem of its file, e.g. XK-001."
     )
     category: Id = Field(

@@ -41,7 +41,7 @@ class RegistryMeta(_Entity):
     )
     department_en: Name | None = Field(
         default=None,
-        description="英文名称：部门的英文名称（可选）。The department's English name (optional).",
+        description="部门英文名称：部门的英文名称（可选）。The department's English name (optional).",
     )
     year: int = Field(ge=1949, le=2200, description="年度：这一版清单的年份。The edition year.")
     source: Prose = Field(
@@ -201,7 +201,7 @@ class Registry(RegistryMeta):
 
     powers: dict[str, Power] = Field(
         default_factory=dict,
-        description="权力事项：按事项编码索引的全部权力事项。Every power, keyed by its id.",
+        description="权力事项：按事项编号索引的全部权力事项。Every power, keyed by its id.",
     )
     _sources: SourceMap = PrivateAttr(default_factory=SourceMap)
 

@@ -21,28 +21,23 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from ..model import Level, Power, Registry
+from ..model import Category, Disclosure, Level, Power, Registry, field_label
 from .public import withheld_reason
 
-#: The columns of ``powers.csv``.
+#: The columns of ``powers.csv``: a field of the models under its label (its one name,
+#: :func:`~powerreg.model.field_label`), then the counts and the page.
 CSV_COLUMNS = (
-    "事项编号",
-    "类别",
-    "事项名称",
-    "设定依据",
-    "实施主体",
-    "承办机构",
-    "法定时限",
-    "承诺时限",
-    "收费",
+    field_label(Power, "id"),
+    field_label(Category, "name"),
+    *(field_label(Power, f) for f in ("name", "legal_basis", "subject", "division")),
+    *(field_label(Power, f) for f in ("statutory_limit", "promised_limit", "fee")),
     "流程图",
     "廉政风险点",
     "高风险",
     "中风险",
     "低风险",
     "防范措施",
-    "是否公开",
-    "不予公开理由",
+    *(field_label(Disclosure, f) for f in ("public", "reason")),
     "页面",
 )
 

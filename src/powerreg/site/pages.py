@@ -25,7 +25,17 @@ from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUn
 from jinja2.bccache import Bucket
 
 from ..loadcache import cache_dir, cache_enabled
-from ..model import LABELS_ZH, Category, Level, Power, Registry, RiskType, Stage, StepKind
+from ..model import (
+    FIELD_LABELS,
+    LABELS_ZH,
+    Category,
+    Level,
+    Power,
+    Registry,
+    RiskType,
+    Stage,
+    StepKind,
+)
 from ..render import LEVEL_COLORS
 from .charts import inline_svg
 from .policy import OMITTABLE, PublishPolicy
@@ -107,7 +117,10 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(label=_label, levels=list(Level), nav_items=NAV_ITEMS, csp=CSP)
+    # field: each field's label, its one name (powerreg.model.FIELD_LABELS)
+    env.globals.update(
+        label=_label, field=FIELD_LABELS, levels=list(Level), nav_items=NAV_ITEMS, csp=CSP
+    )
     return env
 
 

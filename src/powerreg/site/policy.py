@@ -31,25 +31,38 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import UsageError
+from ..model import Countermeasure, Power, RiskPoint, Step, field_label
 from ..readfile import UnreadableFile
 from ..textsafe import one_line, snippet
 from ..yamlsource import read_file
 
-#: Every field a policy may leave out: name → (the entity that has it, its Chinese label).
+#: The model of each kind of entity a policy may leave a field of out.
+_MODELS: dict[str, type[BaseModel]] = {
+    "power": Power,
+    "step": Step,
+    "risk_point": RiskPoint,
+    "countermeasure": Countermeasure,
+}
+
+#: Every field a policy may leave out: name → (the entity that has it, its Chinese label,
+#: the field's one name :func:`~powerreg.model.field_label`).
 OMITTABLE: dict[str, tuple[str, str]] = {
-    "name_en": ("power", "英文名称"),
-    "legal_basis": ("power", "设定依据"),
-    "statutory_limit": ("power", "法定时限"),
-    "promised_limit": ("power", "承诺时限"),
-    "fee": ("power", "收费"),
-    "description": ("power", "事项说明"),
-    "responsibilities": ("power", "责任事项"),
-    "accountability": ("power", "追责情形"),
-    "role": ("step", "承办岗位"),
-    "days": ("step", "环节时限"),
-    "likelihood": ("risk_point", "风险可能性评分"),
-    "impact": ("risk_point", "风险影响评分"),
-    "responsible": ("countermeasure", "责任岗位"),
+    name: (entity, field_label(_MODELS[entity], name))
+    for name, entity in (
+        ("name_en", "power"),
+        ("legal_basis", "power"),
+        ("statutory_limit", "power"),
+        ("promised_limit", "power"),
+        ("fee", "power"),
+        ("description", "power"),
+        ("responsibilities", "power"),
+        ("accountability", "power"),
+        ("role", "step"),
+        ("days", "step"),
+        ("likelihood", "risk_point"),
+        ("impact", "risk_point"),
+        ("responsible", "countermeasure"),
+    )
 }
 
 #: Fields the flowchart diagrams show: leaving one out means drawing the charts anew.

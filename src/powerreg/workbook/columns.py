@@ -14,13 +14,14 @@ Examples:
     ['清单信息', '职权类别', '机构', '权力事项', '流程图', '流程环节', '流转', '风险点',
      '防控措施']
     >>> [c.header for c in SHEET["流转"].all_columns]
-    ['事项编号', '流程图编号', '起点环节', '终点环节', '条件']
+    ['事项编号', '流程图编号', '起点环节', '终点环节', '分支条件']
     >>> SHEET["风险点"].column("level").header
     '风险等级'
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel
@@ -28,6 +29,7 @@ from pydantic import BaseModel
 from ..model import (
     Category,
     Countermeasure,
+    Disclosure,
     Flowchart,
     Power,
     RegistryMeta,
@@ -35,6 +37,7 @@ from ..model import (
     Step,
     Transition,
     Unit,
+    field_label,
 )
 from .codecs import (
     BOOL,
@@ -70,11 +73,54 @@ class Column:
     attr: str | None = None
     #: widest the column is drawn, in characters (long prose wraps)
     max_width: int = 40
+    #: headers of books written before the header became the field's label, still read
+    others: tuple[str, ...] = ()
 
     @property
     def path(self) -> tuple[str, ...]:
         """The attribute path of the value in the model (``("disclosure", "public")``)."""
         return tuple((self.attr or self.field).split("."))
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header read as this column: its own, then the former ones."""
+        return (self.header, *self.others)
+
+
+#: The models of the nested fields a sheet's columns reach into.
+_NESTED: dict[tuple[type[BaseModel], str], type[BaseModel]] = {(Power, "disclosure"): Disclosure}
+
+
+def label(model: type[BaseModel], path: str) -> str:
+    """The Chinese label of a field of ``model`` (``disclosure.public`` reaches into the
+    nested model): the one name of the field (:func:`powerreg.model.field_label`).
+
+    Examples:
+        >>> label(Power, "id"), label(Power, "disclosure.public")
+        ('事项编号', '是否公开')
+    """
+    head, _, rest = path.partition(".")
+    if rest:
+        return label(_NESTED[(model, head)], rest)
+    return field_label(model, head)
+
+
+def own(model: type[BaseModel]) -> Callable[..., Column]:
+    """A maker of ``model``'s own columns, each headed by its field's label: a column is
+    ``own(Power)("fee", "收费依据及标准，或 不收费（选填）", max_width=50)``."""
+
+    def column(
+        field: str,
+        about: str,
+        codec: Codec = TEXT,
+        *,
+        attr: str | None = None,
+        max_width: int = 40,
+        others: tuple[str, ...] = (),
+    ) -> Column:
+        return Column(field, label(model, attr or field), about, codec, attr, max_width, others)
+
+    return column
 
 
 @dataclass(frozen=True)
@@ -112,26 +158,34 @@ class Sheet:
         return info is not None and info.is_required() and len(column.path) == 1
 
 
-_POWER = Column("power", "事项编号", "所属权力事项的编号，见“权力事项”表")
-_CHART = Column("flowchart", "流程图编号", "所属流程图的编号，见“流程图”表")
-_RISK = Column("risk_point", "风险点编号", "所属风险点的编号，见“风险点”表")
+_registrymeta = own(RegistryMeta)
+_category = own(Category)
+_unit = own(Unit)
+_power = own(Power)
+_flowchart = own(Flowchart)
+_step = own(Step)
+_transition = own(Transition)
+_riskpoint = own(RiskPoint)
+_countermeasure = own(Countermeasure)
+
+_POWER = Column("power", field_label(Power, "id"), "所属权力事项的编号，见“权力事项”表")
+_CHART = Column("flowchart", field_label(Flowchart, "id"), "所属流程图的编号，见“流程图”表")
+_RISK = Column("risk_point", field_label(RiskPoint, "id"), "所属风险点的编号，见“风险点”表")
 
 REGISTRY = Sheet(
     "清单信息",
     "清单本身：一行一项，写明部门、年度、来源等",
     RegistryMeta,
     (
-        Column("id", "清单编号", "清单的编号，如 liaoning-epd-2011（字母、数字和 -）"),
-        Column("department", "部门", "行使权力的部门，如 辽宁省环境保护厅"),
-        Column("department_en", "部门英文名称", "部门的英文名称（选填）"),
-        Column("year", "年度", "清单的年度，如 2011", INT),
-        Column("source", "来源", "清单所依据的文件", max_width=60),
-        Column("license", "许可协议", "公开数据的许可协议（选填）"),
-        Column("schema_version", "格式版本", "清单格式的版本，现为 1", INT),
-        Column("risk_matrix", "风险矩阵", "按可能性和影响程度评定风险等级（选填）", MATRIX),
-        Column(
-            "posts", "部门岗位", "部门本身的岗位（厅长、分管厅领导等），一行一个（选填）", LINES
-        ),
+        _registrymeta("id", "清单的编号，如 liaoning-epd-2011（字母、数字和 -）"),
+        _registrymeta("department", "行使权力的部门，如 辽宁省环境保护厅", others=("部门",)),
+        _registrymeta("department_en", "部门的英文名称（选填）"),
+        _registrymeta("year", "清单的年度，如 2011", INT),
+        _registrymeta("source", "清单所依据的文件", max_width=60, others=("来源",)),
+        _registrymeta("license", "公开数据的许可协议（选填）"),
+        _registrymeta("schema_version", "清单格式的版本，现为 1", INT),
+        _registrymeta("risk_matrix", "按可能性和影响程度评定风险等级（选填）", MATRIX),
+        _registrymeta("posts", "部门本身的岗位（厅长、分管厅领导等），一行一个（选填）", LINES),
     ),
     vertical=True,
     nested=("categories", "units", "powers"),
@@ -142,22 +196,22 @@ CATEGORIES = Sheet(
     "职权类别，按显示顺序排列",
     Category,
     (
-        Column("code", "类别代码", "类别代码，如 XK（字母、数字和 -）"),
-        Column("name", "类别名称", "类别名称，如 行政许可"),
-        Column("name_en", "英文名称", "类别的英文名称（选填）"),
+        _category("code", "类别代码，如 XK（字母、数字和 -）"),
+        _category("name", "类别名称，如 行政许可"),
+        _category("name_en", "类别的英文名称（选填）"),
     ),
 )
 
 UNITS = Sheet(
     "机构",
-    "部门的机构（处室、直属单位、派驻机构、议事机构）及其岗位；声明后，承办岗位、承办机构和责任人"
+    "部门的机构（处室、直属单位、派驻机构、议事机构）及其岗位；声明后，承办岗位、承办机构和责任主体"
     "须使用这里的名称（选填）",
     Unit,
     (
-        Column("name", "机构名称", "机构名称，如 政策法规处"),
-        Column("name_en", "英文名称", "机构的英文名称（选填）"),
-        Column("kind", "机构类别", "处室、直属单位、派驻机构或议事机构", UNIT_KIND),
-        Column("posts", "岗位", "机构的岗位，一行一个，如 处长（写作“政策法规处处长”）", LINES),
+        _unit("name", "机构名称，如 政策法规处"),
+        _unit("name_en", "机构的英文名称（选填）"),
+        _unit("kind", "处室、直属单位、派驻机构或议事机构", UNIT_KIND),
+        _unit("posts", "机构的岗位，一行一个，如 处长（写作“政策法规处处长”）", LINES),
     ),
 )
 
@@ -166,26 +220,26 @@ POWERS = Sheet(
     "权力清单：每项行政权力一行",
     Power,
     (
-        Column("id", "事项编号", "事项编号，如 XK-001（字母、数字和 -）"),
-        Column("category", "职权类别", "职权类别的代码，见“职权类别”表"),
-        Column("name", "事项名称", "事项名称"),
-        Column("name_en", "英文名称", "事项名称的英文译名（选填）"),
-        Column("legal_basis", "设定依据", "设定依据，一行一条", LINES, max_width=60),
-        Column("subject", "实施主体", "实施主体"),
-        Column("division", "承办机构", "承办机构（承办处室）"),
-        Column("statutory_limit", "法定时限", "法定时限（选填）", LIMIT),
-        Column("promised_limit", "承诺时限", "承诺时限（选填）", LIMIT),
-        Column("fee", "收费依据及标准", "收费依据及标准，或 不收费（选填）", max_width=50),
-        Column("description", "事项说明", "事项说明（选填）", max_width=60),
-        Column("responsibilities", "责任事项", "承办机构的责任事项，一行一条", LINES, max_width=60),
-        Column("accountability", "追责情形", "追究责任的情形，一行一条", LINES, max_width=60),
-        Column("reason", "调整理由", "本版调整的理由，如延长承诺时限时（选填）", max_width=50),
-        Column("disclosure.public", "外网公开", "是否在外网公开（空白为公开）", BOOL),
-        Column(
+        _power("id", "事项编号，如 XK-001（字母、数字和 -）"),
+        _power("category", "职权类别的代码，见“职权类别”表"),
+        _power("name", "事项名称"),
+        _power("name_en", "事项名称的英文译名（选填）"),
+        _power("legal_basis", "设定依据，一行一条", LINES, max_width=60),
+        _power("subject", "实施主体"),
+        _power("division", "承办机构（承办处室）"),
+        _power("statutory_limit", "法定时限（选填）", LIMIT),
+        _power("promised_limit", "承诺时限（选填）", LIMIT),
+        _power("fee", "收费依据及标准，或 不收费（选填）", max_width=50),
+        _power("description", "事项说明（选填）", max_width=60),
+        _power("responsibilities", "承办机构的责任事项，一行一条", LINES, max_width=60),
+        _power("accountability", "追究责任的情形，一行一条", LINES, max_width=60),
+        _power("reason", "本版调整的理由，如延长承诺时限时（选填）", max_width=50),
+        _power("disclosure.public", "是否在外网公开（空白为公开）", BOOL, others=("外网公开",)),
+        _power(
             "disclosure.reason",
-            "不予公开理由",
             "不予公开的法律依据（不予公开时必填）",
             max_width=50,
+            others=("不予公开理由",),
         ),
     ),
     nested=("flowcharts", "risk_points"),
@@ -196,8 +250,8 @@ FLOWCHARTS = Sheet(
     "权力运行流程图：每张一行",
     Flowchart,
     (
-        Column("id", "流程图编号", "流程图编号，在本事项内唯一，如 F1"),
-        Column("title", "流程图名称", "流程图名称，如 审批流程"),
+        _flowchart("id", "流程图编号，在本事项内唯一，如 F1"),
+        _flowchart("title", "流程图名称，如 审批流程", others=("流程图名称",)),
     ),
     keys=(_POWER,),
     nested=("steps", "transitions"),
@@ -208,19 +262,21 @@ STEPS = Sheet(
     "流程图的环节（步骤）：每个一行，按流程图中的顺序",
     Step,
     (
-        Column("id", "环节编号", "环节编号，在本流程图内唯一，如 S3"),
-        Column("kind", "环节类型", "开始、办理、判断（有分支）或结束", STEP_KIND),
-        Column("label", "环节名称", "环节名称，如 受理"),
-        Column("role", "承办岗位", "承办岗位（选填）"),
-        Column("days", "时限（工作日）", "本环节的时限，工作日数（选填）", INT),
-        Column(
+        _step("id", "环节编号，在本流程图内唯一，如 S3"),
+        _step("kind", "开始、办理、判断（有分支）或结束", STEP_KIND),
+        _step("label", "环节名称，如 受理"),
+        _step("role", "承办岗位（选填）"),
+        _step("days", "本环节的时限，工作日数（选填）", INT, others=("时限（工作日）",)),
+        _step(
             "pauses_clock",
-            "暂停计时",
             "本环节所用时间不计入时限（补正、听证、专家评审等；空白为否）",
             BOOL,
         ),
-        Column(
-            "no_risk_reason", "无风险点理由", "判断环节不设廉政风险点的理由（选填）", max_width=50
+        _step(
+            "no_risk_reason",
+            "判断环节不设廉政风险点的理由（选填）",
+            max_width=50,
+            others=("无风险点理由",),
         ),
     ),
     keys=(_POWER, _CHART),
@@ -231,9 +287,9 @@ TRANSITIONS = Sheet(
     "环节之间的流转：每条一行",
     Transition,
     (
-        Column("from", "起点环节", "从哪个环节（环节编号）", attr="source"),
-        Column("to", "终点环节", "到哪个环节（环节编号）", attr="target"),
-        Column("when", "条件", "判断环节的分支条件，如 符合条件（选填）"),
+        _transition("from", "从哪个环节（环节编号）", attr="source"),
+        _transition("to", "到哪个环节（环节编号）", attr="target"),
+        _transition("when", "判断环节的分支条件，如 符合条件（选填）", others=("条件",)),
     ),
     keys=(_POWER, _CHART),
 )
@@ -243,14 +299,16 @@ RISK_POINTS = Sheet(
     "廉政风险点：每个一行",
     RiskPoint,
     (
-        Column("id", "风险点编号", "风险点编号，在本事项内唯一，如 R1"),
-        Column("at", "所在环节", "风险点所在的环节：流程图编号/环节编号，如 F1/S3"),
-        Column("level", "风险等级", "高、中、低（也可写 一级、二级、三级）", LEVEL),
-        Column("type", "风险类别", "风险的来源", RISK_TYPE),
-        Column("description", "风险点描述", "风险点及其表现形式", max_width=60),
-        Column("likelihood", "可能性", "发生的可能性，1（低）至 3（高）（选填）", INT),
-        Column("impact", "影响程度", "造成的影响，1（低）至 3（高）（选填）", INT),
-        Column("reason", "调整理由", "本版调整风险等级的理由，如降低等级时（选填）", max_width=50),
+        _riskpoint("id", "风险点编号，在本事项内唯一，如 R1"),
+        _riskpoint("at", "风险点所在的环节：流程图编号/环节编号，如 F1/S3"),
+        _riskpoint("level", "高、中、低（也可写 一级、二级、三级）", LEVEL),
+        _riskpoint("type", "风险的来源", RISK_TYPE),
+        _riskpoint("description", "风险点及其表现形式", max_width=60),
+        _riskpoint(
+            "likelihood", "发生的可能性，1（低）至 3（高）（选填）", INT, others=("可能性",)
+        ),
+        _riskpoint("impact", "造成的影响，1（低）至 3（高）（选填）", INT),
+        _riskpoint("reason", "本版调整风险等级的理由，如降低等级时（选填）", max_width=50),
     ),
     keys=(_POWER,),
     nested=("countermeasures",),
@@ -261,11 +319,11 @@ COUNTERMEASURES = Sheet(
     "防控措施：每条一行",
     Countermeasure,
     (
-        Column("id", "措施编号", "措施编号，在本风险点内唯一，如 M1"),
-        Column("kind", "措施类别", "措施的类别", MEASURE_KIND),
-        Column("stage", "实施阶段", "事前、事中或事后", STAGE),
-        Column("description", "措施内容", "措施内容", max_width=60),
-        Column("responsible", "责任人", "负责落实的岗位或人员（选填）"),
+        _countermeasure("id", "措施编号，在本风险点内唯一，如 M1"),
+        _countermeasure("kind", "措施的类别", MEASURE_KIND),
+        _countermeasure("stage", "事前、事中或事后", STAGE, others=("实施阶段",)),
+        _countermeasure("description", "措施内容", max_width=60, others=("措施内容",)),
+        _countermeasure("responsible", "负责落实的岗位或人员（选填）", others=("责任人",)),
     ),
     keys=(_POWER, _RISK),
 )

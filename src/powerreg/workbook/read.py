@@ -127,7 +127,7 @@ class _Structured:
     def header(self, sheet: Sheet, header: list[Any]) -> dict[Column, int]:
         """The index of each column of ``sheet`` in its header row; a problem for each
         unknown or repeated header and each required column missing."""
-        known = {squash(c.header): c for c in sheet.all_columns}
+        known = {squash(h): c for c in sheet.all_columns for h in c.headers}
         found: dict[Column, int] = {}
         for j, cell in enumerate(header):
             if _blank(cell):
@@ -260,7 +260,7 @@ class _Structured:
         """The data of ``registry.yaml``: 清单信息 (one field a row) and 职权类别."""
         meta: dict[str, Any] = {}
         rows = self.rows(REGISTRY)
-        known = {squash(c.header): c for c in REGISTRY.columns}
+        known = {squash(h): c for c in REGISTRY.columns for h in c.headers}
         at: dict[str, int] = {}
         for r, row in enumerate(rows, start=1):
             label = as_text(row[0]).strip() if row else ""
