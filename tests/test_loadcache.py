@@ -408,3 +408,54 @@ def test_the_codec_refuses_what_it_cannot_give_back() -> None:
     odd = _Outer.model_construct(inners=[(1, 2)])
     with pytest.raises(loadcache.Unencodable):
         encode(odd)
+
+
+# ------------------------------------------------------------------ pruning
+
+
+def test_entries_unused_for_a_month_are_pruned_and_used_ones_kept(
+    cache: Path, parses: Parses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An old version of an edited file is never found again: a month after it was last
+    found it is removed when the cache is opened; the files still in use stay."""
+    root = write_synth(generate(3, seed=5), cache.parent / "reg")
+    load(root)  # fills the cache: three powers
+    edited = sorted((root / "powers").glob("*.yaml"))[0]
+    edited.write_text(edited.read_text("utf-8").replace("name:", "name: ", 1), "utf-8")
+    load(root)  # the edited file stored again; its old entry stays, unused
+    assert loadcache.cache_size(cache)[0] == 4
+    today = loadcache._today()
+    monkeypatch.setattr(loadcache, "_today", lambda: today + loadcache.KEEP_DAYS + 1)
+    load(root)  # a month later: found again, the ones in use are kept
+    assert loadcache.cache_size(cache)[0] == 3
+    parses()
+    load(root)
+    assert parses() == 0  # every file still served from the cache
+
+
+def test_pruning_happens_once_a_day(cache: Path) -> None:
+    c = loadcache.LoadCache.open(cache)
+    assert c is not None and c._db is not None
+    c.put_payloads([(b"a", b"1")])
+    c._db.execute("UPDATE used SET day = day - 100 WHERE key = ?", (b"a",))
+    assert loadcache._prune(c._db, loadcache._today()) == 0  # pruned when it was opened
+    assert loadcache._prune(c._db, loadcache._today() + 1) == 1
+    c.close()
+
+
+def test_cache_command_shows_and_clears_the_cache(cache: Path) -> None:
+    from click.testing import CliRunner
+
+    from powerreg.cli import main
+
+    runner = CliRunner()
+    load(EXAMPLE)
+    shown = runner.invoke(main, ["cache", "--lang", "en"])
+    assert shown.exit_code == 0, shown.output
+    assert f"load cache: {cache}: 2 entries" in shown.output
+    cleared = runner.invoke(main, ["cache", "clear", "--lang", "zh"])
+    assert cleared.exit_code == 0
+    assert f"已删除 {cache} 中的载入缓存" in cleared.output
+    assert loadcache.cache_size(cache) == (0, 0)
+    again = runner.invoke(main, ["cache", "clear", "--lang", "en"])
+    assert again.exit_code == 0 and f"no load cache in {cache}" in again.output

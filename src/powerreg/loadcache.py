@@ -20,7 +20,9 @@ and write at once.
 
 Where: ``$POWERREG_CACHE_DIR``, else ``$XDG_CACHE_HOME/powerreg``, else
 ``~/.cache/powerreg``. ``POWERREG_CACHE=0`` (or ``load(..., cache=False)``) turns it off.
-Deleting the directory is always safe.
+Deleting the directory is always safe (``powerreg cache clear`` does it). Entries not
+used for :data:`KEEP_DAYS` days — an old version of an edited file, anything written by an
+earlier powerreg — are removed, once a day, when the cache is opened.
 
 Examples:
     >>> import tempfile
@@ -44,6 +46,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -66,6 +69,9 @@ CACHE_DIR_ENV = "POWERREG_CACHE_DIR"
 CACHE_ENV = "POWERREG_CACHE"
 #: The cache's SQLite file, in the cache directory.
 CACHE_FILE = "cache.db"
+
+#: Days an entry is kept after it was last written or found.
+KEEP_DAYS = 30
 
 #: Keys looked up (or written) in one statement.
 _BATCH = 500
@@ -452,6 +458,13 @@ class LoadCache:
                 "CREATE TABLE IF NOT EXISTS entry (key BLOB PRIMARY KEY, value BLOB NOT NULL)"
                 " WITHOUT ROWID"
             )
+            # the day (since 1970) each entry was last written or found, and when the
+            # cache was last pruned (key b"")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS used (key BLOB PRIMARY KEY, day INTEGER NOT NULL)"
+                " WITHOUT ROWID"
+            )
+            _prune(db, _today())
         except (OSError, sqlite3.Error):
             if db is not None:
                 db.close()
@@ -470,16 +483,27 @@ class LoadCache:
         if db is None:
             return found
         wanted = list(dict.fromkeys(keys))
-        rows: list[tuple[bytes, bytes]] = []
+        rows: list[tuple[bytes, bytes, int | None]] = []
+        today = _today()
         try:
             for i in range(0, len(wanted), _BATCH):
                 chunk = wanted[i : i + _BATCH]
                 marks = ",".join("?" * len(chunk))
-                rows += db.execute(f"SELECT key, value FROM entry WHERE key IN ({marks})", chunk)
+                rows += db.execute(
+                    "SELECT entry.key, value, day FROM entry LEFT JOIN used USING (key)"
+                    f" WHERE entry.key IN ({marks})",
+                    chunk,
+                )
+            # found today: kept for another KEEP_DAYS (written once a day, not every load)
+            stale = [(key, today) for key, _, day in rows if day != today]
+            if stale:
+                with db:
+                    db.execute("BEGIN")
+                    db.executemany("INSERT OR REPLACE INTO used (key, day) VALUES (?, ?)", stale)
         except sqlite3.Error:
             self.close()
             return found
-        for key, value in rows:
+        for key, value, _ in rows:
             if not isinstance(value, bytes) or _checksum(key, value[_DIGEST:]) != value[:_DIGEST]:
                 continue
             try:
@@ -510,10 +534,15 @@ class LoadCache:
         rows = [(key, _checksum(key, payload) + payload) for key, payload in payloads]
         if not rows:
             return
+        today = _today()
         try:
             with db:
                 db.execute("BEGIN")
                 db.executemany("INSERT OR REPLACE INTO entry (key, value) VALUES (?, ?)", rows)
+                db.executemany(
+                    "INSERT OR REPLACE INTO used (key, day) VALUES (?, ?)",
+                    zip((key for key, _ in rows), repeat(today)),
+                )
         except sqlite3.Error:
             self.close()
 
@@ -522,6 +551,74 @@ class LoadCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _today() -> int:
+    """Days since 1970-01-01, UTC."""
+    return int(time.time() // 86_400)
+
+
+def _prune(db: sqlite3.Connection, today: int, keep: int = KEEP_DAYS) -> int:
+    """Remove the entries not written or found for ``keep`` days, at most once a day
+    (the day of the last pruning is kept under the empty key); the entries removed.
+
+    Examples:
+        >>> import sqlite3, tempfile
+        >>> c = LoadCache.open(tempfile.mkdtemp())
+        >>> c.put_payloads([(b"k1", b"one"), (b"k2", b"two")])
+        >>> db = c._db
+        >>> _ = db.execute("UPDATE used SET day = day - 31 WHERE key = ?", (b"k1",))
+        >>> _prune(db, _today()), _prune(db, _today() + 1)  # once a day
+        (0, 1)
+        >>> [k for (k,) in db.execute("SELECT key FROM entry")]
+        [b'k2']
+        >>> c.close()
+    """
+    row = db.execute("SELECT day FROM used WHERE key = ?", (b"",)).fetchone()
+    if row is not None and row[0] >= today:
+        return 0
+    with db:
+        db.execute("BEGIN")
+        # an entry without a day was written before days were kept: it goes too
+        gone = db.execute(
+            "DELETE FROM entry WHERE key NOT IN (SELECT key FROM used WHERE day >= ?)",
+            (today - keep,),
+        ).rowcount
+        db.execute("DELETE FROM used WHERE day < ? AND key != ?", (today - keep, b""))
+        db.execute("INSERT OR REPLACE INTO used (key, day) VALUES (?, ?)", (b"", today))
+    return int(gone)
+
+
+def cache_size(directory: str | os.PathLike[str] | None = None) -> tuple[int, int]:
+    """The entries in the cache in ``directory`` (default :func:`cache_dir`) and the
+    bytes its files take; ``(0, 0)`` where there is none.
+
+    Examples:
+        >>> import tempfile
+        >>> d = tempfile.mkdtemp()
+        >>> cache_size(d)
+        (0, 0)
+        >>> c = LoadCache.open(d)
+        >>> c.put_payloads([(b"k", b"payload")])
+        >>> c.close()
+        >>> n, size = cache_size(d)
+        >>> n, size > 0
+        (1, True)
+    """
+    where = Path(directory) if directory is not None else cache_dir()
+    files = [where / name for name in (CACHE_FILE, CACHE_FILE + "-wal", CACHE_FILE + "-shm")]
+    size = sum(f.stat().st_size for f in files if f.is_file())
+    if not files[0].is_file():
+        return 0, size
+    try:
+        db = sqlite3.connect(f"{files[0].resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            (n,) = db.execute("SELECT count(*) FROM entry").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0, size
+    return int(n), size
 
 
 def clear_cache(directory: str | os.PathLike[str] | None = None) -> bool:

@@ -78,6 +78,7 @@ def _load(path: Path | None) -> Registry:
 COMMAND_MODULES = {
     "audit": "auditing",
     "build": "publishing",
+    "cache": "caching",
     "diff": "diffing",
     "export": "publishing",
     "export-workbook": "workbooks",

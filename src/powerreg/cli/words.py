@@ -33,6 +33,20 @@ WORDS: dict[str, dict[str, str]] = {
         "zh": "通过：{file}：事项 {id} 符合清单 {registry} 的要求",
     },
     "files_read": {"en": "read {n} file{s}", "zh": "读取了 {n} 个文件"},
+    "cache_info": {
+        "en": "load cache: {path}: {n} entries, {mib} MiB",
+        "zh": "载入缓存：{path}：{n} 条，{mib} MiB",
+    },
+    "cache_kept": {
+        "en": "entries unused for {days} days are removed by themselves; deleting the cache is always safe (powerreg cache clear)",
+        "zh": "{days} 天未用的条目会自动删除；缓存随时可以删除（powerreg cache clear）",
+    },
+    "cache_off": {
+        "en": "the cache is off here (POWERREG_CACHE=0)",
+        "zh": "此处已关闭缓存（POWERREG_CACHE=0）",
+    },
+    "cache_cleared": {"en": "deleted the load cache in {path}", "zh": "已删除 {path} 中的载入缓存"},
+    "cache_none": {"en": "no load cache in {path}", "zh": "{path} 中没有载入缓存"},
     "validation_of": {"en": "Validation of {name}", "zh": "{name} 的校验结果"},
     "stats_rows": {
         "en": "categories|powers|flowcharts|steps|risk points|countermeasures",
