@@ -46,7 +46,7 @@ LAYERS: list[list[str]] = [
     ["model"],  # pydantic models; their convenience methods call paths and graph
     # what a pydantic error says, for every reader of a registry; the load cache; the
     # worker processes that parse files for the loader
-    ["schemamessages", "loadcache", "loadpool"],
+    ["schemamessages", "loadentry", "loadcache", "loadpool"],
     ["directory", "catalog", "workbook"],  # YAML files → models; models ⇄ SQLite, workbooks
     ["load"],  # chooses between a directory and a catalog
     # what is done with a registry (frames: the registry as DataFrames, for notebooks)

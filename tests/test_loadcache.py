@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from powerreg import Registry, RegistryError, directory, loadcache
+from powerreg import Registry, RegistryError, directory, loadcache, loadentry
 from powerreg.load import load
 from powerreg.reference import reference_path
 from powerreg.synth import generate
@@ -266,6 +266,7 @@ def test_the_fingerprint_follows_the_code_that_makes_an_entry(tmp_path: Path) ->
         "loadpool.py",
         "directory.py",
         "loadcache.py",
+        "loadentry.py",
         "schemamessages.py",
         "model/entities.py",
         "model/enums.py",
@@ -396,7 +397,7 @@ class _Outer(BaseModel):
     ids=["defaults", "everything set", "bare enum value"],
 )
 def test_the_codec_gives_back_what_it_was_given(model: _Outer) -> None:
-    encode, decode = loadcache._Codec().model(_Outer)
+    encode, decode = loadentry._Codec().model(_Outer)
     back = decode(json.loads(json.dumps(encode(model))))
     assert repr(back) == repr(model)
     assert back.model_fields_set == model.model_fields_set
@@ -404,9 +405,9 @@ def test_the_codec_gives_back_what_it_was_given(model: _Outer) -> None:
 
 
 def test_the_codec_refuses_what_it_cannot_give_back() -> None:
-    encode, _ = loadcache._Codec().model(_Outer)
+    encode, _ = loadentry._Codec().model(_Outer)
     odd = _Outer.model_construct(inners=[(1, 2)])
-    with pytest.raises(loadcache.Unencodable):
+    with pytest.raises(loadentry.Unencodable):
         encode(odd)
 
 
@@ -435,7 +436,8 @@ def test_entries_unused_for_a_month_are_pruned_and_used_ones_kept(
 
 def test_pruning_happens_once_a_day(cache: Path) -> None:
     c = loadcache.LoadCache.open(cache)
-    assert c is not None and c._db is not None
+    assert c is not None
+    assert c._db is not None
     c.put_payloads([(b"a", b"1")])
     c._db.execute("UPDATE used SET day = day - 100 WHERE key = ?", (b"a",))
     assert loadcache._prune(c._db, loadcache._today()) == 0  # pruned when it was opened
@@ -458,4 +460,5 @@ def test_cache_command_shows_and_clears_the_cache(cache: Path) -> None:
     assert f"已删除 {cache} 中的载入缓存" in cleared.output
     assert loadcache.cache_size(cache) == (0, 0)
     again = runner.invoke(main, ["cache", "clear", "--lang", "en"])
-    assert again.exit_code == 0 and f"no load cache in {cache}" in again.output
+    assert again.exit_code == 0
+    assert f"no load cache in {cache}" in again.output

@@ -35,7 +35,8 @@ from .codes import value_kind
 from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, UsageError, problem
-from .loadcache import CachedPower, LoadCache, cache_enabled
+from .loadcache import LoadCache, cache_enabled
+from .loadentry import CachedPower
 from .loadpool import JOB, PARALLEL_AT, ParsePool, category_of, entry_of, positions
 from .model import (
     DEFER_REFERENCES,

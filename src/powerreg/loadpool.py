@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from .loadcache import CachedPower, Unencodable, decode_payload, encode_payload
+from .loadentry import CachedPower, Unencodable, decode_payload, encode_payload
 from .machine import core_count, second_process
 from .model import (
     DEFER_REFERENCES,
