@@ -1,7 +1,7 @@
-"""The monitor on Dask (issue 20.2, 20.3): a Parquet log shuffled by case and replayed on
-a local cluster's workers gives exactly the single process's answer — every case,
-deviation, alert, summary and row left out, in the same order — and the live service
-fed the same events agrees with both.
+"""The monitor on Dask (issue 20.2, 20.3): a Parquet log's cases shared out among Dask
+tasks and replayed on a local cluster's workers give exactly the single process's answer
+— every case, deviation, alert, summary and row left out, in the same order, a case's
+rows in one file or several — and the live service fed the same events agrees with both.
 
 One cluster serves the module: two worker processes on 127.0.0.1, started with a time
 limit and closed at the end.
@@ -16,7 +16,10 @@ import tempfile
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -24,7 +27,7 @@ from hypothesis import strategies as st
 import powerreg
 from powerreg.errors import UsageError
 from powerreg.monitor import monitor, synth_cases
-from powerreg.monitor.engine import local_cluster, monitor_dask
+from powerreg.monitor.engine import local_cluster, monitor_dask, share_of_rows
 from powerreg.monitor.simulate import HEADER
 from powerreg.service import Supervisor, Token
 
@@ -124,6 +127,121 @@ def test_dask_the_single_process_and_the_service_agree(
             assert sup.powers()["powers"] == [p.to_dict() for p in whole.powers]
         finally:
             sup.close()
+
+
+def _months(root: Path, files: dict[str, dict[str, list[Any]]], **types: Any) -> Path:
+    """A Hive-partitioned log: one Parquet file a month, its columns as given."""
+    for month, columns in files.items():
+        (root / f"month={month}").mkdir(parents=True)
+        schema = pa.schema([(c, types.get(c, pa.string())) for c in columns])
+        pq.write_table(pa.table(columns, schema=schema), root / f"month={month}" / "part-0.parquet")
+    return root
+
+
+def _agree(path: Path, scheduler: str, partitions: int, **kw: Any) -> None:
+    single = monitor(path, REG, lang="en", **kw)
+    on_dask = monitor_dask(path, REG, lang="en", scheduler=scheduler, partitions=partitions, **kw)
+    assert on_dask.to_json() == single.to_json()
+    assert [p.as_line("en") for p in on_dask.problems] == [p.as_line("en") for p in single.problems]
+    assert [(c.case_id, c.lost) for c in on_dask.cases] == [
+        (c.case_id, c.lost) for c in single.cases
+    ]
+    assert (on_dask.rows, on_dask.events, on_dask.after_as_of) == (
+        single.rows,
+        single.events,
+        single.after_as_of,
+    )
+
+
+def test_a_case_spread_over_several_files(scheduler: str, tmp_path: Path) -> None:
+    # A1 runs through three months' files, named with blanks around its id in two of
+    # them (the reader strips them: one case), and loses a row in two files; B2 starts
+    # in the second file, before A1's next row; C3's first row is left out (its case is
+    # first named by its second row, in the last file)
+    def rows(*rs: tuple[str | None, str, str]) -> dict[str, list[Any]]:
+        return {
+            "case_id": [r[0] for r in rs],
+            "power_id": ["XK-001"] * len(rs),
+            "step_id": [r[1] for r in rs],
+            "timestamp": [r[2] for r in rs],
+        }
+
+    path = _months(
+        tmp_path / "cases",
+        {
+            "2011-10": rows(
+                ("A1", "S1", "2011-10-10 09:00:00"),
+                ("A1", "S99", "2011-10-11 09:00:00"),
+                (None, "S1", "2011-10-12 09:00:00"),
+            ),
+            "2011-11": rows(
+                ("B2", "S1", "2011-11-01 09:00:00"),
+                (" A1", "S2", "2011-11-02 09:00:00"),
+                ("A1 ", "S98", "2011-11-03 09:00:00"),
+                ("B2", "S2", "2011-11-04 09:00:00"),
+            ),
+            "2011-12": rows(
+                ("C3", "S77", "2011-12-01 09:00:00"),
+                ("A1", "S3", "2011-12-02 09:00:00"),
+                ("C3", "S1", "2011-12-05 09:00:00"),
+            ),
+        },
+    )
+    single = monitor(path, REG, lang="en")
+    assert [c.case_id for c in single.cases] == ["A1", "B2", "C3"]
+    assert single.case("A1").lost == (2, 3)
+    assert [(p.file, p.line) for p in single.problems] == [
+        ("cases/month=2011-10/part-0.parquet", 2),
+        ("cases/month=2011-10/part-0.parquet", 3),
+        ("cases/month=2011-11/part-0.parquet", 3),
+        ("cases/month=2011-12/part-0.parquet", 1),
+    ]
+    for partitions in (1, 2, 3, 5):
+        _agree(path, scheduler, partitions)
+    _agree(path, scheduler, 2, as_of=date(2011, 11, 30))
+
+
+def test_a_log_the_bulk_reading_does_not_take_is_read_row_by_row(
+    scheduler: str, tmp_path: Path
+) -> None:
+    # case ids as numbers: each share is read row by row, and agrees all the same
+    path = _months(
+        tmp_path / "cases",
+        {
+            "2011-10": {
+                "case_id": [7, 8, 7, None],
+                "power_id": ["XK-001"] * 4,
+                "step_id": ["S1", "S1", "S2", "S1"],
+                "timestamp": ["2011-10-10 09:00:00"] * 4,
+            },
+            "2011-11": {
+                "case_id": [8, 9, 7],
+                "power_id": ["XK-001"] * 3,
+                "step_id": ["S2", "S1", "S99"],
+                "timestamp": ["2011-11-02 09:00:00"] * 3,
+            },
+        },
+        case_id=pa.int64(),
+    )
+    assert [c.case_id for c in monitor(path, REG).cases] == ["7", "8", "9"]
+    for partitions in (1, 2, 3):
+        _agree(path, scheduler, partitions)
+
+
+def test_every_row_of_a_case_has_the_same_share() -> None:
+    ids = ["A1", " A1", "A1\u3000", "\tA1 ", "办件-7", " 办件-7", None, "", "  "]
+    # as text, as a dictionary, in chunks, in another order: a case's share is its own
+    for shares in (2, 3, 7):
+        plain = share_of_rows(pa.array(ids), shares).tolist()
+        assert len(set(plain[:4])) == 1
+        assert plain[4] == plain[5]
+        assert plain[6] == plain[7] == plain[8] == 0
+        coded = share_of_rows(pa.array(ids).dictionary_encode(), shares).tolist()
+        chunked = share_of_rows(pa.chunked_array([ids[:3], ids[3:]]), shares).tolist()
+        backwards = share_of_rows(pa.array(ids[::-1]), shares).tolist()[::-1]
+        assert plain == coded == chunked == backwards
+    many = share_of_rows(pa.array([f"C{i:06d}" for i in range(10_000)]), 2)
+    assert 4_500 < int(many.sum()) < 5_500  # the shares are even
 
 
 def test_the_dask_engine_reads_parquet_only(tmp_path: Path) -> None:

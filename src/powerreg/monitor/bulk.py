@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from ..errors import Problem
 from ..model import Registry
-from .bulkcolumns import Bools, Columns, Ints, csv_columns, parquet_log_columns
+from .bulkcolumns import Bools, Columns, Ints, csv_columns, parquet_log_columns, table_columns
 from .calendar import WorkCalendar
 from .caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time
 from .reader import EventLog, RowIndex, RowReader
@@ -71,6 +71,9 @@ class BulkLog:
     rows: int = 0
     lines: int = 0
     checked: tuple[WorkCalendar, date | None] | None = None
+    #: each case's first row (the one that made it a case), by its place among the
+    #: rows read (all files' rows in a row, in order)
+    first_row: Ints = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def cases(self) -> int:
@@ -147,6 +150,48 @@ def read_bulk(
     return out
 
 
+def read_bulk_tables(
+    files: list[tuple[str, Any, Ints]],
+    reg: Registry,
+    *,
+    source: str,
+    calendar: WorkCalendar | None = None,
+    as_of: date | None = None,
+    index: RowIndex | None = None,
+) -> BulkLog | None:
+    """Read in bulk the rows of a Parquet log given as Arrow tables, one for each of its
+    files that has any: the file's name as reports name it, its rows' log columns, and
+    each row's row in the file (from 1, increasing). The rows may be a share of the log's
+    (the Dask engine's share of its cases, :mod:`.engine`): each problem and event keeps
+    its file and row. None if a table is not one the bulk reading takes (see
+    :func:`~.bulkcolumns.table_columns`), or no row is given.
+
+    Examples:
+        >>> import pyarrow as pa, numpy as np, powerreg
+        >>> rows = pa.table({"case_id": ["A1", "A1"], "power_id": ["XK-001"] * 2,
+        ...                  "step_id": ["S1", "S99"],
+        ...                  "timestamp": ["2011-10-10 09:00:00", "2011-10-11 09:00:00"]})
+        >>> log = read_bulk_tables([("cases.parquet", rows, np.array([3, 7]))],
+        ...                        powerreg.load_reference(), source="cases.parquet")
+        >>> log.cases, log.events, [(p.file, p.line, p.code) for p in log.problems]
+        (1, 1, [('cases.parquet', 7, 'M005')])
+    """
+    index = RowIndex(reg) if index is None else index
+    got: list[tuple[str, Columns]] = []
+    seq = 0
+    for name, table, lines in files:
+        c = table_columns(table, seq, np.asarray(lines, np.int32))
+        if c is None:
+            return None
+        got.append((name, c))
+        seq += c.n
+    if not seq:
+        return None
+    out = _bulk(reg, got, index, calendar, as_of, "row", source)
+    pa.default_memory_pool().release_unused()
+    return out
+
+
 # ------------------------------------------------------------------ checks
 
 
@@ -203,7 +248,10 @@ def _bulk(
             notes[c.seq0 + i] = ntexts[ncodes[i]]
         t_all.append(c.time)
         ok_all.append(c.timed)
-        line_all.append(np.arange(1, c.n + 1, dtype=np.int32) + np.int32(row_word == "line"))
+        if c.lines is not None:
+            line_all.append(c.lines)
+        else:
+            line_all.append(np.arange(1, c.n + 1, dtype=np.int32) + np.int32(row_word == "line"))
         file_all.append(np.full(c.n, fi, np.int32))
     # a log's rows are many: numbers in 32 bits where they fit, no copy of a lone file's
     case = _joined(cols["case"])
@@ -348,7 +396,14 @@ def _assemble(
         problems.sort(key=lambda p: (order_of_file.get(p.file or "", 0), p.line))
     d_cases = [_case(ev) for ev in log.cases.values()]
     first_line = 1 if row_word == "row" else 2
-    d_keys = [int(offsets[d_file[ev.case_id]]) + ev.packed[1] - first_line for ev in d_cases]
+
+    def row_place(fi: int, line: int) -> int:
+        """The place among the rows read of the row at ``line`` of file ``fi``."""
+        lines = files[fi][1].lines
+        at = line - first_line if lines is None else int(np.searchsorted(lines, line))
+        return int(offsets[fi]) + at
+
+    d_keys = [row_place(d_file[ev.case_id], ev.packed[1]) for ev in d_cases]
     # every case in the order of its first event
     keys = np.concatenate((p_first, np.array(d_keys, np.int64)))
     final = np.argsort(keys, kind="stable")
@@ -421,6 +476,7 @@ def _assemble(
         problems=problems,
         rows=n,
         checked=None if calendar is None else (calendar, as_of),
+        first_row=keys[final],
     )
 
 

@@ -52,12 +52,19 @@ _UNIX = pack_time(datetime(1970, 1, 1))
 
 class Columns:
     """The columns of one file as numbers: each id column's codes into its texts
-    (stripped), the packed times and whether they parsed, and the raw stamps."""
+    (stripped), the packed times and whether they parsed, and the raw stamps.
 
-    def __init__(self, table: Any, names: dict[str, str], seq0: int) -> None:
+    ``lines``: each row's row in its file (from 1), when the table holds some of a
+    file's rows only (a share of its cases, :mod:`.engine`); None: all, in order.
+    """
+
+    def __init__(
+        self, table: Any, names: dict[str, str], seq0: int, lines: Ints | None = None
+    ) -> None:
         n = table.num_rows
         self.n = n
         self.seq0 = seq0
+        self.lines = lines
         self.texts: dict[str, list[str]] = {}
         self.codes: dict[str, Ints] = {}
         for c in ("case_id", "power_id", "step_id", "flowchart_id", "actor", "note"):
@@ -252,34 +259,65 @@ def _source_name(path: Path) -> str:
     return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def _takes(schema: Any) -> bool:
+    """Whether a Parquet file's or a table's log columns are ones the bulk reading
+    takes: the required ones there, each name once, each column text (or a dictionary of
+    texts), the timestamp text or a naive Arrow timestamp in microseconds."""
+    present = [c for c in COLUMNS if c in schema.names]
+    if any(c not in present for c in REQUIRED) or len(set(schema.names)) != len(schema.names):
+        return False
+    for c in present:
+        t = schema.field(c).type
+        if c == "timestamp" and pa.types.is_timestamp(t):
+            if t.unit != "us" or t.tz is not None:
+                return False
+        elif pa.types.is_dictionary(t) and c != "timestamp":
+            if not _text_type(t.value_type):
+                return False
+        elif not (_text_type(t) or pa.types.is_null(t)):
+            return False
+    return True
+
+
+def _text_type(t: Any) -> bool:
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def table_columns(table: Any, seq0: int = 0, lines: Ints | None = None) -> Columns | None:
+    """The columns of a table of a log's rows (some or all of a file's; ``lines``: see
+    :class:`Columns`), if the bulk reading takes them (see :func:`_takes`) and no text is
+    over the size limit; None otherwise."""
+    if not _takes(table.schema):
+        return None
+    present = [c for c in COLUMNS if c in table.schema.names]
+    table = table.select(present)
+    if any(pa.types.is_dictionary(f.type) for f in table.schema):
+        table = table.unify_dictionaries()  # one dictionary a column: chunks join
+    for c in present:
+        col = table.column(c)
+        if pa.types.is_dictionary(col.type):
+            # every chunk holds the one dictionary now
+            col = col.chunk(0).dictionary if col.num_chunks else pa.array([], pa.string())
+        elif not _text_type(col.type):
+            continue
+        longest = pc.max(pc.utf8_length(col)).as_py()
+        if longest is not None and longest > MAX_FIELD:
+            return None
+    return Columns(table, {c: c for c in present}, seq0, lines)
+
+
 def _parquet_columns(path: Path, seq0: int) -> Columns | None:
-    """The log's columns of one Parquet file, if each is text (or the timestamp a naive
-    Arrow timestamp in microseconds) and no text is over the size limit."""
+    """The log's columns of one Parquet file, if :func:`table_columns` takes them."""
     try:
         f = pq.ParquetFile(path)
     except Exception:
         return None
     with f:
         schema = f.schema_arrow
-        present = [c for c in COLUMNS if c in schema.names]
-        if any(c not in present for c in REQUIRED) or len(set(schema.names)) != len(schema.names):
-            return None
-        for c in present:
-            t = schema.field(c).type
-            if c == "timestamp" and pa.types.is_timestamp(t):
-                if t.unit != "us" or t.tz is not None:
-                    return None
-            elif not (pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)):
-                return None
-        table = f.read(columns=present)
-    for c in present:
-        col = table.column(c)
-        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
-            continue
-        longest = pc.max(pc.utf8_length(col)).as_py()
-        if longest is not None and longest > MAX_FIELD:
-            return None
-    return Columns(table, {c: c for c in present}, seq0)
+        if not _takes(schema) or any(pa.types.is_dictionary(t) for t in schema.types):
+            return None  # (a file's dictionary columns: read row by row, as ever)
+        table = f.read(columns=[c for c in COLUMNS if c in f.schema_arrow.names])
+    return table_columns(table, seq0)
 
 
 def csv_columns(path: Path) -> list[tuple[str, Columns]] | None:

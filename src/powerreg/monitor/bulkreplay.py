@@ -295,6 +295,11 @@ class _State:
     def __init__(self, **values: Any) -> None:
         self.__dict__.update(values)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # sent to another process (a Dask worker's share of a replay, :mod:`.engine`):
+        # all but the chart maker, a closure over the registry that the replay alone calls
+        return {k: v for k, v in self.__dict__.items() if k != "chart_of"}
+
 
 def _findings(s: Any) -> None:
     """The deviations of the cases that left their chart, and which cases passed which

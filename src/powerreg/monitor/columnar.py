@@ -107,15 +107,16 @@ def batches(path: Path, batch: int = BATCH) -> Iterator[list[Fields]]:
             yield texts(b)
 
 
-def open_parquet(path: Path) -> Any:
-    """A ``pyarrow.parquet.ParquetFile`` with the log's required columns.
+def open_parquet(path: Path, read_dictionary: list[str] | None = None) -> Any:
+    """A ``pyarrow.parquet.ParquetFile`` with the log's required columns (those named
+    in ``read_dictionary`` read as dictionaries).
 
     Raises:
         UsageError: the file is not Parquet, or lacks a required column.
     """
     pq = _pq()
     try:
-        f = pq.ParquetFile(path)
+        f = pq.ParquetFile(path, read_dictionary=read_dictionary)
     except Exception as err:  # pyarrow raises its own errors for a file that is not Parquet
         raise UsageError(f"{path.name}: not a Parquet file ({err})") from err
     lacking = [c for c in REQUIRED if c not in f.schema_arrow.names]
@@ -134,10 +135,17 @@ def texts(table: Any) -> list[Fields]:
     names = set(table.schema.names)
     rows = len(table)
     cols = [table.column(c).to_pylist() if c in names else [None] * rows for c in COLUMNS]
-    return [tuple(_text(v) for v in vals) for vals in zip(*cols, strict=True)]
+    return [tuple(cell_text(v) for v in vals) for vals in zip(*cols, strict=True)]
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A Parquet cell as the reader takes it: a text stripped, anything else (a null:
+    blank) as :func:`~.events.field_text` writes it.
+
+    Examples:
+        >>> cell_text(" A1 "), cell_text(None), cell_text(7)
+        ('A1', '', '7')
+    """
     return value.strip() if type(value) is str else field_text(value)
 
 

@@ -1,51 +1,81 @@
-"""The monitor on a Dask cluster (extra ``scale``): a Parquet log shuffled by case, each
-partition replayed on a worker by the ordinary replay (:func:`~.run.monitor`), the
-results gathered in the single process's order and form.
+"""The monitor on a Dask cluster (extra ``scale``): a Parquet log's cases shared out
+among Dask tasks, each share read and replayed in bulk on a worker by the very code of
+one process (:mod:`.bulk`, :mod:`.bulkreplay`), the shares gathered in the single
+process's order and form.
 
-The replay is independent per case, so the log partitions by case: every row of a case
-lands in one partition (``shuffle("case_id")``), where the rows are put back in the
-log's order (file, then row) and read by the same :class:`~.reader.RowReader` and
-replayed by the same :func:`~.run.monitor` as in one process. The cases come back in the
-order the log first names them, the rows left out in the order of the files and their
-rows: :func:`monitor_dask` gives what :func:`~.run.monitor` gives.
+The replay is independent per case, so the log partitions by case. Each task reads the
+Parquet files itself (every worker sees them, as every worker of a cluster sees its
+data) a row group at a time, keeps the rows of the cases of its share — a case's share
+is a hash of its id (its text as the reader takes it, stripped), so every row of a case,
+in any file, lands in one share, and the shares are even — and reads those rows as the
+single process reads a log: in bulk (:func:`~.bulk.read_bulk_tables`), each row keeping
+its file and row, so every problem carries the very message and line it has in one
+process; a share the bulk reading cannot take exactly (a column of another type, a very
+long text) is read row by row (:class:`~.reader.RowReader`). What comes back is compact:
+the replay's arrays (:class:`~.bulkreplay.BulkReplay`), not a record per case; the
+records are made on the client when first asked for, as :func:`~.run.monitor` makes
+them (a :class:`~.result.LazyResult`). The cases come back in the order the log first
+names them, the rows left out in the order of the files and their rows:
+:func:`monitor_dask` gives what :func:`~.run.monitor` gives.
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started on
 127.0.0.1, one worker process per core, one thread each, no dashboard, and closed at
-the end; with one, the existing cluster is used (and left running). The registry goes
-to the workers once (``scatter(..., broadcast=True)``).
+the end (:func:`local_cluster`); with one, the existing cluster is used (and left
+running). The registry goes to the workers once a run (``scatter(..., broadcast=True)``);
+there is one task per worker unless ``partitions`` says otherwise.
+
+Examples:
+    The share of each case id (of the rows of a case column, null and blank alike):
+
+    >>> import pyarrow as pa
+    >>> ids = pa.chunked_array([["A1", " A1 ", None, "", "B2"], ["B2", "A1"]])
+    >>> shares = share_of_rows(ids, 4).tolist()
+    >>> shares[0] == shares[1] == shares[6], shares[2] == shares[3] == 0, shares[4] == shares[5]
+    (True, True, True)
 """
 
 from __future__ import annotations
 
+import copyreg
+import gc
+import io
 import os
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ..collector import FREEZE_AT, gc_paused
 from ..errors import Problem, UsageError
 from ..lang import Lang, default_lang
 from ..machine import core_count
 from ..model import Registry
 from ..reference import load_reference
+from .bulkcolumns import Ints
 from .calendar import WorkCalendar, china_calendar
-from .chartindex import ChartIndex
-from .columnar import add_fields, file_name, is_parquet, open_parquet, parquet_files, texts
-from .findings import CaseResult
-from .reader import COLUMNS, RowIndex, RowReader
-from .result import MonitorResult
+from .caseevents import pack_time
+from .chartindex import ChartIndex, compiled
+from .columnar import (
+    add_fields,
+    cell_text,
+    file_name,
+    is_parquet,
+    open_parquet,
+    parquet_files,
+    texts,
+)
+from .findings import CaseResult, incomplete
+from .reader import COLUMNS, EventLog, RowIndex, RowReader, foreign_powers
+from .result import LazyResult, MonitorResult
 
-#: What one partition gives back: cases with the (file, row) of the row that named each
-#: first, the rows left out with their file's number, rows read, events after ``as_of``,
-#: and the compiled charts.
-Part = tuple[
-    list[tuple[tuple[int, int], CaseResult]],
-    list[tuple[int, Problem]],
-    int,
-    int,
-    dict[tuple[str, str], ChartIndex],
-]
+#: A case's place in the log as a number: its file's number, then its row in the file.
+FILE_SHIFT = 40
 
 
 def monitor_dask(
@@ -60,11 +90,11 @@ def monitor_dask(
 ) -> MonitorResult:
     """:func:`~.run.monitor` of a Parquet log (file or Hive-partitioned directory) on a
     Dask cluster: the one at ``scheduler`` (``tcp://host:8786``), else a local one.
-    ``partitions``: how many the log is shuffled into (default: two per worker).
+    ``partitions``: how many shares of the cases, one task each (default: one a worker).
 
     Raises:
-        UsageError: the log is not Parquet, cannot be read, or the scheduler cannot be
-            reached.
+        UsageError: the log is not Parquet, cannot be read, most of its rows name powers
+            the registry lacks, or the scheduler cannot be reached.
     """
     if registry is None:
         registry = load_reference()
@@ -78,31 +108,118 @@ def monitor_dask(
         )
     root = Path(log)
     files = parquet_files(root)
+    for path in files:  # not Parquet, or a required column missing: said here, as ever
+        open_parquet(path).close()
     names = [file_name(root, p) for p in files]
-    with _client(scheduler) as client:
-        parts = _replay_on(client, files, names, registry, cal, as_of, partitions)
-    cases: list[tuple[tuple[int, int], CaseResult]] = []
-    problems: list[tuple[int, Problem]] = []
+    with gc_paused():
+        with _client(scheduler) as client:
+            shares = _replay_on(client, files, names, root.name, registry, cal, as_of, partitions)
+        result = _gathered(shares, names, root.name, registry, as_of, lang)
+        if result.rows >= FREEZE_AT:
+            gc.freeze()  # as monitor() does: a big result lives on while it is shown
+    return result
+
+
+@dataclass
+class Share:
+    """What one task gives back: its cases replayed (in bulk, their records made when
+    asked for; or records) and its rows left out, packed (see :func:`_packed`); each
+    case's place in the log (:data:`FILE_SHIFT`), rows read, events replayed and events
+    after ``as_of``."""
+
+    packed: bytes
+    places: Ints
+    rows: int
+    events: int
+    after: int
+
+    def unpacked(
+        self, registry: Registry, charts: dict[tuple[str, str], ChartIndex]
+    ) -> tuple[Any, list[Problem]]:
+        """The cases replayed (:class:`~.bulkreplay.BulkReplay` or records) and the rows
+        left out; the charts they were replayed on are put in ``charts`` (compiled from
+        ``registry`` if not there yet)."""
+        token = _CHARTS.set((registry, charts))
+        try:
+            replayed, problems, _ = pickle.loads(self.packed)
+        finally:
+            _CHARTS.reset(token)
+        return replayed, problems
+
+
+def _records(replayed: Any) -> list[CaseResult]:
+    """The records of a share's cases, in the order of their places."""
+    if isinstance(replayed, list):
+        return replayed
+    got: list[CaseResult] = replayed.cases()
+    return got
+
+
+#: the registry and the charts of the shares being unpacked (see :func:`_chart`)
+_CHARTS: ContextVar[tuple[Registry, dict[tuple[str, str], ChartIndex]]] = ContextVar("charts")
+
+
+def _chart(power_id: str, chart_id: str) -> ChartIndex:
+    """A chart of a share being unpacked (:meth:`Share.unpacked`): compiled once."""
+    registry, charts = _CHARTS.get()
+    return compiled(charts, registry, power_id, chart_id)
+
+
+def _chart_by_ids(chart: ChartIndex) -> tuple[Any, tuple[str, str]]:
+    """A chart pickled as its power's and its own id: it holds its power (and that the
+    registry's objects), which every process has (see :func:`_chart`)."""
+    return _chart, (chart.power_id, chart.id)
+
+
+def _packed(
+    replayed: Any, problems: list[Problem], charts: dict[tuple[str, str], ChartIndex]
+) -> bytes:
+    """A share's cases, rows left out and charts as bytes, charts by their ids
+    (:func:`_chart_by_ids`)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, ChartIndex: _chart_by_ids}
+    pickler.dump((replayed, problems, list(charts.values())))
+    return out.getvalue()
+
+
+def _gathered(
+    shares: list[Share],
+    names: list[str],
+    source: str,
+    registry: Registry,
+    as_of: date | None,
+    lang: Lang | None,
+) -> MonitorResult:
+    """The shares as one result: cases in the order of their places, rows left out in
+    the order of the files and their rows."""
     charts: dict[tuple[str, str], ChartIndex] = {}
-    rows = after = 0
-    for got_cases, got_problems, n, late, got_charts in parts:
-        cases += got_cases
-        problems += got_problems
-        rows += n
-        after += late
-        for key, chart in got_charts.items():
-            charts.setdefault(key, chart)
-    cases.sort(key=lambda c: c[0])
-    problems.sort(key=lambda p: (p[0], p[1].line))
-    return MonitorResult(
+    unpacked = [s.unpacked(registry, charts) for s in shares]
+    number = {name: i for i, name in enumerate(names)}
+    problems = sorted(
+        (p for _, got in unpacked for p in got),
+        key=lambda p: (number.get(p.file or "", 0), p.line),
+    )
+    rows = sum(s.rows for s in shares)
+    foreign_powers(EventLog(source, problems=problems, rows=rows), registry)
+    places = [s.places for s in shares]
+    order = np.argsort(np.concatenate(places), kind="stable") if places else np.zeros(0, int)
+    replayed = [r for r, _ in unpacked]
+
+    def make() -> list[CaseResult]:
+        every = [c for r in replayed for c in _records(r)]
+        return incomplete([every[i] for i in order.tolist()], problems)
+
+    return LazyResult(
+        make,
+        sum(s.events for s in shares),
         registry=registry,
-        source=root.name,
-        cases=[c for _, c in cases],
-        problems=[p for _, p in problems],
+        source=source,
+        problems=problems,
         rows=rows,
         charts=charts,
         as_of=as_of,
-        after_as_of=after,
+        after_as_of=sum(s.after for s in shares),
         lang=lang or default_lang(),
     )
 
@@ -163,83 +280,238 @@ def _replay_on(
     client: Any,
     files: list[Path],
     names: list[str],
+    source: str,
     registry: Registry,
     cal: WorkCalendar,
     as_of: date | None,
     partitions: int | None,
-) -> list[Part]:
-    import dask.dataframe as dd
-    import pandas as pd
-    from dask.delayed import delayed
-
-    meta = pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in COLUMNS}
-        | {"_file": pd.Series(dtype="int64"), "_row": pd.Series(dtype="int64")}
-    )
-    pieces = []
-    for i, path in enumerate(files):
-        with open_parquet(path) as f:
-            sizes = [f.metadata.row_group(g).num_rows for g in range(f.metadata.num_row_groups)]
-        offset = 0
-        for g, size in enumerate(sizes):
-            pieces.append(delayed(_read_piece)(path, g, i, offset))
-            offset += size
-    if not pieces:
-        return []
-    frame = dd.from_delayed(pieces, meta=meta, verify_meta=False)
+) -> list[Share]:
+    """Each share of the cases read and replayed by a task of its own."""
     workers = len(client.scheduler_info().get("workers", {})) or 1
-    n = partitions or 2 * workers
-    shuffled = frame.shuffle("case_id", npartitions=n)
+    n = max(1, partitions or workers)
     shared = client.scatter((registry, cal), broadcast=True)
-    tasks = [delayed(_replay_part)(part, shared, as_of, names) for part in shuffled.to_delayed()]
-    futures = client.compute(tasks)
-    return list(client.gather(futures))
+    paths = [str(p) for p in files]
+    futures = [
+        client.submit(_replay_share, k, n, paths, names, source, shared, as_of, pure=False)
+        for k in range(n)
+    ]
+    got: list[Share] = client.gather(futures)
+    return got
 
 
-def _read_piece(path: Path, group: int, number: int, offset: int) -> Any:
-    """One row group's rows as text, with the file's number and each row's in the file
-    (from 1; the group's first row is ``offset + 1``)."""
-    import pandas as pd
-
-    with open_parquet(path) as f:
-        present = [c for c in COLUMNS if c in f.schema_arrow.names]
-        rows = texts(f.read_row_group(group, columns=present))
-    frame = pd.DataFrame(rows, columns=list(COLUMNS), dtype=object)
-    frame["_file"] = number
-    frame["_row"] = range(offset + 1, offset + len(rows) + 1)
-    return frame
+# ------------------------------------------------------------------ on a worker
 
 
-def _replay_part(
-    frame: Any, shared: tuple[Registry, WorkCalendar], as_of: date | None, names: list[str]
-) -> Part:
-    """Read and replay one partition's rows (all the rows of its cases), on a worker."""
-    from .run import monitor
+def _replay_share(
+    share: int,
+    shares: int,
+    paths: list[str],
+    names: list[str],
+    source: str,
+    shared: tuple[Registry, WorkCalendar],
+    as_of: date | None,
+) -> Share:
+    """Read and replay the rows of one share of the cases (every row of each), on a
+    worker: in bulk if it may, else row by row."""
+    from .bulk import read_bulk_tables
 
     registry, cal = shared
-    frame = frame.sort_values(["_file", "_row"], kind="stable")
-    reader_ = RowReader(registry, "", "row", calendar=cal, as_of=as_of, index=_index(registry))
-    first: dict[str, tuple[int, int]] = {}
+    with gc_paused():
+        read = [(i, *_rows_of(Path(p), share, shares)) for i, p in enumerate(paths)]
+        read = [r for r in read if len(r[2])]
+        index = _index(registry)
+        tables = [(names[i], table, lines) for i, table, lines in read]
+        blog = read_bulk_tables(
+            tables, registry, source=source, calendar=cal, as_of=as_of, index=index
+        )
+        if blog is None:
+            return _replay_rows(read, names, source, registry, cal, as_of, index)
+        return _replay_bulk(blog, read, registry, cal, as_of)
+
+
+def _replay_bulk(
+    blog: Any,
+    read: list[tuple[int, Any, Ints]],
+    registry: Registry,
+    cal: WorkCalendar,
+    as_of: date | None,
+) -> Share:
+    """A share read in bulk, replayed in bulk."""
+    from .bulkreplay import replay_bulk
+
+    charts: dict[tuple[str, str], ChartIndex] = {}
+    replayed, after = replay_bulk(blog, registry, as_of, cal, charts)
+    first = blog.first_row
+    if as_of is not None and len(first):
+        # a case with no event up to as_of is no case: its events are in time order,
+        # so it has one if its first has
+        until = pack_time(datetime.combine(as_of, time.max))
+        first = first[blog.time[blog.start[:-1]] <= until]
+    fileno = np.concatenate([np.full(len(lines), i, np.int64) for i, _, lines in read])
+    lines = np.concatenate([np.asarray(lines, np.int64) for _, _, lines in read])
+    places = fileno[first] << FILE_SHIFT | lines[first]
+    packed = _packed(replayed, blog.problems, charts)
+    return Share(packed, places, blog.rows, replayed.events, after)
+
+
+def _replay_rows(
+    read: list[tuple[int, Any, Ints]],
+    names: list[str],
+    source: str,
+    registry: Registry,
+    cal: WorkCalendar,
+    as_of: date | None,
+    index: RowIndex,
+) -> Share:
+    """A share read row by row, each case replayed as :func:`~.run.monitor` replays it."""
+    from .run import replay_case
+
+    reader_ = RowReader(registry, source, "row", calendar=cal, as_of=as_of, index=index)
     known = reader_.known
-    files: dict[str, int] = {}
+    first: dict[str, int] = {}
     n = 0
-    for values in frame.itertuples(index=False, name=None):
-        number, row = values[-2], values[-1]
-        reader_.log.source = names[number]
-        files[names[number]] = number
-        case = values[0]
-        add_fields(reader_, row, values[:-2])
-        if case not in first and case in known:
-            first[case] = (number, row)
-        n += 1
+    for i, table, lines in read:
+        reader_.log.source = names[i]
+        for line, fields in zip(lines.tolist(), texts(table), strict=True):
+            add_fields(reader_, line, fields)
+            case = fields[0]
+            if case not in first and case in known:
+                first[case] = i << FILE_SHIFT | line
+        n += len(lines)
+    reader_.log.source = source
     log = reader_.finish(n)
-    # rows left out in the order of the files, then rows, as read_parquet gives them (a
-    # case's lost lines come in that order): finish() sorts them by row number alone
-    log.problems.sort(key=lambda p: (files.get(p.file or "", 0), p.line))
-    result = monitor(log, registry, as_of=as_of, calendar=cal)
-    cases = [(first[c.case_id], c) for c in result.cases]
-    problems = [(files.get(p.file or "", 0), p) for p in result.problems]
-    return cases, problems, n, result.after_as_of, result.charts
+    charts: dict[tuple[str, str], ChartIndex] = {}
+    cases: list[CaseResult] = []
+    places: list[int] = []
+    events = after = 0
+    for case_id, stored in log.cases.items():
+        got = replay_case(stored, registry, as_of=as_of, calendar=cal, charts=charts)
+        kept = len(got.events) if got is not None else 0
+        after += len(stored) - kept
+        if got is not None:
+            cases.append(got)
+            places.append(first[case_id])
+            events += kept
+    packed = _packed(cases, log.problems, charts)
+    return Share(packed, np.array(places, np.int64), n, events, after)
+
+
+def _rows_of(path: Path, share: int, shares: int) -> tuple[Any, Ints]:
+    """The rows of a Parquet file whose case is in ``share``: their log columns (texts
+    as dictionaries), and each one's row in the file (from 1)."""
+    import pyarrow as pa
+
+    with open_parquet(path) as f:
+        schema = f.schema_arrow
+        present = [c for c in COLUMNS if c in schema.names]
+        coded = [
+            c
+            for c in present
+            if c != "timestamp"
+            and (
+                pa.types.is_string(schema.field(c).type)
+                or pa.types.is_large_string(schema.field(c).type)
+            )
+        ]
+    pieces = []
+    rows = []
+    offset = 0
+    with open_parquet(path, read_dictionary=coded) as f:
+        for g in range(f.metadata.num_row_groups):
+            table = f.read_row_group(g, columns=present)
+            mine = share_of_rows(table.column("case_id"), shares) == share
+            pieces.append(table.filter(pa.array(mine)))
+            rows.append(np.flatnonzero(mine) + (offset + 1))
+            offset += table.num_rows
+    if not pieces:
+        return None, np.zeros(0, np.int64)
+    return pa.concat_tables(pieces), np.concatenate(rows)
+
+
+# ------------------------------------------------------------------ shares
+
+
+def share_of_rows(column: Any, shares: int) -> Ints:
+    """The share (``0 <= share < shares``) of each row of a case column (an Arrow array
+    or chunked array of any type): a hash of the case's text as the reader takes it
+    (stripped; a null is blank), the same in every process."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    out = [np.zeros(0, np.int64)]
+    for chunk in chunks:
+        if pa.types.is_null(chunk.type):
+            out.append(np.zeros(len(chunk), np.int64))
+            continue
+        coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        of_value = np.append(_case_hashes(coded.dictionary) % np.uint64(shares), 0)
+        codes = coded.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+        out.append(of_value[codes].astype(np.int64))
+    return np.concatenate(out)
+
+
+#: bytes a case id may begin or end with that Python's ``str.strip`` may take off: ASCII
+#: white space, and the first and last bytes of any other character (some are spaces)
+_SPACE = np.zeros(256, bool)
+_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_SPACE[128:] = True
+
+
+def _case_hashes(values: Any) -> Any:
+    """A 64-bit hash of each value's text as the reader takes it (:func:`~.columnar.cell_text`:
+    stripped, a null blank; any other type as its text), blank's 0."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return _hashes(pa.array([cell_text(v) for v in values.to_pylist()], pa.large_string()))[0]
+    h, first, last = _hashes(values)
+    odd = np.flatnonzero(_SPACE[first] | _SPACE[last])
+    if len(odd):  # the few ids that may need stripping: as Python strips them
+        stripped = [cell_text(v) for v in values.take(pa.array(odd)).to_pylist()]
+        h[odd] = _hashes(pa.array(stripped, pa.large_string()))[0]
+    return h
+
+
+def _hashes(values: Any) -> tuple[Any, Any, Any]:
+    """A 64-bit hash of each text of a string array (blank and null: 0), and the first
+    and last byte of each (0 if blank): a polynomial over its bytes, mixed."""
+    import pyarrow as pa
+
+    values = values.cast(pa.large_string())
+    n = len(values)
+    _, offs_buf, data_buf = values.buffers()
+    offs = np.frombuffer(offs_buf, np.int64)[values.offset : values.offset + n + 1]
+    lens = np.diff(offs)
+    if values.null_count:
+        lens = np.where(np.asarray(values.is_valid()), lens, 0)
+    h = np.zeros(n, np.uint64)
+    first = np.zeros(n, np.uint8)
+    last = np.zeros(n, np.uint8)
+    full = np.flatnonzero(lens > 0)
+    if len(full):
+        data = np.frombuffer(data_buf, np.uint8)
+        starts, size = offs[:-1][full], lens[full]
+        begins = np.cumsum(size) - size
+        # the bytes of the non-blank texts one after another, each one's place in its text
+        at = np.arange(int(size.sum())) - np.repeat(begins, size)
+        seg = data[np.repeat(starts, size) + at].astype(np.uint64)
+        powers = np.ones(int(size.max()), np.uint64)
+        powers[1:] = np.cumprod(np.full(len(powers) - 1, _P, np.uint64))  # (mod 2**64)
+        h[full] = np.add.reduceat(seg * powers[at], begins)
+        first[full] = data[starts]
+        last[full] = data[starts + size - 1]
+        h = h * _C1 + lens.astype(np.uint64) * _C2
+        h ^= h >> np.uint64(31)
+        h *= _C3
+        h ^= h >> np.uint64(29)
+    return h, first, last
+
+
+_P = np.uint64(0x100000001B3)
+_C1 = np.uint64(0x9E3779B97F4A7C15)
+_C2 = np.uint64(0xBF58476D1CE4E5B9)
+_C3 = np.uint64(0x94D049BB133111EB)
 
 
 _INDEXES: dict[int, RowIndex] = {}
