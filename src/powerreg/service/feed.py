@@ -123,17 +123,18 @@ def changes(
     return out
 
 
-def record(f: Finding, view: MonitorResult, event_ids: Mapping[int, str]) -> dict[str, Any]:
+def record(
+    f: Finding, case: CaseResult, view: MonitorResult, event_ids: Mapping[int, str]
+) -> dict[str, Any]:
     """A finding as the feed keeps it: its fields as the monitor's JSON gives them (a
     deviation's ``kind`` named ``move``, as in the catalog), the power and flowchart,
     the ``event_id`` and time of the event it is at, and its message as a problem
     (``problem``: the template's key and parameters), rendered in English and Chinese
     when the feed is read (:func:`rendered`).
 
-    ``view`` is a result holding the finding's case; ``event_ids`` gives the id of each
-    event by its number (the ``line`` of the service's events).
+    ``case`` is the finding's case, ``view`` a result holding it; ``event_ids`` gives the
+    id of each event by its number (the ``line`` of the service's events).
     """
-    case = view.case(f.case_id)
     position = f.position if f.position is not None else len(case.events) - 1
     event = case.events[position]
     risks = [{"id": r.id, "level": r.level, "step": r.step} for r in f.risk_points]

@@ -43,7 +43,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from ..codes import value_kind
@@ -54,7 +54,6 @@ from ..monitor.caseevents import STEP_BITS, CaseEvents, pack_time, unpack_time
 from ..monitor.events import add_mapping, field_text
 from ..monitor.findings import Event
 from ..monitor.reader import (
-    CHINA,
     COLUMNS,
     REQUIRED,
     EventLog,
@@ -73,6 +72,11 @@ MAX_EVENT_ID = 200
 MAX_EVENTS = 50_000
 #: Most problems a refusal lists (it says how many there are).
 MAX_LISTED = 100
+
+#: Posted(...) without the named tuple's Python-level __new__ (a request makes thousands)
+_new_posted = tuple.__new__
+_EPOCH = datetime(1, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 #: A lone surrogate: text no output can encode (M011).
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -268,8 +272,6 @@ class Intake:
             pack_time(datetime.combine(calendar.first, time())),
             pack_time(datetime.combine(calendar.last, time.max)),
         )
-        #: timestamps as sent → packed time, for those the calendar knows
-        self._times: dict[str, int] = {}
 
     def __call__(self, body: bytes, token: Token) -> list[Posted]:
         """The events of ``body``, every one checked, posted with ``token``.
@@ -297,17 +299,16 @@ class Intake:
 
         Plain: an object with the English keys, each field text (the optional ones
         text or null), none too long or holding a lone surrogate, a printable
-        ``event_id``, an ISO 8601 timestamp on the calendar, a power the token may post
-        for, a step of its charts, a flowchart of it (one per case), one power per
-        case. The row reader takes such an event as it is (its checks pass), and
+        ``event_id``, an ISO 8601 timestamp without a zone on the calendar, a power
+        the token may post for, a step of its charts, a flowchart of it (one per case),
+        one power per case. The row reader takes such an event as it is (its checks pass), and
         :meth:`_checked` would give the very same :class:`Posted`.
         """
         may_send = token.powers if token.send and token.powers is not None else frozenset()
         charts_of = self.index.charts
         numbers_of = self.index.numbers
-        times = self._times
-        if len(times) > 100_000:
-            times.clear()
+        low, high = self._known
+        fromisoformat = datetime.fromisoformat
         cases: dict[str, tuple[str, str | None]] = {}
         out: list[Posted] = []
         append = out.append
@@ -315,13 +316,8 @@ class Intake:
             if type(item) is not dict:
                 return None
             get = item.get
-            event_id = get("event_id")
-            case, power, step, stamp = (
-                get("case_id"),
-                get("power_id"),
-                get("step_id"),
-                get("timestamp"),
-            )
+            event_id, case, power = get("event_id"), get("case_id"), get("power_id")
+            step, stamp = get("step_id"), get("timestamp")
             chart, actor, note = get("flowchart_id"), get("actor"), get("note")
             if not (
                 type(event_id) is str
@@ -338,63 +334,46 @@ class Intake:
             ):
                 return None
             case, power, step, stamp = case.strip(), power.strip(), step.strip(), stamp.strip()
-            chart = (chart.strip() or None) if chart else None
-            actor = (actor.strip() or None) if actor else None
-            note = (note.strip() or None) if note else None
             if not (case and power in may_send and step in numbers_of.get(power, ())):
                 return None
-            if chart is not None and chart not in charts_of[power]:
-                return None
-            fields = (case, stamp, chart or "", actor or "", note or "")
-            joined = "".join(fields)
-            if len(joined) > MAX_FIELD or (not joined.isascii() and _SURROGATE.search(joined)):
-                return None
-            t = times.get(stamp)
-            if t is None:
-                t = self._time(stamp)
-                if t is None:
+            if chart:
+                chart = chart.strip() or None
+                if chart is not None and chart not in charts_of[power]:
                     return None
-                times[stamp] = t
+            else:
+                chart = None
+            actor = (actor.strip() or None) if actor else None
+            note = (note.strip() or None) if note else None
+            # a value too long (M010) or with a lone surrogate (M011): the row reader's
+            # (the timestamp's and the ids' are refused by their checks above and below)
+            for text in (case, actor, note):
+                if text is not None and (
+                    len(text) > MAX_FIELD or (not text.isascii() and _SURROGATE.search(text))
+                ):
+                    return None
+            try:
+                when = fromisoformat(stamp)
+            except ValueError:
+                return None
+            if when.tzinfo is not None:
+                return None
+            t = (when - _EPOCH) // _MICROSECOND  # pack_time, inlined
+            if not low <= t <= high:
+                return None
             known = cases.get(case)
             if known is None:
                 cases[case] = (power, chart)
             elif known[0] != power:
                 return None
-            elif chart:
+            elif chart is not None:
                 if known[1] is None:
                     cases[case] = (power, chart)
                 elif known[1] != chart:
                     return None
             append(
-                Posted(
-                    i,
-                    event_id,
-                    case,
-                    power,
-                    step,
-                    t,
-                    actor or None,
-                    note or None,
-                    stamp,
-                    chart or None,
-                )
+                _new_posted(Posted, (i, event_id, case, power, step, t, actor, note, stamp, chart))
             )
         return out
-
-    def _time(self, stamp: str) -> int | None:
-        """The packed time of an ISO 8601 timestamp on the calendar, as the row reader
-        takes it (one with a zone in China time); None for any other."""
-        if not stamp:
-            return None
-        try:
-            when = datetime.fromisoformat(stamp)
-            if when.tzinfo is not None:
-                when = when.astimezone(CHINA).replace(tzinfo=None)
-        except (ValueError, OverflowError):
-            return None
-        t = pack_time(when)
-        low, high = self._known
-        return t if low <= t <= high else None
 
     def _checked(self, items: list[Any], token: Token) -> list[Posted]:
         """:meth:`check` of a request with an event that is not plain: every event read

@@ -574,6 +574,28 @@ class Supervisor:
         st.now = (day, result)
         return result
 
+    def _nows(self, states: Sequence[CaseState], day: date) -> list[CaseResult | None]:
+        """:meth:`_now` of many cases, the replays they need made together."""
+        todo = [
+            st
+            for st in states
+            if (st.now is None or st.now[0] != day)
+            and st.ahead is not None
+            and st.ahead.status == "open"
+        ]
+        made = replay_cases(
+            [st.events.head(st.counted) for st in todo],
+            self.registry,
+            as_of=day,
+            calendar=self.calendar,
+            charts=self.charts,
+            index=self.index,
+            actors=self.actors,
+        )
+        for st, result in zip(todo, made, strict=True):
+            st.now = (day, result)
+        return [self._now(st, day) for st in states]
+
     def _commit(self, plan: _Plan, day: date, meta: dict[str, str] | None = None) -> int:
         """Write a plan in one transaction: events, findings, feed entries, meta. The
         marks of each case's new state are set here and take effect when applied."""
@@ -637,9 +659,10 @@ class Supervisor:
             return {}
         results: dict[str, CaseResult] = {}
         lines: set[int] = set()
-        for case_id, todo in per_case.items():
-            st = plan.cases[case_id]
-            result = self._now(st, day)
+        states = [plan.cases[case_id] for case_id in per_case]
+        for (case_id, todo), st, result in zip(
+            per_case.items(), states, self._nows(states, day), strict=True
+        ):
             assert result is not None  # it has findings
             results[case_id] = result
             if result is not st.ahead:  # the findings as found as of the day
@@ -650,11 +673,12 @@ class Supervisor:
                 result.events[last if f.position is None else f.position].line for _, f in todo
             )
         ids = self.store.event_ids(lines)
+        view = self._view(list(results.values()), day)
         out: dict[str, str] = {}
         for case_id, todo in per_case.items():
-            view = self._view([results[case_id]], day)
+            case = results[case_id]
             for key, f in todo:
-                out[key] = _encode(record(f, view, ids))
+                out[key] = _encode(record(f, case, view, ids))
         return out
 
     def _apply(self, plan: _Plan, day: date) -> None:
