@@ -445,34 +445,24 @@ class Supervisor:
         received = datetime.now(UTC).isoformat(timespec="milliseconds")
         by_case: dict[str, list[tuple[int, int, Posted]]] = {}
         charts: dict[str, str] = {}
-        rows = plan.rows
         sender = token.name
-        for seq, p in enumerate(fresh, start=self.next_seq):
-            _, event_id, case_id, power, step, t, actor, note, stamp, chart = p
+        first = self.next_seq
+        plan.rows += [
+            (first + k, p[1], p[2], p[3], p[9], p[4], p[5], p[8], p[6], p[7], sender, received)
+            for k, p in enumerate(fresh)
+        ]
+        for seq, p in enumerate(fresh, start=first):
+            case_id = p[2]
             new = by_case.get(case_id)
             if new is None:
-                new = by_case[case_id] = []
-            new.append((t, seq, p))
-            if chart:
-                charts[case_id] = chart
-            rows.append(
-                (
-                    seq,
-                    event_id,
-                    case_id,
-                    power,
-                    chart,
-                    step,
-                    t,
-                    stamp,
-                    actor,
-                    note,
-                    sender,
-                    received,
-                )
-            )
+                by_case[case_id] = [(p[5], seq, p)]
+            else:
+                new.append((p[5], seq, p))
+            if p[9]:
+                charts[case_id] = p[9]
+        cases = self.cases
         for case_id, new in by_case.items():
-            st = self.cases.get(case_id)
+            st = cases.get(case_id)
             old = st.events if st is not None else None
             chart = (old.flowchart_id if old is not None else None) or charts.get(case_id)
             events = self._merged(case_id, new[0][2].power_id, chart, old, new)
@@ -491,20 +481,30 @@ class Supervisor:
     ) -> CaseEvents:
         """A case's events with ``new`` (packed time, number, event) placed among them:
         by time, ties by number (the order received)."""
-        new.sort(key=lambda n: n[:2])
+        new.sort()  # by time, then number: numbers differ, so events are not compared
         numbers = self.index.numbers[power]
         code = self.actors.code
-        if old is not None and len(old) and new[0][0] >= old.last_time:
-            # the common case, events in time order: the old ones stay as they are
-            out = old.copy(chart)
-            extend = out.packed.extend  # CaseEvents.append, inlined: once an event
-            for t, seq, p in new:
-                extend((t, seq, numbers[p.step_id] | code(p.actor) << STEP_BITS))
-                if p.note:
-                    out.note(p.note)
+        if old is None or not len(old) or new[0][0] >= old.last_time:
+            # the common case, events in time order: the old ones (if any) stay as they are
+            out = (
+                old.copy(chart)
+                if old is not None
+                else CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
+            )
+            if any(p[7] for _, _, p in new):
+                for t, seq, p in new:
+                    out.append(numbers[p[4]], t, seq, code(p[6]), p[7])
+            else:  # CaseEvents.append, inlined: once a request
+                out.packed.extend(
+                    [
+                        x
+                        for t, seq, p in new
+                        for x in (t, seq, numbers[p[4]] | code(p[6]) << STEP_BITS)
+                    ]
+                )
             return out
         out = CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
-        merged = [(pack_time(e.time), e.line, e.step_id, e.actor, e.note) for e in old or ()]
+        merged = [(pack_time(e.time), e.line, e.step_id, e.actor, e.note) for e in old]
         merged += [(t, seq, p.step_id, p.actor, p.note) for t, seq, p in new]
         merged.sort(key=lambda n: n[:2])
         for t, seq, step, actor, note in merged:
