@@ -12,11 +12,17 @@ single process reads a log: in bulk (:func:`~.bulk.read_bulk_tables`), each row 
 its file and row, so every problem carries the very message and line it has in one
 process; a share the bulk reading cannot take exactly (a column of another type, a very
 long text) is read row by row (:class:`~.reader.RowReader`). What comes back is compact:
-the replay's arrays (:class:`~.bulkreplay.BulkReplay`), not a record per case; the
-records are made on the client when first asked for, as :func:`~.run.monitor` makes
-them (a :class:`~.result.LazyResult`). The cases come back in the order the log first
-names them, the rows left out in the order of the files and their rows:
-:func:`monitor_dask` gives what :func:`~.run.monitor` gives.
+the replay's arrays (:class:`~.bulkreplay.BulkReplay`, pickled with its arrays as they
+are and its charts by their ids), not a record per case; the client unpacks them and
+makes the records when they are first asked for, as :func:`~.run.monitor` makes its
+records then (a :class:`~.result.LazyResult`). The cases come back in the order the log
+first names them (by the file and row of the row that made each a case), the rows left
+out in the order of the files and their rows, a log mostly of other powers is refused
+as a whole: :func:`monitor_dask` gives what :func:`~.run.monitor` gives.
+
+Each task reads every file (its share's rows are everywhere): the Parquet reading is
+repeated once a task, and the charts a share needs are compiled by each. With one task
+a worker, the speed-up over one process is measured by ``benchmarks/bench_scale.py``.
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started on
 127.0.0.1, one worker process per core, one thread each, no dashboard, and closed at
@@ -39,12 +45,13 @@ from __future__ import annotations
 import copyreg
 import gc
 import io
+import operator
 import os
 import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -70,9 +77,12 @@ from .columnar import (
     parquet_files,
     texts,
 )
-from .findings import CaseResult, incomplete
+from .findings import Alert, CaseResult, Deviation, incomplete
 from .reader import COLUMNS, EventLog, RowIndex, RowReader, foreign_powers
 from .result import LazyResult, MonitorResult
+
+#: What a share sends back: a pickle and its out-of-band buffers (see :func:`_packed`).
+Packed = tuple[bytes, list[Any]]
 
 #: A case's place in the log as a number: its file's number, then its row in the file.
 FILE_SHIFT = 40
@@ -122,37 +132,37 @@ def monitor_dask(
 
 @dataclass
 class Share:
-    """What one task gives back: its cases replayed (in bulk, their records made when
-    asked for; or records) and its rows left out, packed (see :func:`_packed`); each
-    case's place in the log (:data:`FILE_SHIFT`), rows read, events replayed and events
-    after ``as_of``."""
+    """What one task gives back, packed (see :func:`_packed`): its cases replayed (in
+    bulk, or as records), and its rows left out with the charts it compiled; each case's
+    place in the log (:data:`FILE_SHIFT`), rows read, events replayed and events after
+    ``as_of``. The cases are unpacked when their records are first asked for, as
+    :func:`~.run.monitor` makes its records then."""
 
-    packed: bytes
+    cases: Packed
+    found: Packed
     places: Ints
     rows: int
     events: int
     after: int
 
-    def unpacked(
+    def problems(
         self, registry: Registry, charts: dict[tuple[str, str], ChartIndex]
-    ) -> tuple[Any, list[Problem]]:
-        """The cases replayed (:class:`~.bulkreplay.BulkReplay` or records) and the rows
-        left out; the charts they were replayed on are put in ``charts`` (compiled from
-        ``registry`` if not there yet)."""
-        token = _CHARTS.set((registry, charts))
-        try:
-            replayed, problems, _ = pickle.loads(self.packed)
-        finally:
-            _CHARTS.reset(token)
-        return replayed, problems
+    ) -> list[Problem]:
+        """The share's rows left out; the charts its cases were replayed on are put in
+        ``charts`` (compiled from ``registry`` if not there yet)."""
+        problems, _ = _unpacked(self.found, registry, charts)
+        got: list[Problem] = problems
+        return got
 
-
-def _records(replayed: Any) -> list[CaseResult]:
-    """The records of a share's cases, in the order of their places."""
-    if isinstance(replayed, list):
-        return replayed
-    got: list[CaseResult] = replayed.cases()
-    return got
+    def records(
+        self, registry: Registry, charts: dict[tuple[str, str], ChartIndex]
+    ) -> list[CaseResult]:
+        """The records of the share's cases, in the order of their places."""
+        replayed = _unpacked(self.cases, registry, charts)
+        if isinstance(replayed, list):
+            return replayed
+        got: list[CaseResult] = replayed.cases()
+        return got
 
 
 #: the registry and the charts of the shares being unpacked (see :func:`_chart`)
@@ -171,16 +181,38 @@ def _chart_by_ids(chart: ChartIndex) -> tuple[Any, tuple[str, str]]:
     return _chart, (chart.power_id, chart.id)
 
 
-def _packed(
-    replayed: Any, problems: list[Problem], charts: dict[tuple[str, str], ChartIndex]
-) -> bytes:
-    """A share's cases, rows left out and charts as bytes, charts by their ids
-    (:func:`_chart_by_ids`)."""
+def _by_fields(cls: type[Any]) -> Any:
+    """A reducer of a frozen dataclass with slots to its class and its fields' values:
+    the dataclass's own way (a dict of its slots, set one by one) is several times
+    slower, and a share holds a deviation for each case that left its chart."""
+    values = operator.attrgetter(*(f.name for f in fields(cls)))
+    return lambda obj: (cls, values(obj))
+
+
+_BY_FIELDS: dict[type, Any] = {cls: _by_fields(cls) for cls in (Deviation, Alert, CaseResult)}
+
+
+def _packed(obj: Any) -> Packed:
+    """What a share sends back, as bytes and the buffers of its arrays (not copied: Dask
+    sends them as they are): charts by their ids (:func:`_chart_by_ids`), findings by
+    their fields (:func:`_by_fields`)."""
     out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {**copyreg.dispatch_table, ChartIndex: _chart_by_ids}
-    pickler.dump((replayed, problems, list(charts.values())))
-    return out.getvalue()
+    buffers: list[pickle.PickleBuffer] = []
+    pickler = pickle.Pickler(out, protocol=5, buffer_callback=buffers.append)
+    pickler.dispatch_table = {**copyreg.dispatch_table, ChartIndex: _chart_by_ids, **_BY_FIELDS}
+    pickler.dump(obj)
+    # as arrays of bytes, which pickle under any protocol (Dask's own may be below 5)
+    return out.getvalue(), [np.frombuffer(b.raw(), np.uint8) for b in buffers]
+
+
+def _unpacked(packed: Packed, registry: Registry, charts: dict[tuple[str, str], ChartIndex]) -> Any:
+    """What :func:`_packed` packed, its charts those of ``charts`` (compiled from
+    ``registry`` if not there yet)."""
+    token = _CHARTS.set((registry, charts))
+    try:
+        return pickle.loads(packed[0], buffers=packed[1])
+    finally:
+        _CHARTS.reset(token)
 
 
 def _gathered(
@@ -194,20 +226,18 @@ def _gathered(
     """The shares as one result: cases in the order of their places, rows left out in
     the order of the files and their rows."""
     charts: dict[tuple[str, str], ChartIndex] = {}
-    unpacked = [s.unpacked(registry, charts) for s in shares]
     number = {name: i for i, name in enumerate(names)}
     problems = sorted(
-        (p for _, got in unpacked for p in got),
+        (p for s in shares for p in s.problems(registry, charts)),
         key=lambda p: (number.get(p.file or "", 0), p.line),
     )
     rows = sum(s.rows for s in shares)
     foreign_powers(EventLog(source, problems=problems, rows=rows), registry)
     places = [s.places for s in shares]
     order = np.argsort(np.concatenate(places), kind="stable") if places else np.zeros(0, int)
-    replayed = [r for r, _ in unpacked]
 
     def make() -> list[CaseResult]:
-        every = [c for r in replayed for c in _records(r)]
+        every = [c for s in shares for c in s.records(registry, charts)]
         return incomplete([every[i] for i in order.tolist()], problems)
 
     return LazyResult(
@@ -350,8 +380,8 @@ def _replay_bulk(
     fileno = np.concatenate([np.full(len(lines), i, np.int64) for i, _, lines in read])
     lines = np.concatenate([np.asarray(lines, np.int64) for _, _, lines in read])
     places = fileno[first] << FILE_SHIFT | lines[first]
-    packed = _packed(replayed, blog.problems, charts)
-    return Share(packed, places, blog.rows, replayed.events, after)
+    found = _packed((blog.problems, list(charts.values())))
+    return Share(_packed(replayed), found, places, blog.rows, replayed.events, after)
 
 
 def _replay_rows(
@@ -372,9 +402,9 @@ def _replay_rows(
     n = 0
     for i, table, lines in read:
         reader_.log.source = names[i]
-        for line, fields in zip(lines.tolist(), texts(table), strict=True):
-            add_fields(reader_, line, fields)
-            case = fields[0]
+        for line, row in zip(lines.tolist(), texts(table), strict=True):
+            add_fields(reader_, line, row)
+            case = row[0]
             if case not in first and case in known:
                 first[case] = i << FILE_SHIFT | line
         n += len(lines)
@@ -392,8 +422,8 @@ def _replay_rows(
             cases.append(got)
             places.append(first[case_id])
             events += kept
-    packed = _packed(cases, log.problems, charts)
-    return Share(packed, np.array(places, np.int64), n, events, after)
+    found = _packed((log.problems, list(charts.values())))
+    return Share(_packed(cases), found, np.array(places, np.int64), n, events, after)
 
 
 def _rows_of(path: Path, share: int, shares: int) -> tuple[Any, Ints]:
