@@ -259,9 +259,37 @@ def test_every_foreign_key_has_an_index(catalog: Path) -> None:
 def test_foreign_keys_are_enforced_while_writing(minimal: Registry, tmp_path: Path) -> None:
     broken = minimal.model_copy(deep=True)
     broken.powers["XK-001"].risk_points[0].at = "F1/S404"  # past validation
-    with pytest.raises(UsageError, match="FOREIGN KEY constraint failed"):
+    with pytest.raises(UsageError) as err:
         export_sqlite(broken, tmp_path / "c.db")
+    assert str(err.value) == (
+        "the registry does not fit the catalog (risk_points: FOREIGN KEY constraint failed: "
+        "risk_points 'XK-001/R1' refers to steps 'XK-001/F1/S404' (step_id), which is not "
+        "there); check it with 'powerreg validate'"
+    )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_broken_reference_fails_also_the_previous_catalog_stays(
+    minimal: Registry, tmp_path: Path
+) -> None:
+    # Foreign keys are checked once after the rows are in: every kind of reference, and
+    # the catalog already there is left as it was.
+    out = tmp_path / "c.db"
+    export_sqlite(minimal, out)
+    before = out.read_bytes()
+    cases = {
+        "transitions": lambda r: setattr(
+            r.powers["XK-001"].flowcharts[0].transitions[0], "target", "S404"
+        ),
+        "powers": lambda r: setattr(r.powers["XK-001"], "category", "ZZ"),
+    }
+    for table, breaks in cases.items():
+        broken = minimal.model_copy(deep=True)
+        breaks(broken)
+        with pytest.raises(UsageError, match=f"{table}: FOREIGN KEY constraint failed: {table} '"):
+            export_sqlite(broken, out)
+        assert out.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["c.db", "c.metadata.json"]
 
 
 def test_views_of_the_minimal_example(catalog: Path) -> None:
