@@ -8,6 +8,7 @@ import gc
 import io
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -186,3 +187,107 @@ def test_fast_text_and_json_are_the_reference_to_the_byte(
     result.write_json(out)
     assert out.getvalue() == _reference_json(result, lang)
     assert json.loads(out.getvalue()) == result.to_dict()
+
+
+# ---------------------------------------------------------------- from the bulk columns
+
+_LEVELS = ("red", "yellow", "deviation", "never")
+
+
+def _outputs(result: Any) -> tuple[Any, ...]:
+    """Every output of a result, and what it says of its findings: the text and the
+    JSON first (made from a bulk result's columns), then the rest (made from records)."""
+    text = result.to_text()
+    out = io.StringIO()
+    result.write_json(out)
+    fails = [result.fails(level) for level in _LEVELS]
+    records = "_some_made" in result.__dict__
+    return (
+        (text, out.getvalue(), fails, result.totals, [p.to_dict() for p in result.powers]),
+        records,
+        result.to_markdown(),
+    )
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 24),
+    deviation_rate=st.sampled_from([0.0, 0.3, 1.0]),
+    delay_rate=st.sampled_from([0.0, 0.2, 0.6]),
+    renames=st.lists(_ODD, max_size=4),
+    lost=st.sampled_from([0, 0, 2]),
+    as_of=st.one_of(st.none(), st.dates(date(2011, 1, 10), date(2011, 6, 30))),
+    lang=st.sampled_from(["en", "zh"]),
+    parquet=st.booleans(),
+)
+def test_output_from_the_bulk_columns_is_the_reference_to_the_byte(
+    tmp_path: Path,
+    seed: int,
+    n: int,
+    deviation_rate: float,
+    delay_rate: float,
+    renames: list[str],
+    lost: int,
+    as_of: date | None,
+    lang: str,
+    parquet: bool,
+) -> None:
+    """A result as ``monitor()`` returns it from a log read in bulk writes its text,
+    JSON and Markdown from the replay's columns, making no record (or, when rows were
+    left out, only those of its cases with findings or lines lost): byte for byte what
+    the same result gives once every record is made. Odd case ids (quotes, backslashes,
+    control characters, CJK) go through Parquet, which the bulk reading always takes."""
+    import pickle
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from powerreg.monitor.result import LazyResult
+
+    log = synth_cases(REFERENCE, n, seed=seed, deviation_rate=deviation_rate, delay_rate=delay_rate)
+    ids = sorted({row[0] for row in log.rows})
+    new_id = {old: f"{text}{i}" for i, (old, text) in enumerate(zip(ids, renames, strict=False))}
+    rows = [[new_id.get(row[0], row[0]), *row[1:]] for row in log.rows]
+    for row in rows[:lost]:  # a row at a step on no chart: left out, its case incomplete
+        rows.append([row[0], row[1], "S99", *row[3:]])
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
+    if parquet:
+        path = folder / "cases.parquet"
+        columns = {h: [r[j] or None for r in rows] for j, h in enumerate(HEADER)}
+        pq.write_table(pa.table(columns), path)
+    else:
+        path = folder / "cases.csv"
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(HEADER)
+            writer.writerows(rows)
+    fresh = monitor(path, REFERENCE, as_of=as_of, lang=lang)  # type: ignore[arg-type]
+    if parquet:
+        assert isinstance(fresh, LazyResult)
+    got, records, markdown = _outputs(fresh)
+    if isinstance(fresh, LazyResult):
+        assert fresh._make is not None  # the cases' records not made
+        assert records == any(p.entity for p in fresh.problems)  # only if lines were lost
+    made = monitor(path, REFERENCE, as_of=as_of, lang=lang)  # type: ignore[arg-type]
+    reference = pickle.loads(pickle.dumps(made))  # a plain result, every record made
+    theirs, _, their_markdown = _outputs(reference)
+    assert (got, markdown) == (theirs, their_markdown)
+    assert got[1] == _reference_json(reference, lang)
+    assert fresh.cases == reference.cases  # made after all, the same records
+
+
+def test_the_output_of_a_bulk_replay_makes_no_record(tmp_path: Path) -> None:
+    path = synth_cases(REFERENCE, 120, 7, 0.3, 0.4).write_csv(tmp_path / "cases.csv")
+    result = monitor(path, REFERENCE, as_of=date(2011, 3, 1), lang="en")
+    text, document = result.to_text(), result.to_json()
+    assert result._make is not None  # type: ignore[attr-defined]
+    assert "_some_made" not in result.__dict__
+    assert text.count(": M2") > 10  # findings written
+    assert '"alerts": [{' in document
+    assert (text, document) == (result.to_text(), result.to_json())
+    made = result.cases
+    assert len(made) == json.loads(document)["totals"]["cases"]
+    assert result.to_json() == document  # from the records now, the same text

@@ -24,11 +24,12 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from ..model import Limit, Registry
 from .bulk import BulkLog
@@ -257,6 +258,93 @@ class BulkReplay:
         """Each case's :class:`~.findings.CaseResult`, in the order of the log."""
         return [] if self._state is None else _records(self._state)
 
+    def records(self, ks: list[int]) -> list[CaseResult]:
+        """The records of the cases numbered ``ks`` (ascending), as :meth:`cases` makes
+        them: an output makes only those of the cases with findings."""
+        return [] if self._state is None or not ks else _records(self._state, ks)
+
+    def columns(self) -> CaseColumns:
+        """What an output reads of each case without making its record.
+
+        Examples:
+            >>> import powerreg
+            >>> from powerreg.monitor.bulk import read_bulk
+            >>> from powerreg.monitor.calendar import china_calendar
+            >>> reg, cal = powerreg.load_reference(), china_calendar()
+            >>> log = read_bulk("examples/cases/cases.csv", reg, calendar=cal)
+            >>> replayed = replay_bulk(log, reg, None, cal, {})[0]
+            >>> cols = replayed.columns()
+            >>> c = replayed.cases()[1]
+            >>> k = cols.case_ids.index(c.case_id)
+            >>> (cols.events[k], cols.elapsed[k], bool(cols.closed[k]), k in cols.flagged) == (
+            ...     len(c.events), c.elapsed, c.status == "closed", bool(c.deviations or c.alerts))
+            True
+        """
+        s: Any = self._state
+        if s is None:
+            no = np.zeros(0, np.int64)
+            return CaseColumns(
+                [], no, [], [], [], set(), no.astype(bool), no, no, no, no, no, [], {}
+            )
+        charts: list[ChartIndex] = s.table.charts
+        ks = [np.fromiter(s.devs_of, np.int64, len(s.devs_of)), _alert_columns(s).case]
+        return CaseColumns(
+            case_ids=s.case_ids,
+            chart=s.gi,
+            chart_power=[c.power_id for c in charts],
+            chart_flowchart=[c.id for c in charts],
+            chart_steps=[s.log.index.steps[c.power_id] for c in charts],
+            inferred=s.inferred,
+            closed=s.closed,
+            events=s.last - s.first + 1,
+            elapsed=s.elapsed,
+            limit=s.limit,
+            started=s.t[s.first],
+            ended=s.t[s.last],
+            flagged=np.unique(np.concatenate(ks)).tolist(),
+            deviations=s.devs_of,
+        )
+
+    def alerts(self) -> tuple[AlertColumns, Callable[[int], Alert]]:
+        """Every alert as columns, and a function that makes the record of the alert at
+        an index of them (as :meth:`cases` makes it)."""
+        s = self._state
+        table = _alert_columns(s) if s is not None else _NO_ALERTS
+        return table, _alert_maker(s, table) if s is not None else _no_alert
+
+    def deviations(self) -> dict[int, tuple[Deviation, ...]]:
+        """The deviations of each case that left its chart, by the case's number."""
+        return {} if self._state is None else self._state.devs_of  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseColumns:
+    """The cases of a replay in bulk as columns, one entry a case in the log's order:
+    what the text and JSON of a case need besides its findings (an output makes records
+    only for the cases with findings, :attr:`flagged`)."""
+
+    case_ids: list[str]
+    #: each case's chart, by number in :attr:`chart_power` and :attr:`chart_flowchart`
+    chart: Ints
+    chart_power: list[str]
+    chart_flowchart: list[str]
+    #: the steps of each chart's power, by their numbers (:attr:`AlertColumns.step`)
+    chart_steps: list[tuple[str, ...]]
+    #: the cases whose chart was inferred (the log named none among several)
+    inferred: set[int]
+    closed: npt.NDArray[np.bool_]
+    events: Ints
+    elapsed: Ints
+    #: the limit in working days (the promised one, else the statutory one; -1: none)
+    limit: Ints
+    #: packed times (:func:`~.caseevents.pack_time`) of the first and the last event
+    started: Ints
+    ended: Ints
+    #: the cases with a deviation or an alert, ascending
+    flagged: list[int]
+    #: the deviations of each case that left its chart, by the case's number
+    deviations: dict[int, tuple[Deviation, ...]]
+
 
 def _maker(cls: type[T]) -> Callable[..., T]:
     """A function that makes a frozen dataclass with slots from all its fields, in
@@ -336,6 +424,7 @@ def _findings(s: Any) -> None:
     limit = np.where(promised >= 0, promised, statutory)
     limits: list[int | None] = [None if v < 0 else v for v in limit.tolist()]
     s.limit_list = limits
+    s.limit = limit
     # the deviations of the cases that left their chart
     closed = s.closed.tolist()
     devs_of: dict[int, tuple[Deviation, ...]] = {}
@@ -360,79 +449,126 @@ def _findings(s: Any) -> None:
     del s.cum, s.dc, s.nums, s.bud, s.step_num, s.fits, s.lines, s.step_list
 
 
-def _records(s: Any) -> list[CaseResult]:
-    """The cases of a replay as records (:class:`~.findings.CaseResult`)."""
+#: The codes of the limits a case passes, by their number in :attr:`AlertColumns.code`.
+ALERT_CODES = ("M201", "M202", "M203")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertColumns:
+    """The alerts of a replay in bulk as columns, one entry an alert, case by case in
+    the log's order and in each case as its record lists them: its steps' overruns in
+    the order of its events, then its limits passed (M201, M202, M203)."""
+
+    #: the case's number (:class:`CaseColumns`)
+    case: Ints
+    #: the code's number in :data:`ALERT_CODES`
+    code: Ints
+    #: the step's number in its power's steps; -1 for the case's own limits
+    step: Ints
+    #: the event's index in its case; -1 for the case's own limits
+    position: Ints
+    line: Ints
+    elapsed: Ints
+    limit: Ints
+    #: the day the limit was passed, as a proleptic ordinal (``date.toordinal``)
+    day: Ints
+
+
+def _no_alert(i: int) -> Alert:
+    raise IndexError(i)
+
+
+_NONE = np.zeros(0, np.int64)
+_NO_ALERTS = AlertColumns(_NONE, _NONE, _NONE, _NONE, _NONE, _NONE, _NONE, _NONE)
+
+
+def _alert_columns(s: Any) -> AlertColumns:
+    """The alerts of the replay ``s`` (made once)."""
+    got: AlertColumns | None = getattr(s, "alert_table", None)
+    if got is not None:
+        return got
+    no = np.zeros(0, np.int64)
+    parts = []
+    if len(s.late):  # step overruns, each at its event
+        late = s.late
+        k = np.searchsorted(s.first, late, side="right") - 1
+        ones = np.ones(len(late), np.int64)
+        parts.append(
+            (k, ones, ones, s.late_step, late - s.first[k], s.line[late], s.d[late],
+             s.late_budget, s.late_days)
+        )  # fmt: skip
+    last_line = s.line[s.last]
+    for code, ks, limits, when in s.found:  # the case's limits, by code
+        n = len(ks)
+        parts.append(
+            (ks, np.full(n, 2, np.int64), np.full(n, ALERT_CODES.index(code), np.int64),
+             np.full(n, -1, np.int64), np.full(n, -1, np.int64), last_line[ks],
+             s.elapsed[ks], limits, when)
+        )  # fmt: skip
+    columns = [np.concatenate([p[i] for p in parts]) if parts else no for i in range(9)]
+    # case by case; in a case, step overruns (kind 1) in the order of their events,
+    # then limits passed (kind 2) by code
+    within = np.where(columns[3] >= 0, columns[4], columns[2])
+    order = np.lexsort((within, columns[1], columns[0]))
+    case, _, code, step, position, line, elapsed, limit, day = (
+        c[order].astype(np.int64) for c in columns
+    )
+    got = s.alert_table = AlertColumns(case, code, step, position, line, elapsed, limit, day)
+    return got
+
+
+def _alert_maker(s: Any, table: AlertColumns) -> Callable[[int], Alert]:
+    """A function that makes the record of alert ``i`` of ``table``."""
+    charts: list[ChartIndex] = s.table.charts
+    steps_of = s.log.index.steps
+    gi = s.gi_list
+    case, code, step, position = (
+        c.tolist() for c in (table.case, table.code, table.step, table.position)
+    )
+    line, elapsed, limit, day = (
+        c.tolist() for c in (table.line, table.elapsed, table.limit, table.day)
+    )
+    no_risks: tuple[RiskRef, ...] = ()
+
+    def make(i: int) -> Alert:
+        k, x = case[i], step[i]
+        chart = charts[gi[k]]
+        name = steps_of[chart.power_id][x] if x >= 0 else None
+        return _alert(
+            ALERT_CODES[code[i]],
+            s.case_ids[k],
+            chart.power_id,
+            chart.id,
+            "step" if x >= 0 else "case",
+            name,
+            position[i] if x >= 0 else None,
+            line[i],
+            elapsed[i],
+            limit[i],
+            date.fromordinal(day[i]),
+            chart.risks.get(name, ()) if name is not None else no_risks,
+        )
+
+    return make
+
+
+def _records(s: Any, ks: list[int] | None = None) -> list[CaseResult]:
+    """The cases of a replay as records (:class:`~.findings.CaseResult`): all, or those
+    numbered ``ks`` (ascending)."""
     log: BulkLog = s.log
     charts: list[ChartIndex] = s.table.charts
     gi, first, last = s.gi_list, s.first_list, s.last_list
     steps_of = log.index.steps
     d = s.d.tolist()
     alerts_of: dict[int, list[Alert]] = {}
-    # step overruns, by case
-    if len(s.late):
-        case_of = np.searchsorted(s.first, s.late, side="right") - 1
-        for e, k, when, b, x, line in zip(
-            s.late.tolist(),
-            case_of.tolist(),
-            s.late_days.tolist(),
-            s.late_budget.tolist(),
-            s.late_step.tolist(),
-            s.line[s.late].tolist(),
-            strict=True,
-        ):
-            chart = charts[gi[k]]
-            step = steps_of[chart.power_id][x]
-            alert = _alert(
-                "M202",
-                s.case_ids[k],
-                chart.power_id,
-                chart.id,
-                "step",
-                step,
-                e - first[k],
-                line,
-                d[e],
-                b,
-                date.fromordinal(when),
-                chart.risks.get(step, ()),
-            )
-            got = alerts_of.get(k)
-            if got is None:
-                alerts_of[k] = [alert]
-            else:
-                got.append(alert)
-    found = s.found
-    if found:
-        flat = [
-            (k, rank, code, lim, day)
-            for rank, (code, ks, lims, when) in enumerate(found)
-            for k, lim, day in zip(ks.tolist(), lims.tolist(), when.tolist(), strict=True)
-        ]
-        flat.sort()
-        elapsed_l = s.elapsed.tolist()
-        last_line = s.line[s.last].tolist()
-        no_risks: tuple[RiskRef, ...] = ()
-        for k, _, code, lim, day in flat:
-            chart = charts[gi[k]]
-            alert = _alert(
-                code,
-                s.case_ids[k],
-                chart.power_id,
-                chart.id,
-                "case",
-                None,
-                None,
-                last_line[k],
-                elapsed_l[k],
-                lim,
-                date.fromordinal(day),
-                no_risks,
-            )
-            got = alerts_of.get(k)
-            if got is None:
-                alerts_of[k] = [alert]
-            else:
-                got.append(alert)
+    table = _alert_columns(s)
+    make = _alert_maker(s, table)
+    for i, k in enumerate(table.case.tolist()):
+        got = alerts_of.get(k)
+        if got is None:
+            alerts_of[k] = [make(i)]
+        else:
+            got.append(make(i))
     # the records
     rows = np.empty((len(s.t), 3), np.int64)
     rows[:, 0], rows[:, 1], rows[:, 2] = s.t, s.line, s.code
@@ -452,18 +588,12 @@ def _records(s: Any) -> list[CaseResult]:
     out: list[CaseResult] = []
     append = out.append
     empty: tuple[Any, ...] = ()
-    for k, (cid, g, a, z, src, shut, e) in enumerate(
-        zip(
-            s.case_ids,
-            gi,
-            first,
-            last,
-            s.alive.tolist(),
-            s.closed.tolist(),
-            s.elapsed.tolist(),
-            strict=True,
-        )
-    ):
+    columns = [s.case_ids, gi, first, last, s.alive.tolist(), s.closed.tolist(), s.elapsed.tolist()]
+    numbers: Any = range(len(gi))
+    if ks is not None:
+        columns = [[c[k] for k in ks] for c in columns]
+        numbers = ks
+    for k, cid, g, a, z, src, shut, e in zip(numbers, *columns, strict=True):
         pid = g_pid[g]
         events = CaseEvents(
             cid,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, Protocol
 
 from ..codes import shown, template
@@ -54,6 +54,9 @@ class Replayed(Protocol):
 CHUNK = 2000
 _EPOCH_ORDINAL = 1  # packed times count from 0001-01-01 (see caseevents.pack_time)
 _DAY_US = 86_400_000_000
+_STATUS = ("open", "closed")
+#: The end of the JSON of a case with no finding and no line lost.
+_PLAIN = '"fits": true, "incomplete": false, "lines_left_out": [], "deviations": [], "alerts": []}'
 _JSON = {None: "null", True: "true", False: "false"}
 _QUOTE = '"'
 #: Stand-ins for a finding's own values while its message's template is made: control
@@ -126,7 +129,6 @@ class Formatter:
         self.lang = lang
         self.where = one_line(result.source)
         self.incomplete = result._incomplete
-        self.by_id = result._by_id if (self.incomplete or result.as_of is not None) else {}
         self.templates: dict[tuple[Any, ...], str] = {}
         self.fragments: dict[tuple[Any, ...], str] = {}
         self.alert_json: dict[tuple[Any, ...], str] = {}
@@ -134,6 +136,11 @@ class Formatter:
         self.deviation_parts: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         self.days: dict[int, str] = {}
         self.clock: dict[int, str] = {}
+
+    @cached_property
+    def by_id(self) -> dict[str, CaseResult]:
+        """The result's cases with findings by id (made when a message needs them)."""
+        return self.result._by_id
 
     def message(self, f: Deviation | Alert) -> str:
         """:meth:`MonitorResult.message` of ``f``, in the formatter's language."""
@@ -234,14 +241,8 @@ class Formatter:
         key = (c.power_id, c.flowchart_id, c.inferred, status)
         middle = self.fragments.get(key)
         if middle is None:
-            plain = {
-                "power_id": c.power_id,
-                "flowchart_id": c.flowchart_id,
-                "flowchart_inferred": c.inferred,
-                "status": status,
-            }
-            middle = self.fragments[key] = json.dumps(plain, ensure_ascii=False)[1:-1]
-        limit, lost, devs, alerts = c.limit, c.lost, c.deviations, c.alerts
+            middle = self.fragments[key] = self._middle(*key)
+        limit = c.limit
         closed = status == "closed"
         return (
             f'{{"case_id": {_encode(c.case_id)}, {middle}, "started": "{started}", '
@@ -249,11 +250,29 @@ class Formatter:
             f'"events": {size}, "elapsed_days": {c.elapsed}, '
             f'"limit_days": {"null" if limit is None else limit}, '
             f'"on_time": {_JSON[None if not closed or limit is None else c.elapsed <= limit]}, '
+            f"{self.tail(c, size)}"
+        )
+
+    def tail(self, c: CaseResult, size: int) -> str:
+        """The end of :meth:`case_json`'s line of ``c`` (of ``size`` events), from
+        ``"fits"`` on."""
+        lost, devs = c.lost, c.deviations
+        return (
             f'"fits": {_JSON[not devs and not lost]}, "incomplete": {_JSON[bool(lost)]}, '
             f'"lines_left_out": [{", ".join(map(str, lost)) if lost else ""}], '
             f'"deviations": [{self._deviations_json(c) if devs else ""}], '
-            f'"alerts": [{self._alerts_json(c, size - 1) if alerts else ""}]}}'
+            f'"alerts": [{self._alerts_json(c, size - 1) if c.alerts else ""}]}}'
         )
+
+    def _middle(self, power_id: str, flowchart_id: str, inferred: bool, status: str) -> str:
+        """What lies between a case's id and its start in its JSON."""
+        plain = {
+            "power_id": power_id,
+            "flowchart_id": flowchart_id,
+            "flowchart_inferred": inferred,
+            "status": status,
+        }
+        return json.dumps(plain, ensure_ascii=False)[1:-1]
 
     def _deviations_json(self, c: CaseResult) -> str:
         """The deviations of ``c`` as JSON, each as :meth:`MonitorResult.deviation_dict`."""
@@ -262,9 +281,15 @@ class Formatter:
             return ", ".join(
                 [json.dumps(r.deviation_dict(d, lang), ensure_ascii=False) for d in c.deviations]
             )
+        return self.deviation_items(c.deviations)
+
+    def deviation_items(self, deviations: Iterable[Deviation]) -> str:
+        """``deviations`` (of a case that lost no line) as JSON, each as
+        :meth:`MonitorResult.deviation_dict`, separated by commas."""
+        lang = self.lang
         parts, templates = self.deviation_parts, self.templates
         out = []
-        for d in c.deviations:
+        for d in deviations:
             key = (
                 d.code, d.power_id, d.flowchart_id, d.step, d.source, d.kind, d.steps,
                 d.on_every_path, d.risk_points,

@@ -8,11 +8,11 @@ import gc
 import io
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, TextIO
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
 
 from ..codes import render
 from ..collector import FREEZE_AT, gc_paused
@@ -23,12 +23,22 @@ from ..textsafe import md_cell as _md
 from ..textsafe import one_line
 from .caseevents import CaseEvents, unpack_time
 from .chartindex import ChartIndex
-from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, Deviation, RiskRef
+from .findings import (
+    ALERT_CODES,
+    DEVIATION_CODES,
+    Alert,
+    CaseResult,
+    Deviation,
+    RiskRef,
+    incomplete,
+)
 from .output import CHUNK, Formatter
 from .records import as_problem, finding_params, step_text
 
 if TYPE_CHECKING:
     from ..model import Registry
+    from .bulkoutput import BulkOutput
+    from .bulkreplay import AlertColumns, CaseColumns
 
 _RANK = {"high": 2, "medium": 1, "low": 0}
 
@@ -119,6 +129,16 @@ class PowerSummary:
 
 
 @dataclass
+class Tally:
+    """The findings of a power counted: by code, and by step (``(flowchart, step)``)."""
+
+    deviations: Counter[str] = field(default_factory=Counter)
+    alerts: Counter[str] = field(default_factory=Counter)
+    step_deviations: Counter[tuple[str, str]] = field(default_factory=Counter)
+    step_alerts: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+@dataclass
 class MonitorResult:
     """Every case of a log replayed on its flowchart, with the rows left out.
 
@@ -147,12 +167,18 @@ class MonitorResult:
     @property
     def deviations(self) -> list[Deviation]:
         """Every deviation, case by case."""
-        return [d for c in self.cases for d in c.deviations]
+        return [d for c in self._flagged for d in c.deviations]
 
     @property
     def alerts(self) -> list[Alert]:
         """Every alert, case by case."""
-        return [a for c in self.cases for a in c.alerts]
+        return [a for c in self._flagged for a in c.alerts]
+
+    @property
+    def _flagged(self) -> list[CaseResult]:
+        """In the log's order, the cases among which are all those with a finding or a
+        line lost (here every case; a result replayed in bulk gives just those)."""
+        return self.cases
 
     def case(self, case_id: str) -> CaseResult:
         """The result of one case; ``KeyError`` if the log has no such case."""
@@ -212,16 +238,17 @@ class MonitorResult:
     @cached_property
     def _incomplete(self) -> bool:
         """Whether any case lost rows."""
-        return any(c.lost for c in self.cases)
+        return any(c.lost for c in self._flagged)
 
     @cached_property
     def _by_id(self) -> dict[str, CaseResult]:
-        return {c.case_id: c for c in self.cases}
+        """The cases with a finding or a line lost (and maybe others) by id."""
+        return {c.case_id: c for c in self._flagged}
 
     def findings(self) -> list[Deviation | Alert]:
         """Deviations and alerts together, in the order of the log's lines."""
         out: list[Deviation | Alert] = [*self.deviations, *self.alerts]
-        order = {c.case_id: i for i, c in enumerate(self.cases)}
+        order = {c.case_id: i for i, c in enumerate(self._flagged)}
         out.sort(key=lambda f: (f.line or 0, order[f.case_id], f.code))
         return out
 
@@ -242,7 +269,7 @@ class MonitorResult:
         codes = FAIL_CODES[fail_on]
         return any(
             any(d.code in codes for d in c.deviations) or any(a.code in codes for a in c.alerts)
-            for c in self.cases
+            for c in self._flagged
         )
 
     # ------------------------------------------------------------------ summary
@@ -250,35 +277,63 @@ class MonitorResult:
     @cached_property
     def powers(self) -> list[PowerSummary]:
         """A summary per power that has cases, in power id order."""
-        by_power: dict[str, list[CaseResult]] = {}
-        for c in self.cases:
-            by_power.setdefault(c.power_id, []).append(c)
-        return [self._summarise(pid, by_power[pid]) for pid in sorted(by_power)]
+        counts, tallies = self._counts(), self._tallies()
+        none = Tally()
+        return [self._summarise(pid, counts[pid], tallies.get(pid, none)) for pid in sorted(counts)]
 
-    def _summarise(self, pid: str, cases: list[CaseResult]) -> PowerSummary:
-        devs: Counter[str] = Counter()
-        alerts: Counter[str] = Counter()
-        step_devs: Counter[tuple[str, str]] = Counter()
-        step_alerts: Counter[tuple[str, str]] = Counter()
-        closed = timed = on_time = fits = 0
-        for c in cases:
+    def _counts(self) -> dict[str, tuple[int, int, int, int, int]]:
+        """Per power with cases: its cases, the closed ones, those that fit, the closed
+        ones with a limit, and those of them on time."""
+        out: dict[str, list[int]] = {}
+        for c in self.cases:
+            got = out.get(c.power_id)
+            if got is None:
+                got = out[c.power_id] = [0, 0, 0, 0, 0]
             # CaseResult.fits and .on_time, without a call per case
             shut = c.status == "closed"
-            closed += shut
-            fits += not c.deviations and not c.lost
+            got[0] += 1
+            got[1] += shut
+            got[2] += not c.deviations and not c.lost
             if shut and c.limit is not None:
-                timed += 1
-                on_time += c.elapsed <= c.limit
-            for d in c.deviations:
-                devs[d.code] += 1
-                chart = self.chart_of(d)
-                touched = {s for s in (d.step, *d.steps) if s is not None and s in chart.steps}
-                for s in touched:
-                    step_devs[(d.flowchart_id, s)] += 1
+                got[3] += 1
+                got[4] += c.elapsed <= c.limit
+        return {pid: (a, b, c, d, e) for pid, (a, b, c, d, e) in out.items()}
+
+    def _tallies(self) -> dict[str, Tally]:
+        """Per power with findings: its findings counted (:class:`Tally`)."""
+        out: dict[str, Tally] = {}
+        for c in self._flagged:
+            if not c.deviations and not c.alerts:
+                continue
+            tally = out.get(c.power_id)
+            if tally is None:
+                tally = out[c.power_id] = Tally()
+            self._tally_deviations(c.deviations, tally)
+            alerts, step_alerts = tally.alerts, tally.step_alerts
             for a in c.alerts:
                 alerts[a.code] += 1
                 if a.step is not None:
                     step_alerts[(a.flowchart_id, a.step)] += 1
+        return out
+
+    def _tally_deviations(self, deviations: Iterable[Deviation], tally: Tally) -> None:
+        """Count ``deviations`` (of one power) into ``tally``."""
+        devs, step_devs = tally.deviations, tally.step_deviations
+        for d in deviations:
+            devs[d.code] += 1
+            chart = self.chart_of(d)
+            touched = {s for s in (d.step, *d.steps) if s is not None and s in chart.steps}
+            for s in touched:
+                step_devs[(d.flowchart_id, s)] += 1
+
+    def _summarise(
+        self, pid: str, counts: tuple[int, int, int, int, int], tally: Tally
+    ) -> PowerSummary:
+        """The summary of power ``pid`` from its ``counts`` (:meth:`_counts`) and its
+        findings counted (:meth:`_tallies`)."""
+        devs, alerts = tally.deviations, tally.alerts
+        step_devs, step_alerts = tally.step_deviations, tally.step_alerts
+        n, closed, fits, timed, on_time = counts
         hits = []
         for fid, s in set(step_devs) | set(step_alerts):
             chart = self.charts[(pid, fid)]
@@ -296,9 +351,9 @@ class MonitorResult:
         return PowerSummary(
             power_id=pid,
             name=power.name,
-            cases=len(cases),
+            cases=n,
             closed=closed,
-            open=len(cases) - closed,
+            open=n - closed,
             fits=fits,
             timed=timed,
             on_time=on_time,
@@ -323,12 +378,12 @@ class MonitorResult:
             "rows_left_out": len(self.problems),
             "events": self.events,
             "events_after_as_of": self.after_as_of,
-            "cases": len(self.cases),
+            "cases": sum(p.cases for p in ps),
             "powers": len(ps),
             "closed": sum(p.closed for p in ps),
             "open": sum(p.open for p in ps),
             "fits": sum(p.fits for p in ps),
-            "incomplete": sum(1 for c in self.cases if c.lost) if self._incomplete else 0,
+            "incomplete": sum(1 for c in self._flagged if c.lost) if self._incomplete else 0,
             "timed": timed,
             "on_time": on_time,
             "on_time_rate": on_time / timed if timed else None,
@@ -373,8 +428,7 @@ class MonitorResult:
             return self._text(lang or self.lang)
 
     def _text(self, lang: Lang) -> str:
-        line = Formatter(self, lang).line
-        lines = [line(f) for f in self.findings()]
+        lines = self._finding_lines(Formatter(self, lang))
         if lines:
             lines.append("")
         head = (
@@ -400,6 +454,11 @@ class MonitorResult:
             )
         lines += ["", self.sentence(lang)]
         return "\n".join(lines)
+
+    def _finding_lines(self, fmt: Formatter) -> list[str]:
+        """:meth:`line` of each finding, in :meth:`findings`' order."""
+        line = fmt.line
+        return [line(f) for f in self.findings()]
 
     def to_dict(self, lang: Lang | None = None) -> dict[str, Any]:
         """Plain data: registry, source, as_of, totals, powers, rows left out, cases."""
@@ -500,16 +559,23 @@ class MonitorResult:
         lang = lang or self.lang
         with gc_paused():
             head = json.dumps(self._head(lang), ensure_ascii=False, indent=2)
-            if not self.cases:
+            chunks = self._cases_json(Formatter(self, lang))
+            first = next(chunks, None)
+            if first is None:
                 out.write(head[:-2] + ',\n  "cases": []\n}')
                 return
             out.write(head[:-2] + ',\n  "cases": [\n    ')
-            case_json, cases = Formatter(self, lang).case_json, self.cases
-            # a few thousand cases a write: few calls, and never the whole document
-            for i in range(0, len(cases), CHUNK):
-                part = ",\n    ".join([case_json(c) for c in cases[i : i + CHUNK]])
-                out.write(part if not i else ",\n    " + part)
+            out.write(",\n    ".join(first))
+            for part in chunks:
+                out.write(",\n    " + ",\n    ".join(part))
             out.write("\n  ]\n}")
+
+    def _cases_json(self, fmt: Formatter) -> Iterator[list[str]]:
+        """The JSON line of each case (:meth:`Formatter.case_json`), a few thousand at a
+        time: few writes, and never the whole document."""
+        cases = self.cases
+        for i in range(0, len(cases), CHUNK):
+            yield [fmt.case_json(c) for c in cases[i : i + CHUNK]]
 
     def to_markdown(self, lang: Lang | None = None) -> str:
         """A report a person reads: the sentence and the table of powers first, then the
@@ -590,15 +656,39 @@ class MonitorResult:
         return pd.DataFrame(rows, columns=[*cols, "step_label", "message"])
 
 
+class Bulk(Protocol):
+    """What a :class:`LazyResult` reads of a replay in bulk
+    (:class:`~.bulkreplay.BulkReplay`)."""
+
+    def columns(self) -> CaseColumns: ...
+
+    def records(self, ks: list[int]) -> list[CaseResult]: ...
+
+    def alerts(self) -> tuple[AlertColumns, Callable[[int], Alert]]: ...
+
+
 class LazyResult(MonitorResult):
     """A :class:`MonitorResult` whose cases are made when first asked for: a replay in
     bulk (:mod:`.bulkreplay`) finds everything at once, and a million events make a few
-    hundred thousand records, which a caller that only counts need not wait for."""
+    hundred thousand records, which a caller that only counts need not wait for.
 
-    def __init__(self, make: Callable[[], list[CaseResult]], events: int, **fields: Any) -> None:
+    Given the replay (``bulk``), the text, JSON and summaries of a result whose records
+    are not made yet make only those of the cases with findings or lines lost; the other
+    cases are read from the replay's columns (:class:`~.bulkreplay.CaseColumns`). The
+    records made later are the very same objects.
+    """
+
+    def __init__(
+        self,
+        make: Callable[[], list[CaseResult]],
+        events: int,
+        bulk: Bulk | None = None,
+        **fields: Any,
+    ) -> None:
         super().__init__(cases=[], **fields)
         self._make: Callable[[], list[CaseResult]] | None = make
         self._events = events
+        self._bulk = bulk
 
     @property
     def cases(self) -> list[CaseResult]:
@@ -607,16 +697,150 @@ class LazyResult(MonitorResult):
         if self._make is not None:
             make, self._make = self._make, None
             with gc_paused():
-                self.__dict__["_cases"] = make()
+                cases = self.__dict__["_cases"] = make()
+                some = self.__dict__.get("_some_made")
+                if some is not None:  # the records an output made: the same objects
+                    for k, c in zip(*some, strict=True):
+                        cases[k] = c
                 if self.rows >= FREEZE_AT:
                     gc.freeze()
-        cases: list[CaseResult] = self.__dict__["_cases"]
-        return cases
+        got: list[CaseResult] = self.__dict__["_cases"]
+        return got
 
     @cases.setter
     def cases(self, value: list[CaseResult]) -> None:
         self.__dict__["_cases"] = value
         self.__dict__["_make"] = None
+
+    @property
+    def _columns(self) -> CaseColumns | None:
+        """The replay's columns while the records are not made (None once they are)."""
+        if self._make is None or self._bulk is None:
+            return None
+        got: CaseColumns | None = self.__dict__.get("_columns_made")
+        if got is None:
+            got = self.__dict__["_columns_made"] = self._bulk.columns()
+        return got
+
+    @property
+    def _whole(self) -> CaseColumns | None:
+        """The replay's columns while the records are not made, if no case lost lines:
+        then every output is made from the columns (:mod:`.bulkoutput`), no record."""
+        cols = self._columns
+        if cols is None or any(p.entity for p in self.problems):
+            return None
+        return cols
+
+    def _output(self, fmt: Formatter, cols: CaseColumns) -> BulkOutput:
+        from .bulkoutput import BulkOutput
+
+        assert self._bulk is not None
+        return BulkOutput(fmt, cols, *self._bulk.alerts(), self.as_of)
+
+    @cached_property
+    def _incomplete(self) -> bool:
+        return False if self._whole is not None else super()._incomplete
+
+    def fails(self, fail_on: FailOn) -> bool:
+        cols = self._whole
+        if cols is None or fail_on == "never":
+            return super().fails(fail_on)
+        assert self._bulk is not None
+        codes = FAIL_CODES[fail_on]
+        alerts = {ALERT_CODES[c] for c in set(self._bulk.alerts()[0].code.tolist())}
+        return bool(alerts & codes) or any(
+            d.code in codes for devs in cols.deviations.values() for d in devs
+        )
+
+    def _finding_lines(self, fmt: Formatter) -> list[str]:
+        cols = self._whole
+        if cols is None:
+            return super()._finding_lines(fmt)
+        return self._output(fmt, cols).lines()
+
+    def _tallies(self) -> dict[str, Tally]:
+        cols = self._whole
+        if cols is None:
+            return super()._tallies()
+        from .bulkoutput import alert_tallies
+
+        assert self._bulk is not None
+        out: dict[str, Tally] = {}
+        for pid, (codes, steps) in alert_tallies(cols, self._bulk.alerts()[0]).items():
+            out[pid] = Tally(alerts=codes, step_alerts=steps)
+        for devs in cols.deviations.values():
+            if devs:
+                pid = devs[0].power_id
+                self._tally_deviations(devs, out.setdefault(pid, Tally()))
+        return out
+
+    def _some(self, cols: CaseColumns) -> tuple[list[int], list[CaseResult]]:
+        """The numbers and records of the cases with a finding or a line lost."""
+        made: tuple[list[int], list[CaseResult]] | None = self.__dict__.get("_some_made")
+        if made is None:
+            assert self._bulk is not None
+            ks = cols.flagged
+            lost = {p.entity for p in self.problems if p.entity}
+            if lost:
+                number = {cid: k for k, cid in enumerate(cols.case_ids)}
+                ks = sorted({*ks, *(number[c] for c in lost if c in number)})
+            with gc_paused():
+                records = incomplete(self._bulk.records(ks), self.problems)
+            made = self.__dict__["_some_made"] = (ks, records)
+        return made
+
+    @property
+    def _flagged(self) -> list[CaseResult]:
+        cols = self._columns
+        return self.cases if cols is None else self._some(cols)[1]
+
+    def _counts(self) -> dict[str, tuple[int, int, int, int, int]]:
+        cols = self._columns
+        if cols is None:
+            return super()._counts()
+        import numpy as np  # with the replay in bulk (extra scale)
+
+        names = sorted(set(cols.chart_power))
+        power = np.array([names.index(p) for p in cols.chart_power], np.int64)[cols.chart]
+        fits = np.ones(len(cols.case_ids), bool)
+        if self._whole is not None:
+            fits[list(cols.deviations)] = False
+        else:
+            ks, records = self._some(cols)
+            fits[ks] = [c.fits for c in records]
+        timed = cols.closed & (cols.limit >= 0)
+        on_time = timed & (cols.elapsed <= cols.limit)
+        columns = [
+            np.bincount(power, weights=w, minlength=len(names)).astype(np.int64).tolist()
+            for w in (None, cols.closed, fits, timed, on_time)
+        ]
+        return {
+            pid: (a, b, c, d, e) for pid, a, b, c, d, e in zip(names, *columns, strict=True) if a
+        }
+
+    def _cases_json(self, fmt: Formatter) -> Iterator[list[str]]:
+        cols = self._columns
+        if cols is None:
+            yield from super()._cases_json(fmt)
+            return
+        import pyarrow as pa  # with the replay in bulk (extra scale)
+        import pyarrow.compute as pc
+
+        from .bulkoutput import case_lines, ends_of
+
+        if self._whole is not None:
+            ends = self._output(fmt, cols).ends()
+        else:
+            ks, records = self._some(cols)
+            events = cols.events.tolist()
+            tails = {k: fmt.tail(c, events[k]) for k, c in zip(ks, records, strict=True)}
+            ends = ends_of(len(cols.case_ids), tails)
+        lines = case_lines(fmt, cols, ends)
+        del ends
+        for lo in range(0, len(lines), CHUNK):
+            part = lines.slice(lo, CHUNK)
+            whole = pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part)
+            yield [pc.binary_join(whole, ",\n    ")[0].as_py()]
 
     @property
     def events(self) -> int:

@@ -142,6 +142,7 @@ def _monitor_bulk(
     return LazyResult(
         lambda: incomplete(replayed.cases(), problems),
         replayed.events,
+        bulk=replayed,
         registry=registry,
         source=blog.source,
         problems=problems,

@@ -1,0 +1,398 @@
+"""The text and JSON of a replay in bulk (:mod:`.bulkreplay`), made from its columns
+without a record per case or per alert.
+
+A million events make some 150,000 cases and 75,000 alerts; a record for each, and a
+``str.format`` call for each alert's message, cost seconds. Here an alert is a row of
+:class:`~.bulkreplay.AlertColumns`: the alerts that share a message's template (same
+code, chart, step, and whether the case is still open on ``as_of``) share the record of
+the first of them, whose template :class:`~.output.Formatter` makes as it makes every
+template; the templates are then filled for all alerts at once with pyarrow (each
+template cut at its fields, each field a column of text). Case ids are escaped by
+``json``'s own encoder, one by one. Deviations are few and already records: they go
+through the formatter as they are. What comes out is the formatter's text to the byte
+(tests/test_monitor_output.py).
+
+The cases that lost lines (rows left out name them) have messages that list those
+lines; a result with such cases does not come here (:class:`~.result.LazyResult` makes
+the records of its cases with findings instead).
+
+Examples:
+    >>> import powerreg
+    >>> from powerreg.monitor import monitor
+    >>> fresh = monitor("examples/cases/cases.csv", powerreg.load_reference(), lang="en")
+    >>> made = monitor("examples/cases/cases.csv", powerreg.load_reference(), lang="en")
+    >>> text = fresh.to_text()  # from the columns: no record made
+    >>> fresh._make is not None, text == made.to_text() if made.cases else None
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from collections import Counter
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..codes import shown
+from .bulkreplay import ALERT_CODES, AlertColumns, CaseColumns
+from .findings import Alert
+from .output import _PLAIN, _STATUS, Formatter
+
+if TYPE_CHECKING:
+    from .bulkcolumns import Ints
+
+_encode = json.encoder.encode_basestring  # a str as JSON, as json.dumps(ensure_ascii=False)
+_UNIX_DAY = date(1970, 1, 1).toordinal()  # numpy's epoch as a proleptic ordinal
+_DAY_US = 86_400_000_000
+#: Each alert code's number, as the text orders findings (by code after line and case).
+_ALERT_RANK = np.array([int(code[1:]) for code in ALERT_CODES], np.int64)
+
+
+class BulkOutput:
+    """The findings' lines and the cases' JSON of a replay in bulk, in one language
+    (that of ``fmt``), from its columns."""
+
+    def __init__(
+        self,
+        fmt: Formatter,
+        cols: CaseColumns,
+        alerts: AlertColumns,
+        make: Callable[[int], Alert],
+        as_of: date | None,
+    ) -> None:
+        self.fmt, self.cols, self.table, self.as_of = fmt, cols, alerts, as_of
+        k, x = alerts.case, alerts.step
+        still = np.zeros(len(k), bool)
+        if as_of is not None:  # the alerts whose message says the case is still open
+            still = ~cols.closed[k] & ((x < 0) | (alerts.position == cols.events[k] - 1))
+        span = int(x.max()) + 2 if len(x) else 1
+        key = ((cols.chart[k] * span + x + 1) * len(ALERT_CODES) + alerts.code) * 2 + still
+        _, first, kind = np.unique(key, return_index=True, return_inverse=True)
+        self.kind: Ints = kind.reshape(-1)
+        # each kind of alert as the record of its first one
+        self.kinds = [(make(i), bool(still[i])) for i in first.tolist()]
+        # the cases with alerts, and each alert's among them
+        self.alert_cases, where = np.unique(k, return_inverse=True)
+        self.case_of: Ints = where.reshape(-1)
+
+    # ------------------------------------------------------------------ text
+
+    def lines(self) -> list[str]:
+        """:meth:`~.result.MonitorResult.line` of each finding, in the order of
+        :meth:`~.result.MonitorResult.findings` (line, case, code; deviations before
+        alerts, then as each case lists them)."""
+        fmt, t = self.fmt, self.table
+        of = self.cols.deviations
+        devs = [(k, d) for k in sorted(of) for d in of[k]]
+        texts = [fmt.line(d) for _, d in devs]
+        messages = _fill(
+            [self._message_template(a, still) for a, still in self.kinds],
+            self.kind,
+            {
+                "0": self._per_case([shown(c, fmt.lang) for c in self._alert_case_ids()]),
+                "1": _text(t.elapsed),
+                "2": _text(t.limit),
+                "3": _dates(t.day),
+            },
+        )
+        code = pa.array(ALERT_CODES).take(pa.array(t.code))
+        line = pa.array(t.line)
+        at = pc.if_else(
+            pc.greater(line, 0), pc.binary_join_element_wise(":", _text(t.line), ""), ""
+        )
+        texts += pc.binary_join_element_wise(
+            fmt.where, at, ": ", code, " ", messages, ""
+        ).to_pylist()
+        # findings() sorts by line (0 if none), case and code, stably
+        line_of = np.array([d.line or 0 for _, d in devs] + t.line.tolist(), np.int64)
+        case_of = np.array([k for k, _ in devs] + t.case.tolist(), np.int64)
+        rank = np.concatenate(
+            (np.array([int(d.code[1:]) for _, d in devs], np.int64), _ALERT_RANK[t.code])
+        )
+        order = np.lexsort((np.arange(len(texts)), rank, case_of, line_of))
+        return [texts[i] for i in order.tolist()]
+
+    def _message_template(self, a: Alert, still: bool) -> str:
+        """The message of alerts like ``a`` as a ``str.format`` template
+        (:meth:`~.output.Formatter.message`'s)."""
+        fmt = self.fmt
+        key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
+        made = fmt.templates.get(key)
+        if made is None:
+            made = fmt._template(a, key, self.as_of if still else None)
+        return made
+
+    # ------------------------------------------------------------------ JSON
+
+    def alerts_json(self) -> pa.Array:
+        """The alerts of each case as JSON (what goes between the brackets of its
+        ``"alerts"``; empty for a case without)."""
+        fmt, t = self.fmt, self.table
+        n = len(self.cols.case_ids)
+        if not len(t.case):
+            return pa.array([""] * n, pa.string())
+        ids = self._alert_case_ids()
+        items = _fill(
+            [self._json_template(a, still) for a, still in self.kinds],
+            self.kind,
+            {
+                "0": self._per_case([_encode(c) for c in ids]),
+                "1": _text(t.line),
+                "2": pc.if_else(
+                    pc.greater_equal(pa.array(t.position), 0), _text(t.position), "null"
+                ),
+                "3": _text(t.elapsed),
+                "4": _text(t.limit),
+                "5": _dates(t.day),
+                "6": self._per_case([_encode(shown(c, fmt.lang))[1:-1] for c in ids]),
+            },
+        )
+        counts = np.bincount(self.case_of, minlength=len(self.alert_cases))
+        offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int32))
+        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, items), ", ")
+        at = np.full(n, len(joined), np.int64)
+        at[self.alert_cases] = np.arange(len(joined))
+        return pa.concat_arrays([joined, pa.array([""], pa.string())]).take(pa.array(at))
+
+    def _json_template(self, a: Alert, still: bool) -> str:
+        """An alert like ``a`` as JSON, a template (:meth:`~.output.Formatter._alert_template`)."""
+        fmt = self.fmt
+        key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
+        made = fmt.alert_json.get(key)
+        if made is None:
+            made = fmt.alert_json[key] = fmt._alert_template(a, key, self.as_of if still else None)
+        return made
+
+    def ends(self) -> pa.Array:
+        """The end of each case's JSON line, from ``"fits"`` on (:func:`case_lines`)."""
+        n = len(self.cols.case_ids)
+        devs = [""] * n
+        fits = np.ones(n, np.int64)
+        for k, got in self.cols.deviations.items():
+            if got:
+                devs[k] = self.fmt.deviation_items(got)
+                fits[k] = 0
+        return pc.binary_join_element_wise(
+            '"fits": ',
+            pa.array(["false", "true"]).take(pa.array(fits)),
+            ', "incomplete": false, "lines_left_out": [], "deviations": [',
+            pa.array(devs, pa.string()),
+            '], "alerts": [',
+            self.alerts_json(),
+            "]}",
+            "",
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _alert_case_ids(self) -> list[str]:
+        ids = self.cols.case_ids
+        return [ids[k] for k in self.alert_cases.tolist()]
+
+    def _per_case(self, texts: list[str]) -> pa.Array:
+        """A text per case with alerts, as a column of the alerts."""
+        return pa.array(texts, pa.string()).take(pa.array(self.case_of))
+
+
+def case_lines(fmt: Formatter, cols: CaseColumns, ends: pa.Array) -> pa.Array:
+    """The JSON line of every case of a replay in bulk, as
+    :meth:`~.output.Formatter.case_json` writes it, from the replay's columns: ``ends``
+    holds the end of each line, from ``"fits"`` on (:meth:`BulkOutput.ends`, or
+    :func:`ends_of`)."""
+    n = len(cols.case_ids)
+    if not n:
+        return pa.array([], pa.string())
+    closed = cols.closed
+    inferred = np.zeros(n, bool)
+    inferred[list(cols.inferred)] = True
+    key = (cols.chart * 2 + closed) * 2 + inferred
+    kinds, kind = np.unique(key, return_inverse=True)
+    middles = []
+    for k in kinds.tolist():
+        chart, rest = divmod(k, 4)
+        middles.append(
+            fmt._middle(
+                cols.chart_power[chart],
+                cols.chart_flowchart[chart],
+                bool(rest % 2),
+                _STATUS[rest // 2],
+            )
+        )
+    limit = pa.array(cols.limit)
+    timed = closed & (cols.limit >= 0)
+    on_time = np.where(timed, np.where(cols.elapsed <= cols.limit, 1, 2), 0)
+    ended = pc.binary_join_element_wise('"', _iso_times(fmt, cols.ended), '"', "")
+    return pc.binary_join_element_wise(
+        '{"case_id": ',
+        pa.array(list(map(_encode, cols.case_ids)), pa.string()),
+        ", ",
+        pa.array(middles, pa.string()).take(pa.array(kind.reshape(-1))),
+        ', "started": "',
+        _iso_times(fmt, cols.started),
+        '", "ended": ',
+        pc.if_else(pa.array(closed), ended, "null"),
+        ', "events": ',
+        _text(cols.events),
+        ', "elapsed_days": ',
+        _text(cols.elapsed),
+        ', "limit_days": ',
+        pc.if_else(pc.greater_equal(limit, 0), _text(cols.limit), "null"),
+        ', "on_time": ',
+        pa.array(["null", "true", "false"]).take(pa.array(on_time)),
+        ", ",
+        ends,
+        "",
+    )
+
+
+def ends_of(n: int, tails: dict[int, str]) -> pa.Array:
+    """The end of each of ``n`` cases' JSON line (:func:`case_lines`): ``tails`` that of
+    each case with findings or lines lost (:meth:`~.output.Formatter.tail`) by its
+    number; every other case has none, and nothing lost."""
+    end = [_PLAIN] * n
+    for k, tail in tails.items():
+        end[k] = tail
+    return pa.array(end, pa.string())
+
+
+def _iso_times(fmt: Formatter, packed: Ints) -> pa.Array:
+    """``datetime.isoformat`` of packed times (:func:`~.caseevents.pack_time`): each day
+    and each time of day made once (:meth:`~.output.Formatter.time_text`).
+
+    Examples:
+        >>> from datetime import datetime
+        >>> from powerreg.monitor.caseevents import pack_time
+        >>> ts = [datetime(2011, 10, 8, 9, 30), datetime(1, 1, 1, 0, 0, 0, 7)]
+        >>> f = Formatter.__new__(Formatter)
+        >>> f.days, f.clock = {}, {}
+        >>> got = _iso_times(f, np.array([pack_time(t) for t in ts]))
+        >>> got.to_pylist() == [t.isoformat() for t in ts]
+        True
+    """
+    days, day = np.unique(packed // _DAY_US, return_inverse=True)
+    clocks, clock = np.unique(packed % _DAY_US, return_inverse=True)
+    texts = [fmt._time(c) for c in clocks.tolist()]  # day 0: 0001-01-01Thh:mm:ss
+    return pc.binary_join_element_wise(
+        pa.array([date.fromordinal(d + 1).isoformat() for d in days.tolist()]).take(
+            pa.array(day.reshape(-1))
+        ),
+        pa.array([t[10:] for t in texts]).take(pa.array(clock.reshape(-1))),
+        "",
+    )
+
+
+def _text(ints: Ints) -> pa.Array:
+    """Integers as decimal text."""
+    return pc.cast(pa.array(ints, pa.int64()), pa.string())
+
+
+def _dates(ordinals: Ints) -> pa.Array:
+    """``date.isoformat`` of proleptic ordinals.
+
+    Examples:
+        >>> _dates(np.array([date(2011, 10, 8).toordinal(), 1])).to_pylist()
+        ['2011-10-08', '0001-01-01']
+    """
+    days = (np.asarray(ordinals, np.int64) - _UNIX_DAY).astype("datetime64[D]")
+    return pa.array(np.datetime_as_string(days).tolist(), pa.string())
+
+
+def _pieces(template: str) -> tuple[list[str], tuple[str, ...]]:
+    """A ``str.format`` template cut at its fields: the texts between them (one more
+    than the fields) and the fields' names.
+
+    Examples:
+        >>> _pieces("{{a}} {0}: {1}{0}")
+        (['{a} ', ': ', '', ''], ('0', '1', '0'))
+    """
+    texts, names, text = [], [], ""
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        text += literal
+        if name is None:
+            continue
+        if spec or conversion:  # pragma: no cover - the formatter's templates have none
+            raise ValueError(f"template field {name!r} with a format: {template!r}")
+        texts.append(text)
+        names.append(name)
+        text = ""
+    texts.append(text)
+    return texts, tuple(names)
+
+
+def _fill(templates: list[str], kind: Ints, values: dict[str, pa.Array]) -> pa.Array:
+    """``templates[kind[i]].format_map({name: values[name][i]})`` for every ``i``, in
+    bulk: the rows of the templates that name the same fields in the same order are
+    joined at once.
+
+    Examples:
+        >>> got = _fill(["{0}-{1}", "<{1}{0}>"], np.array([0, 1, 0]),
+        ...     {"0": pa.array(["a", "b", "c"]), "1": pa.array(["x", "y", "z"])})
+        >>> got.to_pylist()
+        ['a-x', '<yb>', 'c-z']
+    """
+    if not len(kind):
+        return pa.array([], pa.string())
+    cut = [_pieces(t) for t in templates]
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for j, (_, names) in enumerate(cut):
+        groups.setdefault(names, []).append(j)
+    group = np.empty(len(templates), np.int64)
+    local = np.empty(len(templates), np.int64)
+    for g, members in enumerate(groups.values()):
+        group[members] = g
+        local[members] = np.arange(len(members))
+    of_row = group[kind]
+    parts, rows = [], []
+    for g, (names, members) in enumerate(groups.items()):
+        idx = np.flatnonzero(of_row == g)
+        if not len(idx):
+            continue
+        which = pa.array(local[kind[idx]])
+        at = pa.array(idx)
+        args: list[Any] = []
+        for p in range(len(names) + 1):
+            args.append(pa.array([cut[j][0][p] for j in members], pa.string()).take(which))
+            if p < len(names):
+                args.append(values[names[p]].take(at))
+        parts.append(pc.binary_join_element_wise(*args, ""))
+        rows.append(idx)
+    joined = pa.concat_arrays(parts)
+    return joined.take(pa.array(np.argsort(np.concatenate(rows), kind="stable")))
+
+
+def alert_tallies(
+    cols: CaseColumns, alerts: AlertColumns
+) -> dict[str, tuple[Counter[str], Counter[tuple[str, str]]]]:
+    """Per power with alerts: its alerts by code, and its steps' alerts by
+    ``(flowchart, step)`` (:class:`~.result.Tally`'s ``alerts`` and ``step_alerts``).
+
+    Examples:
+        >>> import powerreg
+        >>> from powerreg.monitor import monitor
+        >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
+        >>> got = alert_tallies(r._bulk.columns(), r._bulk.alerts()[0])
+        >>> all(got[p.power_id][0] == p.alerts for p in r.powers if p.alerts)
+        True
+    """
+    out: dict[str, tuple[Counter[str], Counter[tuple[str, str]]]] = {}
+    g = cols.chart[alerts.case]
+    n = len(ALERT_CODES)
+    kinds, counts = np.unique(g * n + alerts.code, return_counts=True)
+    for kind, count in zip(kinds.tolist(), counts.tolist(), strict=True):
+        chart, code = divmod(kind, n)
+        got = out.setdefault(cols.chart_power[chart], (Counter(), Counter()))
+        got[0][ALERT_CODES[code]] += count
+    on_step = alerts.step >= 0
+    span = int(alerts.step.max()) + 1 if len(alerts.step) else 1
+    kinds, counts = np.unique(g[on_step] * span + alerts.step[on_step], return_counts=True)
+    for kind, count in zip(kinds.tolist(), counts.tolist(), strict=True):
+        chart, x = divmod(kind, span)
+        got = out[cols.chart_power[chart]]
+        got[1][(cols.chart_flowchart[chart], cols.chart_steps[chart][x])] += count
+    return out
