@@ -7,15 +7,13 @@ written to a temporary CSV file. Baseline: ``csv.reader`` over the file, every r
 powerreg: ``monitor(path, registry)`` — read, check every row, replay every case on its
 flowchart, count working days and raise the alerts. Goal: ≤ 15×.
 
-Then the output of that result (issue 22.5): ``to_text()`` and ``write_json()`` as they
-run (messages from a template per kind of finding, each case's JSON from fragments, the
-collector paused while formatting, the JSON written a case at a time), on a result whose
-records are made, against the formatting as it ran before in the same run — the
-collector running over the million live objects, each message rendered, and the JSON
-document made whole (``to_dict`` then ``json.dumps``); wall and CPU time, and beside
-them the same output of a result as ``monitor()`` returns it (its records made by the
-output). Goal: ≤ 1.5 s each; the peak memory of
-``powerreg monitor LOG --format json`` (its own process, replay included) ≤ 700 MB.
+Then the output of that result (issue 22.5): ``to_text()`` and ``write_json()`` of a
+result as ``monitor()`` returns it, its records not made — now made from the bulk
+replay's columns (no record per case or alert), against the formatter as it ran before
+in the same run (every record made by the output, then each case and finding formatted
+from its record), each on a fresh result; wall and CPU time. Goal: ≤ 1.5 s each; the
+peak memory of ``powerreg monitor LOG --format json`` (its own process, replay included)
+≤ 700 MB.
 
 Then the replay in bulk (issue 21.3): events per second of ``monitor`` on the same log
 as CSV and as Parquet, each against pyarrow reading the same file in the same run
@@ -31,11 +29,7 @@ Run: ``.venv/bin/python benchmarks/bench_monitor.py [EVENTS] [--no-pm4py]``.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gc
-import importlib
-import json
 import math
 import os
 import statistics
@@ -244,104 +238,70 @@ def _timed_cpu(fn: object, *args: object) -> tuple[float, float]:
     return time.perf_counter() - t, time.process_time() - c
 
 
-def _uncached(result: Any) -> Any:
-    """``result`` without its summary computed: each output is timed with it."""
-    for name in ("powers", "_by_id", "_incomplete"):
-        result.__dict__.pop(name, None)
-    return result
+def _records_first(result: Any, output: Any) -> Any:
+    """``output`` of ``result`` as the formatter ran before it read the bulk replay's
+    columns: every record made first, then each case and finding formatted from it."""
 
+    def run(*args: Any) -> None:
+        len(result.cases)  # the records made: the output reads them, as before
+        output(*args)
 
-class _RenderedOneByOne:
-    """The output's formatter as it was before its templates: each finding's message
-    rendered by the result itself, each case's dict through the C encoder."""
-
-    def __init__(self, result: Any, lang: str) -> None:
-        self.result, self.lang = result, lang
-        self.encode = json.JSONEncoder(ensure_ascii=False).encode
-
-    def line(self, f: Any) -> str:
-        return str(self.result.line(f, self.lang))
-
-    def message(self, f: Any) -> str:
-        return str(self.result.message(f, self.lang))
-
-    def case_json(self, c: Any) -> str:
-        return str(self.encode(self.result._case_dict(c, self.lang)))
+    return run
 
 
 def measure_output(path: Path, reg: Registry, events: int) -> list[dict[str, object]]:
-    """Text and JSON output of one replay of ``path``, as now and as before (collector
-    running, JSON made whole), and the peak memory of the JSON run in its own process."""
-    result_module = importlib.import_module("powerreg.monitor.result")
-    # as monitor() returns: the records of the cases made by the output itself
-    load_fresh = _load()
-    fresh = monitor(path, reg, lang="en")
-    text_fresh, text_fresh_cpu = _timed_cpu(fresh.to_text)
-    fresh = monitor(path, reg, lang="en")
-    with tempfile.TemporaryDirectory() as tmp, (Path(tmp) / "fresh.json").open("w") as f:
-        json_fresh, json_fresh_cpu = _timed_cpu(fresh.write_json, f)
-    del fresh
-    result = monitor(path, reg, lang="en")
-    len(result.cases)  # the records made: the outputs are timed, not the replay
+    """Text and JSON output of a result as ``monitor()`` returns it (its records not
+    made), now (from the bulk replay's columns) and before (every record made by the
+    output, then formatted), each on a fresh result in the same run; wall and CPU time;
+    and the peak memory of the JSON run in its own process."""
+    times: dict[str, tuple[float, float]] = {}
+    load = _load()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
 
-        def write_json() -> None:
+        def write_json(result: Any) -> None:
             with out.open("w", encoding="utf-8") as f:
                 result.write_json(f)
 
-        def json_whole() -> None:
-            out.write_text(
-                json.dumps(result.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8"
-            )
-
-        load = _load()
-        text_now, text_cpu = _timed_cpu(_uncached(result).to_text)
-        json_now, json_cpu = _timed_cpu(_uncached(result) and write_json)
-        # before: no pause while formatting, nothing frozen, each message rendered
-        paused, formatter = result_module.gc_paused, result_module.Formatter
-        result_module.gc_paused = contextlib.nullcontext
-        result_module.Formatter = _RenderedOneByOne
-        gc.unfreeze()
-        try:
-            text_before = _timed(_uncached(result).to_text)
-            json_before = _timed(_uncached(result) and json_whole)
-        finally:
-            result_module.gc_paused, result_module.Formatter = paused, formatter
+        for name, make in (
+            ("text now", lambda r: r.to_text),
+            ("text before", lambda r: _records_first(r, r.to_text)),
+            ("json now", lambda r: lambda: write_json(r)),
+            ("json before", lambda r: _records_first(r, lambda: write_json(r))),
+        ):
+            fresh = monitor(path, reg, lang="en")
+            times[name] = _timed_cpu(make(fresh))
+            del fresh
+    load = f"{load}–{_load()}"
     peak = json_peak_mib(path)
-    rows: list[dict[str, object]] = [
-        {
-            "case": f"monitor output, text, {events:,} events, records made: now (templates) "
-            f"vs before (collector running over the result, each message rendered); CPU "
-            f"{text_cpu:.3f}s (load {load}); from the returned result, records made by the "
-            f"output: {text_fresh:.3f}s wall, {text_fresh_cpu:.3f}s CPU (load {load_fresh})",
-            "baseline_s": text_before,
-            "powerreg_s": text_now,
-            "powerreg_cpu_s": text_cpu,
-            "with_records_s": text_fresh,
-            "with_records_cpu_s": text_fresh_cpu,
-            "ratio": text_now / text_before,
-            "goal": "≤ 1.5 s",
-        },
-        {
-            "case": f"monitor output, JSON written a case at a time from fragments, {events:,} "
-            f"events, records made: now vs before (collector running, document made whole); "
-            f"CPU {json_cpu:.3f}s (load {load}); from the returned result: {json_fresh:.3f}s "
-            f"wall, {json_fresh_cpu:.3f}s CPU (load {load_fresh}); peak memory of `powerreg "
-            f"monitor --format json` {peak:,} MiB (goal ≤ 700 MB)",
-            "baseline_s": json_before,
-            "powerreg_s": json_now,
-            "powerreg_cpu_s": json_cpu,
-            "with_records_s": json_fresh,
-            "with_records_cpu_s": json_fresh_cpu,
-            "ratio": json_now / json_before,
-            "goal": "≤ 1.5 s",
-        },
-    ]
+    rows: list[dict[str, object]] = []
+    for kind, label in (("text", "text"), ("json", "JSON")):
+        (now, now_cpu), (before, before_cpu) = times[f"{kind} now"], times[f"{kind} before"]
+        extra = (
+            f"; peak memory of `powerreg monitor --format json` {peak:,} MiB (goal ≤ 700 MB)"
+            if kind == "json"
+            else ""
+        )
+        rows.append(
+            {
+                "case": f"monitor output, {label}, {events:,} events, from the result as "
+                f"monitor() returns it: now (from the bulk replay's columns, no record) vs "
+                f"before (every record made by the output, then formatted); CPU now "
+                f"{now_cpu:.3f}s, before {before_cpu:.3f}s (load {load}){extra}",
+                "baseline_s": before,
+                "baseline_cpu_s": before_cpu,
+                "powerreg_s": now,
+                "powerreg_cpu_s": now_cpu,
+                "ratio": now / before,
+                "ratio_cpu": now_cpu / before_cpu,
+                "goal": "≤ 1.5 s",
+                **({"json_peak_mib": peak} if kind == "json" else {}),
+            }
+        )
     for r in rows:
         print(
             f"{r['case']}\n    before {r['baseline_s']:.3f}s  now {r['powerreg_s']:.3f}s  "
-            f"ratio {r['ratio']:.2f}×"  # type: ignore[str-format]
+            f"ratio {r['ratio']:.2f}× (CPU {r['ratio_cpu']:.2f}×)"
         )
     return rows
 
