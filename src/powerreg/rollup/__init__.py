@@ -99,19 +99,9 @@ from typing import TYPE_CHECKING
 from ..lazyface import attach
 
 if TYPE_CHECKING:
-    from .jobs import (
-        RollupBuild,
-        RollupExport,
-        RollupSite,
-        RollupValidation,
-        audit,
-        build,
-        export,
-        site,
-        summary_json,
-        validate,
-    )
+    from .jobs import audit, build, export, site, validate
     from .report import DepartmentRow, RollupReport
+    from .results import RollupBuild, RollupExport, RollupSite, RollupValidation, summary_json
     from .rules import CROSS_CHECKS
     from .spec import ROLLUP_FILE, Department, DepartmentLevel, Rollup, find_rollup, read_rollup
     from .summary import MemberSummary, PowerMark, basis_key, name_key, summarise
@@ -121,19 +111,15 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = attach(
     __name__,
     {
-        ".jobs": (
+        ".jobs": ("audit", "build", "export", "site", "validate"),
+        ".report": ("DepartmentRow", "RollupReport"),
+        ".results": (
             "RollupBuild",
             "RollupExport",
             "RollupSite",
             "RollupValidation",
-            "audit",
-            "build",
-            "export",
-            "site",
             "summary_json",
-            "validate",
         ),
-        ".report": ("DepartmentRow", "RollupReport"),
         ".rules": ("CROSS_CHECKS",),
         ".spec": (
             "ROLLUP_FILE",

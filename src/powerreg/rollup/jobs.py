@@ -30,12 +30,10 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel, Field
 
 from ..atomic import check_output, new_directory, remove_leftovers, temp_path
 from ..audit import FailOn, Policy
@@ -52,106 +50,19 @@ from ..site.policy import as_policy
 from .combined import CombinedCatalog, not_a_rollup_catalog, write_metadata
 from .portal import write_portal
 from .report import DepartmentRow, RollupReport
+from .results import (
+    RollupBuild,
+    RollupExport,
+    RollupSite,
+    RollupValidation,
+    Totals,
+)
 from .rules import CrossContext, cross_findings
 from .spec import Department, Rollup, find_rollup, read_rollup
 from .summary import MemberSummary
 from .worker import MemberOutcome, MemberTask, run_members, worker_count
 
 OnMember = Callable[[MemberOutcome], None]
-
-
-class Totals(BaseModel):
-    """The roll-up's counts over the departments that loaded."""
-
-    departments: int
-    loaded: int
-    powers: int = 0
-    flowcharts: int = 0
-    risk_points: int = 0
-    countermeasures: int = 0
-
-    @property
-    def sentence(self) -> str:
-        """The report's sentence for the whole roll-up."""
-        return (
-            f"梳理出{self.powers}项行政权力，查找出{self.risk_points}个廉政风险点，"
-            f"绘制权力运行流程图{self.flowcharts}张，制定防范措施{self.countermeasures}条"
-        )
-
-
-class RollupValidation(BaseModel):
-    """What ``validate`` found: each department's counts, or why it does not load."""
-
-    title: str
-    file: str
-    source_root: str
-    departments: list[DepartmentRow]
-    problems: list[Problem]
-    totals: Totals
-
-    @property
-    def ok(self) -> bool:
-        """Every member loads."""
-        return all(r.loaded for r in self.departments)
-
-
-class RollupExport(BaseModel):
-    """What ``export`` wrote."""
-
-    catalog: str
-    metadata: str
-    report: RollupReport
-    totals: Totals
-    seconds: dict[str, float]
-
-
-class RollupSite(BaseModel):
-    """What ``site`` wrote."""
-
-    out_dir: str
-    report: RollupReport
-    totals: Totals
-    published: list[str]
-    seconds: dict[str, float]
-
-    @property
-    def open_command(self) -> str:
-        """The one command that serves the site for a browser."""
-        return f"python -m http.server -d {self.out_dir}"
-
-
-class RollupBuild(BaseModel):
-    """What ``build`` wrote, and what it cost."""
-
-    rollup: str
-    out_dir: str
-    totals: Totals
-    not_loaded: list[str]
-    audit_ok: bool
-    audit_counts: dict[str, int]
-    audit_by_code: dict[str, int]
-    catalog: str
-    metadata: str
-    site: str
-    seconds: dict[str, float]
-    #: the sum of the members' own builds' times, each as its worker measured it
-    member_seconds: float = 0.0
-    workers: int = 0
-    #: peak resident memory (MiB) of this process, and of the busiest worker
-    peak_memory_mib: float | None = None
-    worker_peak_memory_mib: float | None = None
-    #: the roll-up's report, for the exit status (not written in the marker)
-    report: RollupReport | None = Field(default=None, exclude=True)
-
-    @property
-    def browse_command(self) -> str:
-        """The one command that browses the combined catalog."""
-        return f"datasette {self.catalog} -m {self.metadata}"
-
-    @property
-    def open_site_command(self) -> str:
-        """The one command that serves the roll-up's website."""
-        return f"python -m http.server -d {self.site}"
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -198,18 +109,6 @@ def _row(d: Department, o: MemberOutcome) -> DepartmentRow:
     if o.by_severity:
         row = row.model_copy(update={"by_severity": o.by_severity, "by_code": o.by_code})
     return row
-
-
-def _totals(rows: Sequence[DepartmentRow]) -> Totals:
-    loaded = [r for r in rows if r.loaded]
-    return Totals(
-        departments=len(rows),
-        loaded=len(loaded),
-        powers=sum(r.powers for r in loaded),
-        flowcharts=sum(r.flowcharts for r in loaded),
-        risk_points=sum(r.risk_points for r in loaded),
-        countermeasures=sum(r.countermeasures for r in loaded),
-    )
 
 
 class _Gathered:
@@ -311,7 +210,7 @@ def validate(path: str | os.PathLike[str], *, workers: int | None = None) -> Rol
         source_root=str(rollup.root),
         departments=got.rows,
         problems=got.problems,
-        totals=_totals(got.rows),
+        totals=Totals.of(got.rows),
     )
 
 
@@ -412,7 +311,7 @@ def export(
                 seconds["members"] = time.perf_counter() - t0
                 t = time.perf_counter()
                 report = got.report(rules, lang)
-                totals = _totals(got.rows)
+                totals = Totals.of(got.rows)
                 about = _about(rollup, totals)
                 combined.finish(got.rows, report.cross, about)
             except BaseException:
@@ -478,7 +377,7 @@ def site(
             seconds["members"] = time.perf_counter() - t0
             t = time.perf_counter()
             report = got.report(rules, lang)
-            totals = _totals(got.rows)
+            totals = Totals.of(got.rows)
             write_portal(
                 work,
                 title=rollup.title,
@@ -566,7 +465,7 @@ def build(
                 seconds["members"] = time.perf_counter() - t0
                 t = time.perf_counter()
                 report = got.report(rules, lang)
-                totals = _totals(got.rows)
+                totals = Totals.of(got.rows)
                 about = _about(rollup, totals)
                 seconds["cross"] = time.perf_counter() - t
                 t = time.perf_counter()
@@ -615,12 +514,3 @@ def build(
     return result.model_copy(
         update={"seconds": seconds, "peak_memory_mib": peak_memory_mib(), "report": report}
     )
-
-
-def summary_json(result: RollupBuild) -> str:
-    """The build summary as JSON."""
-    data = result.model_dump()
-    data["sentence"] = result.totals.sentence
-    data["browse"] = result.browse_command
-    data["open_site"] = result.open_site_command
-    return json.dumps(data, ensure_ascii=False, indent=2)
