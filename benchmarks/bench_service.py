@@ -23,6 +23,12 @@ last settling; p99 is the 99th percentile of the latencies of the posts (client 
 Baseline: ``monitor(LOG, registry, as_of=LAST DAY)`` of the same events, read from CSV,
 in process. The client and the server share the machine's cores.
 
+The client is cheap: the bodies are encoded before the stream starts, and it only
+sends them and reads the replies, so that it takes little of the cores the server
+needs. The server is the installed one: httptools and uvloop under uvicorn when the
+extra ``serve`` brought them, and the replay in bulk when numpy and pyarrow are
+installed (extra ``scale``; see :mod:`powerreg.service.replays`).
+
 Run: ``.venv/bin/python benchmarks/bench_service.py [EVENTS]``.
 """
 
@@ -204,6 +210,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
                 "goal": f"≥ {GOAL:,} events/s",
                 "events_per_s": rate,
                 "p99_s": p99(latencies),
+                "median_s": statistics.median(latencies),
                 "server_cpu_s": cpu,
                 "events_per_cpu_s": per_cpu,
             }
