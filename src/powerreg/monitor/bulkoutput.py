@@ -153,12 +153,10 @@ class BulkOutput:
                 "6": self._per_case([_encode(shown(c, fmt.lang))[1:-1] for c in ids]),
             },
         )
-        counts = np.bincount(self.case_of, minlength=len(self.alert_cases))
+        # a list per case (empty for most), joined: the alerts are in case order
+        counts = np.bincount(t.case, minlength=n)
         offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int32))
-        joined = pc.binary_join(pa.ListArray.from_arrays(offsets, items), ", ")
-        at = np.full(n, len(joined), np.int64)
-        at[self.alert_cases] = np.arange(len(joined))
-        return pa.concat_arrays([joined, pa.array([""], pa.string())]).take(pa.array(at))
+        return pc.binary_join(pa.ListArray.from_arrays(offsets, items), ", ")
 
     def _json_template(self, a: Alert, still: bool) -> str:
         """An alert like ``a`` as JSON, a template (:meth:`~.output.Formatter._alert_template`)."""
@@ -357,7 +355,11 @@ def _fill(templates: list[str], kind: Ints, values: dict[str, pa.Array]) -> pa.A
         at = pa.array(idx)
         args: list[Any] = []
         for p in range(len(names) + 1):
-            args.append(pa.array([cut[j][0][p] for j in members], pa.string()).take(which))
+            texts = [cut[j][0][p] for j in members]
+            if all(t == texts[0] for t in texts):  # the same in every template: no column
+                args.append(texts[0])
+            else:
+                args.append(pa.array(texts, pa.string()).take(which))
             if p < len(names):
                 args.append(values[names[p]].take(at))
         parts.append(pc.binary_join_element_wise(*args, ""))

@@ -136,6 +136,7 @@ class Formatter:
         self.deviation_parts: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         self.days: dict[int, str] = {}
         self.clock: dict[int, str] = {}
+        self.shown: dict[str, str] = {}  # a text parameter as shown (labels repeat)
 
     @cached_property
     def by_id(self) -> dict[str, CaseResult]:
@@ -186,7 +187,15 @@ class Formatter:
     def _render(self, f: Deviation | Alert, as_of: date | None) -> str:
         lang = self.lang
         name, params = finding_params(f, self.result.chart_of(f), as_of=as_of, lang=lang)
-        values = {k: shown(v, lang) for k, v in params.items()}
+        seen = self.shown
+        values = {}
+        for k, v in params.items():
+            got = seen.get(v) if type(v) is str else None
+            if got is None:
+                got = shown(v, lang)
+                if type(v) is str:
+                    seen[v] = got
+            values[k] = got
         values["case"] = _CASE
         if isinstance(f, Alert):
             values.update(elapsed=_ELAPSED, limit=_LIMIT, date=_DATE)

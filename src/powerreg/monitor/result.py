@@ -727,9 +727,12 @@ class LazyResult(MonitorResult):
         """The replay's columns while the records are not made, if no case lost lines:
         then every output is made from the columns (:mod:`.bulkoutput`), no record."""
         cols = self._columns
-        if cols is None or any(p.entity for p in self.problems):
+        if cols is None:
             return None
-        return cols
+        lost: bool | None = self.__dict__.get("_lines_lost")
+        if lost is None:
+            lost = self.__dict__["_lines_lost"] = any(p.entity for p in self.problems)
+        return None if lost else cols
 
     def _output(self, fmt: Formatter, cols: CaseColumns) -> BulkOutput:
         from .bulkoutput import BulkOutput
