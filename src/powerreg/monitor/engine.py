@@ -27,8 +27,9 @@ a worker, the speed-up over one process is measured by ``benchmarks/bench_scale.
 Without a scheduler address a :class:`distributed.LocalCluster` is started on
 127.0.0.1, one worker process per core, one thread each, no dashboard, and closed at
 the end (:func:`local_cluster`); with one, the existing cluster is used (and left
-running). The registry goes to the workers once a run (``scatter(..., broadcast=True)``);
-there is one task per worker unless ``partitions`` says otherwise.
+running). The registry goes to the workers once a run (``scatter(..., broadcast=True)``,
+not hashed: Dask's tokenizing of a registry costs more than sending it); there is one
+task per worker unless ``partitions`` says otherwise.
 
 Examples:
     The share of each case id (of the rows of a case column, null and blank alike):
@@ -319,7 +320,7 @@ def _replay_on(
     """Each share of the cases read and replayed by a task of its own."""
     workers = len(client.scheduler_info().get("workers", {})) or 1
     n = max(1, partitions or workers)
-    shared = client.scatter((registry, cal), broadcast=True)
+    shared = client.scatter((registry, cal), broadcast=True, hash=False)
     paths = [str(p) for p in files]
     futures = [
         client.submit(_replay_share, k, n, paths, names, source, shared, as_of, pure=False)
