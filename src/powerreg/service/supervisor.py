@@ -7,7 +7,8 @@ so — kept in the state database.
 of the findings raised for it. When events of a case arrive, the case is replayed with
 the monitor's own :func:`~powerreg.monitor.replay_case` — the same deviations and alerts
 as ``powerreg monitor LOG --as-of DAY`` — and its findings are compared with the feed
-(:mod:`.feed`).
+(:mod:`.feed`). The cases one settling replays are replayed together, in bulk when
+they are many (:mod:`.replays`).
 
 The replay kept is as of the last day of the working-day calendar: an alert carries the
 day its threshold is passed, whatever day the replay is as of, so the findings as of
