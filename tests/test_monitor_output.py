@@ -288,6 +288,9 @@ def test_the_output_of_a_bulk_replay_makes_no_record(tmp_path: Path) -> None:
     assert text.count(": M2") > 10  # findings written
     assert '"alerts": [{' in document
     assert (text, document) == (result.to_text(), result.to_json())
+    with (tmp_path / "out.json").open("w", encoding="utf-8") as f:  # bytes under the text
+        result.write_json(f)
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == document
     made = result.cases
     assert len(made) == json.loads(document)["totals"]["cases"]
     assert result.to_json() == document  # from the records now, the same text

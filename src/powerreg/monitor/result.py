@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -559,23 +560,33 @@ class MonitorResult:
         lang = lang or self.lang
         with gc_paused():
             head = json.dumps(self._head(lang), ensure_ascii=False, indent=2)
-            chunks = self._cases_json(Formatter(self, lang))
+            raw = _utf8_bytes(out)
+            chunks = self._cases_json(Formatter(self, lang), raw is not None)
             first = next(chunks, None)
             if first is None:
                 out.write(head[:-2] + ',\n  "cases": []\n}')
                 return
             out.write(head[:-2] + ',\n  "cases": [\n    ')
-            out.write(",\n    ".join(first))
-            for part in chunks:
-                out.write(",\n    " + ",\n    ".join(part))
+            part: str | Any = first
+            while part is not None:
+                if isinstance(part, str):
+                    out.write(part)
+                else:  # the text as UTF-8 already: to the bytes under the text stream
+                    assert raw is not None
+                    out.flush()
+                    raw.write(part)
+                part = next(chunks, None)
+                if part is not None:
+                    out.write(",\n    ")
             out.write("\n  ]\n}")
 
-    def _cases_json(self, fmt: Formatter) -> Iterator[list[str]]:
-        """The JSON line of each case (:meth:`Formatter.case_json`), a few thousand at a
-        time: few writes, and never the whole document."""
+    def _cases_json(self, fmt: Formatter, raw: bool) -> Iterator[str | Any]:
+        """The JSON lines of the cases (:meth:`Formatter.case_json`), joined a few
+        thousand at a time (few writes, and never the whole document): each a ``str``,
+        or (if ``raw``) maybe a buffer of its UTF-8 bytes."""
         cases = self.cases
         for i in range(0, len(cases), CHUNK):
-            yield [fmt.case_json(c) for c in cases[i : i + CHUNK]]
+            yield ",\n    ".join([fmt.case_json(c) for c in cases[i : i + CHUNK]])
 
     def to_markdown(self, lang: Lang | None = None) -> str:
         """A report a person reads: the sentence and the table of powers first, then the
@@ -821,10 +832,10 @@ class LazyResult(MonitorResult):
             pid: (a, b, c, d, e) for pid, a, b, c, d, e in zip(names, *columns, strict=True) if a
         }
 
-    def _cases_json(self, fmt: Formatter) -> Iterator[list[str]]:
+    def _cases_json(self, fmt: Formatter, raw: bool) -> Iterator[str | Any]:
         cols = self._columns
         if cols is None:
-            yield from super()._cases_json(fmt)
+            yield from super()._cases_json(fmt, raw)
             return
         import pyarrow as pa  # with the replay in bulk (extra scale)
         import pyarrow.compute as pc
@@ -843,7 +854,8 @@ class LazyResult(MonitorResult):
         for lo in range(0, len(lines), CHUNK):
             part = lines.slice(lo, CHUNK)
             whole = pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part)
-            yield [pc.binary_join(whole, ",\n    ")[0].as_py()]
+            text = pc.binary_join(whole, ",\n    ")[0]
+            yield text.as_buffer() if raw else text.as_py()
 
     @property
     def events(self) -> int:
@@ -853,6 +865,30 @@ class LazyResult(MonitorResult):
     def __reduce__(self) -> tuple[Any, ...]:
         # copied or pickled as the plain result, its cases made
         return (MonitorResult, tuple(getattr(self, f.name) for f in fields(MonitorResult)))
+
+
+def _utf8_bytes(out: TextIO) -> Any:
+    """The binary stream under the text stream ``out`` if ``out`` writes text as strict
+    UTF-8 (a file or standard output, say) on a system whose lines end in ``\\n``;
+    else None. (A stream opened with another ``newline`` would get ``\\n`` between
+    the cases from the bytes written under it.)
+
+    Examples:
+        >>> import io, sys
+        >>> _utf8_bytes(io.StringIO()) is None
+        True
+        >>> raw = io.BytesIO()
+        >>> _utf8_bytes(io.TextIOWrapper(raw, encoding="utf-8")) is raw
+        True
+        >>> _utf8_bytes(io.TextIOWrapper(io.BytesIO(), encoding="latin-1")) is None
+        True
+    """
+    raw = getattr(out, "buffer", None)
+    encoding = str(getattr(out, "encoding", "") or "").lower().replace("-", "").replace("_", "")
+    strict = getattr(out, "errors", "strict") == "strict"
+    if raw is None or encoding != "utf8" or not strict or os.linesep != "\n":
+        return None
+    return raw
 
 
 def _pct(rate: float | None) -> str:
