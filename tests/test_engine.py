@@ -228,6 +228,29 @@ def test_a_log_the_bulk_reading_does_not_take_is_read_row_by_row(
         _agree(path, scheduler, partitions)
 
 
+def test_rows_of_other_powers_are_counted_over_the_whole_log(
+    scheduler: str, tmp_path: Path
+) -> None:
+    # Z9's rows name a power the registry lacks; its share holds no other case, yet the
+    # log, mostly of known powers, is read (as one process reads it), Z9's rows left out
+    ids = ["A1", "B2", "C3", "Z9"]
+    shares = share_of_rows(pa.array(ids), 4).tolist()
+    assert shares[3] not in shares[:3]
+    path = _months(
+        tmp_path / "cases",
+        {
+            "2011-10": {
+                "case_id": ids,
+                "power_id": ["XK-001", "XK-001", "XK-001", "ZZ-001"],
+                "step_id": ["S1"] * 4,
+                "timestamp": ["2011-10-10 09:00:00"] * 4,
+            }
+        },
+    )
+    assert [p.code for p in monitor(path, REG).problems] == ["M003"]
+    _agree(path, scheduler, 4)
+
+
 def test_every_row_of_a_case_has_the_same_share() -> None:
     ids = ["A1", " A1", "A1\u3000", "\tA1 ", "办件-7", " 办件-7", None, "", "  "]
     # as text, as a dictionary, in chunks, in another order: a case's share is its own
