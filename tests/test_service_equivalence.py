@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -159,3 +160,33 @@ def test_random_batches_repeats_and_disorder_give_the_monitors_answers(
             assert sup.powers()["powers"] == [p.to_dict() for p in expected.powers]
         finally:
             sup.close()
+
+
+@pytest.mark.parametrize("bulk_at", [1, 10**9], ids=["in bulk", "one by one"])
+def test_a_restart_replays_every_case_to_the_same_findings_and_raises_none_again(
+    tmp_path: Path, bulk_at: int
+) -> None:
+    log = synth_cases(REG, 90, seed=5, deviation_rate=0.3, delay_rate=0.3)
+    rows = log.rows
+    day = date.fromisoformat(rows[len(rows) // 2][4][:10])  # many cases still open
+    with mock.patch.object(replays, "BULK_AT", bulk_at):
+        sup = Supervisor(REG, tmp_path / "state.db", clock=Clock(day))
+        try:
+            for k in range(0, len(rows), 400):
+                events = [
+                    {"event_id": f"e{i}", **dict(zip(HEADER, rows[i], strict=True))}
+                    for i in range(k, min(k + 400, len(rows)))
+                ]
+                sup.post(json.dumps(events).encode(), SENDER)
+            feed = sup.feed(0, 10_000)
+            cases = {c.case_id: comparable(c) for c in sup.results()}
+        finally:
+            sup.close()
+        again = Supervisor(REG, tmp_path / "state.db", clock=Clock(day))
+        try:
+            assert again.feed(0, 10_000) == feed
+            assert {c.case_id: comparable(c) for c in again.results()} == cases
+        finally:
+            again.close()
+    expected = monitor(log.write_csv(tmp_path / "cases.csv"), REG, as_of=day)
+    assert {c.case_id: comparable(c) for c in expected.cases} == cases
