@@ -176,12 +176,10 @@ class BulkOutput:
             if got:
                 devs[k] = self.fmt.deviation_items(got)
                 fits[k] = 0
+        start = '"fits": {}, "incomplete": false, "lines_left_out": [], "deviations": ['
         return pc.binary_join_element_wise(
-            '"fits": ',
-            pa.array(["false", "true"]).take(pa.array(fits)),
-            ', "incomplete": false, "lines_left_out": [], "deviations": [',
-            pa.array(devs, pa.string()),
-            '], "alerts": [',
+            pa.array([start.format("false"), start.format("true")]).take(pa.array(fits)),
+            pa.array([f'{d}], "alerts": [' for d in devs], pa.string()),
             self.alerts_json(),
             "]}",
             "",
@@ -222,31 +220,49 @@ def case_lines(fmt: Formatter, cols: CaseColumns, ends: pa.Array) -> pa.Array:
                 _STATUS[rest // 2],
             )
         )
-    limit = pa.array(cols.limit)
+    # each piece made once per value it takes, with the text that follows it (a text
+    # the same on every line, given to pyarrow's join, is copied to every line first)
     timed = closed & (cols.limit >= 0)
     on_time = np.where(timed, np.where(cols.elapsed <= cols.limit, 1, 2), 0)
-    ended = pc.binary_join_element_wise('"', _iso_times(fmt, cols.ended), '"', "")
+    tail = (
+        _each(cols.events, '{}, "elapsed_days": '),
+        _each(cols.elapsed, '{}, "limit_days": '),
+        _each(
+            (cols.limit + 1) * 3 + on_time,
+            lambda v: (
+                f'{"null" if v < 3 else v // 3 - 1}, "on_time": '
+                f"{('null', 'true', 'false')[v % 3]}, "
+            ),
+        ),
+    )
     return pc.binary_join_element_wise(
-        '{"case_id": ',
-        pa.array(list(map(_encode, cols.case_ids)), pa.string()),
-        ", ",
-        pa.array(middles, pa.string()).take(pa.array(kind.reshape(-1))),
-        ', "started": "',
-        _iso_times(fmt, cols.started),
-        '", "ended": ',
-        pc.if_else(pa.array(closed), ended, "null"),
-        ', "events": ',
-        _text(cols.events),
-        ', "elapsed_days": ',
-        _text(cols.elapsed),
-        ', "limit_days": ',
-        pc.if_else(pc.greater_equal(limit, 0), _text(cols.limit), "null"),
-        ', "on_time": ',
-        pa.array(["null", "true", "false"]).take(pa.array(on_time)),
-        ", ",
+        pa.array([f'{{"case_id": {_encode(c)}, ' for c in cols.case_ids], pa.string()),
+        pa.array([f'{m}, "started": "' for m in middles], pa.string()).take(
+            pa.array(kind.reshape(-1))
+        ),
+        _iso_times(fmt, cols.started, "", '", "ended": '),
+        pc.if_else(
+            pa.array(closed),
+            _iso_times(fmt, cols.ended, '"', '", "events": '),
+            'null, "events": ',
+        ),
+        *tail,
         ends,
         "",
     )
+
+
+def _each(ints: Ints, text: str | Callable[[int], str]) -> pa.Array:
+    """``text`` of each integer (``text.format`` if a string), made once per value.
+
+    Examples:
+        >>> _each(np.array([3, 1, 3]), "<{}>").to_pylist()
+        ['<3>', '<1>', '<3>']
+    """
+    values, which = np.unique(ints, return_inverse=True)
+    made = text.format if isinstance(text, str) else text
+    texts = pa.array([made(v) for v in values.tolist()], pa.string())
+    return texts.take(pa.array(which.reshape(-1)))
 
 
 def ends_of(n: int, tails: dict[int, str]) -> pa.Array:
@@ -259,9 +275,10 @@ def ends_of(n: int, tails: dict[int, str]) -> pa.Array:
     return pa.array(end, pa.string())
 
 
-def _iso_times(fmt: Formatter, packed: Ints) -> pa.Array:
-    """``datetime.isoformat`` of packed times (:func:`~.caseevents.pack_time`): each day
-    and each time of day made once (:meth:`~.output.Formatter.time_text`).
+def _iso_times(fmt: Formatter, packed: Ints, before: str = "", after: str = "") -> pa.Array:
+    """``datetime.isoformat`` of packed times (:func:`~.caseevents.pack_time`), each
+    between ``before`` and ``after``: each day and each time of day made once
+    (:meth:`~.output.Formatter._time`).
 
     Examples:
         >>> from datetime import datetime
@@ -277,10 +294,10 @@ def _iso_times(fmt: Formatter, packed: Ints) -> pa.Array:
     clocks, clock = np.unique(packed % _DAY_US, return_inverse=True)
     texts = [fmt._time(c) for c in clocks.tolist()]  # day 0: 0001-01-01Thh:mm:ss
     return pc.binary_join_element_wise(
-        pa.array([date.fromordinal(d + 1).isoformat() for d in days.tolist()]).take(
+        pa.array([before + date.fromordinal(d + 1).isoformat() for d in days.tolist()]).take(
             pa.array(day.reshape(-1))
         ),
-        pa.array([t[10:] for t in texts]).take(pa.array(clock.reshape(-1))),
+        pa.array([t[10:] + after for t in texts]).take(pa.array(clock.reshape(-1))),
         "",
     )
 
