@@ -252,8 +252,9 @@ def _records_first(result: Any, output: Any) -> Any:
 def measure_output(path: Path, reg: Registry, events: int) -> list[dict[str, object]]:
     """Text and JSON output of a result as ``monitor()`` returns it (its records not
     made), now (from the bulk replay's columns) and before (every record made by the
-    output, then formatted), each on a fresh result in the same run; wall and CPU time;
-    and the peak memory of the JSON run in its own process."""
+    output, then formatted), each the better (by CPU time) of two runs on a fresh result,
+    in the same run; wall and CPU time; and the peak memory of the JSON run in its own
+    process."""
     times: dict[str, tuple[float, float]] = {}
     load = _load()
     with tempfile.TemporaryDirectory() as tmp:
@@ -269,9 +270,12 @@ def measure_output(path: Path, reg: Registry, events: int) -> list[dict[str, obj
             ("json now", lambda r: lambda: write_json(r)),
             ("json before", lambda r: _records_first(r, lambda: write_json(r))),
         ):
-            fresh = monitor(path, reg, lang="en")
-            times[name] = _timed_cpu(make(fresh))
-            del fresh
+            runs = []
+            for _ in range(2):  # the better of two, each on a fresh result
+                fresh = monitor(path, reg, lang="en")
+                runs.append(_timed_cpu(make(fresh)))
+                del fresh
+            times[name] = min(runs, key=lambda run: run[1])
     load = f"{load}–{_load()}"
     peak = json_peak_mib(path)
     rows: list[dict[str, object]] = []
