@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from .bulkcolumns import Ints
 
 _encode = json.encoder.encode_basestring  # a str as JSON, as json.dumps(ensure_ascii=False)
-_UNIX_DAY = date(1970, 1, 1).toordinal()  # numpy's epoch as a proleptic ordinal
 _DAY_US = 86_400_000_000
 #: Each alert code's number, as the text orders findings (by code after line and case).
 _ALERT_RANK = np.array([int(code[1:]) for code in ALERT_CODES], np.int64)
@@ -314,8 +313,9 @@ def _dates(ordinals: Ints) -> pa.Array:
         >>> _dates(np.array([date(2011, 10, 8).toordinal(), 1])).to_pylist()
         ['2011-10-08', '0001-01-01']
     """
-    days = (np.asarray(ordinals, np.int64) - _UNIX_DAY).astype("datetime64[D]")
-    return pa.array(np.datetime_as_string(days).tolist(), pa.string())
+    days, which = np.unique(np.asarray(ordinals, np.int64), return_inverse=True)
+    texts = [date.fromordinal(d).isoformat() for d in days.tolist()]  # each day once
+    return pa.array(texts, pa.string()).take(pa.array(which.reshape(-1)))
 
 
 def _pieces(template: str) -> tuple[list[str], tuple[str, ...]]:

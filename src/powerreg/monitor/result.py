@@ -784,8 +784,10 @@ class LazyResult(MonitorResult):
             out[pid] = Tally(alerts=codes, step_alerts=steps)
         for devs in cols.deviations.values():
             if devs:
-                pid = devs[0].power_id
-                self._tally_deviations(devs, out.setdefault(pid, Tally()))
+                tally = out.get(devs[0].power_id)
+                if tally is None:
+                    tally = out[devs[0].power_id] = Tally()
+                self._tally_deviations(devs, tally)
         return out
 
     def _some(self, cols: CaseColumns) -> tuple[list[int], list[CaseResult]]:
