@@ -11,7 +11,9 @@ replaced (:func:`powerreg.atomic.check_output`).
 monitor adds: sqlite-utils creates each table from its definition in :mod:`.tables`; the
 rows go in with ``executemany`` on one connection in one transaction (sqlite-utils'
 ``insert_all`` commits every batch and runs at a quarter of the speed), every value as
-a bound parameter, so any text is stored verbatim.
+a bound parameter, so any text is stored verbatim. The catalog's foreign keys are
+checked once, after all its rows are in (:func:`check_foreign_keys`): a row that refers
+to nothing fails the export with the row, the column and the value it names.
 
 The Chinese search indexes (:mod:`.ngrams`) are more than half the work of a large
 export: from :data:`.searchworker.PARALLEL_AT` texts on, a worker process builds them
