@@ -11,9 +11,11 @@ Parquet file in row groups of 65,536 rows.
 * Dask: ``monitor_dask(PATH, scheduler=…)`` on a local cluster of two worker processes
   (one thread each; the cluster started and its workers warmed up before timing), its
   speed-up over the single process (goal ≥ 1.6×), each the best of two runs taken in
-  turn; the same with the records of every case made (``result.cases``, which both
-  make when first asked for); and its overhead on a log of 100,000 events (best of
-  three each).
+  turn; the same in CPU seconds (this process with the local scheduler, each worker
+  process), and what they would give on two free cores (the client's and the busiest
+  worker's against the single process's); the same with the records of every case
+  made (``result.cases``, which both make when first asked for); and its overhead on a
+  log of 100,000 events (best of three each).
 
 Each row gives the load average before and after it: on a machine whose two cores are
 busy with other work, two workers cannot run at once and the speed-up says little.
