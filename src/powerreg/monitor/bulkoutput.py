@@ -167,7 +167,7 @@ class BulkOutput:
         return made
 
     def ends(self) -> pa.Array:
-        """The end of each case's JSON line, from ``"fits"`` on (:func:`case_lines`)."""
+        """The end of each case's JSON line, from ``"fits"`` on (:class:`CaseLines`)."""
         n = len(self.cols.case_ids)
         devs = [""] * n
         fits = np.ones(n, np.int64)
@@ -195,60 +195,67 @@ class BulkOutput:
         return pa.array(texts, pa.string()).take(pa.array(self.case_of))
 
 
-def case_lines(fmt: Formatter, cols: CaseColumns, ends: pa.Array) -> pa.Array:
-    """The JSON line of every case of a replay in bulk, as
-    :meth:`~.output.Formatter.case_json` writes it, from the replay's columns: ``ends``
-    holds the end of each line, from ``"fits"`` on (:meth:`BulkOutput.ends`, or
-    :func:`ends_of`)."""
-    n = len(cols.case_ids)
-    if not n:
-        return pa.array([], pa.string())
-    closed = cols.closed
-    inferred = np.zeros(n, bool)
-    inferred[list(cols.inferred)] = True
-    key = (cols.chart * 2 + closed) * 2 + inferred
-    kinds, kind = np.unique(key, return_inverse=True)
-    middles = []
-    for k in kinds.tolist():
-        chart, rest = divmod(k, 4)
-        middles.append(
-            fmt._middle(
-                cols.chart_power[chart],
-                cols.chart_flowchart[chart],
-                bool(rest % 2),
-                _STATUS[rest // 2],
-            )
-        )
-    # each piece made once per value it takes, with the text that follows it (a text
-    # the same on every line, given to pyarrow's join, is copied to every line first)
-    timed = closed & (cols.limit >= 0)
-    on_time = np.where(timed, np.where(cols.elapsed <= cols.limit, 1, 2), 0)
-    tail = (
-        _each(cols.events, '{}, "elapsed_days": '),
-        _each(cols.elapsed, '{}, "limit_days": '),
-        _each(
-            (cols.limit + 1) * 3 + on_time,
-            lambda v: (
-                f'{"null" if v < 3 else v // 3 - 1}, "on_time": '
-                f"{('null', 'true', 'false')[v % 3]}, "
+class CaseLines:
+    """The JSON line of each case of a replay in bulk, as
+    :meth:`~.output.Formatter.case_json` writes it, from the replay's columns, a slice of
+    the cases at a time (never the whole document): ``ends`` holds the end of each line,
+    from ``"fits"`` on (:meth:`BulkOutput.ends`, or :func:`ends_of`)."""
+
+    def __init__(self, fmt: Formatter, cols: CaseColumns, ends: pa.Array) -> None:
+        self.fmt, self.cols, self.ends = fmt, cols, ends
+        self.inferred = np.zeros(len(cols.case_ids), bool)
+        self.inferred[list(cols.inferred)] = True
+        self.middles: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.cols.case_ids)
+
+    def lines(self, lo: int, hi: int) -> pa.Array:
+        """The lines of the cases numbered ``lo`` to ``hi``."""
+        fmt, cols = self.fmt, self.cols
+        closed = cols.closed[lo:hi]
+        limit, elapsed = cols.limit[lo:hi], cols.elapsed[lo:hi]
+        key = (cols.chart[lo:hi] * 2 + closed) * 2 + self.inferred[lo:hi]
+        kinds, kind = np.unique(key, return_inverse=True)
+        middles = []
+        for k in kinds.tolist():
+            got = self.middles.get(k)
+            if got is None:
+                chart, rest = divmod(k, 4)
+                middle = fmt._middle(
+                    cols.chart_power[chart],
+                    cols.chart_flowchart[chart],
+                    bool(rest % 2),
+                    _STATUS[rest // 2],
+                )
+                got = self.middles[k] = f'{middle}, "started": "'
+            middles.append(got)
+        # each piece made once per value it takes, with the text that follows it (a
+        # text the same on every line, given to pyarrow's join, is copied to every line)
+        timed = closed & (limit >= 0)
+        on_time = np.where(timed, np.where(elapsed <= limit, 1, 2), 0)
+        return pc.binary_join_element_wise(
+            pa.array([f'{{"case_id": {_encode(c)}, ' for c in cols.case_ids[lo:hi]], pa.string()),
+            pa.array(middles, pa.string()).take(pa.array(kind.reshape(-1))),
+            _iso_times(fmt, cols.started[lo:hi], "", '", "ended": '),
+            pc.if_else(
+                pa.array(closed),
+                _iso_times(fmt, cols.ended[lo:hi], '"', '", "events": '),
+                'null, "events": ',
             ),
-        ),
-    )
-    return pc.binary_join_element_wise(
-        pa.array([f'{{"case_id": {_encode(c)}, ' for c in cols.case_ids], pa.string()),
-        pa.array([f'{m}, "started": "' for m in middles], pa.string()).take(
-            pa.array(kind.reshape(-1))
-        ),
-        _iso_times(fmt, cols.started, "", '", "ended": '),
-        pc.if_else(
-            pa.array(closed),
-            _iso_times(fmt, cols.ended, '"', '", "events": '),
-            'null, "events": ',
-        ),
-        *tail,
-        ends,
-        "",
-    )
+            _each(cols.events[lo:hi], '{}, "elapsed_days": '),
+            _each(elapsed, '{}, "limit_days": '),
+            _each((limit + 1) * 3 + on_time, _limit_text),
+            self.ends.slice(lo, hi - lo),
+            "",
+        )
+
+
+def _limit_text(v: int) -> str:
+    """A case's limit and whether it closed on time (``(limit + 1) * 3 + on_time``:
+    on time 0 if unknown, 1 if on time, 2 if late) as its JSON line has them."""
+    limit = "null" if v < 3 else v // 3 - 1
+    return f'{limit}, "on_time": {("null", "true", "false")[v % 3]}, '
 
 
 def _each(ints: Ints, text: str | Callable[[int], str]) -> pa.Array:
@@ -265,7 +272,7 @@ def _each(ints: Ints, text: str | Callable[[int], str]) -> pa.Array:
 
 
 def ends_of(n: int, tails: dict[int, str]) -> pa.Array:
-    """The end of each of ``n`` cases' JSON line (:func:`case_lines`): ``tails`` that of
+    """The end of each of ``n`` cases' JSON line (:class:`CaseLines`): ``tails`` that of
     each case with findings or lines lost (:meth:`~.output.Formatter.tail`) by its
     number; every other case has none, and nothing lost."""
     end = [_PLAIN] * n

@@ -842,7 +842,7 @@ class LazyResult(MonitorResult):
         import pyarrow as pa  # with the replay in bulk (extra scale)
         import pyarrow.compute as pc
 
-        from .bulkoutput import case_lines, ends_of
+        from .bulkoutput import CaseLines, ends_of
 
         if self._whole is not None:
             ends = self._output(fmt, cols).ends()
@@ -851,10 +851,10 @@ class LazyResult(MonitorResult):
             events = cols.events.tolist()
             tails = {k: fmt.tail(c, events[k]) for k, c in zip(ks, records, strict=True)}
             ends = ends_of(len(cols.case_ids), tails)
-        lines = case_lines(fmt, cols, ends)
+        lines = CaseLines(fmt, cols, ends)
         del ends
         for lo in range(0, len(lines), CHUNK):
-            part = lines.slice(lo, CHUNK)
+            part = lines.lines(lo, min(lo + CHUNK, len(lines)))
             whole = pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part)
             text = pc.binary_join(whole, ",\n    ")[0]
             yield text.as_buffer() if raw else text.as_py()
