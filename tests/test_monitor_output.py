@@ -294,3 +294,16 @@ def test_the_output_of_a_bulk_replay_makes_no_record(tmp_path: Path) -> None:
     made = result.cases
     assert len(made) == json.loads(document)["totals"]["cases"]
     assert result.to_json() == document  # from the records now, the same text
+
+
+def test_a_bulk_result_with_no_case_left_still_makes_its_outputs(tmp_path: Path) -> None:
+    import pickle
+
+    path = synth_cases(REFERENCE, 5, 3).write_csv(tmp_path / "cases.csv")
+    result = monitor(path, REFERENCE, as_of=date(2011, 1, 1), lang="en")  # before them all
+    assert result.events == 0
+    assert result.after_as_of > 0
+    got = (result.to_text(), result.to_json())
+    assert json.loads(got[1])["cases"] == []
+    plain = pickle.loads(pickle.dumps(monitor(path, REFERENCE, as_of=date(2011, 1, 1))))
+    assert got == (plain.to_text("en"), plain.to_json("en"))

@@ -202,50 +202,44 @@ class CaseLines:
     from ``"fits"`` on (:meth:`BulkOutput.ends`, or :func:`ends_of`)."""
 
     def __init__(self, fmt: Formatter, cols: CaseColumns, ends: pa.Array) -> None:
-        self.fmt, self.cols, self.ends = fmt, cols, ends
-        self.inferred = np.zeros(len(cols.case_ids), bool)
-        self.inferred[list(cols.inferred)] = True
-        self.middles: dict[int, str] = {}
+        self.cols, self.ends = cols, ends
+        closed, limit, elapsed = cols.closed, cols.limit, cols.elapsed
+        inferred = np.zeros(len(cols.case_ids), bool)
+        inferred[list(cols.inferred)] = True
+        kinds, kind = np.unique((cols.chart * 2 + closed) * 2 + inferred, return_inverse=True)
+        middles = []
+        for k in kinds.tolist():
+            chart, rest = divmod(k, 4)
+            middle = fmt._middle(
+                cols.chart_power[chart], cols.chart_flowchart[chart], bool(rest % 2),
+                _STATUS[rest // 2],
+            )  # fmt: skip
+            middles.append(f'{middle}, "started": "')
+        # each piece made once per value it takes, with the text that follows it (a
+        # text the same on every line, given to pyarrow's join, is copied to every line)
+        on_time = np.where(closed & (limit >= 0), np.where(elapsed <= limit, 1, 2), 0)
+        self.pieces = [
+            pa.array(middles, pa.string()).take(pa.array(kind.reshape(-1))),
+            _iso_times(fmt, cols.started, "", '", "ended": '),
+            pc.if_else(
+                pa.array(closed),
+                _iso_times(fmt, cols.ended, '"', '", "events": '),
+                'null, "events": ',
+            ),
+            _each(cols.events, '{}, "elapsed_days": '),
+            _each(elapsed, '{}, "limit_days": '),
+            _each((limit + 1) * 3 + on_time, _limit_text),
+        ]
 
     def __len__(self) -> int:
         return len(self.cols.case_ids)
 
     def lines(self, lo: int, hi: int) -> pa.Array:
         """The lines of the cases numbered ``lo`` to ``hi``."""
-        fmt, cols = self.fmt, self.cols
-        closed = cols.closed[lo:hi]
-        limit, elapsed = cols.limit[lo:hi], cols.elapsed[lo:hi]
-        key = (cols.chart[lo:hi] * 2 + closed) * 2 + self.inferred[lo:hi]
-        kinds, kind = np.unique(key, return_inverse=True)
-        middles = []
-        for k in kinds.tolist():
-            got = self.middles.get(k)
-            if got is None:
-                chart, rest = divmod(k, 4)
-                middle = fmt._middle(
-                    cols.chart_power[chart],
-                    cols.chart_flowchart[chart],
-                    bool(rest % 2),
-                    _STATUS[rest // 2],
-                )
-                got = self.middles[k] = f'{middle}, "started": "'
-            middles.append(got)
-        # each piece made once per value it takes, with the text that follows it (a
-        # text the same on every line, given to pyarrow's join, is copied to every line)
-        timed = closed & (limit >= 0)
-        on_time = np.where(timed, np.where(elapsed <= limit, 1, 2), 0)
+        ids = [f'{{"case_id": {_encode(c)}, ' for c in self.cols.case_ids[lo:hi]]
         return pc.binary_join_element_wise(
-            pa.array([f'{{"case_id": {_encode(c)}, ' for c in cols.case_ids[lo:hi]], pa.string()),
-            pa.array(middles, pa.string()).take(pa.array(kind.reshape(-1))),
-            _iso_times(fmt, cols.started[lo:hi], "", '", "ended": '),
-            pc.if_else(
-                pa.array(closed),
-                _iso_times(fmt, cols.ended[lo:hi], '"', '", "events": '),
-                'null, "events": ',
-            ),
-            _each(cols.events[lo:hi], '{}, "elapsed_days": '),
-            _each(elapsed, '{}, "limit_days": '),
-            _each((limit + 1) * 3 + on_time, _limit_text),
+            pa.array(ids, pa.string()),
+            *(piece.slice(lo, hi - lo) for piece in self.pieces),
             self.ends.slice(lo, hi - lo),
             "",
         )
@@ -300,10 +294,10 @@ def _iso_times(fmt: Formatter, packed: Ints, before: str = "", after: str = "") 
     clocks, clock = np.unique(packed % _DAY_US, return_inverse=True)
     texts = [fmt._time(c) for c in clocks.tolist()]  # day 0: 0001-01-01Thh:mm:ss
     return pc.binary_join_element_wise(
-        pa.array([before + date.fromordinal(d + 1).isoformat() for d in days.tolist()]).take(
-            pa.array(day.reshape(-1))
-        ),
-        pa.array([t[10:] + after for t in texts]).take(pa.array(clock.reshape(-1))),
+        pa.array(
+            [before + date.fromordinal(d + 1).isoformat() for d in days.tolist()], pa.string()
+        ).take(pa.array(day.reshape(-1))),
+        pa.array([t[10:] + after for t in texts], pa.string()).take(pa.array(clock.reshape(-1))),
         "",
     )
 
