@@ -159,12 +159,15 @@ def check_metadata_output(path: Path, source: str | None = None) -> None:
     )
 
 
-def not_a_catalog(path: Path) -> str | None:
-    """Why the file at ``path`` is not a catalog written by powerreg, or None if it is.
+def not_a_catalog(
+    path: Path, *, kind: str = "catalog", tables: frozenset[str] = _OWN_TABLES
+) -> str | None:
+    """Why the file at ``path`` is not a ``kind`` written by powerreg, or None if it is.
 
     A catalog of ours is a SQLite database with a ``PRAGMA user_version`` and the tables
-    ``registry``, ``powers`` and ``_metadata``. The file is read without locks and
-    without its journal, and never changed.
+    ``registry``, ``powers`` and ``_metadata`` (a roll-up's combined catalog, its own
+    ``tables``). The file is read without locks and without its journal, and never
+    changed.
 
     Examples:
         >>> import powerreg, tempfile
@@ -174,6 +177,8 @@ def not_a_catalog(path: Path) -> str | None:
         'is not a catalog written by powerreg (not a SQLite database)'
         >>> not_a_catalog(export_sqlite(powerreg.load("examples/minimal"), d / "c.db")) is None
         True
+        >>> not_a_catalog(d / "c.db", kind="roll-up catalog", tables=frozenset({"departments"}))
+        'is a SQLite database but not a roll-up catalog written by powerreg'
     """
     try:
         with path.open("rb") as f:
@@ -181,7 +186,7 @@ def not_a_catalog(path: Path) -> str | None:
     except OSError as err:
         return f"cannot be read ({err.strerror or err})"
     if header != b"SQLite format 3\x00":
-        return "is not a catalog written by powerreg (not a SQLite database)"
+        return f"is not a {kind} written by powerreg (not a SQLite database)"
     try:
         # immutable: no lock taken, no journal read or written, nothing changed
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
@@ -191,11 +196,11 @@ def not_a_catalog(path: Path) -> str | None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     except sqlite3.Error as err:
-        return f"is not a catalog written by powerreg ({err})"
+        return f"is not a {kind} written by powerreg ({err})"
     finally:
         conn.close()
-    if not version or not names >= _OWN_TABLES:
-        return "is a SQLite database but not a catalog written by powerreg"
+    if not version or not names >= tables:
+        return f"is a SQLite database but not a {kind} written by powerreg"
     return None
 
 

@@ -41,7 +41,7 @@ from typing import Any
 
 from ..catalog.ddl import create_index_sql, create_table_sql
 from ..catalog.tables import SEARCH_INDEXES, TABLES, VIEWS, Column, Table
-from ..catalog.write import FTS_HASHSIZE
+from ..catalog.write import FTS_HASHSIZE, not_a_catalog
 from ..errors import Problem
 from .report import DepartmentRow
 from .spec import Department, Rollup
@@ -445,28 +445,6 @@ def write_metadata(path: Path, about: dict[str, str], database: str) -> None:
 
 
 def not_a_rollup_catalog(path: Path) -> str | None:
-    """Why the file at ``path`` is not a roll-up catalog written by powerreg, or None.
-
-    The file is opened read-only without locks, and never changed.
-    """
-    try:
-        with path.open("rb") as f:
-            header = f.read(16)
-    except OSError as err:
-        return f"cannot be read ({err.strerror or err})"
-    if header != b"SQLite format 3\x00":
-        return "is not a roll-up catalog written by powerreg (not a SQLite database)"
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    except sqlite3.Error as err:
-        return f"cannot be read ({err})"
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.Error as err:
-        return f"is not a roll-up catalog written by powerreg ({err})"
-    finally:
-        conn.close()
-    if not version or not names >= _OWN_TABLES:
-        return "is a SQLite database but not a roll-up catalog written by powerreg"
-    return None
+    """Why the file at ``path`` is not a roll-up catalog written by powerreg, or None
+    (:func:`~powerreg.catalog.write.not_a_catalog` with the roll-up's own tables)."""
+    return not_a_catalog(path, kind="roll-up catalog", tables=_OWN_TABLES)
