@@ -245,7 +245,7 @@ def test_output_from_the_bulk_columns_is_the_reference_to_the_byte(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from powerreg.monitor.result import LazyResult
+    from powerreg.monitor.lazyresult import LazyResult
 
     log = synth_cases(REFERENCE, n, seed=seed, deviation_rate=deviation_rate, delay_rate=delay_rate)
     ids = sorted({row[0] for row in log.rows})

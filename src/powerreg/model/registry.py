@@ -41,7 +41,8 @@ class RegistryMeta(_Entity):
     )
     department_en: Name | None = Field(
         default=None,
-        description="部门英文名称：部门的英文名称（可选）。The department's English name (optional).",
+        description="部门英文名称：部门的英文名称（可选）。"
+        "The department's English name (optional).",
     )
     year: int = Field(ge=1949, le=2200, description="年度：这一版清单的年份。The edition year.")
     source: Prose = Field(

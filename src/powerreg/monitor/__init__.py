@@ -31,7 +31,8 @@ from .calendar import WorkCalendar, china_calendar
 from .caseevents import CaseEvents
 from .events import EventLog, read_log
 from .findings import CODES, Alert, CaseResult, Deviation, Event, RiskRef
-from .result import MonitorResult, PowerSummary, StepHits
+from .powersummary import PowerSummary, StepHits
+from .result import MonitorResult
 from .run import monitor, replay_case
 from .simulate import SynthLog, synth_cases
 from .to_catalog import add_to_catalog

@@ -13,7 +13,7 @@ through the formatter as they are. What comes out is the formatter's text to the
 (tests/test_monitor_output.py).
 
 The cases that lost lines (rows left out name them) have messages that list those
-lines; a result with such cases does not come here (:class:`~.result.LazyResult` makes
+lines; a result with such cases does not come here (:class:`~.lazyresult.LazyResult` makes
 the records of its cases with findings instead).
 
 Examples:
@@ -390,7 +390,7 @@ def alert_tallies(
     cols: CaseColumns, alerts: AlertColumns
 ) -> dict[str, tuple[Counter[str], Counter[tuple[str, str]]]]:
     """Per power with alerts: its alerts by code, and its steps' alerts by
-    ``(flowchart, step)`` (:class:`~.result.Tally`'s ``alerts`` and ``step_alerts``).
+    ``(flowchart, step)`` (:class:`~.powersummary.Tally`'s ``alerts`` and ``step_alerts``).
 
     Examples:
         >>> import powerreg

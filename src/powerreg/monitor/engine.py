@@ -15,7 +15,7 @@ long text) is read row by row (:class:`~.reader.RowReader`). What comes back is 
 the replay's arrays (:class:`~.bulkreplay.BulkReplay`, pickled with its arrays as they
 are and its charts by their ids), not a record per case; the client unpacks them and
 makes the records when they are first asked for, as :func:`~.run.monitor` makes its
-records then (a :class:`~.result.LazyResult`). The cases come back in the order the log
+records then (a :class:`~.lazyresult.LazyResult`). The cases come back in the order the log
 first names them (by the file and row of the row that made each a case), the rows left
 out in the order of the files and their rows, a log mostly of other powers is refused
 as a whole: :func:`monitor_dask` gives what :func:`~.run.monitor` gives.
@@ -79,8 +79,9 @@ from .columnar import (
     texts,
 )
 from .findings import Alert, CaseResult, Deviation, incomplete
+from .lazyresult import LazyResult
 from .reader import COLUMNS, EventLog, RowIndex, RowReader, foreign_powers
-from .result import LazyResult, MonitorResult
+from .result import MonitorResult
 
 #: What a share sends back: a pickle and its out-of-band buffers (see :func:`_packed`).
 Packed = tuple[bytes, list[Any]]

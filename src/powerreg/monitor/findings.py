@@ -244,7 +244,8 @@ def incomplete(cases: list[CaseResult], left_out: Sequence[Problem]) -> list[Cas
     return [replace(c, lost=tuple(lost[c.case_id])) if c.case_id in lost else c for c in cases]
 
 
-_RANK = {"high": 2, "medium": 1, "low": 0}
+#: The levels of risk points, in order: ``high`` ranks above ``medium``, above ``low``.
+LEVEL_RANK = {"high": 2, "medium": 1, "low": 0}
 
 
 def highest_level(risks: tuple[RiskRef, ...]) -> str | None:
@@ -256,4 +257,4 @@ def highest_level(risks: tuple[RiskRef, ...]) -> str | None:
     """
     if not risks:
         return None
-    return max((r.level for r in risks), key=_RANK.__getitem__)
+    return max((r.level for r in risks), key=LEVEL_RANK.__getitem__)

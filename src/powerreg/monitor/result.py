@@ -4,19 +4,18 @@ power; and the formats people and machines read (text, JSON, Markdown, pandas).
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from ..codes import render
-from ..collector import FREEZE_AT, gc_paused
+from ..collector import gc_paused
 from ..errors import Problem
 from ..formats import json_items
 from ..lang import Lang, default_lang
@@ -27,21 +26,17 @@ from .chartindex import ChartIndex
 from .findings import (
     ALERT_CODES,
     DEVIATION_CODES,
+    LEVEL_RANK,
     Alert,
     CaseResult,
     Deviation,
-    RiskRef,
-    incomplete,
 )
 from .output import CHUNK, Formatter
+from .powersummary import RISKIEST, PowerSummary, StepHits, Tally
 from .records import as_problem, finding_params, step_text
 
 if TYPE_CHECKING:
     from ..model import Registry
-    from .bulkoutput import BulkOutput
-    from .bulkreplay import AlertColumns, CaseColumns
-
-_RANK = {"high": 2, "medium": 1, "low": 0}
 
 #: What ``--fail-on`` may name: red cards, yellow or red cards, or any deviation or card.
 FailOn = Literal["red", "yellow", "deviation", "never"]
@@ -52,91 +47,6 @@ FAIL_CODES: dict[str, frozenset[str]] = {
     "yellow": frozenset({"M202", "M203"}),
     "deviation": frozenset({*DEVIATION_CODES, "M202", "M203"}),
 }
-
-#: How many of a power's riskiest steps the summary names.
-RISKIEST = 3
-
-
-@dataclass(frozen=True, slots=True)
-class StepHits:
-    """A step where deviations and alerts gather: how many touch it, and its risks."""
-
-    step: str  # global id, e.g. XK-001/F1/S8
-    label: str
-    deviations: int
-    alerts: int
-    risk_points: tuple[RiskRef, ...]
-
-    @property
-    def hits(self) -> int:
-        """Deviations and step alerts that touch the step."""
-        return self.deviations + self.alerts
-
-    @property
-    def risk_level(self) -> str | None:
-        """Highest level of the risk points on the step."""
-        levels = [r.level for r in self.risk_points]
-        return max(levels, key=_RANK.__getitem__) if levels else None
-
-
-@dataclass(frozen=True, slots=True)
-class PowerSummary:
-    """Supervision figures of one power."""
-
-    power_id: str
-    name: str
-    cases: int
-    closed: int
-    open: int
-    fits: int
-    #: closed cases that have a time limit, and how many of them closed within it
-    timed: int
-    on_time: int
-    deviations: dict[str, int]
-    alerts: dict[str, int]
-    riskiest: tuple[StepHits, ...]
-
-    @property
-    def on_time_rate(self) -> float | None:
-        """Share of closed cases with a limit that closed within it (None if none)."""
-        return self.on_time / self.timed if self.timed else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data, for JSON."""
-        return {
-            "power_id": self.power_id,
-            "name": self.name,
-            "cases": self.cases,
-            "closed": self.closed,
-            "open": self.open,
-            "fits": self.fits,
-            "timed": self.timed,
-            "on_time": self.on_time,
-            "on_time_rate": self.on_time_rate,
-            "deviations": self.deviations,
-            "alerts": self.alerts,
-            "riskiest_steps": [
-                {
-                    "step": h.step,
-                    "label": h.label,
-                    "deviations": h.deviations,
-                    "alerts": h.alerts,
-                    "risk_points": [r.id for r in h.risk_points],
-                    "risk_level": h.risk_level,
-                }
-                for h in self.riskiest
-            ],
-        }
-
-
-@dataclass
-class Tally:
-    """The findings of a power counted: by code, and by step (``(flowchart, step)``)."""
-
-    deviations: Counter[str] = field(default_factory=Counter)
-    alerts: Counter[str] = field(default_factory=Counter)
-    step_deviations: Counter[tuple[str, str]] = field(default_factory=Counter)
-    step_alerts: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 @dataclass
@@ -347,7 +257,7 @@ class MonitorResult:
                     chart.risks.get(s, ()),
                 )
             )
-        hits.sort(key=lambda h: (-h.hits, -_RANK.get(h.risk_level or "", -1), h.step))
+        hits.sort(key=lambda h: (-h.hits, -LEVEL_RANK.get(h.risk_level or "", -1), h.step))
         power = self.registry.powers[pid]
         return PowerSummary(
             power_id=pid,
@@ -665,208 +575,6 @@ class MonitorResult:
                 ]
             )
         return pd.DataFrame(rows, columns=[*cols, "step_label", "message"])
-
-
-class Bulk(Protocol):
-    """What a :class:`LazyResult` reads of a replay in bulk
-    (:class:`~.bulkreplay.BulkReplay`)."""
-
-    def columns(self) -> CaseColumns: ...
-
-    def records(self, ks: list[int]) -> list[CaseResult]: ...
-
-    def alerts(self) -> tuple[AlertColumns, Callable[[int], Alert]]: ...
-
-
-class LazyResult(MonitorResult):
-    """A :class:`MonitorResult` whose cases are made when first asked for: a replay in
-    bulk (:mod:`.bulkreplay`) finds everything at once, and a million events make a few
-    hundred thousand records, which a caller that only counts need not wait for.
-
-    Given the replay (``bulk``), the text, JSON and summaries of a result whose records
-    are not made yet make only those of the cases with findings or lines lost; the other
-    cases are read from the replay's columns (:class:`~.bulkreplay.CaseColumns`). The
-    records made later are the very same objects.
-    """
-
-    def __init__(
-        self,
-        make: Callable[[], list[CaseResult]],
-        events: int,
-        bulk: Bulk | None = None,
-        **fields: Any,
-    ) -> None:
-        super().__init__(cases=[], **fields)
-        self._make: Callable[[], list[CaseResult]] | None = make
-        self._events = events
-        self._bulk = bulk
-
-    @property
-    def cases(self) -> list[CaseResult]:
-        """The cases, made on first use (the collector paused meanwhile, and a big
-        result frozen out of later collections, as :func:`~.run.monitor` does)."""
-        if self._make is not None:
-            make, self._make = self._make, None
-            with gc_paused():
-                cases = self.__dict__["_cases"] = make()
-                some = self.__dict__.get("_some_made")
-                if some is not None:  # the records an output made: the same objects
-                    for k, c in zip(*some, strict=True):
-                        cases[k] = c
-                if self.rows >= FREEZE_AT:
-                    gc.freeze()
-        got: list[CaseResult] = self.__dict__["_cases"]
-        return got
-
-    @cases.setter
-    def cases(self, value: list[CaseResult]) -> None:
-        self.__dict__["_cases"] = value
-        self.__dict__["_make"] = None
-
-    @property
-    def _columns(self) -> CaseColumns | None:
-        """The replay's columns while the records are not made (None once they are)."""
-        if self._make is None or self._bulk is None:
-            return None
-        got: CaseColumns | None = self.__dict__.get("_columns_made")
-        if got is None:
-            got = self.__dict__["_columns_made"] = self._bulk.columns()
-        return got
-
-    @property
-    def _whole(self) -> CaseColumns | None:
-        """The replay's columns while the records are not made, if no case lost lines:
-        then every output is made from the columns (:mod:`.bulkoutput`), no record."""
-        cols = self._columns
-        if cols is None:
-            return None
-        lost: bool | None = self.__dict__.get("_lines_lost")
-        if lost is None:
-            lost = self.__dict__["_lines_lost"] = any(p.entity for p in self.problems)
-        return None if lost else cols
-
-    def _output(self, fmt: Formatter, cols: CaseColumns) -> BulkOutput:
-        from .bulkoutput import BulkOutput
-
-        assert self._bulk is not None
-        return BulkOutput(fmt, cols, *self._bulk.alerts(), self.as_of)
-
-    @cached_property
-    def _incomplete(self) -> bool:
-        return False if self._whole is not None else super()._incomplete
-
-    def fails(self, fail_on: FailOn) -> bool:
-        cols = self._whole
-        if cols is None or fail_on == "never":
-            return super().fails(fail_on)
-        assert self._bulk is not None
-        codes = FAIL_CODES[fail_on]
-        alerts = {ALERT_CODES[c] for c in set(self._bulk.alerts()[0].code.tolist())}
-        return bool(alerts & codes) or any(
-            d.code in codes for devs in cols.deviations.values() for d in devs
-        )
-
-    def _finding_lines(self, fmt: Formatter) -> list[str]:
-        cols = self._whole
-        if cols is None:
-            return super()._finding_lines(fmt)
-        return self._output(fmt, cols).lines()
-
-    def _tallies(self) -> dict[str, Tally]:
-        cols = self._whole
-        if cols is None:
-            return super()._tallies()
-        from .bulkoutput import alert_tallies
-
-        assert self._bulk is not None
-        out: dict[str, Tally] = {}
-        for pid, (codes, steps) in alert_tallies(cols, self._bulk.alerts()[0]).items():
-            out[pid] = Tally(alerts=codes, step_alerts=steps)
-        for devs in cols.deviations.values():
-            if devs:
-                tally = out.get(devs[0].power_id)
-                if tally is None:
-                    tally = out[devs[0].power_id] = Tally()
-                self._tally_deviations(devs, tally)
-        return out
-
-    def _some(self, cols: CaseColumns) -> tuple[list[int], list[CaseResult]]:
-        """The numbers and records of the cases with a finding or a line lost."""
-        made: tuple[list[int], list[CaseResult]] | None = self.__dict__.get("_some_made")
-        if made is None:
-            assert self._bulk is not None
-            ks = cols.flagged
-            lost = {p.entity for p in self.problems if p.entity}
-            if lost:
-                number = {cid: k for k, cid in enumerate(cols.case_ids)}
-                ks = sorted({*ks, *(number[c] for c in lost if c in number)})
-            with gc_paused():
-                records = incomplete(self._bulk.records(ks), self.problems)
-            made = self.__dict__["_some_made"] = (ks, records)
-        return made
-
-    @property
-    def _flagged(self) -> list[CaseResult]:
-        cols = self._columns
-        return self.cases if cols is None else self._some(cols)[1]
-
-    def _counts(self) -> dict[str, tuple[int, int, int, int, int]]:
-        cols = self._columns
-        if cols is None:
-            return super()._counts()
-        import numpy as np  # with the replay in bulk (extra scale)
-
-        names = sorted(set(cols.chart_power))
-        power = np.array([names.index(p) for p in cols.chart_power], np.int64)[cols.chart]
-        fits = np.ones(len(cols.case_ids), bool)
-        if self._whole is not None:
-            fits[list(cols.deviations)] = False
-        else:
-            ks, records = self._some(cols)
-            fits[ks] = [c.fits for c in records]
-        timed = cols.closed & (cols.limit >= 0)
-        on_time = timed & (cols.elapsed <= cols.limit)
-        columns = [
-            np.bincount(power, weights=w, minlength=len(names)).astype(np.int64).tolist()
-            for w in (None, cols.closed, fits, timed, on_time)
-        ]
-        return {
-            pid: (a, b, c, d, e) for pid, a, b, c, d, e in zip(names, *columns, strict=True) if a
-        }
-
-    def _cases_json(self, fmt: Formatter, raw: bool) -> Iterator[str | Any]:
-        cols = self._columns
-        if cols is None:
-            yield from super()._cases_json(fmt, raw)
-            return
-        import pyarrow as pa  # with the replay in bulk (extra scale)
-        import pyarrow.compute as pc
-
-        from .bulkoutput import CaseLines, ends_of
-
-        if self._whole is not None:
-            ends = self._output(fmt, cols).ends()
-        else:
-            ks, records = self._some(cols)
-            events = cols.events.tolist()
-            tails = {k: fmt.tail(c, events[k]) for k, c in zip(ks, records, strict=True)}
-            ends = ends_of(len(cols.case_ids), tails)
-        lines = CaseLines(fmt, cols, ends)
-        del ends
-        for lo in range(0, len(lines), CHUNK):
-            part = lines.lines(lo, min(lo + CHUNK, len(lines)))
-            whole = pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part)
-            text = pc.binary_join(whole, ",\n    ")[0]
-            yield text.as_buffer() if raw else text.as_py()
-
-    @property
-    def events(self) -> int:
-        """Events replayed."""
-        return self._events
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # copied or pickled as the plain result, its cases made
-        return (MonitorResult, tuple(getattr(self, f.name) for f in fields(MonitorResult)))
 
 
 def _utf8_bytes(out: TextIO) -> Any:

@@ -34,9 +34,10 @@ from .columnar import is_parquet, read_parquet
 from .deadlines import time_case
 from .events import EventLog, read_log
 from .findings import CaseResult, Event, incomplete
+from .lazyresult import LazyResult
 from .reader import foreign_powers
 from .replay import count_deviations, deviations, ends_at_end
-from .result import LazyResult, MonitorResult
+from .result import MonitorResult
 
 
 def monitor(
