@@ -147,6 +147,22 @@ def test_when_a_pool_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     assert loadpool.PARALLEL_AT > 84  # the reference registry is parsed serially
 
 
+def test_the_load_is_what_runs_now_when_the_minute_lags(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a stage of this job's own ``dot`` processes the minute's average still says
+    busy; the tasks running now say the second core is free."""
+    monkeypatch.setattr(machine.os, "getloadavg", lambda: (2.4, 1.0, 0.5))
+    monkeypatch.setattr(machine, "running_now", lambda: 1)
+    assert machine.load_average() == 1.0
+    assert machine.second_process({}, cores=2)
+    monkeypatch.setattr(machine, "running_now", lambda: 3)  # others run now too
+    assert machine.load_average() == 2.4
+    assert not machine.second_process({}, cores=2)
+    monkeypatch.setattr(machine.os, "getloadavg", lambda: (0.3, 1.0, 0.5))
+    assert machine.load_average() == 0.3  # a quiet minute: a moment's crowd does not count
+    monkeypatch.setattr(machine, "running_now", lambda: None)  # not Linux
+    assert machine.load_average() == 0.3
+
+
 def test_a_failing_worker_costs_nothing_but_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

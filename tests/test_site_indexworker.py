@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 import pytest
 
 import powerreg
+from powerreg import machine
 from powerreg.site import MARKER, indexworker, lookup, publish, publish_site
 
 
@@ -128,5 +130,7 @@ def test_a_child_is_forked_only_where_it_helps(
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(indexworker.threading, "active_count", lambda: threads)
     monkeypatch.setattr(indexworker.os, "getloadavg", lambda: (load, load, load))
+    # as many tasks running now as the average says (machine.load_average takes the less)
+    monkeypatch.setattr(machine, "running_now", lambda: math.ceil(load))
     monkeypatch.setattr(indexworker.os, "sched_getaffinity", lambda pid: {0, 1})
     assert indexworker.wanted() is expected

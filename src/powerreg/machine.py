@@ -12,10 +12,11 @@ worker processes (:mod:`powerreg.rollup.worker`). They all ask here:
 * ``POWERREG_PARALLEL=0`` does the same, ``POWERREG_PARALLEL=1`` uses a second process
   whatever the machine's load (on two cores or more);
 * otherwise a second process is used where the machine has two cores or more and — for
-  the jobs whose split is fixed in advance (``load_aware``) — while its load average is
-  below its cores: on a busy machine more processes only share the same cores and cost
-  their start and their messages. The export's worker is not load-aware: the export
-  takes over the indexes the worker has not started, so a slow worker costs little.
+  the jobs whose split is fixed in advance (``load_aware``) — while its load
+  (:func:`load_average`) is below its cores: on a busy machine more processes only
+  share the same cores and cost their start and their messages. The export's worker is
+  not load-aware: the export takes over the indexes the worker has not started, so a slow
+  worker costs little.
 
 Examples:
     >>> second_process({"POWERREG_WORKERS": "0"}), second_process({"POWERREG_PARALLEL": "0"})
@@ -51,11 +52,38 @@ def core_count() -> int:
 
 
 def load_average() -> float:
-    """The machine's load average over the last minute (0 where it is not known)."""
+    """The machine's load: the smaller of its load average over the last minute and the
+    tasks running at this moment, this one included (0 where neither is known).
+
+    The minute's average lags: after a stage that kept both cores busy with this job's
+    own ``dot`` processes it still says "busy" for a minute, when the cores are free
+    (a 10,000-power build then built its site's search index in one process, and the
+    site stage grew faster than the registry). The tasks running now say what is free
+    now; the average keeps a moment of quiet on a busy machine from counting as free.
+    """
     try:
-        return os.getloadavg()[0]
+        average = os.getloadavg()[0]
     except (AttributeError, OSError):
-        return 0.0
+        average = 0.0
+    now = running_now()
+    return average if now is None else min(average, float(now))
+
+
+def running_now(loadavg: Path = Path("/proc/loadavg")) -> int | None:
+    """The tasks running or ready to run at this moment, the caller included (Linux's
+    ``/proc/loadavg``, its fourth field ``running/total``); None where it is not known.
+
+    Examples:
+        >>> import tempfile
+        >>> f = Path(tempfile.mkdtemp()) / "loadavg"
+        >>> _ = f.write_text("2.50 1.90 1.20 1/345 4242")
+        >>> running_now(f), running_now(f.with_name("missing"))
+        (1, None)
+    """
+    try:
+        return int(loadavg.read_text().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def second_process(
