@@ -314,16 +314,14 @@ def json_peak_mib(path: Path) -> int:
     """Peak resident memory of ``powerreg monitor LOG --format json`` in a process of
     its own, its output thrown away."""
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from powerreg.cli import main\n"
+        "from powerreg.machine import peak_memory_mib\n"
         "try:\n"
         "    main(['monitor', sys.argv[1], '--format', 'json'], prog_name='powerreg')\n"
         "except SystemExit:\n"
         "    pass\n"
-        # VmHWM, not ru_maxrss: a child's ru_maxrss keeps the forking parent's peak
-        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
-        "sys.stderr.write(hwm[0].split()[1] if hwm else "
-        "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+        "sys.stderr.write(str(round(peak_memory_mib() or 0)))\n"
     )
     with open(os.devnull, "w") as null:
         done = subprocess.run(
@@ -333,7 +331,7 @@ def json_peak_mib(path: Path) -> int:
             text=True,
             check=False,
         )
-    return int(done.stderr.strip().splitlines()[-1]) // 1024
+    return int(done.stderr.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

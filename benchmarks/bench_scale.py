@@ -6,7 +6,7 @@ Parquet file in row groups of 65,536 rows.
 * single process: ``monitor(PATH)`` against reading the same file with pyarrow alone
   (``ParquetFile.iter_batches`` over the log's columns, nothing converted), and its
   events/s;
-* peak memory (``ru_maxrss`` of ``monitor(PATH)`` in a process of its own) at a tenth
+* peak memory (VmHWM of ``monitor(PATH)`` in a process of its own) at a tenth
   of the log and at the whole log;
 * Dask: ``monitor_dask(PATH, scheduler=…)`` on a local cluster of two worker processes
   (one thread each; the cluster started and its workers warmed up before timing), its
@@ -97,19 +97,20 @@ def _load() -> str:
 
 
 def peak_mib(path: Path) -> int:
-    """Peak resident memory of ``monitor(path)`` in a process of its own: its VmHWM
-    (``ru_maxrss`` of a child started by ``fork`` keeps the parent's, this log's maker)."""
+    """Peak resident memory of ``monitor(path)`` in a process of its own, in MiB
+    (:func:`powerreg.machine.peak_memory_mib`: not ``ru_maxrss``, which a child keeps from
+    the parent that forked it)."""
     code = (
-        "import re, sys\n"
+        "import sys\n"
+        "from powerreg.machine import peak_memory_mib\n"
         "from powerreg.monitor import monitor\n"
         "monitor(sys.argv[1])\n"
-        "status = open('/proc/self/status').read()\n"
-        "sys.stderr.write(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
+        "sys.stderr.write(str(round(peak_memory_mib() or 0)))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
     )
-    return int(done.stderr.strip().splitlines()[-1]) // 1024
+    return int(done.stderr.strip().splitlines()[-1])
 
 
 def main(argv: list[str]) -> list[dict[str, object]]:

@@ -1,4 +1,5 @@
-"""The formats every list of problems is shown in: text lines, JSON, Markdown, SARIF.
+"""The formats every list of problems is shown in: text lines, JSON, Markdown, SARIF; and
+the JSON of what a command wrote (:func:`summary_json`).
 
 ``validate`` (E codes), ``audit`` (A codes) and ``monitor`` (M codes) all report
 :class:`~powerreg.errors.Problem` records, so they print them the same way; each format
@@ -16,10 +17,13 @@ Examples:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from .codes import CODES
 from .errors import Problem
@@ -27,6 +31,23 @@ from .lang import Lang
 from .textsafe import md_cell
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def summary_json(result: BaseModel, **extra: Any) -> str:
+    """What a command wrote, as the JSON a program reads: the fields of its ``result``,
+    then ``extra`` (the sentence of the report, the commands that open what was written).
+
+    Examples:
+        >>> from pydantic import BaseModel
+        >>> class Wrote(BaseModel):
+        ...     out_dir: str
+        >>> print(summary_json(Wrote(out_dir="site"), open="python -m http.server -d site"))
+        {
+          "out_dir": "site",
+          "open": "python -m http.server -d site"
+        }
+    """
+    return json.dumps({**result.model_dump(), **extra}, ensure_ascii=False, indent=2)
 
 
 def text_lines(problems: Iterable[Problem], lang: Lang, *, severity: bool = False) -> list[str]:

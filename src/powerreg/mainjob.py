@@ -37,7 +37,6 @@ Examples:
 from __future__ import annotations
 
 import gc
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +46,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import formats
 from .atomic import check_output, new_directory
 from .audit import AuditReport, FailOn, Policy, audit
 from .catalog import export_sqlite
@@ -213,8 +213,9 @@ def _not_a_build(out: Path) -> str | None:
 
 def summary_json(result: BuildResult) -> str:
     """The build summary as JSON."""
-    data = result.model_dump()
-    data["sentence"] = result.stats.sentence
-    data["browse"] = result.browse_command
-    data["open_site"] = result.open_site_command
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return formats.summary_json(
+        result,
+        sentence=result.stats.sentence,
+        browse=result.browse_command,
+        open_site=result.open_site_command,
+    )

@@ -13,6 +13,7 @@ from .words import say
 @main.group(invoke_without_command=True)
 @lang_option
 @click.pass_context
+@reports_errors
 def cache(ctx: click.Context, lang: str | None) -> None:
     """Where the load cache is and how big: what loading each power file produced, kept
     by the file's bytes so that an unchanged registry loads without parsing it again.

@@ -9,11 +9,11 @@ Examples:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
+from .. import formats
 from ..errors import Problem
 from .report import DepartmentRow, RollupReport
 
@@ -127,8 +127,9 @@ class RollupBuild(BaseModel):
 
 def summary_json(result: RollupBuild) -> str:
     """The build summary as JSON."""
-    data = result.model_dump()
-    data["sentence"] = result.totals.sentence
-    data["browse"] = result.browse_command
-    data["open_site"] = result.open_site_command
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return formats.summary_json(
+        result,
+        sentence=result.totals.sentence,
+        browse=result.browse_command,
+        open_site=result.open_site_command,
+    )

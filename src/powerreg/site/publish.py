@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 import shutil
 import time
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from .. import formats
 from ..atomic import check_output, new_directory
 from ..audit import Policy, audit
 from ..catalog import export_sqlite
@@ -375,6 +375,4 @@ def _link(src: str, dst: str) -> None:
 
 def summary_json(result: SiteResult) -> str:
     """The site summary as JSON, for programs."""
-    data = result.model_dump()
-    data["open"] = result.open_command
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return formats.summary_json(result, open=result.open_command)
