@@ -265,7 +265,8 @@ def test_output_from_the_bulk_columns_is_the_reference_to_the_byte(
             writer.writerow(HEADER)
             writer.writerows(rows)
     fresh = monitor(path, REFERENCE, as_of=as_of, lang=lang)  # type: ignore[arg-type]
-    if parquet:
+    if parquet or '"' not in path.read_text("utf-8"):
+        # Parquet, and a CSV without a quote character, are read and replayed in bulk
         assert isinstance(fresh, LazyResult)
     got, records, markdown = _outputs(fresh)
     if isinstance(fresh, LazyResult):

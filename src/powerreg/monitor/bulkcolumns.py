@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from .caseevents import pack_time
+from .caseevents import DAY_US, pack_time
 from .columnar import file_name, parquet_files
 from .reader import COLUMNS, REQUIRED, column_name, parse_time
 from .rows import MAX_FIELD, MAX_ROW
@@ -44,8 +44,6 @@ Ints = npt.NDArray[np.signedinteger[Any]]
 Bools = npt.NDArray[np.bool_]
 
 _DICT = pa.dictionary(pa.int32(), pa.string())
-#: microseconds in a day
-DAY_US = 86_400_000_000
 #: microseconds from 0001-01-01 to 1970-01-01 (what :func:`pack_time` counts from)
 _UNIX = pack_time(datetime(1970, 1, 1))
 

@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 
 from ..codes import shown
 from .bulkreplay import ALERT_CODES, AlertColumns, CaseColumns
+from .caseevents import DAY_US, EPOCH_ORDINAL
 from .findings import Alert
 from .output import _PLAIN, _STATUS, Formatter
 
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
     from .bulkcolumns import Ints
 
 _encode = json.encoder.encode_basestring  # a str as JSON, as json.dumps(ensure_ascii=False)
-_DAY_US = 86_400_000_000
 #: Each alert code's number, as the text orders findings (by code after line and case).
 _ALERT_RANK = np.array([int(code[1:]) for code in ALERT_CODES], np.int64)
 
@@ -290,12 +290,13 @@ def _iso_times(fmt: Formatter, packed: Ints, before: str = "", after: str = "") 
         >>> got.to_pylist() == [t.isoformat() for t in ts]
         True
     """
-    days, day = np.unique(packed // _DAY_US, return_inverse=True)
-    clocks, clock = np.unique(packed % _DAY_US, return_inverse=True)
+    days, day = np.unique(packed // DAY_US, return_inverse=True)
+    clocks, clock = np.unique(packed % DAY_US, return_inverse=True)
     texts = [fmt._time(c) for c in clocks.tolist()]  # day 0: 0001-01-01Thh:mm:ss
     return pc.binary_join_element_wise(
         pa.array(
-            [before + date.fromordinal(d + 1).isoformat() for d in days.tolist()], pa.string()
+            [before + date.fromordinal(d + EPOCH_ORDINAL).isoformat() for d in days.tolist()],
+            pa.string(),
         ).take(pa.array(day.reshape(-1))),
         pa.array([t[10:] + after for t in texts], pa.string()).take(pa.array(clock.reshape(-1))),
         "",
@@ -396,7 +397,7 @@ def alert_tallies(
         >>> import powerreg
         >>> from powerreg.monitor import monitor
         >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
-        >>> got = alert_tallies(r._bulk.columns(), r._bulk.alerts()[0])
+        >>> got = alert_tallies(r._bulk.columns(), r._bulk.alert_columns())
         >>> all(got[p.power_id][0] == p.alerts for p in r.powers if p.alerts)
         True
     """

@@ -33,9 +33,9 @@ import numpy.typing as npt
 
 from ..model import Limit, Registry
 from .bulk import BulkLog
-from .bulkcolumns import DAY_US, Ints
+from .bulkcolumns import Ints
 from .calendar import WorkCalendar
-from .caseevents import STEP_BITS, CaseEvents, pack_time
+from .caseevents import DAY_US, EPOCH_ORDINAL, STEP_BITS, CaseEvents, pack_time
 from .chartindex import ChartIndex, compiled
 from .findings import Alert, CaseResult, Deviation, RiskRef, Status
 from .replay import count_step_deviations, step_deviations
@@ -135,7 +135,7 @@ def replay_bulk(
     )
     # working days: each step from its event to the next (to as_of while open)
     counts, days = cal.tables()
-    di = t // DAY_US - (cal.first.toordinal() - 1)
+    di = t // DAY_US - (cal.first.toordinal() - EPOCH_ORDINAL)
     if len(di) and (di.min() < 0 or di.max() >= len(counts)):
         bad = int(di[(di < 0) | (di >= len(counts))][0])
         cal.check(date.fromordinal(bad + cal.first.toordinal()))
@@ -152,7 +152,7 @@ def replay_bulk(
     late = np.flatnonzero(counted & (bud >= 0) & (d > bud))
     late_days = days[nums[late] + bud[late]]
     # limits: working days, or calendar days and months counted from the first day
-    limits = _limits(registry, power_ids, t[first] // DAY_US + 1, cal)
+    limits = _limits(registry, power_ids, t[first] // DAY_US + EPOCH_ORDINAL, cal)
     return BulkReplay(
         _State(
             log=log, alive=alive, case_ids=case_ids, power_ids=power_ids, gi=gi, table=table,
@@ -305,16 +305,22 @@ class BulkReplay:
             deviations=s.devs_of,
         )
 
+    @property
+    def kept(self) -> Ints:
+        """The numbers, in the log, of the cases replayed (a case with no event up to
+        ``as_of`` is none)."""
+        return _NO_CASES if self._state is None else self._state.alive  # type: ignore[attr-defined]
+
+    def alert_columns(self) -> AlertColumns:
+        """Every alert as columns (made once)."""
+        return _NO_ALERTS if self._state is None else _alert_columns(self._state)
+
     def alerts(self) -> tuple[AlertColumns, Callable[[int], Alert]]:
         """Every alert as columns, and a function that makes the record of the alert at
         an index of them (as :meth:`cases` makes it)."""
         s = self._state
-        table = _alert_columns(s) if s is not None else _NO_ALERTS
+        table = self.alert_columns()
         return table, _alert_maker(s, table) if s is not None else _no_alert
-
-    def deviations(self) -> dict[int, tuple[Deviation, ...]]:
-        """The deviations of each case that left its chart, by the case's number."""
-        return {} if self._state is None else self._state.devs_of  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,6 +485,8 @@ def _no_alert(i: int) -> Alert:
 
 
 _NONE = np.zeros(0, np.int64)
+#: The case numbers of a replay with no case.
+_NO_CASES = np.zeros(0, np.int64)
 _NO_ALERTS = AlertColumns(_NONE, _NONE, _NONE, _NONE, _NONE, _NONE, _NONE, _NONE)
 
 

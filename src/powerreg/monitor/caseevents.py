@@ -31,6 +31,10 @@ from typing import Any, overload
 from .findings import Event
 
 _EPOCH = datetime(1, 1, 1)
+#: Microseconds in a day, and the ordinal (``date.toordinal``) of the day packed times
+#: count from (:func:`pack_time`): a packed time's day is ``t // DAY_US + EPOCH_ORDINAL``.
+DAY_US = 86_400_000_000
+EPOCH_ORDINAL = 1
 _MICROSECOND = timedelta(microseconds=1)
 #: Bits of an event's third number that hold its step (the higher ones hold its actor).
 STEP_BITS = 16

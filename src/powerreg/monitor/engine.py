@@ -53,7 +53,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,6 @@ from ..model import Registry
 from ..reference import load_reference
 from .bulkcolumns import Ints
 from .calendar import WorkCalendar, china_calendar
-from .caseevents import pack_time
 from .chartindex import ChartIndex, compiled
 from .columnar import (
     add_fields,
@@ -172,7 +171,7 @@ _CHARTS: ContextVar[tuple[Registry, dict[tuple[str, str], ChartIndex]]] = Contex
 
 
 def _chart(power_id: str, chart_id: str) -> ChartIndex:
-    """A chart of a share being unpacked (:meth:`Share.unpacked`): compiled once."""
+    """A chart of a share being unpacked (:func:`_unpacked`): compiled once."""
     registry, charts = _CHARTS.get()
     return compiled(charts, registry, power_id, chart_id)
 
@@ -381,12 +380,7 @@ def _replay_bulk(
 
     charts: dict[tuple[str, str], ChartIndex] = {}
     replayed, after = replay_bulk(blog, registry, as_of, cal, charts)
-    first = blog.first_row
-    if as_of is not None and len(first):
-        # a case with no event up to as_of is no case: its events are in time order,
-        # so it has one if its first has
-        until = pack_time(datetime.combine(as_of, time.max))
-        first = first[blog.time[blog.start[:-1]] <= until]
+    first = blog.first_row[replayed.kept]
     fileno = np.concatenate([np.full(len(lines), i, np.int64) for i, _, lines in read])
     lines = np.concatenate([np.asarray(lines, np.int64) for _, _, lines in read])
     places = fileno[first] << FILE_SHIFT | lines[first]

@@ -29,6 +29,8 @@ class Bulk(Protocol):
 
     def records(self, ks: list[int]) -> list[CaseResult]: ...
 
+    def alert_columns(self) -> AlertColumns: ...
+
     def alerts(self) -> tuple[AlertColumns, Callable[[int], Alert]]: ...
 
 
@@ -113,9 +115,11 @@ class LazyResult(MonitorResult):
         cols = self._whole
         if cols is None or fail_on == "never":
             return super().fails(fail_on)
+        import numpy as np  # with the replay in bulk (extra scale)
+
         assert self._bulk is not None
         codes = FAIL_CODES[fail_on]
-        alerts = {ALERT_CODES[c] for c in set(self._bulk.alerts()[0].code.tolist())}
+        alerts = {ALERT_CODES[c] for c in np.unique(self._bulk.alert_columns().code).tolist()}
         return bool(alerts & codes) or any(
             d.code in codes for devs in cols.deviations.values() for d in devs
         )
@@ -134,7 +138,7 @@ class LazyResult(MonitorResult):
 
         assert self._bulk is not None
         out: dict[str, Tally] = {}
-        for pid, (codes, steps) in alert_tallies(cols, self._bulk.alerts()[0]).items():
+        for pid, (codes, steps) in alert_tallies(cols, self._bulk.alert_columns()).items():
             out[pid] = Tally(alerts=codes, step_alerts=steps)
         for devs in cols.deviations.values():
             if devs:
@@ -170,8 +174,10 @@ class LazyResult(MonitorResult):
             return super()._counts()
         import numpy as np  # with the replay in bulk (extra scale)
 
-        names = sorted(set(cols.chart_power))
-        power = np.array([names.index(p) for p in cols.chart_power], np.int64)[cols.chart]
+        # each chart's power by number in the sorted powers, then each case's
+        unique, of_chart = np.unique(np.array(cols.chart_power, str), return_inverse=True)
+        names: list[str] = unique.tolist()
+        power = of_chart.astype(np.int64)[cols.chart]
         fits = np.ones(len(cols.case_ids), bool)
         if self._whole is not None:
             fits[list(cols.deviations)] = False

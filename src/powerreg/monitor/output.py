@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from ..codes import shown, template
 from ..lang import Lang
 from ..textsafe import one_line
-from .caseevents import CaseEvents
+from .caseevents import DAY_US, EPOCH_ORDINAL, CaseEvents
 from .chartindex import ChartIndex
 from .findings import Alert, CaseResult, Deviation
 from .records import finding_params
@@ -52,8 +52,6 @@ class Replayed(Protocol):
 
 #: Cases a write of :meth:`MonitorResult.write_json` holds.
 CHUNK = 2000
-_EPOCH_ORDINAL = 1  # packed times count from 0001-01-01 (see caseevents.pack_time)
-_DAY_US = 86_400_000_000
 _STATUS = ("open", "closed")
 #: The end of the JSON of a case with no finding and no line lost.
 _PLAIN = '"fits": true, "incomplete": false, "lines_left_out": [], "deviations": [], "alerts": []}'
@@ -219,10 +217,10 @@ class Formatter:
             >>> [f._time(pack_time(t)) == t.isoformat() for t in ts]
             [True, True]
         """
-        day, clock = divmod(packed, _DAY_US)
+        day, clock = divmod(packed, DAY_US)
         d = self.days.get(day)
         if d is None:
-            d = self.days[day] = date.fromordinal(day + _EPOCH_ORDINAL).isoformat()
+            d = self.days[day] = date.fromordinal(day + EPOCH_ORDINAL).isoformat()
         c = self.clock.get(clock)
         if c is None:
             seconds, micro = divmod(clock, 1_000_000)

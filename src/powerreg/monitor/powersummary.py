@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import LEVEL_RANK, RiskRef
+from .findings import RiskRef, highest_level
 
 #: How many of a power's riskiest steps the summary names.
 RISKIEST = 3
@@ -38,8 +38,7 @@ class StepHits:
     @property
     def risk_level(self) -> str | None:
         """Highest level of the risk points on the step."""
-        levels = [r.level for r in self.risk_points]
-        return max(levels, key=LEVEL_RANK.__getitem__) if levels else None
+        return highest_level(self.risk_points)
 
 
 @dataclass(frozen=True, slots=True)
