@@ -664,6 +664,25 @@ def test_catalog_of_another_registry_is_refused(tmp_path: Path) -> None:
         add_to_catalog(result, tmp_path / "none.db")
 
 
+def test_a_catalog_without_a_replayed_power_is_refused_naming_the_row(tmp_path: Path) -> None:
+    """The cases' references are checked once, after their rows are in: a catalog that
+    lost a power (edited by hand) gets a message naming the case, the column and the
+    power, and is left as it was."""
+    db = export_sqlite(REFERENCE, tmp_path / "catalog.db")
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("DELETE FROM powers WHERE id = 'XK-008'")
+    before = db.read_bytes()
+    result = monitor(EXAMPLE_LOG, REFERENCE, as_of=date(2011, 12, 30))
+    with pytest.raises(
+        UsageError,
+        match=r"does not hold every power.*cases: FOREIGN KEY constraint failed: "
+        r"cases '2011-XK008-0001' refers to powers 'XK-008' \(power_id\)",
+    ):
+        add_to_catalog(result, db)
+    assert db.read_bytes() == before
+
+
 # ------------------------------------------------------------------ generated logs
 
 

@@ -11,9 +11,9 @@ replaced (:func:`powerreg.atomic.check_output`).
 monitor adds: sqlite-utils creates each table from its definition in :mod:`.tables`; the
 rows go in with ``executemany`` on one connection in one transaction (sqlite-utils'
 ``insert_all`` commits every batch and runs at a quarter of the speed), every value as
-a bound parameter, so any text is stored verbatim. The catalog's foreign keys are
-checked once, after all its rows are in (:func:`check_foreign_keys`): a row that refers
-to nothing fails the export with the row, the column and the value it names.
+a bound parameter, so any text is stored verbatim. The foreign keys of the tables it
+writes are checked once, after all their rows are in (:func:`check_foreign_keys`): a row
+that refers to nothing fails the write with the row, the column and the value it names.
 
 The Chinese search indexes (:mod:`.ngrams`) are more than half the work of a large
 export: from :data:`.searchworker.PARALLEL_AT` texts on, a worker process builds them
@@ -282,14 +282,12 @@ def _write_catalog(
             return _metadata_rows(reg, description)
         return _ROWS[table.name](reg)
 
-    # Foreign keys are checked once, over all the rows (check_foreign_keys), not row by
-    # row as they go in: a lookup per reference, in one pass, a fifth of the time.
+    # write_tables checks the foreign keys once, over all the rows: not row by row
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.create_function("powerreg_index_text", -1, index_text, deterministic=True)
     conn.execute("BEGIN")
     try:
         write_tables(conn, TABLES, rows)
-        check_foreign_keys(conn)
     except sqlite3.IntegrityError as err:
         # checked only when it fails: a check per row would slow every export down
         problems = duplicate_transitions(reg) if str(err).startswith("transitions:") else []
@@ -321,12 +319,15 @@ def write_tables(
     tables: Sequence[Table],
     rows: Callable[[Table], Iterable[Row]],
 ) -> None:
-    """Create ``tables`` from their definitions, insert ``rows(table)`` into each and
-    index every foreign key, in one transaction: the caller's if one is open, else its
-    own. The one table writer of the catalog and of the tables the monitor adds.
+    """Create ``tables`` from their definitions, insert ``rows(table)`` into each, index
+    every foreign key and check them all once (:func:`check_foreign_keys`), in one
+    transaction: the caller's if one is open, else its own. The one table writer of the
+    catalog and of the tables the monitor adds.
 
-    Tables are created and filled in the order given, so with foreign keys enforced a
-    table must come after those it references. An integrity error names its table.
+    A caller that turns SQLite's row-by-row check off (``PRAGMA foreign_keys = OFF``,
+    before the transaction) is checked all the same, once, at a fifth of the cost; with
+    it on, a table must come after those it references. An integrity error names its
+    table.
 
     Raises:
         sqlite3.IntegrityError: a row breaks a key (the message starts with the table).
@@ -362,6 +363,7 @@ def write_tables(
         for table in tables:
             for sql in create_index_sql(table):
                 conn.execute(sql)
+        check_foreign_keys(conn, [t.name for t in tables])
         if own:
             conn.execute("COMMIT")
     except BaseException:
@@ -370,8 +372,11 @@ def write_tables(
         raise
 
 
-def check_foreign_keys(conn: sqlite3.Connection, most: int = 3) -> None:
-    """Check every foreign key of the database at once (``PRAGMA foreign_key_check``).
+def check_foreign_keys(
+    conn: sqlite3.Connection, tables: Sequence[str] | None = None, most: int = 3
+) -> None:
+    """Check every foreign key of ``tables`` (default: of the whole database) at once
+    (``PRAGMA foreign_key_check``).
 
     Raises:
         sqlite3.IntegrityError: a row refers to one that is not there; the message names
@@ -389,7 +394,12 @@ def check_foreign_keys(conn: sqlite3.Connection, most: int = 3) -> None:
         ...     print(err)
         b: FOREIGN KEY constraint failed: b '2' refers to a 'y' (a_id), which is not there
     """
-    found = conn.execute("PRAGMA foreign_key_check").fetchmany(most + 1)
+    found: list[Any] = []
+    for name in [None] if tables is None else tables:
+        pragma = "PRAGMA foreign_key_check" + ("" if name is None else f"({quote(name)})")
+        found += conn.execute(pragma).fetchmany(most + 1 - len(found))
+        if len(found) > most:
+            break
     if not found:
         return
     where = []
