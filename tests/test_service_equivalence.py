@@ -169,7 +169,18 @@ def test_a_restart_replays_every_case_to_the_same_findings_and_raises_none_again
     log = synth_cases(REG, 90, seed=5, deviation_rate=0.3, delay_rate=0.3)
     rows = log.rows
     day = date.fromisoformat(rows[len(rows) // 2][4][:10])  # many cases still open
-    with mock.patch.object(replays, "BULK_AT", bulk_at):
+    in_bulk = replays._in_bulk
+    made: list[int] = []  # the cases each replay in bulk gave back
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        got = in_bulk(*args, **kwargs)
+        made.append(-1 if got is None else len(got))
+        return got
+
+    with (
+        mock.patch.object(replays, "BULK_AT", bulk_at),
+        mock.patch.object(replays, "_in_bulk", counted),
+    ):
         sup = Supervisor(REG, tmp_path / "state.db", clock=Clock(day))
         try:
             for k in range(0, len(rows), 400):
@@ -190,3 +201,5 @@ def test_a_restart_replays_every_case_to_the_same_findings_and_raises_none_again
             again.close()
     expected = monitor(log.write_csv(tmp_path / "cases.csv"), REG, as_of=day)
     assert {c.case_id: comparable(c) for c in expected.cases} == cases
+    # the bulk run did replay in bulk (never fell back to one by one); the other never did
+    assert (bool(made) and min(made) > 0) if bulk_at == 1 else made == []

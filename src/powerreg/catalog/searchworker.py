@@ -100,7 +100,8 @@ def start(
     hashsize: int,
 ) -> SearchWorker | None:
     """A worker building the search indexes, or None if the export should build them
-    itself (fewer than :data:`PARALLEL_AT` texts, or ``POWERREG_WORKERS=0``).
+    itself (fewer than :data:`PARALLEL_AT` texts, or no second process wanted:
+    :func:`wanted`, e.g. ``POWERREG_WORKERS=0``, ``POWERREG_PARALLEL=0`` or one core).
 
     Args:
         indexes: the search indexes.

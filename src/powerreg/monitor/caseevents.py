@@ -23,6 +23,7 @@ Examples:
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
@@ -165,11 +166,22 @@ class CaseEvents(Sequence[Event]):
 
     def count_before(self, time: int) -> int:
         """How many events come before the packed ``time`` (events are in time order,
-        so they are the first ones)."""
-        packed, n, size = self.packed, 0, len(self)
-        while n < size and packed[3 * n] < time:
-            n += 1
-        return n
+        so they are the first ones): all of them at once when the last does, else by
+        bisection.
+
+        Examples:
+            >>> from datetime import datetime
+            >>> ev = CaseEvents("A1", "XK-001", ("S1", "S2", "S3"), Vocabulary())
+            >>> for day in (3, 5, 5, 9):
+            ...     ev.append(1, pack_time(datetime(2011, 10, day)), day, 0)
+            >>> [ev.count_before(pack_time(datetime(2011, 10, d))) for d in (1, 5, 6, 10)]
+            [0, 1, 3, 4]
+        """
+        size = len(self)
+        if not size or self.last_time < time:
+            return size
+        packed = self.packed
+        return bisect_left(range(size), time, key=lambda i: packed[3 * i])
 
     def __len__(self) -> int:
         return len(self.packed) // 3 if self._n is None else self._n

@@ -533,9 +533,7 @@ class Supervisor:
             if st is None:
                 st = plan.cases[case_id]
             events = st.events
-            # all of them, as a rule (count_before walks the events one by one)
-            size = len(events)
-            n = size if size and events.last_time < until else events.count_before(until)
+            n = events.count_before(until)
             counted.append(n)
             if not (kept and st.counted == n) and n:
                 heads.append(events.head(n))
