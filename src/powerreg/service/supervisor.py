@@ -79,7 +79,6 @@ from ..collector import gc_paused
 from ..errors import UsageError, problem
 from ..lang import Lang
 from ..model import Registry
-from ..monitor import replay_case
 from ..monitor.calendar import WorkCalendar, china_calendar
 from ..monitor.caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time, unpack_time
 from ..monitor.chartindex import ChartIndex
@@ -561,41 +560,29 @@ class Supervisor:
 
     def _now(self, st: CaseState, day: date) -> CaseResult | None:
         """The case replayed as of ``day`` (made once, then kept)."""
-        if st.now is not None and st.now[0] == day:
-            return st.now[1]
-        result = st.ahead
-        if result is not None and result.status == "open":
-            result = replay_case(
-                st.events.head(st.counted),
+        return self._nows([st], day)[0]
+
+    def _nows(self, states: Sequence[CaseState], day: date) -> list[CaseResult | None]:
+        """Each of ``states`` replayed as of ``day`` (made once, then kept): a case
+        still open by its replay as of the calendar's last day is replayed again as of
+        ``day``, the replays made together; any other is that replay."""
+        todo = [st for st in states if st.now is None or st.now[0] != day]
+        still = [st for st in todo if st.ahead is not None and st.ahead.status == "open"]
+        for st in todo:
+            st.now = (day, st.ahead)
+        if still:
+            made = replay_cases(
+                [st.events.head(st.counted) for st in still],
                 self.registry,
                 as_of=day,
                 calendar=self.calendar,
                 charts=self.charts,
+                index=self.index,
+                actors=self.actors,
             )
-        st.now = (day, result)
-        return result
-
-    def _nows(self, states: Sequence[CaseState], day: date) -> list[CaseResult | None]:
-        """:meth:`_now` of many cases, the replays they need made together."""
-        todo = [
-            st
-            for st in states
-            if (st.now is None or st.now[0] != day)
-            and st.ahead is not None
-            and st.ahead.status == "open"
-        ]
-        made = replay_cases(
-            [st.events.head(st.counted) for st in todo],
-            self.registry,
-            as_of=day,
-            calendar=self.calendar,
-            charts=self.charts,
-            index=self.index,
-            actors=self.actors,
-        )
-        for st, result in zip(todo, made, strict=True):
-            st.now = (day, result)
-        return [self._now(st, day) for st in states]
+            for st, result in zip(still, made, strict=True):
+                st.now = (day, result)
+        return [st.now[1] for st in states if st.now is not None]
 
     def _commit(self, plan: _Plan, day: date, meta: dict[str, str] | None = None) -> int:
         """Write a plan in one transaction: events, findings, feed entries, meta. The
