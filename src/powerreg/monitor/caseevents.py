@@ -31,12 +31,14 @@ from typing import Any, overload
 
 from .findings import Event
 
-_EPOCH = datetime(1, 1, 1)
+#: What :func:`pack_time` counts from, and in (a hot loop inlines it as
+#: ``(t - EPOCH) // MICROSECOND``).
+EPOCH = datetime(1, 1, 1)
+MICROSECOND = timedelta(microseconds=1)
 #: Microseconds in a day, and the ordinal (``date.toordinal``) of the day packed times
-#: count from (:func:`pack_time`): a packed time's day is ``t // DAY_US + EPOCH_ORDINAL``.
+#: count from: a packed time's day is ``t // DAY_US + EPOCH_ORDINAL``.
 DAY_US = 86_400_000_000
 EPOCH_ORDINAL = 1
-_MICROSECOND = timedelta(microseconds=1)
 #: Bits of an event's third number that hold its step (the higher ones hold its actor).
 STEP_BITS = 16
 _STEP_MASK = (1 << STEP_BITS) - 1
@@ -48,12 +50,12 @@ _new_event = tuple.__new__  # Event(...) without the named tuple's Python-level 
 
 def pack_time(t: datetime) -> int:
     """A naive ``datetime`` as microseconds since 0001-01-01 (order kept)."""
-    return (t - _EPOCH) // _MICROSECOND
+    return (t - EPOCH) // MICROSECOND
 
 
 def unpack_time(n: int) -> datetime:
     """The ``datetime`` of :func:`pack_time`."""
-    return _EPOCH + timedelta(0, 0, n)
+    return EPOCH + timedelta(0, 0, n)
 
 
 class Vocabulary:
@@ -212,7 +214,7 @@ class CaseEvents(Sequence[Event]):
                 self.power_id,
                 self.flowchart_id,
                 self.steps[code & _STEP_MASK],
-                _EPOCH + timedelta(0, 0, packed[3 * index]),
+                EPOCH + timedelta(0, 0, packed[3 * index]),
                 self.actors.texts[code >> STEP_BITS],
                 self._notes.get(index) if self._notes else None,
                 packed[3 * index + 1],
@@ -231,7 +233,7 @@ class CaseEvents(Sequence[Event]):
                     power,
                     chart,
                     steps[code & _STEP_MASK],
-                    _EPOCH + timedelta(0, 0, time),
+                    EPOCH + timedelta(0, 0, time),
                     texts[code >> STEP_BITS],
                     notes.get(i) if notes else None,
                     line,

@@ -29,7 +29,15 @@ from ..codes import localized
 from ..errors import Problem, UsageError, problem
 from ..model import Registry
 from .calendar import WorkCalendar
-from .caseevents import MAX_STEPS, STEP_BITS, CaseEvents, Vocabulary, pack_time
+from .caseevents import (
+    EPOCH,
+    MAX_STEPS,
+    MICROSECOND,
+    STEP_BITS,
+    CaseEvents,
+    Vocabulary,
+    pack_time,
+)
 from .findings import Event
 from .rows import Unreadable
 
@@ -67,8 +75,22 @@ def columns_wanted(columns: Sequence[str]) -> str:
 
 
 CHINA = timezone(timedelta(hours=8))
-_EPOCH = datetime(1, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
+
+
+def known_span(calendar: WorkCalendar) -> tuple[int, int]:
+    """The first and last instant of the days ``calendar`` knows, as packed times (an
+    event outside them is refused: M009).
+
+    Examples:
+        >>> from powerreg.monitor.calendar import china_calendar
+        >>> from powerreg.monitor.caseevents import unpack_time
+        >>> [unpack_time(t).isoformat() for t in known_span(china_calendar())][0]
+        '2004-01-01T00:00:00'
+    """
+    return (
+        pack_time(datetime.combine(calendar.first, time())),
+        pack_time(datetime.combine(calendar.last, time.max)),
+    )
 
 
 @dataclass
@@ -234,11 +256,8 @@ class RowReader:
         self.actors = Vocabulary()
         self.calendar = calendar
         # the calendar's days and the days the replay counts, as packed times
-        self._known_from = self._known_until = 0
+        self._known_from, self._known_until = (0, 0) if calendar is None else known_span(calendar)
         self._counted_until = pack_time(datetime.max)
-        if calendar is not None:
-            self._known_from = pack_time(datetime.combine(calendar.first, time()))
-            self._known_until = pack_time(datetime.combine(calendar.last, time.max))
         if as_of is not None:
             self._counted_until = pack_time(datetime.combine(as_of, time.max))
 
@@ -282,7 +301,7 @@ class RowReader:
             except ValueError:
                 self.bad("M002", line, case, stamp=stamp)
                 return
-        packed = (when - _EPOCH) // _MICROSECOND  # pack_time, inlined: the hot loop
+        packed = (when - EPOCH) // MICROSECOND  # pack_time, inlined: the hot loop
         if self.calendar is not None and not (
             self._known_from <= packed <= self._known_until or packed > self._counted_until
         ):

@@ -43,14 +43,20 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from ..codes import value_kind
 from ..errors import PowerregError, Problem, problem
 from ..model import Registry
 from ..monitor.calendar import WorkCalendar
-from ..monitor.caseevents import STEP_BITS, CaseEvents, pack_time, unpack_time
+from ..monitor.caseevents import (
+    EPOCH,
+    MICROSECOND,
+    STEP_BITS,
+    CaseEvents,
+    unpack_time,
+)
 from ..monitor.events import add_mapping, field_text
 from ..monitor.findings import Event
 from ..monitor.reader import (
@@ -59,6 +65,7 @@ from ..monitor.reader import (
     EventLog,
     RowIndex,
     RowReader,
+    known_span,
     parse_time,
 )
 from ..monitor.rows import MAX_FIELD
@@ -75,8 +82,6 @@ MAX_LISTED = 100
 
 #: Posted(...) without the named tuple's Python-level __new__ (a request makes thousands)
 _new_posted = tuple.__new__
-_EPOCH = datetime(1, 1, 1)
-_MICROSECOND = timedelta(microseconds=1)
 
 #: A lone surrogate: text no output can encode (M011).
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -268,10 +273,7 @@ class Intake:
         self.index = index
         self.calendar = calendar
         # the days the calendar knows, as packed times (the row reader's M009)
-        self._known = (
-            pack_time(datetime.combine(calendar.first, time())),
-            pack_time(datetime.combine(calendar.last, time.max)),
-        )
+        self._known = known_span(calendar)
 
     def __call__(self, body: bytes, token: Token) -> list[Posted]:
         """The events of ``body``, every one checked, posted with ``token``.
@@ -357,7 +359,7 @@ class Intake:
                 return None
             if when.tzinfo is not None:
                 return None
-            t = (when - _EPOCH) // _MICROSECOND  # pack_time, inlined
+            t = (when - EPOCH) // MICROSECOND  # pack_time, inlined
             if not low <= t <= high:
                 return None
             known = cases.get(case)
