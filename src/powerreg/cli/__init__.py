@@ -19,7 +19,7 @@ from _collections_abc import dict_items, dict_keys, dict_values
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
@@ -208,6 +208,31 @@ def format_option(*formats: str) -> Callable[[F], F]:
         show_default=True,
         help="text for people; json, markdown or sarif for programs and reports",
     )
+
+
+class Report(Protocol):
+    """What ``audit`` shows: an audit report, of a registry or of a roll-up."""
+
+    def to_text(self) -> str: ...
+    def to_json(self) -> str: ...
+    def to_markdown(self) -> str: ...
+    def to_sarif(self) -> str: ...
+    def fails(self, fail_on: Any) -> bool: ...
+
+
+def show_report(report: Report, fmt: str, fail_on: str) -> None:
+    """Print ``report`` as ``fmt`` (text, json, markdown or sarif) and exit 1 if a finding
+    reaches ``fail_on``: what ``powerreg audit`` does with a registry's report and with a
+    roll-up's."""
+    render = {
+        "text": report.to_text,
+        "json": report.to_json,
+        "markdown": report.to_markdown,
+        "sarif": report.to_sarif,
+    }[fmt]
+    click.echo(render())
+    if report.fails(fail_on):
+        sys.exit(1)
 
 
 def policy_option(func: F) -> F:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-import click
 
 from ..audit import audit as run_audit
 from ..rollup import find_rollup
@@ -19,6 +16,7 @@ from . import (
     policy_option,
     reports_errors,
     rollups,
+    show_report,
 )
 
 
@@ -43,13 +41,4 @@ def audit(path: Path | None, policy: Path | None, fmt: str, fail_on: str, lang: 
         rollups.audit(rollup, policy, fmt, fail_on, lang)
         return
     reg = _load(path)
-    report = run_audit(reg, policy, lang=lang)  # type: ignore[arg-type]
-    render = {
-        "text": report.to_text,
-        "json": report.to_json,
-        "markdown": report.to_markdown,
-        "sarif": report.to_sarif,
-    }[fmt]
-    click.echo(render())
-    if report.fails(fail_on):  # type: ignore[arg-type]
-        sys.exit(1)
+    show_report(run_audit(reg, policy, lang=lang), fmt, fail_on)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from .. import rollup  # its jobs imported when a roll-up is run (a lazy package
 from ..codes import CODES
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
+from . import show_report
 from .words import say
 
 if TYPE_CHECKING:
@@ -94,16 +95,7 @@ def validate(file: Path, fmt: str, lang: str | None) -> None:
 
 def audit(file: Path, policy: Path | None, fmt: str, fail_on: str, lang: str | None) -> None:
     """``powerreg audit ROLLUP``: every member's findings and the cross-department ones."""
-    report = rollup.audit(file, policy, lang=_lang(lang))
-    render = {
-        "text": report.to_text,
-        "json": report.to_json,
-        "markdown": report.to_markdown,
-        "sarif": report.to_sarif,
-    }[fmt]
-    click.echo(render())
-    if report.fails(fail_on):  # type: ignore[arg-type]
-        sys.exit(1)
+    show_report(rollup.audit(file, policy, lang=_lang(lang)), fmt, fail_on)
 
 
 def export(file: Path, out: Path, lang: str | None) -> None:
