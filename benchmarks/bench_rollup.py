@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,6 +53,13 @@ for member in sys.argv[2:]:
     times[member] = time.perf_counter() - t
 print(json.dumps(times))
 """
+
+
+def children_cpu() -> float:
+    """CPU seconds (user and system) of this process's children that have ended, theirs
+    included: a build's ``dot`` processes and workers are waited for by the build."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def baseline(members: list[Path], out: Path) -> dict[str, float]:
@@ -102,7 +110,11 @@ def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[
         sizes = {m: len(list((m / "powers").iterdir())) for m in members}
         chosen = members[::sample]
         (tmp / "own").mkdir(exist_ok=True)
+        cpu = children_cpu()
+        t = time.perf_counter()
         times = baseline(chosen, tmp / "own")
+        own_wall = time.perf_counter() - t
+        own_cpu = children_cpu() - cpu
         shutil.rmtree(tmp / "own", ignore_errors=True)
         built = sum(sizes[m] for m in chosen)
         base = sum(times.values()) * sum(sizes.values()) / built
@@ -112,6 +124,18 @@ def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[
             flush=True,
         )
         wall, summary, sampler = rollup_build(province, tmp / "out")
+        # the workers are children of a forkserver no one waits for: sampled from /proc
+        rollup_cpu = sampler.cpu_s
+        # how many cores the members' own builds kept busy on average: two members built
+        # side by side can at best share out what one left idle
+        cores = own_cpu / own_wall
+        cpu_ratio = rollup_cpu / (own_cpu * sum(sizes.values()) / built)
+        print(
+            f"CPU: the members' own builds {own_cpu:.0f}s in {own_wall:.0f}s wall "
+            f"({cores:.2f} cores busy on average); the roll-up at least {rollup_cpu:.0f}s "
+            f"({cpu_ratio:.2f}× theirs, scaled)",
+            flush=True,
+        )
         total_mib, one_mib = sampler.peak_kib / 1024, sampler.peak_one_kib / 1024
         print(
             f"roll-up build: {wall:.0f}s wall, {wall / base:.2f}× the members' own builds; "
@@ -125,7 +149,8 @@ def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[
         return [
             {
                 "case": f"build a roll-up of {d} departments, {n:,} powers, 2 workers, vs the "
-                f"sum of the members' own builds ({how}; {stages})",
+                f"sum of the members' own builds ({how}; {stages}); CPU seconds at "
+                f"least {cpu_ratio:.2f}× theirs, who kept {cores:.2f} cores busy on average",
                 "baseline_s": base,
                 "powerreg_s": wall,
                 "ratio": wall / base,
