@@ -314,7 +314,16 @@ def _parquet_columns(path: Path, seq0: int) -> Columns | None:
         schema = f.schema_arrow
         if not _takes(schema) or any(pa.types.is_dictionary(t) for t in schema.types):
             return None  # (a file's dictionary columns: read row by row, as ever)
-        table = f.read(columns=[c for c in COLUMNS if c in f.schema_arrow.names])
+        present = [c for c in COLUMNS if c in schema.names]
+        # the ids as the file keeps them, a dictionary of each row group's texts: each
+        # text made once, not once a row (then hashed again to number it)
+        ids = [c for c in present if c != "timestamp" and _text_type(schema.field(c).type)]
+    try:
+        f = pq.ParquetFile(path, read_dictionary=ids)
+    except Exception:
+        return None
+    with f:
+        table = f.read(columns=present)
     return table_columns(table, seq0)
 
 
