@@ -4,10 +4,11 @@ Each case's moves are checked against its chart's transitions as one table look-
 event; the working days of every step come from the calendar's cumulative table (two
 look-ups a step, :meth:`~.calendar.WorkCalendar.tables`); elapsed days, step overruns
 and the days on which a case passed its limits are sums and searches over the whole log.
-Python is left with what only a few cases need: the deviations of a case that left its
-chart (:func:`~.replay.step_deviations`, the very code of the case-by-case replay), the
-chart of a case whose log names none among several, and the findings themselves as
-records. What comes out is what :func:`~.run.monitor` gives case by case, to the record.
+The cases that left their chart are checked again on their own events' arrays
+(:mod:`.bulkdeviations`), which finds each deviation as the case-by-case replay does.
+Python is left with what only a few cases need: the paths of a deviation's move (once a
+pair of steps), the chart of a case whose log names none among several, and the findings
+themselves as records. What comes out is what :func:`~.run.monitor` gives case by case, to the record.
 
 Examples:
     >>> import powerreg
@@ -24,9 +25,9 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -34,14 +35,14 @@ import numpy.typing as npt
 from ..model import Limit, Registry
 from .bulk import BulkLog
 from .bulkcolumns import Ints
+from .bulkdeviations import ChartTable
 from .calendar import WorkCalendar
 from .caseevents import DAY_US, EPOCH_ORDINAL, STEP_BITS, CaseEvents, pack_time
 from .chartindex import ChartIndex, compiled
-from .findings import Alert, CaseResult, Deviation, RiskRef, Status
-from .replay import count_step_deviations, step_deviations
+from .findings import Alert, CaseResult, Deviation, RiskRef, Status, maker
+from .replay import count_step_deviations
 
 _MASK = (1 << STEP_BITS) - 1
-T = TypeVar("T")
 
 
 def replay_bulk(
@@ -89,7 +90,7 @@ def replay_bulk(
         return compiled(charts, registry, pid, fid)
 
     # each case's chart: named, the power's only one, or the one it fits best
-    table = _Charts(steps_of)
+    table = ChartTable(steps_of)
     numbers: list[int] = []
     inferred: set[int] = set()
     memo: dict[tuple[str, str | None], int] = {}
@@ -111,7 +112,15 @@ def replay_bulk(
             g = memo[key] = table.number(chart_of(pid, fid or power.flowcharts[0].id))
         numbers.append(g)
     gi = np.array(numbers, np.int64)
-    on, end, pause, budget, starts_at, moves, off, moff, stride = table.arrays()
+    table.build()
+    on, end, pause, budget = table.on, table.end, table.pause, table.budget
+    starts_at, moves, off, moff, stride = (
+        table.starts,
+        table.moves,
+        table.off,
+        table.moff,
+        table.stride,
+    )
     ev_gi = np.repeat(gi, sizes)
     pos = off[ev_gi] + step_num
     onc = on[pos]
@@ -162,58 +171,6 @@ def replay_bulk(
             days=days, inferred=inferred,
         ),
     ), after  # fmt: skip
-
-
-class _Charts:
-    """The charts of a replay as flat tables in the step numbers of their power."""
-
-    def __init__(self, steps_of: dict[str, tuple[str, ...]]) -> None:
-        self.steps_of = steps_of
-        self.charts: list[ChartIndex] = []
-        self.numbers: dict[tuple[str, str], int] = {}
-
-    def number(self, chart: ChartIndex) -> int:
-        key = (chart.power_id, chart.id)
-        k = self.numbers.get(key)
-        if k is None:
-            k = self.numbers[key] = len(self.charts)
-            self.charts.append(chart)
-        return k
-
-    def arrays(self) -> tuple[Any, ...]:
-        on, end, pause, budget, starts, moves = [], [], [], [], [], []
-        off, moff, stride = [], [], []
-        o = mo = 0
-        for chart in self.charts:
-            steps = self.steps_of[chart.power_id]
-            size = len(steps)
-            num = {s: i for i, s in enumerate(steps)}
-            off.append(o)
-            moff.append(mo)
-            stride.append(size)
-            on += [s in chart.steps for s in steps]
-            end += [s in chart.ends for s in steps]
-            pause += [s in chart.pauses for s in steps]
-            budget += [chart.days.get(s, -1) for s in steps]
-            starts.append(num[chart.start] if chart.start is not None else -1)
-            table = np.zeros((size, size), bool)
-            for a, succ in chart.moves.items():
-                for b in succ:
-                    table[num[a], num[b]] = True
-            moves.append(table.ravel())
-            o += size
-            mo += size * size
-        return (
-            np.array(on, bool),
-            np.array(end, bool),
-            np.array(pause, bool),
-            np.array(budget, np.int64),
-            np.array(starts, np.int64),
-            np.concatenate(moves) if moves else np.zeros(0, bool),
-            np.array(off, np.int64),
-            np.array(moff, np.int64),
-            np.array(stride, np.int64),
-        )
 
 
 def _limits(
@@ -352,35 +309,8 @@ class CaseColumns:
     deviations: dict[int, tuple[Deviation, ...]]
 
 
-def _maker(cls: type[T]) -> Callable[..., T]:
-    """A function that makes a frozen dataclass with slots from all its fields, in
-    order, setting each slot directly: the dataclass's own ``__init__`` goes through
-    ``object.__setattr__`` for each field (a frozen class forbids the plain way), about
-    twice as slow, and a replay makes a record per case and per alert.
-
-    Examples:
-        >>> make = _maker(Deviation)
-        >>> make("M101", "A1", "XK-001", "F1", 0, 2, "S9", None, None, (), True, ()) == (
-        ...     Deviation("M101", "A1", "XK-001", "F1", 0, 2, "S9"))
-        True
-    """
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    sets = {f"_set{i}": getattr(cls, n).__set__ for i, n in enumerate(names)}
-    source = (
-        f"def make({', '.join(names)}, *, _new=_new, _cls=_cls, "
-        + ", ".join(f"{k}={k}" for k in sets)
-        + "):\n    o = _new(_cls)\n"
-        + "".join(f"    _set{i}(o, {n})\n" for i, n in enumerate(names))
-        + "    return o\n"
-    )
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, **sets}
-    exec(source, namespace)  # code made here from the class's own field names
-    made: Callable[..., T] = namespace["make"]
-    return made
-
-
-_alert = _maker(Alert)
-_case_result = _maker(CaseResult)
+_alert = maker(Alert)
+_case_result = maker(CaseResult)
 
 
 class _State:
@@ -399,12 +329,6 @@ def _findings(s: Any) -> None:
     """The deviations of the cases that left their chart, and which cases passed which
     of their limits on which day (M201-M203), into ``s``."""
     first_a, last_a = s.first, s.last
-    first, last = first_a.tolist(), last_a.tolist()
-    charts: list[ChartIndex] = s.table.charts
-    gi = s.gi.tolist()
-    lines = s.line.tolist()
-    step_num = s.step_num.tolist()
-    steps_of = s.log.index.steps
     days, cum, dc, nums = s.days, s.cum, s.dc, s.nums
     # the case's limits: 80% of the promised one (M201), the promised one (M202), the
     # statutory one (M203); each alert dated the working day its threshold was reached
@@ -432,27 +356,19 @@ def _findings(s: Any) -> None:
     s.limit_list = limits
     s.limit = limit
     # the deviations of the cases that left their chart
-    closed = s.closed.tolist()
-    devs_of: dict[int, tuple[Deviation, ...]] = {}
-    for k in np.flatnonzero(~s.fits).tolist():
-        chart = charts[gi[k]]
-        steps = steps_of[chart.power_id]
-        a, b = first[k], last[k] + 1
-        devs_of[k] = tuple(
-            step_deviations(
-                s.case_ids[k], [steps[x] for x in step_num[a:b]], lines[a:b], chart, closed[k]
-            )
-        )
+    ks = np.flatnonzero(~s.fits)
+    sizes = last_a[ks] - first_a[ks] + 1
+    events = np.repeat(first_a[ks] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
+    s.devs_of = s.table.deviations(
+        s.case_ids, ks, s.gi[ks], sizes, s.step_num[events], s.line[events], s.closed[ks]
+    )
     s.found = found
-    s.lines = lines
-    s.gi_list = gi
-    s.first_list, s.last_list = first, last
-    s.step_list = step_num
-    s.devs_of = devs_of
+    s.gi_list = s.gi.tolist()
+    s.first_list, s.last_list = first_a.tolist(), last_a.tolist()
     # what the records need of the overruns; the rest goes before they are made
     s.late_step = s.step_num[s.late]
     s.late_budget = s.bud[s.late]
-    del s.cum, s.dc, s.nums, s.bud, s.step_num, s.fits, s.lines, s.step_list
+    del s.cum, s.dc, s.nums, s.bud, s.step_num, s.fits
 
 
 #: The codes of the limits a case passes, by their number in :attr:`AlertColumns.code`.

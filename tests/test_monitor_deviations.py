@@ -1,0 +1,82 @@
+"""The deviations of a replay in bulk, found on arrays (monitor/bulkdeviations.py), are
+those the case-by-case replay finds (monitor/replay.py), to the record."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import powerreg
+from powerreg.monitor.bulkdeviations import ChartTable
+from powerreg.monitor.chartindex import ChartIndex, compiled
+from powerreg.monitor.reader import RowIndex
+from powerreg.monitor.replay import step_deviations
+
+REFERENCE = powerreg.load_reference()
+INDEX = RowIndex(REFERENCE)
+CHARTS: dict[tuple[str, str], ChartIndex] = {}
+#: every chart of the reference registry, as (power, chart)
+ALL = sorted((p.id, f.id) for p in REFERENCE.powers.values() for f in p.flowcharts)
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[tuple[str, str], list[int], bool]:
+    """A case: its chart, the numbers of its events' steps (any of its power's, on the
+    chart or off it, in any order; mostly along the chart's moves) and whether closed."""
+    pid, fid = draw(st.sampled_from(ALL))
+    chart = compiled(CHARTS, REFERENCE, pid, fid)
+    steps = INDEX.steps[pid]
+    number = INDEX.numbers[pid]
+    size = draw(st.integers(1, 12))
+    at = chart.start if chart.start is not None and draw(st.booleans()) else None
+    out: list[int] = []
+    for _ in range(size):
+        succ: tuple[str, ...] = chart.succ.get(at, ()) if at is not None else ()
+        along = draw(st.integers(0, 3)) > 0
+        if succ and along:
+            at = draw(st.sampled_from(succ))  # along the chart
+        else:
+            at = steps[draw(st.integers(0, len(steps) - 1))]  # anywhere
+        out.append(number[at])
+    return (pid, fid), out, draw(st.booleans())
+
+
+@given(st.lists(cases(), min_size=1, max_size=8), st.integers(1, 5))
+@settings(max_examples=300, deadline=None)
+def test_deviations_on_arrays_are_the_case_by_case_replays(
+    drawn: list[tuple[tuple[str, str], list[int], bool]], spacing: int
+) -> None:
+    table = ChartTable(INDEX.steps)
+    gi = [table.number(compiled(CHARTS, REFERENCE, *key)) for key, _, _ in drawn]
+    table.build()
+    case_ids = [f"C{k}" for k in range(2 * len(drawn))]
+    ks = np.arange(len(drawn), dtype=np.int64) * 2 + 1  # every other case
+    steps = np.array([x for _, seq, _ in drawn for x in seq], np.int64)
+    lines = np.arange(len(steps), dtype=np.int64) * spacing + 2
+    got = table.deviations(
+        case_ids,
+        ks,
+        np.array(gi, np.int64),
+        np.array([len(seq) for _, seq, _ in drawn], np.int64),
+        steps,
+        lines,
+        np.array([closed for _, _, closed in drawn], bool),
+    )
+    assert list(got) == ks.tolist()
+    at = 0
+    for k, ((pid, fid), seq, closed) in zip(ks.tolist(), drawn, strict=True):
+        chart = compiled(CHARTS, REFERENCE, pid, fid)
+        names = [INDEX.steps[pid][x] for x in seq]
+        want = step_deviations(
+            case_ids[k], names, lines[at : at + len(seq)].tolist(), chart, closed
+        )
+        assert list(got[k]) == want
+        at += len(seq)
+
+
+def test_no_case_no_deviation() -> None:
+    table = ChartTable(INDEX.steps)
+    table.build()
+    no = np.zeros(0, np.int64)
+    assert table.deviations([], no, no, no, no, no, no.astype(bool)) == {}
