@@ -42,7 +42,7 @@ LAYERS: list[list[str]] = [
     ["lang", "textsafe", "collector", "paths", "graph", "suggest", "lazyface", "machine"],
     ["codes"],  # every diagnostic code and its templates
     ["errors"],  # Problem and the exception tree
-    ["atomic", "readfile", "formats", "yamlsource"],  # I/O and text on errors
+    ["atomic", "readfile", "formats", "yamlsource", "settingsfile"],  # I/O and text on errors
     ["model"],  # pydantic models; their convenience methods call paths and graph
     # what a pydantic error says, for every reader of a registry; the load cache; the
     # worker processes that parse files for the loader

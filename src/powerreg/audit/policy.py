@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..codes import CODES, Severity
-from ..errors import UsageError
-from ..readfile import UnreadableFile
-from ..yamlsource import read_file
+from ..settingsfile import located, read_mapping
 
 Setting = Literal["error", "warning", "info", "off"]
 
@@ -80,28 +77,15 @@ class Policy(BaseModel):
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Policy:
         """Read a policy file; a bad one raises ``UsageError`` naming file and line."""
-        p = Path(path)
+        doc, data = read_mapping(
+            path,
+            "policy",
+            "a policy file holds a mapping of severities, min_high_measures and promise_ratio",
+        )
         try:
-            # a regular file of at most 1 MiB: a FIFO or /dev/zero must not hang the audit
-            doc = read_file(p, str(p))
-        except UnreadableFile as err:
-            raise UsageError(f"cannot read policy {p}: {err.reason}") from err
-        if doc.problems:
-            raise UsageError(str(doc.problems[0]))
-        if doc.data is not None and not isinstance(doc.data, dict):
-            raise UsageError(
-                f"{p}:{doc.root[0]}:{doc.root[1]}: a policy file holds a mapping of "
-                "severities, min_high_measures and promise_ratio"
-            )
-        try:
-            return cls.model_validate(doc.data or {})
+            return cls.model_validate(data)
         except ValidationError as err:
-            first = err.errors(include_url=False)[0]
-            loc = tuple(first["loc"])
-            line, col = doc.position(loc, key=first["type"] == "extra_forbidden")
-            what = ".".join(str(x) for x in loc) or "policy"
-            msg = first["msg"].removeprefix("Value error, ")
-            raise UsageError(f"{p}:{line}:{col}: {what}: {msg}") from err
+            raise located(path, doc, err) from err
 
 
 def effective(policy: Policy, code: str) -> Severity | None:

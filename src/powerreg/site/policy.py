@@ -32,9 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..errors import UsageError
 from ..model import Countermeasure, Power, RiskPoint, Step, field_label
-from ..readfile import UnreadableFile
+from ..settingsfile import located, read_mapping
 from ..textsafe import one_line, snippet
-from ..yamlsource import read_file
 
 #: The model of each kind of entity a policy may leave a field of out.
 _MODELS: dict[str, type[BaseModel]] = {
@@ -111,38 +110,24 @@ class PublishPolicy(BaseModel):
             ...     print(str(err).replace(str(f), "publish.yaml").split(";")[0])
             publish.yaml:3:5: omit[1]: unknown field 'rôle' (did you mean 'role'?)
         """
-        p = Path(path)
-        try:
-            doc = read_file(p, str(p))  # a regular file of at most 1 MiB
-        except UnreadableFile as err:
-            raise UsageError(f"cannot read publish policy {p}: {err.reason}") from err
-        if doc.problems:
-            raise UsageError(str(doc.problems[0]))
-        if doc.data is not None and not isinstance(doc.data, dict):
-            raise UsageError(
-                f"{p}:{doc.root[0]}:{doc.root[1]}: a publish policy holds a mapping with "
-                "the key omit: a list of the fields the site leaves out"
-            )
-        data = doc.data or {}
+        doc, data = read_mapping(
+            path,
+            "publish policy",
+            "a publish policy holds a mapping with the key omit: a list of the fields the "
+            "site leaves out",
+        )
         names = data.get("omit")
         if isinstance(names, list):  # find the first bad name: its line is the one to fix
             for i, name in enumerate(names):
                 if not isinstance(name, str) or name not in OMITTABLE:
                     line, col = doc.position(("omit", i))
                     what = _unknown(name) if isinstance(name, str) else "not a field name"
-                    raise UsageError(f"{p}:{line}:{col}: omit[{i}]: {what}")
+                    raise UsageError(f"{Path(path)}:{line}:{col}: omit[{i}]: {what}")
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            first = err.errors(include_url=False)[0]
-            loc = tuple(first["loc"])
-            extra = first["type"] == "extra_forbidden"
-            line, col = doc.position(loc, key=extra)
-            what = ".".join(str(x) for x in loc) or "policy"
-            msg = first["msg"].removeprefix("Value error, ")
-            if extra:
-                msg = "unknown key; a publish policy holds only 'omit'"
-            raise UsageError(f"{p}:{line}:{col}: {what}: {msg}") from err
+            unknown = "unknown key; a publish policy holds only 'omit'"
+            raise located(path, doc, err, unknown_key=unknown) from err
 
 
 def _unknown(name: str) -> str:

@@ -1,0 +1,81 @@
+"""A settings file: a small YAML mapping read into a pydantic model, every mistake in it a
+usage error at its file, line and column.
+
+The audit policy (:mod:`powerreg.audit.policy`) and the website's publish policy
+(:mod:`powerreg.site.policy`) are such files. Each is read as any YAML of powerreg is (a
+regular file of at most 1 MiB, so a FIFO or ``/dev/zero`` cannot hang a command; no
+anchors, aliases or tags; duplicate keys refused), must hold a mapping, and is then
+validated by its model; the first thing wrong is what the command says.
+
+Examples:
+    >>> import tempfile
+    >>> from pydantic import BaseModel, ConfigDict, ValidationError
+    >>> class Limits(BaseModel):
+    ...     model_config = ConfigDict(extra="forbid")
+    ...     days: int = 1
+    >>> f = Path(tempfile.mkdtemp()) / "limits.yaml"
+    >>> _ = f.write_text("days: 3\\nweeks: 2\\n", encoding="utf-8")
+    >>> doc, data = read_mapping(f, "limits", "a limits file holds a mapping of days")
+    >>> try:
+    ...     Limits.model_validate(data)
+    ... except ValidationError as err:
+    ...     print(str(located(f, doc, err)).replace(str(f), "limits.yaml"))
+    limits.yaml:2:1: weeks: Extra inputs are not permitted
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import UsageError
+from .readfile import UnreadableFile
+from .yamlsource import Document, read_file
+
+
+def read_mapping(
+    path: str | os.PathLike[str], what: str, not_mapping: str
+) -> tuple[Document, dict[str, Any]]:
+    """The parsed file at ``path`` and its mapping (``{}`` for an empty file).
+
+    ``what`` names the file in the message when it cannot be read (``cannot read policy
+    P: …``); ``not_mapping`` is what is said, at the document's start, when it holds
+    something else than a mapping.
+
+    Raises:
+        UsageError: the file cannot be read, is not YAML (its first problem, located), or
+            holds no mapping.
+    """
+    p = Path(path)
+    try:
+        doc = read_file(p, str(p))
+    except UnreadableFile as err:
+        raise UsageError(f"cannot read {what} {p}: {err.reason}") from err
+    if doc.problems:
+        raise UsageError(str(doc.problems[0]))
+    if doc.data is not None and not isinstance(doc.data, dict):
+        raise UsageError(f"{p}:{doc.root[0]}:{doc.root[1]}: {not_mapping}")
+    return doc, doc.data or {}
+
+
+def located(
+    path: str | os.PathLike[str],
+    doc: Document,
+    err: ValidationError,
+    unknown_key: str | None = None,
+) -> UsageError:
+    """The first error of ``err`` as a usage error at its place in ``doc``: a key the
+    model does not know at the key (said as ``unknown_key`` when given), any other error
+    at the value."""
+    first = err.errors(include_url=False)[0]
+    loc = tuple(first["loc"])
+    extra = first["type"] == "extra_forbidden"
+    line, col = doc.position(loc, key=extra)
+    what = ".".join(str(x) for x in loc) or "policy"
+    msg = first["msg"].removeprefix("Value error, ")
+    if extra and unknown_key is not None:
+        msg = unknown_key
+    return UsageError(f"{Path(path)}:{line}:{col}: {what}: {msg}")
