@@ -354,6 +354,29 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
+def written_by(marker: str, command: str) -> Callable[[Path], str | None]:
+    """The ``not_ours`` of :func:`check_output` for a directory that ``command`` marks as
+    its own with the file ``marker``: a directory without it is not replaced.
+
+    Examples:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> not_ours = written_by(".powerreg-site.json", "powerreg site")
+        >>> not_ours(d)
+        "is not empty and was not written by 'powerreg site' (it has no .powerreg-site.json)"
+        >>> _ = (d / ".powerreg-site.json").write_text("{}")
+        >>> not_ours(d) is None
+        True
+    """
+
+    def not_ours(out: Path) -> str | None:
+        if (out / marker).is_file():
+            return None
+        return f"is not empty and was not written by '{command}' (it has no {marker})"
+
+    return not_ours
+
+
 def check_output(
     path: str | os.PathLike[str],
     *,

@@ -47,7 +47,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from . import formats
-from .atomic import check_output, new_directory
+from .atomic import check_output, new_directory, written_by
 from .audit import AuditReport, FailOn, Policy, audit
 from .catalog import export_sqlite
 from .errors import PowerregError, UsageError
@@ -205,10 +205,7 @@ def _stage(name: str, on_stage: Callable[[str], None] | None) -> float:
     return time.perf_counter()
 
 
-def _not_a_build(out: Path) -> str | None:
-    if (out / MARKER).is_file():
-        return None
-    return f"is not empty and was not written by 'powerreg build' (it has no {MARKER})"
+_not_a_build = written_by(MARKER, "powerreg build")
 
 
 def summary_json(result: BuildResult) -> str:

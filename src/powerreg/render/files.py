@@ -26,7 +26,7 @@ from typing import IO
 
 import graphviz
 
-from ..atomic import check_output, new_directory
+from ..atomic import check_output, new_directory, written_by
 from ..errors import UsageError
 from ..machine import core_count
 from ..model import (
@@ -349,10 +349,7 @@ def write_diagrams(
     return _write(list(diagrams), sources, out_dir, format)
 
 
-def _not_diagrams(out: Path) -> str | None:
-    if (out / MARKER).is_file():
-        return None
-    return f"is not empty and was not written by 'powerreg render' (it has no {MARKER})"
+_not_diagrams = written_by(MARKER, "powerreg render")
 
 
 def _write(

@@ -35,7 +35,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..atomic import check_output, new_directory, remove_leftovers, temp_path
+from ..atomic import check_output, new_directory, remove_leftovers, temp_path, written_by
 from ..audit import FailOn, Policy
 from ..audit.policy import AUDIT_CODES
 from ..catalog import metadata_path_for
@@ -330,10 +330,7 @@ def export(
     )
 
 
-def _not_a_site(out: Path) -> str | None:
-    if (out / SITE_MARKER).is_file():
-        return None
-    return f"is not empty and was not written by 'powerreg site' (it has no {SITE_MARKER})"
+_not_a_site = written_by(SITE_MARKER, "powerreg site")
 
 
 def site(
@@ -396,10 +393,7 @@ def site(
     )
 
 
-def _not_a_build(out: Path) -> str | None:
-    if (out / BUILD_MARKER).is_file():
-        return None
-    return f"is not empty and was not written by 'powerreg build' (it has no {BUILD_MARKER})"
+_not_a_build = written_by(BUILD_MARKER, "powerreg build")
 
 
 def build(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from .. import formats
-from ..atomic import check_output, new_directory
+from ..atomic import check_output, new_directory, written_by
 from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..errors import Problem, RegistryError, UsageError
@@ -79,10 +79,7 @@ class SiteResult(BaseModel):
         return f"python -m http.server -d {self.out_dir}"
 
 
-def _not_a_site(out: Path) -> str | None:
-    if (out / MARKER).is_file():
-        return None
-    return f"is not empty and was not written by 'powerreg site' (it has no {MARKER})"
+_not_a_site = written_by(MARKER, "powerreg site")
 
 
 def check_publishable(registry: Registry) -> None:
