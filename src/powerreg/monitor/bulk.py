@@ -279,7 +279,7 @@ def _bulk(
     # group rows by case, in the order of first appearance, each case's rows in order
     first_row = np.full(len(case_texts), n, np.int64)
     np.minimum.at(first_row, case[::-1], np.arange(n - 1, -1, -1, dtype=np.int64))
-    order = np.argsort(first_row[case], kind="stable")
+    order = _stable_order(first_row[case])
     sc = case[order]
     bounds = np.flatnonzero(np.diff(sc)) + 1
     starts = np.concatenate(([0], bounds)).astype(np.int64)
@@ -307,6 +307,25 @@ def _bulk(
         case_texts, order, starts, plain, g_case, case, power, step, chart, actor, t, line,
         fileno, calendar, as_of,
     )  # fmt: skip
+
+
+def _stable_order(key: Ints) -> Ints:
+    """The stable ``argsort`` of ``key``, numbers from 0 below its length: sorted
+    together with each place as one number (key, then place), which needs no stable
+    sort, about twice as fast.
+
+    Examples:
+        >>> _stable_order(np.array([2, 0, 2, 1, 0])).tolist()
+        [1, 4, 3, 0, 2]
+    """
+    n = len(key)
+    bits = max(1, (n - 1).bit_length())
+    if 2 * bits > 62:  # pragma: no cover - two thousand million rows
+        return np.argsort(key, kind="stable")
+    both = (key.astype(np.int64) << bits) | np.arange(n, dtype=np.int64)
+    both.sort()
+    both &= (1 << bits) - 1
+    return both
 
 
 def _joined(parts: list[Any]) -> Any:

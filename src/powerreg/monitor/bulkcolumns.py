@@ -83,9 +83,10 @@ def _coded(column: Any) -> tuple[list[str], Ints]:
         return [""], np.zeros(len(column), np.int32)
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
-    raw = column.dictionary.to_pylist()
+    values = column.dictionary
+    raw = values.to_pylist()
     idx = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    if None not in raw and "" not in raw and [v.strip() for v in raw] == raw:
+    if not values.null_count and not _padded(values):
         # texts as they are, each once (a dictionary's): number i + 1, and 0 for a null
         return ["", *raw], idx + 1
     texts: list[str] = [""]
@@ -100,6 +101,27 @@ def _coded(column: Any) -> tuple[list[str], Ints]:
         remap[i] = k
     remap[len(raw)] = 0  # a null, at -1
     return texts, remap[idx]
+
+
+def _padded(texts: Any) -> bool:
+    """Whether any of ``texts`` (an Arrow array of them, no null) is empty or begins or
+    ends with what :meth:`str.strip` strips; looked at on the array, each text's first
+    and last characters once.
+
+    Examples:
+        >>> _padded(pa.array(["A1", "中文"])), _padded(pa.array(["A1", "x\u3000"]))
+        (False, True)
+        >>> _padded(pa.array(["A1", ""])), _padded(pa.array([], pa.string()))
+        (True, False)
+    """
+    if not len(texts):
+        return False
+    if pc.min(pc.binary_length(texts)).as_py() == 0:
+        return True
+    ends = pa.chunked_array(
+        [pc.utf8_slice_codeunits(texts, 0, 1), pc.utf8_slice_codeunits(texts, -1)]
+    )
+    return any(c.isspace() for c in pc.unique(ends).to_pylist())
 
 
 def _times(column: Any) -> tuple[Ints, Bools]:

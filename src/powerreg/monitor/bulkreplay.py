@@ -8,7 +8,8 @@ The cases that left their chart are checked again on their own events' arrays
 (:mod:`.bulkdeviations`), which finds each deviation as the case-by-case replay does.
 Python is left with what only a few cases need: the paths of a deviation's move (once a
 pair of steps), the chart of a case whose log names none among several, and the findings
-themselves as records. What comes out is what :func:`~.run.monitor` gives case by case, to the record.
+themselves as records. What comes out is what :func:`~.run.monitor` gives case by case,
+to the record.
 
 Examples:
     >>> import powerreg
@@ -80,38 +81,54 @@ def replay_bulk(
     last = start[1:] - 1
     n = len(t)
     steps_of = log.index.steps
-    power_ids = [log.power_ids[k] for k in alive.tolist()]
-    case_ids = [log.case_ids[k] for k in alive.tolist()]
-    named = [log.chart_ids[k] for k in alive.tolist()]
+    if len(alive) == n_cases:  # every case: the log's own lists
+        power_ids, case_ids, named = log.power_ids, log.case_ids, log.chart_ids
+    else:
+        taken = alive.tolist()
+        power_ids = list(map(log.power_ids.__getitem__, taken))
+        case_ids = list(map(log.case_ids.__getitem__, taken))
+        named = list(map(log.chart_ids.__getitem__, taken))
     step_num = code & _MASK
     closed_all = as_of is None
 
     def chart_of(pid: str, fid: str) -> ChartIndex:
         return compiled(charts, registry, pid, fid)
 
-    # each case's chart: named, the power's only one, or the one it fits best
+    # each case's chart: named, the power's only one, or the one it fits best (a case
+    # whose log names none among several: chosen case by case); the charts numbered in
+    # the order of the first case on each
     table = ChartTable(steps_of)
-    numbers: list[int] = []
-    inferred: set[int] = set()
-    memo: dict[tuple[str, str | None], int] = {}
-    for k, key in enumerate(zip(power_ids, named, strict=True)):
-        g = memo.get(key)
-        if g is None:
-            pid, fid = key
-            power = registry.powers[pid]
-            if fid is None and len(power.flowcharts) > 1:
-                inferred.add(k)
-                steps = steps_of[pid]
-                seen = [steps[s] for s in step_num[first[k] : last[k] + 1].tolist()]
-                fid = min(
-                    (fc.id for fc in power.flowcharts),
-                    key=lambda f: count_step_deviations(seen, chart_of(pid, f), closed=closed_all),
-                )
-                numbers.append(table.number(chart_of(pid, fid)))
-                continue
-            g = memo[key] = table.number(chart_of(pid, fid or power.flowcharts[0].id))
-        numbers.append(g)
-    gi = np.array(numbers, np.int64)
+    keys = dict.fromkeys(zip(power_ids, named, strict=True), -1)
+    resolved: dict[ChartIndex, int] = {}
+    for key in keys:
+        pid, fid = key
+        power = registry.powers[pid]
+        if fid is not None or len(power.flowcharts) == 1:
+            chart = chart_of(pid, fid or power.flowcharts[0].id)
+            keys[key] = resolved.setdefault(chart, len(resolved))
+    key_of = {key: i for i, key in enumerate(keys)}
+    key_chart = np.fromiter(keys.values(), np.int64, len(keys))
+    case_key = np.fromiter(
+        map(key_of.__getitem__, zip(power_ids, named, strict=True)), np.int64, len(power_ids)
+    )
+    cand = key_chart[case_key]
+    guess = np.flatnonzero(cand < 0)
+    for k in guess.tolist():
+        pid = power_ids[k]
+        steps = steps_of[pid]
+        seen = [steps[x] for x in step_num[first[k] : last[k] + 1].tolist()]
+        fid = min(
+            (fc.id for fc in registry.powers[pid].flowcharts),
+            key=lambda f: count_step_deviations(seen, chart_of(pid, f), closed=closed_all),
+        )
+        cand[k] = resolved.setdefault(chart_of(pid, fid), len(resolved))
+    inferred = set(guess.tolist())
+    used, first_case = np.unique(cand, return_index=True)
+    by_cand = list(resolved)
+    number = np.zeros(len(resolved), np.int64)
+    for c in used[np.argsort(first_case)].tolist():
+        number[c] = table.number(by_cand[c])
+    gi = number[cand]
     table.build()
     on, end, pause, budget = table.on, table.end, table.pause, table.budget
     starts_at, moves, off, moff, stride = (
@@ -161,7 +178,7 @@ def replay_bulk(
     late = np.flatnonzero(counted & (bud >= 0) & (d > bud))
     late_days = days[nums[late] + bud[late]]
     # limits: working days, or calendar days and months counted from the first day
-    limits = _limits(registry, power_ids, t[first] // DAY_US + EPOCH_ORDINAL, cal)
+    limits = _limits(table.charts, gi, t[first] // DAY_US + EPOCH_ORDINAL, cal)
     return BulkReplay(
         _State(
             log=log, alive=alive, case_ids=case_ids, power_ids=power_ids, gi=gi, table=table,
@@ -174,30 +191,32 @@ def replay_bulk(
 
 
 def _limits(
-    registry: Registry, power_ids: list[str], ordinals: Ints, cal: WorkCalendar
+    charts: list[ChartIndex], gi: Ints, ordinals: Ints, cal: WorkCalendar
 ) -> tuple[Ints, Ints]:
     """Each case's promised and statutory limits in working days (-1: none), as
-    :meth:`~.calendar.WorkCalendar.budget` gives them from the case's first day."""
-    names = sorted(set(power_ids))
-    number = {p: i for i, p in enumerate(names)}
-    of_case = np.array([number[p] for p in power_ids], np.int64)
-    out = (np.full(len(power_ids), -1, np.int64), np.full(len(power_ids), -1, np.int64))
+    :meth:`~.calendar.WorkCalendar.budget` gives them from the case's first day: case
+    ``k`` on chart ``gi[k]`` of ``charts``, its first day the ordinal ``ordinals[k]``."""
+    out = (np.full(len(gi), -1, np.int64), np.full(len(gi), -1, np.int64))
     for which, into in enumerate(out):
-        # powers that share a limit share its working days from each first day
+        # each chart's limit in working days; the charts whose power counts calendar
+        # days or months, by limit: they share its working days from each first day
+        fixed = np.full(len(charts), -1, np.int64)
         by_limit: dict[tuple[int, str], tuple[Limit, list[int]]] = {}
-        for i, pid in enumerate(names):
-            power = registry.powers[pid]
+        for g, chart in enumerate(charts):
+            power = chart.power
             limit = power.promised_limit if which == 0 else power.statutory_limit
-            if limit is not None:
-                by_limit.setdefault((limit.amount, str(limit.unit)), (limit, []))[1].append(i)
-        for limit, members in by_limit.values():
-            mask = np.isin(of_case, members)
-            if limit.in_working_days:
-                into[mask] = limit.amount
+            if limit is None:
                 continue
-            days, where = np.unique(ordinals[mask], return_inverse=True)
-            got = [cal.budget(limit, date.fromordinal(d)) for d in days.tolist()]
-            into[mask] = np.array(got, np.int64)[where]
+            if limit.in_working_days:
+                fixed[g] = limit.amount
+            else:
+                by_limit.setdefault((limit.amount, str(limit.unit)), (limit, []))[1].append(g)
+        into[:] = fixed[gi]
+        for limit, members in by_limit.values():
+            member = np.zeros(len(charts), bool)
+            member[members] = True
+            mask = member[gi]
+            into[mask] = cal.budgets(limit, ordinals[mask])
     return out
 
 
@@ -351,10 +370,7 @@ def _findings(s: Any) -> None:
         before = cum[i] - dc[i] - base[ks]
         when = days[nums[i] + threshold[ks] - before - 1]
         found.append((code, ks, limit[ks], when))
-    limit = np.where(promised >= 0, promised, statutory)
-    limits: list[int | None] = [None if v < 0 else v for v in limit.tolist()]
-    s.limit_list = limits
-    s.limit = limit
+    s.limit = np.where(promised >= 0, promised, statutory)
     # the deviations of the cases that left their chart
     ks = np.flatnonzero(~s.fits)
     sizes = last_a[ks] - first_a[ks] + 1
@@ -363,8 +379,6 @@ def _findings(s: Any) -> None:
         s.case_ids, ks, s.gi[ks], sizes, s.step_num[events], s.line[events], s.closed[ks]
     )
     s.found = found
-    s.gi_list = s.gi.tolist()
-    s.first_list, s.last_list = first_a.tolist(), last_a.tolist()
     # what the records need of the overruns; the rest goes before they are made
     s.late_step = s.step_num[s.late]
     s.late_budget = s.bud[s.late]
@@ -445,7 +459,7 @@ def _alert_maker(s: Any, table: AlertColumns) -> Callable[[int], Alert]:
     """A function that makes the record of alert ``i`` of ``table``."""
     charts: list[ChartIndex] = s.table.charts
     steps_of = s.log.index.steps
-    gi = s.gi_list
+    gi = _lists(s).gi
     case, code, step, position = (
         c.tolist() for c in (table.case, table.code, table.step, table.position)
     )
@@ -476,12 +490,32 @@ def _alert_maker(s: Any, table: AlertColumns) -> Callable[[int], Alert]:
     return make
 
 
+@dataclass(frozen=True, slots=True)
+class _Lists:
+    """What the records read of each case, as Python lists (made once, when first
+    asked for): its chart's number, first and last event, limit (None: none)."""
+
+    gi: list[int]
+    first: list[int]
+    last: list[int]
+    limit: list[int | None]
+
+
+def _lists(s: Any) -> _Lists:
+    got: _Lists | None = getattr(s, "lists", None)
+    if got is None:
+        limits: list[int | None] = [None if v < 0 else v for v in s.limit.tolist()]
+        got = s.lists = _Lists(s.gi.tolist(), s.first.tolist(), s.last.tolist(), limits)
+    return got
+
+
 def _records(s: Any, ks: list[int] | None = None) -> list[CaseResult]:
     """The cases of a replay as records (:class:`~.findings.CaseResult`): all, or those
     numbered ``ks`` (ascending)."""
     log: BulkLog = s.log
     charts: list[ChartIndex] = s.table.charts
-    gi, first, last = s.gi_list, s.first_list, s.last_list
+    lists = _lists(s)
+    gi, first, last = lists.gi, lists.first, lists.last
     steps_of = log.index.steps
     d = s.d.tolist()
     alerts_of: dict[int, list[Alert]] = {}
@@ -505,7 +539,7 @@ def _records(s: Any, ks: list[int] | None = None) -> list[CaseResult]:
     g_fid = [c.id for c in charts]
     g_steps = [steps_of[c.power_id] for c in charts]
     inferred = s.inferred
-    limit_of = s.limit_list
+    limit_of = lists.limit
     devs_of = s.devs_of
     status: tuple[Status, Status] = ("open", "closed")
     no_lines: tuple[int, ...] = ()

@@ -33,6 +33,10 @@ from typing import Any
 from ..errors import Problem, UsageError, problem
 from ..model import Limit, TimeUnit
 
+#: the ordinals of 1970-01-01 (numpy's day 0) and of the last day there is
+_UNIX_ORDINAL = date(1970, 1, 1).toordinal()
+_MAX = date.max.toordinal()
+
 
 class WorkCalendar:
     """Working days from ``first`` to ``last``, looked up by date.
@@ -126,6 +130,51 @@ class WorkCalendar:
             end = start + timedelta(days=limit.amount)
         end = min(end, self.last)
         return self.number(end) - self.number(start)
+
+    def budgets(self, limit: Limit, starts: Any) -> Any:
+        """:meth:`budget` of ``limit`` for cases that began on each of ``starts`` (a
+        numpy array of proleptic ordinals, ``date.toordinal``), at once: calendar days
+        and months counted on arrays (extra ``scale``).
+
+        Examples:
+            >>> import numpy as np
+            >>> from powerreg.model import Limit
+            >>> cal = china_calendar()
+            >>> days = [date(2011, 9, 26), date(2012, 1, 31), date(2011, 12, 31)]
+            >>> month = Limit.parse("1 个月")
+            >>> cal.budgets(month, np.array([d.toordinal() for d in days])).tolist()
+            [19, 21, 17]
+            >>> [cal.budget(month, d) for d in days]
+            [19, 21, 17]
+        """
+        import numpy as np
+
+        starts = np.asarray(starts, np.int64)
+        if limit.in_working_days:
+            return np.full(len(starts), limit.amount, np.int64)
+        if not len(starts):
+            return np.zeros(0, np.int64)
+        lo, hi = int(starts.min()), int(starts.max())
+        if lo < self._base or hi > self.last.toordinal() or hi + 31 * (limit.amount + 1) > _MAX:
+            # a day the calendar does not know (refused as budget refuses it), or an end
+            # past the year 9999
+            days, where = np.unique(starts, return_inverse=True)
+            got = [self.budget(limit, date.fromordinal(d)) for d in days.tolist()]
+            return np.array(got, np.int64)[where]
+        if limit.unit == TimeUnit.MONTHS:
+            # the same day of the month ``amount`` months on, or that month's last day
+            day = (starts - _UNIX_ORDINAL).astype("datetime64[D]")
+            month = day.astype("datetime64[M]")
+            nth = (day - month.astype("datetime64[D]")).astype(np.int64)
+            to = month + limit.amount
+            size = ((to + 1).astype("datetime64[D]") - to.astype("datetime64[D]")).astype(np.int64)
+            end = to.astype("datetime64[D]").astype(np.int64) + _UNIX_ORDINAL
+            end += np.minimum(nth, size - 1)
+        else:
+            end = starts + limit.amount
+        end = np.minimum(end, self.last.toordinal())
+        counts = self.tables()[0]
+        return counts[end - self._base] - counts[starts - self._base]
 
     def left_out(self, day: date, source: str, line: int, case: str | None) -> Problem:
         """The M009 of a log row dated ``day``, which the calendar does not know."""
