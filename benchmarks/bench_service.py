@@ -15,9 +15,10 @@ reply waited for (it comes after the commit, synchronous = FULL). Two clocks:
   until they arrive: their cards are raised, then withdrawn.
 
 The service replies once a request's events are committed and replays the cases they
-touch about a second later (``settle_after``), so that a case a run of requests
-touches is replayed once; the stream therefore ends with ``GET /health``, which
-settles what is left (every case replayed, the feed written) before it answers.
+touch about a second later (``settle_after``), by its timer, beside the requests, so
+that a case a run of requests touches is replayed once; the stream therefore ends with
+``GET /health``, which settles what is left (every case replayed, the feed written)
+before it answers.
 Sustained events/s is the events over the wall time of the whole stream including that
 last settling; p99 is the 99th percentile of the latencies of the posts (client side).
 Baseline: ``monitor(LOG, registry, as_of=LAST DAY)`` of the same events, read from CSV,

@@ -99,7 +99,8 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 #: Seconds the feed may lag the events acknowledged while events stream in (see
 #: :class:`~.supervisor.Supervisor`): the cases a stream touches are replayed about once
-#: a second, not once a request. Every read settles first, and so does the timer.
+#: a second, not once a request, by the timer, beside the requests. Every read settles
+#: first.
 SETTLE_AFTER = 1.0
 
 
@@ -215,8 +216,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # the timer settles what a request has not: events stored a while ago, when no
-        # request came since (a request settles those it finds that old itself)
+        # the timer settles the events stored, beside the requests (a request settles
+        # itself only after a quiet spell: see Supervisor.settle_after)
         every = min(tick_every, settle_after / 2) if settle_after > 0 else tick_every
         timer = asyncio.create_task(
             ticking(functools.partial(supervisor.tick, lag=settle_after), every)

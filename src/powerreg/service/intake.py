@@ -311,6 +311,7 @@ class Intake:
         numbers_of = self.index.numbers
         low, high = self._known
         fromisoformat = datetime.fromisoformat
+        printable, blank = str.isprintable, str.isspace
         cases: dict[str, tuple[str, str | None]] = {}
         out: list[Posted] = []
         append = out.append
@@ -322,17 +323,13 @@ class Intake:
             step, stamp = get("step_id"), get("timestamp")
             chart, actor, note = get("flowchart_id"), get("actor"), get("note")
             if not (
-                type(event_id) is str
-                and type(case) is str
-                and type(power) is str
-                and type(step) is str
-                and type(stamp) is str
+                type(event_id) is type(case) is type(power) is type(step) is type(stamp) is str
                 and (chart is None or type(chart) is str)
                 and (actor is None or type(actor) is str)
                 and (note is None or type(note) is str)
                 and 0 < len(event_id) <= MAX_EVENT_ID
-                and event_id.isprintable()
-                and not event_id.isspace()
+                and printable(event_id)
+                and not blank(event_id)
             ):
                 return None
             case, power, step, stamp = case.strip(), power.strip(), step.strip(), stamp.strip()
@@ -348,11 +345,16 @@ class Intake:
             note = (note.strip() or None) if note else None
             # a value too long (M010) or with a lone surrogate (M011): the row reader's
             # (the timestamp's and the ids' are refused by their checks above and below)
-            for text in (case, actor, note):
-                if text is not None and (
-                    len(text) > MAX_FIELD or (not text.isascii() and _SURROGATE.search(text))
-                ):
-                    return None
+            if len(case) > MAX_FIELD or (not case.isascii() and _SURROGATE.search(case)):
+                return None
+            if actor is not None and (
+                len(actor) > MAX_FIELD or (not actor.isascii() and _SURROGATE.search(actor))
+            ):
+                return None
+            if note is not None and (
+                len(note) > MAX_FIELD or (not note.isascii() and _SURROGATE.search(note))
+            ):
+                return None
             try:
                 when = fromisoformat(stamp)
             except ValueError:

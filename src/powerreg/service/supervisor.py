@@ -21,16 +21,19 @@ case pages, the per-power summary and the messages of the feed) are made when as
 
 A request's events are committed in one transaction, and only then is the reply sent
 and the memory changed. The cases they touch are **settled** — replayed, and the
-findings and feed entries written — in that same transaction, if the cases last settled
-at least ``settle_after`` seconds ago (0, the default: always); else the events are
+findings and feed entries written — in that same transaction when every request must
+settle (``settle_after`` 0, the default), or when nothing settled for twice
+``settle_after`` seconds (a lone request after a quiet spell); else the events are
 stored alone and their cases wait for the next settling. The service (:mod:`.app`)
-settles at most once a second: a lone request settles at once, and in a stream of
-requests a case that several of them touch is replayed once, not once a request — a
-stream is replayed about as often as the batch monitor replays it. Between requests a
-timer settles what waits, and every read (the feed, a case, the powers, the health)
-settles first, so it sees every event acknowledged before it. A case is
-replayed from its events, so nothing is lost when the process ends before it settled:
-on start every case is replayed and the feed brought up to its events.
+settles about once a second, by its timer, **beside the requests**
+(:meth:`Supervisor.tick`): the store's lock is held only to take the cases waiting and
+to write what their replays found, so a request of a stream is stored and answered
+while the cases are replayed, and waits for no replay; a case that several requests
+touch is replayed once, not once a request — a stream is replayed about as often as
+the batch monitor replays it. Every read (the feed, a case, the powers, the health)
+settles first, so it sees every event acknowledged before it. A case is replayed from
+its events, so nothing is lost when the process ends before it settled: on start every
+case is replayed and the feed brought up to its events.
 
 If a commit fails (a full disk, a read-only file), the transaction is rolled back and
 memory is as it was: a request whose events could not be stored gets 503 and may be
@@ -68,6 +71,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time as clocktime
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -157,9 +161,10 @@ class Supervisor:
     ``clock`` gives the day (default: today in China); the findings are those of a
     replay as of that day, clamped to the last day of the working-day calendar.
     ``settle_after``: a request settles (its events stored with the replays of the
-    cases they touch, of every case waiting and of the day, in one transaction) if the
-    cases last settled at least that many seconds ago; else its events are stored
-    alone and their cases wait for the next settling (0: every request settles).
+    cases they touch, of every case waiting and of the day, in one transaction) if
+    nothing settled for twice that many seconds; else its events are stored alone and
+    their cases wait for the next settling, which :meth:`tick` makes beside the
+    requests (0: every request settles).
 
     Raises:
         UsageError: the state belongs to another registry, or holds events this
@@ -197,6 +202,9 @@ class Supervisor:
         self.next_seq = self.next_finding = 1
         #: why the last write failed, until one succeeds
         self.trouble: str | None = None
+        #: held by whoever settles (a settling, a request that settles): one at a time;
+        #: taken before the store's lock, never while holding it
+        self._settling = threading.Lock()
         self._warned_calendar = False
         bulk_ready()
         try:
@@ -287,12 +295,16 @@ class Supervisor:
         last settled at least ``lag`` seconds ago (the timer's way: see
         :attr:`settle_after`). Whether the state is up to the day (False if the write
         failed: the next tick tries again).
+
+        Beside the requests: they are stored and answered while the cases are replayed
+        (see :meth:`_settle_aside`); a tick waits for a settling under way, then makes
+        its own.
         """
         events = bool(self.unsettled) and self._due(lag)
         if self.today() <= self.as_of and not events:
             return True
-        with gc_paused(), self.store.lock:  # replays make many small objects, keep most
-            return self._settle(events=events) is not None
+        with gc_paused(), self._settling:  # replays make many small objects, keep most
+            return self._settle_aside(events=events) is not None
 
     def _due(self, lag: float) -> bool:
         """Whether the cases last settled at least ``lag`` seconds ago."""
@@ -333,11 +345,56 @@ class Supervisor:
             self._settled_at = clocktime.monotonic()
         return sum(len(c) for c in plan.changes.values())
 
+    def _settle_aside(self, *, events: bool) -> int | None:
+        """:meth:`tick`'s settling, beside the requests: the store's lock is held only
+        to take the cases to replay and to write what their replays found, so requests
+        are stored (and answered) while the cases are replayed. A case that a request
+        changed meanwhile is settled as it was taken (as if the request came just
+        after): its findings are written and their marks given to its new state, which
+        waits for the next settling with its new events. The feed entries written, or
+        None if the write failed. Under :attr:`_settling`: one settling at a time.
+        """
+        with self.store.lock:
+            day = max(self.today(), self.as_of)
+            events = events and bool(self.unsettled)
+            if day <= self.as_of and not events:
+                return 0
+            cases = self.cases
+            todo = [(c, cases[c]) for c in self.unsettled] if events else []
+            due = self._due_by(day, self.unsettled.keys()) if day > self.as_of else []
+        plan = _Plan()
+        self._replan(plan, todo, day)
+        self._replan(plan, due, day, kept=True)
+        try:
+            prepared = self._prepared(plan, day)
+            with self.store.lock:
+                meta = {"as_of": day.isoformat()} if day > self.as_of else None
+                self._commit(plan, day, meta, prepared)
+                # the cases a request changed since they were taken keep their new
+                # state (and wait), with the marks of the findings just written
+                for case_id, st in (*todo, *due):
+                    now = cases[case_id]
+                    if now is not st:
+                        now.marks = plan.cases.pop(case_id).marks
+                self._apply(plan, day)
+                if todo:
+                    for case_id, _ in todo:
+                        if case_id in plan.cases:
+                            self.unsettled.pop(case_id, None)
+                    self._settled_at = clocktime.monotonic()
+        except StateUnavailable as err:
+            log.warning("cannot bring the findings up to %s: %s", day, err.why)
+            return None
+        return sum(len(c) for c in plan.changes.values())
+
+    def _due_by(self, day: date, skip: Collection[str]) -> list[tuple[str, CaseState]]:
+        """The cases whose findings change by ``day``, but those of ``skip``."""
+        return [(c, st) for c, st in self.cases.items() if st.due <= day and c not in skip]
+
     def _plan_day(self, plan: _Plan, day: date, skip: Collection[str]) -> None:
         """Into ``plan``: the cases whose findings change by ``day`` (those in ``skip``
         are planned already)."""
-        due = [(c, st) for c, st in self.cases.items() if st.due <= day and c not in skip]
-        self._replan(plan, due, day, kept=True)
+        self._replan(plan, self._due_by(day, skip), day, kept=True)
 
     # ------------------------------------------------------------------ posting
 
@@ -357,26 +414,37 @@ class Supervisor:
         posted = self.intake(body, token)
         if isinstance(self.clock, EventsClock) and posted:
             self.clock.saw(unpack_time(max(p.time for p in posted)).date())
-        with self.store.lock:
-            fresh = self._fresh(posted)
-            self._check_cases(fresh)
-            plan = _Plan()
-            self._plan_events(plan, fresh, token)
-            entries = 0
-            if self._due(self.settle_after):
-                # the request's events, the cases they touch and every case waiting
-                # replayed, and the day: one transaction (StateUnavailable: nothing
-                # of the request is stored; with nothing new, a failed settling is
-                # tried again, not refused)
-                entries = self._settle(posted=plan if plan.rows else None) or 0
-            elif plan.rows:
-                # the events alone; their cases wait for the next settling
-                self._commit(plan, self.as_of)
-                for case_id, st in plan.cases.items():
-                    self.unsettled[case_id] = None
-                    self.cases[case_id] = st
-            self.next_seq += len(fresh)
-            day, cursor = self.as_of, self.store.last_cursor()
+        # a request settles when every request must (settle_after 0), or when nothing
+        # settled for twice settle_after (a lone request after a quiet spell): in a
+        # stream the timer settles, beside the requests (see tick)
+        always = self.settle_after <= 0
+        settles = (always or self._due(2 * self.settle_after)) and self._settling.acquire(
+            blocking=always
+        )
+        try:
+            with self.store.lock:
+                fresh = self._fresh(posted)
+                self._check_cases(fresh)
+                plan = _Plan()
+                self._plan_events(plan, fresh, token)
+                entries = 0
+                if settles:
+                    # the request's events, the cases they touch and every case waiting
+                    # replayed, and the day: one transaction (StateUnavailable: nothing
+                    # of the request is stored; with nothing new, a failed settling is
+                    # tried again, not refused)
+                    entries = self._settle(posted=plan if plan.rows else None) or 0
+                elif plan.rows:
+                    # the events alone; their cases wait for the next settling
+                    self._commit(plan, self.as_of)
+                    for case_id, st in plan.cases.items():
+                        self.unsettled[case_id] = None
+                        self.cases[case_id] = st
+                self.next_seq += len(fresh)
+                day, cursor = self.as_of, self.store.last_cursor()
+        finally:
+            if settles:
+                self._settling.release()
         return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
 
     def _fresh(self, posted: list[Posted]) -> list[Posted]:
@@ -443,72 +511,79 @@ class Supervisor:
         """Into ``plan``: the events to store, and the cases they touch with the events
         placed among theirs (not replayed: see :meth:`tick`)."""
         received = datetime.now(UTC).isoformat(timespec="milliseconds")
-        by_case: dict[str, list[tuple[int, int, Posted]]] = {}
-        charts: dict[str, str] = {}
         sender = token.name
         first = self.next_seq
         plan.rows += [
             (first + k, p[1], p[2], p[3], p[9], p[4], p[5], p[8], p[6], p[7], sender, received)
             for k, p in enumerate(fresh)
         ]
+        # each event packed as a case holds it (CaseEvents.append, inlined: the hot loop
+        # of a request), by case: (time, number, step | actor << STEP_BITS, event)
+        numbers_of = self.index.numbers
+        codes, code = self.actors.codes, self.actors.code
+        by_case: dict[str, list[tuple[int, int, int, Posted]]] = {}
+        charts: dict[str, str] = {}
+        noted: set[str] = set()
         for seq, p in enumerate(fresh, start=first):
-            case_id = p[2]
+            case_id, actor = p[2], p[6]
+            actor_code = 0 if actor is None else codes.get(actor) or code(actor)
+            packed = (p[5], seq, numbers_of[p[3]][p[4]] | actor_code << STEP_BITS, p)
             new = by_case.get(case_id)
             if new is None:
-                by_case[case_id] = [(p[5], seq, p)]
+                by_case[case_id] = [packed]
             else:
-                new.append((p[5], seq, p))
+                new.append(packed)
             if p[9]:
                 charts[case_id] = p[9]
+            if p[7]:
+                noted.add(case_id)
         cases = self.cases
+        steps_of = self.index.steps
+        actors = self.actors
+        planned = plan.cases
         for case_id, new in by_case.items():
             st = cases.get(case_id)
             old = st.events if st is not None else None
             chart = (old.flowchart_id if old is not None else None) or charts.get(case_id)
-            events = self._merged(case_id, new[0][2].power_id, chart, old, new)
-            if st is None:
-                plan.cases[case_id] = CaseState(events, 0, None)
+            if len(new) > 1:
+                new.sort()  # by time, then number: numbers differ, so events are not compared
+            if old is not None and len(old) and new[0][0] < old.last_time:
+                events = self._merged(old, chart, new)
             else:
-                plan.cases[case_id] = CaseState(events, st.counted, st.ahead, st.marks, st.due)
+                # the common case, events in time order: the old ones (if any) stay as
+                # they are
+                if old is not None:
+                    events = old.copy(chart)
+                else:
+                    power = new[0][3][3]
+                    events = CaseEvents(case_id, power, steps_of[power], actors, chart)
+                if case_id in noted:
+                    for t, seq, packed_step, p in new:
+                        events.packed.extend((t, seq, packed_step))
+                        if p[7]:
+                            events.note(p[7])
+                else:
+                    events.packed.extend([x for t, seq, c, _ in new for x in (t, seq, c)])
+            if st is None:
+                planned[case_id] = CaseState(events, 0, None)
+            else:
+                planned[case_id] = CaseState(events, st.counted, st.ahead, st.marks, st.due)
 
     def _merged(
-        self,
-        case_id: str,
-        power: str,
-        chart: str | None,
-        old: CaseEvents | None,
-        new: list[tuple[int, int, Posted]],
+        self, old: CaseEvents, chart: str | None, new: list[tuple[int, int, int, Posted]]
     ) -> CaseEvents:
-        """A case's events with ``new`` (packed time, number, event) placed among them:
-        by time, ties by number (the order received)."""
-        new.sort()  # by time, then number: numbers differ, so events are not compared
-        numbers = self.index.numbers[power]
+        """A case's events with ``new`` (packed as in :meth:`_plan_events`, sorted)
+        placed among them: by time, ties by number (the order received)."""
+        out = CaseEvents(old.case_id, old.power_id, old.steps, old.actors, chart)
+        numbers = self.index.numbers[old.power_id]
         code = self.actors.code
-        if old is None or not len(old) or new[0][0] >= old.last_time:
-            # the common case, events in time order: the old ones (if any) stay as they are
-            out = (
-                old.copy(chart)
-                if old is not None
-                else CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
-            )
-            if any(p[7] for _, _, p in new):
-                for t, seq, p in new:
-                    out.append(numbers[p[4]], t, seq, code(p[6]), p[7])
-            else:  # CaseEvents.append, inlined: once a request
-                out.packed.extend(
-                    [
-                        x
-                        for t, seq, p in new
-                        for x in (t, seq, numbers[p[4]] | code(p[6]) << STEP_BITS)
-                    ]
-                )
-            return out
-        out = CaseEvents(case_id, power, self.index.steps[power], self.actors, chart)
-        merged = [(pack_time(e.time), e.line, e.step_id, e.actor, e.note) for e in old]
-        merged += [(t, seq, p.step_id, p.actor, p.note) for t, seq, p in new]
+        merged = [
+            (pack_time(e.time), e.line, numbers[e.step_id], code(e.actor), e.note) for e in old
+        ]
+        merged += [(t, seq, c, 0, p[7]) for t, seq, c, p in new]
         merged.sort(key=lambda n: n[:2])
         for t, seq, step, actor, note in merged:
-            out.append(numbers[step], t, seq, code(actor), note)
+            out.append(step, t, seq, actor, note)
         return out
 
     # ------------------------------------------------------------------ replay and feed
@@ -584,9 +659,29 @@ class Supervisor:
                 st.now = (day, result)
         return [st.now[1] for st in states if st.now is not None]
 
-    def _commit(self, plan: _Plan, day: date, meta: dict[str, str] | None = None) -> int:
-        """Write a plan in one transaction: events, findings, feed entries, meta. The
-        marks of each case's new state are set here and take effect when applied."""
+    def _prepared(self, plan: _Plan, day: date) -> tuple[dict[str, str], dict[int, str]]:
+        """What :meth:`_commit` writes of a plan's findings: the record of each finding
+        raised or restored (:meth:`_records`), and the record of each withdrawn (by id)
+        as last written. (Of a plan whose findings are at events already stored.)"""
+        records = self._records(plan, day)
+        gone = self.store.finding_records(
+            plan.cases[case_id].marks[key][0]
+            for case_id, todo in plan.changes.items()
+            for kind, key, _ in todo
+            if kind == "withdrawn"
+        )
+        return records, gone
+
+    def _commit(
+        self,
+        plan: _Plan,
+        day: date,
+        meta: dict[str, str] | None = None,
+        prepared: tuple[dict[str, str], dict[int, str]] | None = None,
+    ) -> int:
+        """Write a plan in one transaction: events, findings, feed entries, meta (the
+        findings' records ``prepared`` before, if they are: see :meth:`_prepared`).
+        The marks of each case's new state are set here and take effect when applied."""
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
         store = self.store
         next_finding = self.next_finding
@@ -596,13 +691,7 @@ class Supervisor:
                     store.insert_events(plan.rows)
                 for key, value in (meta or {}).items():
                     store.set_meta(key, value)
-                records = self._records(plan, day)
-                gone = store.finding_records(
-                    plan.cases[case_id].marks[key][0]
-                    for case_id, todo in plan.changes.items()
-                    for kind, key, _ in todo
-                    if kind == "withdrawn"
-                )
+                records, gone = prepared if prepared is not None else self._prepared(plan, day)
                 new: list[tuple[int, str, str, str, int, str]] = []
                 standing: list[tuple[int, str, int]] = []
                 feed: list[tuple[int, str, str, str, str, str, str]] = []
@@ -695,8 +784,8 @@ class Supervisor:
         next."""
         limit = max(1, min(limit, MAX_FEED))
         powers = token.powers if token is not None else None
+        self.tick()
         with self.store.lock:
-            self.tick()
             rows = self.store.feed_after(after, limit + 1, powers)
         more = len(rows) > limit
         rows = rows[:limit]
@@ -721,8 +810,8 @@ class Supervisor:
     def case(self, case_id: str, token: Token | None = None, lang: Lang = "en") -> Any:
         """A case as replayed, with its findings and events; None if there is no such
         case among the powers ``token`` may read."""
+        self.tick()
         with self.store.lock:
-            self.tick()
             st = self.cases.get(case_id)
             if st is None or (token is not None and not token.may_read(st.events.power_id)):
                 return None
@@ -757,21 +846,23 @@ class Supervisor:
     def results(self, token: Token | None = None) -> list[CaseResult]:
         """Every case ``token`` may read, replayed as of the service's day (the cases
         with an event by then)."""
+        return self._results(token)[1]
+
+    def _results(self, token: Token | None) -> tuple[date, list[CaseResult]]:
+        """:meth:`results`, and the day they are as of."""
+        self.tick()
         with self.store.lock:
-            self.tick()
             day = self.as_of
             found = [
                 self._now(st, day)
                 for st in self.cases.values()
                 if token is None or token.may_read(st.events.power_id)
             ]
-        return [r for r in found if r is not None]
+        return day, [r for r in found if r is not None]
 
     def powers(self, token: Token | None = None) -> dict[str, Any]:
         """The monitor's per-power summary and totals of the cases ``token`` may read."""
-        with self.store.lock:
-            results = self.results(token)
-            day = self.as_of
+        day, results = self._results(token)
         view = self._view(results, day)
         return {
             "as_of": day.isoformat(),
@@ -799,8 +890,7 @@ class Supervisor:
 
     def close(self) -> None:
         """Settle (if the state can be written) and close the state database."""
-        with self.store.lock:
-            try:
-                self.tick()
-            finally:
-                self.store.close()
+        try:
+            self.tick()
+        finally:
+            self.store.close()
