@@ -4,8 +4,11 @@ keeps the supervision office's feed of deviations, warnings, yellow and red card
 
 Layout, one concept per module: :mod:`.state` (the SQLite state database),
 :mod:`.auth` (tokens and rights), :mod:`.intake` (a request's events, checked),
-:mod:`.feed` (findings by identity: raised, withdrawn, restored), :mod:`.supervisor`
-(events in, cases replayed, the feed written), :mod:`.clock` (the day, and the timer),
+:mod:`.feed` (findings by identity: raised, withdrawn, restored), :mod:`.plan` (a
+case as held, and what one change writes), :mod:`.posting` (a request's events against
+the cases held), :mod:`.replays` and :mod:`.replanning` (cases replayed, and what they
+find), :mod:`.supervisor` (events in, cases settled, the feed written; the reads),
+:mod:`.clock` (the day, and the timer),
 :mod:`.app` (the HTTP face, Starlette; extra ``serve``), :mod:`.server` (uvicorn on a
 socket) and :mod:`.export` (the state into a published catalog).
 

@@ -8,16 +8,12 @@ of the findings raised for it. When events of a case arrive, the case is replaye
 the monitor's own :func:`~powerreg.monitor.replay_case` — the same deviations and alerts
 as ``powerreg monitor LOG --as-of DAY`` — and its findings are compared with the feed
 (:mod:`.feed`). The cases one settling replays are replayed together, in bulk when
-they are many (:mod:`.replays`).
-
-The replay kept is as of the last day of the working-day calendar: an alert carries the
-day its threshold is passed, whatever day the replay is as of, so the findings as of
-the service's day are that replay's deviations and its alerts passed by the day. When a
-working day passes, a case quiet since needs no replay: its alerts of the new day are
-already known, and the day the next one passes (the case's ``due``) too. A case is
-replayed again when its events change, or when an event it had received dated later
-than the service's day comes due. Replays as of the service's day itself (for the
-case pages, the per-power summary and the messages of the feed) are made when asked.
+they are many (:mod:`.replays`), and what they find planned (:mod:`.replanning`).
+When a working day passes, a case quiet since needs no replay: its alerts of the new
+day are already known, and the day the next one passes (the case's ``due``) too. A
+case is replayed again when its events change, or when an event it had received dated
+later than the service's day comes due. A request's events are checked against the
+cases held, and placed among their events, by :mod:`.posting`.
 
 A request's events are committed in one transaction, and only then is the reply sent
 and the memory changed. The cases they touch are **settled** — replayed, and the
@@ -74,52 +70,34 @@ import logging
 import threading
 import time as clocktime
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from ..collector import gc_paused
-from ..errors import UsageError, problem
+from ..errors import UsageError
 from ..lang import Lang
 from ..model import Registry
 from ..monitor.calendar import WorkCalendar, china_calendar
-from ..monitor.caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time, unpack_time
-from ..monitor.chartindex import ChartIndex
+from ..monitor.caseevents import CaseEvents, Vocabulary, pack_time, unpack_time
 from ..monitor.findings import CaseResult
 from ..monitor.reader import RowIndex, RowReader
 from ..monitor.result import MonitorResult
 from .auth import Token, Tokens
 from .clock import Clock, EventsClock, china_today
-from .feed import Finding, Kind, Mark, changes, identities, record, rendered
-from .intake import SOURCE, BadEvent, Intake, Posted, Refused, conflict
-from .replays import bulk_ready, replay_cases
+from .feed import rendered
+from .intake import Intake
+from .plan import CaseState, Plan
+from .posting import check_cases, fresh_events, plan_events
+from .replanning import Replanner
+from .replays import bulk_ready
 from .state import StateUnavailable, Store
 
 log = logging.getLogger("powerreg.service")
 
 #: Most feed entries one read returns.
 MAX_FEED = 10_000
-
-#: A finding's record as stored (json.dumps would make an encoder for each).
-_encode = json.JSONEncoder(ensure_ascii=False).encode
-
-
-@dataclass
-class CaseState:
-    """A case as the service holds it: every event received (in time order, ties in the
-    order received; an event's ``line`` is its number ``seq``), how many of them are
-    dated on or before the service's day, their replay as of the calendar's last day
-    (None while none is), the findings raised, and the first day after the service's
-    day on which its findings change if no event arrives."""
-
-    events: CaseEvents
-    counted: int
-    ahead: CaseResult | None
-    marks: dict[str, Mark] = field(default_factory=dict)
-    due: date = date.max
-    #: the replay as of a day, once made: ``(day, result)``
-    now: tuple[date, CaseResult | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -142,16 +120,6 @@ class Receipt:
             "feed_entries": self.feed_entries,
             "cursor": self.cursor,
         }
-
-
-@dataclass
-class _Plan:
-    """What one change writes: the new state of each case touched, its feed changes,
-    and the events stored."""
-
-    cases: dict[str, CaseState] = field(default_factory=dict)
-    changes: dict[str, list[tuple[Kind, str, Finding | None]]] = field(default_factory=dict)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 class Supervisor:
@@ -194,8 +162,12 @@ class Supervisor:
         self.index = RowIndex(registry)
         self.intake = Intake(registry, self.index, self.calendar)
         self.tokens = Tokens(self.store)
-        self.charts: dict[tuple[str, str], ChartIndex] = {}
         self.actors = Vocabulary()
+        self.replanner = Replanner(
+            registry, self.calendar, self.index, self.actors, self.store.path.name
+        )
+        #: the charts compiled for the replays
+        self.charts = self.replanner.charts
         self.cases: dict[str, CaseState] = {}
         #: the day the findings are as of; never goes back
         self.as_of = self.calendar.first
@@ -238,8 +210,8 @@ class Supervisor:
             if st is not None:
                 st.marks[key] = (fid, bool(standing))
         # bring the feed up to the day: the days that passed while the service was down
-        plan = _Plan()
-        self._replan(plan, list(self.cases.items()), day)
+        plan = Plan()
+        self.replanner.replan(plan, list(self.cases.items()), day)
         write_meta = known is None or stored_day != day.isoformat()
         if write_meta or any(plan.changes.values()):
             meta = {"registry": self.registry.id, "as_of": day.isoformat()}
@@ -310,16 +282,16 @@ class Supervisor:
         """Whether the cases last settled at least ``lag`` seconds ago."""
         return clocktime.monotonic() - self._settled_at >= lag
 
-    def _settle(self, *, events: bool = True, posted: _Plan | None = None) -> int | None:
+    def _settle(self, *, events: bool = True, posted: Plan | None = None) -> int | None:
         """:meth:`tick`, under the lock (with ``events``, the cases waiting too): the feed
         entries written, or None if the write failed. With ``posted``, the plan of a
-        request's events (:meth:`_plan_events`): they are stored in the same
+        request's events (:func:`~.posting.plan_events`): they are stored in the same
         transaction, and a failed write raises :class:`StateUnavailable` (nothing of
         the request is stored).
         """
         day = max(self.today(), self.as_of)
         events = events and bool(self.unsettled)
-        plan = posted if posted is not None else _Plan()
+        plan = posted if posted is not None else Plan()
         new = dict(plan.cases)  # the request's cases, its events placed among theirs
         if day <= self.as_of and not events and not new:
             return 0
@@ -327,7 +299,7 @@ class Supervisor:
         if events:
             todo += [(c, self.cases[c]) for c in self.unsettled if c not in new]
         todo += [(c, None) for c in new]
-        self._replan(plan, todo, day)
+        self.replanner.replan(plan, todo, day)
         meta = None
         if day > self.as_of:
             self._plan_day(plan, day, self.unsettled.keys() | new.keys())
@@ -362,9 +334,9 @@ class Supervisor:
             cases = self.cases
             todo = [(c, cases[c]) for c in self.unsettled] if events else []
             due = self._due_by(day, self.unsettled.keys()) if day > self.as_of else []
-        plan = _Plan()
-        self._replan(plan, todo, day)
-        self._replan(plan, due, day, kept=True)
+        plan = Plan()
+        self.replanner.replan(plan, todo, day)
+        self.replanner.replan(plan, due, day, kept=True)
         try:
             prepared = self._prepared(plan, day)
             with self.store.lock:
@@ -391,10 +363,10 @@ class Supervisor:
         """The cases whose findings change by ``day``, but those of ``skip``."""
         return [(c, st) for c, st in self.cases.items() if st.due <= day and c not in skip]
 
-    def _plan_day(self, plan: _Plan, day: date, skip: Collection[str]) -> None:
+    def _plan_day(self, plan: Plan, day: date, skip: Collection[str]) -> None:
         """Into ``plan``: the cases whose findings change by ``day`` (those in ``skip``
         are planned already)."""
-        self._replan(plan, self._due_by(day, skip), day, kept=True)
+        self.replanner.replan(plan, self._due_by(day, skip), day, kept=True)
 
     # ------------------------------------------------------------------ posting
 
@@ -423,10 +395,18 @@ class Supervisor:
         )
         try:
             with self.store.lock:
-                fresh = self._fresh(posted)
-                self._check_cases(fresh)
-                plan = _Plan()
-                self._plan_events(plan, fresh, token)
+                fresh = fresh_events(self.store, posted)
+                check_cases(self.store, self.cases, fresh)
+                plan = Plan()
+                plan_events(
+                    plan,
+                    fresh,
+                    token,
+                    first=self.next_seq,
+                    cases=self.cases,
+                    index=self.index,
+                    actors=self.actors,
+                )
                 entries = 0
                 if settles:
                     # the request's events, the cases they touch and every case waiting
@@ -447,223 +427,13 @@ class Supervisor:
                 self._settling.release()
         return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
 
-    def _fresh(self, posted: list[Posted]) -> list[Posted]:
-        """The events not stored before; an ``event_id`` stored with other content is a
-        conflict (409)."""
-        stored = self.store.stored_events([p.event_id for p in posted])
-        if not stored:
-            return posted
-        bad: list[BadEvent] = []
-        fresh: list[Posted] = []
-        for p in posted:
-            row = stored.get(p.event_id)
-            if row is None:
-                fresh.append(p)
-                continue
-            _, _, case, power, chart, step, t, _, actor, note, *_ = row
-            known = (case, power, chart, step, t, actor, note)
-            if known != p.content():
-                bad.append(conflict(p, known))
-        if bad:
-            raise Refused(409, bad)
-        return fresh
-
-    def _check_cases(self, fresh: list[Posted]) -> None:
-        """Events of a case the service knows must keep its power and flowchart (M007)."""
-        bad: list[tuple[Posted, str, str, str]] = []
-        for p in fresh:
-            st = self.cases.get(p.case_id)
-            if st is None:
-                continue
-            ev = st.events
-            if ev.power_id != p.power_id:
-                bad.append((p, "M007", ev.power_id, p.power_id))
-            elif p.flowchart_id and ev.flowchart_id and p.flowchart_id != ev.flowchart_id:
-                bad.append((p, "M007.chart", ev.flowchart_id, p.flowchart_id))
-        if not bad:
-            return
-        firsts = self.store.event_ids(self.cases[p.case_id].events[0].line for p, *_ in bad)
-        out: list[BadEvent] = []
-        for p, key, known, given in bad:
-            first = firsts.get(self.cases[p.case_id].events[0].line, "?")
-            row = {"en": f"event {first}", "zh": f"事件 {first}"}
-            what: dict[str, Any] = {"power": given} if key == "M007" else {"chart": given}
-            out.append(
-                BadEvent(
-                    p.position,
-                    p.event_id,
-                    "power_id" if key == "M007" else "flowchart_id",
-                    problem(
-                        key,
-                        SOURCE,
-                        p.position + 1,
-                        entity=p.case_id,
-                        case=p.case_id,
-                        known=known,
-                        row=row,
-                        **what,
-                    ),
-                )
-            )
-        raise Refused(422, out)
-
-    def _plan_events(self, plan: _Plan, fresh: list[Posted], token: Token) -> None:
-        """Into ``plan``: the events to store, and the cases they touch with the events
-        placed among theirs (not replayed: see :meth:`tick`)."""
-        received = datetime.now(UTC).isoformat(timespec="milliseconds")
-        sender = token.name
-        first = self.next_seq
-        plan.rows += [
-            (first + k, p[1], p[2], p[3], p[9], p[4], p[5], p[8], p[6], p[7], sender, received)
-            for k, p in enumerate(fresh)
-        ]
-        # each event packed as a case holds it (CaseEvents.append, inlined: the hot loop
-        # of a request), by case: (time, number, step | actor << STEP_BITS, event)
-        numbers_of = self.index.numbers
-        codes, code = self.actors.codes, self.actors.code
-        by_case: dict[str, list[tuple[int, int, int, Posted]]] = {}
-        charts: dict[str, str] = {}
-        noted: set[str] = set()
-        for seq, p in enumerate(fresh, start=first):
-            case_id, actor = p[2], p[6]
-            actor_code = 0 if actor is None else codes.get(actor) or code(actor)
-            packed = (p[5], seq, numbers_of[p[3]][p[4]] | actor_code << STEP_BITS, p)
-            new = by_case.get(case_id)
-            if new is None:
-                by_case[case_id] = [packed]
-            else:
-                new.append(packed)
-            if p[9]:
-                charts[case_id] = p[9]
-            if p[7]:
-                noted.add(case_id)
-        cases = self.cases
-        steps_of = self.index.steps
-        actors = self.actors
-        planned = plan.cases
-        for case_id, new in by_case.items():
-            st = cases.get(case_id)
-            old = st.events if st is not None else None
-            chart = (old.flowchart_id if old is not None else None) or charts.get(case_id)
-            if len(new) > 1:
-                new.sort()  # by time, then number: numbers differ, so events are not compared
-            if old is not None and len(old) and new[0][0] < old.last_time:
-                events = self._merged(old, chart, new)
-            else:
-                # the common case, events in time order: the old ones (if any) stay as
-                # they are
-                if old is not None:
-                    events = old.copy(chart)
-                else:
-                    power = new[0][3][3]
-                    events = CaseEvents(case_id, power, steps_of[power], actors, chart)
-                if case_id in noted:
-                    for t, seq, packed_step, p in new:
-                        events.packed.extend((t, seq, packed_step))
-                        if p[7]:
-                            events.note(p[7])
-                else:
-                    events.packed.extend([x for t, seq, c, _ in new for x in (t, seq, c)])
-            if st is None:
-                planned[case_id] = CaseState(events, 0, None)
-            else:
-                planned[case_id] = CaseState(events, st.counted, st.ahead, st.marks, st.due)
-
-    def _merged(
-        self, old: CaseEvents, chart: str | None, new: list[tuple[int, int, int, Posted]]
-    ) -> CaseEvents:
-        """A case's events with ``new`` (packed as in :meth:`_plan_events`, sorted)
-        placed among them: by time, ties by number (the order received)."""
-        out = CaseEvents(old.case_id, old.power_id, old.steps, old.actors, chart)
-        numbers = self.index.numbers[old.power_id]
-        code = self.actors.code
-        merged = [
-            (pack_time(e.time), e.line, numbers[e.step_id], code(e.actor), e.note) for e in old
-        ]
-        merged += [(t, seq, c, 0, p[7]) for t, seq, c, p in new]
-        merged.sort(key=lambda n: n[:2])
-        for t, seq, step, actor, note in merged:
-            out.append(step, t, seq, actor, note)
-        return out
-
     # ------------------------------------------------------------------ replay and feed
 
-    def _replan(
-        self,
-        plan: _Plan,
-        todo: Sequence[tuple[str, CaseState | None]],
-        day: date,
-        *,
-        kept: bool = False,
-    ) -> None:
-        """Into ``plan``: each case of ``todo`` — its id and its state in ``plan`` (or,
-        with ``kept``, in memory: then a replay whose events counted by ``day`` have not
-        changed is kept) — as of ``day``, with its feed changes. The replays needed
-        are made together (see :func:`~.replays.replay_cases`)."""
-        until = pack_time(datetime.combine(day, time.max)) + 1
-        counted: list[int] = []
-        heads: list[CaseEvents] = []
-        for case_id, st in todo:
-            if st is None:
-                st = plan.cases[case_id]
-            events = st.events
-            n = events.count_before(until)
-            counted.append(n)
-            if not (kept and st.counted == n) and n:
-                heads.append(events.head(n))
-        replayed = iter(
-            replay_cases(
-                heads,
-                self.registry,
-                as_of=self.calendar.last,
-                calendar=self.calendar,
-                charts=self.charts,
-                index=self.index,
-                actors=self.actors,
-            )
-        )
-        for (case_id, st), n in zip(todo, counted, strict=True):
-            if st is None:
-                st = plan.cases[case_id]
-            events = st.events
-            ahead = st.ahead if kept and st.counted == n else next(replayed) if n else None
-            days = [events[n].time.date()] if n < len(events) else []
-            if ahead is not None:
-                days += [a.date for a in ahead.alerts if a.date > day]
-            plan.cases[case_id] = CaseState(events, n, ahead, st.marks, min(days, default=date.max))
-            plan.changes[case_id] = changes(identities(ahead, day), st.marks)
-
-    def _now(self, st: CaseState, day: date) -> CaseResult | None:
-        """The case replayed as of ``day`` (made once, then kept)."""
-        return self._nows([st], day)[0]
-
-    def _nows(self, states: Sequence[CaseState], day: date) -> list[CaseResult | None]:
-        """Each of ``states`` replayed as of ``day`` (made once, then kept): a case
-        still open by its replay as of the calendar's last day is replayed again as of
-        ``day``, the replays made together; any other is that replay."""
-        todo = [st for st in states if st.now is None or st.now[0] != day]
-        still = [st for st in todo if st.ahead is not None and st.ahead.status == "open"]
-        for st in todo:
-            st.now = (day, st.ahead)
-        if still:
-            made = replay_cases(
-                [st.events.head(st.counted) for st in still],
-                self.registry,
-                as_of=day,
-                calendar=self.calendar,
-                charts=self.charts,
-                index=self.index,
-                actors=self.actors,
-            )
-            for st, result in zip(still, made, strict=True):
-                st.now = (day, result)
-        return [st.now[1] for st in states if st.now is not None]
-
-    def _prepared(self, plan: _Plan, day: date) -> tuple[dict[str, str], dict[int, str]]:
+    def _prepared(self, plan: Plan, day: date) -> tuple[dict[str, str], dict[int, str]]:
         """What :meth:`_commit` writes of a plan's findings: the record of each finding
         raised or restored (:meth:`_records`), and the record of each withdrawn (by id)
         as last written. (Of a plan whose findings are at events already stored.)"""
-        records = self._records(plan, day)
+        records = self.replanner.records(plan, day, self.store.event_ids)
         gone = self.store.finding_records(
             plan.cases[case_id].marks[key][0]
             for case_id, todo in plan.changes.items()
@@ -674,7 +444,7 @@ class Supervisor:
 
     def _commit(
         self,
-        plan: _Plan,
+        plan: Plan,
         day: date,
         meta: dict[str, str] | None = None,
         prepared: tuple[dict[str, str], dict[int, str]] | None = None,
@@ -724,57 +494,15 @@ class Supervisor:
         self.next_finding = next_finding
         return cursor
 
-    def _records(self, plan: _Plan, day: date) -> dict[str, str]:
-        """The record of every finding a plan raises or restores, by identity: as found
-        by a replay as of ``day``."""
-        per_case: dict[str, list[tuple[str, Finding]]] = {}
-        for case_id, changed in plan.changes.items():
-            for _, key, f in changed:
-                if f is not None:
-                    per_case.setdefault(case_id, []).append((key, f))
-        if not per_case:
-            return {}
-        results: dict[str, CaseResult] = {}
-        lines: set[int] = set()
-        states = [plan.cases[case_id] for case_id in per_case]
-        for (case_id, todo), st, result in zip(
-            per_case.items(), states, self._nows(states, day), strict=True
-        ):
-            assert result is not None  # it has findings
-            results[case_id] = result
-            if result is not st.ahead:  # the findings as found as of the day
-                found = identities(result)
-                todo[:] = [(key, found.get(key, f)) for key, f in todo]
-            last = len(result.events) - 1
-            lines.update(
-                result.events[last if f.position is None else f.position].line for _, f in todo
-            )
-        ids = self.store.event_ids(lines)
-        view = self._view(list(results.values()), day)
-        out: dict[str, str] = {}
-        for case_id, todo in per_case.items():
-            case = results[case_id]
-            for key, f in todo:
-                out[key] = _encode(record(f, case, view, ids))
-        return out
-
-    def _apply(self, plan: _Plan, day: date) -> None:
+    def _apply(self, plan: Plan, day: date) -> None:
         """Make a committed plan the state in memory, as of ``day``."""
         self.cases.update(plan.cases)
         self.as_of = max(self.as_of, day)
 
     def _view(self, results: Sequence[CaseResult], day: date | None = None) -> MonitorResult:
-        """Replayed cases as a result of the monitor (for its summaries and messages)."""
-        return MonitorResult(
-            registry=self.registry,
-            source=self.store.path.name,
-            cases=list(results),
-            problems=[],
-            rows=sum(len(r.events) for r in results),
-            charts=self.charts,
-            as_of=day or self.as_of,
-            lang="en",
-        )
+        """Replayed cases as a result of the monitor, as of ``day`` (default: the
+        service's day)."""
+        return self.replanner.view(results, day or self.as_of)
 
     # ------------------------------------------------------------------ reading
 
@@ -817,7 +545,7 @@ class Supervisor:
                 return None
             events = st.events
             as_of = self.as_of
-            result = self._now(st, as_of)
+            result = self.replanner.now(st, as_of)
             ids = self.store.event_ids(e.line for e in events)
         until = pack_time(datetime.combine(as_of, time.max))
         listed = [
@@ -839,7 +567,7 @@ class Supervisor:
                 "status": "pending",
             }
         else:
-            view = self._view([result], as_of)
+            view = self.replanner.view([result], as_of)
             body = view.to_dict(lang)["cases"][0]
         return {"as_of": as_of.isoformat(), **body, "event_list": listed}
 
@@ -854,7 +582,7 @@ class Supervisor:
         with self.store.lock:
             day = self.as_of
             found = [
-                self._now(st, day)
+                self.replanner.now(st, day)
                 for st in self.cases.values()
                 if token is None or token.may_read(st.events.power_id)
             ]
@@ -863,7 +591,7 @@ class Supervisor:
     def powers(self, token: Token | None = None) -> dict[str, Any]:
         """The monitor's per-power summary and totals of the cases ``token`` may read."""
         day, results = self._results(token)
-        view = self._view(results, day)
+        view = self.replanner.view(results, day)
         return {
             "as_of": day.isoformat(),
             "totals": view.totals,
