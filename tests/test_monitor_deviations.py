@@ -80,3 +80,24 @@ def test_no_case_no_deviation() -> None:
     table.build()
     no = np.zeros(0, np.int64)
     assert table.deviations([], no, no, no, no, no, no.astype(bool)) == {}
+
+
+def test_charts_of_one_shape_share_their_paths_and_answer_as_paths_does() -> None:
+    from powerreg.monitor import chartindex
+    from powerreg.paths import steps_between, steps_to_end
+
+    p = REFERENCE.powers["XK-001"]
+    one, two = ChartIndex(p, p.flowchart("F1")), ChartIndex(p, p.flowchart("F1"))
+    assert one._between is two._between
+    assert one._to_end is two._to_end
+    other = ChartIndex(p, p.flowcharts[-1])
+    if tuple(other.succ.items()) != tuple(one.succ.items()):
+        assert other._between is not one._between
+    for a in one.succ:
+        assert one.to_end(a) == steps_to_end(one.succ, a, one.ends)
+        for b in one.succ:
+            assert two.between(a, b) == steps_between(one.succ, a, b)
+    chartindex._SHAPES.clear()  # forgotten: asked again
+    three = ChartIndex(p, p.flowchart("F1"))
+    assert three._between == {}
+    assert three.between("S2", "S8") == one.between("S2", "S8")

@@ -443,20 +443,25 @@ def _assemble(
         bt, bl, bc = pt, pl, pcode
     f_sizes = all_sizes[final]
     f_start = np.concatenate(([0], np.cumsum(f_sizes))).astype(np.int64)
-    gather = np.repeat(src_start[final] - f_start[:-1], f_sizes) + np.arange(
-        int(f_start[-1]), dtype=np.int64
-    )
+    if d_cases:  # (plain cases alone are in the log's order: each begins after the last)
+        gather = np.repeat(src_start[final] - f_start[:-1], f_sizes) + np.arange(
+            int(f_start[-1]), dtype=np.int64
+        )
+        bt, bl, bc = bt[gather], bl[gather], bc[gather]
     # the ids of every case (plain ones, then the others), in the order of the log
     n_p = len(p_case)
     p_chart = np.maximum.reduceat(chart[rows_plain], p_starts[:-1]) if n_plain else p_case
     ids = index.ids
-    chart_texts = np.array([None, *(ids[f] for f in chart_names)], dtype=object)
-    columns = []
+    chart_texts = [None, *(ids[f] for f in chart_names)]
+    columns: list[Any] = []
     for table, codes, others in (
         (case_texts, p_case, [ev.case_id for ev in d_cases]),
         (powers, power[p_first], [ev.power_id for ev in d_cases]),
         (chart_texts, p_chart, [ev.flowchart_id for ev in d_cases]),
     ):
+        if not d_cases:
+            columns.append(list(map(table.__getitem__, codes.tolist())))
+            continue
         both = np.empty(n_p + len(d_cases), dtype=object)
         both[:n_p] = np.asarray(table, dtype=object)[codes]
         both[n_p:] = others
@@ -488,9 +493,9 @@ def _assemble(
         power_ids=power_ids,
         chart_ids=chart_ids,
         start=f_start,
-        time=bt[gather],
-        line=bl[gather],
-        code=bc[gather],
+        time=bt,
+        line=bl,
+        code=bc,
         notes=out_notes,
         problems=problems,
         rows=n,

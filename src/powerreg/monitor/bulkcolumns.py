@@ -85,10 +85,13 @@ def _coded(column: Any) -> tuple[list[str], Ints]:
         column = pc.dictionary_encode(column)
     values = column.dictionary
     raw = values.to_pylist()
-    idx = column.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
+    indices = column.indices
     if not values.null_count and not _padded(values):
         # texts as they are, each once (a dictionary's): number i + 1, and 0 for a null
-        return ["", *raw], idx + 1
+        if indices.null_count:
+            indices = indices.fill_null(-1)
+        return ["", *raw], np.add(indices.to_numpy(zero_copy_only=False), 1, dtype=np.int32)
+    idx = indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
     texts: list[str] = [""]
     number: dict[str, int] = {"": 0}
     remap = np.empty(len(raw) + 1, np.int32)

@@ -4,7 +4,7 @@ what lies between two steps.
 Replaying a case asks the same few questions of its chart for every event, so each chart
 is turned once into sets and dicts. The path questions — which steps a move skipped,
 which steps a case still owed — are asked only of deviations, answered by
-:mod:`powerreg.paths` and cached per chart.
+:mod:`powerreg.paths` and kept for every chart of the same shape in the process.
 
 Examples:
     >>> import powerreg
@@ -40,7 +40,8 @@ class ChartIndex:
         starts = [s.id for s in chart.steps if s.kind is StepKind.START]
         #: the start step, if the chart has exactly one
         self.start: str | None = starts[0] if len(starts) == 1 else None
-        self.ends = frozenset(s.id for s in chart.steps if s.kind is StepKind.END)
+        ends = tuple(s.id for s in chart.steps if s.kind is StepKind.END)
+        self.ends = frozenset(ends)
         succ = chart.successors()
         #: successors of each step, in the order of the chart's transitions
         self.succ = {s: tuple(v) for s, v in succ.items()}
@@ -58,8 +59,7 @@ class ChartIndex:
                     RiskRef(f"{power.id}/{r.id}", r.level.value, r.step_id)
                 )
         self.risks = {s: tuple(v) for s, v in risks.items()}
-        self._between: dict[tuple[str, str], tuple[MoveKind, tuple[str, ...], bool]] = {}
-        self._to_end: dict[str, tuple[tuple[str, ...], bool]] = {}
+        self._between, self._to_end = _paths_of((tuple(self.succ.items()), ends))
 
     @property
     def gid(self) -> str:
@@ -101,6 +101,26 @@ class ChartIndex:
         if hit is None:
             hit = self._to_end[a] = steps_to_end(self.succ, a, self.ends)
         return hit
+
+
+_Between = dict[tuple[str, str], tuple[MoveKind, tuple[str, ...], bool]]
+_ToEnd = dict[str, tuple[tuple[str, ...], bool]]
+#: the path answers of each shape of chart met in this process — its moves, in order, and
+#: its ends, of which :mod:`powerreg.paths` answers alone — kept for every chart of that
+#: shape: the same chart of a registry replayed again, or another power's of the same
+#: shape, asks the paths of a move once
+_SHAPES: dict[tuple[object, ...], tuple[_Between, _ToEnd]] = {}
+#: shapes kept at most (then forgotten all at once)
+_MAX_SHAPES = 4096
+
+
+def _paths_of(shape: tuple[object, ...]) -> tuple[_Between, _ToEnd]:
+    got = _SHAPES.get(shape)
+    if got is None:
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        got = _SHAPES[shape] = ({}, {})
+    return got
 
 
 def compiled(
