@@ -3,6 +3,8 @@ those the case-by-case replay finds (monitor/replay.py), to the record."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -101,3 +103,23 @@ def test_charts_of_one_shape_share_their_paths_and_answer_as_paths_does() -> Non
     three = ChartIndex(p, p.flowchart("F1"))
     assert three._between == {}
     assert three.between("S2", "S8") == one.between("S2", "S8")
+
+
+def test_a_bulk_replay_finds_its_deviations_and_makes_their_records_once_asked(
+    tmp_path: Path,
+) -> None:
+    from powerreg.monitor import monitor, synth_cases
+    from powerreg.monitor.events import read_log
+
+    path = synth_cases(REFERENCE, 80, 7, 0.5, 0.2).write_csv(tmp_path / "cases.csv")
+    result = monitor(path, REFERENCE)
+    state = result._bulk._state  # type: ignore[attr-defined]
+    assert len(state.deviated.ks) > 0
+    assert "devs_of" not in state.__dict__  # found, no record made
+    text = result.to_text("en")
+    made = state.devs_of
+    cases = result.cases
+    assert all(cases[k].deviations is devs for k, devs in made.items())  # made once
+    old = monitor(read_log(path, REFERENCE), REFERENCE)
+    assert [c.deviations for c in cases] == [c.deviations for c in old.cases]
+    assert text == old.to_text("en")

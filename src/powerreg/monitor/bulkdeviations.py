@@ -31,6 +31,7 @@ Examples:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -114,13 +115,23 @@ class ChartTable:
         :func:`~.replay.step_deviations` gives them: case ``ks[j]`` (its id in
         ``case_ids``) on chart ``gi[j]``, closed or not (``closed[j]``), its ``sizes[j]``
         events' step numbers and lines next in ``step`` and ``line`` (every case has
-        one at least)."""
-        out: dict[int, tuple[Deviation, ...]] = {}
-        if not len(ks):
-            return out
+        one at least). :meth:`find`, then :meth:`records`."""
+        return self.records(self.find(ks, gi, sizes, step, line, closed), case_ids)
+
+    def find(
+        self,
+        ks: Ints,
+        gi: Ints,
+        sizes: Ints,
+        step: Ints,
+        line: Ints,
+        closed: npt.NDArray[np.bool_],
+    ) -> Found:
+        """Where the cases of :meth:`deviations` deviate (no record made yet)."""
         n = len(step)
         first = np.zeros(len(ks), np.int64)
-        np.cumsum(sizes[:-1], out=first[1:])
+        if len(ks):
+            np.cumsum(sizes[:-1], out=first[1:])
         last = first + sizes - 1
         ev_g = np.repeat(gi, sizes)
         on = self.on[self.off[ev_g] + step]
@@ -139,8 +150,9 @@ class ChartTable:
         m102 = on & moved & ~ok
         m103 = on & ~moved & (start >= 0) & (step != start)
         # M104: closed, and the last on-chart step (if any) no end
-        last_on = np.maximum.reduceat(on_at, first)
-        at_end = (last_on >= first) & self.end[self.off[gi] + step[np.maximum(last_on, 0)]]
+        last_on = np.maximum.reduceat(on_at, first) if len(ks) else first
+        any_on = last_on >= first
+        at_end = any_on & self.end[self.off[gi] + step[np.maximum(last_on, 0)]]
         ends = np.flatnonzero(closed & ~at_end)
         # each deviation: its case (a place in ks), code, event; a case's M104 last
         hit = np.flatnonzero(m101 | m102 | m103)
@@ -148,40 +160,71 @@ class ChartTable:
         codes = np.concatenate((np.where(m101[hit], 1, np.where(m102[hit], 2, 3)), 4 + 0 * ends))
         event = np.concatenate((hit, last[ends]))
         order = np.lexsort((codes == 4, event, where))
-        made: list[list[Deviation]] = [[] for _ in range(len(ks))]
-        any_on = (last_on >= first).tolist()
-        records = _Records(self, case_ids, ks.tolist(), gi.tolist(), first.tolist(), line)
+        m104 = codes == 4
+        return Found(
+            ks=ks,
+            gi=gi,
+            first=first,
+            any_on=any_on,
+            case=where[order],
+            code=codes[order],
+            event=event[order],
+            source=np.where(m104, -1, prev[event])[order],
+            step=np.where(m104, step[np.maximum(last_on, 0)][where], step[event])[order],
+            line=line,
+        )
+
+    def records(self, found: Found, case_ids: list[str]) -> dict[int, tuple[Deviation, ...]]:
+        """The records of the deviations ``found``, by case number (``case_ids``: the
+        id of each)."""
+        made: list[list[Deviation]] = [[] for _ in range(len(found.ks))]
+        any_on = found.any_on.tolist()
+        records = _Records(self, case_ids, found)
         for j, c, i, x, y in zip(
-            where[order].tolist(),
-            codes[order].tolist(),
-            event[order].tolist(),
-            np.where(codes == 4, -1, prev[event])[order].tolist(),
-            np.where(codes == 4, step[np.maximum(last_on, 0)][where], step[event])[order].tolist(),
+            found.case.tolist(),
+            found.code.tolist(),
+            found.event.tolist(),
+            found.source.tolist(),
+            found.step.tolist(),
             strict=True,
         ):
             made[j].append(records.make(j, c, i, x, y, any_on[j]))
-        for j, k in enumerate(records.ks):
-            out[k] = tuple(made[j])
-        return out
+        return {k: tuple(m) for k, m in zip(found.ks.tolist(), made, strict=True)}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Where the cases that left their chart deviate (:meth:`ChartTable.find`): one
+    entry a deviation, case by case and in each case as its record lists them (by
+    event, M104 last)."""
+
+    #: the cases, by number; each one's chart, first event (in :attr:`line`), and
+    #: whether any of its events is on its chart
+    ks: Ints
+    gi: Ints
+    first: Ints
+    any_on: npt.NDArray[np.bool_]
+    #: each deviation's case (a place in :attr:`ks`), code (1–4: M101–M104), event (in
+    #: :attr:`line`; M104: the case's last), the step moved from (M102; else -1) and
+    #: the event's step (M104: the case's last on its chart, if any)
+    case: Ints
+    code: Ints
+    event: Ints
+    source: Ints
+    step: Ints
+    #: the line of each event of the cases
+    line: Ints
 
 
 class _Records:
     """The records of deviations found on arrays, the chart's paths asked once a pair."""
 
-    def __init__(
-        self,
-        table: ChartTable,
-        case_ids: list[str],
-        ks: list[int],
-        gi: list[int],
-        first: list[int],
-        line: Ints,
-    ) -> None:
+    def __init__(self, table: ChartTable, case_ids: list[str], found: Found) -> None:
         self.charts = table.charts
         self.names = [table.steps_of[c.power_id] for c in table.charts]
         self.case_ids = case_ids
-        self.ks, self.gi, self.first = ks, gi, first
-        self.line = line.tolist()
+        self.ks, self.gi, self.first = found.ks.tolist(), found.gi.tolist(), found.first.tolist()
+        self.line = found.line.tolist()
         self.paths: dict[tuple[int, int, int], tuple[Any, tuple[str, ...], bool, Any]] = {}
         self.due: dict[tuple[int, int], tuple[tuple[str, ...], bool, Any]] = {}
 

@@ -221,8 +221,10 @@ def _limits(
 
 
 class BulkReplay:
-    """The cases of a replay in bulk: every finding found, the records made when
-    :meth:`cases` is first called (a million events make a few hundred thousand)."""
+    """The cases of a replay in bulk: every finding found (each deviation's case,
+    code and event; each alert's), the records made when first asked for — the cases'
+    when :meth:`cases` is first called (a million events make a few hundred thousand),
+    the deviations' and alerts' when an output or the cases need them."""
 
     def __init__(self, state: _State | None) -> None:
         self._state = state
@@ -263,7 +265,7 @@ class BulkReplay:
                 [], no, [], [], [], set(), no.astype(bool), no, no, no, no, no, [], {}
             )
         charts: list[ChartIndex] = s.table.charts
-        ks = [np.fromiter(s.devs_of, np.int64, len(s.devs_of)), _alert_columns(s).case]
+        ks = [s.deviated.ks, _alert_columns(s).case]
         return CaseColumns(
             case_ids=s.case_ids,
             chart=s.gi,
@@ -278,7 +280,7 @@ class BulkReplay:
             started=s.t[s.first],
             ended=s.t[s.last],
             flagged=np.unique(np.concatenate(ks)).tolist(),
-            deviations=s.devs_of,
+            deviations=_deviations(s),
         )
 
     @property
@@ -345,8 +347,9 @@ class _State:
 
 
 def _findings(s: Any) -> None:
-    """The deviations of the cases that left their chart, and which cases passed which
-    of their limits on which day (M201-M203), into ``s``."""
+    """Where the cases that left their chart deviate (their records made later,
+    :func:`_deviations`), and which cases passed which of their limits on which day
+    (M201-M203), into ``s``."""
     first_a, last_a = s.first, s.last
     days, cum, dc, nums = s.days, s.cum, s.dc, s.nums
     # the case's limits: 80% of the promised one (M201), the promised one (M202), the
@@ -375,9 +378,7 @@ def _findings(s: Any) -> None:
     ks = np.flatnonzero(~s.fits)
     sizes = last_a[ks] - first_a[ks] + 1
     events = np.repeat(first_a[ks] - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-    s.devs_of = s.table.deviations(
-        s.case_ids, ks, s.gi[ks], sizes, s.step_num[events], s.line[events], s.closed[ks]
-    )
+    s.deviated = s.table.find(ks, s.gi[ks], sizes, s.step_num[events], s.line[events], s.closed[ks])
     s.found = found
     # what the records need of the overruns; the rest goes before they are made
     s.late_step = s.step_num[s.late]
@@ -490,6 +491,15 @@ def _alert_maker(s: Any, table: AlertColumns) -> Callable[[int], Alert]:
     return make
 
 
+def _deviations(s: Any) -> dict[int, tuple[Deviation, ...]]:
+    """The records of the deviations of the replay ``s``, by case (made once, when
+    first asked for: each a chart's paths between two steps and its risk points)."""
+    got: dict[int, tuple[Deviation, ...]] | None = getattr(s, "devs_of", None)
+    if got is None:
+        got = s.devs_of = s.table.records(s.deviated, s.case_ids)
+    return got
+
+
 @dataclass(frozen=True, slots=True)
 class _Lists:
     """What the records read of each case, as Python lists (made once, when first
@@ -540,7 +550,7 @@ def _records(s: Any, ks: list[int] | None = None) -> list[CaseResult]:
     g_steps = [steps_of[c.power_id] for c in charts]
     inferred = s.inferred
     limit_of = lists.limit
-    devs_of = s.devs_of
+    devs_of = _deviations(s)
     status: tuple[Status, Status] = ("open", "closed")
     no_lines: tuple[int, ...] = ()
     out: list[CaseResult] = []
