@@ -6,14 +6,17 @@ settled as it was taken, then again with its new events; no finding is raised tw
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 import powerreg
 from powerreg.service import Receipt, Supervisor, Token
+from powerreg.service.app import create_app
 
 REG = powerreg.load_reference()
 SENDER = Token("sp-system", frozenset({"SP-013"}), send=True, read=False)
@@ -124,4 +127,23 @@ def test_a_settling_waits_for_none_but_one_settling_at_a_time(tmp_path: Path) ->
     assert (r.accepted, set(sup.unsettled)) == (5, {"C0"})
     assert sup.tick()
     assert not sup.unsettled
+    sup.close()
+
+
+def test_the_timer_settles_then_calls_after_tick(tmp_path: Path) -> None:
+    # the server's collector (server.Survivors) runs after each tick of the timer, in
+    # its thread, once the events stored before it are settled
+    sup = Supervisor(REG, tmp_path / "state.db", clock=lambda: DAY, settle_after=3600)
+    sup.post(body(*C0), SENDER)  # settles at once
+    sup.post(body(*C1), SENDER)  # waits
+    seen: list[set[str]] = []
+    app = create_app(
+        sup, tick_every=0.01, settle_after=0.02, after_tick=lambda: seen.append(set(sup.unsettled))
+    )
+    with TestClient(app):
+        deadline = time.monotonic() + 30
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert seen
+    assert seen[0] == set()
     sup.close()

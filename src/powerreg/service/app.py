@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -110,11 +109,14 @@ def create_app(
     max_body: int = MAX_BODY,
     tick_every: float = 60.0,
     settle_after: float = SETTLE_AFTER,
+    after_tick: Callable[[], object] | None = None,
 ) -> Starlette:
     """The application serving ``supervisor``; its clock ticks every ``tick_every``
     seconds while it runs (and on every request), and the cases posted are settled
     ``settle_after`` seconds after their events at the latest (it sets the supervisor's
-    :attr:`~.supervisor.Supervisor.settle_after`)."""
+    :attr:`~.supervisor.Supervisor.settle_after`). ``after_tick`` is called after each
+    tick of the timer, in its thread (the server's collector: see
+    :class:`~.server.Survivors`)."""
     supervisor.settle_after = settle_after
 
     def token_of(request: Request) -> Token | None:
@@ -219,9 +221,13 @@ def create_app(
         # the timer settles the events stored, beside the requests (a request settles
         # itself only after a quiet spell: see Supervisor.settle_after)
         every = min(tick_every, settle_after / 2) if settle_after > 0 else tick_every
-        timer = asyncio.create_task(
-            ticking(functools.partial(supervisor.tick, lag=settle_after), every)
-        )
+
+        def tick() -> None:
+            supervisor.tick(lag=settle_after)
+            if after_tick is not None:
+                after_tick()
+
+        timer = asyncio.create_task(ticking(tick, every))
         try:
             yield
         finally:

@@ -17,8 +17,9 @@ of objects that live on. Python's cycle collector, left as it is, walks them aga
 again: with its first generation collected every 700 allocations it took a sixth of
 the server's CPU under the benchmark's stream, and paused it for up to a third of a
 second. While it serves, the collector looks at young objects every
-:data:`YOUNG_COLLECTION_EVERY` allocations, and what the start loaded (every stored
-event) is frozen out of its sight (``gc.freeze``); cycles are still collected.
+:data:`YOUNG_COLLECTION_EVERY` allocations, what the start loaded (every stored event)
+is frozen out of its sight (``gc.freeze``), and so is what lives after each tick of the
+timer (:class:`Survivors`); cycles are still collected.
 
 Examples:
     >>> parse_listen("127.0.0.1:8765"), parse_listen("[::1]:0"), parse_listen("8080")
@@ -42,6 +43,38 @@ from .supervisor import Supervisor
 LISTEN = "127.0.0.1:8765"
 #: Allocations between two collections of young objects while serving (Python: 700).
 YOUNG_COLLECTION_EVERY = 100_000
+#: Ticks of the timer between two full collections (ten minutes at two ticks a second).
+FULL_COLLECTION_EVERY = 1200
+
+
+class Survivors:
+    """Called after each tick of the timer: every object alive then is frozen out of the
+    collector's sight (``gc.freeze``: the cases' events and replays that a settling
+    kept are not walked again while they live; a frozen object is still freed when its
+    last reference goes). Every ``every`` ticks they are unfrozen and collected once, so
+    that a cycle frozen while in use and dropped since is freed: the service makes few
+    (44 objects were collected over a stream of 100,000 events).
+
+    Examples:
+        >>> import gc
+        >>> survivors = Survivors(every=2)
+        >>> survivors(); gc.get_freeze_count() > 0
+        True
+        >>> survivors(); survivors.ticks
+        2
+        >>> gc.unfreeze()
+    """
+
+    def __init__(self, every: int = FULL_COLLECTION_EVERY) -> None:
+        self.every = every
+        self.ticks = 0
+
+    def __call__(self) -> None:
+        self.ticks += 1
+        if self.ticks % self.every == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -106,7 +139,7 @@ def serve(
 ) -> None:
     """Serve ``supervisor`` on ``sock`` until stopped (SIGINT or SIGTERM end it
     gracefully; every reply already sent stands for stored events either way)."""
-    app = create_app(supervisor, max_body=max_body, tick_every=tick_every)
+    app = create_app(supervisor, max_body=max_body, tick_every=tick_every, after_tick=Survivors())
     host, port = sock.getsockname()[:2]
     gc.freeze()  # the cases loaded at the start: never walked again while they live
     before = gc.get_threshold()
