@@ -621,4 +621,5 @@ class Supervisor:
         try:
             self.tick()
         finally:
-            self.store.close()
+            with self._settling:  # a settling of the timer's still under way ends first
+                self.store.close()
