@@ -296,16 +296,17 @@ def _bulk(
     same[1:] = (sp[1:] == sp[:-1]) & (st[1:] >= st[:-1])
     same |= new
     plain = all_good & np.logical_and.reduceat(same, starts) if n else all_good
+    fmax = None
     if n:
         fmax = np.maximum.reduceat(sf, starts)
         fmin = np.minimum.reduceat(np.where(sf == 0, fmax.max() + 1, sf), starts)
         plain &= (fmax == 0) | (fmin == fmax)
     plain &= g_case > 0
-    del sg, sp, sf, st, same, new, sc
+    del sg, sp, sf, same, new, sc
     return _assemble(
         reg, files, index, actors, powers, chart_names, notes, row_word, source,
         case_texts, order, starts, plain, g_case, case, power, step, chart, actor, t, line,
-        fileno, calendar, as_of,
+        fileno, calendar, as_of, st, fmax,
     )  # fmt: skip
 
 
@@ -366,19 +367,24 @@ def _assemble(
     fileno: Ints,
     calendar: WorkCalendar | None,
     as_of: date | None,
+    t_grouped: Ints,
+    chart_max: Ints | None,
 ) -> BulkLog:
     """The plain cases' events as arrays, the other rows through the row reader, and
-    the cases of both in the order of the log."""
+    the cases of both in the order of the log (``t_grouped``: ``t[order]``;
+    ``chart_max``: each case's highest chart number, if any row)."""
     n = len(case)
     sizes = np.diff(np.concatenate((starts, [n])))
-    plain_row = np.repeat(plain, sizes)
-    rows_plain = order[plain_row]
+    all_plain = bool(plain.all())
+    # (every case plain, the usual: its rows are the grouped ones, none for the reader)
+    plain_row = None if all_plain else np.repeat(plain, sizes)
+    rows_plain = order if plain_row is None else order[plain_row]
     p_sizes = sizes[plain]
     p_starts = np.concatenate(([0], np.cumsum(p_sizes)))
     p_first = order[starts[plain]]  # the row of each plain case's first event
     p_case = g_case[plain]
     # the other rows, in the order of the file, through the row reader
-    dirty = np.sort(order[~plain_row])
+    dirty = order[:0] if plain_row is None else np.sort(order[~plain_row])
     reader = RowReader(
         reg, files[0][0] if files else source, row_word,
         calendar=calendar, as_of=as_of, index=index,
@@ -431,9 +437,9 @@ def _assemble(
     all_sizes = np.concatenate((p_sizes, d_sizes))
     n_plain = int(p_starts[-1])
     src_start = np.concatenate((p_starts[:-1], n_plain + np.cumsum(d_sizes) - d_sizes))
-    pt = t[rows_plain]
+    pt = t_grouped if all_plain else t[rows_plain]
     pl = line[rows_plain]
-    pcode = step[rows_plain].astype(np.int64) | actor[rows_plain].astype(np.int64) << STEP_BITS
+    pcode = (step.astype(np.int64) | actor.astype(np.int64) << STEP_BITS)[rows_plain]
     if d_packed:
         dp = np.concatenate(d_packed)
         bt = np.concatenate((pt, dp[:, 0]))
@@ -450,7 +456,10 @@ def _assemble(
         bt, bl, bc = bt[gather], bl[gather], bc[gather]
     # the ids of every case (plain ones, then the others), in the order of the log
     n_p = len(p_case)
-    p_chart = np.maximum.reduceat(chart[rows_plain], p_starts[:-1]) if n_plain else p_case
+    if all_plain and chart_max is not None:
+        p_chart = chart_max
+    else:
+        p_chart = np.maximum.reduceat(chart[rows_plain], p_starts[:-1]) if n_plain else p_case
     ids = index.ids
     chart_texts = [None, *(ids[f] for f in chart_names)]
     columns: list[Any] = []
