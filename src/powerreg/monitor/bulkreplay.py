@@ -28,6 +28,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from itertools import count
 from typing import Any
 
 import numpy as np
@@ -98,20 +99,21 @@ def replay_bulk(
     # whose log names none among several: chosen case by case); the charts numbered in
     # the order of the first case on each
     table = ChartTable(steps_of)
-    keys = dict.fromkeys(zip(power_ids, named, strict=True), -1)
+    # each case's key (power, chart named) by the first case with that key
+    first_of: dict[tuple[str, str | None], int] = {}
+    at = np.fromiter(
+        map(first_of.setdefault, zip(power_ids, named, strict=True), count()),
+        np.int64,
+        len(power_ids),
+    )
     resolved: dict[ChartIndex, int] = {}
-    for key in keys:
-        pid, fid = key
+    cand = np.full(len(power_ids), -1, np.int64)  # by the key's first case, then each's
+    for (pid, fid), k in first_of.items():
         power = registry.powers[pid]
         if fid is not None or len(power.flowcharts) == 1:
             chart = chart_of(pid, fid or power.flowcharts[0].id)
-            keys[key] = resolved.setdefault(chart, len(resolved))
-    key_of = {key: i for i, key in enumerate(keys)}
-    key_chart = np.fromiter(keys.values(), np.int64, len(keys))
-    case_key = np.fromiter(
-        map(key_of.__getitem__, zip(power_ids, named, strict=True)), np.int64, len(power_ids)
-    )
-    cand = key_chart[case_key]
+            cand[k] = resolved.setdefault(chart, len(resolved))
+    cand = cand[at]
     guess = np.flatnonzero(cand < 0)
     for k in guess.tolist():
         pid = power_ids[k]
