@@ -142,8 +142,9 @@ def test_the_timer_settles_then_calls_after_tick(tmp_path: Path) -> None:
     )
     with TestClient(app):
         deadline = time.monotonic() + 30
-        while not seen and time.monotonic() < deadline:
+        while set() not in seen and time.monotonic() < deadline:
             time.sleep(0.01)
-    assert seen
-    assert seen[0] == set()
+    # a tick before the events were due (settle_after) leaves them waiting
+    assert set() in seen
+    assert all(s in ({"C1"}, set()) for s in seen)
     sup.close()

@@ -3,7 +3,8 @@ they happen, replays each case on its flowchart as :mod:`powerreg.monitor` does,
 keeps the supervision office's feed of deviations, warnings, yellow and red cards.
 
 Layout, one concept per module: :mod:`.state` (the SQLite state database),
-:mod:`.auth` (tokens and rights), :mod:`.intake` (a request's events, checked),
+:mod:`.auth` (tokens and rights), :mod:`.body` (a request's body read, and its
+refusal), :mod:`.intake` (a request's events, checked),
 :mod:`.feed` (findings by identity: raised, withdrawn, restored), :mod:`.plan` (a
 case as held, and what one change writes), :mod:`.posting` (a request's events against
 the cases held), :mod:`.replays` and :mod:`.replanning` (cases replayed, and what they
@@ -18,8 +19,8 @@ Only :mod:`.app` and :mod:`.server` need the extra ``serve``; nothing here impor
 from __future__ import annotations
 
 from .auth import Token, Tokens, add_token
+from .body import BadEvent, Refused
 from .export import export_state, state_result
-from .intake import BadEvent, Refused
 from .state import StateUnavailable, Store
 from .supervisor import Receipt, Supervisor
 

@@ -46,8 +46,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..lang import Lang
 from .auth import Token, bearer
+from .body import Refused, body_problem
 from .clock import ticking
-from .intake import Refused, body_problem
 from .state import StateUnavailable
 from .supervisor import MAX_FEED, Supervisor
 

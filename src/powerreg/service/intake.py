@@ -39,15 +39,13 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from ..codes import value_kind
-from ..errors import PowerregError, Problem, problem
+from ..errors import Problem, problem
 from ..model import Registry
 from ..monitor.calendar import WorkCalendar
 from ..monitor.caseevents import (
@@ -70,15 +68,12 @@ from ..monitor.reader import (
 )
 from ..monitor.rows import MAX_FIELD
 from .auth import Token
+from .body import SOURCE, BadEvent, Refused, Unreadable, body_problem, read_body
 
-#: What problems name as the source of an event.
-SOURCE = "POST /events"
 #: Longest ``event_id``, in characters.
 MAX_EVENT_ID = 200
 #: Most events one request may post (413 past it).
 MAX_EVENTS = 50_000
-#: Most problems a refusal lists (it says how many there are).
-MAX_LISTED = 100
 
 #: Posted(...) without the named tuple's Python-level __new__ (a request makes thousands)
 _new_posted = tuple.__new__
@@ -153,112 +148,6 @@ class Posted(NamedTuple):
 
 #: Names of :meth:`Posted.content`'s fields, for messages.
 CONTENT_FIELDS = ("case_id", "power_id", "flowchart_id", "step_id", "timestamp", "actor", "note")
-
-
-@dataclass(frozen=True)
-class BadEvent:
-    """An event refused: its index in the request (None for the body as a whole), its
-    ``event_id`` if it has one, the field at fault, and the problem."""
-
-    index: int | None
-    event_id: str | None
-    field: str | None
-    problem: Problem
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for the reply, with the message in English and Chinese."""
-        return {
-            "index": self.index,
-            "event_id": self.event_id,
-            "field": self.field,
-            "code": self.problem.code,
-            "message": self.problem.message("en"),
-            "message_zh": self.problem.message("zh"),
-        }
-
-
-class Refused(PowerregError):
-    """A request refused whole: the HTTP ``status`` (400 body unreadable, 403 a power
-    not the sender's, 409 an ``event_id`` reused, 413 body too large, 422 events that
-    fail their checks) and every bad event."""
-
-    def __init__(self, status: int, bad: list[BadEvent]) -> None:
-        self.status = status
-        self.bad = bad
-        first = bad[0].problem.message("en") if bad else ""
-        super().__init__(f"{status}: {len(bad)} bad event(s): {first}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The reply's body: the first :data:`MAX_LISTED` problems, and how many."""
-        n = len(self.bad)
-        shown = f" (the first {MAX_LISTED} listed)" if n > MAX_LISTED else ""
-        return {
-            "error": f"the request was refused and nothing of it was stored: "
-            f"{n} problem{'s' * (n != 1)}{shown}",
-            "error_zh": f"请求被拒绝，未保存任何事件：共 {n} 个问题"
-            + (f"（列出前 {MAX_LISTED} 个）" if shown else ""),
-            "count": n,
-            "problems": [b.to_dict() for b in self.bad[:MAX_LISTED]],
-        }
-
-
-def body_problem(key: str, **params: Any) -> Refused:
-    """The refusal of a body that cannot be read (M015), 413 when it is too large."""
-    status = 413 if key in ("M015.too_large", "M015.too_many") else 400
-    return Refused(status, [BadEvent(None, None, None, problem(key, SOURCE, **params))])
-
-
-def read_body(body: bytes) -> list[Any]:
-    """The items of a body: a JSON array's elements, or JSON Lines' values (a line that
-    is not JSON is an item that fails its check later, with its index).
-
-    Raises:
-        Refused: 400, the body is not UTF-8 or not a JSON array.
-    """
-    try:
-        text = body.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise body_problem("M015.utf8", detail=f"byte {err.start}: {err.reason}") from err
-    head = text.lstrip()
-    if head.startswith("["):
-        try:
-            items = json.loads(text)
-        except RecursionError as err:
-            raise body_problem("M015.json", detail="nested too deep", line=1, column=1) from err
-        except json.JSONDecodeError as err:
-            raise body_problem(
-                "M015.json", detail=err.msg, line=err.lineno, column=err.colno
-            ) from err
-        except ValueError as err:
-            raise body_problem("M015.json", detail=str(err), line=1, column=1) from err
-        if not isinstance(items, list):
-            raise body_problem("M015")
-        return items
-    if head and not head.startswith("{"):
-        raise body_problem("M015")
-    return list(_json_lines(text))
-
-
-class _Unreadable:
-    """A line of JSON Lines that is not JSON: the problem's key and parameters."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        self.key = key
-        self.params = params
-
-
-def _json_lines(text: str) -> Iterator[Any]:
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line)
-        except RecursionError:
-            yield _Unreadable("M001.deep_json")
-        except json.JSONDecodeError as err:
-            yield _Unreadable("M001.json", detail=err.msg, column=err.colno)
-        except ValueError as err:
-            yield _Unreadable("M001.json_value", detail=str(err))
 
 
 class Intake:
@@ -486,7 +375,7 @@ class Intake:
                 add(i + 1, *v)
                 continue
             item = items[i]
-            if isinstance(item, _Unreadable):
+            if isinstance(item, Unreadable):
                 reader.bad(item.key, i + 1, **item.params)
             elif not isinstance(item, dict):
                 reader.bad("M001.not_object", i + 1, kind=_json_kind(item))

@@ -32,7 +32,8 @@ from ..errors import problem
 from ..monitor.caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time
 from ..monitor.reader import RowIndex
 from .auth import Token
-from .intake import SOURCE, BadEvent, Posted, Refused, conflict
+from .body import SOURCE, BadEvent, Refused
+from .intake import Posted, conflict
 from .plan import CaseState, Plan
 from .state import Store
 
