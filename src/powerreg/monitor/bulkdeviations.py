@@ -8,8 +8,9 @@ it (the replay goes on from the last step that was on the chart), so each event'
 *before* is the last on-chart step of its case before it (a running maximum); the first
 on-chart event of a case that is not the start is M103, an on-chart event whose move from
 that step is not a transition M102, and a closed case whose last on-chart step is not an
-end (or that has none) M104. Python is left with the records: one a deviation, the paths
-between two steps asked of the chart once per pair (:meth:`~.chartindex.ChartIndex.between`).
+end (or that has none) M104 (:meth:`ChartTable.find`). Python is left with the records,
+made when asked for (:meth:`ChartTable.records`): one a deviation, the paths between two
+steps asked of the chart once per pair (:meth:`~.chartindex.ChartIndex.between`).
 
 Examples:
     >>> import numpy as np, powerreg
