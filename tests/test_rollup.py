@@ -655,6 +655,36 @@ def test_workers_are_replaced_and_outcomes_come_in_order(monkeypatch: pytest.Mon
     assert len({o.pid for o in outcomes}) >= 4  # pools of two workers, one member each
 
 
+def test_at_most_two_pools_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next pool starts only on the newest pool's tail: a province of 500 members
+    once had nine pools, 18 member builds, running at once (an older pool's last items,
+    given while the newest ran, each started another pool). Pools here run their items
+    at once, in this process: what is checked is when each pool is started."""
+    from concurrent.futures import Future
+
+    given: list[int] = []  # the items given back so far
+    started: list[int] = []  # how many items had been given back when each pool started
+
+    class Pool:
+        def __init__(self, max_workers: int, mp_context: Any) -> None:
+            started.append(len(given))
+
+        def submit(self, fn: Callable[[int], int], item: int) -> Future[int]:
+            future: Future[int] = Future()
+            future.set_result(fn(item))
+            return future
+
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            pass
+
+    monkeypatch.setattr(worker, "ProcessPoolExecutor", Pool)
+    for item in worker.in_pools(abs, list(range(12)), 2, None, 1):
+        given.append(item)
+    assert given == list(range(12))
+    # pools of two items: the next starts as the newest gives its first, never earlier
+    assert started == [0, 0, 2, 4, 6, 8]
+
+
 # ----------------------------------------------------------------------------- synth
 
 

@@ -10,8 +10,8 @@ worker.
 :func:`run_members` runs the members in a ``ProcessPoolExecutor`` of two workers (or
 ``POWERREG_WORKERS``; ``0`` runs them in this process), started by a ``forkserver`` that
 has imported powerreg once, a pool let go after :data:`TASKS_PER_CHILD` members a
-worker so that no worker's memory creeps, and yields the outcomes in the order of the tasks, so the
-parent merges them in rollup.yaml's order as they come.
+worker so that no worker's memory creeps (:func:`in_pools`), and yields the outcomes in
+the order of the tasks, so the parent merges them in rollup.yaml's order as they come.
 
 Examples:
     >>> d = Department("A", "甲局", DepartmentLevel.CITY, "members/a")
@@ -33,12 +33,12 @@ import shutil
 import sys
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..audit import Policy, audit
 from ..catalog import export_sqlite
@@ -53,6 +53,9 @@ from ..model import Registry, Stats
 from ..site import PublishPolicy, publish_site
 from .spec import Department, DepartmentLevel
 from .summary import MemberSummary, summarise
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 #: How many worker processes, unless ``POWERREG_WORKERS`` says otherwise (0: in process).
 DEFAULT_WORKERS = 2
@@ -273,13 +276,7 @@ def _main_importable() -> bool:
 
 def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iterator[MemberOutcome]:
     """Run every task, in worker processes unless ``workers`` is 0; the outcomes come in
-    the tasks' order, each released once the caller has it.
-
-    A pool of workers takes :data:`TASKS_PER_CHILD` members each and is then let go, so
-    that no worker's memory creeps; the next pool starts while the last members of the
-    one before are still running, so both cores stay busy. (Not ``max_tasks_per_child``:
-    on Python 3.11–3.13 a pool with a queue of work deadlocks once a worker retires,
-    CPython gh-115634.)
+    the tasks' order, each released once the caller has it (see :func:`in_pools`).
 
     Raises:
         UsageError: a worker failed to write an output, or a worker process died (e.g.
@@ -294,9 +291,31 @@ def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iter
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload([__name__])  # powerreg imported once, not per worker
-    batch = n * TASKS_PER_CHILD
+    try:
+        yield from in_pools(run_member, tasks, n, ctx, TASKS_PER_CHILD)
+    except BrokenProcessPool as err:
+        raise UsageError(
+            f"a worker process died ({err}); if it ran out of memory, set {WORKERS_ENV}=1"
+        ) from err
+
+
+def in_pools(
+    fn: Callable[[T], R], items: Sequence[T], n: int, ctx: Any, per_child: int
+) -> Iterator[R]:
+    """``fn`` of each item, in order, run by pools of ``n`` worker processes (started
+    by ``ctx``), each pool taking ``per_child`` items a worker and then let go, so that
+    no worker's memory creeps. The next pool starts once the newest has fewer than ``n``
+    items left to give, so both cores stay busy while its last ones run: at most two
+    pools, ``2n`` items, run at once. (Not ``max_tasks_per_child``: on Python
+    3.11–3.13 a pool with a queue of work deadlocks once a worker retires, CPython
+    gh-115634.)
+
+    Raises:
+        BrokenProcessPool: a worker process died.
+    """
+    batch = n * per_child
     pools: list[ProcessPoolExecutor] = []
-    pending: deque[tuple[int, Future[MemberOutcome]]] = deque()
+    pending: deque[tuple[int, Future[R]]] = deque()
     submitted = 0
 
     def next_pool() -> None:
@@ -304,24 +323,23 @@ def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iter
         pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
         pools.append(pool)
         number = len(pools)
-        for task in tasks[submitted : submitted + batch]:
-            pending.append((number, pool.submit(run_member, task)))
+        for item in items[submitted : submitted + batch]:
+            pending.append((number, pool.submit(fn, item)))
         submitted += batch
-        pool.shutdown(wait=False)  # its workers leave once its members are done
+        pool.shutdown(wait=False)  # its workers leave once its items are done
 
     try:
         next_pool()
         while pending:
             number, future = pending.popleft()
-            left = sum(1 for k, _ in pending if k == number)
-            if submitted < len(tasks) and left < n:  # its last members are running
-                next_pool()
+            # only the newest pool's tail starts the next: an older one's (given while
+            # the newest runs) would start pool after pool, all at once
+            if number == len(pools) and submitted < len(items):
+                left = sum(1 for k, _ in pending if k == number)
+                if left < n:  # its last items are running
+                    next_pool()
             yield future.result()
             del future
-    except BrokenProcessPool as err:
-        raise UsageError(
-            f"a worker process died ({err}); if it ran out of memory, set {WORKERS_ENV}=1"
-        ) from err
     finally:
         for _, future in pending:
             future.cancel()
