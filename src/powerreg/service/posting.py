@@ -126,29 +126,30 @@ def plan_events(
     the actors."""
     received = datetime.now(UTC).isoformat(timespec="milliseconds")
     sender = token.name
-    plan.rows += [
-        (first + k, p[1], p[2], p[3], p[9], p[4], p[5], p[8], p[6], p[7], sender, received)
-        for k, p in enumerate(fresh)
-    ]
-    # each event packed as a case holds it (CaseEvents.append, inlined: the hot loop
-    # of a request), by case: (time, number, step | actor << STEP_BITS, event)
+    # each event's row, and the event packed as a case holds it (CaseEvents.append,
+    # inlined: the hot loop of a request), by case: (time, number, step | actor <<
+    # STEP_BITS, event)
+    add_row = plan.rows.append
     numbers_of = index.numbers
     codes, code = actors.codes, actors.code
     by_case: dict[str, list[tuple[int, int, int, Posted]]] = {}
     charts: dict[str, str] = {}
     noted: set[str] = set()
     for seq, p in enumerate(fresh, start=first):
-        case_id, actor = p[2], p[6]
+        _, event_id, case_id, power, step, t, actor, note, stamp, chart = p
+        add_row(
+            (seq, event_id, case_id, power, chart, step, t, stamp, actor, note, sender, received)
+        )
         actor_code = 0 if actor is None else codes.get(actor) or code(actor)
-        packed = (p[5], seq, numbers_of[p[3]][p[4]] | actor_code << STEP_BITS, p)
+        packed = (t, seq, numbers_of[power][step] | actor_code << STEP_BITS, p)
         new = by_case.get(case_id)
         if new is None:
             by_case[case_id] = [packed]
         else:
             new.append(packed)
-        if p[9]:
-            charts[case_id] = p[9]
-        if p[7]:
+        if chart:
+            charts[case_id] = chart
+        if note:
             noted.add(case_id)
     steps_of = index.steps
     planned = plan.cases
