@@ -231,7 +231,10 @@ def test_a_failing_worker_leaves_the_previous_catalog(
 # An export of the minimal example that stops before the copy, saying its worker's process
 # id, until it is interrupted or killed; the worker reads its input but builds nothing.
 STOPPING = """
-import sys, time
+import signal, sys, time
+# Ctrl-C as in a terminal, even where the tests run as a background job of a shell,
+# which starts them with SIGINT ignored (and Python then leaves it ignored)
+signal.signal(signal.SIGINT, signal.default_int_handler)
 import powerreg
 from powerreg.catalog import export_sqlite, searchworker
 from powerreg.catalog.searchworker import SearchWorker
