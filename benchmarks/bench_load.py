@@ -34,7 +34,7 @@ import yaml
 
 from powerreg import Power, RegistryMeta, load
 from powerreg.loadcache import CACHE_DIR_ENV, clear_cache
-from powerreg.loadpool import PARALLEL_ENV
+from powerreg.machine import PARALLEL_ENV
 from powerreg.model import DEFER_REFERENCES
 from powerreg.reference import reference_path
 from powerreg.synth import generate, write_registry
