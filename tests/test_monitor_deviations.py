@@ -56,8 +56,7 @@ def test_deviations_on_arrays_are_the_case_by_case_replays(
     ks = np.arange(len(drawn), dtype=np.int64) * 2 + 1  # every other case
     steps = np.array([x for _, seq, _ in drawn for x in seq], np.int64)
     lines = np.arange(len(steps), dtype=np.int64) * spacing + 2
-    got = table.deviations(
-        case_ids,
+    found = table.find(
         ks,
         np.array(gi, np.int64),
         np.array([len(seq) for _, seq, _ in drawn], np.int64),
@@ -65,6 +64,7 @@ def test_deviations_on_arrays_are_the_case_by_case_replays(
         lines,
         np.array([closed for _, _, closed in drawn], bool),
     )
+    got = table.records(found, case_ids)
     assert list(got) == ks.tolist()
     at = 0
     for k, ((pid, fid), seq, closed) in zip(ks.tolist(), drawn, strict=True):
@@ -81,7 +81,7 @@ def test_no_case_no_deviation() -> None:
     table = ChartTable(INDEX.steps)
     table.build()
     no = np.zeros(0, np.int64)
-    assert table.deviations([], no, no, no, no, no, no.astype(bool)) == {}
+    assert table.records(table.find(no, no, no, no, no, no.astype(bool)), []) == {}
 
 
 def test_charts_of_one_shape_share_their_paths_and_answer_as_paths_does() -> None:

@@ -23,9 +23,10 @@ Examples:
     >>> table.build()
     >>> steps = ["S1", "S2", "S8", "S9", "S11"]  # 集体审议 reached without review
     >>> number = index.numbers["XK-001"]
-    >>> got = table.deviations(["A1"], np.array([0]), np.array([g]), np.array([5]),
-    ...                        np.array([number[s] for s in steps]), np.arange(2, 7),
-    ...                        np.array([True]))
+    >>> found = table.find(np.array([0]), np.array([g]), np.array([5]),
+    ...                    np.array([number[s] for s in steps]), np.arange(2, 7),
+    ...                    np.array([True]))
+    >>> got = table.records(found, ["A1"])
     >>> [(d.code, d.position, d.line, d.source, d.step, d.steps) for d in got[0]]
     [('M102', 2, 4, 'S2', 'S8', ('S5', 'S6', 'S7'))]
 """
@@ -102,23 +103,6 @@ class ChartTable:
         self.moff = np.array(moff, np.int64)
         self.stride = np.array(stride, np.int64)
 
-    def deviations(
-        self,
-        case_ids: list[str],
-        ks: Ints,
-        gi: Ints,
-        sizes: Ints,
-        step: Ints,
-        line: Ints,
-        closed: npt.NDArray[np.bool_],
-    ) -> dict[int, tuple[Deviation, ...]]:
-        """The deviations of the cases numbered ``ks``, by number, as
-        :func:`~.replay.step_deviations` gives them: case ``ks[j]`` (its id in
-        ``case_ids``) on chart ``gi[j]``, closed or not (``closed[j]``), its ``sizes[j]``
-        events' step numbers and lines next in ``step`` and ``line`` (every case has
-        one at least). :meth:`find`, then :meth:`records`."""
-        return self.records(self.find(ks, gi, sizes, step, line, closed), case_ids)
-
     def find(
         self,
         ks: Ints,
@@ -128,7 +112,10 @@ class ChartTable:
         line: Ints,
         closed: npt.NDArray[np.bool_],
     ) -> Found:
-        """Where the cases of :meth:`deviations` deviate (no record made yet)."""
+        """Where the cases numbered ``ks`` deviate, as :func:`~.replay.step_deviations`
+        finds it (no record made yet: :meth:`records` makes them): case ``ks[j]`` on
+        chart ``gi[j]``, closed or not (``closed[j]``), its ``sizes[j]`` events' step
+        numbers and lines next in ``step`` and ``line`` (every case has one at least)."""
         n = len(step)
         first = np.zeros(len(ks), np.int64)
         if len(ks):
