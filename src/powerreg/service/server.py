@@ -156,5 +156,6 @@ def serve(
     )
     try:
         uvicorn.Server(config).run(sockets=[sock])
-    finally:
+    finally:  # the collector as it was: a caller's objects are its own to collect
         gc.set_threshold(*before)
+        gc.unfreeze()
