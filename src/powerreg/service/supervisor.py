@@ -269,82 +269,60 @@ class Supervisor:
         failed: the next tick tries again).
 
         Beside the requests: they are stored and answered while the cases are replayed
-        (see :meth:`_settle_aside`); a tick waits for a settling under way, then makes
-        its own.
+        (see :meth:`_settle`); a tick waits for a settling under way, then makes its
+        own.
         """
         events = bool(self.unsettled) and self._due(lag)
         if self.today() <= self.as_of and not events:
             return True
         with gc_paused(), self._settling:  # replays make many small objects, keep most
-            return self._settle_aside(events=events) is not None
+            return self._settle(events=events) is not None
 
     def _due(self, lag: float) -> bool:
         """Whether the cases last settled at least ``lag`` seconds ago."""
         return clocktime.monotonic() - self._settled_at >= lag
 
     def _settle(self, *, events: bool = True, posted: Plan | None = None) -> int | None:
-        """:meth:`tick`, under the lock (with ``events``, the cases waiting too): the feed
-        entries written, or None if the write failed. With ``posted``, the plan of a
-        request's events (:func:`~.posting.plan_events`): they are stored in the same
-        transaction, and a failed write raises :class:`StateUnavailable` (nothing of
-        the request is stored).
-        """
-        day = max(self.today(), self.as_of)
-        events = events and bool(self.unsettled)
-        plan = posted if posted is not None else Plan()
-        new = dict(plan.cases)  # the request's cases, its events placed among theirs
-        if day <= self.as_of and not events and not new:
-            return 0
-        todo: list[tuple[str, CaseState | None]] = []
-        if events:
-            todo += [(c, self.cases[c]) for c in self.unsettled if c not in new]
-        todo += [(c, None) for c in new]
-        self.replanner.replan(plan, todo, day)
-        meta = None
-        if day > self.as_of:
-            self._plan_day(plan, day, self.unsettled.keys() | new.keys())
-            meta = {"as_of": day.isoformat()}
-        try:
-            self._commit(plan, day, meta)
-        except StateUnavailable as err:
-            if posted is not None:
-                raise
-            log.warning("cannot bring the findings up to %s: %s", day, err.why)
-            return None
-        self._apply(plan, day)
-        if events or new:
-            self.unsettled.clear()
-            self._settled_at = clocktime.monotonic()
-        return sum(len(c) for c in plan.changes.values())
+        """Settle: bring the findings up to the day and (with ``events``) replay the
+        cases waiting; the feed entries written, or None if the write failed.
 
-    def _settle_aside(self, *, events: bool) -> int | None:
-        """:meth:`tick`'s settling, beside the requests: the store's lock is held only
-        to take the cases to replay and to write what their replays found, so requests
-        are stored (and answered) while the cases are replayed. A case that a request
-        changed meanwhile is settled as it was taken (as if the request came just
-        after): its findings are written and their marks given to its new state, which
-        waits for the next settling with its new events. The feed entries written, or
-        None if the write failed. Under :attr:`_settling`: one settling at a time.
+        The store's lock is held only to take the cases to replay and to write what
+        their replays found, so that (beside the requests: :meth:`tick`) requests are
+        stored and answered while the cases are replayed. A case that a request changed
+        meanwhile is settled as it was taken (as if the request came just after): its
+        findings are written and their marks given to its new state, which waits for
+        the next settling with its new events. A request that settles holds the lock
+        (it is re-entrant) throughout, so that nothing changes meanwhile.
+
+        With ``posted``, the plan of a request's events (:func:`~.posting.plan_events`):
+        they are stored in the same transaction, with the cases they touch replayed,
+        and a failed write raises :class:`StateUnavailable` (nothing of the request is
+        stored). Under :attr:`_settling`: one settling at a time.
         """
-        with self.store.lock:
+        lock, cases = self.store.lock, self.cases
+        with lock:
             day = max(self.today(), self.as_of)
             events = events and bool(self.unsettled)
-            if day <= self.as_of and not events:
+            plan = posted if posted is not None else Plan()
+            new = list(plan.cases)  # the request's cases, its events placed among theirs
+            if day <= self.as_of and not events and not new:
                 return 0
-            cases = self.cases
-            todo = [(c, cases[c]) for c in self.unsettled] if events else []
-            due = self._due_by(day, self.unsettled.keys()) if day > self.as_of else []
-        plan = Plan()
+            taken = [(c, cases[c]) for c in self.unsettled if c not in plan.cases] if events else []
+            skip = self.unsettled.keys() | plan.cases.keys()
+            due = self._due_by(day, skip) if day > self.as_of else []
+        todo: list[tuple[str, CaseState | None]] = [*taken, *((c, None) for c in new)]
         self.replanner.replan(plan, todo, day)
         self.replanner.replan(plan, due, day, kept=True)
         try:
-            prepared = self._prepared(plan, day)
-            with self.store.lock:
+            # the records of the findings name their events: those of a request are
+            # stored in the commit, and the records made there
+            prepared = self._prepared(plan, day) if posted is None else None
+            with lock:
                 meta = {"as_of": day.isoformat()} if day > self.as_of else None
                 self._commit(plan, day, meta, prepared)
                 # the cases a request changed since they were taken keep their new
                 # state (and wait), with the marks of the findings just written
-                for case_id, st in (*todo, *due):
+                for case_id, st in (*taken, *due):
                     now = cases[case_id]
                     if now is not st:
                         now.marks = plan.cases.pop(case_id).marks
@@ -355,6 +333,8 @@ class Supervisor:
                             self.unsettled.pop(case_id, None)
                     self._settled_at = clocktime.monotonic()
         except StateUnavailable as err:
+            if posted is not None:
+                raise
             log.warning("cannot bring the findings up to %s: %s", day, err.why)
             return None
         return sum(len(c) for c in plan.changes.values())
@@ -362,11 +342,6 @@ class Supervisor:
     def _due_by(self, day: date, skip: Collection[str]) -> list[tuple[str, CaseState]]:
         """The cases whose findings change by ``day``, but those of ``skip``."""
         return [(c, st) for c, st in self.cases.items() if st.due <= day and c not in skip]
-
-    def _plan_day(self, plan: Plan, day: date, skip: Collection[str]) -> None:
-        """Into ``plan``: the cases whose findings change by ``day`` (those in ``skip``
-        are planned already)."""
-        self.replanner.replan(plan, self._due_by(day, skip), day, kept=True)
 
     # ------------------------------------------------------------------ posting
 
