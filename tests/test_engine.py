@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 import powerreg
 from powerreg.errors import UsageError
 from powerreg.monitor import monitor, synth_cases
-from powerreg.monitor.engine import local_cluster, monitor_dask, share_of_rows
+from powerreg.monitor.engine import local_cluster, monitor_dask
+from powerreg.monitor.shares import share_of_rows
 from powerreg.monitor.simulate import HEADER
 from powerreg.service import Supervisor, Token
 

@@ -28,15 +28,15 @@ from ..lang import Lang, default_lang
 from ..model import Registry
 from ..reference import load_reference
 from .calendar import WorkCalendar, china_calendar
-from .caseevents import CaseEvents, pack_time
-from .chartindex import ChartIndex, compiled
+from .caseevents import pack_time
+from .casereplay import events_until, replay_events
+from .casereplay import replay_case as replay_case  # the package's face imports it here
+from .chartindex import ChartIndex
 from .columnar import is_parquet, read_parquet
-from .deadlines import time_case
 from .events import EventLog, read_log
 from .findings import CaseResult, Event, incomplete
 from .lazyresult import LazyResult
 from .reader import foreign_powers
-from .replay import count_deviations, deviations, ends_at_end
 from .result import MonitorResult
 
 
@@ -100,10 +100,10 @@ def _monitor(
         events = _without(stored, dropped) if dropped else stored
         if as_of is not None and events:
             n = len(events)
-            events = _until(events, as_of, counted_until)
+            events = events_until(events, as_of, counted_until)
             after += n - len(events)
         if events:
-            results.append(_replay(events, registry, as_of, cal, charts))
+            results.append(replay_events(events, registry, as_of, cal, charts))
     if problems:
         problems = sorted([*elog.problems, *problems], key=lambda p: p.line)
     results = incomplete(results, problems or elog.problems)
@@ -131,8 +131,13 @@ def _monitor_bulk(
     try:
         from .bulk import read_bulk
         from .bulkreplay import replay_bulk
+        from .sharded import monitor_in_shares
     except ImportError:  # pragma: no cover - pyarrow and numpy come with the extra scale
         return None
+    if is_parquet(log):  # a big one a share of its cases at a time (see .sharded)
+        shared = monitor_in_shares(log, registry, as_of, cal, lang)
+        if shared is not None:
+            return shared
     blog = read_bulk(log, registry, calendar=cal, as_of=as_of)
     if blog is None:
         return None
@@ -153,111 +158,6 @@ def _monitor_bulk(
         after_as_of=after,
         lang=lang or default_lang(),
     )
-
-
-def replay_case(
-    events: Sequence[Event],
-    registry: Registry,
-    *,
-    as_of: date | None = None,
-    calendar: WorkCalendar | None = None,
-    charts: dict[tuple[str, str], ChartIndex] | None = None,
-) -> CaseResult | None:
-    """Replay one case as :func:`monitor` replays each case of a log: ``events`` are the
-    case's events in time order (rows already checked, e.g. by
-    :class:`~.reader.RowReader`); with ``as_of``, those later than that day are left out
-    and a case not at an end step is open. ``charts`` caches the compiled flowcharts
-    between calls (:attr:`MonitorResult.charts` has the same shape). ``None`` if no event
-    is left.
-
-    Examples:
-        >>> import powerreg
-        >>> from datetime import datetime
-        >>> t = datetime(2011, 10, 10, 9)
-        >>> events = [Event("A1", "XK-001", "F1", "S1", t, None, None, 1),
-        ...           Event("A1", "XK-001", "F1", "S6", t, None, None, 2)]
-        >>> c = replay_case(events, powerreg.load_reference(), as_of=date(2011, 10, 31))
-        >>> c.status, [d.code for d in c.deviations], c.elapsed
-        ('open', ['M102'], 15)
-    """
-    cal = calendar or china_calendar()
-    if as_of is not None:
-        cal.check(as_of, "as_of")
-        if events:
-            events = _until(events, as_of, pack_time(datetime.combine(as_of, time.max)))
-    if not events:
-        return None
-    return _replay(events, registry, as_of, cal, {} if charts is None else charts)
-
-
-def _replay(
-    events: Sequence[Event],
-    registry: Registry,
-    as_of: date | None,
-    cal: WorkCalendar,
-    charts: dict[tuple[str, str], ChartIndex],
-) -> CaseResult:
-    """The replay of one case's events (none later than ``as_of``) on its flowchart."""
-
-    def chart_of(pid: str, fid: str) -> ChartIndex:
-        return compiled(charts, registry, pid, fid)
-
-    # the replay walks a case's events several times: make them once
-    seen = list(events)
-    first = seen[0]
-    power = registry.powers[first.power_id]
-    fid = first.flowchart_id
-    inferred = False
-    if fid is None:
-        if len(power.flowcharts) == 1:
-            fid = power.flowcharts[0].id
-        else:
-            inferred = True
-            fid = min(
-                (fc.id for fc in power.flowcharts),
-                key=lambda f: count_deviations(seen, chart_of(power.id, f), closed=as_of is None),
-            )
-    chart = chart_of(power.id, fid)
-    closed = as_of is None or ends_at_end(seen, chart)
-    devs = deviations(seen, chart, closed=closed)
-    day = first.time.date()  # calendar limits count from the case's first day
-    promised = cal.budget(power.promised_limit, day)
-    statutory = cal.budget(power.statutory_limit, day)
-    timing = time_case(
-        seen,
-        chart,
-        cal,
-        closed=closed,
-        as_of=as_of,
-        promised=promised,
-        statutory=statutory,
-    )
-    limit = promised if promised is not None else statutory
-    return CaseResult(
-        first.case_id,
-        power.id,
-        fid,
-        "closed" if closed else "open",
-        events,
-        timing.step_days,
-        timing.elapsed,
-        tuple(devs),
-        tuple(timing.alerts),
-        limit,
-        inferred,
-    )
-
-
-def _until(events: Sequence[Event], as_of: date, counted_until: int) -> Sequence[Event]:
-    """The events of a case up to the end of ``as_of``: the first ones, as a case's
-    events are in time order."""
-    if isinstance(events, CaseEvents):
-        if events.last_time <= counted_until:
-            return events
-        return events.head(events.count_before(counted_until + 1))
-    if events[-1].time.date() <= as_of:
-        return events
-    return [e for e in events if e.time.date() <= as_of]
 
 
 def _outside(log: EventLog, cal: WorkCalendar, as_of: date | None) -> list[Problem]:

@@ -1,0 +1,214 @@
+"""A Parquet log's cases shared out by case (extra ``scale``): which share each row is
+in, the rows of one share, and a log split into its shares' files.
+
+The replay is independent per case, so a log partitions by case: a case's share is a
+hash of its id (its text as the reader takes it, stripped; a null is blank), so every
+row of a case, in any file, lands in one share, in every process, and the shares are
+even. The Dask engine's tasks each read their share's rows (:func:`rows_of`); one
+process replaying a big log a share at a time splits it once into a file a share
+(:func:`split`, read back by :func:`read_share`), each row keeping its file and row.
+
+Examples:
+    The share of each case id (of the rows of a case column, null and blank alike):
+
+    >>> import pyarrow as pa
+    >>> ids = pa.chunked_array([["A1", " A1 ", None, "", "B2"], ["B2", "A1"]])
+    >>> shares = share_of_rows(ids, 4).tolist()
+    >>> shares[0] == shares[1] == shares[6], shares[2] == shares[3] == 0, shares[4] == shares[5]
+    (True, True, True)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .bulkcolumns import Ints
+from .columnar import cell_text, open_parquet
+from .reader import COLUMNS
+
+#: The rows of one file of a log in a share: the file's number, its rows' log columns
+#: (an Arrow table), and each row's row in the file (from 1, increasing).
+FileRows = tuple[int, Any, Ints]
+
+#: The column of a share's file (:func:`split`) that holds each row's row in its file.
+LINE = "__line"
+
+
+def rows_of(path: Path, share: int, shares: int) -> tuple[Any, Ints]:
+    """The rows of a Parquet file whose case is in ``share``: their log columns (texts
+    as dictionaries), and each one's row in the file (from 1)."""
+    import pyarrow as pa
+
+    pieces = []
+    rows = []
+    offset = 0
+    for table in _row_groups(path):
+        mine = share_of_rows(table.column("case_id"), shares) == share
+        pieces.append(table.filter(pa.array(mine)))
+        rows.append(np.flatnonzero(mine) + (offset + 1))
+        offset += table.num_rows
+    if not pieces:
+        return None, np.zeros(0, np.int64)
+    return pa.concat_tables(pieces), np.concatenate(rows)
+
+
+def _row_groups(path: Path) -> Any:
+    """The log columns of a Parquet file, a row group at a time (texts as dictionaries:
+    each text made once a row group)."""
+    import pyarrow as pa
+
+    with open_parquet(path) as f:
+        schema = f.schema_arrow
+        present = [c for c in COLUMNS if c in schema.names]
+        coded = [
+            c
+            for c in present
+            if c != "timestamp"
+            and (
+                pa.types.is_string(schema.field(c).type)
+                or pa.types.is_large_string(schema.field(c).type)
+            )
+        ]
+    with open_parquet(path, read_dictionary=coded) as f:
+        for g in range(f.metadata.num_row_groups):
+            yield f.read_row_group(g, columns=present)
+
+
+def split(files: list[Path], shares: int, into: Path) -> list[list[tuple[int, Path]]]:
+    """Split a log's files into ``shares`` shares of its cases, in one reading of each
+    file: the rows of each file in each share go to a file of their own under ``into``
+    (an Arrow IPC stream, each row with its row in the file, :data:`LINE`). What comes
+    back: each share's files, with the number of the log's file they hold rows of."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    out: list[list[tuple[int, Path]]] = [[] for _ in range(shares)]
+    for i, path in enumerate(files):
+        writers: dict[int, Any] = {}
+        offset = 0
+        try:
+            for table in _row_groups(path):
+                n = table.num_rows
+                share = share_of_rows(table.column("case_id"), shares)
+                # the rows share by share, each share's in the order of the file
+                order = np.argsort(share, kind="stable")
+                bounds = np.searchsorted(share[order], np.arange(shares + 1)).tolist()
+                lines = pa.array(order + (offset + 1))
+                grouped = table.take(pa.array(order)).append_column(LINE, lines)
+                offset += n
+                for k in range(shares):
+                    if bounds[k] == bounds[k + 1]:
+                        continue
+                    piece = grouped.slice(bounds[k], bounds[k + 1] - bounds[k])
+                    writer = writers.get(k)
+                    if writer is None:
+                        part = into / f"share-{k}-file-{i}.arrows"
+                        writer = writers[k] = ipc.new_stream(part, piece.schema)
+                        out[k].append((i, part))
+                    writer.write_table(piece)
+        finally:
+            for writer in writers.values():
+                writer.close()
+    return out
+
+
+def read_share(parts: list[tuple[int, Path]]) -> list[FileRows]:
+    """The rows of a share written by :func:`split`, file by file (see :data:`FileRows`)."""
+    import pyarrow.ipc as ipc
+
+    read = []
+    for i, part in parts:
+        with ipc.open_stream(part) as stream:
+            table = stream.read_all()
+        lines = table.column(LINE).to_numpy()
+        read.append((i, table.drop_columns([LINE]), lines))
+    return read
+
+
+def share_of_rows(column: Any, shares: int) -> Ints:
+    """The share (``0 <= share < shares``) of each row of a case column (an Arrow array
+    or chunked array of any type): a hash of the case's text as the reader takes it
+    (stripped; a null is blank), the same in every process."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    out = [np.zeros(0, np.int64)]
+    for chunk in chunks:
+        if pa.types.is_null(chunk.type):
+            out.append(np.zeros(len(chunk), np.int64))
+            continue
+        coded = chunk if pa.types.is_dictionary(chunk.type) else pc.dictionary_encode(chunk)
+        of_value = np.append(_case_hashes(coded.dictionary) % np.uint64(shares), 0)
+        indices = coded.indices
+        if indices.null_count:  # (fill_null imports pandas: not unless needed)
+            indices = indices.fill_null(-1)
+        codes = indices.to_numpy(zero_copy_only=False)
+        out.append(of_value[codes].astype(np.int64))
+    return np.concatenate(out)
+
+
+#: bytes a case id may begin or end with that Python's ``str.strip`` may take off: ASCII
+#: white space, and the first and last bytes of any other character (some are spaces)
+_SPACE = np.zeros(256, bool)
+_SPACE[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True
+_SPACE[128:] = True
+
+
+def _case_hashes(values: Any) -> Any:
+    """A 64-bit hash of each value's text as the reader takes it (:func:`~.columnar.cell_text`:
+    stripped, a null blank; any other type as its text), blank's 0."""
+    import pyarrow as pa
+
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return _hashes(pa.array([cell_text(v) for v in values.to_pylist()], pa.large_string()))[0]
+    h, first, last = _hashes(values)
+    odd = np.flatnonzero(_SPACE[first] | _SPACE[last])
+    if len(odd):  # the few ids that may need stripping: as Python strips them
+        stripped = [cell_text(v) for v in values.take(pa.array(odd)).to_pylist()]
+        h[odd] = _hashes(pa.array(stripped, pa.large_string()))[0]
+    return h
+
+
+def _hashes(values: Any) -> tuple[Any, Any, Any]:
+    """A 64-bit hash of each text of a string array (blank and null: 0), and the first
+    and last byte of each (0 if blank): a polynomial over its bytes, mixed."""
+    import pyarrow as pa
+
+    values = values.cast(pa.large_string())
+    n = len(values)
+    _, offs_buf, data_buf = values.buffers()
+    offs = np.frombuffer(offs_buf, np.int64)[values.offset : values.offset + n + 1]
+    lens = np.diff(offs)
+    if values.null_count:
+        lens = np.where(np.asarray(values.is_valid()), lens, 0)
+    h = np.zeros(n, np.uint64)
+    first = np.zeros(n, np.uint8)
+    last = np.zeros(n, np.uint8)
+    full = np.flatnonzero(lens > 0)
+    if len(full):
+        data = np.frombuffer(data_buf, np.uint8)
+        starts, size = offs[:-1][full], lens[full]
+        begins = np.cumsum(size) - size
+        # the bytes of the non-blank texts one after another, each one's place in its text
+        at = np.arange(int(size.sum())) - np.repeat(begins, size)
+        seg = data[np.repeat(starts, size) + at].astype(np.uint64)
+        powers = np.ones(int(size.max()), np.uint64)
+        powers[1:] = np.cumprod(np.full(len(powers) - 1, _P, np.uint64))  # (mod 2**64)
+        h[full] = np.add.reduceat(seg * powers[at], begins)
+        first[full] = data[starts]
+        last[full] = data[starts + size - 1]
+        h = h * _C1 + lens.astype(np.uint64) * _C2
+        h ^= h >> np.uint64(31)
+        h *= _C3
+        h ^= h >> np.uint64(29)
+    return h, first, last
+
+
+_P = np.uint64(0x100000001B3)
+_C1 = np.uint64(0x9E3779B97F4A7C15)
+_C2 = np.uint64(0xBF58476D1CE4E5B9)
+_C3 = np.uint64(0x94D049BB133111EB)
