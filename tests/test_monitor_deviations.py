@@ -3,6 +3,7 @@ those the case-by-case replay finds (monitor/replay.py), to the record."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -117,9 +118,23 @@ def test_a_bulk_replay_finds_its_deviations_and_makes_their_records_once_asked(
     assert len(state.deviated.ks) > 0
     assert "devs_of" not in state.__dict__  # found, no record made
     text = result.to_text("en")
-    made = state.devs_of
+    as_json = result.to_json("en")
+    assert "devs_of" not in state.__dict__  # the outputs fill in one record of a kind
+    table = result._columns.deviations  # type: ignore[attr-defined]
     cases = result.cases
+    made = state.devs_of
     assert all(cases[k].deviations is devs for k, devs in made.items())  # made once
+    # the columns list every deviation as the records do, each kind's like its first
+    flat = [(k, d) for k in sorted(made) for d in made[k]]
+    assert table.case.tolist() == [k for k, _ in flat]
+    assert [table.make(i) for i in range(len(flat))] == [d for _, d in flat]
+    assert all(
+        replace(d, case_id="", position=0, line=0)
+        == replace(table.kinds()[kind], case_id="", position=0, line=0)
+        for (_, d), kind in zip(flat, table.kind.tolist(), strict=True)
+    )
+    assert len({*table.kind.tolist()}) == len(table.first) == len(table.kinds())
     old = monitor(read_log(path, REFERENCE), REFERENCE)
     assert [c.deviations for c in cases] == [c.deviations for c in old.cases]
     assert text == old.to_text("en")
+    assert as_json == old.to_json("en")

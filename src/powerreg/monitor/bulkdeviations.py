@@ -33,6 +33,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +163,49 @@ class ChartTable:
             line=line,
         )
 
+    def columns(self, found: Found, case_ids: list[str]) -> DeviationColumns:
+        """The deviations ``found`` as columns, each one's record made when asked for
+        (``case_ids``: the id of each case by number).
+
+        Examples:
+            >>> import powerreg
+            >>> from powerreg.monitor import monitor
+            >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
+            >>> cols = r._bulk.columns().deviations
+            >>> made = [cols.make(i) for i in range(len(cols.case))]
+            >>> made == [d for c in r.cases for d in c.deviations] != []
+            True
+            >>> [d.case_id for d in made] == [r.cases[k].case_id for k in cols.case.tolist()]
+            True
+        """
+        place, code, step = found.case, found.code, found.step
+        any_on = found.any_on[place]
+        # what a deviation's record holds besides its case, position and line: its code,
+        # chart, and the steps moved from (M102; M104: its last on the chart) and to
+        src = np.where(code == 2, found.source, np.where((code == 4) & any_on, step, -1))
+        dst = np.where(code == 4, -1, step)
+        span = int(max(step.max(initial=0), found.source.max(initial=0))) + 2
+        key = ((code * (len(self.charts) + 1) + found.gi[place]) * span + src + 1) * span + dst + 1
+        _, first, kind = np.unique(key, return_index=True, return_inverse=True)
+        records = _Records(self, case_ids, found)
+        event, source = found.event, found.source
+
+        def make(i: int) -> Deviation:
+            j = int(place[i])
+            return records.make(
+                j, int(code[i]), int(event[i]), int(source[i]), int(step[i]), bool(any_on[i])
+            )
+
+        return DeviationColumns(
+            case=found.ks[place],
+            code=code,
+            kind=kind.reshape(-1),
+            position=event - found.first[place],
+            line=found.line[event],
+            first=first,
+            make=make,
+        )
+
     def records(self, found: Found, case_ids: list[str]) -> dict[int, tuple[Deviation, ...]]:
         """The records of the deviations ``found``, by case number (``case_ids``: the
         id of each)."""
@@ -178,6 +222,49 @@ class ChartTable:
         ):
             made[j].append(records.make(j, c, i, x, y, any_on[j]))
         return {k: tuple(m) for k, m in zip(found.ks.tolist(), made, strict=True)}
+
+
+@dataclass(slots=True)
+class DeviationColumns:
+    """The deviations of a replay in bulk as columns, in the order of their records
+    (case by case, ascending; in each case as its record lists them). The deviations of
+    one :attr:`kind` (same code and chart, same steps moved from and to) differ only in
+    their case, position and line: an output makes the record of the :attr:`first` of
+    each kind (:attr:`make`) and fills in the rest."""
+
+    #: each deviation's case (by number in the log), code (1–4: M101–M104), kind,
+    #: position in its case and line
+    case: Ints
+    code: Ints
+    kind: Ints
+    position: Ints
+    line: Ints
+    #: the first deviation of each kind
+    first: Ints
+    #: the record of the deviation at an index
+    make: Callable[[int], Deviation]
+    _kinds: list[Deviation] | None = None
+
+    def kinds(self) -> list[Deviation]:
+        """The record of the first deviation of each kind (made once)."""
+        if self._kinds is None:
+            self._kinds = [self.make(i) for i in self.first.tolist()]
+        return self._kinds
+
+    def per_kind(self) -> list[int]:
+        """How many deviations each kind has."""
+        counts: list[int] = np.bincount(self.kind, minlength=len(self.first)).tolist()
+        return counts
+
+    @classmethod
+    def none(cls) -> DeviationColumns:
+        """No deviation."""
+        no = np.zeros(0, np.int64)
+
+        def make(i: int) -> Deviation:
+            raise IndexError(i)
+
+        return cls(no, no, no, no, no, no, make)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,10 @@ A million events make some 150,000 cases and 75,000 alerts; a record for each, a
 code, chart, step, and whether the case is still open on ``as_of``) share the record of
 the first of them, whose template :class:`~.output.Formatter` makes as it makes every
 template; the templates are then filled for all alerts at once with pyarrow (each
-template cut at its fields, each field a column of text). Case ids are escaped by
-``json``'s own encoder, one by one. Deviations are few and already records: they go
-through the formatter as they are. What comes out is the formatter's text to the byte
-(tests/test_monitor_output.py).
+template cut at its fields, each field a column of text). Deviations likewise: those of
+one kind (:class:`~.bulkdeviations.DeviationColumns`: same code, chart and steps) share
+the record of the first of them. Case ids are escaped by ``json``'s own encoder, once a
+case. What comes out is the formatter's text to the byte (tests/test_monitor_output.py).
 
 The cases that lost lines (rows left out name them) have messages that list those
 lines; a result with such cases does not come here (:class:`~.lazyresult.LazyResult` makes
@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 from ..codes import shown
 from .bulkreplay import ALERT_CODES, AlertColumns, CaseColumns
 from .caseevents import DAY_US, EPOCH_ORDINAL
-from .findings import Alert
+from .findings import DEVIATION_CODES, Alert
 from .output import _PLAIN, _STATUS, Formatter
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 _encode = json.encoder.encode_basestring  # a str as JSON, as json.dumps(ensure_ascii=False)
 #: Each alert code's number, as the text orders findings (by code after line and case).
 _ALERT_RANK = np.array([int(code[1:]) for code in ALERT_CODES], np.int64)
+#: The deviations' codes by their numbers (1–4), and each one's number as a rank.
+_DEVIATION_CODES = ("", *DEVIATION_CODES)
+_DEVIATION_RANK = np.array([0, *(int(code[1:]) for code in DEVIATION_CODES)], np.int64)
 
 
 class BulkOutput:
@@ -79,6 +82,9 @@ class BulkOutput:
         # the cases with alerts, and each alert's among them
         self.alert_cases, where = np.unique(k, return_inverse=True)
         self.case_of: Ints = where.reshape(-1)
+        # each kind of deviation as the record of its first one
+        devs = self.devs = cols.deviations
+        self.dev_kinds = devs.kinds()
 
     # ------------------------------------------------------------------ text
 
@@ -86,10 +92,12 @@ class BulkOutput:
         """:meth:`~.result.MonitorResult.line` of each finding, in the order of
         :meth:`~.result.MonitorResult.findings` (line, case, code; deviations before
         alerts, then as each case lists them)."""
-        fmt, t = self.fmt, self.table
-        of = self.cols.deviations
-        devs = [(k, d) for k in sorted(of) for d in of[k]]
-        texts = [fmt.line(d) for _, d in devs]
+        fmt, t, devs = self.fmt, self.table, self.devs
+        dev_messages = _fill(
+            [fmt.deviation_message(d) for d in self.dev_kinds],
+            devs.kind,
+            {"0": self._of_cases(devs.case, lambda c: shown(c, fmt.lang))},
+        )
         messages = _fill(
             [self._message_template(a, still) for a, still in self.kinds],
             self.kind,
@@ -100,22 +108,24 @@ class BulkOutput:
                 "3": _dates(t.day),
             },
         )
-        code = pa.array(ALERT_CODES).take(pa.array(t.code))
-        line = pa.array(t.line)
-        at = pc.if_else(
-            pc.greater(line, 0), pc.binary_join_element_wise(":", _text(t.line), ""), ""
+        texts = pa.concat_arrays(
+            [
+                _lines(
+                    fmt.where,
+                    devs.line,
+                    pa.array(_DEVIATION_CODES).take(pa.array(devs.code)),
+                    dev_messages,
+                ),
+                _lines(fmt.where, t.line, pa.array(ALERT_CODES).take(pa.array(t.code)), messages),
+            ]
         )
-        texts += pc.binary_join_element_wise(
-            fmt.where, at, ": ", code, " ", messages, ""
-        ).to_pylist()
         # findings() sorts by line (0 if none), case and code, stably
-        line_of = np.array([d.line or 0 for _, d in devs] + t.line.tolist(), np.int64)
-        case_of = np.array([k for k, _ in devs] + t.case.tolist(), np.int64)
-        rank = np.concatenate(
-            (np.array([int(d.code[1:]) for _, d in devs], np.int64), _ALERT_RANK[t.code])
-        )
+        line_of = np.concatenate((devs.line, t.line))
+        case_of = np.concatenate((devs.case, t.case))
+        rank = np.concatenate((_DEVIATION_RANK[devs.code], _ALERT_RANK[t.code]))
         order = np.lexsort((np.arange(len(texts)), rank, case_of, line_of))
-        return [texts[i] for i in order.tolist()]
+        got: list[str] = texts.take(pa.array(order)).to_pylist()
+        return got
 
     def _message_template(self, a: Alert, still: bool) -> str:
         """The message of alerts like ``a`` as a ``str.format`` template
@@ -152,10 +162,7 @@ class BulkOutput:
                 "6": self._per_case([_encode(shown(c, fmt.lang))[1:-1] for c in ids]),
             },
         )
-        # a list per case (empty for most), joined: the alerts are in case order
-        counts = np.bincount(t.case, minlength=n)
-        offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int32))
-        return pc.binary_join(pa.ListArray.from_arrays(offsets, items), ", ")
+        return _per_case_joined(n, t.case, items)
 
     def _json_template(self, a: Alert, still: bool) -> str:
         """An alert like ``a`` as JSON, a template (:meth:`~.output.Formatter._alert_template`)."""
@@ -168,17 +175,25 @@ class BulkOutput:
 
     def ends(self) -> pa.Array:
         """The end of each case's JSON line, from ``"fits"`` on (:class:`CaseLines`)."""
+        fmt, devs = self.fmt, self.devs
         n = len(self.cols.case_ids)
-        devs = [""] * n
         fits = np.ones(n, np.int64)
-        for k, got in self.cols.deviations.items():
-            if got:
-                devs[k] = self.fmt.deviation_items(got)
-                fits[k] = 0
+        fits[devs.case] = 0
+        items = _fill(
+            [fmt.deviation_json(d) for d in self.dev_kinds],
+            devs.kind,
+            {
+                "0": self._of_cases(devs.case, _encode),
+                "1": _text(devs.line),
+                "2": _text(devs.position),
+                "3": self._of_cases(devs.case, lambda c: _encode(shown(c, fmt.lang))[1:-1]),
+            },
+        )
         start = '"fits": {}, "incomplete": false, "lines_left_out": [], "deviations": ['
         return pc.binary_join_element_wise(
             pa.array([start.format("false"), start.format("true")]).take(pa.array(fits)),
-            pa.array([f'{d}], "alerts": [' for d in devs], pa.string()),
+            _per_case_joined(n, devs.case, items),
+            '], "alerts": [',
             self.alerts_json(),
             "]}",
             "",
@@ -189,6 +204,13 @@ class BulkOutput:
     def _alert_case_ids(self) -> list[str]:
         ids = self.cols.case_ids
         return [ids[k] for k in self.alert_cases.tolist()]
+
+    def _of_cases(self, ks: Ints, text: Callable[[str], str]) -> pa.Array:
+        """``text`` of the id of each case numbered in ``ks``, made once a case."""
+        cases, which = np.unique(ks, return_inverse=True)
+        ids = self.cols.case_ids
+        texts = pa.array([text(ids[k]) for k in cases.tolist()], pa.string())
+        return texts.take(pa.array(which.reshape(-1)))
 
     def _per_case(self, texts: list[str]) -> pa.Array:
         """A text per case with alerts, as a column of the alerts."""
@@ -243,6 +265,28 @@ class CaseLines:
             self.ends.slice(lo, hi - lo),
             "",
         )
+
+
+def _lines(where: str, line: Ints, code: pa.Array, message: pa.Array) -> pa.Array:
+    """:meth:`~.result.MonitorResult.line` of findings by their line (0: none), code and
+    message."""
+    at = pc.if_else(
+        pc.greater(pa.array(line), 0), pc.binary_join_element_wise(":", _text(line), ""), ""
+    )
+    return pc.binary_join_element_wise(where, at, ": ", code, " ", message, "")
+
+
+def _per_case_joined(n: int, case: Ints, items: pa.Array) -> pa.Array:
+    """The ``items`` of each of ``n`` cases joined by commas (empty for a case with
+    none): ``case`` numbers the case of each, ascending.
+
+    Examples:
+        >>> _per_case_joined(3, np.array([0, 0, 2]), pa.array(["a", "b", "c"])).to_pylist()
+        ['a, b', '', 'c']
+    """
+    counts = np.bincount(case, minlength=n)
+    offsets = pa.array(np.concatenate(([0], np.cumsum(counts))).astype(np.int32))
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, items), ", ")
 
 
 def _limit_text(v: int) -> str:

@@ -37,7 +37,7 @@ import numpy.typing as npt
 from ..model import Limit, Registry
 from .bulk import BulkLog
 from .bulkcolumns import Ints
-from .bulkdeviations import ChartTable
+from .bulkdeviations import ChartTable, DeviationColumns
 from .calendar import WorkCalendar
 from .caseevents import DAY_US, EPOCH_ORDINAL, STEP_BITS, CaseEvents, pack_time
 from .chartindex import ChartIndex, compiled
@@ -264,8 +264,9 @@ class BulkReplay:
         if s is None:
             no = np.zeros(0, np.int64)
             return CaseColumns(
-                [], no, [], [], [], set(), no.astype(bool), no, no, no, no, no, [], {}
-            )
+                [], no, [], [], [], set(), no.astype(bool), no, no, no, no, no, [],
+                DeviationColumns.none(),
+            )  # fmt: skip
         charts: list[ChartIndex] = s.table.charts
         ks = [s.deviated.ks, _alert_columns(s).case]
         return CaseColumns(
@@ -282,7 +283,7 @@ class BulkReplay:
             started=s.t[s.first],
             ended=s.t[s.last],
             flagged=np.unique(np.concatenate(ks)).tolist(),
-            deviations=_deviations(s),
+            deviations=s.table.columns(s.deviated, s.case_ids),
         )
 
     @property
@@ -328,8 +329,8 @@ class CaseColumns:
     ended: Ints
     #: the cases with a deviation or an alert, ascending
     flagged: list[int]
-    #: the deviations of each case that left its chart, by the case's number
-    deviations: dict[int, tuple[Deviation, ...]]
+    #: the deviations, as columns (their records made when an output asks for them)
+    deviations: DeviationColumns
 
 
 _alert = maker(Alert)

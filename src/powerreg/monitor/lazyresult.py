@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..collector import FREEZE_AT, gc_paused
-from .findings import ALERT_CODES, Alert, CaseResult, incomplete
+from .findings import ALERT_CODES, DEVIATION_CODES, Alert, CaseResult, incomplete
 from .output import CHUNK, Formatter
 from .powersummary import Tally
 from .result import FAIL_CODES, FailOn, MonitorResult
@@ -120,9 +120,8 @@ class LazyResult(MonitorResult):
         assert self._bulk is not None
         codes = FAIL_CODES[fail_on]
         alerts = {ALERT_CODES[c] for c in np.unique(self._bulk.alert_columns().code).tolist()}
-        return bool(alerts & codes) or any(
-            d.code in codes for devs in cols.deviations.values() for d in devs
-        )
+        devs = {DEVIATION_CODES[c - 1] for c in np.unique(cols.deviations.code).tolist()}
+        return bool((alerts | devs) & codes)
 
     def _finding_lines(self, fmt: Formatter) -> list[str]:
         cols = self._whole
@@ -140,12 +139,12 @@ class LazyResult(MonitorResult):
         out: dict[str, Tally] = {}
         for pid, (codes, steps) in alert_tallies(cols, self._bulk.alert_columns()).items():
             out[pid] = Tally(alerts=codes, step_alerts=steps)
-        for devs in cols.deviations.values():
-            if devs:
-                tally = out.get(devs[0].power_id)
-                if tally is None:
-                    tally = out[devs[0].power_id] = Tally()
-                self._tally_deviations(devs, tally)
+        table = cols.deviations  # each kind of deviation counted at once
+        for d, times in zip(table.kinds(), table.per_kind(), strict=True):
+            tally = out.get(d.power_id)
+            if tally is None:
+                tally = out[d.power_id] = Tally()
+            self._tally_deviations((d,), tally, times)
         return out
 
     def _some(self, cols: CaseColumns) -> tuple[list[int], list[CaseResult]]:
@@ -180,7 +179,7 @@ class LazyResult(MonitorResult):
         power = of_chart.astype(np.int64)[cols.chart]
         fits = np.ones(len(cols.case_ids), bool)
         if self._whole is not None:
-            fits[list(cols.deviations)] = False
+            fits[cols.deviations.case] = False
         else:
             ks, records = self._some(cols)
             fits[ks] = [c.fits for c in records]

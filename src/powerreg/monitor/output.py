@@ -69,7 +69,16 @@ _ALERT_FIELDS = {
     **{json.dumps(k): v for k, v in {_ELAPSED: "{3}", _LIMIT: "{4}", _DATE: '"{5}"'}.items()},
 }
 _ALERT_MESSAGE = {_CASE: "{6}", _ELAPSED: "{3}", _LIMIT: "{4}", _DATE: "{5}"}
+_DEVIATION_MESSAGE = {_CASE: "{3}"}
 _MESSAGE_FIELD = json.dumps(_MESSAGE)
+
+
+def _deviation_key(d: Deviation) -> tuple[Any, ...]:
+    """What a deviation's message and JSON depend on besides its case, line, position."""
+    return (
+        d.code, d.power_id, d.flowchart_id, d.step, d.source, d.kind, d.steps,
+        d.on_every_path, d.risk_points,
+    )  # fmt: skip
 
 
 def _inside_json(text: str) -> str:
@@ -131,7 +140,7 @@ class Formatter:
         self.fragments: dict[tuple[Any, ...], str] = {}
         self.alert_json: dict[tuple[Any, ...], str] = {}
         self.raw: dict[tuple[Any, ...], str] = {}
-        self.deviation_parts: dict[tuple[Any, ...], tuple[str, str, str]] = {}
+        self.deviation_parts: dict[tuple[Any, ...], str] = {}
         self.days: dict[int, str] = {}
         self.clock: dict[int, str] = {}
         self.shown: dict[str, str] = {}  # a text parameter as shown (labels repeat)
@@ -147,14 +156,7 @@ class Formatter:
         if self.incomplete and self.by_id[f.case_id].lost:
             return r.message(f, lang)  # rare: the lines lost are the case's own
         if type(f) is Deviation:
-            key: tuple[Any, ...] = (
-                f.code, f.power_id, f.flowchart_id, f.step, f.source, f.kind, f.steps,
-                f.on_every_path, f.risk_points,
-            )  # fmt: skip
-            made = self.templates.get(key)
-            if made is None:
-                made = self._template(f, key, None)
-            return made.format(shown(f.case_id, lang))
+            return self.deviation_message(f).format(shown(f.case_id, lang))
         assert isinstance(f, Alert)
         still = False
         if r.as_of is not None:
@@ -294,37 +296,54 @@ class Formatter:
         """``deviations`` (of a case that lost no line) as JSON, each as
         :meth:`MonitorResult.deviation_dict`, separated by commas."""
         lang = self.lang
-        parts, templates = self.deviation_parts, self.templates
-        out = []
-        for d in deviations:
-            key = (
-                d.code, d.power_id, d.flowchart_id, d.step, d.source, d.kind, d.steps,
-                d.on_every_path, d.risk_points,
-            )  # fmt: skip
-            got = parts.get(key)
-            if got is None:
-                rest = {
-                    "step": d.step,
-                    "source": d.source,
-                    "kind": d.kind,
-                    "steps": list(d.steps),
-                    "on_every_path": d.on_every_path,
-                    "risk_points": [
-                        {"id": p.id, "level": p.level, "step": p.step} for p in d.risk_points
-                    ],
-                }
-                got = parts[key] = (
-                    json.dumps({"code": d.code}, ensure_ascii=False)[:-1],
-                    json.dumps(rest, ensure_ascii=False)[1:-1],
-                    templates.get(key) or self._template(d, key, None),
+        return ", ".join(
+            [
+                self.deviation_json(d).format(
+                    _encode(d.case_id),
+                    "null" if d.line is None else d.line,
+                    d.position,
+                    _encode(shown(d.case_id, lang))[1:-1],
                 )
-            head, rest_json, made = got
-            out.append(
-                f'{head}, "case_id": {_encode(d.case_id)}, '
-                f'"line": {"null" if d.line is None else d.line}, "position": {d.position}, '
-                f'{rest_json}, "message": {_encode(made.format(shown(d.case_id, lang)))}}}'
-            )
-        return ", ".join(out)
+                for d in deviations
+            ]
+        )
+
+    def deviation_message(self, d: Deviation) -> str:
+        """The message of deviations like ``d`` (same code, chart, steps, risk points)
+        as a ``str.format`` template of its case as shown (``{0}``)."""
+        key = _deviation_key(d)
+        made = self.templates.get(key)
+        if made is None:
+            made = self._template(d, key, None)
+        return made
+
+    def deviation_json(self, d: Deviation) -> str:
+        """Deviations like ``d`` as JSON (:meth:`MonitorResult.deviation_dict`), a
+        ``str.format`` template of the case id as JSON (``{0}``), line, position
+        (``{1}``, ``{2}``) and the case id as shown, escaped for inside a JSON string
+        (``{3}``)."""
+        key = _deviation_key(d)
+        made = self.deviation_parts.get(key)
+        if made is None:
+            fixed = {
+                "code": d.code,
+                "case_id": _CASE,
+                "line": _LINE,
+                "position": _POSITION,
+                "step": d.step,
+                "source": d.source,
+                "kind": d.kind,
+                "steps": list(d.steps),
+                "on_every_path": d.on_every_path,
+                "risk_points": [
+                    {"id": p.id, "level": p.level, "step": p.step} for p in d.risk_points
+                ],
+                "message": _MESSAGE,
+            }
+            text = _placed(json.dumps(fixed, ensure_ascii=False), _ALERT_FIELDS)
+            message = _placed(self._rendered(d, key, None), _DEVIATION_MESSAGE, _inside_json)
+            made = self.deviation_parts[key] = text.replace(_MESSAGE_FIELD, f'"{message}"')
+        return made
 
     def _alerts_json(self, c: CaseResult, last: int) -> str:
         """The alerts of ``c`` as JSON, each as :meth:`MonitorResult.alert_dict`: one

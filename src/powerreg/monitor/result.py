@@ -227,15 +227,17 @@ class MonitorResult:
                     step_alerts[(a.flowchart_id, a.step)] += 1
         return out
 
-    def _tally_deviations(self, deviations: Iterable[Deviation], tally: Tally) -> None:
-        """Count ``deviations`` (of one power) into ``tally``."""
+    def _tally_deviations(
+        self, deviations: Iterable[Deviation], tally: Tally, times: int = 1
+    ) -> None:
+        """Count ``deviations`` (of one power), each ``times`` over, into ``tally``."""
         devs, step_devs = tally.deviations, tally.step_deviations
         for d in deviations:
-            devs[d.code] += 1
+            devs[d.code] += times
             chart = self.chart_of(d)
             touched = {s for s in (d.step, *d.steps) if s is not None and s in chart.steps}
             for s in touched:
-                step_devs[(d.flowchart_id, s)] += 1
+                step_devs[(d.flowchart_id, s)] += times
 
     def _summarise(
         self, pid: str, counts: tuple[int, int, int, int, int], tally: Tally
