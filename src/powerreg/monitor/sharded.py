@@ -40,6 +40,7 @@ from ..errors import UsageError
 from ..lang import Lang
 from ..model import Registry
 from .calendar import WorkCalendar
+from .chartindex import ChartIndex
 from .columnar import file_name, open_parquet, parquet_files
 from .reader import RowIndex
 from .result import MonitorResult
@@ -89,6 +90,7 @@ def monitor_in_shares(
         return None
     names = [file_name(root, p) for p in files]
     index = RowIndex(registry)
+    charts: dict[tuple[str, str], ChartIndex] = {}  # each compiled once, for every share
     spill = SpillDirectory("powerreg-shares-")
     shares: list[Share] = []
     try:
@@ -96,14 +98,14 @@ def monitor_in_shares(
             parts = split(files, n, Path(tmp))
             for k, mine in enumerate(parts):
                 share = replay_share(
-                    read_share(mine), names, root.name, registry, cal, as_of, index
+                    read_share(mine), names, root.name, registry, cal, as_of, index, charts
                 )
                 for _, part in mine:
                     part.unlink()
                 shares.append(share.spilled(spill.path / f"share-{k}.pickle", spill))
                 del share
                 pa.default_memory_pool().release_unused()
-        return gathered(shares, names, root.name, registry, as_of, lang)
+        return gathered(shares, names, root.name, registry, as_of, lang, charts)
     except BaseException:  # (the shares live on in the traceback: their files not)
         spill.remove()
         raise

@@ -142,16 +142,19 @@ def replay_share(
     cal: WorkCalendar,
     as_of: date | None,
     index: RowIndex,
+    charts: dict[tuple[str, str], ChartIndex] | None = None,
 ) -> Share:
     """Replay the rows of one share of the cases (every row of each; those of each file
     of the log that has any, see :data:`~.shares.FileRows`): in bulk if it may, else row
-    by row. ``names``: each file of the log as problems name it."""
+    by row. ``names``: each file of the log as problems name it; ``charts``: the charts
+    compiled so far (one process's shares compile each once)."""
     read = [r for r in read if len(r[2])]
     tables = [(names[i], table, lines) for i, table, lines in read]
     blog = read_bulk_tables(tables, registry, source=source, calendar=cal, as_of=as_of, index=index)
+    charts = {} if charts is None else charts
     if blog is None:
-        return _replay_rows(read, names, source, registry, cal, as_of, index)
-    return _replay_bulk(blog, read, registry, cal, as_of)
+        return _replay_rows(read, names, source, registry, cal, as_of, index, charts)
+    return _replay_bulk(blog, read, registry, cal, as_of, charts)
 
 
 def _replay_bulk(
@@ -160,9 +163,9 @@ def _replay_bulk(
     registry: Registry,
     cal: WorkCalendar,
     as_of: date | None,
+    charts: dict[tuple[str, str], ChartIndex],
 ) -> Share:
     """A share read in bulk, replayed in bulk."""
-    charts: dict[tuple[str, str], ChartIndex] = {}
     replayed, after = replay_bulk(blog, registry, as_of, cal, charts)
     first = blog.first_row[replayed.kept]
     fileno = np.concatenate([np.full(len(lines), i, np.int64) for i, _, lines in read])
@@ -180,6 +183,7 @@ def _replay_rows(
     cal: WorkCalendar,
     as_of: date | None,
     index: RowIndex,
+    charts: dict[tuple[str, str], ChartIndex],
 ) -> Share:
     """A share read row by row, each case replayed as :func:`~.run.monitor` replays it."""
     reader_ = RowReader(registry, source, "row", calendar=cal, as_of=as_of, index=index)
@@ -196,7 +200,6 @@ def _replay_rows(
         n += len(lines)
     reader_.log.source = source
     log = reader_.finish(n)
-    charts: dict[tuple[str, str], ChartIndex] = {}
     cases: list[CaseResult] = []
     places: list[int] = []
     events = after = 0
@@ -269,11 +272,12 @@ def gathered(
     registry: Registry,
     as_of: date | None,
     lang: Lang | None,
+    charts: dict[tuple[str, str], ChartIndex] | None = None,
 ) -> MonitorResult:
     """The shares as one result: cases in the order of their places, rows left out in
     the order of the files and their rows (the shares, and a spilled share's file, are
-    held until the records are made)."""
-    charts: dict[tuple[str, str], ChartIndex] = {}
+    held until the records are made). ``charts``: the charts compiled so far."""
+    charts = {} if charts is None else charts
     number = {name: i for i, name in enumerate(names)}
     problems = sorted(
         (p for s in shares for p in s.problems(registry, charts)),

@@ -102,7 +102,7 @@ def split(files: list[Path], shares: int, into: Path) -> list[list[tuple[int, Pa
                 for k in range(shares):
                     if bounds[k] == bounds[k + 1]:
                         continue
-                    piece = grouped.slice(bounds[k], bounds[k + 1] - bounds[k])
+                    piece = _compacted(grouped.slice(bounds[k], bounds[k + 1] - bounds[k]))
                     writer = writers.get(k)
                     if writer is None:
                         part = into / f"share-{k}-file-{i}.arrows"
@@ -113,6 +113,49 @@ def split(files: list[Path], shares: int, into: Path) -> list[list[tuple[int, Pa
             for writer in writers.values():
                 writer.close()
     return out
+
+
+def _compacted(table: Any) -> Any:
+    """A table whose dictionary columns hold the texts of its rows only (a slice of a
+    row group holds the whole row group's: a share's file would hold every share's
+    texts, and its reading number each of them).
+
+    Examples:
+        >>> import pyarrow as pa
+        >>> t = pa.table({"case_id": pa.array(["A", "B", None, "C", "B"]).dictionary_encode()})
+        >>> got = _compacted(t.slice(1, 3)).column("case_id").chunk(0)
+        >>> got.dictionary.to_pylist(), got.to_pylist()
+        (['B', 'C'], ['B', None, 'C'])
+    """
+    import pyarrow as pa
+
+    columns = []
+    for column in table.columns:
+        if not pa.types.is_dictionary(column.type):
+            columns.append(column)
+            continue
+        chunks = []
+        for chunk in column.chunks:
+            indices = chunk.indices
+            n = len(indices)
+            raw = np.frombuffer(indices.buffers()[1], np.int32)[indices.offset : indices.offset + n]
+            valid = None
+            used = np.zeros(len(chunk.dictionary) + 1, bool)
+            if indices.null_count:  # (a null's index may be anything: its own place)
+                valid = indices.is_valid().to_numpy(zero_copy_only=False)
+                raw = np.where(valid, raw, len(chunk.dictionary))
+            used[raw] = True
+            used[-1] = False
+            number = np.cumsum(used, dtype=np.int32) - 1
+            kept = np.flatnonzero(used)
+            chunks.append(
+                pa.DictionaryArray.from_arrays(
+                    pa.array(number[raw], mask=None if valid is None else ~valid),
+                    chunk.dictionary.take(pa.array(kept)),
+                )
+            )
+        columns.append(pa.chunked_array(chunks, column.type))
+    return pa.table(columns, schema=table.schema)
 
 
 def read_share(parts: list[tuple[int, Path]]) -> list[FileRows]:
