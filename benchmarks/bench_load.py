@@ -8,6 +8,9 @@ The load cache (issue 21.2), in a temporary directory of its own, for each gener
 registry: the first load (filling the cache) against the cold load (no goal: what
 filling costs), the warm load of the unchanged registry against the cold load (goal
 ≤ 0.05×), and the load after one file was edited (one file parsed) against the cold load.
+Then ``powerreg validate`` as a user runs it, each in a fresh process: of the unchanged
+directory (answered from the remembered verdict of its clean load, :mod:`powerreg.verdicts`)
+and after one file was edited, against ``validate`` with the cache off (goal ≤ 0.05×).
 From 200 files to parse on, the cold load parses on a pool of worker processes, one a
 core (``powerreg.loadpool``), when the machine has a core to spare (load average below
 its cores); the rows "one process" and "worker pool forced" are the cold load without
@@ -24,6 +27,7 @@ from __future__ import annotations
 import gc
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -150,6 +154,49 @@ def measure_cache(root: Path, cold_s: float, repeat: int) -> list[dict[str, obje
     ]
 
 
+def validate_s(root: Path, **env: str) -> float:
+    """Wall time of ``powerreg validate ROOT`` in a fresh process (the user's command)."""
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "powerreg", "validate", str(root)],
+        env={**os.environ, **env},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - t
+
+
+def measure_validate(root: Path, repeat: int) -> list[dict[str, object]]:
+    """``powerreg validate`` of the unchanged directory, answered from the verdict of
+    its clean load (:mod:`powerreg.verdicts`), and after one file was edited (the load
+    cache gives every other file), each against ``validate`` with the cache off, each
+    the best of ``repeat`` in fresh processes."""
+    n = len(list((root / "powers").glob("*.yaml")))
+    cold = min(validate_s(root, POWERREG_CACHE="0") for _ in range(repeat))
+    validate_s(root)  # fills the cache and remembers the verdict
+    warm = min(validate_s(root) for _ in range(repeat))
+    edited = sorted((root / "powers").glob("*.yaml"))[n // 2]
+    text = edited.read_text(encoding="utf-8")
+    edits = []
+    for i in range(repeat):
+        edited.write_text(text.replace("\nname: ", f"\nname: 第{i}次修改", 1), encoding="utf-8")
+        edits.append(validate_s(root))
+    edited.write_text(text, encoding="utf-8")
+    return [
+        {
+            "case": f"powerreg validate ({n} powers, fresh process), {case} vs the cache off",
+            "baseline_s": cold,
+            "powerreg_s": seconds,
+            "ratio": seconds / cold,
+            "goal": "≤ 0.05×",
+        }
+        for case, seconds in (
+            ("unchanged: its clean load recalled", warm),
+            ("one file edited", min(edits)),
+        )
+    ]
+
+
 def main(argv: list[str]) -> list[dict[str, object]]:
     sizes = [int(a) for a in argv] or [1000, 10000]
     with tempfile.TemporaryDirectory() as cache:
@@ -171,6 +218,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
                     # the cache against the fastest cold load of the run
                     fastest = min(float(r["powerreg_s"]) for r in (row, *pools))  # type: ignore[arg-type]
                     rows += measure_cache(root, fastest, 5 if n <= 2000 else 3)
+                    rows += measure_validate(root, 3)
         finally:
             if saved is None:
                 del os.environ[CACHE_DIR_ENV]

@@ -79,6 +79,8 @@ _SOURCES = (
     "directory.py",
     "loadcache.py",
     "loadentry.py",
+    "readfile.py",
+    "verdicts.py",
 )
 
 
@@ -191,6 +193,17 @@ class LoadCache:
         """The entries found for ``keys``; one that is missing, corrupt or foreign is
         left out (and will be overwritten)."""
         found: dict[bytes, CachedPower] = {}
+        for key, payload in self.get_payloads(keys).items():
+            try:
+                found[key] = decode_payload(payload)
+            except Exception:  # any entry that does not decode is a miss
+                continue
+        return found
+
+    def get_payloads(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
+        """The payloads stored under ``keys`` whose checksum holds (each found is kept
+        for another :data:`KEEP_DAYS`)."""
+        found: dict[bytes, bytes] = {}
         db = self._db
         if db is None:
             return found
@@ -216,12 +229,8 @@ class LoadCache:
             self.close()
             return found
         for key, value, _ in rows:
-            if not isinstance(value, bytes) or _checksum(key, value[_DIGEST:]) != value[:_DIGEST]:
-                continue
-            try:
-                found[key] = decode_payload(value[_DIGEST:])
-            except Exception:  # any entry that does not decode is a miss
-                continue
+            if isinstance(value, bytes) and _checksum(key, value[_DIGEST:]) == value[:_DIGEST]:
+                found[key] = value[_DIGEST:]
         return found
 
     def put_many(self, entries: Iterable[tuple[bytes, CachedPower]]) -> None:

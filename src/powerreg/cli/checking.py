@@ -17,6 +17,7 @@ from ..lang import Lang, default_lang
 from ..model import LABELS_ZH
 from ..rollup import find_rollup
 from ..schemas import stale_schemas, write_schemas
+from ..verdicts import Verdict, recall, remember
 from . import (
     PATH_ARG,
     _load,
@@ -51,8 +52,17 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
     if not one_file and (rollup := find_rollup(path)) is not None:
         rollups.validate(rollup, fmt, lang)
         return
+    # a directory whose bytes loaded cleanly before: the answer without loading it again
+    key, known = (None, None) if one_file or path is None or not path.is_dir() else recall(path)
+    reg = None
     try:
-        reg = load_power_file(path) if one_file and path is not None else _load(path)
+        if known is not None:
+            verdict = known
+        else:
+            reg = load_power_file(path) if one_file and path is not None else _load(path)
+            if path is not None and key is not None:
+                remember(path, key, reg)
+            verdict = Verdict.of(reg)
     except RegistryError as err:
         if fmt == "text":
             raise
@@ -60,7 +70,7 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
         name = str(path)
     else:
         problems = []
-        name = reg.id
+        name = verdict.id
     if fmt != "text":
         shown: Lang = lang or default_lang()  # type: ignore[assignment]
         if fmt == "json":
@@ -76,9 +86,9 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
         if problems:
             sys.exit(1)
         return
-    s = reg.stats()
     said: Lang = lang or default_lang()  # type: ignore[assignment]
     if one_file:
+        assert reg is not None
         [power] = reg.powers.values()
         click.echo(say("valid_file", said, file=path, id=power.id, registry=reg.id))
         return
@@ -86,13 +96,13 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
         say(
             "valid",
             said,
-            id=reg.id,
-            categories=s.categories,
-            powers=s.powers,
-            flowcharts=s.flowcharts,
-            risks=s.risk_points,
-            measures=s.countermeasures,
-            files=reg.source_files(),
+            id=verdict.id,
+            categories=verdict.categories,
+            powers=verdict.powers,
+            flowcharts=verdict.flowcharts,
+            risks=verdict.risk_points,
+            measures=verdict.countermeasures,
+            files=verdict.files,
         )
     )
 

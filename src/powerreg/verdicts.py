@@ -1,0 +1,164 @@
+"""A registry directory that loaded cleanly, remembered by its bytes: the next
+``powerreg validate`` of the same bytes answers without loading it again.
+
+The load cache (:mod:`.loadcache`) keeps what each power file produced, but a warm load
+still builds every power and runs the checks across files: about a third of a cold load
+at 10,000 powers. Whether a directory loads cleanly, though, depends on nothing but its
+bytes and the powerreg that reads them. So a clean load is remembered in the same cache
+file under a *digest* of the whole directory: the fingerprint of this powerreg
+(:func:`~.loadcache.fingerprint`, which covers the models, the YAML reader and the
+loader), the size limit of a file, the bytes of ``registry.yaml``, and the name of every
+entry of ``powers/`` with the bytes of each ``.yaml`` file. Any edit, any file added,
+removed or renamed, a new powerreg or another limit gives another digest. A validation
+with problems is never remembered: its messages always come from a load.
+
+The digest is taken before the load, and again after it: a directory edited while it
+was being loaded is not remembered (what the load read may be neither). A remembered
+answer carries the checksum of every cache entry and is ignored if it does not decode.
+
+Examples:
+    >>> import shutil, tempfile
+    >>> from powerreg import load
+    >>> root = Path(tempfile.mkdtemp()) / "registry"
+    >>> _ = shutil.copytree("examples/minimal", root)
+    >>> cache = tempfile.mkdtemp()
+    >>> key, known = recall(root, cache_dir=cache)
+    >>> known is None, len(key)
+    (True, 32)
+    >>> remember(root, key, load(root), cache_dir=cache)
+    >>> v = recall(root, cache_dir=cache)[1]
+    >>> v.id, v.powers, v.flowcharts, v.risk_points, v.countermeasures, v.files
+    ('example-epb', 2, 2, 4, 11, 3)
+    >>> with open(root / "powers" / "XK-001.yaml", "a", encoding="utf-8") as f:
+    ...     _ = f.write("\\n")  # any edit: another digest
+    >>> recall(root, cache_dir=cache)[1] is None
+    True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .loadcache import LoadCache, cache_enabled, fingerprint
+from .model import Registry
+from .readfile import DEFAULT_LIMIT, UnreadableFile, read_limited
+
+#: What the digest of a directory starts with: a verdict's key never meets a file's.
+_KIND = b"powerreg verdict 1\n"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``powerreg validate`` says of a registry that loads: its id and counts."""
+
+    id: str
+    categories: int
+    powers: int
+    flowcharts: int
+    risk_points: int
+    countermeasures: int
+    #: files read (``registry.yaml`` and each power file)
+    files: int
+
+    @classmethod
+    def of(cls, reg: Registry) -> Verdict:
+        """The verdict of a registry that loaded."""
+        s = reg.stats()
+        return cls(
+            reg.id,
+            s.categories,
+            s.powers,
+            s.flowcharts,
+            s.risk_points,
+            s.countermeasures,
+            reg.source_files(),
+        )
+
+
+def digest(root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT) -> bytes | None:
+    """The digest of a registry directory as a load reads it (see the module's text);
+    ``None`` if a file cannot be read or ``powers/`` cannot be listed (the load says
+    why).
+
+    Examples:
+        >>> a, b = digest("examples/minimal"), digest("examples/minimal", 100)
+        >>> len(a), a == digest("examples/minimal"), a == b, digest("no/such/dir")
+        (32, True, False, None)
+    """
+    base = Path(root)
+    h = hashlib.blake2b(_KIND + fingerprint(), digest_size=32)
+    h.update(b"%d\n" % max_bytes)
+    try:
+        _add(h, "registry.yaml", read_limited(base / "registry.yaml", max_bytes))
+        with os.scandir(base / "powers") as entries:
+            names = sorted(e.name for e in entries)
+        for name in names:
+            data = (
+                read_limited(base / "powers" / name, max_bytes) if name.endswith(".yaml") else b""
+            )
+            _add(h, name, data)
+    except (UnreadableFile, OSError):
+        return None
+    return h.digest()
+
+
+def _add(h: hashlib.blake2b, name: str, data: bytes) -> None:
+    # each part framed by its lengths: no two listings give the same stream
+    encoded = name.encode("utf-8", "surrogateescape")
+    h.update(b"%d:%d:" % (len(encoded), len(data)))
+    h.update(encoded)
+    h.update(data)
+
+
+def recall(
+    root: str | os.PathLike[str],
+    max_bytes: int = DEFAULT_LIMIT,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> tuple[bytes | None, Verdict | None]:
+    """The digest of ``root`` and, if a clean load of the same bytes was remembered, its
+    verdict. ``(None, None)`` if the cache is off (``POWERREG_CACHE=0``), cannot be
+    opened, or the directory cannot be read whole."""
+    if not cache_enabled():
+        return None, None
+    key = digest(root, max_bytes)
+    if key is None:
+        return None, None
+    cache = LoadCache.open(cache_dir)
+    if cache is None:
+        return None, None
+    try:
+        payload = cache.get_payloads([key]).get(key)
+    finally:
+        cache.close()
+    if payload is None:
+        return key, None
+    try:
+        return key, Verdict(**json.loads(payload))
+    except Exception:  # any entry that does not decode is a miss
+        return key, None
+
+
+def remember(
+    root: str | os.PathLike[str],
+    key: bytes | None,
+    reg: Registry,
+    max_bytes: int = DEFAULT_LIMIT,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> None:
+    """Remember that ``root``, whose digest was ``key`` before it loaded as ``reg``,
+    loads cleanly; nothing if ``key`` is None or the directory changed since."""
+    if key is None or digest(root, max_bytes) != key:
+        return
+    cache = LoadCache.open(cache_dir)
+    if cache is None:
+        return
+    try:
+        cache.put_payloads([(key, json.dumps(asdict(Verdict.of(reg))).encode())])
+    finally:
+        cache.close()
