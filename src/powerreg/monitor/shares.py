@@ -20,6 +20,7 @@ Examples:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,6 @@ def split(files: list[Path], shares: int, into: Path) -> list[list[tuple[int, Pa
     file: the rows of each file in each share go to a file of their own under ``into``
     (an Arrow IPC stream, each row with its row in the file, :data:`LINE`). What comes
     back: each share's files, with the number of the log's file they hold rows of."""
-    import pyarrow as pa
     import pyarrow.ipc as ipc
 
     out: list[list[tuple[int, Path]]] = [[] for _ in range(shares)]
@@ -91,71 +91,100 @@ def split(files: list[Path], shares: int, into: Path) -> list[list[tuple[int, Pa
         offset = 0
         try:
             for table in _row_groups(path):
-                n = table.num_rows
                 share = share_of_rows(table.column("case_id"), shares)
-                # the rows share by share, each share's in the order of the file
-                order = np.argsort(share, kind="stable")
-                bounds = np.searchsorted(share[order], np.arange(shares + 1)).tolist()
-                lines = pa.array(order + (offset + 1))
-                grouped = table.take(pa.array(order)).append_column(LINE, lines)
-                offset += n
-                for k in range(shares):
-                    if bounds[k] == bounds[k + 1]:
-                        continue
-                    piece = _compacted(grouped.slice(bounds[k], bounds[k + 1] - bounds[k]))
+                for k, piece in _pieces(table, share, shares, offset):
                     writer = writers.get(k)
                     if writer is None:
                         part = into / f"share-{k}-file-{i}.arrows"
                         writer = writers[k] = ipc.new_stream(part, piece.schema)
                         out[k].append((i, part))
                     writer.write_table(piece)
+                offset += table.num_rows
         finally:
             for writer in writers.values():
                 writer.close()
     return out
 
 
-def _compacted(table: Any) -> Any:
-    """A table whose dictionary columns hold the texts of its rows only (a slice of a
-    row group holds the whole row group's: a share's file would hold every share's
-    texts, and its reading number each of them).
+def _pieces(table: Any, share: Ints, shares: int, offset: int) -> Iterator[tuple[int, Any]]:
+    """The rows of a table (a row group, its first row the file's ``offset + 1``) share
+    by share, each share's in the order of the table, with their rows in the file
+    (:data:`LINE`); each piece's dictionaries of more than a few texts hold the texts of
+    its own rows (the table's hold all of its rows': a share's file would hold every
+    share's case ids, and its reading number each of them).
 
     Examples:
         >>> import pyarrow as pa
-        >>> t = pa.table({"case_id": pa.array(["A", "B", None, "C", "B"]).dictionary_encode()})
-        >>> got = _compacted(t.slice(1, 3)).column("case_id").chunk(0)
-        >>> got.dictionary.to_pylist(), got.to_pylist()
-        (['B', 'C'], ['B', None, 'C'])
+        >>> ids = ["A", "B", None, "C", "B"] + [f"X{i}" for i in range(_FEW)]
+        >>> table = pa.table({"case_id": pa.array(ids).dictionary_encode()})
+        >>> share = np.array([1, 0, 0, 1, 0] + [2] * _FEW)
+        >>> got = list(_pieces(table, share, 4, 10))
+        >>> [(k, p.column("case_id").chunk(0).dictionary.to_pylist()[:3]) for k, p in got]
+        [(0, ['B']), (1, ['A', 'C']), (2, ['X0', 'X1', 'X2'])]
+        >>> [p.to_pydict() for _, p in got[:2]]  # doctest: +NORMALIZE_WHITESPACE
+        [{'case_id': ['B', None, 'B'], '__line': [12, 13, 15]},
+         {'case_id': ['A', 'C'], '__line': [11, 14]}]
     """
     import pyarrow as pa
 
-    columns = []
-    for column in table.columns:
-        if not pa.types.is_dictionary(column.type):
-            columns.append(column)
-            continue
-        chunks = []
-        for chunk in column.chunks:
-            indices = chunk.indices
-            n = len(indices)
-            raw = np.frombuffer(indices.buffers()[1], np.int32)[indices.offset : indices.offset + n]
-            valid = None
-            used = np.zeros(len(chunk.dictionary) + 1, bool)
-            if indices.null_count:  # (a null's index may be anything: its own place)
-                valid = indices.is_valid().to_numpy(zero_copy_only=False)
-                raw = np.where(valid, raw, len(chunk.dictionary))
-            used[raw] = True
-            used[-1] = False
-            number = np.cumsum(used, dtype=np.int32) - 1
-            kept = np.flatnonzero(used)
-            chunks.append(
-                pa.DictionaryArray.from_arrays(
-                    pa.array(number[raw], mask=None if valid is None else ~valid),
-                    chunk.dictionary.take(pa.array(kept)),
-                )
+    # a stable sort of small numbers: a radix sort
+    order = np.argsort(share.astype(np.int32 if shares >> 15 else np.int16), kind="stable")
+    of_row = share[order]
+    bounds = np.searchsorted(of_row, np.arange(shares + 1)).tolist()
+    grouped = table.take(pa.array(order)).append_column(LINE, pa.array(order + (offset + 1)))
+    columns: list[Any] = []
+    for column in grouped.columns:
+        if (
+            pa.types.is_dictionary(column.type)
+            and column.num_chunks == 1
+            and len(column.chunk(0).dictionary) > _FEW
+        ):
+            columns.append(_dictionaries(column.chunk(0), of_row, shares, bounds))
+        else:
+            columns.append(
+                [column.slice(bounds[k], bounds[k + 1] - bounds[k]) for k in range(shares)]
             )
-        columns.append(pa.chunked_array(chunks, column.type))
-    return pa.table(columns, schema=table.schema)
+    for k in range(shares):
+        if bounds[k] < bounds[k + 1]:
+            yield k, pa.table([c[k] for c in columns], schema=grouped.schema)
+
+
+#: a dictionary of this many texts or fewer (powers, steps) goes whole with every share
+_FEW = 1024
+
+
+def _dictionaries(column: Any, of_row: Ints, shares: int, bounds: list[int]) -> list[Any]:
+    """A dictionary column of rows grouped by share (``of_row``: each row's, ascending;
+    ``bounds``: where each share's rows begin) as one column a share, each holding the
+    texts of its own rows: each (share, text) numbered once, in one pass."""
+    import pyarrow as pa
+
+    indices = column.indices
+    n, size = len(indices), len(column.dictionary) + 1  # a null: the last text's place
+    raw = np.frombuffer(indices.buffers()[1], np.int32)[indices.offset : indices.offset + n]
+    valid = None
+    if indices.null_count:  # (a null's index may be anything)
+        valid = indices.is_valid().to_numpy(zero_copy_only=False)
+        raw = np.where(valid, raw, size - 1)
+    key = of_row.astype(np.int64) * size + raw
+    used = np.zeros(shares * size, bool)
+    used[key] = True
+    used[size - 1 :: size] = False  # the nulls' place: no text
+    number = np.cumsum(used, dtype=np.int64) - 1
+    texts = column.dictionary.take(pa.array(np.flatnonzero(used) % size))
+    # each share's texts begin where the texts of the shares before it end
+    first = np.concatenate(([0], number[np.arange(1, shares + 1) * size - 1] + 1)).tolist()
+    codes = (number[key] - np.repeat(first[:-1], np.diff(bounds))).astype(np.int32)
+    out = []
+    for k in range(shares):
+        a, b = bounds[k], bounds[k + 1]
+        mask = None if valid is None else ~valid[a:b]
+        out.append(
+            pa.DictionaryArray.from_arrays(
+                pa.array(codes[a:b], mask=mask), texts.slice(first[k], first[k + 1] - first[k])
+            )
+        )
+    return out
 
 
 def read_share(parts: list[tuple[int, Path]]) -> list[FileRows]:
