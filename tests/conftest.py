@@ -150,3 +150,12 @@ def write_registry(tmp_path: Path) -> WriteRegistry:
         return root
 
     return write
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty load cache directory for this test (never the session's)."""
+    where = tmp_path / "cache"
+    monkeypatch.setenv("POWERREG_CACHE_DIR", str(where))
+    monkeypatch.delenv("POWERREG_CACHE", raising=False)
+    return where

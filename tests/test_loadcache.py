@@ -33,15 +33,6 @@ Parses = Callable[[], int]
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh, empty cache directory for this test."""
-    where = tmp_path / "cache"
-    monkeypatch.setenv("POWERREG_CACHE_DIR", str(where))
-    monkeypatch.delenv("POWERREG_CACHE", raising=False)
-    return where
-
-
-@pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> Parses:
     """``parses()``: power files parsed since the last call."""
     count = [0]

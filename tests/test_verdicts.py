@@ -27,14 +27,6 @@ Loads = Callable[[], int]
 
 
 @pytest.fixture
-def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    where = tmp_path / "cache"
-    monkeypatch.setenv("POWERREG_CACHE_DIR", str(where))
-    monkeypatch.delenv("POWERREG_CACHE", raising=False)
-    return where
-
-
-@pytest.fixture
 def registry(tmp_path: Path) -> Path:
     return Path(shutil.copytree(EXAMPLE, tmp_path / "registry"))
 
