@@ -33,6 +33,11 @@ Examples:
     ... except NotRegularFile as err:
     ...     print(err.reason)
     it is a FIFO (named pipe), not a regular file
+    >>> try:  # said to be regular: opened without blocking, and refused all the same
+    ...     read_limited(os.path.join(d, "pipe.yaml"), regular=True)
+    ... except NotRegularFile as err:
+    ...     print(err.reason)
+    it is a FIFO (named pipe), not a regular file
 """
 
 from __future__ import annotations
@@ -139,8 +144,13 @@ def _failed(name: str, err: OSError) -> UnreadableFile:
     return UnreadableFile(name, err.strerror or str(err))
 
 
-def read_limited(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> bytes:
+def read_limited(
+    path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT, *, regular: bool = False
+) -> bytes:
     """The bytes of the regular file at ``path``, if it holds at most ``limit`` of them.
+    ``regular``: the caller knows ``path`` names a regular file, not a link (a directory
+    listing's ``DirEntry.is_file(follow_symlinks=False)``), so no ``stat`` precedes the
+    opening; what is opened is checked all the same.
 
     Raises:
         FileMissing: nothing is at ``path``.
@@ -162,9 +172,10 @@ def read_limited(path: str | os.PathLike[str], limit: int = DEFAULT_LIMIT) -> by
     try:
         # Refuse a special file before opening it: opening some devices has effects
         # of its own (a tape rewinds). The fstat below closes the race with a swap.
-        kind = file_kind(os.stat(name).st_mode)
-        if kind is not None:
-            raise NotRegularFile(name, kind)
+        if not regular:
+            kind = file_kind(os.stat(name).st_mode)
+            if kind is not None:
+                raise NotRegularFile(name, kind)
         fd = os.open(name, _FLAGS)
     except OSError as err:
         raise _failed(name, err) from err

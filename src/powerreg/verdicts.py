@@ -42,6 +42,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from .loadcache import LoadCache, cache_enabled, fingerprint
 from .model import Registry
@@ -90,23 +91,23 @@ def digest(root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT) -> byte
         (32, True, False, None)
     """
     base = Path(root)
-    h = hashlib.blake2b(_KIND + fingerprint(), digest_size=32)
+    h = hashlib.sha256(_KIND + fingerprint())  # SHA-256: the CPU's own instructions
     h.update(b"%d\n" % max_bytes)
     try:
         _add(h, "registry.yaml", read_limited(base / "registry.yaml", max_bytes))
-        with os.scandir(base / "powers") as entries:
-            names = sorted(e.name for e in entries)
-        for name in names:
-            data = (
-                read_limited(base / "powers" / name, max_bytes) if name.endswith(".yaml") else b""
-            )
-            _add(h, name, data)
+        with os.scandir(base / "powers") as it:
+            entries = sorted(it, key=lambda e: e.name)
+        for e in entries:
+            data = b""
+            if e.name.endswith(".yaml"):  # a plain file is read without a stat first
+                data = read_limited(e.path, max_bytes, regular=e.is_file(follow_symlinks=False))
+            _add(h, e.name, data)
     except (UnreadableFile, OSError):
         return None
     return h.digest()
 
 
-def _add(h: hashlib.blake2b, name: str, data: bytes) -> None:
+def _add(h: Any, name: str, data: bytes) -> None:
     # each part framed by its lengths: no two listings give the same stream
     encoded = name.encode("utf-8", "surrogateescape")
     h.update(b"%d:%d:" % (len(encoded), len(data)))
