@@ -47,9 +47,9 @@ LAYERS: list[list[str]] = [
     # what a pydantic error says, for every reader of a registry; the load cache; the
     # worker processes that parse files for the loader
     ["schemamessages", "loadentry", "loadcache", "loadpool"],
-    ["verdicts"],  # a clean load remembered by the directory's bytes (validate's answer)
     ["directory", "catalog", "workbook"],  # YAML files → models; models ⇄ SQLite, workbooks
     ["load"],  # chooses between a directory and a catalog
+    ["verdicts"],  # a clean load remembered by the directory's bytes (validate's answer)
     # what is done with a registry (frames: the registry as DataFrames, for notebooks)
     ["reference", "audit", "render", "schemas", "synth", "diff", "starter", "frames"],
     ["monitor", "site"],  # electronic supervision; the public website (外网公开)

@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .directory import POWERS_DIR, REGISTRY_FILE
 from .loadcache import LoadCache, cache_enabled, fingerprint
 from .model import Registry
 from .readfile import DEFAULT_LIMIT, UnreadableFile, read_limited
@@ -94,8 +95,8 @@ def digest(root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT) -> byte
     h = hashlib.sha256(_KIND + fingerprint())  # SHA-256: the CPU's own instructions
     h.update(b"%d\n" % max_bytes)
     try:
-        _add(h, "registry.yaml", read_limited(base / "registry.yaml", max_bytes))
-        with os.scandir(base / "powers") as it:
+        _add(h, REGISTRY_FILE, read_limited(base / REGISTRY_FILE, max_bytes))
+        with os.scandir(base / POWERS_DIR) as it:
             entries = sorted(it, key=lambda e: e.name)
         for e in entries:
             data = b""
