@@ -8,8 +8,8 @@ Parquet file in row groups of 65,536 rows.
   events/s;
 * peak memory (VmHWM of ``monitor(PATH)`` in a process of its own) at a tenth
   of the log and at the whole log, and their ratio (goal: flat, ≤ 1.2×): a log of more
-  than twice ``POWERREG_SHARE_ROWS`` rows (default 1,000,000) is replayed a share of its
-  cases at a time (:mod:`powerreg.monitor.sharded`), so ``bench_scale.py 10000000``
+  than four times ``POWERREG_SHARE_ROWS`` rows (default 500,000) is replayed a share of
+  its cases at a time (:mod:`powerreg.monitor.sharded`), so ``bench_scale.py 10000000``
   compares the peak at 1M events (replayed at once) with the peak at 10M (in shares),
   and gives the events/s of the shares against pyarrow reading the 10M log;
 * Dask: ``monitor_dask(PATH, scheduler=…)`` on a local cluster of two worker processes

@@ -3,9 +3,10 @@
 
 :func:`~.run.monitor` replays a log at once: its columns, then its events as arrays,
 then the replay's, all in memory (about 400 MiB at a million events). A Parquet log of
-more than twice :func:`share_rows` rows (counted from the files' metadata; a million by
-default, ``POWERREG_SHARE_ROWS`` to set) is split instead into shares of about that many
-rows by case, as the Dask engine shares it out (:mod:`.shares`): one reading of the
+more than four times :func:`share_rows` rows (counted from the files' metadata; 500,000
+by default, ``POWERREG_SHARE_ROWS`` to set: a log of more than 2,000,000 rows) is split
+instead into shares of about that many rows by case, as the Dask engine shares it out
+(:mod:`.shares`): one reading of the
 files writes each share's rows to a file of its own; then each share is read and
 replayed as the engine's tasks replay theirs (:func:`~.sharereplay.replay_share`), and
 its replay written to a file (:class:`~.sharereplay.Spilled`) before the next. What
@@ -17,8 +18,8 @@ temporary directory, removed once the records are made or the result is dropped 
 at exit).
 
 Examples:
-    >>> shares_for(2_000_000, 1_000_000), shares_for(2_000_001, 1_000_000)
-    (1, 3)
+    >>> shares_for(2_000_000, 500_000), shares_for(2_000_001, 500_000)
+    (1, 5)
     >>> share_rows({"POWERREG_SHARE_ROWS": "5000"}), share_rows({}) == SHARE_ROWS
     (5000, True)
 """
@@ -47,10 +48,11 @@ from .result import MonitorResult
 from .sharereplay import Share, gathered, replay_share
 from .shares import read_share, split
 
-#: Rows of a share by default: the working set of a million events' replay.
-SHARE_ROWS = 1_000_000
-#: Set to a number of rows: a Parquet log of more than twice as many is replayed in
-#: shares of about that many (a test's small logs in a few shares, say).
+#: Rows of a share by default: a 10M-event log's replay peaks at 317 MiB in shares of
+#: 500,000 rows, 409 MiB in shares of 1,000,000 (a 1M-event log's at once: 407 MiB)
+SHARE_ROWS = 500_000
+#: Set to a number of rows: a Parquet log of more than four times as many is replayed
+#: in shares of about that many (a test's small logs in a few shares, say).
 SHARE_ROWS_ENV = "POWERREG_SHARE_ROWS"
 
 
@@ -64,9 +66,10 @@ def share_rows(environ: Mapping[str, str] = os.environ) -> int:
 
 
 def shares_for(rows: int, per_share: int) -> int:
-    """How many shares a log of ``rows`` rows is replayed in: one (at once) up to twice
-    ``per_share``, else about ``per_share`` rows a share."""
-    return 1 if rows <= 2 * per_share else -(-rows // per_share)
+    """How many shares a log of ``rows`` rows is replayed in: one (at once) up to four
+    times ``per_share`` (a log replayed at once is the fastest), else about
+    ``per_share`` rows a share."""
+    return 1 if rows <= 4 * per_share else -(-rows // per_share)
 
 
 def monitor_in_shares(
