@@ -60,6 +60,11 @@ def monitor(
     ``as_of``. A row on a day the working-day ``calendar`` does not know is left out
     (M009), unless it is later than ``as_of``.
 
+    A Parquet log of more than 2,000,000 rows is replayed a share of its cases at a
+    time, its memory that of a share (:mod:`.sharded`; ``POWERREG_SHARE_ROWS`` sets the
+    share's rows): the shares' files, about the size of the log's events unpacked, wait
+    in the temporary directory until the records are made or the result is dropped.
+
     Raises:
         UsageError: the log cannot be read, or ``as_of`` lies outside the working-day
             calendar (see :mod:`.calendar`).
