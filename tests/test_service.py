@@ -469,6 +469,30 @@ def test_one_service_per_state_and_one_registry(tmp_path: Path, clock: Clock) ->
         Supervisor(other, tmp_path / "state.db", clock=clock)
 
 
+def test_events_are_stored_as_sent_whichever_optional_columns_are_null(tmp_path: Path) -> None:
+    # every pattern of the optional columns (flowchart, actor, note) absent or given,
+    # interleaved in one request: each row is stored as it came, NULL where None
+    rows = []
+    for seq in range(1, 17):
+        chart = "F1" if seq & 1 else None
+        actor = "张三" if seq & 2 else None
+        note = "note" if seq & 4 else None
+        rows.append(
+            (seq, f"e{seq}", f"A{seq % 3}", "XK-001", chart, "S1", seq, "2011-10-10 09:00",
+             actor, note, "xk", "2026-01-01T00:00:00.000+00:00")
+        )  # fmt: skip
+    store = Store(tmp_path / "state.db")
+    with store.transaction():
+        store.insert_events(rows)
+    stored = store.conn.execute("SELECT * FROM events ORDER BY seq").fetchall()
+    nulls = store.conn.execute(
+        "SELECT count(*) FROM events WHERE flowchart_id IS NULL OR actor IS NULL OR note IS NULL"
+    ).fetchone()[0]
+    store.close()
+    assert stored == rows
+    assert nulls == 14
+
+
 def test_a_file_that_is_not_a_state_is_refused(tmp_path: Path) -> None:
     catalog = export_sqlite(REG, tmp_path / "catalog.db")
     with pytest.raises(powerreg.UsageError, match="not a state database"):
