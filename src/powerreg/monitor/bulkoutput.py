@@ -68,7 +68,7 @@ class BulkOutput:
         make: Callable[[int], Alert],
         as_of: date | None,
     ) -> None:
-        self.fmt, self.cols, self.table, self.as_of = fmt, cols, alerts, as_of
+        self.fmt, self.cols, self.table = fmt, cols, alerts
         k, x = alerts.case, alerts.step
         still = np.zeros(len(k), bool)
         if as_of is not None:  # the alerts whose message says the case is still open
@@ -99,7 +99,7 @@ class BulkOutput:
             {"0": self._of_cases(devs.case, lambda c: shown(c, fmt.lang))},
         )
         messages = _fill(
-            [self._message_template(a, still) for a, still in self.kinds],
+            [fmt.alert_message(a, still) for a, still in self.kinds],
             self.kind,
             {
                 "0": self._per_case([shown(c, fmt.lang) for c in self._alert_case_ids()]),
@@ -127,16 +127,6 @@ class BulkOutput:
         got: list[str] = texts.take(pa.array(order)).to_pylist()
         return got
 
-    def _message_template(self, a: Alert, still: bool) -> str:
-        """The message of alerts like ``a`` as a ``str.format`` template
-        (:meth:`~.output.Formatter.message`'s)."""
-        fmt = self.fmt
-        key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
-        made = fmt.templates.get(key)
-        if made is None:
-            made = fmt._template(a, key, self.as_of if still else None)
-        return made
-
     # ------------------------------------------------------------------ JSON
 
     def alerts_json(self) -> pa.Array:
@@ -148,7 +138,7 @@ class BulkOutput:
             return pa.array([""] * n, pa.string())
         ids = self._alert_case_ids()
         items = _fill(
-            [self._json_template(a, still) for a, still in self.kinds],
+            [fmt.alert_json_template(a, still) for a, still in self.kinds],
             self.kind,
             {
                 "0": self._per_case([_encode(c) for c in ids]),
@@ -163,15 +153,6 @@ class BulkOutput:
             },
         )
         return _per_case_joined(n, t.case, items)
-
-    def _json_template(self, a: Alert, still: bool) -> str:
-        """An alert like ``a`` as JSON, a template (:meth:`~.output.Formatter._alert_template`)."""
-        fmt = self.fmt
-        key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
-        made = fmt.alert_json.get(key)
-        if made is None:
-            made = fmt.alert_json[key] = fmt._alert_template(a, key, self.as_of if still else None)
-        return made
 
     def ends(self) -> pa.Array:
         """The end of each case's JSON line, from ``"fits"`` on (:class:`CaseLines`)."""

@@ -73,6 +73,12 @@ _DEVIATION_MESSAGE = {_CASE: "{3}"}
 _MESSAGE_FIELD = json.dumps(_MESSAGE)
 
 
+def _alert_key(a: Alert, still: bool) -> tuple[Any, ...]:
+    """What an alert's message and JSON depend on besides its case, line, position,
+    days, limit and date; ``still``: its case is still open on ``as_of``."""
+    return (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
+
+
 def _deviation_key(d: Deviation) -> tuple[Any, ...]:
     """What a deviation's message and JSON depend on besides its case, line, position."""
     return (
@@ -164,11 +170,28 @@ class Formatter:
             still = case.status == "open" and (
                 f.scope == "case" or f.position == len(case.events) - 1
             )
-        key = (f.code, f.scope, f.power_id, f.flowchart_id, f.step, f.risk_points, still)
+        made = self.alert_message(f, still)
+        return made.format(shown(f.case_id, lang), f.elapsed, f.limit, f.date.isoformat())
+
+    def alert_message(self, a: Alert, still: bool) -> str:
+        """The message of alerts like ``a`` (same code, chart, step; its case ``still``
+        open on ``as_of`` or not) as a ``str.format`` template of its case as shown,
+        days, limit and date (``{0}``-``{3}``)."""
+        key = _alert_key(a, still)
         made = self.templates.get(key)
         if made is None:
-            made = self._template(f, key, r.as_of if still else None)
-        return made.format(shown(f.case_id, lang), f.elapsed, f.limit, f.date.isoformat())
+            made = self._template(a, key, self.result.as_of if still else None)
+        return made
+
+    def alert_json_template(self, a: Alert, still: bool) -> str:
+        """Alerts like ``a`` as JSON (:meth:`_alert_template`), made once a kind."""
+        key = _alert_key(a, still)
+        made = self.alert_json.get(key)
+        if made is None:
+            made = self.alert_json[key] = self._alert_template(
+                a, key, self.result.as_of if still else None
+            )
+        return made
 
     def _template(self, f: Deviation | Alert, key: tuple[Any, ...], as_of: date | None) -> str:
         """The message of ``f`` as a ``str.format`` template of its case (``{0}``) and,
@@ -354,7 +377,6 @@ class Formatter:
                 [json.dumps(r.alert_dict(a, lang), ensure_ascii=False) for a in c.alerts]
             )
         open_ = r.as_of is not None and c.status == "open"
-        kinds = self.alert_json
         out = []
         case_id = encoded_id = inner_id = None
         for a in c.alerts:
@@ -363,12 +385,8 @@ class Formatter:
                 encoded_id = _encode(case_id)
                 inner_id = _encode(shown(case_id, lang))[1:-1]
             still = open_ and (a.scope == "case" or a.position == last)
-            key = (a.code, a.scope, a.power_id, a.flowchart_id, a.step, a.risk_points, still)
-            made = kinds.get(key)
-            if made is None:
-                made = kinds[key] = self._alert_template(a, key, r.as_of if still else None)
             out.append(
-                made.format(
+                self.alert_json_template(a, still).format(
                     encoded_id,
                     "null" if a.line is None else a.line,
                     "null" if a.position is None else a.position,
