@@ -71,6 +71,7 @@ class LazyResult(MonitorResult):
                         cases[k] = c
                 if self.rows >= FREEZE_AT:
                     gc.freeze()
+            self._forget_bulk()
         got: list[CaseResult] = self.__dict__["_cases"]
         return got
 
@@ -78,6 +79,13 @@ class LazyResult(MonitorResult):
     def cases(self, value: list[CaseResult]) -> None:
         self.__dict__["_cases"] = value
         self.__dict__["_make"] = None
+        self._forget_bulk()
+
+    def _forget_bulk(self) -> None:
+        """Let the replay in bulk go once the records are made: every output reads them
+        then (a replay in shares: its files are removed)."""
+        self._bulk = None
+        self.__dict__.pop("_columns_made", None)
 
     @property
     def _columns(self) -> CaseColumns | None:

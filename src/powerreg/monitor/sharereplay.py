@@ -45,6 +45,7 @@ from .findings import Alert, CaseResult, Deviation, incomplete
 from .lazyresult import LazyResult
 from .reader import EventLog, RowIndex, RowReader, foreign_powers
 from .result import MonitorResult
+from .sharedbulk import SharesBulk
 from .shares import FileRows
 
 #: What a share gives back: a pickle and its out-of-band buffers (see :func:`packed`).
@@ -84,10 +85,18 @@ class Spilled:
         return cls(path, tuple(parts), directory)
 
     def read(self) -> Packed:
-        """What was written (the buffers writable arrays, as a Dask worker's arrive)."""
-        data = np.fromfile(self.path, np.uint8)
+        """What was written (the buffers writable arrays, as a Dask worker's arrive),
+        each buffer read on its own: an array kept from the share (a column an output
+        reads) keeps its own buffer alive, not the whole file's."""
         (at, size), *rest = self.parts
-        return data[at : at + size].tobytes(), [data[a : a + n] for a, n in rest]
+        with open(self.path, "rb") as f:
+            f.seek(at)
+            head = f.read(size)
+            buffers = []
+            for a, n in rest:
+                f.seek(a)
+                buffers.append(np.fromfile(f, np.uint8, count=n))
+        return head, buffers
 
 
 @dataclass
@@ -104,6 +113,8 @@ class Share:
     rows: int
     events: int
     after: int
+    #: whether the cases were replayed in bulk (a :class:`~.bulkreplay.BulkReplay`)
+    bulk: bool = True
 
     def problems(
         self, registry: Registry, charts: dict[tuple[str, str], ChartIndex]
@@ -114,12 +125,17 @@ class Share:
         got: list[Problem] = problems
         return got
 
+    def replayed(self, registry: Registry, charts: dict[tuple[str, str], ChartIndex]) -> Any:
+        """The share's cases unpacked: a :class:`~.bulkreplay.BulkReplay` (:attr:`bulk`),
+        else their records."""
+        cases = self.cases.read() if isinstance(self.cases, Spilled) else self.cases
+        return unpacked(cases, registry, charts)
+
     def records(
         self, registry: Registry, charts: dict[tuple[str, str], ChartIndex]
     ) -> list[CaseResult]:
         """The records of the share's cases, in the order of their places."""
-        cases = self.cases.read() if isinstance(self.cases, Spilled) else self.cases
-        replayed = unpacked(cases, registry, charts)
+        replayed = self.replayed(registry, charts)
         if isinstance(replayed, list):
             return replayed
         got: list[CaseResult] = replayed.cases()
@@ -131,7 +147,7 @@ class Share:
         if isinstance(self.cases, Spilled):
             return self
         cases = Spilled.write(self.cases, path, directory)
-        return Share(cases, self.found, self.places, self.rows, self.events, self.after)
+        return Share(cases, self.found, self.places, self.rows, self.events, self.after, self.bulk)
 
 
 def replay_share(
@@ -212,7 +228,7 @@ def _replay_rows(
             places.append(first[case_id])
             events += kept
     found = packed((log.problems, list(charts.values())))
-    return Share(packed(cases), found, np.array(places, np.int64), n, events, after)
+    return Share(packed(cases), found, np.array(places, np.int64), n, events, after, False)
 
 
 #: the registry and the charts of the shares being unpacked (see :func:`_chart`)
@@ -276,7 +292,7 @@ def gathered(
 ) -> MonitorResult:
     """The shares as one result: cases in the order of their places, rows left out in
     the order of the files and their rows (the shares, and a spilled share's file, are
-    held until the records are made). ``charts``: the charts compiled so far."""
+    held as long as the result). ``charts``: the charts compiled so far."""
     charts = {} if charts is None else charts
     number = {name: i for i, name in enumerate(names)}
     problems = sorted(
@@ -292,9 +308,15 @@ def gathered(
         every = [c for s in shares for c in s.records(registry, charts)]
         return incomplete([every[i] for i in order.tolist()], problems)
 
+    # the outputs read the shares' columns (records made only for the cases with
+    # findings), unless a share was replayed case by case
+    bulk = None
+    if all(s.bulk or not len(s.places) for s in shares):
+        bulk = SharesBulk([s for s in shares if len(s.places)], order, registry, charts)
     return LazyResult(
         make,
         sum(s.events for s in shares),
+        bulk=bulk,
         registry=registry,
         source=source,
         problems=problems,
