@@ -10,7 +10,8 @@ take exactly (a column of another type, a very long text) is read row by row
 replay's arrays (:class:`~.bulkreplay.BulkReplay`, pickled with its arrays as they are
 and its charts by their ids, :func:`packed`), not a record per case; kept in memory, or
 in a file (:class:`Spilled`). The records are made when first asked for, as
-:func:`~.run.monitor` makes its records then (a :class:`~.lazyresult.LazyResult`). The
+:func:`~.run.monitor` makes its records then (a :class:`~.lazyresult.LazyResult`), and
+the outputs read the shares' columns (:class:`~.sharedbulk.SharesBulk`). The
 cases come back in the order the log first names them (by the file and row of the row
 that made each a case), the rows left out in the order of the files and their rows, a
 log mostly of other powers is refused as a whole: the shares gathered give what

@@ -136,6 +136,7 @@ def _pieces(table: Any, share: Ints, shares: int, offset: int) -> Iterator[tuple
     for column in grouped.columns:
         if (
             pa.types.is_dictionary(column.type)
+            and column.type.index_type == pa.int32()
             and column.num_chunks == 1
             and len(column.chunk(0).dictionary) > _FEW
         ):
