@@ -470,17 +470,17 @@ def test_one_service_per_state_and_one_registry(tmp_path: Path, clock: Clock) ->
 
 
 def test_events_are_stored_as_sent_whichever_optional_columns_are_null(tmp_path: Path) -> None:
-    # every pattern of the optional columns (flowchart, actor, note) absent or given,
-    # interleaved in one request: each row is stored as it came, NULL where None
-    rows = []
-    for seq in range(1, 17):
-        chart = "F1" if seq & 1 else None
-        actor = "张三" if seq & 2 else None
-        note = "note" if seq & 4 else None
-        rows.append(
-            (seq, f"e{seq}", f"A{seq % 3}", "XK-001", chart, "S1", seq, "2011-10-10 09:00",
-             actor, note, "xk", "2026-01-01T00:00:00.000+00:00")
-        )  # fmt: skip
+    # each pattern of the optional columns (flowchart, actor, note) given or None, in
+    # runs and interleaved, in groups of every size the inserts are made of: each row
+    # is stored as it came, NULL where None
+    patterns = [(c, a, n) for c in ("F1", None) for a in ("张三", None) for n in ("note", None)]
+    kinds = [0] * 106 + [k % 8 for k in range(128)] + [7] * 5
+    rows = [
+        (seq, f"e{seq}", f"A{seq % 3}", "XK-001", chart, "S1", seq, "2011-10-10 09:00",
+         actor, note, "xk", "2026-01-01T00:00:00.000+00:00")
+        for seq, kind in enumerate(kinds, start=1)
+        for chart, actor, note in [patterns[kind]]
+    ]  # fmt: skip
     store = Store(tmp_path / "state.db")
     with store.transaction():
         store.insert_events(rows)
@@ -490,7 +490,7 @@ def test_events_are_stored_as_sent_whichever_optional_columns_are_null(tmp_path:
     ).fetchone()[0]
     store.close()
     assert stored == rows
-    assert nulls == 14
+    assert nulls == 7 * 16 + 5
 
 
 def test_a_file_that_is_not_a_state_is_refused(tmp_path: Path) -> None:

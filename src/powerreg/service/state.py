@@ -41,6 +41,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
@@ -117,26 +118,34 @@ EVENT_COLUMNS = (
 
 #: Positions in :data:`EVENT_COLUMNS` of the columns that may be NULL.
 _NULLABLE = tuple(EVENT_COLUMNS.index(name) for name in ("flowchart_id", "actor", "note"))
+#: Rows one INSERT of events writes, largest first: a request's rows go in by as few
+#: statements of these sizes as add up to them (64 rows: 768 parameters, within the
+#: 999 of any SQLite).
+_ROWS_AN_INSERT = (64, 16, 4, 1)
 
 
 @functools.cache
-def _insert_of(nulls: tuple[bool, ...]) -> tuple[str, Callable[[Sequence[Any]], Any]]:
-    """The INSERT of event rows whose columns :data:`_NULLABLE` are None where ``nulls``
-    says, and what it takes of a row: NULL is written in the statement, not bound.
-    (Python 3.11's sqlite3 binds None only after failing to find an adapter for it,
-    an exception made and dropped for each: a few rows in ten are written faster.)
+def _insert_of(nulls: tuple[bool, ...], rows: int) -> tuple[str, Callable[[Sequence[Any]], Any]]:
+    """The INSERT of ``rows`` event rows whose columns :data:`_NULLABLE` are None where
+    ``nulls`` says, and what it takes of each row.
+
+    Many rows a statement: SQLite runs it once, where ``executemany`` runs one
+    statement a row, letting go of the GIL and taking it back each time. NULL written
+    in the statement, not bound: Python 3.11's sqlite3 binds None only after failing
+    to find an adapter for it, an exception made and dropped for each.
 
     Examples:
-        >>> sql, values = _insert_of((False, True, True))
+        >>> sql, values = _insert_of((False, True, True), 2)
         >>> sql.split("VALUES ")[1]
-        '(?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)'
+        '(?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)'
         >>> values(range(12))
         (0, 1, 2, 3, 4, 5, 6, 7, 10, 11)
     """
     null = {at for at, is_null in zip(_NULLABLE, nulls, strict=True) if is_null}
     kept = [at for at in range(len(EVENT_COLUMNS)) if at not in null]
-    marks = ", ".join("NULL" if at in null else "?" for at in range(len(EVENT_COLUMNS)))
-    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({marks})", itemgetter(*kept)
+    one = ", ".join("NULL" if at in null else "?" for at in range(len(EVENT_COLUMNS)))
+    values = ", ".join([f"({one})"] * rows)
+    return f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES {values}", itemgetter(*kept)
 
 
 #: What a refused write says, by SQLite's primary result code.
@@ -283,8 +292,7 @@ class Store:
         """Add events (tuples in :data:`EVENT_COLUMNS` order); in a transaction.
 
         The rows go in by groups, one for each set of optional columns that are None,
-        each with a statement that writes NULL there instead of binding None (see
-        :func:`_insert_of`).
+        each group by statements of many rows (see :func:`_insert_of`).
         """
         a, b, c = _NULLABLE
         groups: dict[tuple[bool, bool, bool], list[Sequence[Any]]] = {}
@@ -295,9 +303,16 @@ class Store:
                 groups[key] = [row]
             else:
                 group.append(row)
+        execute, flat = self.conn.execute, chain.from_iterable
         for key, group in groups.items():
-            sql, values = _insert_of(key)
-            self.conn.executemany(sql, map(values, group))
+            at, left = 0, len(group)
+            for size in _ROWS_AN_INSERT:
+                if left < size:
+                    continue
+                sql, values = _insert_of(key, size)
+                while left >= size:
+                    execute(sql, list(flat(map(values, group[at : at + size]))))
+                    at, left = at + size, left - size
 
     def add_findings(self, rows: Iterable[tuple[int, str, str, str, int, str]]) -> None:
         """Record findings raised for the first time: ``(id, key, case_id, power_id,
