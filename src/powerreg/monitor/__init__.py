@@ -33,7 +33,8 @@ from .events import EventLog, read_log
 from .findings import CODES, Alert, CaseResult, Deviation, Event, RiskRef
 from .powersummary import PowerSummary, StepHits
 from .result import MonitorResult
-from .run import monitor, replay_case
+from .casereplay import replay_case
+from .run import monitor
 from .simulate import SynthLog, synth_cases
 from .to_catalog import add_to_catalog
 

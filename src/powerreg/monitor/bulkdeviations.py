@@ -298,8 +298,9 @@ class _Records:
         self.charts = table.charts
         self.names = [table.steps_of[c.power_id] for c in table.charts]
         self.case_ids = case_ids
-        self.ks, self.gi, self.first = found.ks.tolist(), found.gi.tolist(), found.first.tolist()
-        self.line = found.line.tolist()
+        # the arrays as they are: a Python list of every event's line would hold more
+        # than the few records an output asks for
+        self.ks, self.gi, self.first, self.line = found.ks, found.gi, found.first, found.line
         self.paths: dict[tuple[int, int, int], tuple[Any, tuple[str, ...], bool, Any]] = {}
         self.due: dict[tuple[int, int], tuple[tuple[str, ...], bool, Any]] = {}
 
@@ -307,12 +308,12 @@ class _Records:
         """Deviation ``code`` (1–4: M101–M104) of case ``ks[j]`` at its event ``i``
         (for M104 its last) of step ``y`` (M104: its last on-chart step, if ``any_on``),
         the move from step ``x`` (M102)."""
-        g = self.gi[j]
+        g = int(self.gi[j])
         chart = self.charts[g]
         steps = self.names[g]
         cid = self.case_ids[self.ks[j]]
-        position = i - self.first[j]
-        line = self.line[i]
+        position = i - int(self.first[j])
+        line = int(self.line[i])
         if code == 1:
             return _deviation(
                 "M101", cid, chart.power_id, chart.id, position, line, steps[y], None, None,

@@ -30,7 +30,6 @@ from ..reference import load_reference
 from .calendar import WorkCalendar, china_calendar
 from .caseevents import pack_time
 from .casereplay import events_until, replay_events
-from .casereplay import replay_case as replay_case  # the package's face imports it here
 from .chartindex import ChartIndex
 from .columnar import is_parquet, read_parquet
 from .events import EventLog, read_log
