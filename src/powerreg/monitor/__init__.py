@@ -29,11 +29,11 @@ from __future__ import annotations
 
 from .calendar import WorkCalendar, china_calendar
 from .caseevents import CaseEvents
+from .casereplay import replay_case
 from .events import EventLog, read_log
 from .findings import CODES, Alert, CaseResult, Deviation, Event, RiskRef
 from .powersummary import PowerSummary, StepHits
 from .result import MonitorResult
-from .casereplay import replay_case
 from .run import monitor
 from .simulate import SynthLog, synth_cases
 from .to_catalog import add_to_catalog

@@ -32,6 +32,7 @@ import json
 import string
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,8 @@ _encode = json.encoder.encode_basestring  # a str as JSON, as json.dumps(ensure_
 _ALERT_RANK = np.array([int(code[1:]) for code in ALERT_CODES], np.int64)
 #: The deviations' codes by their numbers (1–4), and each one's number as a rank.
 _DEVIATION_CODES = ("", *DEVIATION_CODES)
+#: Cases whose line ends a JSON output makes at once (:class:`CaseLines`).
+ENDS_BLOCK = 32_768
 _DEVIATION_RANK = np.array([0, *(int(code[1:]) for code in DEVIATION_CODES)], np.int64)
 
 
@@ -85,6 +88,9 @@ class BulkOutput:
         # each kind of deviation as the record of its first one
         devs = self.devs = cols.deviations
         self.dev_kinds = devs.kinds()
+        #: the JSON templates of the deviations' and the alerts' kinds (made when first
+        #: asked for)
+        self._json: tuple[_Filler, _Filler] | None = None
 
     # ------------------------------------------------------------------ text
 
@@ -129,53 +135,52 @@ class BulkOutput:
 
     # ------------------------------------------------------------------ JSON
 
-    def alerts_json(self) -> pa.Array:
-        """The alerts of each case as JSON (what goes between the brackets of its
-        ``"alerts"``; empty for a case without)."""
-        fmt, t = self.fmt, self.table
-        n = len(self.cols.case_ids)
-        if not len(t.case):
-            return pa.array([""] * n, pa.string())
-        ids = self._alert_case_ids()
-        items = _fill(
-            [fmt.alert_json_template(a, still) for a, still in self.kinds],
-            self.kind,
+    def ends(self, lo: int, hi: int) -> pa.Array:
+        """The end of the JSON line of each case numbered ``lo`` to ``hi``, from
+        ``"fits"`` on (:class:`CaseLines`): its deviations and alerts, filled in from
+        their kinds' templates (the findings of the cases of the range only: the output
+        is made a range at a time, never whole)."""
+        fmt, devs, t = self.fmt, self.devs, self.table
+        lang = fmt.lang
+        if self._json is None:
+            self._json = (
+                _Filler([fmt.deviation_json(d) for d in self.dev_kinds]),
+                _Filler([fmt.alert_json_template(a, still) for a, still in self.kinds]),
+            )
+        dev_json, alert_json = self._json
+        d0, d1 = np.searchsorted(devs.case, (lo, hi)).tolist()
+        a0, a1 = np.searchsorted(t.case, (lo, hi)).tolist()
+        case_d, case_a = devs.case[d0:d1], t.case[a0:a1]
+        position = t.position[a0:a1]
+        items_d = dev_json.fill(
+            devs.kind[d0:d1],
             {
-                "0": self._per_case([_encode(c) for c in ids]),
-                "1": _text(t.line),
-                "2": pc.if_else(
-                    pc.greater_equal(pa.array(t.position), 0), _text(t.position), "null"
-                ),
-                "3": _text(t.elapsed),
-                "4": _text(t.limit),
-                "5": _dates(t.day),
-                "6": self._per_case([_encode(shown(c, fmt.lang))[1:-1] for c in ids]),
+                "0": self._of_cases(case_d, _encode),
+                "1": _text(devs.line[d0:d1]),
+                "2": _text(devs.position[d0:d1]),
+                "3": self._of_cases(case_d, lambda c: _encode(shown(c, lang))[1:-1]),
             },
         )
-        return _per_case_joined(n, t.case, items)
-
-    def ends(self) -> pa.Array:
-        """The end of each case's JSON line, from ``"fits"`` on (:class:`CaseLines`)."""
-        fmt, devs = self.fmt, self.devs
-        n = len(self.cols.case_ids)
-        fits = np.ones(n, np.int64)
-        fits[devs.case] = 0
-        items = _fill(
-            [fmt.deviation_json(d) for d in self.dev_kinds],
-            devs.kind,
+        items_a = alert_json.fill(
+            self.kind[a0:a1],
             {
-                "0": self._of_cases(devs.case, _encode),
-                "1": _text(devs.line),
-                "2": _text(devs.position),
-                "3": self._of_cases(devs.case, lambda c: _encode(shown(c, fmt.lang))[1:-1]),
+                "0": self._of_cases(case_a, _encode),
+                "1": _text(t.line[a0:a1]),
+                "2": pc.if_else(pa.array(position >= 0), _text(position), "null"),
+                "3": _text(t.elapsed[a0:a1]),
+                "4": _text(t.limit[a0:a1]),
+                "5": _dates(t.day[a0:a1]),
+                "6": self._of_cases(case_a, lambda c: _encode(shown(c, lang))[1:-1]),
             },
         )
+        fits = np.ones(hi - lo, np.int64)
+        fits[case_d - lo] = 0
         start = '"fits": {}, "incomplete": false, "lines_left_out": [], "deviations": ['
         return pc.binary_join_element_wise(
             pa.array([start.format("false"), start.format("true")]).take(pa.array(fits)),
-            _per_case_joined(n, devs.case, items),
+            _per_case_joined(hi - lo, case_d - lo, items_d),
             '], "alerts": [',
-            self.alerts_json(),
+            _per_case_joined(hi - lo, case_a - lo, items_a),
             "]}",
             "",
         )
@@ -200,12 +205,18 @@ class BulkOutput:
 
 class CaseLines:
     """The JSON line of each case of a replay in bulk, as
-    :meth:`~.output.Formatter.case_json` writes it, from the replay's columns, a slice of
-    the cases at a time (never the whole document): ``ends`` holds the end of each line,
-    from ``"fits"`` on (:meth:`BulkOutput.ends`, or :func:`ends_of`)."""
+    :meth:`~.output.Formatter.case_json` writes it, from the replay's columns, a range of
+    the cases at a time (never the whole document): each piece of a line is kept as the
+    texts it takes and which one each case takes, and ``ends`` gives the end of the
+    lines of a range, from ``"fits"`` on (:meth:`BulkOutput.ends`, or :func:`ends_of`)."""
 
-    def __init__(self, fmt: Formatter, cols: CaseColumns, ends: pa.Array) -> None:
+    def __init__(
+        self, fmt: Formatter, cols: CaseColumns, ends: Callable[[int, int], pa.Array]
+    ) -> None:
         self.cols, self.ends = cols, ends
+        #: the ends of a block of cases, made a block at a time (fewer calls of pyarrow
+        #: than a write's few thousand cases a time would make)
+        self._block: tuple[int, int, pa.Array] = (0, 0, pa.array([], pa.string()))
         closed, limit, elapsed = cols.closed, cols.limit, cols.elapsed
         inferred = np.zeros(len(cols.case_ids), bool)
         inferred[list(cols.inferred)] = True
@@ -221,14 +232,11 @@ class CaseLines:
         # each piece made once per value it takes, with the text that follows it (a
         # text the same on every line, given to pyarrow's join, is copied to every line)
         on_time = np.where(closed & (limit >= 0), np.where(elapsed <= limit, 1, 2), 0)
-        self.pieces = [
-            pa.array(middles, pa.string()).take(pa.array(kind.reshape(-1))),
-            _iso_times(fmt, cols.started, "", '", "ended": '),
-            pc.if_else(
-                pa.array(closed),
-                _iso_times(fmt, cols.ended, '"', '", "events": '),
-                'null, "events": ',
-            ),
+        self.closed = closed
+        self.middle = _Coded(pa.array(middles, pa.string()), kind.reshape(-1))
+        self.started = _IsoTimes(fmt, cols.started, "", '", "ended": ')
+        self.ended = _IsoTimes(fmt, cols.ended, '"', '", "events": ')
+        self.numbers = [
             _each(cols.events, '{}, "elapsed_days": '),
             _each(elapsed, '{}, "limit_days": '),
             _each((limit + 1) * 3 + on_time, _limit_text),
@@ -242,10 +250,69 @@ class CaseLines:
         ids = [f'{{"case_id": {_encode(c)}, ' for c in self.cols.case_ids[lo:hi]]
         return pc.binary_join_element_wise(
             pa.array(ids, pa.string()),
-            *(piece.slice(lo, hi - lo) for piece in self.pieces),
-            self.ends.slice(lo, hi - lo),
+            self.middle.take(lo, hi),
+            self.started.take(lo, hi),
+            pc.if_else(pa.array(self.closed[lo:hi]), self.ended.take(lo, hi), 'null, "events": '),
+            *(piece.take(lo, hi) for piece in self.numbers),
+            self._ends(lo, hi),
             "",
         )
+
+    def _ends(self, lo: int, hi: int) -> pa.Array:
+        start, stop, ends = self._block
+        if not (start <= lo and hi <= stop):
+            start, stop = lo, max(hi, min(lo + ENDS_BLOCK, len(self)))
+            ends = self.ends(start, stop)
+            self._block = (start, stop, ends)
+        return ends.slice(lo - start, hi - lo)
+
+
+@dataclass(frozen=True)
+class _Coded:
+    """A column of text as the texts it takes and which one each row takes."""
+
+    texts: pa.Array
+    which: Ints
+
+    def take(self, lo: int, hi: int) -> pa.Array:
+        """The text of the rows numbered ``lo`` to ``hi``."""
+        return self.texts.take(pa.array(self.which[lo:hi]))
+
+
+class _IsoTimes:
+    """``datetime.isoformat`` of packed times (:func:`~.caseevents.pack_time`), each
+    between ``before`` and ``after``: each day and each time of day made once
+    (:meth:`~.output.Formatter._time`), the text of a range of rows when asked for.
+
+    Examples:
+        >>> from datetime import datetime
+        >>> from powerreg.monitor.caseevents import pack_time
+        >>> ts = [datetime(2011, 10, 8, 9, 30), datetime(1, 1, 1, 0, 0, 0, 7)]
+        >>> f = Formatter.__new__(Formatter)
+        >>> f.days, f.clock = {}, {}
+        >>> got = _IsoTimes(f, np.array([pack_time(t) for t in ts])).take(0, 2)
+        >>> got.to_pylist() == [t.isoformat() for t in ts]
+        True
+    """
+
+    def __init__(self, fmt: Formatter, packed: Ints, before: str = "", after: str = "") -> None:
+        days, day = np.unique(packed // DAY_US, return_inverse=True)
+        clocks, clock = np.unique(packed % DAY_US, return_inverse=True)
+        texts = [fmt._time(c) for c in clocks.tolist()]  # day 0: 0001-01-01Thh:mm:ss
+        self.day = _Coded(
+            pa.array(
+                [before + date.fromordinal(d + EPOCH_ORDINAL).isoformat() for d in days.tolist()],
+                pa.string(),
+            ),
+            day.reshape(-1),
+        )
+        self.clock = _Coded(
+            pa.array([t[10:] + after for t in texts], pa.string()), clock.reshape(-1)
+        )
+
+    def take(self, lo: int, hi: int) -> pa.Array:
+        """The times of the rows numbered ``lo`` to ``hi``."""
+        return pc.binary_join_element_wise(self.day.take(lo, hi), self.clock.take(lo, hi), "")
 
 
 def _lines(where: str, line: Ints, code: pa.Array, message: pa.Array) -> pa.Array:
@@ -277,55 +344,33 @@ def _limit_text(v: int) -> str:
     return f'{limit}, "on_time": {("null", "true", "false")[v % 3]}, '
 
 
-def _each(ints: Ints, text: str | Callable[[int], str]) -> pa.Array:
+def _each(ints: Ints, text: str | Callable[[int], str]) -> _Coded:
     """``text`` of each integer (``text.format`` if a string), made once per value.
 
     Examples:
-        >>> _each(np.array([3, 1, 3]), "<{}>").to_pylist()
+        >>> _each(np.array([3, 1, 3]), "<{}>").take(0, 3).to_pylist()
         ['<3>', '<1>', '<3>']
     """
     values, which = np.unique(ints, return_inverse=True)
     made = text.format if isinstance(text, str) else text
-    texts = pa.array([made(v) for v in values.tolist()], pa.string())
-    return texts.take(pa.array(which.reshape(-1)))
+    return _Coded(pa.array([made(v) for v in values.tolist()], pa.string()), which.reshape(-1))
 
 
-def ends_of(n: int, tails: dict[int, str]) -> pa.Array:
-    """The end of each of ``n`` cases' JSON line (:class:`CaseLines`): ``tails`` that of
-    each case with findings or lines lost (:meth:`~.output.Formatter.tail`) by its
-    number; every other case has none, and nothing lost."""
-    end = [_PLAIN] * n
-    for k, tail in tails.items():
-        end[k] = tail
-    return pa.array(end, pa.string())
-
-
-def _iso_times(fmt: Formatter, packed: Ints, before: str = "", after: str = "") -> pa.Array:
-    """``datetime.isoformat`` of packed times (:func:`~.caseevents.pack_time`), each
-    between ``before`` and ``after``: each day and each time of day made once
-    (:meth:`~.output.Formatter._time`).
+def ends_of(tails: dict[int, str]) -> Callable[[int, int], pa.Array]:
+    """The end of the JSON line of cases (:class:`CaseLines`), a range at a time:
+    ``tails`` that of each case with findings or lines lost
+    (:meth:`~.output.Formatter.tail`) by its number; every other case has none, and
+    nothing lost.
 
     Examples:
-        >>> from datetime import datetime
-        >>> from powerreg.monitor.caseevents import pack_time
-        >>> ts = [datetime(2011, 10, 8, 9, 30), datetime(1, 1, 1, 0, 0, 0, 7)]
-        >>> f = Formatter.__new__(Formatter)
-        >>> f.days, f.clock = {}, {}
-        >>> got = _iso_times(f, np.array([pack_time(t) for t in ts]))
-        >>> got.to_pylist() == [t.isoformat() for t in ts]
+        >>> ends_of({1: "x"})(0, 2).to_pylist() == [_PLAIN, "x"]
         True
     """
-    days, day = np.unique(packed // DAY_US, return_inverse=True)
-    clocks, clock = np.unique(packed % DAY_US, return_inverse=True)
-    texts = [fmt._time(c) for c in clocks.tolist()]  # day 0: 0001-01-01Thh:mm:ss
-    return pc.binary_join_element_wise(
-        pa.array(
-            [before + date.fromordinal(d + EPOCH_ORDINAL).isoformat() for d in days.tolist()],
-            pa.string(),
-        ).take(pa.array(day.reshape(-1))),
-        pa.array([t[10:] + after for t in texts], pa.string()).take(pa.array(clock.reshape(-1))),
-        "",
-    )
+
+    def ends(lo: int, hi: int) -> pa.Array:
+        return pa.array([tails.get(k, _PLAIN) for k in range(lo, hi)], pa.string())
+
+    return ends
 
 
 def _text(ints: Ints) -> pa.Array:
@@ -369,8 +414,7 @@ def _pieces(template: str) -> tuple[list[str], tuple[str, ...]]:
 
 def _fill(templates: list[str], kind: Ints, values: dict[str, pa.Array]) -> pa.Array:
     """``templates[kind[i]].format_map({name: values[name][i]})`` for every ``i``, in
-    bulk: the rows of the templates that name the same fields in the same order are
-    joined at once.
+    bulk (:class:`_Filler`).
 
     Examples:
         >>> got = _fill(["{0}-{1}", "<{1}{0}>"], np.array([0, 1, 0]),
@@ -378,38 +422,57 @@ def _fill(templates: list[str], kind: Ints, values: dict[str, pa.Array]) -> pa.A
         >>> got.to_pylist()
         ['a-x', '<yb>', 'c-z']
     """
-    if not len(kind):
-        return pa.array([], pa.string())
-    cut = [_pieces(t) for t in templates]
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for j, (_, names) in enumerate(cut):
-        groups.setdefault(names, []).append(j)
-    group = np.empty(len(templates), np.int64)
-    local = np.empty(len(templates), np.int64)
-    for g, members in enumerate(groups.values()):
-        group[members] = g
-        local[members] = np.arange(len(members))
-    of_row = group[kind]
-    parts, rows = [], []
-    for g, (names, members) in enumerate(groups.items()):
-        idx = np.flatnonzero(of_row == g)
-        if not len(idx):
-            continue
-        which = pa.array(local[kind[idx]])
-        at = pa.array(idx)
-        args: list[Any] = []
-        for p in range(len(names) + 1):
-            texts = [cut[j][0][p] for j in members]
-            if all(t == texts[0] for t in texts):  # the same in every template: no column
-                args.append(texts[0])
-            else:
-                args.append(pa.array(texts, pa.string()).take(which))
-            if p < len(names):
-                args.append(values[names[p]].take(at))
-        parts.append(pc.binary_join_element_wise(*args, ""))
-        rows.append(idx)
-    joined = pa.concat_arrays(parts)
-    return joined.take(pa.array(np.argsort(np.concatenate(rows), kind="stable")))
+    return _Filler(templates).fill(kind, values)
+
+
+class _Filler:
+    """``str.format`` templates cut once at their fields, to be filled many times: the
+    rows of the templates that name the same fields in the same order are joined at
+    once, a text the same in every template of a group given to the join as it is."""
+
+    def __init__(self, templates: list[str]) -> None:
+        cut = [_pieces(t) for t in templates]
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for j, (_, names) in enumerate(cut):
+            groups.setdefault(names, []).append(j)
+        self.group = np.empty(len(templates), np.int64)
+        self.local = np.empty(len(templates), np.int64)
+        #: each group's field names and the texts between them (a text, or a column of
+        #: the text in each of its templates)
+        self.groups: list[tuple[tuple[str, ...], list[str | pa.Array]]] = []
+        for g, (names, members) in enumerate(groups.items()):
+            self.group[members] = g
+            self.local[members] = np.arange(len(members))
+            texts: list[str | pa.Array] = []
+            for p in range(len(names) + 1):
+                each = [cut[j][0][p] for j in members]
+                same = all(t == each[0] for t in each)
+                texts.append(each[0] if same else pa.array(each, pa.string()))
+            self.groups.append((names, texts))
+
+    def fill(self, kind: Ints, values: dict[str, pa.Array]) -> pa.Array:
+        """The template ``kind[i]`` filled with ``values[name][i]`` for every ``i``."""
+        if not len(kind):
+            return pa.array([], pa.string())
+        of_row = self.group[kind]
+        parts, rows = [], []
+        for g, (names, texts) in enumerate(self.groups):
+            idx = np.flatnonzero(of_row == g)
+            if not len(idx):
+                continue
+            which = pa.array(self.local[kind[idx]])
+            at = pa.array(idx)
+            args: list[Any] = []
+            for p, text in enumerate(texts):
+                args.append(text if isinstance(text, str) else text.take(which))
+                if p < len(names):
+                    args.append(values[names[p]].take(at))
+            parts.append(pc.binary_join_element_wise(*args, ""))
+            rows.append(idx)
+        if len(parts) == 1:
+            return parts[0]
+        joined = pa.concat_arrays(parts)
+        return joined.take(pa.array(np.argsort(np.concatenate(rows), kind="stable")))
 
 
 def alert_tallies(

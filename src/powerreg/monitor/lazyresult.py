@@ -211,13 +211,13 @@ class LazyResult(MonitorResult):
 
         from .bulkoutput import CaseLines, ends_of
 
+        ends: Callable[[int, int], Any]
         if self._whole is not None:
-            ends = self._output(fmt, cols).ends()
+            ends = self._output(fmt, cols).ends
         else:
             ks, records = self._some(cols)
             events = cols.events.tolist()
-            tails = {k: fmt.tail(c, events[k]) for k, c in zip(ks, records, strict=True)}
-            ends = ends_of(len(cols.case_ids), tails)
+            ends = ends_of({k: fmt.tail(c, events[k]) for k, c in zip(ks, records, strict=True)})
         lines = CaseLines(fmt, cols, ends)
         del ends
         for lo in range(0, len(lines), CHUNK):
