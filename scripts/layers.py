@@ -40,6 +40,7 @@ from pathlib import Path
 LAYERS: list[list[str]] = [
     # plain data, no package imports
     ["lang", "textsafe", "collector", "paths", "graph", "suggest", "lazyface", "machine"],
+    ["layout"],  # the files of a registry directory, by name
     ["codes"],  # every diagnostic code and its templates
     ["errors"],  # Problem and the exception tree
     ["atomic", "readfile", "formats", "yamlsource", "settingsfile"],  # I/O and text on errors

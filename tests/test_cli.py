@@ -138,13 +138,13 @@ def test_synth_cases_command(tmp_path: Path) -> None:
 def test_any_library_refusal_is_a_message_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import powerreg.cli
+    import powerreg.reference
     from powerreg.errors import PowerregError
 
     def refuse() -> None:
         raise PowerregError("the reference registry is unavailable")
 
-    monkeypatch.setattr(powerreg.cli, "load_reference", refuse)
+    monkeypatch.setattr(powerreg.reference, "load_reference", refuse)
     code, out, err = run("stats")
     assert (code, out) == (1, "")
     assert err == "error: the reference registry is unavailable\n"

@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -165,3 +167,30 @@ def test_an_unreadable_file_has_no_digest(cache: Path, registry: Path) -> None:
     code, out = validate(str(registry))
     assert code == 1
     assert "E007" in out
+
+
+def test_a_recalled_validate_imports_no_model(cache: Path, registry: Path) -> None:
+    """What makes the answer fast: neither the models nor the YAML reader are imported."""
+    code = (
+        "import sys\n"
+        "from powerreg.cli import main\n"
+        "try:\n"
+        "    main(['validate', sys.argv[1]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in ('powerreg.model', 'yaml') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "POWERREG_CACHE_DIR": str(cache)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, str(registry)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        for _ in range(2)
+    ]
+    assert runs[0][-1] == "['powerreg.model', 'yaml']"  # the first loads
+    assert runs[1][-1] == "[]"  # the second answers from the verdict
+    assert runs[0][0] == runs[1][0]  # word for word

@@ -35,6 +35,7 @@ from .codes import value_kind
 from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, UsageError, problem
+from .layout import POWERS_DIR, REGISTRY_FILE, is_power_file
 from .loadcache import LoadCache, cache_enabled
 from .loadentry import CachedPower
 from .loadpool import JOB, PARALLEL_AT, ParsePool, category_of, entry_of, positions
@@ -70,9 +71,6 @@ if TYPE_CHECKING:
 #: Largest file read (bytes); bigger files are refused before parsing (E007).
 DEFAULT_MAX_BYTES = DEFAULT_LIMIT
 
-REGISTRY_FILE = "registry.yaml"
-POWERS_DIR = "powers"
-
 #: Power files read (and looked up in the load cache) together: bounds the bytes held.
 _CHUNK = 512
 
@@ -90,21 +88,6 @@ def load_directory(
         RegistryError: with every problem found, if the registry does not load.
     """
     return _DirectoryLoader(Path(path), max_bytes, cache=cache).load()
-
-
-def is_power_file(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a file in the ``powers/`` folder of a registry directory.
-
-    Examples:
-        >>> is_power_file("examples/minimal/powers/XK-001.yaml"), is_power_file("README.md")
-        (True, False)
-    """
-    file = Path(path)
-    return (
-        file.is_file()
-        and file.parent.name == POWERS_DIR
-        and (file.parent.parent / REGISTRY_FILE).is_file()
-    )
 
 
 def load_power_file(

@@ -27,6 +27,7 @@ earlier powerreg — are removed, once a day, when the cache is opened.
 Examples:
     >>> import tempfile
     >>> from powerreg import load
+    >>> from powerreg.loadentry import CachedPower
     >>> reg = load("examples/minimal")
     >>> power = reg.powers["XK-001"]
     >>> cache = LoadCache.open(tempfile.mkdtemp())
@@ -50,10 +51,12 @@ from collections.abc import Iterable, Mapping
 from functools import cache as once
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pydantic
 
-from .loadentry import CachedPower, Unencodable, decode_payload, encode_payload
+if TYPE_CHECKING:
+    from .loadentry import CachedPower
 
 #: Environment variable naming the cache directory.
 CACHE_DIR_ENV = "POWERREG_CACHE_DIR"
@@ -192,6 +195,8 @@ class LoadCache:
     def get_many(self, keys: Iterable[bytes]) -> dict[bytes, CachedPower]:
         """The entries found for ``keys``; one that is missing, corrupt or foreign is
         left out (and will be overwritten)."""
+        from .loadentry import decode_payload  # (the models: not for a verdict's lookup)
+
         found: dict[bytes, CachedPower] = {}
         for key, payload in self.get_payloads(keys).items():
             try:
@@ -236,6 +241,8 @@ class LoadCache:
     def put_many(self, entries: Iterable[tuple[bytes, CachedPower]]) -> None:
         """Store entries (replacing any under the same key); entries that cannot be
         kept exactly are skipped."""
+        from .loadentry import Unencodable, encode_payload
+
         db = self._db
         if db is None:
             return

@@ -23,8 +23,8 @@ from collections import Counter
 from pathlib import Path
 
 from .atomic import write_text
-from .directory import POWERS_DIR, REGISTRY_FILE
 from .errors import UsageError
+from .layout import POWERS_DIR, REGISTRY_FILE
 from .load import load
 from .model import Power, Registry, StepKind, is_id
 from .model.enums import UnitKind

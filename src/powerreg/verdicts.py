@@ -42,12 +42,14 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .directory import POWERS_DIR, REGISTRY_FILE
+from .layout import POWERS_DIR, REGISTRY_FILE
 from .loadcache import LoadCache, cache_enabled, fingerprint
-from .model import Registry
 from .readfile import DEFAULT_LIMIT, UnreadableFile, read_limited
+
+if TYPE_CHECKING:
+    from .model import Registry
 
 #: What the digest of a directory starts with: a verdict's key never meets a file's.
 _KIND = b"powerreg verdict 1\n"

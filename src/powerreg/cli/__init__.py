@@ -19,16 +19,16 @@ from _collections_abc import dict_items, dict_keys, dict_values
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
 from ..errors import PowerregError, RegistryError, UsageError
 from ..lang import default_lang
-from ..load import load
-from ..model import Registry
-from ..reference import load_reference
 from .words import say
+
+if TYPE_CHECKING:
+    from ..model import Registry
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,8 +68,13 @@ def reports_errors(func: F) -> F:
 
 
 def _load(path: Path | None) -> Registry:
+    # imported here: a command that answers without a registry never imports the models
     if path is None:
+        from ..reference import load_reference
+
         return load_reference()
+    from ..load import load
+
     return load(path)
 
 

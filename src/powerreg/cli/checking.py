@@ -6,17 +6,15 @@ import json
 import sys
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..codes import CODES
-from ..directory import is_power_file, load_power_file
 from ..errors import RegistryError
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
-from ..model import LABELS_ZH
-from ..rollup import find_rollup
-from ..schemas import stale_schemas, write_schemas
+from ..layout import is_power_file, is_registry_dir
 from ..verdicts import Verdict, recall, remember
 from . import (
     PATH_ARG,
@@ -26,9 +24,20 @@ from . import (
     main,
     output_option,
     reports_errors,
-    rollups,
 )
 from .words import say
+
+if TYPE_CHECKING:
+    from ..model import Registry
+
+# The models, the loader and the roll-up are imported where they are used: a validate
+# answered from a remembered verdict (:mod:`..verdicts`) needs none of them.
+
+
+def _load_file(path: Path) -> Registry:
+    from ..directory import load_power_file
+
+    return load_power_file(path)
 
 
 @main.command()
@@ -49,17 +58,23 @@ def validate(path: Path | None, fmt: str, lang: str | None) -> None:
         powerreg validate province/rollup.yaml    # every department of a roll-up
     """
     one_file = path is not None and is_power_file(path)
-    if not one_file and (rollup := find_rollup(path)) is not None:
-        rollups.validate(rollup, fmt, lang)
-        return
+    registry_dir = path is not None and is_registry_dir(path)
+    if not one_file and not registry_dir:
+        from ..rollup import find_rollup
+
+        if (rollup := find_rollup(path)) is not None:
+            from . import rollups
+
+            rollups.validate(rollup, fmt, lang)
+            return
     # a directory whose bytes loaded cleanly before: the answer without loading it again
-    key, known = (None, None) if one_file or path is None or not path.is_dir() else recall(path)
+    key, known = recall(path) if path is not None and registry_dir else (None, None)
     reg = None
     try:
         if known is not None:
             verdict = known
         else:
-            reg = load_power_file(path) if one_file and path is not None else _load(path)
+            reg = _load_file(path) if one_file and path is not None else _load(path)
             if path is not None and key is not None:
                 remember(path, key, reg)
             verdict = Verdict.of(reg)
@@ -138,6 +153,8 @@ def stats(path: Path | None, fmt: str, lang: str | None) -> None:
     for name, n in zip(names, counts, strict=True):
         wide = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in name)
         click.echo(f"  {name}{' ' * (16 - wide)}{n:>8}")
+    from ..model import LABELS_ZH
+
     shown = LABELS_ZH if said == "zh" else {}
     levels = ", ".join(f"{shown.get(k, k)} {v}" for k, v in s.risk_points_by_level.items())
     click.echo("  " + say("by_level", said, levels=levels))
@@ -160,6 +177,8 @@ def schema(out: Path, check: bool, lang: str | None) -> None:
     Example:
         powerreg schema --check
     """
+    from ..schemas import stale_schemas, write_schemas
+
     said: Lang = lang or default_lang()  # type: ignore[assignment]
     if check:
         stale = stale_schemas(out)

@@ -44,6 +44,7 @@ from typing import Any
 
 from ..codes import localized, value_kind
 from ..errors import Problem, RegistryError, problem
+from ..layout import POWERS_DIR, REGISTRY_FILE
 from ..model import is_id
 from ..readfile import FileMissing, FileTooLarge, NotRegularFile, ReadDenied, UnreadableFile
 from ..suggest import closest
@@ -52,9 +53,6 @@ from ..yamlsource import Document, read_file
 
 #: The name of a roll-up file, and the one a directory PATH is looked into for.
 ROLLUP_FILE = "rollup.yaml"
-
-#: A registry directory's own file: a directory holding it is a registry, not a roll-up.
-REGISTRY_FILE = "registry.yaml"
 
 
 class DepartmentLevel(StrEnum):
@@ -195,7 +193,7 @@ def find_rollup(path: str | os.PathLike[str] | None) -> Path | None:
         return None
     if p.name == ROLLUP_FILE:
         return p.absolute()
-    if p.parent.name == "powers" and (p.parent.parent / REGISTRY_FILE).is_file():
+    if p.parent.name == POWERS_DIR and (p.parent.parent / REGISTRY_FILE).is_file():
         return None  # a power file of a registry
     try:
         with p.open("rb") as f:

@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 
 from ..atomic import check_output, new_directory
-from ..directory import POWERS_DIR, REGISTRY_FILE
 from ..errors import UsageError
+from ..layout import POWERS_DIR, REGISTRY_FILE
 from ..model import Power, Registry, is_id
 
 try:
