@@ -749,3 +749,29 @@ def test_number_of_workers_follows_the_one_policy(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("POWERREG_WORKERS", "two")
     with pytest.raises(UsageError, match="POWERREG_WORKERS='two'"):
         worker_count()
+
+
+def test_a_member_is_audited_once_in_a_build(
+    province: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A member's audit, made for the roll-up's summary, is its build's audit too."""
+    from powerreg import mainjob
+    from powerreg.rollup import worker
+
+    monkeypatch.setenv("POWERREG_WORKERS", "0")  # the members in this process
+    audited: list[str] = []
+    real = worker.audit
+
+    def counted(reg: Any, *args: Any, **kwargs: Any) -> Any:
+        audited.append(reg.source_root)  # the members may share an id
+        return real(reg, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "audit", counted)
+    monkeypatch.setattr(mainjob, "audit", counted)
+    out = tmp_path / "build"
+    res = CliRunner().invoke(main, ["build", str(province), "-o", str(out), "--lang", "en"])
+    assert res.exit_code == 1, res.output  # as test_build: A504 fails the audit
+    assert len(audited) == 2  # A and B load (C does not), each audited once
+    assert len(set(audited)) == 2
+    for member in ("A", "B"):  # and each member's own audit report is written
+        assert (out / "departments" / member / "audit.md").is_file()

@@ -110,11 +110,14 @@ def build(
     site_policy: PublishPolicy | str | os.PathLike[str] | None = None,
     lang: Any = None,
     on_stage: Callable[[str], None] | None = None,
+    report: AuditReport | None = None,
 ) -> BuildResult:
     """Audit, render and export ``registry`` into ``out_dir``, replacing it atomically.
 
     ``site_policy`` is the publish policy of the website (the fields it leaves out).
     ``on_stage`` is called with each stage's name as it starts (for progress display).
+    ``report`` is the audit of ``registry`` under ``policy`` in ``lang`` if the caller
+    has made it already (a roll-up audits each member for its summary): not made again.
 
     Raises:
         AuditFailed: a finding reaches ``fail_on``; nothing is replaced.
@@ -132,7 +135,8 @@ def build(
     try:
         with _fewer_collections(), new_directory(out) as work:
             t = _stage("audit", on_stage)
-            report = audit(registry, policy, lang=lang)
+            if report is None:
+                report = audit(registry, policy, lang=lang)
             if report.fails(fail_on):
                 raise AuditFailed(report, fail_on)
             (work / "audit.md").write_text(report.to_markdown(), encoding="utf-8")

@@ -157,6 +157,7 @@ def run_member(task: MemberTask) -> MemberOutcome:
     out.seconds["load"] = time.perf_counter() - t
     out.stats = reg.stats()
     out.summary = summarise(reg)
+    report = None
     if task.audit or task.build_to:
         t = time.perf_counter()
         report = audit(reg, task.policy, lang=task.lang)
@@ -175,6 +176,7 @@ def run_member(task: MemberTask) -> MemberOutcome:
                 fail_on="never",
                 site_policy=task.site_policy,
                 lang=task.lang,
+                report=report,  # audited above: not again
             )
         except RegistryError as err:  # its site (A311) or its catalog cannot be written
             out.published = False
