@@ -82,9 +82,6 @@ class BulkOutput:
         self.kind: Ints = kind.reshape(-1)
         # each kind of alert as the record of its first one
         self.kinds = [(make(i), bool(still[i])) for i in first.tolist()]
-        # the cases with alerts, and each alert's among them
-        self.alert_cases, where = np.unique(k, return_inverse=True)
-        self.case_of: Ints = where.reshape(-1)
         # each kind of deviation as the record of its first one
         devs = self.devs = cols.deviations
         self.dev_kinds = devs.kinds()
@@ -108,7 +105,7 @@ class BulkOutput:
             [fmt.alert_message(a, still) for a, still in self.kinds],
             self.kind,
             {
-                "0": self._per_case([shown(c, fmt.lang) for c in self._alert_case_ids()]),
+                "0": self._of_cases(t.case, lambda c: shown(c, fmt.lang)),
                 "1": _text(t.elapsed),
                 "2": _text(t.limit),
                 "3": _dates(t.day),
@@ -187,20 +184,12 @@ class BulkOutput:
 
     # ------------------------------------------------------------------ helpers
 
-    def _alert_case_ids(self) -> list[str]:
-        ids = self.cols.case_ids
-        return [ids[k] for k in self.alert_cases.tolist()]
-
     def _of_cases(self, ks: Ints, text: Callable[[str], str]) -> pa.Array:
         """``text`` of the id of each case numbered in ``ks``, made once a case."""
         cases, which = np.unique(ks, return_inverse=True)
         ids = self.cols.case_ids
         texts = pa.array([text(ids[k]) for k in cases.tolist()], pa.string())
         return texts.take(pa.array(which.reshape(-1)))
-
-    def _per_case(self, texts: list[str]) -> pa.Array:
-        """A text per case with alerts, as a column of the alerts."""
-        return pa.array(texts, pa.string()).take(pa.array(self.case_of))
 
 
 class CaseLines:

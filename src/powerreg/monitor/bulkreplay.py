@@ -301,7 +301,7 @@ class BulkReplay:
         an index of them (as :meth:`cases` makes it)."""
         s = self._state
         table = self.alert_columns()
-        return table, _alert_maker(s, table) if s is not None else _no_alert
+        return table, _alert_maker_of(s, table) if s is not None else _no_alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -459,11 +459,21 @@ def _alert_columns(s: Any) -> AlertColumns:
     return got
 
 
-def _alert_maker(s: Any, table: AlertColumns) -> Callable[[int], Alert]:
-    """A function that makes the record of alert ``i`` of ``table``."""
-    charts: list[ChartIndex] = s.table.charts
-    steps_of = s.log.index.steps
-    gi = _lists(s).gi
+def _alert_maker_of(s: Any, table: AlertColumns) -> Callable[[int], Alert]:
+    """:func:`alert_maker` of the replay ``s``."""
+    return alert_maker(table, s.table.charts, s.log.index.steps, _lists(s).gi, s.case_ids)
+
+
+def alert_maker(
+    table: AlertColumns,
+    charts: list[ChartIndex],
+    steps_of: dict[str, tuple[str, ...]],
+    gi: list[int],
+    case_ids: list[str],
+) -> Callable[[int], Alert]:
+    """A function that makes the record of alert ``i`` of ``table``: ``charts`` by
+    number, each power's steps by number (``steps_of``), each case's chart number
+    (``gi``) and id by the case's number."""
     case, code, step, position = (
         c.tolist() for c in (table.case, table.code, table.step, table.position)
     )
@@ -478,7 +488,7 @@ def _alert_maker(s: Any, table: AlertColumns) -> Callable[[int], Alert]:
         name = steps_of[chart.power_id][x] if x >= 0 else None
         return _alert(
             ALERT_CODES[code[i]],
-            s.case_ids[k],
+            case_ids[k],
             chart.power_id,
             chart.id,
             "step" if x >= 0 else "case",
@@ -533,7 +543,7 @@ def _records(s: Any, ks: list[int] | None = None) -> list[CaseResult]:
     d = s.d.tolist()
     alerts_of: dict[int, list[Alert]] = {}
     table = _alert_columns(s)
-    make = _alert_maker(s, table)
+    make = _alert_maker_of(s, table)
     for i, k in enumerate(table.case.tolist()):
         got = alerts_of.get(k)
         if got is None:

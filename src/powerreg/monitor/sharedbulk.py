@@ -14,7 +14,6 @@ the records of some cases by their shares, each unpacked again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any, Protocol
 
 import numpy as np
@@ -22,7 +21,7 @@ import numpy as np
 from ..model import Registry
 from .bulkcolumns import Ints
 from .bulkdeviations import DeviationColumns
-from .bulkreplay import AlertColumns, CaseColumns, _alert_maker, _Lists
+from .bulkreplay import AlertColumns, CaseColumns, alert_maker
 from .chartindex import ChartIndex, compiled
 from .findings import Alert, CaseResult, Deviation
 
@@ -74,14 +73,7 @@ class SharesBulk:
             compiled(self._charts, self._registry, p, f)
             for p, f in zip(cols.chart_power, cols.chart_flowchart, strict=True)
         ]
-        # what bulkreplay's maker reads of a replay, for the gathered columns
-        replay = SimpleNamespace(
-            table=SimpleNamespace(charts=charts),
-            log=SimpleNamespace(index=SimpleNamespace(steps=steps)),
-            lists=_Lists(cols.chart.tolist(), [], [], []),
-            case_ids=cols.case_ids,
-        )
-        return table, _alert_maker(replay, table)
+        return table, alert_maker(table, charts, steps, cols.chart.tolist(), cols.case_ids)
 
     def records(self, ks: list[int]) -> list[CaseResult]:
         """The records of the cases numbered ``ks`` (ascending, in the log's order), each
@@ -192,10 +184,9 @@ def _deviations(parts: list[DeviationColumns], case: Ints) -> DeviationColumns:
     first = np.full(int(kinds[-1]), len(by), np.int64)
     np.minimum.at(first, kind, np.arange(len(by), dtype=np.int64))
     makers = [d.make for d in parts]
-    which, at = share.tolist(), local.tolist()
 
-    def make(i: int) -> Deviation:
-        return makers[which[i]](at[i])
+    def make(i: int) -> Deviation:  # an output makes one a kind: no list of them all
+        return makers[int(share[i])](int(local[i]))
 
     def cat(name: str) -> Ints:
         got = [getattr(d, name) for d in parts]
