@@ -44,7 +44,7 @@ from typing import Any
 
 from ..codes import localized, value_kind
 from ..errors import Problem, RegistryError, problem
-from ..layout import POWERS_DIR, REGISTRY_FILE
+from ..layout import REGISTRY_FILE, is_power_file, is_registry_dir
 from ..model import is_id
 from ..readfile import FileMissing, FileTooLarge, NotRegularFile, ReadDenied, UnreadableFile
 from ..suggest import closest
@@ -186,15 +186,15 @@ def find_rollup(path: str | os.PathLike[str] | None) -> Path | None:
         return None
     p = Path(path)
     if p.is_dir():
-        if (p / ROLLUP_FILE).is_file() and not (p / REGISTRY_FILE).exists():
+        if (p / ROLLUP_FILE).is_file() and not is_registry_dir(p):
             return (p / ROLLUP_FILE).absolute()
         return None
     if not p.is_file() or p.suffix not in (".yaml", ".yml") or p.name == REGISTRY_FILE:
         return None
     if p.name == ROLLUP_FILE:
         return p.absolute()
-    if p.parent.name == POWERS_DIR and (p.parent.parent / REGISTRY_FILE).is_file():
-        return None  # a power file of a registry
+    if is_power_file(p):
+        return None
     try:
         with p.open("rb") as f:
             head = f.read(_SNIFF_BYTES)
