@@ -79,14 +79,14 @@ def test_a_build_leaves_the_collector_as_it_found_it(
 ) -> None:
     thresholds = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
-    original = mainjob.export_sqlite
+    original = powerreg.catalog.export_sqlite
 
     def export(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.get_threshold())
         return original(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(mainjob, "export_sqlite", export)
+        mp.setattr(powerreg.catalog, "export_sqlite", export)  # where the build finds it
         build(powerreg.load(EXAMPLE), tmp_path / "a", lang="en")
     assert seen == [(mainjob.YOUNG_COLLECTION_EVERY, *thresholds[1:])]  # during the build
     assert gc.get_threshold() == thresholds  # and after it, failed or not
@@ -181,16 +181,16 @@ def test_the_registry_being_read_is_never_replaced(
 KILLED_BUILD = """
 import sys, time
 import powerreg
-from powerreg import mainjob
+from powerreg import catalog, mainjob
 
-export = mainjob.export_sqlite
+export = catalog.export_sqlite
 
 def stalled(*args, **kwargs):
     path = export(*args, **kwargs)  # audit, diagrams and catalog written, not swapped in
     print("midway", flush=True)
     time.sleep(300)
 
-mainjob.export_sqlite = stalled  # build looks it up when it runs
+catalog.export_sqlite = stalled  # build looks it up when it runs
 mainjob.build(powerreg.load(sys.argv[1]), sys.argv[2], lang="en")
 """
 
@@ -252,12 +252,11 @@ def test_the_build_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
 def test_a_failed_export_stops_the_drawing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """dot draws while the catalog is written; when the catalog fails, nothing is left
     drawing or half-written."""
-    from powerreg import mainjob
 
     def broken(*args: object, **kwargs: object) -> Path:
         raise UsageError("cannot write the catalog: disk full")
 
-    monkeypatch.setattr(mainjob, "export_sqlite", broken)
+    monkeypatch.setattr(powerreg.catalog, "export_sqlite", broken)
     out = tmp_path / "site"
     with pytest.raises(UsageError, match="disk full"):
         build(powerreg.load(EXAMPLE), out, lang="en")

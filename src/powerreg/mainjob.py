@@ -17,10 +17,13 @@ A directory that was not written by ``build``, or one inside the registry being 
 never replaced. The output is readable by others (directories 0755, files 0644 under
 umask 022), e.g. by a web server.
 
-The ``dot`` processes draw while the catalog is written
-(:func:`powerreg.render.start_render_all`): drawing is nearly all ``dot``'s work, so the
-catalog takes the core time they leave; the stage seconds of ``render`` and ``export``
-overlap.
+The ``dot`` processes start drawing as soon as the build starts
+(:func:`powerreg.render.start_render_all`), and draw while the audit is made and the
+catalog written: drawing is nearly all ``dot``'s work, so the audit and the catalog take
+the core time they leave; the stage seconds of ``render`` overlap those of ``audit`` and
+``export``; the site's pages are made while they draw too, those that show a chart
+finished once it is drawn (:mod:`powerreg.site.deferred`). A failed stage stops the
+drawing.
 
 Examples:
     >>> import tempfile, powerreg
@@ -42,19 +45,23 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from . import formats
+# catalog and site are lazy faces (powerreg.lazyface): their modules, SQLite's and
+# Jinja2's are imported when the build comes to them, while dot draws, not before the
+# drawing can start
+from . import catalog, formats, site
 from .atomic import check_output, new_directory, written_by
 from .audit import AuditReport, FailOn, Policy, audit
-from .catalog import export_sqlite
 from .errors import PowerregError, UsageError
 from .machine import peak_memory_mib
 from .model import Registry, Stats
 from .render import start_render_all
-from .site import PublishPolicy, publish_site
+
+if TYPE_CHECKING:
+    from .site import PublishPolicy
 
 MARKER = ".powerreg-build.json"
 STAGES = ("audit", "render", "export", "site", "swap")
@@ -134,38 +141,44 @@ def build(
     seconds: dict[str, float] = {}
     try:
         with _fewer_collections(), new_directory(out) as work:
-            t = _stage("audit", on_stage)
-            if report is None:
-                report = audit(registry, policy, lang=lang)
-            if report.fails(fail_on):
-                raise AuditFailed(report, fail_on)
-            (work / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
-            (work / "audit.json").write_text(report.to_json() + "\n", encoding="utf-8")
-            seconds["audit"] = time.perf_counter() - t
-
-            _stage("render", on_stage)  # dot draws while the catalog is written
+            # dot draws from the start; this process audits and writes the catalog meanwhile
             drawing = start_render_all(registry, work / "diagrams", categories=True)
-            seconds["render"] = 0.0  # known when the drawing ends
             try:
+                t = _stage("audit", on_stage)
+                if report is None:
+                    report = audit(registry, policy, lang=lang)
+                if report.fails(fail_on):
+                    raise AuditFailed(report, fail_on)
+                (work / "audit.md").write_text(report.to_markdown(), encoding="utf-8")
+                (work / "audit.json").write_text(report.to_json() + "\n", encoding="utf-8")
+                seconds["audit"] = time.perf_counter() - t
+
+                _stage("render", on_stage)
+                seconds["render"] = 0.0  # known when the drawing ends
                 t = _stage("export", on_stage)
-                export_sqlite(registry, work / "catalog.db", metadata_path=work / "metadata.json")
+                catalog.export_sqlite(
+                    registry, work / "catalog.db", metadata_path=work / "metadata.json"
+                )
                 seconds["export"] = time.perf_counter() - t
+
+                # from the catalog just made and the charts as they are drawn: the pages
+                # are made meanwhile, those that show a chart finished when it is drawn
+                t = _stage("site", on_stage)
+                site.publish_site(
+                    registry,
+                    work / "site",
+                    policy=site_policy,
+                    drawn=work / "diagrams",
+                    catalog=work / "catalog.db",
+                    drawing=drawing.result,
+                )
+                seconds["site"] = time.perf_counter() - t
                 drawn = drawing.result()
             finally:
-                drawing.stop()  # a failed export leaves no dot at work
+                drawing.stop()  # a failed stage leaves no dot at work
             seconds["render"] = drawing.seconds
             n_charts = sum(len(p.flowcharts) for p in registry.powers.values())
             charts = drawn[:n_charts]  # the overview sheets come last
-
-            t = _stage("site", on_stage)  # from the charts and catalog just made
-            publish_site(
-                registry,
-                work / "site",
-                policy=site_policy,
-                drawn=work / "diagrams",
-                catalog=work / "catalog.db",
-            )
-            seconds["site"] = time.perf_counter() - t
 
             t = _stage("swap", on_stage)
             result = BuildResult(

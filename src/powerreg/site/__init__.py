@@ -45,6 +45,7 @@ Design decisions, and why:
 Examples:
     >>> import tempfile, powerreg
     >>> from pathlib import Path
+    >>> from powerreg.site import PublishPolicy, publish_site
     >>> out = Path(tempfile.mkdtemp()) / "site"
     >>> result = publish_site(powerreg.load("examples/minimal"), out,
     ...                       policy=PublishPolicy(omit={"responsible"}))
@@ -54,18 +55,44 @@ Examples:
 
 from __future__ import annotations
 
-from .pages import CSP
-from .policy import CHART_FIELDS, OMITTABLE, PublishPolicy
-from .public import public_power, public_registry, search_fields
-from .publish import (
-    MARKER,
-    NotPublishable,
-    SiteResult,
-    check_publishable,
-    publish_site,
-    summary_json,
+from typing import TYPE_CHECKING
+
+from ..lazyface import attach
+
+if TYPE_CHECKING:
+    from .pages import CSP
+    from .policy import CHART_FIELDS, OMITTABLE, PublishPolicy
+    from .public import public_power, public_registry, search_fields
+    from .publish import (
+        MARKER,
+        NotPublishable,
+        SiteResult,
+        check_publishable,
+        publish_site,
+        summary_json,
+    )
+    from .searchindex import Fetcher, Hit, SearchIndex, find, lookup
+
+# each name imported with its module when first asked for (powerreg.lazyface): a build
+# imports the site's modules and Jinja2 when it comes to the site, by which time its
+# dot processes are drawing, not before it can start them
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        ".pages": ("CSP",),
+        ".policy": ("CHART_FIELDS", "OMITTABLE", "PublishPolicy"),
+        ".public": ("public_power", "public_registry", "search_fields"),
+        ".publish": (
+            "MARKER",
+            "NotPublishable",
+            "SiteResult",
+            "check_publishable",
+            "publish_site",
+            "summary_json",
+        ),
+        ".searchindex": ("Fetcher", "Hit", "SearchIndex", "find", "lookup"),
+    },
 )
-from .searchindex import Fetcher, Hit, SearchIndex, find, lookup
 
 __all__ = [
     "CHART_FIELDS",

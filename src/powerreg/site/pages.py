@@ -38,6 +38,7 @@ from ..model import (
 )
 from ..render import LEVEL_COLORS
 from .charts import inline_svg
+from .deferred import Marks, chart_svg
 from .policy import OMITTABLE, PublishPolicy
 from .public import withheld_reason
 
@@ -136,13 +137,21 @@ class Pages:
 
     def write(self, path: str, template: str, **context: Any) -> None:
         """Render ``template`` with ``context`` to ``path`` (relative to the site)."""
+        self.save(path, self.render(path, template, **context))
+
+    def render(self, path: str, template: str, **context: Any) -> str:
+        """The page ``template`` makes with ``context`` for ``path``, not written."""
         tpl = self._templates.get(template)
         if tpl is None:
             tpl = self._templates[template] = environment().get_template(template)
         depth = path.count("/")
         context.setdefault("crumbs", [])
         context.setdefault("nav", "")
-        data = tpl.render(site=self.site, root="../" * depth, **context).encode("utf-8")
+        return tpl.render(site=self.site, root="../" * depth, **context)
+
+    def save(self, path: str, text: str) -> None:
+        """Write a page made by :meth:`render` to ``path`` (relative to the site)."""
+        data = text.encode("utf-8")
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -170,9 +179,14 @@ def level_counts(power: Power) -> dict[str, int]:
 
 
 def power_context(
-    power: Power, category: Category, charts: Path, policy: PublishPolicy
+    power: Power,
+    category: Category,
+    charts: Path,
+    policy: PublishPolicy,
+    marks: Marks | None = None,
 ) -> dict[str, Any]:
-    """What a power's page shows (its charts read from ``charts/<id>/<chart>.svg``)."""
+    """What a power's page shows (its charts read from ``charts/<id>/<chart>.svg``, or
+    with ``marks`` a mark where each goes, for charts still being drawn: :mod:`.deferred`)."""
     crumbs = [("首页", "index.html"), (category.name, f"categories/{category.code}.html")]
     crumbs.append((power.name, ""))
     reason = withheld_reason(power)
@@ -181,14 +195,11 @@ def power_context(
     shown = []
     for fc in power.flowcharts:
         svg_path = charts / power.id / f"{fc.id}.svg"
+        name, prefix = f"流程图：{fc.title}（文字版见图后）", f"{fc.id}."
         svg = (
-            inline_svg(
-                svg_path.read_text(encoding="utf-8"),
-                f"流程图：{fc.title}（文字版见图后）",
-                f"{fc.id}.",
-            )
-            if svg_path.is_file()
-            else None
+            chart_svg(svg_path, name, prefix)
+            if marks is None
+            else marks.mark(svg_path, name, prefix)
         )
         number = {s.id: i for i, s in enumerate(fc.steps, start=1)}
         label = {s.id: s.label for s in fc.steps}

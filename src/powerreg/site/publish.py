@@ -6,7 +6,9 @@ import gc
 import os
 import shutil
 import time
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,10 +21,11 @@ from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..errors import Problem, RegistryError, UsageError
 from ..machine import peak_memory_mib
-from ..model import Level, Registry
+from ..model import Category, Level, Power, Registry
 from ..render import render_all
 from . import indexworker
 from .changes import changes_context
+from .deferred import Deferred
 from .downloads import Downloads
 from .pages import (
     RISK_TYPES,
@@ -110,6 +113,7 @@ def publish_site(
     catalog: str | os.PathLike[str] | None = None,
     changes: Diff | None = None,
     edition: date | None = None,
+    drawing: Callable[[], object] | None = None,
 ) -> SiteResult:
     """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -118,9 +122,12 @@ def publish_site(
     drew this registry's charts with ``categories=True``, and ``catalog`` its SQLite
     catalog (with its Datasette metadata beside it), as ``powerreg build`` makes them:
     the site takes them when the published registry is the registry itself, instead of
-    drawing and exporting again. ``changes``, the :func:`powerreg.diff` from the previous
-    edition, adds the notice of changes (``changes.html``, 变更公示) dated ``edition``
-    (default: today).
+    drawing and exporting again. ``drawing``, if given, waits for the charts of
+    ``drawn`` still being drawn (:meth:`powerreg.render.Drawing.result`, as the build
+    passes it): the pages are made meanwhile, those that show a chart finished when it
+    is drawn (:mod:`.deferred`); the site is the same. ``changes``, the
+    :func:`powerreg.diff` from the previous edition, adds the notice of changes
+    (``changes.html``, 变更公示) dated ``edition`` (default: today).
 
     Raises:
         NotPublishable: a power is withheld without a reason (audit A311).
@@ -156,17 +163,29 @@ def publish_site(
             t = time.perf_counter()
             charts = work / "charts"
             reuse = drawn is not None and not withheld and not rules.redraws_charts
+            later: Deferred | None = None
             if reuse:
                 assert drawn is not None
-                shutil.copytree(
-                    drawn, charts, ignore=shutil.ignore_patterns(".*"), copy_function=_link
-                )
+                source = Path(drawn)
+
+                def take_charts() -> None:
+                    t = time.perf_counter()
+                    if drawing is not None:
+                        drawing()
+                    shutil.copytree(
+                        source, charts, ignore=shutil.ignore_patterns(".*"), copy_function=_link
+                    )
+                    seconds["charts"] = time.perf_counter() - t
+
                 n_charts = sum(len(p.flowcharts) for p in public.powers.values())
+                later = Deferred(charts, take_charts)
+                if drawing is None:
+                    later.wait()
             else:
                 n_charts = len(render_all(public, charts, categories=True))
                 n_charts -= len(public.categories)
                 (charts / ".powerreg-render.json").unlink(missing_ok=True)
-            seconds["charts"] = time.perf_counter() - t
+                seconds["charts"] = time.perf_counter() - t
 
             t = time.perf_counter()
             static = work / "static"
@@ -192,8 +211,10 @@ def publish_site(
             seconds["catalog"] = time.perf_counter() - t
 
             t = time.perf_counter()
-            result = _write_pages(public, work, rules, withheld, changes, edition)
+            result = _write_pages(public, work, rules, withheld, changes, edition, later)
             seconds["pages"] = time.perf_counter() - t
+            if drawing is not None and later is not None:  # the charts came meanwhile
+                seconds["pages"] -= seconds["charts"]
             result.update(out_dir=str(out), charts=n_charts, charts_drawn=not reuse)
             seconds["total"] = time.perf_counter() - t0
             done = SiteResult(seconds=seconds, **result)
@@ -211,6 +232,7 @@ def _write_pages(
     withheld: list[str],
     changes: Diff | None = None,
     edition: date | None = None,
+    later: Deferred | None = None,
 ) -> dict[str, Any]:
     pages = Pages(work, {**site_facts(public), "changes": changes is not None})
     if changes is not None:
@@ -230,7 +252,7 @@ def _write_pages(
     # the search index on the second core while the pages are written (.indexworker)
     job = indexworker.start(docs, work / "search")
     try:
-        return _write_rest(public, work, rules, withheld, changes, edition, pages, docs, job)
+        return _write_rest(public, work, rules, withheld, pages, docs, job, later)
     finally:
         if job is not None:
             job.stop()
@@ -241,12 +263,13 @@ def _write_rest(
     work: Path,
     rules: PublishPolicy,
     withheld: list[str],
-    changes: Diff | None,
-    edition: date | None,
     pages: Pages,
     docs: list[indexworker.Doc],
     job: indexworker.IndexJob | None,
+    later: Deferred | None,
 ) -> dict[str, Any]:
+    """The pages, the downloads and the search index; the charts are waited for (``later``,
+    if they are being drawn) only once everything that shows none is written."""
     charts = work / "charts"
     categories = {c.code: c for c in public.categories}
     tallies = {c.code: CategoryTally(c.code, c.name, c.name_en) for c in public.categories}
@@ -260,11 +283,21 @@ def _write_rest(
             for pid in sorted(public.powers):
                 power = public.powers[pid]
                 category = categories[power.category]
-                pages.write(
-                    f"powers/{pid}.html",
-                    "withheld.html" if not power.is_public else "power.html",
-                    **power_context(power, category, charts, rules),
-                )
+                path = f"powers/{pid}.html"
+                if later is None or later.done or not power.is_public:
+                    template = "power.html" if power.is_public else "withheld.html"
+                    pages.write(path, template, **power_context(power, category, charts, rules))
+                else:
+                    marks = later.marks()
+                    context = power_context(power, category, charts, rules, marks)
+                    later.keep(
+                        path,
+                        pages.render(path, "power.html", **context),
+                        marks,
+                        partial(_power_page, pages, path, power, category, charts, rules),
+                    )
+                    if later.full:
+                        later.finish(pages.save)
                 files_out.add(power, category.name)
                 reason = withheld_reason(power)
                 by_category[power.category].append(
@@ -276,15 +309,6 @@ def _write_rest(
     finally:
         if gc_was:
             gc.enable()
-    for code, category in categories.items():
-        pages.write(
-            f"categories/{code}.html",
-            "category.html",
-            category=category,
-            rows=by_category[code],
-            overview=overview_svg(charts, code, category.name),
-            crumbs=[("首页", "index.html"), (category.name, "")],
-        )
     by_level = {lv.value: sum(t.by_level[lv.value] for t in tallies.values()) for lv in Level}
     pages.write(
         "index.html",
@@ -350,6 +374,18 @@ def _write_rest(
         omitted=omitted,
         crumbs=[("首页", "index.html"), ("数据下载", "")],
     )
+    # what shows the charts: once they are drawn
+    if later is not None:
+        later.finish(pages.save)
+    for code, category in categories.items():
+        pages.write(
+            f"categories/{code}.html",
+            "category.html",
+            category=category,
+            rows=by_category[code],
+            overview=overview_svg(charts, code, category.name),
+            crumbs=[("首页", "index.html"), (category.name, "")],
+        )
     return {
         "pages": pages.count,
         "page_bytes": pages.bytes,
@@ -358,6 +394,18 @@ def _write_rest(
         "omitted": sorted(rules.omit),
         "search_bytes": search_bytes,
     }
+
+
+def _power_page(
+    pages: Pages,
+    path: str,
+    power: Power,
+    category: Category,
+    charts: Path,
+    rules: PublishPolicy,
+) -> str:
+    """A public power's page made the ordinary way, its charts read as they are drawn."""
+    return pages.render(path, "power.html", **power_context(power, category, charts, rules))
 
 
 def _link(src: str, dst: str) -> None:

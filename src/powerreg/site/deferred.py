@@ -1,0 +1,126 @@
+"""Power pages made while their charts are still being drawn.
+
+``powerreg build`` starts its ``dot`` processes first and writes the catalog and the site
+while they draw (:mod:`powerreg.mainjob`). A power's page shows its charts inline, so it
+could only be written once the drawing is done, leaving the second core idle while
+this process writes the pages that come last. Instead, while the drawing is at work,
+each power's page is made at once with a mark where each of its charts goes, and kept;
+once the drawing is done, each mark is replaced by its chart as the page would have
+inlined it (:func:`chart_svg`), and the page is written: byte for byte the page made
+after the drawing.
+
+A mark is a random token made for this site, so no registry text holds one by chance;
+a page that holds a mark other than exactly once (or whose chart was not drawn) is made
+again the ordinary way instead. At most :data:`MAX_BYTES` of pages wait: past that, the
+rest wait for the drawing, as before.
+
+Examples:
+    >>> import tempfile
+    >>> charts = Path(tempfile.mkdtemp())
+    >>> _ = (charts / "F1.svg").write_text('<svg width="8pt"><g id="a"/></svg>')
+    >>> later = Deferred(charts, lambda: None)
+    >>> marks = later.marks()
+    >>> page = f"<p>{marks.mark(charts / 'F1.svg', '图', 'F1.')}</p>"
+    >>> later.keep("p.html", page, marks, lambda: "never needed")
+    >>> written = []
+    >>> later.finish(lambda path, text: written.append((path, text)))
+    >>> written  # doctest: +NORMALIZE_WHITESPACE
+    [('p.html', '<p><svg role="img" aria-label="图" focusable="false"
+                  width="8pt"><g id="F1.a"/></svg></p>')]
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from .charts import inline_svg
+
+#: Most bytes (as characters) of pages kept waiting for the drawing.
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def chart_svg(path: Path, label: str, prefix: str) -> Markup | None:
+    """The chart at ``path`` as a page inlines it, or None where it was not drawn."""
+    if not path.is_file():
+        return None
+    return inline_svg(path.read_text(encoding="utf-8"), label, prefix)
+
+
+@dataclass
+class Marks:
+    """The marks of one page: each stands for the chart :func:`chart_svg` gives for its
+    path, label and prefix."""
+
+    token: str
+    charts: list[tuple[str, Path, str, str]] = field(default_factory=list)
+
+    def mark(self, path: Path, label: str, prefix: str) -> Markup:
+        """The mark of a chart, to put into the page where the chart goes."""
+        mark = f"{self.token}{len(self.charts)}."
+        self.charts.append((mark, path, label, prefix))
+        return Markup(mark)
+
+
+@dataclass
+class _Page:
+    path: str
+    text: str
+    marks: Marks
+    again: Callable[[], str]
+
+
+class Deferred:
+    """Pages waiting for the charts under ``charts``, which ``ready()`` waits for."""
+
+    def __init__(self, charts: Path, ready: Callable[[], object]) -> None:
+        self.charts = charts
+        self._ready = ready
+        self._token = f"powerreg-chart-{secrets.token_hex(16)}-"
+        self._pages: list[_Page] = []
+        self._size = 0
+        #: whether the charts are drawn (pages are then made with them at once)
+        self.done = False
+
+    def marks(self) -> Marks:
+        """Marks for one more page."""
+        return Marks(self._token)
+
+    @property
+    def full(self) -> bool:
+        """Whether no more pages should wait."""
+        return self._size >= MAX_BYTES
+
+    def keep(self, path: str, text: str, marks: Marks, again: Callable[[], str]) -> None:
+        """Keep the page ``text`` for ``path``, made with ``marks``, until the charts are
+        drawn; ``again`` makes it the ordinary way, should its marks not do."""
+        self._pages.append(_Page(path, text, marks, again))
+        self._size += len(text)
+
+    def wait(self) -> None:
+        """Wait for the charts (once)."""
+        if not self.done:
+            self._ready()
+            self.done = True
+
+    def finish(self, write: Callable[[str, str], None]) -> None:
+        """Wait for the charts, then ``write(path, text)`` each page kept, its marks
+        replaced by its charts."""
+        self.wait()
+        pages, self._pages, self._size = self._pages, [], 0
+        for page in pages:
+            write(page.path, self._filled(page))
+
+    @staticmethod
+    def _filled(page: _Page) -> str:
+        text = page.text
+        for mark, path, label, prefix in page.marks.charts:
+            svg = chart_svg(path, label, prefix)
+            if svg is None or text.count(mark) != 1:
+                return page.again()
+            text = text.replace(mark, svg)
+        return text

@@ -1,0 +1,105 @@
+"""Power pages made while their charts are drawn (powerreg.site.deferred): the site a
+build makes with its drawing still at work is the site made after it, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import powerreg
+from powerreg.render import render_all
+from powerreg.site import deferred, publish_site
+from powerreg.site.deferred import Deferred
+
+from .conftest import EXAMPLE
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    """Every file of a site but its marker (which holds timings), by relative path."""
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and p.name != ".powerreg-site.json"
+    }
+
+
+def drawn_later(reg: powerreg.Registry, drawn: Path, seen: list[list[str]]) -> object:
+    """A drawing that draws only when waited for, noting which pages were made by then."""
+
+    def drawing() -> None:
+        [work] = drawn.parent.glob(".site.powerreg-*.tmp")
+        seen.append(sorted(p.relative_to(work).as_posix() for p in work.rglob("*.html")))
+        render_all(reg, drawn, categories=True)
+
+    return drawing
+
+
+@pytest.mark.parametrize("registry", ["reference", "example"])
+def test_a_site_made_while_its_charts_are_drawn_is_the_site_made_after(
+    tmp_path: Path, registry: str
+) -> None:
+    reg = powerreg.load_reference() if registry == "reference" else powerreg.load(EXAMPLE)
+    before = tmp_path / "before"
+    publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
+    seen: list[list[str]] = []
+    after = tmp_path / "after"
+    after.mkdir()
+    publish_site(
+        reg, after / "site", drawn=after / "drawn", drawing=drawn_later(reg, after / "drawn", seen)
+    )
+    assert files_of(after / "site") == files_of(before / "site")
+    # waited for once, when every page that shows no chart was written, and no other
+    [made] = seen
+    assert {"index.html", "risks.html", "search.html", "about.html", "downloads.html"} <= set(made)
+    assert not [p for p in made if p.startswith(("powers/", "categories/"))]
+
+
+def render_all_into(reg: powerreg.Registry, drawn: Path) -> Path:
+    render_all(reg, drawn, categories=True)
+    return drawn
+
+
+def test_pages_past_the_limit_wait_for_the_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg = powerreg.load(EXAMPLE)
+    before = tmp_path / "before"
+    publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
+    monkeypatch.setattr(deferred, "MAX_BYTES", 1)  # the first page fills it
+    seen: list[list[str]] = []
+    after = tmp_path / "after"
+    after.mkdir()
+    publish_site(
+        reg, after / "site", drawn=after / "drawn", drawing=drawn_later(reg, after / "drawn", seen)
+    )
+    assert files_of(after / "site") == files_of(before / "site")
+    assert seen == [[]]  # waited for at the first power's page, before any was written
+
+
+def test_a_page_whose_mark_is_not_once_in_it_is_made_again(tmp_path: Path) -> None:
+    (tmp_path / "F1.svg").write_text('<svg width="8pt"/>', encoding="utf-8")
+    later = Deferred(tmp_path, lambda: None)
+    twice, missing, once = later.marks(), later.marks(), later.marks()
+    mark = twice.mark(tmp_path / "F1.svg", "图", "F1.")
+    later.keep("twice.html", f"{mark}{mark}", twice, lambda: "made again")
+    gone = missing.mark(tmp_path / "F2.svg", "图", "F2.")  # never drawn
+    later.keep("missing.html", f"<p>{gone}</p>", missing, lambda: "<p></p>")
+    later.keep("once.html", f"<p>{once.mark(tmp_path / 'F1.svg', '图', 'F1.')}</p>", once, str)
+    written: dict[str, str] = {}
+    later.finish(written.__setitem__)
+    assert written == {
+        "twice.html": "made again",
+        "missing.html": "<p></p>",
+        "once.html": '<p><svg role="img" aria-label="图" focusable="false" width="8pt"/></p>',
+    }
+
+
+def test_a_failed_drawing_fails_the_site_and_leaves_nothing(tmp_path: Path) -> None:
+    def broken() -> None:
+        raise powerreg.UsageError("graphviz dot failed")
+
+    out = tmp_path / "site"
+    with pytest.raises(powerreg.UsageError, match="dot failed"):
+        publish_site(powerreg.load(EXAMPLE), out, drawn=tmp_path / "drawn", drawing=broken)
+    assert list(tmp_path.iterdir()) == []
