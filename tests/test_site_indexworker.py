@@ -57,6 +57,36 @@ def test_the_index_built_aside_gives_the_same_site(
     assert [h.id for h in lookup(tmp_path / "site", "环境影响评价")]
 
 
+def test_the_index_built_by_a_new_python_gives_the_same_site(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _started(monkeypatch)
+    monkeypatch.setattr(indexworker.threading, "active_count", lambda: 3)  # a drawing's
+    built_here: list[int] = []
+    build = indexworker.build
+    monkeypatch.setattr(indexworker, "build", lambda *a: built_here.append(1) or build(*a))
+    publish_site(powerreg.load_reference(), tmp_path / "site")
+    [job] = jobs
+    assert job is not None
+    assert job._process is not None  # a new Python, not a fork
+    assert built_here == []  # not here
+    assert _files(tmp_path / "site") == _files(serial_site)
+
+
+def test_a_failing_new_python_leaves_the_index_to_the_parent(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jobs = _started(monkeypatch)
+    monkeypatch.setattr(indexworker.threading, "active_count", lambda: 3)
+    monkeypatch.setattr(indexworker, "_BOOT", "import sys; sys.stdin.read(); sys.exit(3)")
+    publish_site(powerreg.load_reference(), tmp_path / "site")
+    [job] = jobs
+    assert job is not None
+    assert job._process is not None
+    assert job._process.returncode == 3
+    assert _files(tmp_path / "site") == _files(serial_site)
+
+
 def test_a_failing_child_leaves_the_index_to_the_parent(
     serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,10 +148,10 @@ def test_an_error_in_the_parent_stops_the_child(
         ({"POWERREG_PARALLEL": "1"}, 1, 2.5, True),  # forced
         ({"POWERREG_PARALLEL": "0"}, 1, 0.5, False),
         ({"POWERREG_WORKERS": "0"}, 1, 0.5, False),
-        ({"POWERREG_PARALLEL": "1"}, 2, 0.5, False),  # never from a threaded process
+        ({"POWERREG_PARALLEL": "1"}, 2, 0.5, True),  # from a threaded process: a new Python
     ],
 )
-def test_a_child_is_forked_only_where_it_helps(
+def test_a_child_is_made_only_where_it_helps(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], threads: int, load: float, expected: bool
 ) -> None:
     monkeypatch.delenv("POWERREG_PARALLEL", raising=False)
@@ -134,3 +164,4 @@ def test_a_child_is_forked_only_where_it_helps(
     monkeypatch.setattr(machine, "running_now", lambda: math.ceil(load))
     monkeypatch.setattr(indexworker.os, "sched_getaffinity", lambda pid: {0, 1})
     assert indexworker.wanted() is expected
+    assert indexworker._forkable() is (threads == 1)  # never forked from a threaded process

@@ -2,15 +2,17 @@
 
 The pages and the search index (:mod:`.searchindex`) are both pure Python work over the
 same registry, and neither needs the other until ``search.html``, which carries the
-index's numbers. A build's site is written after the charts are drawn, when the second
-core has nothing to do; so :func:`start` forks a child that builds and writes the index
-while this process writes the pages:
+index's numbers; so :func:`start` has another process build and write the index while
+this one writes the pages:
 
-* ``fork``, not a new interpreter: the child already has the registry and every module
-  it needs (a new Python would import powerreg again and receive the registry pickled,
-  which costs more than the index of a small registry); it touches nothing but the
-  index, writes only under ``search/`` of the site being made, and ends with
-  ``os._exit``, so none of the parent's clean-up runs twice;
+* a forked child where it can: the child already has the documents and every module it
+  needs; it touches nothing but the index, writes only under ``search/`` of the site
+  being made, and ends with ``os._exit``, so none of the parent's clean-up runs twice;
+* a new Python (:func:`main`) where this process runs threads, which forking could
+  leave the child's copies of locked (a build makes its site while its drawing feeds
+  ``dot`` from threads: :mod:`powerreg.mainjob`): it imports the standard library and
+  the index's modules only (not pydantic nor the models), and gets the documents
+  pickled on its standard input, from a thread, so this process goes on at once;
 * the child sends the index's size and numbers back on a pipe; :meth:`IndexJob.result`
   waits for them. If the child fails, dies or says nothing, the parent builds the index
   itself, so the site comes out the same, or fails with the same error, as without a
@@ -19,15 +21,14 @@ while this process writes the pages:
   (:meth:`IndexJob.stop`); if the parent is killed, the child ends on its own, inside the
   site's temporary directory, which the next run removes.
 
-As the loader's pool (:mod:`powerreg.loadpool`), a child is forked only where it helps
-and is safe: on Linux (``fork`` elsewhere is absent or unsafe), from a process running a
-single thread (forking a threaded process can deadlock the child), with two cores or
-more, and while the machine's load average is below its cores (on a busy machine the
-child only shares the same cores: the site measured 0.89 s forked against 0.79 s in one
-process at load 3.4 on two cores). ``POWERREG_PARALLEL=0`` (or ``POWERREG_WORKERS=0``,
-as for the catalog's search worker and the roll-up) turns it off,
-``POWERREG_PARALLEL=1`` forks whatever the load. Otherwise :func:`start` gives ``None``
-and the caller builds the index itself.
+As the loader's pool (:mod:`powerreg.loadpool`), a child is made only where it helps:
+with two cores or more, and while the machine's load average is below its cores (on a
+busy machine the child only shares the same cores: the site measured 0.89 s forked
+against 0.79 s in one process at load 3.4 on two cores); it is forked on Linux only
+(``fork`` elsewhere is absent or unsafe), from a process running a single thread.
+``POWERREG_PARALLEL=0`` (or ``POWERREG_WORKERS=0``, as for the catalog's search worker
+and the roll-up) turns it off, ``POWERREG_PARALLEL=1`` makes one whatever the load.
+Otherwise :func:`start` gives ``None`` and the caller builds the index itself.
 
 Examples:
     >>> import os, tempfile
@@ -45,8 +46,10 @@ from __future__ import annotations
 import gc
 import json
 import os
+import pickle
 import shutil
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Sequence
@@ -72,16 +75,20 @@ def build(docs: Iterable[Doc], out: Path) -> tuple[int, dict[str, int]]:
 
 
 def wanted() -> bool:
-    """Whether the index may be built in a child process (see the module)."""
-    if sys.platform != "linux" or threading.active_count() != 1:
-        return False
+    """Whether the index may be built in another process (see the module)."""
     return second_process()
+
+
+def _forkable() -> bool:
+    """Whether this process may fork a child for the index (else it starts a new Python)."""
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def start(docs: Sequence[Doc], out: Path) -> IndexJob | None:
     """A child process building the index of ``docs`` under ``out``, or ``None`` where
-    the caller should build it itself (:func:`wanted` is false, or fork failed)."""
-    if not wanted():
+    the caller should build it itself (:func:`wanted` is false, or no process could be
+    made)."""
+    if not wanted() or not (_forkable() or sys.executable):
         return None
     try:
         return IndexJob(docs, out)
@@ -89,12 +96,43 @@ def start(docs: Sequence[Doc], out: Path) -> IndexJob | None:
         return None
 
 
+#: What a new Python runs to build an index: the parent's ``sys.path``, then :func:`main`.
+_BOOT = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+    "from powerreg.site.indexworker import main; main()"
+)
+
+
+def main() -> None:
+    """A new Python's work (see :class:`IndexJob`): the documents pickled on standard
+    input, the index written under ``sys.argv[2]``, the report on standard output."""
+    status = 1
+    try:
+        gc.disable()  # a short life of many small objects and no cycles
+        docs = pickle.load(sys.stdin.buffer)
+        size, meta = build(docs, Path(sys.argv[2]))
+        sys.stdout.buffer.write(json.dumps({"size": size, "meta": meta}).encode())
+        sys.stdout.flush()
+        status = 0
+    finally:
+        os._exit(status)
+
+
 class IndexJob:
-    """The index being built by a forked child (see the module)."""
+    """The index being built by another process (see the module): a forked child, or a
+    new Python (:func:`main`) where this process runs threads, which a fork would copy
+    in whatever state they are (a build's drawing feeds its ``dot`` processes from
+    threads while the site is made): it imports the standard library and the index's
+    module only, and gets the documents pickled on its standard input."""
 
     def __init__(self, docs: Sequence[Doc], out: Path) -> None:
         self._docs = docs
         self._out = out
+        self._done = False
+        self._process: subprocess.Popen[bytes] | None = None
+        if not _forkable():
+            self._spawn(docs, out)
+            return
         read, write = os.pipe()
         self._pid = os.fork()
         if self._pid == 0:  # the child: build, report, and end without any clean-up
@@ -109,7 +147,29 @@ class IndexJob:
                 os._exit(status)
         os.close(write)
         self._read = read
-        self._done = False
+
+    def _spawn(self, docs: Sequence[Doc], out: Path) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _BOOT, json.dumps(sys.path), str(out)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # Ctrl-C goes to this process, which ends it
+        )
+        assert process.stdin is not None
+        assert process.stdout is not None
+        self._process, self._pid = process, process.pid
+        self._read = os.dup(process.stdout.fileno())
+        process.stdout.close()
+        data = pickle.dumps([tuple(d) for d in docs])
+        stdin = process.stdin
+
+        def send() -> None:  # the child reads it once started: this process goes on
+            with suppress(OSError):
+                stdin.write(data)
+            with suppress(OSError):
+                stdin.close()
+
+        threading.Thread(target=send, name="index documents", daemon=True).start()
 
     def _collect(self) -> dict[str, Any] | None:
         """The child's report, once it has ended; ``None`` if it failed."""
@@ -117,7 +177,7 @@ class IndexJob:
         with os.fdopen(self._read, "rb") as pipe:
             while chunk := pipe.read(65536):
                 chunks.append(chunk)
-        _, status = os.waitpid(self._pid, 0)
+        status = self._wait()
         self._done = True
         if status != 0 or not chunks:
             return None
@@ -147,4 +207,10 @@ class IndexJob:
         with suppress(OSError):
             os.close(self._read)
         with suppress(ChildProcessError):
-            os.waitpid(self._pid, 0)
+            self._wait()
+
+    def _wait(self) -> int:
+        """Wait for the child to end: its status, 0 if it succeeded."""
+        if self._process is not None:
+            return self._process.wait()
+        return os.waitpid(self._pid, 0)[1]
