@@ -5,7 +5,8 @@ gives the deviations and alerts of ``monitor(LOG, registry, as_of=DATE)``.
 The service is driven in process (its HTTP face adds nothing to the replay; see
 ``test_service.py``), settling each request before it replies or, as the HTTP service
 does, letting the findings lag the events and settling at random points (and at the
-reads). Events of one case with the same timestamp keep their order in
+reads), or storing the events and settling them in a process of its own, as
+``powerreg supervise`` does on two cores. Events of one case with the same timestamp keep their order in
 the log, as the service's contract asks of a sender (ties are placed in the order
 received); everything else arrives in any order.
 """
@@ -32,6 +33,7 @@ from powerreg.monitor.findings import Alert, CaseResult
 from powerreg.monitor.simulate import HEADER
 from powerreg.service import Supervisor, Token, replays
 from powerreg.service.feed import identities
+from powerreg.service.settler import SettledApart
 
 from .test_service import Clock
 
@@ -106,9 +108,18 @@ def test_random_batches_repeats_and_disorder_give_the_monitors_answers(
     with tempfile.TemporaryDirectory() as tmp, mock.patch.object(replays, "BULK_AT", bulk_at):
         path = log.write_csv(Path(tmp) / "cases.csv")
         expected = monitor(path, REG, as_of=as_of)
-        sup = Supervisor(
-            REG, Path(tmp) / "state.db", clock=Clock(as_of), settle_after=3600 if lazy else 0
-        )
+        # or, as ``powerreg supervise`` on two cores, stored here and settled by a process
+        # of its own (which replays in bulk from its default size on)
+        apart = data.draw(st.booleans(), label="settled in a process of its own")
+        sup: Supervisor
+        if apart:
+            sup = SettledApart(
+                REG, Path(tmp) / "state.db", today=as_of.isoformat(), settle_after=3600 * lazy
+            )
+        else:
+            sup = Supervisor(
+                REG, Path(tmp) / "state.db", clock=Clock(as_of), settle_after=3600 if lazy else 0
+            )
         try:
             accepted = 0
             k = 0

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from ..errors import UsageError
 from ..lang import default_lang
+from ..machine import second_process
 from ..service import Store, Supervisor, add_token, export_state
-from ..service.clock import Clock, EventsClock, china_today, fixed
+from ..service.clock import clock_of
 from . import F, _load, lang_option, main, reports_errors
 from .words import say
 
@@ -93,17 +94,25 @@ def supervise(
         raise UsageError("give the state database: powerreg supervise --state STATE.db")
     # the HTTP stack (extra 'serve') is imported only to serve
     try:
+        from ..service.app import SETTLE_AFTER
         from ..service.server import address, bind, configure_logging, serve
+        from ..service.settler import SettledApart
     except ImportError as err:
         raise UsageError(
             f"serving needs the extra 'serve' ({err.name} is missing): "
             "pip install 'powerreg[serve]'"
         ) from err
-    clock = _clock(today)
+    clock = clock_of(today)  # a bad --today is said before anything is loaded
     reg = _load(registry_path)
     sock = bind(listen)
     configure_logging()
-    supervisor = Supervisor(reg, state, clock=clock)
+    supervisor: Supervisor
+    if second_process(load_aware=False):  # the settling on the second core
+        supervisor = SettledApart(
+            reg, state, today=today, tick_every=tick, settle_after=SETTLE_AFTER
+        )
+    else:
+        supervisor = Supervisor(reg, state, clock=clock)
     try:
         click.echo(
             say(
@@ -120,18 +129,6 @@ def supervise(
     finally:
         supervisor.close()
         sock.close()
-
-
-def _clock(today: str | None) -> Clock:
-    """The clock ``--today`` asks for: China's day, a fixed day, or the events'."""
-    if today is None:
-        return china_today
-    if today == "events":
-        return EventsClock()
-    try:
-        return fixed(date.fromisoformat(today))
-    except ValueError as err:
-        raise UsageError(f"--today {today!r}: give a date (2011-12-30) or 'events'") from err
 
 
 @supervise.command("add-token")

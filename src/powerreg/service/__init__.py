@@ -9,6 +9,7 @@ refusal), :mod:`.intake` (a request's events, checked),
 case as held, and what one change writes), :mod:`.posting` (a request's events against
 the cases held), :mod:`.replays` and :mod:`.replanning` (cases replayed, and what they
 find), :mod:`.supervisor` (events in, cases settled, the feed written; the reads),
+:mod:`.settler` (the settling in a process of its own, on two cores),
 :mod:`.clock` (the day, and the timer),
 :mod:`.app` (the HTTP face, Starlette; extra ``serve``), :mod:`.server` (uvicorn on a
 socket) and :mod:`.export` (the state into a published catalog).

@@ -81,6 +81,23 @@ def _unavailable(err: StateUnavailable) -> JSONResponse:
     )
 
 
+def _unreadable(err: StateUnavailable) -> JSONResponse:
+    return _error(
+        503,
+        f"{err}; try again later",
+        f"暂时无法读取（{err.why}），请稍后再试",
+        **{"Retry-After": "30"},
+    )
+
+
+async def _reading(read: Callable[[], Any]) -> Any:
+    """``read()`` in a worker thread; a state that cannot be read now is 503."""
+    try:
+        return await run_in_threadpool(read)
+    except StateUnavailable as err:
+        return _unreadable(err)
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
     """The body, read no further than ``limit`` bytes (413 past it)."""
     length = request.headers.get("content-length", "")
@@ -171,11 +188,12 @@ def create_app(
                 f"after 与 limit 应为整数（limit 至多 {MAX_FEED}）",
             )
 
-        def read() -> dict[str, Any]:
+        def read() -> JSONResponse:
             supervisor.tick()
-            return supervisor.feed(after, limit, token)
+            return JSONResponse(supervisor.feed(after, limit, token))
 
-        return JSONResponse(await run_in_threadpool(read))
+        answer: Response = await _reading(read)
+        return answer
 
     async def case(request: Request) -> Response:
         token = reader(request)
@@ -184,37 +202,40 @@ def create_app(
         case_id = request.path_params["case_id"]
         lang: Lang = "zh" if request.query_params.get("lang") == "zh" else "en"
 
-        def read() -> Any:
+        def read() -> JSONResponse:
             supervisor.tick()
-            return supervisor.case(case_id, token, lang)
+            found = supervisor.case(case_id, token, lang)
+            if found is None:
+                return _error(
+                    404,
+                    "no such case among the powers this token may read",
+                    "在该令牌可读取的事项中没有这个办件",
+                )
+            return JSONResponse(found)
 
-        found = await run_in_threadpool(read)
-        if found is None:
-            return _error(
-                404,
-                "no such case among the powers this token may read",
-                "在该令牌可读取的事项中没有这个办件",
-            )
-        return JSONResponse(found)
+        answer: Response = await _reading(read)
+        return answer
 
     async def powers(request: Request) -> Response:
         token = reader(request)
         if isinstance(token, Response):
             return token
 
-        def read() -> dict[str, Any]:
+        def read() -> JSONResponse:
             supervisor.tick()
-            return supervisor.powers(token)
+            return JSONResponse(supervisor.powers(token))
 
-        return JSONResponse(await run_in_threadpool(read))
+        answer: Response = await _reading(read)
+        return answer
 
     async def health(request: Request) -> Response:
-        def read() -> dict[str, Any]:
+        def read() -> JSONResponse:
             supervisor.tick()
-            return supervisor.health()
+            state = supervisor.health()
+            return JSONResponse(state, status_code=200 if supervisor.trouble is None else 503)
 
-        state = await run_in_threadpool(read)
-        return JSONResponse(state, status_code=200 if supervisor.trouble is None else 503)
+        answer: Response = await _reading(read)
+        return answer
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -25,6 +25,8 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
+from ..errors import UsageError
+
 CHINA = timezone(timedelta(hours=8))
 
 #: A clock: the day it is now.
@@ -69,6 +71,27 @@ class EventsClock:
 
     def __call__(self) -> date:
         return self.day
+
+
+def clock_of(today: str | None) -> Clock:
+    """The clock ``powerreg supervise --today`` asks for: China's day (None), a fixed
+    day (``2011-12-30``), or the events' (``events``).
+
+    Raises:
+        UsageError: neither a date nor ``events``.
+
+    Examples:
+        >>> clock_of("2011-12-30")(), isinstance(clock_of("events"), EventsClock)
+        (datetime.date(2011, 12, 30), True)
+    """
+    if today is None:
+        return china_today
+    if today == "events":
+        return EventsClock()
+    try:
+        return fixed(date.fromisoformat(today))
+    except ValueError as err:
+        raise UsageError(f"--today {today!r}: give a date (2011-12-30) or 'events'") from err
 
 
 async def ticking(tick: Callable[[], object], every: float) -> None:

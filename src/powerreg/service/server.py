@@ -28,10 +28,12 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import socket
 import sys
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -141,9 +143,6 @@ def serve(
     gracefully; every reply already sent stands for stored events either way)."""
     app = create_app(supervisor, max_body=max_body, tick_every=tick_every, after_tick=Survivors())
     host, port = sock.getsockname()[:2]
-    gc.freeze()  # the cases loaded at the start: never walked again while they live
-    before = gc.get_threshold()
-    gc.set_threshold(YOUNG_COLLECTION_EVERY, *before[1:])
     config = uvicorn.Config(
         app,
         host=host,
@@ -154,8 +153,21 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=10,
     )
-    try:
+    with collecting():
         uvicorn.Server(config).run(sockets=[sock])
-    finally:  # the collector as it was: a caller's objects are its own to collect
+
+
+@contextlib.contextmanager
+def collecting() -> Iterator[None]:
+    """The collector as a process of the service wants it (see the module): what is
+    alive now frozen out of its sight, young objects collected every
+    :data:`YOUNG_COLLECTION_EVERY` allocations; as it was again at the end (a caller's
+    objects are its own to collect)."""
+    gc.freeze()  # the cases loaded at the start: never walked again while they live
+    before = gc.get_threshold()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, *before[1:])
+    try:
+        yield
+    finally:
         gc.set_threshold(*before)
         gc.unfreeze()

@@ -400,6 +400,17 @@ class Store:
         while rows := cur.fetchmany(10_000):
             yield from rows
 
+    def events_from(self, seq: int, limit: int) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` events numbered ``seq`` and after, in the order received:
+        ``(seq, event_id, case_id, power_id, flowchart_id, step_id, time, timestamp,
+        actor, note)``."""
+        with self.lock:
+            return self.conn.execute(
+                "SELECT seq, event_id, case_id, power_id, flowchart_id, step_id, time, "
+                "timestamp, actor, note FROM events WHERE seq >= ? ORDER BY seq LIMIT ?",
+                (seq, limit),
+            ).fetchall()
+
     def finding_records(self, ids: Iterable[int]) -> dict[int, str]:
         """The record of each of the findings ``ids``, as last raised or restored."""
         wanted = sorted(set(ids))
@@ -450,11 +461,6 @@ class Store:
                 "SELECT name, hash, powers, send, read FROM tokens WHERE hash = ?", (digest,)
             ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4])
-
-    def last_seq(self) -> int:
-        """The number of the last event received (0 for none)."""
-        with self.lock:
-            return int(self.conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
 
     def last_finding(self) -> int:
         """The id of the last finding raised (0 for none)."""

@@ -31,6 +31,9 @@ settles first, so it sees every event acknowledged before it. A case is replayed
 its events, so nothing is lost when the process ends before it settled: on start every
 case is replayed and the feed brought up to its events.
 
+On two cores, ``powerreg supervise`` stores the requests in one process and settles
+in another (:mod:`.settler`): the two take turns on one core otherwise.
+
 If a commit fails (a full disk, a read-only file), the transaction is rolled back and
 memory is as it was: a request whose events could not be stored gets 503 and may be
 sent again; findings that could not be written are written by the next settling.
@@ -87,7 +90,7 @@ from ..monitor.result import MonitorResult
 from .auth import Token, Tokens
 from .clock import Clock, EventsClock, china_today
 from .feed import rendered
-from .intake import Intake
+from .intake import Intake, Posted
 from .plan import CaseState, Plan
 from .posting import check_cases, fresh_events, plan_events
 from .replanning import Replanner
@@ -98,6 +101,10 @@ log = logging.getLogger("powerreg.service")
 
 #: Most feed entries one read returns.
 MAX_FEED = 10_000
+
+#: The sender :meth:`Supervisor.catch_up` places stored events under (their rows, which
+#: name the real one, are not written again).
+_STORED = Token("stored", None, send=True, read=False)
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,10 @@ class Supervisor:
     cases they touch, of every case waiting and of the day, in one transaction) if
     nothing settled for twice that many seconds; else its events are stored alone and
     their cases wait for the next settling, which :meth:`tick` makes beside the
-    requests (0: every request settles).
+    requests (0: every request settles). With ``settling`` False it settles nothing
+    and writes no finding: it stores the requests' events, and a settling process
+    (:mod:`.settler`) takes them from the state (:meth:`catch_up`); that process's
+    supervisor does not ``hold`` the state (its front does).
 
     Raises:
         UsageError: the state belongs to another registry, or holds events this
@@ -149,9 +159,14 @@ class Supervisor:
         clock: Clock = china_today,
         calendar: WorkCalendar | None = None,
         settle_after: float = 0.0,
+        settling: bool = True,
+        hold: bool = True,
     ) -> None:
         self.registry = registry
         self.settle_after = settle_after
+        #: whether this process settles; if not, it stores the events and another
+        #: process (:mod:`.settler`) replays them and writes the findings and the feed
+        self.settling = settling
         #: cases with events not replayed yet (in the order first touched), and since when
         self.unsettled: dict[str, None] = {}
         #: when the cases last settled (monotonic seconds)
@@ -178,9 +193,11 @@ class Supervisor:
         #: taken before the store's lock, never while holding it
         self._settling = threading.Lock()
         self._warned_calendar = False
-        bulk_ready()
+        if settling:
+            bulk_ready()
         try:
-            self.store.hold()
+            if hold:
+                self.store.hold()
             with self.store.lock:
                 self._start()
         except BaseException:
@@ -202,9 +219,10 @@ class Supervisor:
         if stored_day is not None:
             day = max(day, date.fromisoformat(stored_day))  # the day never goes back
         self.as_of = day
-        self.next_seq = store.last_seq() + 1
         self.next_finding = store.last_finding() + 1
-        self._load_events()
+        self.next_seq = self._load_events() + 1
+        if not self.settling:
+            return  # the settling process brings the feed up to the day
         for fid, key, case_id, standing in store.findings():
             st = self.cases.get(case_id)
             if st is not None:
@@ -218,17 +236,18 @@ class Supervisor:
             self._commit(plan, day, meta)
         self._apply(plan, day)
 
-    def _load_events(self) -> None:
+    def _load_events(self) -> int:
         """Every stored event into memory, checked again as the monitor checks a row:
-        the registry must still place each one."""
+        the registry must still place each one. The number of the last (0: none)."""
         reader = RowReader(
             self.registry, self.store.path.name, "event", calendar=None, index=self.index
         )
         reader.actors = self.actors
-        n = 0
+        n = last = 0
         with self.store.lock:
             for seq, case, power, chart, step, stamp, actor, note in self.store.all_events():
                 n += 1
+                last = max(last, seq)
                 reader.add(seq, case, power, step, stamp, chart or "", actor or "", note or "")
         log_ = reader.finish(n)
         if log_.problems:
@@ -242,6 +261,7 @@ class Supervisor:
         for case_id, events in log_.cases.items():
             assert isinstance(events, CaseEvents)
             self.cases[case_id] = CaseState(events, 0, None)
+        return last
 
     # ------------------------------------------------------------------ the day
 
@@ -365,8 +385,10 @@ class Supervisor:
         # settled for twice settle_after (a lone request after a quiet spell): in a
         # stream the timer settles, beside the requests (see tick)
         always = self.settle_after <= 0
-        settles = (always or self._due(2 * self.settle_after)) and self._settling.acquire(
-            blocking=always
+        settles = (
+            self.settling
+            and (always or self._due(2 * self.settle_after))
+            and self._settling.acquire(blocking=always)
         )
         try:
             with self.store.lock:
@@ -390,17 +412,56 @@ class Supervisor:
                     # tried again, not refused)
                     entries = self._settle(posted=plan if plan.rows else None) or 0
                 elif plan.rows:
-                    # the events alone; their cases wait for the next settling
+                    # the events alone; their cases wait for the next settling (here,
+                    # or in the settling process, which reads them from the state)
                     self._commit(plan, self.as_of)
-                    for case_id, st in plan.cases.items():
-                        self.unsettled[case_id] = None
-                        self.cases[case_id] = st
+                    self._placed(plan)
+                if not self.settling:
+                    self.as_of = max(self.as_of, self.today())
                 self.next_seq += len(fresh)
                 day, cursor = self.as_of, self.store.last_cursor()
         finally:
             if settles:
                 self._settling.release()
         return Receipt(len(fresh), len(posted) - len(fresh), day, entries, cursor)
+
+    def _placed(self, plan: Plan) -> None:
+        """The cases of a committed plan of events alone (none replayed) into memory, to
+        wait for the next settling."""
+        for case_id, st in plan.cases.items():
+            if self.settling:
+                self.unsettled[case_id] = None
+            self.cases[case_id] = st
+
+    def catch_up(self) -> int:
+        """Take into memory the events another process stored since this one last
+        looked (the front of :mod:`.settler`: they are already checked and committed),
+        to be settled with the cases waiting; how many."""
+        taken = 0
+        while True:
+            with self.store.lock:
+                rows = self.store.events_from(self.next_seq, 10_000)
+            if not rows:
+                return taken
+            plan = Plan()
+            posted = [
+                Posted(0, event_id, case, power, step, t, actor, note, stamp, chart)
+                for _, event_id, case, power, chart, step, t, stamp, actor, note in rows
+            ]
+            plan_events(
+                plan,
+                posted,
+                _STORED,
+                first=rows[0][0],
+                cases=self.cases,
+                index=self.index,
+                actors=self.actors,
+            )
+            if isinstance(self.clock, EventsClock):
+                self.clock.saw(unpack_time(max(p.time for p in posted)).date())
+            self._placed(plan)
+            self.next_seq = rows[-1][0] + 1
+            taken += len(rows)
 
     # ------------------------------------------------------------------ replay and feed
 
