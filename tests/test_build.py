@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 import powerreg
 from powerreg import mainjob
+from powerreg.catalog import background
 from powerreg.cli import main
 from powerreg.errors import UsageError
 from powerreg.mainjob import MARKER, AuditFailed, build
@@ -75,18 +76,19 @@ def test_failing_audit_leaves_previous_build_untouched(
 
 
 def test_a_build_leaves_the_collector_as_it_found_it(
-    tmp_path: Path, write_registry: WriteRegistry
+    tmp_path: Path, write_registry: WriteRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("POWERREG_PARALLEL", "0")  # the catalog written in this process
     thresholds = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
-    original = powerreg.catalog.export_sqlite
+    original = background.export_sqlite
 
     def export(*args: Any, **kwargs: Any) -> Any:
         seen.append(gc.get_threshold())
         return original(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(powerreg.catalog, "export_sqlite", export)  # where the build finds it
+        mp.setattr(background, "export_sqlite", export)  # where the build finds it
         build(powerreg.load(EXAMPLE), tmp_path / "a", lang="en")
     assert seen == [(mainjob.YOUNG_COLLECTION_EVERY, *thresholds[1:])]  # during the build
     assert gc.get_threshold() == thresholds  # and after it, failed or not
@@ -181,16 +183,19 @@ def test_the_registry_being_read_is_never_replaced(
 KILLED_BUILD = """
 import sys, time
 import powerreg
-from powerreg import catalog, mainjob
+import os
+from powerreg import mainjob
+from powerreg.catalog import background
 
-export = catalog.export_sqlite
+os.environ["POWERREG_PARALLEL"] = "0"  # the catalog written in this process, which stalls
+export = background.export_sqlite
 
 def stalled(*args, **kwargs):
     path = export(*args, **kwargs)  # audit, diagrams and catalog written, not swapped in
     print("midway", flush=True)
     time.sleep(300)
 
-catalog.export_sqlite = stalled  # build looks it up when it runs
+background.export_sqlite = stalled  # build looks it up when it runs
 mainjob.build(powerreg.load(sys.argv[1]), sys.argv[2], lang="en")
 """
 
@@ -249,16 +254,26 @@ def test_the_build_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "catalog.db").is_file()
 
 
-def test_a_failed_export_stops_the_drawing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("parallel", ["0", "1"])  # the catalog written here, or by a child
+def test_a_failed_export_stops_the_drawing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: str
+) -> None:
     """dot draws while the catalog is written; when the catalog fails, nothing is left
-    drawing or half-written."""
+    drawing or half-written, and the error is the export's own."""
+    monkeypatch.setenv("POWERREG_PARALLEL", parallel)
+    assert background.forkable() is (parallel == "1")
+    pids: list[int] = []
 
     def broken(*args: object, **kwargs: object) -> Path:
+        pids.append(os.getpid())  # in the child, this list is the child's
         raise UsageError("cannot write the catalog: disk full")
 
-    monkeypatch.setattr(powerreg.catalog, "export_sqlite", broken)
+    monkeypatch.setattr(background, "export_sqlite", broken)
     out = tmp_path / "site"
     with pytest.raises(UsageError, match="disk full"):
         build(powerreg.load(EXAMPLE), out, lang="en")
+    assert pids == [os.getpid()]  # failed here (once more, after the child) or only here
     assert list(tmp_path.iterdir()) == []
     assert not [t for t in threading.enumerate() if t.name == "render_all"]
+    with pytest.raises(ChildProcessError):
+        os.wait()  # no child left

@@ -22,8 +22,10 @@ The ``dot`` processes start drawing as soon as the build starts
 catalog written: drawing is nearly all ``dot``'s work, so the audit and the catalog take
 the core time they leave; the stage seconds of ``render`` overlap those of ``audit`` and
 ``export``; the site's pages are made while they draw too, those that show a chart
-finished once it is drawn (:mod:`powerreg.site.deferred`). A failed stage stops the
-drawing.
+finished once it is drawn (:mod:`powerreg.site.deferred`). Where a second process helps,
+the catalog is written by a forked child meanwhile
+(:func:`powerreg.catalog.background.start_export`), and the site waits for it only to
+copy it into its downloads. A failed stage stops the drawing and the child.
 
 Examples:
     >>> import tempfile, powerreg
@@ -141,7 +143,12 @@ def build(
     seconds: dict[str, float] = {}
     try:
         with _fewer_collections(), new_directory(out) as work:
-            # dot draws from the start; this process audits and writes the catalog meanwhile
+            # the catalog by a forked child where one helps (before any thread is started:
+            # powerreg.catalog.background), dot's drawing from the start; this process
+            # audits and makes the site meanwhile
+            exporting = catalog.start_export(
+                registry, work / "catalog.db", metadata_path=work / "metadata.json"
+            )
             drawing = start_render_all(registry, work / "diagrams", categories=True)
             try:
                 t = _stage("audit", on_stage)
@@ -155,11 +162,10 @@ def build(
 
                 _stage("render", on_stage)
                 seconds["render"] = 0.0  # known when the drawing ends
-                t = _stage("export", on_stage)
-                catalog.export_sqlite(
-                    registry, work / "catalog.db", metadata_path=work / "metadata.json"
-                )
-                seconds["export"] = time.perf_counter() - t
+                _stage("export", on_stage)
+                seconds["export"] = 0.0  # known when the catalog is written
+                if not exporting.forked:
+                    exporting.result()  # written here, now
 
                 # from the catalog just made and the charts as they are drawn: the pages
                 # are made meanwhile, those that show a chart finished when it is drawn
@@ -171,12 +177,15 @@ def build(
                     drawn=work / "diagrams",
                     catalog=work / "catalog.db",
                     drawing=drawing.result,
+                    exporting=exporting.result,
                 )
                 seconds["site"] = time.perf_counter() - t
                 drawn = drawing.result()
             finally:
                 drawing.stop()  # a failed stage leaves no dot at work
+                exporting.stop()  # nor a child writing the catalog
             seconds["render"] = drawing.seconds
+            seconds["export"] = exporting.seconds
             n_charts = sum(len(p.flowcharts) for p in registry.powers.values())
             charts = drawn[:n_charts]  # the overview sheets come last
 

@@ -2,15 +2,16 @@
 
 Written and read with the standard library's sqlite3 (sqlite-utils is not needed to build).
 
-* :func:`export_sqlite` writes ``FILE.db`` and ``FILE.metadata.json``, atomically.
+* :func:`export_sqlite` writes ``FILE.db`` and ``FILE.metadata.json``, atomically;
+  :func:`start_export` does it in a forked child while the caller goes on (the build).
 * :func:`read_catalog` reads a catalog back into an equal registry (``powerreg.load``
   does this for any ``*.db`` path).
 * :func:`search` finds powers, risk points and countermeasures by Chinese or other text,
   in a registry or a catalog.
 * :func:`datasette_metadata` is the Datasette metadata of a registry's catalog.
 
-Layout: :mod:`.tables` (tables, views, descriptions), :mod:`.write`, :mod:`.read`,
-:mod:`.ngrams` (how Chinese is indexed), :mod:`.search`, :mod:`.datasette`.
+Layout: :mod:`.tables` (tables, views, descriptions), :mod:`.write`, :mod:`.background`,
+:mod:`.read`, :mod:`.ngrams` (how Chinese is indexed), :mod:`.search`, :mod:`.datasette`.
 
 Examples:
     >>> import powerreg, tempfile
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING
 from ..lazyface import attach
 
 if TYPE_CHECKING:
+    from .background import start_export
     from .datasette import datasette_metadata, metadata_path_for
     from .read import read_catalog
     from .search import SearchHit, search
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = attach(
     __name__,
     {
+        ".background": ("start_export",),
         ".datasette": ("datasette_metadata", "metadata_path_for"),
         ".read": ("read_catalog",),
         ".search": ("SearchHit", "search"),
@@ -57,4 +60,5 @@ __all__ = [
     "metadata_path_for",
     "read_catalog",
     "search",
+    "start_export",
 ]

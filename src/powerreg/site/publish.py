@@ -114,6 +114,7 @@ def publish_site(
     changes: Diff | None = None,
     edition: date | None = None,
     drawing: Callable[[], object] | None = None,
+    exporting: Callable[[], object] | None = None,
 ) -> SiteResult:
     """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -125,7 +126,9 @@ def publish_site(
     drawing and exporting again. ``drawing``, if given, waits for the charts of
     ``drawn`` still being drawn (:meth:`powerreg.render.Drawing.result`, as the build
     passes it): the pages are made meanwhile, those that show a chart finished when it
-    is drawn (:mod:`.deferred`); the site is the same. ``changes``, the
+    is drawn (:mod:`.deferred`); the site is the same. ``exporting`` likewise waits for
+    ``catalog`` still being written (:meth:`powerreg.catalog.background.Export.result`):
+    it is copied into the downloads last. ``changes``, the
     :func:`powerreg.diff` from the previous edition, adds the notice of changes
     (``changes.html``, 变更公示) dated ``edition`` (default: today).
 
@@ -196,25 +199,44 @@ def publish_site(
                 )
             downloads = work / "downloads"
             downloads.mkdir()
-            if catalog is not None and public is registry:
-                db = Path(catalog)
-                shutil.copyfile(db, downloads / "catalog.db")
-                meta = db.with_name("metadata.json")
-                meta = meta if meta.is_file() else db.with_name(f"{db.stem}.metadata.json")
-                shutil.copyfile(meta, downloads / "catalog.metadata.json")
-            else:
-                export_sqlite(
-                    public,
-                    downloads / "catalog.db",
-                    metadata_path=downloads / "catalog.metadata.json",
-                )
-            seconds["catalog"] = time.perf_counter() - t
+
+            def take_catalog() -> None:
+                t = time.perf_counter()
+                if catalog is not None and public is registry:
+                    if exporting is not None:
+                        exporting()
+                    db = Path(catalog)
+                    shutil.copyfile(db, downloads / "catalog.db")
+                    meta = db.with_name("metadata.json")
+                    meta = meta if meta.is_file() else db.with_name(f"{db.stem}.metadata.json")
+                    shutil.copyfile(meta, downloads / "catalog.metadata.json")
+                else:
+                    export_sqlite(
+                        public,
+                        downloads / "catalog.db",
+                        metadata_path=downloads / "catalog.metadata.json",
+                    )
+                seconds["catalog"] = time.perf_counter() - t
+
+            if exporting is None:
+                take_catalog()
 
             t = time.perf_counter()
-            result = _write_pages(public, work, rules, withheld, changes, edition, later)
+            result = _write_pages(
+                public,
+                work,
+                rules,
+                withheld,
+                changes,
+                edition,
+                later,
+                None if exporting is None else take_catalog,
+            )
             seconds["pages"] = time.perf_counter() - t
             if drawing is not None and later is not None:  # the charts came meanwhile
                 seconds["pages"] -= seconds["charts"]
+            if exporting is not None:  # and the catalog
+                seconds["pages"] -= seconds["catalog"]
             result.update(out_dir=str(out), charts=n_charts, charts_drawn=not reuse)
             seconds["total"] = time.perf_counter() - t0
             done = SiteResult(seconds=seconds, **result)
@@ -233,6 +255,7 @@ def _write_pages(
     changes: Diff | None = None,
     edition: date | None = None,
     later: Deferred | None = None,
+    take_catalog: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     pages = Pages(work, {**site_facts(public), "changes": changes is not None})
     if changes is not None:
@@ -252,7 +275,7 @@ def _write_pages(
     # the search index on the second core while the pages are written (.indexworker)
     job = indexworker.start(docs, work / "search")
     try:
-        return _write_rest(public, work, rules, withheld, pages, docs, job, later)
+        return _write_rest(public, work, rules, withheld, pages, docs, job, later, take_catalog)
     finally:
         if job is not None:
             job.stop()
@@ -267,9 +290,11 @@ def _write_rest(
     docs: list[indexworker.Doc],
     job: indexworker.IndexJob | None,
     later: Deferred | None,
+    take_catalog: Callable[[], None] | None,
 ) -> dict[str, Any]:
     """The pages, the downloads and the search index; the charts are waited for (``later``,
-    if they are being drawn) only once everything that shows none is written."""
+    if they are being drawn) only once everything that shows none is written, and the
+    catalog (``take_catalog``, if it is being written) only for the downloads page."""
     charts = work / "charts"
     categories = {c.code: c for c in public.categories}
     tallies = {c.code: CategoryTally(c.code, c.name, c.name_en) for c in public.categories}
@@ -351,6 +376,8 @@ def _write_rest(
         omitted=omitted,
         crumbs=[("首页", "index.html"), ("关于本网站", "")],
     )
+    if take_catalog is not None:
+        take_catalog()
     listing = [
         ("powers.csv", "事项一览表（CSV，可用电子表格打开），每行一项事项"),
         ("registry.json", "清单全部公开内容（JSON），与清单源文件的结构相同"),

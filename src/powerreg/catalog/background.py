@@ -1,0 +1,153 @@
+"""A catalog written by a forked child while the caller goes on (``powerreg build``).
+
+The build's own thread is its slowest part: it audits, writes the catalog and makes the
+site one after the other while ``dot`` draws on the other core. The catalog needs
+nothing but the registry, and nothing needs the catalog until the site copies it into
+its downloads; so :func:`start_export` forks a child that writes it, and the build
+waits for it (:meth:`Export.result`) only there:
+
+* forked, before the build starts any thread (a fork copies the other threads' locks in
+  whatever state they are): the child has the registry and powerreg's modules already,
+  writes only the catalog and its metadata (new files renamed into place, as ever:
+  :func:`.write.export_sqlite`), reports how long it took on a pipe, and ends with
+  ``os._exit``, so none of the parent's clean-up runs twice;
+* if the child fails or dies, the parent writes the catalog itself when it waits for
+  it, so the build comes out the same, or fails with the same error (a registry that
+  does not fit the catalog, a full disk), as without a child;
+* if the parent fails first, the child is killed and waited for
+  (:meth:`Export.stop`), before the build's directory is removed.
+
+A child is made where the machine's policy says a second process helps
+(:func:`powerreg.machine.second_process`: two cores, a load below them;
+``POWERREG_PARALLEL``, ``POWERREG_WORKERS``), on Linux, from a single thread; otherwise
+the catalog is written when it is first waited for, in this process.
+
+Examples:
+    >>> import powerreg, tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> export = start_export(powerreg.load("examples/minimal"), out / "c.db")
+    >>> export.result().name, sorted(p.name for p in out.iterdir())
+    ('c.db', ['c.db', 'c.metadata.json'])
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from contextlib import suppress
+from pathlib import Path
+
+from ..machine import second_process
+from ..model import Registry
+from .write import export_sqlite
+
+
+def forkable() -> bool:
+    """Whether the catalog may be written by a forked child (see the module)."""
+    return sys.platform == "linux" and threading.active_count() == 1 and second_process()
+
+
+def start_export(
+    registry: Registry,
+    path: str | os.PathLike[str],
+    *,
+    metadata_path: str | os.PathLike[str] | None = None,
+) -> Export:
+    """:func:`.write.export_sqlite` in a forked child where one helps (see the module);
+    else when :meth:`Export.result` is first called, in this process."""
+    return Export(registry, Path(path), None if metadata_path is None else Path(metadata_path))
+
+
+class Export:
+    """A catalog being written (see :func:`start_export`)."""
+
+    def __init__(self, registry: Registry, path: Path, metadata_path: Path | None) -> None:
+        self._registry, self._path, self._metadata_path = registry, path, metadata_path
+        self._pid: int | None = None
+        self._done: Path | None = None
+        self._forked = False
+        #: how long the writing took, once it is done
+        self.seconds = 0.0
+        if forkable():
+            with suppress(OSError):  # no child: written here, when waited for
+                self._fork()
+                self._forked = True
+
+    @property
+    def forked(self) -> bool:
+        """Whether a child writes the catalog (else :meth:`result` writes it)."""
+        return self._pid is not None or self._forked
+
+    def _fork(self) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: write, report, and end without any clean-up
+            status = 1
+            try:
+                os.close(read)
+                t = time.perf_counter()
+                export_sqlite(self._registry, self._path, metadata_path=self._metadata_path)
+                os.write(write, json.dumps({"seconds": time.perf_counter() - t}).encode())
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def _write(self) -> None:
+        t = time.perf_counter()
+        self._done = export_sqlite(self._registry, self._path, metadata_path=self._metadata_path)
+        self.seconds = time.perf_counter() - t
+
+    def result(self) -> Path:
+        """Wait for the catalog: its path. If the child failed, the catalog is written
+        here instead (and fails here, with the export's own error, if it must).
+
+        Raises:
+            UsageError, RegistryError: as :func:`.write.export_sqlite`.
+        """
+        if self._done is not None:
+            return self._done
+        report = None if self._pid is None else self._collect()
+        if report is None:  # no child, or a child that failed
+            self._write()
+        else:
+            self.seconds = float(report["seconds"])
+            self._done = self._path
+        assert self._done is not None
+        return self._done
+
+    def _collect(self) -> dict[str, float] | None:
+        """The child's report, once it has ended; ``None`` if it failed."""
+        assert self._pid is not None
+        chunks = []
+        with os.fdopen(self._read, "rb") as pipe:
+            while chunk := pipe.read(65536):
+                chunks.append(chunk)
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if status != 0 or not chunks:
+            return None
+        try:
+            report: dict[str, float] = json.loads(b"".join(chunks))
+        except ValueError:
+            return None
+        return report
+
+    def stop(self) -> None:
+        """Kill the child if it is still at work and wait for it (the caller failed);
+        nothing once :meth:`result` has been had, or where there was no child."""
+        if self._pid is None:
+            return
+        pid, self._pid = self._pid, None
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with suppress(OSError):
+            os.close(self._read)
+        with suppress(ChildProcessError):
+            os.waitpid(pid, 0)
