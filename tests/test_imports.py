@@ -82,6 +82,7 @@ def test_the_build_command_imports_what_the_build_uses(tmp_path: Path) -> None:
     )
     assert late <= built  # what the build uses
     assert _top(built, HEAVY) == []
+    assert _top(built, ("graphviz",)) == []  # dot draws from DOT text the build writes
     for room in ("powerreg.diff", "powerreg.monitor", "powerreg.service"):
         assert not any(m == room or m.startswith(room + ".") for m in built), room
     assert "asyncio" not in built  # the service's

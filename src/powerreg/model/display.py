@@ -10,7 +10,7 @@ nothing eagerly (:mod:`powerreg.lazyface`), so the first chart or table asked fo
 the package that registers it, by name (:data:`PROVIDERS`): the model still has no import
 of them, and a notebook that only does ``import powerreg`` sees its charts drawn.
 
-* :data:`DRAW` — set by :mod:`powerreg.render`: the SVG text of a flowchart or of all the
+* :data:`DRAW` — set by :mod:`powerreg.render.inline`: the SVG text of a flowchart or of all the
   charts of a power, or ``None`` where it cannot be drawn (no Graphviz installed);
 * :data:`FRAMES` — set by :mod:`powerreg.frames`: ``FRAMES(registry, lang)`` gives the
   registry's DataFrames.
@@ -40,7 +40,7 @@ from html import escape
 from typing import Any
 
 #: The SVG of a ``Flowchart`` or of all the charts of a ``Power`` (``None``: cannot draw).
-#: Registered by :mod:`powerreg.render` when it is imported.
+#: Registered by :mod:`powerreg.render.inline` when it is imported.
 DRAW: Callable[[Any], str | None] | None = None
 
 #: ``FRAMES(registry, lang)``: the registry as DataFrames (see :func:`powerreg.frames.to_pandas`).
@@ -49,7 +49,7 @@ FRAMES: Callable[[Any, Any], Any] | None = None
 
 
 #: The module that registers each hook when it is imported.
-PROVIDERS = {"DRAW": "powerreg.render", "FRAMES": "powerreg.frames"}
+PROVIDERS = {"DRAW": "powerreg.render.inline", "FRAMES": "powerreg.frames"}
 
 
 def _provider(name: str) -> None:

@@ -17,8 +17,14 @@ inject DOT, HTML-like markup or SVG. Node names are the step ids (they are the S
 ``<title>`` of each node). Text is laid out with ``Noto Sans CJK SC`` (:data:`FONT`), so
 boxes fit Chinese labels.
 
+The graphviz library makes the ``Digraph`` objects a notebook shows (:mod:`.digraphs`,
+:mod:`.inline`); the files are drawn from DOT text this package writes itself
+(:mod:`.chart`, :mod:`.overview`, :mod:`.files`), by the ``dot`` program. The package's
+face is lazy, so drawing files never imports the library.
+
 Examples:
     >>> import powerreg, tempfile
+    >>> from powerreg.render import render, render_all
     >>> reg = powerreg.load("examples/minimal")
     >>> power = reg.powers["XK-001"]
     >>> g = render(power.flowcharts[0], power, reg)   # shows inline in Jupyter
@@ -32,16 +38,35 @@ Examples:
 
 from __future__ import annotations
 
-from .changes import change_source
-from .chart import dot_source, render
-from .files import Drawing, render_all, start_render_all, write_diagrams
-from .overview import SHEET_POWERS, overview_sheets, render_category, render_overview
-from .style import CATEGORY_NODE, FONT, FORMATS, LEVEL_COLORS, PANEL_NODE, WHEN_NODE
-from .text import escape, text_em, wrap
+from typing import TYPE_CHECKING
 
-from . import inline  # isort: skip (after the modules it draws with)
+from ..lazyface import attach
 
-inline.register()  # charts and powers show drawn in notebooks (powerreg.model.display.DRAW)
+if TYPE_CHECKING:
+    from .changes import change_source
+    from .chart import dot_source
+    from .digraphs import render, render_category, render_overview
+    from .files import Drawing, render_all, start_render_all, write_diagrams
+    from .overview import SHEET_POWERS, overview_sheets
+    from .style import CATEGORY_NODE, FONT, FORMATS, LEVEL_COLORS, PANEL_NODE, WHEN_NODE
+    from .text import escape, text_em, wrap
+
+# each name imported with its module when first asked for (powerreg.lazyface): writing
+# diagrams (render_all, the build) needs their DOT text only, never the graphviz library,
+# which .digraphs and .inline import (and .inline registers the models' drawer when it is
+# imported: powerreg.model.display.DRAW)
+__getattr__, __dir__ = attach(
+    __name__,
+    {
+        ".changes": ("change_source",),
+        ".chart": ("dot_source",),
+        ".digraphs": ("render", "render_category", "render_overview"),
+        ".files": ("Drawing", "render_all", "start_render_all", "write_diagrams"),
+        ".overview": ("SHEET_POWERS", "overview_sheets"),
+        ".style": ("CATEGORY_NODE", "FONT", "FORMATS", "LEVEL_COLORS", "PANEL_NODE", "WHEN_NODE"),
+        ".text": ("escape", "text_em", "wrap"),
+    },
+)
 
 __all__ = [
     "CATEGORY_NODE",

@@ -5,8 +5,6 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-import graphviz
-
 from ..model import (
     LABELS_ZH,
     Category,
@@ -189,21 +187,13 @@ def _category(registry: Registry | None, power: Power | None) -> Category | None
 class _Drawing(NamedTuple):
     """A graph whose statements this module writes itself rather than with
     ``Digraph.node()``/``edge()``: the same DOT at a fraction of the cost, which matters
-    when a registry has hundreds of charts. :meth:`source` equals ``digraph().source``."""
+    when a registry has hundreds of charts. :meth:`source` equals the ``source`` of its
+    ``graphviz.Digraph`` (:func:`.digraphs.digraph`)."""
 
     name: str
     graph_attr: dict[str, str]
     node_attr: dict[str, str]
     body: list[str]
-
-    def digraph(self) -> graphviz.Digraph:
-        return graphviz.Digraph(
-            name=self.name,
-            graph_attr=self.graph_attr,
-            node_attr=self.node_attr,
-            edge_attr=_EDGE_DEFAULTS,
-            body=self.body,
-        )
 
     def source(self) -> str:
         return (
@@ -258,30 +248,10 @@ def _chart(flowchart: Flowchart, power: Power | None, registry: Registry | None)
     return _Drawing(flowchart.gid, graph_attr, {**_NODE_DEFAULTS, "sortv": "1"}, body)
 
 
-def render(
-    flowchart: Flowchart, power: Power | None = None, registry: Registry | None = None
-) -> graphviz.Digraph:
-    """Draw one flowchart; the result shows inline in Jupyter, ``.source`` is its DOT.
-
-    Args:
-        flowchart: the chart to draw.
-        power: the power it belongs to, for the header and the risk points; found in
-            ``registry`` by the chart's global id when not given.
-        registry: gives the category name in the header.
-
-    Examples:
-        >>> import powerreg
-        >>> reg = powerreg.load("examples/minimal")
-        >>> g = render(reg.powers["CF-001"].flowcharts[0], registry=reg)
-        >>> 'color="#b71c1c" fillcolor="#ef9a9a"' in g.source
-        True
-    """
-    return _chart(flowchart, power, registry).digraph()
-
-
 def dot_source(
     flowchart: Flowchart, power: Power | None = None, registry: Registry | None = None
 ) -> str:
-    """The DOT text of :func:`render` (made without building the graph object), for users
-    who post-process it."""
+    """The DOT text of :func:`.digraphs.render` (made without building the graph object,
+    nor importing the graphviz library), for users who post-process it and for
+    :func:`.files.render_all`."""
     return _chart(flowchart, power, registry).source()

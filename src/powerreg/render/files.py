@@ -22,9 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from pathlib import Path
-from typing import IO
-
-import graphviz
+from typing import IO, TYPE_CHECKING
 
 from ..atomic import check_output, new_directory, written_by
 from ..errors import UsageError
@@ -35,6 +33,9 @@ from ..model import (
 from .chart import dot_source
 from .overview import overview_sheets, overview_sources
 from .style import FORMATS
+
+if TYPE_CHECKING:  # a graph given to write_diagrams: its DOT text is all that is read
+    import graphviz
 
 #: The file that marks a directory of diagrams written by powerreg.
 MARKER = ".powerreg-render.json"

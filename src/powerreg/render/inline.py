@@ -1,9 +1,9 @@
 """Drawings shown inline in a notebook: a chart, or every chart of a power at once.
 
 :func:`render` draws a :class:`~powerreg.model.Flowchart` (a ``graphviz.Digraph``, as
-:func:`powerreg.render.chart.render`) or a :class:`~powerreg.model.Power`: all its charts,
+:func:`powerreg.render.digraphs.render`) or a :class:`~powerreg.model.Power`: all its charts,
 as :class:`PowerCharts`, which Jupyter shows one under the other. :func:`svg` is what the
-models' ``_repr_svg_`` calls: this package registers it as
+models' ``_repr_svg_`` calls: this module registers it as
 :data:`powerreg.model.display.DRAW` when it is imported, so that a chart or a power
 typed at the end of a cell shows drawn rather than as text.
 
@@ -25,7 +25,7 @@ from typing import Any, overload
 import graphviz
 
 from ..model import Flowchart, Power, Registry, display
-from .chart import render as render_chart
+from .digraphs import render as render_chart
 
 #: Space between two charts of one power stacked in one SVG, in points.
 GAP = 18
@@ -133,3 +133,6 @@ def svg(item: Flowchart | Power) -> str | None:
 def register() -> None:
     """Make :func:`svg` the models' drawer (:data:`powerreg.model.display.DRAW`)."""
     display.DRAW = svg
+
+
+register()  # charts and powers show drawn in notebooks, once this module is imported

@@ -22,8 +22,6 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
-import graphviz
-
 from ..errors import UsageError
 from ..model import (
     LABELS_ZH,
@@ -307,40 +305,7 @@ def _drawings(registry: Registry, code: str) -> Iterator[tuple[str, _Drawing]]:
         yield sheet.name, _numbered(registry, category, sheet, len(sheets))
 
 
-def render_overview(registry: Registry, code: str) -> dict[str, graphviz.Digraph]:
-    """Every sheet of the overview of one category by its diagram name (see
-    :func:`overview_sheets`), the only sheet or the index first.
-
-    Raises:
-        UsageError: if the registry has no such category.
-
-    Examples:
-        >>> import powerreg
-        >>> list(render_overview(powerreg.load("examples/minimal"), "CF"))
-        ['_categories/CF']
-    """
-    return {name: drawing.digraph() for name, drawing in _drawings(registry, code)}
-
-
 def overview_sources(registry: Registry, code: str) -> Iterator[tuple[str, str]]:
     """``(name, DOT text)`` of every sheet of a category's overview, as made."""
     for name, drawing in _drawings(registry, code):
         yield name, drawing.source()
-
-
-def render_category(registry: Registry, code: str) -> graphviz.Digraph:
-    """Overview of one category: its powers, each with its charts, its risk points by
-    level and its countermeasures; for a category of more than :data:`SHEET_POWERS`
-    powers, the index of its sheets (:func:`render_overview` draws them all).
-
-    Raises:
-        UsageError: if the registry has no such category.
-
-    Examples:
-        >>> import powerreg
-        >>> g = render_category(powerreg.load("examples/minimal"), "XK")
-        >>> '_category -> "XK-001"' in g.source
-        True
-    """
-    _, drawing = next(_drawings(registry, code))
-    return drawing.digraph()

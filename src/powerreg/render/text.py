@@ -80,7 +80,14 @@ def text_em(text: str) -> float:
 
 def _tokens(text: str) -> list[tuple[str, float]]:
     """Units a line may not break inside, with their widths."""
-    return [(token, text_em(token)) for token in _TOKEN.findall(text)]
+    return [(token, _token_em(token)) for token in _TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=1 << 14)
+def _token_em(token: str) -> float:
+    """:func:`text_em` of a token, remembered: most tokens are one CJK character, and the
+    same few thousand recur in every chart of a registry."""
+    return text_em(token)
 
 
 def wrap(text: str, width: float) -> list[str]:
