@@ -117,6 +117,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # the package's templates do not change while a site is made: not looked at
+        # again on disk each time a page extends, imports or includes one
+        auto_reload=False,
     )
     # field: each field's label, its one name (powerreg.model.FIELD_LABELS)
     env.globals.update(
