@@ -1,8 +1,9 @@
-"""A big Parquet log replayed in one process a share of its cases at a time (issue 20.1,
-:mod:`powerreg.monitor.sharded`) gives what the log replayed at once gives: every case,
-deviation, alert, summary and row left out, in every output; the shares' files are gone
-once the records are made or the result is dropped. The tests force the shares on small
-logs with ``POWERREG_SHARE_ROWS``."""
+"""A big Parquet log or plain CSV file replayed in one process a share of its cases at a
+time (issue 20.1, :mod:`powerreg.monitor.sharded`) gives what the log replayed at once
+gives: every case, deviation, alert, summary and row left out (with its line), in every
+output; the shares' files are gone once the records are made or the result is dropped;
+a CSV file that is not plain is read whole, as ever. The tests force the shares on
+small logs with ``POWERREG_SHARE_ROWS``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import random
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,12 +26,12 @@ from hypothesis import strategies as st
 
 import powerreg
 from powerreg.errors import UsageError
-from powerreg.monitor import monitor, sharded, synth_cases
+from powerreg.monitor import monitor, plaincsv, sharded, synth_cases
 from powerreg.monitor.result import MonitorResult
 from powerreg.monitor.sharded import SHARE_ROWS, SHARE_ROWS_ENV, shares_for
 from powerreg.monitor.shares import read_share, rows_of, split
 
-from .test_monitor_fast import MUTATIONS, assert_same
+from .test_monitor_fast import CASE_FIELDS, MUTATIONS, assert_same
 
 REFERENCE = powerreg.load_reference()
 
@@ -215,3 +217,187 @@ def test_a_log_refused_in_shares_leaves_no_file(tmp_path: Path, temp_dir: Path) 
     assert str(shared.value) == str(once.value)
     gc.collect()
     assert list(temp_dir.iterdir()) == []
+
+
+# ------------------------------------------------------------------ CSV (issue 20.1)
+
+#: the log's columns as synth_cases writes them, and their Chinese names
+HEADER = ["case_id", "power_id", "flowchart_id", "step_id", "timestamp", "actor", "note"]
+CHINESE = ["办件编号", "事项编码", "流程图编号", "环节编码", "时间", "经办人", "备注"]
+
+
+def _bad_rows(n_cases: int, seed: int, dev: float, delay: float, bad: float) -> list[list[str]]:
+    """A log's rows (fields in :data:`HEADER` order), some gone wrong at the rate ``bad``."""
+    log = synth_cases(REFERENCE, n_cases, seed, dev, delay)
+    rng = random.Random(seed)
+    rows = []
+    for row in log.rows:
+        fields = list(row)
+        if rng.random() < bad:
+            rng.choice(MUTATIONS)(fields, rng)
+        rows.append(fields)
+    return rows
+
+
+def _write_csv(path: Path, rows: list[list[str]], *, layout: int, seed: int) -> Path:
+    """``rows`` as a plain CSV file, laid out by ``layout``'s bits: 1 Chinese headers,
+    2 a byte-order mark, 4 the columns shuffled, 8 a column no log column (not ASCII,
+    so every byte is checked as UTF-8), 16 no line end after the last row."""
+    order = list(range(len(HEADER)))
+    if layout & 4:
+        random.Random(seed).shuffle(order)
+    names = CHINESE if layout & 1 else HEADER
+    header = [names[i] for i in order]
+    lines = [[row[i] for i in order] for row in rows]
+    if layout & 8:
+        header.insert(2, "附注")
+        for i, line in enumerate(lines):
+            line.insert(2, "第二" if i % 3 else "")
+    text = "\n".join(",".join(line) for line in [header, *lines])
+    text += "" if layout & 16 else "\n"
+    path.write_bytes((b"\xef\xbb\xbf" if layout & 2 else b"") + text.encode("utf-8"))
+    return path
+
+
+def _parquet_of(path: Path, rows: list[list[str]]) -> Path:
+    columns = {h: [r[j] or None for r in rows] for j, h in enumerate(HEADER)}
+    pq.write_table(pa.table(columns), path, row_group_size=50)
+    return path
+
+
+def _csv_in_shares(path: Path, per_share: int, block: int, **kw: Any) -> tuple[MonitorResult, int]:
+    """``monitor(path)`` of a CSV file in shares of ``per_share`` rows, pyarrow reading
+    ``block`` bytes at a time; how many shares it replayed."""
+    with mock.patch.object(plaincsv, "BLOCK", block):
+        return in_shares(path, per_share, **kw)
+
+
+def _lines_less_one(result: MonitorResult) -> Any:
+    """A result's cases and rows left out as a Parquet log of the same rows gives them:
+    each line one less (the header), no message (a CSV's says line, a Parquet's row)."""
+    cases = [
+        (
+            [getattr(c, f) for f in CASE_FIELDS if f not in ("deviations", "alerts", "lost")],
+            [replace(d, line=None if d.line is None else d.line - 1) for d in c.deviations],
+            [replace(a, line=None if a.line is None else a.line - 1) for a in c.alerts],
+            [e._replace(line=e.line - 1) for e in c.events],
+        )
+        for c in result.cases
+    ]
+    problems = [(p.code, p.entity, p.line - 1) for p in result.problems]
+    return cases, problems, result.rows, result.events, result.after_as_of, result.totals
+
+
+def _same_but_lines(csv: MonitorResult, parquet: MonitorResult) -> Any:
+    cases = [
+        (
+            [getattr(c, f) for f in CASE_FIELDS if f not in ("deviations", "alerts", "lost")],
+            list(c.deviations),
+            list(c.alerts),
+            list(c.events),
+        )
+        for c in parquet.cases
+    ]
+    problems = [(p.code, p.entity, p.line) for p in parquet.problems]
+    got = (cases, problems, parquet.rows, parquet.events, parquet.after_as_of, parquet.totals)
+    assert _lines_less_one(csv) == got
+
+
+@given(
+    n_cases=st.integers(4, 60),  # at least 8 rows
+    seed=st.integers(0, 10_000),
+    dev=st.sampled_from([0.0, 0.3, 1.0]),
+    delay=st.sampled_from([0.0, 0.4]),
+    bad=st.sampled_from([0.0, 0.05, 0.3]),
+    layout=st.integers(0, 31),
+    block=st.sampled_from([256, 4096, plaincsv.BLOCK]),
+    shares=st.integers(5, 8),
+    as_of=st.sampled_from([None, date(2011, 1, 20), date(2011, 3, 1), date(2012, 6, 1)]),
+)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_a_csv_log_replayed_in_shares_equals_it_replayed_at_once_and_its_parquet(
+    tmp_path: Path,
+    n_cases: int,
+    seed: int,
+    dev: float,
+    delay: float,
+    bad: float,
+    layout: int,
+    block: int,
+    shares: int,
+    as_of: date | None,
+) -> None:
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))  # one per example
+    rows = _bad_rows(n_cases, seed, dev, delay, bad)
+    path = _write_csv(folder / "cases.csv", rows, layout=layout, seed=seed)
+    per_share = max(1, len(rows) // shares)
+    once = monitor(path, REFERENCE, as_of=as_of)
+    assert once._bulk is not None  # type: ignore[attr-defined]  # read in bulk, at once
+    got, replayed = _csv_in_shares(path, per_share, block, as_of=as_of)
+    assert replayed == shares_for(len(rows), per_share) >= 5
+    assert got._bulk is not None  # type: ignore[attr-defined]  # each share in bulk
+    assert_same_outputs(got, once)
+    # the same rows from Parquet, in shares too: the same but for the lines
+    parquet = _parquet_of(folder / "cases.parquet", rows)
+    _same_but_lines(got, in_shares(parquet, per_share, as_of=as_of)[0])
+
+
+def test_a_csv_logs_rows_left_out_name_their_lines_in_shares(tmp_path: Path) -> None:
+    rows = _bad_rows(30, 5, 0.3, 0.3, 0.0)
+    rows[3][1] = "ZZ-999"  # an unknown power: M003
+    rows[7][4] = "2011-10-1x 09:00:00"  # a timestamp that is none: M002
+    rows[11][4] = "1999-01-04 09:00:00"  # a day off the calendar: M009
+    rows[-1][4] = "2012-06-01 09:00:00"  # after as_of (its case's last): not left out
+    rows[19][0] = ""  # no case: M001
+    path = _write_csv(tmp_path / "cases.csv", rows, layout=0, seed=0)
+    once = monitor(path, REFERENCE, as_of=date(2011, 12, 30))
+    got, replayed = in_shares(path, len(rows) // 5, as_of=date(2011, 12, 30))
+    assert replayed >= 5
+    assert [(p.code, p.line) for p in got.problems] == [
+        ("M003", 5),
+        ("M002", 9),
+        ("M009", 13),
+        ("M001", 21),
+    ]
+    assert got.problems[0].as_line("en").startswith("cases.csv:5: M003")
+    assert got.after_as_of == once.after_as_of >= 1
+    assert_same_outputs(got, once)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda lines: lines.insert(9, ""),  # a blank line: pyarrow counts a row less
+        lambda lines: lines.append(""),  # a blank last line: so too
+        lambda lines: lines.__setitem__(9, lines[9] + ",x"),  # a row wider than the header
+        lambda lines: lines.__setitem__(9, lines[9].replace(",", ',"', 1) + '"'),  # a quote
+        lambda lines: lines.__setitem__(9, lines[9] + "\r"),  # a carriage return
+        lambda lines: lines.__setitem__(9, lines[9] + "长" * 50_000),  # a line too long
+    ],
+)
+def test_a_csv_file_that_is_not_plain_is_read_whole_as_ever(
+    tmp_path: Path, temp_dir: Path, spoil: Any
+) -> None:
+    path = _write_csv(tmp_path / "cases.csv", _bad_rows(40, 3, 0.3, 0.3, 0.1), layout=0, seed=0)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    spoil(lines)
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with mock.patch.dict(os.environ, {SHARE_ROWS_ENV: "100000"}):  # at once, surely
+        once = monitor(path, REFERENCE)
+    got, replayed = _csv_in_shares(path, 5, 256)
+    assert replayed == 0
+    assert_same_outputs(got, once)
+    gc.collect()
+    assert list(temp_dir.iterdir()) == []  # the split begun is gone
+
+
+def test_a_csv_file_whose_name_is_no_utf8_is_replayed_in_shares(tmp_path: Path) -> None:
+    name = os.fsdecode(b"cases-\xff.csv")
+    path = _write_csv(tmp_path / name, _bad_rows(40, 4, 0.3, 0.3, 0.1), layout=2, seed=0)
+    once = monitor(path, REFERENCE)
+    got, replayed = _csv_in_shares(path, 40, 512)
+    assert replayed >= 5
+    assert got.source == once.source == "cases-\\xff.csv"
+    assert_same_outputs(got, once)

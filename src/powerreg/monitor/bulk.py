@@ -41,6 +41,7 @@ from ..model import Registry
 from .bulkcolumns import Bools, Columns, Ints, csv_columns, parquet_log_columns, table_columns
 from .calendar import WorkCalendar
 from .caseevents import STEP_BITS, CaseEvents, Vocabulary, pack_time
+from .plaincsv import PlainCsv
 from .reader import EventLog, RowIndex, RowReader
 
 
@@ -130,13 +131,15 @@ def read_bulk(
     calendar: WorkCalendar | None = None,
     as_of: date | None = None,
     index: RowIndex | None = None,
+    plain: PlainCsv | None = None,
 ) -> BulkLog | None:
     """Read a CSV or Parquet case log in bulk; None for a log that only the line
-    reader reads exactly (see the module's text), or that it refuses."""
+    reader reads exactly (see the module's text), or that it refuses. ``plain``: a CSV
+    file's checks, made already (:func:`~.plaincsv.plain_csv`)."""
     path = Path(source)
     index = RowIndex(reg) if index is None else index
     parquet = path.suffix.lower() in (".parquet", ".pq") or path.is_dir()
-    files = parquet_log_columns(path) if parquet else csv_columns(path)
+    files = parquet_log_columns(path) if parquet else csv_columns(path, plain)
     if files is None:
         return None
     lines = 0 if parquet else files[0][1].n + 1
@@ -158,12 +161,14 @@ def read_bulk_tables(
     calendar: WorkCalendar | None = None,
     as_of: date | None = None,
     index: RowIndex | None = None,
+    row_word: str = "row",
 ) -> BulkLog | None:
-    """Read in bulk the rows of a Parquet log given as Arrow tables, one for each of its
-    files that has any: the file's name as reports name it, its rows' log columns, and
-    each row's row in the file (from 1, increasing). The rows may be a share of the log's
-    (the Dask engine's share of its cases, :mod:`.engine`): each problem and event keeps
-    its file and row. None if a table is not one the bulk reading takes (see
+    """Read in bulk the rows of a log given as Arrow tables, one for each of its files
+    that has any: the file's name as reports name it, its rows' log columns, and each
+    row's row in the file (from 1, increasing; a CSV file's line, ``row_word="line"``).
+    The rows may be a share of the log's (the Dask engine's share of its cases,
+    :mod:`.engine`, or one process's, :mod:`.sharded`): each problem and event keeps its
+    file and row. None if a table is not one the bulk reading takes (see
     :func:`~.bulkcolumns.table_columns`), or no row is given.
 
     Examples:
@@ -187,7 +192,7 @@ def read_bulk_tables(
         seq += c.n
     if not seq:
         return None
-    out = _bulk(reg, got, index, calendar, as_of, "row", source)
+    out = _bulk(reg, got, index, calendar, as_of, row_word, source)
     pa.default_memory_pool().release_unused()
     return out
 

@@ -3,9 +3,9 @@ what :mod:`.bulk` checks and groups.
 
 A CSV file is read whole by pyarrow's CSV reader, each id column dictionary-encoded (its
 texts once, each row a number), only when the line reader (:mod:`.events`) would read
-it the same way: no quote, carriage return or NUL anywhere, UTF-8 (pyarrow refuses the
-bytes Python's strict decoder refuses: a lone surrogate, an overlong form), no blank
-line, every row as wide as the header, no line longer than a field may be. A Parquet file is taken
+it the same way (a *plain* file, :mod:`.plaincsv`: no quote, carriage return or NUL
+anywhere, UTF-8, no blank line, every row as wide as the header, no line longer than a
+field may be; checked a block of the file at a time). A Parquet file is taken
 when its log columns are text (the timestamp text or a naive Arrow timestamp in
 microseconds) and no text is over the size limit. Otherwise these return None, and the
 log is read row by row.
@@ -22,7 +22,6 @@ Examples:
 
 from __future__ import annotations
 
-import csv
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,19 +30,18 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from .caseevents import DAY_US, pack_time
 from .columnar import file_name, parquet_files
-from .reader import COLUMNS, REQUIRED, column_name, parse_time
-from .rows import MAX_FIELD, MAX_ROW
+from .plaincsv import NotPlain, PlainCsv, plain_csv, read_plain, source_name
+from .reader import COLUMNS, REQUIRED, parse_time
+from .rows import MAX_FIELD
 
 #: numbers of rows: 64 bits (times), 32 where they fit (ids, lines)
 Ints = npt.NDArray[np.signedinteger[Any]]
 Bools = npt.NDArray[np.bool_]
 
-_DICT = pa.dictionary(pa.int32(), pa.string())
 #: microseconds from 0001-01-01 to 1970-01-01 (what :func:`pack_time` counts from)
 _UNIX = pack_time(datetime(1970, 1, 1))
 
@@ -207,81 +205,6 @@ def _py_time(stamp: str) -> int | None:
 # ------------------------------------------------------------------ files
 
 
-def _plain_csv(path: Path) -> tuple[bytes, list[str]] | None:
-    """The bytes of a CSV file the bulk reading takes exactly as the line reader does,
-    and its header; None for any other file."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    # the byte-order mark a spreadsheet writes is no part of the text (utf-8-sig)
-    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    if len(data) == bom or b'"' in data or b"\r" in data or b"\x00" in data:
-        return None
-    # no line longer than a field may be (and so than a row may be)
-    limit = min(MAX_ROW, csv.field_size_limit())
-    pos, size = bom, len(data)
-    while pos + limit < size:
-        nl = data.rfind(b"\n", pos, pos + limit + 1)
-        if nl < 0:
-            return None
-        pos = nl + 1
-    end = data.find(b"\n")
-    try:
-        header = (data[bom:] if end < 0 else data[bom:end]).decode("utf-8").split(",")
-    except UnicodeDecodeError:
-        return None
-    return data, header
-
-
-def _header(header: list[str]) -> dict[str, str] | None:
-    """The column (``c0``, ``c1``, …) of each of the log's columns; None if a required
-    one is missing."""
-    names = [column_name(h.strip()) for h in header]
-    if any(c not in names for c in REQUIRED):
-        return None
-    return {c: f"c{names.index(c)}" for c in COLUMNS if c in names}
-
-
-def _encodable(text: str) -> bool:
-    """Whether ``text`` is UTF-8 (not a name of bytes escaped as surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _csv_table(source: Any, header: list[str], names: dict[str, str], lines: int) -> Any | None:
-    """The log's columns of a CSV file (``source``: its path, or its bytes without the
-    byte-order mark) of ``lines`` lines; None if pyarrow cannot read them all, or reads
-    a number of rows that tells of a blank line."""
-    try:
-        table = pcsv.read_csv(
-            source,
-            read_options=pcsv.ReadOptions(
-                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1
-            ),
-            parse_options=pcsv.ParseOptions(quote_char=False, newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(
-                column_types={
-                    n: pa.string() if c == "timestamp" else _DICT for c, n in names.items()
-                },
-                include_columns=list(names.values()),
-                strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return None
-    if table.num_rows != lines - 1:  # a blank line: lines would be numbered apart
-        return None
-    return table.unify_dictionaries()
-
-
-def _source_name(path: Path) -> str:
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def _takes(schema: Any) -> bool:
     """Whether a Parquet file's or a table's log columns are ones the bulk reading
     takes: the required ones there, each name once, each column text (or a dictionary of
@@ -352,37 +275,20 @@ def _parquet_columns(path: Path, seq0: int) -> Columns | None:
     return table_columns(table, seq0)
 
 
-def csv_columns(path: Path) -> list[tuple[str, Columns]] | None:
+def csv_columns(path: Path, plain: PlainCsv | None = None) -> list[tuple[str, Columns]] | None:
     """The columns of a CSV log, as one file named as reports name it; None if the
-    line reader alone reads it exactly (see the module's text)."""
+    line reader alone reads it exactly (see :mod:`.plaincsv`). ``plain``: the file's
+    checks, made already (:func:`~.plaincsv.plain_csv`)."""
     if not path.is_file():
         return None
-    plain = _plain_csv(path)
+    plain = plain_csv(path) if plain is None else plain
     if plain is None:
         return None
-    data, header = plain
-    del plain
-    names = _header(header)
-    if names is None:
+    try:
+        table = read_plain(path, plain)
+    except NotPlain:
         return None
-    if len(names) < len(header) and not data.isascii():
-        # pyarrow checks that the columns it reads are UTF-8, as strictly as Python
-        # does; a column left unread (another, or one named twice) is checked here
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    # pyarrow reads the file itself (a block at a time): its bytes need not stay
-    bom = data.startswith(b"\xef\xbb\xbf")
-    lines = data.count(b"\n") + (not data.endswith(b"\n"))
-    source: Any = path
-    if bom or not _encodable(str(path)):  # pyarrow opens UTF-8 paths only
-        source = pa.py_buffer(data[3:] if bom else data)
-    del data
-    table = _csv_table(source, header, names, lines)
-    if table is None:
-        return None
-    return [(_source_name(path), Columns(table, names, 0))]
+    return [(source_name(path), Columns(table, plain.names, 0))]
 
 
 def parquet_log_columns(root: Path) -> list[tuple[str, Columns]] | None:

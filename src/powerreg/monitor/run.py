@@ -20,6 +20,7 @@ import gc
 import os
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from ..collector import FREEZE_AT, gc_paused
@@ -59,10 +60,12 @@ def monitor(
     ``as_of``. A row on a day the working-day ``calendar`` does not know is left out
     (M009), unless it is later than ``as_of``.
 
-    A Parquet log of more than 2,000,000 rows is replayed a share of its cases at a
-    time, its memory that of a share (:mod:`.sharded`; ``POWERREG_SHARE_ROWS`` sets the
-    share's rows): the shares' files, about the size of the log's events unpacked, wait
-    in the temporary directory until the records are made or the result is dropped.
+    A Parquet log or a plain CSV file (:mod:`.plaincsv`: no quote, say) of more than
+    2,000,000 rows is replayed a share of its cases at a time, its memory that of a
+    share (:mod:`.sharded`; ``POWERREG_SHARE_ROWS`` sets the share's rows): the shares'
+    files, about the size of the log's events unpacked, wait in the temporary directory
+    until the records are made or the result is dropped. Any other CSV file, and JSON
+    Lines, is read whole.
 
     Raises:
         UsageError: the log cannot be read, or ``as_of`` lies outside the working-day
@@ -135,14 +138,20 @@ def _monitor_bulk(
     try:
         from .bulk import read_bulk
         from .bulkreplay import replay_bulk
+        from .plaincsv import plain_csv
         from .sharded import monitor_in_shares
     except ImportError:  # pragma: no cover - pyarrow and numpy come with the extra scale
         return None
-    if is_parquet(log):  # a big one a share of its cases at a time (see .sharded)
-        shared = monitor_in_shares(log, registry, as_of, cal, lang)
-        if shared is not None:
-            return shared
-    blog = read_bulk(log, registry, calendar=cal, as_of=as_of)
+    plain = None
+    if not is_parquet(log):  # a CSV file: checked once, a block at a time
+        plain = plain_csv(Path(log))
+        if plain is None:
+            return None  # read row by row
+    # a big one a share of its cases at a time (see .sharded)
+    shared = monitor_in_shares(log, registry, as_of, cal, lang, plain)
+    if shared is not None:
+        return shared
+    blog = read_bulk(log, registry, calendar=cal, as_of=as_of, plain=plain)
     if blog is None:
         return None
     foreign_powers(EventLog(blog.source, problems=blog.problems, rows=blog.rows), registry)

@@ -160,17 +160,21 @@ def replay_share(
     as_of: date | None,
     index: RowIndex,
     charts: dict[tuple[str, str], ChartIndex] | None = None,
+    row_word: str = "row",
 ) -> Share:
     """Replay the rows of one share of the cases (every row of each; those of each file
     of the log that has any, see :data:`~.shares.FileRows`): in bulk if it may, else row
     by row. ``names``: each file of the log as problems name it; ``charts``: the charts
-    compiled so far (one process's shares compile each once)."""
+    compiled so far (one process's shares compile each once); ``row_word``: what a
+    problem calls a row's place (a CSV file's ``line``)."""
     read = [r for r in read if len(r[2])]
     tables = [(names[i], table, lines) for i, table, lines in read]
-    blog = read_bulk_tables(tables, registry, source=source, calendar=cal, as_of=as_of, index=index)
+    blog = read_bulk_tables(
+        tables, registry, source=source, calendar=cal, as_of=as_of, index=index, row_word=row_word
+    )
     charts = {} if charts is None else charts
     if blog is None:
-        return _replay_rows(read, names, source, registry, cal, as_of, index, charts)
+        return _replay_rows(read, names, source, registry, cal, as_of, index, charts, row_word)
     return _replay_bulk(blog, read, registry, cal, as_of, charts)
 
 
@@ -201,9 +205,10 @@ def _replay_rows(
     as_of: date | None,
     index: RowIndex,
     charts: dict[tuple[str, str], ChartIndex],
+    row_word: str,
 ) -> Share:
     """A share read row by row, each case replayed as :func:`~.run.monitor` replays it."""
-    reader_ = RowReader(registry, source, "row", calendar=cal, as_of=as_of, index=index)
+    reader_ = RowReader(registry, source, row_word, calendar=cal, as_of=as_of, index=index)
     known = reader_.known
     first: dict[str, int] = {}
     n = 0

@@ -1,12 +1,14 @@
-"""A Parquet log's cases shared out by case (extra ``scale``): which share each row is
-in, the rows of one share, and a log split into its shares' files.
+"""A log's cases shared out by case (extra ``scale``): which share each row is in, the
+rows of one share of a Parquet log, and a log (Parquet, or a plain CSV file read a
+block at a time, :mod:`.plaincsv`) split into its shares' files.
 
 The replay is independent per case, so a log partitions by case: a case's share is a
 hash of its id (its text as the reader takes it, stripped; a null is blank), so every
 row of a case, in any file, lands in one share, in every process, and the shares are
 even. The Dask engine's tasks each read their share's rows (:func:`rows_of`); one
 process replaying a big log a share at a time splits it once into a file a share
-(:func:`split`, read back by :func:`read_share`), each row keeping its file and row.
+(:func:`split`, :func:`split_tables`, read back by :func:`read_share`), each row keeping
+its file and row (a CSV file's line).
 
 Examples:
     The share of each case id (of the rows of a case column, null and blank alike):
@@ -20,7 +22,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +33,12 @@ from .columnar import cell_text, open_parquet
 from .reader import COLUMNS
 
 #: The rows of one file of a log in a share: the file's number, its rows' log columns
-#: (an Arrow table), and each row's row in the file (from 1, increasing).
+#: (an Arrow table), and each row's row in the file (from 1, increasing; a CSV file's
+#: line).
 FileRows = tuple[int, Any, Ints]
 
-#: The column of a share's file (:func:`split`) that holds each row's row in its file.
+#: The column of a share's file (:func:`split`) that holds each row's row (or line) in
+#: its file.
 LINE = "__line"
 
 
@@ -79,18 +83,27 @@ def _row_groups(path: Path) -> Any:
 
 
 def split(files: list[Path], shares: int, into: Path) -> list[list[tuple[int, Path]]]:
-    """Split a log's files into ``shares`` shares of its cases, in one reading of each
-    file: the rows of each file in each share go to a file of their own under ``into``
-    (an Arrow IPC stream, each row with its row in the file, :data:`LINE`). What comes
-    back: each share's files, with the number of the log's file they hold rows of."""
+    """Split a Parquet log's files into ``shares`` shares of its cases, in one reading
+    of each file (a row group at a time; see :func:`split_tables`)."""
+    return split_tables([(_row_groups(path), 0) for path in files], shares, into)
+
+
+def split_tables(
+    files: Iterable[tuple[Iterable[Any], int]], shares: int, into: Path
+) -> list[list[tuple[int, Path]]]:
+    """Split a log's files, each given as its rows' log columns a table at a time (and
+    the lines before its first row: a CSV file's header, say), into ``shares`` shares
+    of its cases: the rows of each file in each share go to a file of their own under
+    ``into`` (an Arrow IPC stream, each row with its row or line in the file,
+    :data:`LINE`). What comes back: each share's files, with the number of the log's
+    file they hold rows of."""
     import pyarrow.ipc as ipc
 
     out: list[list[tuple[int, Path]]] = [[] for _ in range(shares)]
-    for i, path in enumerate(files):
+    for i, (tables, offset) in enumerate(files):
         writers: dict[int, Any] = {}
-        offset = 0
         try:
-            for table in _row_groups(path):
+            for table in tables:
                 share = share_of_rows(table.column("case_id"), shares)
                 for k, piece in _pieces(table, share, shares, offset):
                     writer = writers.get(k)
