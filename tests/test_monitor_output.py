@@ -283,8 +283,12 @@ def test_output_from_the_bulk_columns_is_the_reference_to_the_byte(
         # line reader takes as Python's csv module does), are read and replayed in bulk
         assert isinstance(fresh, LazyResult)
     # the JSON made in blocks of 3 cases' ends and written 2 cases at a time: blocks
-    # and writes out of step, as a big log's are
-    with patch.object(bulkoutput, "ENDS_BLOCK", 3), patch.object(lazyresult, "CHUNK", 2):
+    # and writes out of step, as a big log's are; the text made 5 findings at a time
+    with (
+        patch.object(bulkoutput, "ENDS_BLOCK", 3),
+        patch.object(lazyresult, "CHUNK", 2),
+        patch.object(bulkoutput, "LINES_BLOCK", 5),
+    ):
         got, records, markdown = _outputs(fresh)
     if isinstance(fresh, LazyResult):
         assert fresh._make is not None  # the cases' records not made

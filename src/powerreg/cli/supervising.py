@@ -103,13 +103,13 @@ def monitor(
     )
     for problem in result.problems:
         click.echo(problem.as_line(result.lang), err=True)
-    if fmt == "json":  # written a case at a time: a big log's JSON is never one string
-        result.write_json(sys.stdout)
+    if fmt == "markdown":
+        click.echo(result.to_markdown())
+    else:  # written a part at a time: a big log's report is never one string
+        write = result.write_json if fmt == "json" else result.write_text
+        write(sys.stdout)
         sys.stdout.write("\n")
         sys.stdout.flush()
-    else:
-        render = {"text": result.to_text, "markdown": result.to_markdown}
-        click.echo(render[fmt]())
     if catalog is not None:
         add_to_catalog(result, catalog)
         click.echo(f"added tables cases, case_events and alerts to {catalog}", err=True)

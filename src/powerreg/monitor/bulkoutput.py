@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import string
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,8 @@ _ALERT_RANK = np.array([int(code[1:]) for code in ALERT_CODES], np.int64)
 _DEVIATION_CODES = ("", *DEVIATION_CODES)
 #: Cases whose line ends a JSON output makes at once (:class:`CaseLines`).
 ENDS_BLOCK = 32_768
+#: Findings whose lines a text output makes at once (:meth:`BulkOutput.line_parts`).
+LINES_BLOCK = 65_536
 _DEVIATION_RANK = np.array([0, *(int(code[1:]) for code in DEVIATION_CODES)], np.int64)
 
 
@@ -91,44 +93,59 @@ class BulkOutput:
 
     # ------------------------------------------------------------------ text
 
-    def lines(self) -> list[str]:
+    def line_parts(self) -> Iterator[str]:
         """:meth:`~.result.MonitorResult.line` of each finding, in the order of
         :meth:`~.result.MonitorResult.findings` (line, case, code; deviations before
-        alerts, then as each case lists them)."""
+        alerts, then as each case lists them), joined by newlines :data:`LINES_BLOCK`
+        at a time: the order is found from the findings' numbers, and each block's lines
+        are made as it is written (a big log's report is never in memory whole)."""
         fmt, t, devs = self.fmt, self.table, self.devs
-        dev_messages = _fill(
-            [fmt.deviation_message(d) for d in self.dev_kinds],
-            devs.kind,
-            {"0": self._of_cases(devs.case, lambda c: shown(c, fmt.lang))},
-        )
-        messages = _fill(
-            [fmt.alert_message(a, still) for a, still in self.kinds],
-            self.kind,
-            {
-                "0": self._of_cases(t.case, lambda c: shown(c, fmt.lang)),
-                "1": _text(t.elapsed),
-                "2": _text(t.limit),
-                "3": _dates(t.day),
-            },
-        )
-        texts = pa.concat_arrays(
-            [
-                _lines(
-                    fmt.where,
-                    devs.line,
-                    pa.array(_DEVIATION_CODES).take(pa.array(devs.code)),
-                    dev_messages,
-                ),
-                _lines(fmt.where, t.line, pa.array(ALERT_CODES).take(pa.array(t.code)), messages),
-            ]
-        )
+        n_dev = len(devs.line)
         # findings() sorts by line (0 if none), case and code, stably
-        line_of = np.concatenate((devs.line, t.line))
-        case_of = np.concatenate((devs.case, t.case))
-        rank = np.concatenate((_DEVIATION_RANK[devs.code], _ALERT_RANK[t.code]))
-        order = np.lexsort((np.arange(len(texts)), rank, case_of, line_of))
-        got: list[str] = texts.take(pa.array(order)).to_pylist()
-        return got
+        order = np.lexsort(
+            (
+                np.arange(n_dev + len(t.line)),
+                np.concatenate((_DEVIATION_RANK[devs.code], _ALERT_RANK[t.code])),
+                np.concatenate((devs.case, t.case)),
+                np.concatenate((devs.line, t.line)),
+            )
+        )
+        dev_messages = _Filler([fmt.deviation_message(d) for d in self.dev_kinds])
+        alert_messages = _Filler([fmt.alert_message(a, still) for a, still in self.kinds])
+        dev_codes, alert_codes = pa.array(_DEVIATION_CODES), pa.array(ALERT_CODES)
+
+        def case_text(case_id: str) -> str:
+            return shown(case_id, fmt.lang)
+
+        for lo in range(0, len(order), LINES_BLOCK):
+            block = order[lo : lo + LINES_BLOCK]
+            is_dev = block < n_dev
+            d, a = block[is_dev], block[~is_dev] - n_dev
+            dev_lines = _lines(
+                fmt.where,
+                devs.line[d],
+                dev_codes.take(pa.array(devs.code[d])),
+                dev_messages.fill(devs.kind[d], {"0": self._of_cases(devs.case[d], case_text)}),
+            )
+            alert_lines = _lines(
+                fmt.where,
+                t.line[a],
+                alert_codes.take(pa.array(t.code[a])),
+                alert_messages.fill(
+                    self.kind[a],
+                    {
+                        "0": self._of_cases(t.case[a], case_text),
+                        "1": _text(t.elapsed[a]),
+                        "2": _text(t.limit[a]),
+                        "3": _dates(t.day[a]),
+                    },
+                ),
+            )
+            # each line's place among the block's: its deviations', then its alerts'
+            place = np.where(is_dev, np.cumsum(is_dev) - 1, len(d) + np.cumsum(~is_dev) - 1)
+            part = pa.concat_arrays([dev_lines, alert_lines]).take(pa.array(place))
+            whole = pa.ListArray.from_arrays(pa.array([0, len(part)], pa.int32()), part)
+            yield pc.binary_join(whole, "\n")[0].as_py()
 
     # ------------------------------------------------------------------ JSON
 

@@ -131,11 +131,12 @@ class LazyResult(MonitorResult):
         devs = {DEVIATION_CODES[c - 1] for c in np.unique(cols.deviations.code).tolist()}
         return bool((alerts | devs) & codes)
 
-    def _finding_lines(self, fmt: Formatter) -> list[str]:
+    def _finding_parts(self, fmt: Formatter) -> Iterator[str]:
         cols = self._whole
         if cols is None:
-            return super()._finding_lines(fmt)
-        return self._output(fmt, cols).lines()
+            yield from super()._finding_parts(fmt)
+            return
+        yield from self._output(fmt, cols).line_parts()
 
     def _tallies(self) -> dict[str, Tally]:
         cols = self._whole

@@ -336,14 +336,41 @@ class MonitorResult:
 
     def to_text(self, lang: Lang | None = None) -> str:
         """One line per deviation or alert (``FILE:LINE: CODE message``), the table of
-        powers, then the sentence. Rows left out are in :attr:`problems`."""
-        with gc_paused():
-            return self._text(lang or self.lang)
+        powers, then the sentence. Rows left out are in :attr:`problems`
+        (:meth:`write_text` writes the same text)."""
+        out = io.StringIO()
+        self.write_text(out, lang)
+        return out.getvalue()
 
-    def _text(self, lang: Lang) -> str:
-        lines = self._finding_lines(Formatter(self, lang))
-        if lines:
-            lines.append("")
+    def write_text(self, out: TextIO, lang: Lang | None = None) -> None:
+        """Write :meth:`to_text`'s text to ``out``, the findings' lines some thousands at
+        a time: a big log's report never stands in memory as one string, nor as a
+        string a line.
+
+        Examples:
+            >>> import io, powerreg
+            >>> from powerreg.monitor import monitor
+            >>> r = monitor("examples/cases/cases.csv", powerreg.load_reference())
+            >>> out = io.StringIO()
+            >>> r.write_text(out, "en")
+            >>> out.getvalue() == r.to_text("en")
+            True
+        """
+        lang = lang or self.lang
+        with gc_paused():
+            wrote = False
+            for part in self._finding_parts(Formatter(self, lang)):
+                if wrote:
+                    out.write("\n")
+                out.write(part)
+                wrote = True
+            if wrote:
+                out.write("\n\n")
+            out.write("\n".join(self._table_lines(lang)))
+
+    def _table_lines(self, lang: Lang) -> list[str]:
+        """The lines after the findings': the table of powers, then the sentence."""
+        lines: list[str] = []
         head = (
             f"{'power':<8} {'cases':>6} {'open':>5} {'fit':>6} {'on time':>8}  "
             + " ".join(f"{c:>5}" for c in (*DEVIATION_CODES, *ALERT_CODES))
@@ -366,12 +393,15 @@ class MonitorResult:
                 + f"  {risky}"
             )
         lines += ["", self.sentence(lang)]
-        return "\n".join(lines)
+        return lines
 
-    def _finding_lines(self, fmt: Formatter) -> list[str]:
-        """:meth:`line` of each finding, in :meth:`findings`' order."""
+    def _finding_parts(self, fmt: Formatter) -> Iterator[str]:
+        """:meth:`line` of each finding, in :meth:`findings`' order, joined by newlines
+        some thousands at a time (no part empty)."""
         line = fmt.line
-        return [line(f) for f in self.findings()]
+        findings = self.findings()
+        for i in range(0, len(findings), CHUNK):
+            yield "\n".join([line(f) for f in findings[i : i + CHUNK]])
 
     def to_dict(self, lang: Lang | None = None) -> dict[str, Any]:
         """Plain data: registry, source, as_of, totals, powers, rows left out, cases."""
