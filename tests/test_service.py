@@ -26,6 +26,7 @@ from powerreg.service import Refused, StateUnavailable, Store, Supervisor, Token
 from powerreg.service.app import create_app
 from powerreg.service.auth import Tokens, digest
 from powerreg.service.export import export_state, state_result
+from powerreg.service.settler import SettledApart
 
 REG = powerreg.load_reference()
 SENDER = Token("xk-system", frozenset({"XK-001", "SP-013"}), send=True, read=False)
@@ -502,10 +503,24 @@ def test_a_file_that_is_not_a_state_is_refused(tmp_path: Path) -> None:
         Store(tmp_path / "junk.db")
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["one process", "settled apart"])
 @pytest.mark.parametrize("fault", ["full", "read-only"])
 def test_a_full_disk_or_read_only_state_is_503_and_loses_nothing(
-    sup: Supervisor, fault: str
+    tmp_path: Path, clock: Clock, fault: str, apart: bool
 ) -> None:
+    # (settled apart: the front's writes refused, as powerreg supervise on two cores)
+    sup = (
+        SettledApart(REG, tmp_path / "state.db", today=clock().isoformat())
+        if apart
+        else Supervisor(REG, tmp_path / "state.db", clock=clock)
+    )
+    try:
+        _full_disk_or_read_only(sup, fault)
+    finally:
+        sup.close()
+
+
+def _full_disk_or_read_only(sup: Supervisor, fault: str) -> None:
     sup.post(body(GOOD[0], GOOD[1]), SENDER)
     conn = sup.store.conn
     if fault == "full":
