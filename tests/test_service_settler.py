@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import threading
 import time
 from datetime import date
@@ -221,3 +222,43 @@ def test_a_read_the_state_cannot_answer_now_is_503(tmp_path: Path) -> None:
             assert "cannot be started" in r.json()["error"]
             assert r.headers["Retry-After"] == "30"
     sup.close()
+
+
+def test_a_settling_that_cannot_write_makes_the_health_degraded_until_it_can(
+    tmp_path: Path,
+) -> None:
+    front = SettledApart(REG, tmp_path / "state.db", today="2011-10-31")
+    try:
+        sender = Token("all", frozenset(REG.powers), send=True, read=False)
+        body = json.dumps(
+            [
+                {
+                    "event_id": "1",
+                    "case_id": "A1",
+                    "power_id": "XK-001",
+                    "step_id": "S6",
+                    "timestamp": "2011-10-10 09:00",
+                }
+            ]
+        ).encode()
+        assert front.post(body, sender).accepted == 1  # stored by the front
+        other = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another writer keeps the state past the timeout
+        try:
+            state = front.health()  # the settling process settles first, and cannot write
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert state["status"] == "degraded"
+        assert front.trouble == "the state database is locked by another process"
+        state = front.health()  # it settles now
+        assert state["status"] == "ok"
+        assert front.trouble is None
+        one = Supervisor(REG, tmp_path / "one.db", clock=lambda: date(2011, 10, 31))
+        one.post(body, sender)  # the same request to a service of one process
+        assert [e["code"] for e in front.feed(0)["alerts"]] == [
+            e["code"] for e in one.feed(0)["alerts"]
+        ]
+        one.close()
+    finally:
+        front.close()
