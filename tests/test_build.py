@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from powerreg.catalog import background
 from powerreg.cli import main
 from powerreg.errors import UsageError
 from powerreg.mainjob import MARKER, AuditFailed, build
+from powerreg.site import PublishPolicy
 
 from .conftest import EXAMPLE, WriteRegistry, power_data
 from .test_atomic import kill_midway, modes
@@ -277,3 +279,27 @@ def test_a_failed_export_stops_the_drawing(
     assert not [t for t in threading.enumerate() if t.name == "render_all"]
     with pytest.raises(ChildProcessError):
         os.wait()  # no child left
+
+
+@pytest.mark.parametrize("parallel", ["0", "1"])  # the catalog written here, or by a child
+def test_a_build_whose_site_leaves_fields_out_has_the_whole_catalog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: str
+) -> None:
+    """The site exports its own catalog then and never waits for the build's: the build
+    does, rather than stopping a child still writing it."""
+    monkeypatch.setenv("POWERREG_PARALLEL", parallel)
+    written: list[int] = []
+    export = background.export_sqlite
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.5)  # still writing when the site is done
+        written.append(os.getpid())
+        return export(*args, **kwargs)
+
+    monkeypatch.setattr(background, "export_sqlite", slow)
+    reg = powerreg.load(EXAMPLE)
+    out = tmp_path / "out"
+    build(reg, out, site_policy=PublishPolicy(omit={"responsible"}), lang="en")
+    assert written == ([] if parallel == "1" else [os.getpid()])  # a child's, or here
+    expected = powerreg.export_sqlite(reg, tmp_path / "expected.db")
+    assert (out / "catalog.db").read_bytes() == expected.read_bytes()

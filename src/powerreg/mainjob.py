@@ -181,6 +181,7 @@ def build(
                 )
                 seconds["site"] = time.perf_counter() - t
                 drawn = drawing.result()
+                exporting.result()  # had by the site, unless it published less than all
             finally:
                 drawing.stop()  # a failed stage leaves no dot at work
                 exporting.stop()  # nor a child writing the catalog
