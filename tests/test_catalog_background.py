@@ -117,3 +117,16 @@ def test_no_child_when_told(
     assert not export.forked
     export.result()
     assert written(tmp_path) == expected
+
+
+@pytest.mark.usefixtures("parallel")
+def test_no_child_for_a_big_registry(
+    tmp_path: Path, expected: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(background, "FORK_POWERS", 2)  # the example has two
+    export = background.start_export(
+        powerreg.load(EXAMPLE), tmp_path / "catalog.db", metadata_path=tmp_path / "meta.json"
+    )
+    assert not export.forked
+    export.result()
+    assert written(tmp_path) == expected

@@ -9,7 +9,7 @@ import pytest
 
 import powerreg
 from powerreg.render import render_all
-from powerreg.site import deferred, publish_site
+from powerreg.site import deferred, indexworker, publish_site
 from powerreg.site.deferred import Deferred
 
 from .conftest import EXAMPLE
@@ -103,3 +103,37 @@ def test_a_failed_drawing_fails_the_site_and_leaves_nothing(tmp_path: Path) -> N
     with pytest.raises(powerreg.UsageError, match="dot failed"):
         publish_site(powerreg.load(EXAMPLE), out, drawn=tmp_path / "drawn", drawing=broken)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_big_sites_index_is_started_once_the_charts_are_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the charts are drawn from threads, a big registry's index would have to go
+    pickled to a new Python: it is started when the drawing is done, and forked."""
+    reg = powerreg.load(EXAMPLE)
+    before = tmp_path / "before"
+    publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    monkeypatch.setattr(indexworker, "SPAWN_DOCS", 1)  # the example has two powers
+    events: list[str] = []
+    start = indexworker.start
+
+    def recorded(docs: list[indexworker.Doc], out: Path) -> indexworker.IndexJob | None:
+        job = start(docs, out)
+        events.append("forked" if job is not None and job._process is None else repr(job))
+        return job
+
+    monkeypatch.setattr(indexworker, "start", recorded)
+    seen: list[list[str]] = []
+    drawing = drawn_later(reg, tmp_path / "after" / "drawn", seen)
+
+    def waited() -> None:
+        events.append("drawn")
+        drawing()
+
+    (tmp_path / "after").mkdir()
+    publish_site(
+        reg, tmp_path / "after" / "site", drawn=tmp_path / "after" / "drawn", drawing=waited
+    )
+    assert events == ["drawn", "forked"]
+    assert files_of(tmp_path / "after" / "site") == files_of(before / "site")

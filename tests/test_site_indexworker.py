@@ -165,3 +165,15 @@ def test_a_child_is_made_only_where_it_helps(
     monkeypatch.setattr(indexworker.os, "sched_getaffinity", lambda pid: {0, 1})
     assert indexworker.wanted() is expected
     assert indexworker._forkable() is (threads == 1)  # never forked from a threaded process
+
+
+def test_no_new_python_for_many_documents(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    monkeypatch.setattr(indexworker.threading, "active_count", lambda: 3)  # no fork
+    monkeypatch.setattr(indexworker, "SPAWN_DOCS", 1)
+    docs = [("A", "甲", "类", ["审批"]), ("B", "乙", "类", ["处罚"])]
+    assert indexworker.start(docs, tmp_path / "search") is None  # built by the caller
+    job = indexworker.start(docs[:1], tmp_path / "one")
+    assert job is not None
+    assert job._process is not None
+    assert job.result()[1]["docs"] == 1

@@ -19,8 +19,13 @@ waits for it (:meth:`Export.result`) only there:
 
 A child is made where the machine's policy says a second process helps
 (:func:`powerreg.machine.second_process`: two cores, a load below them;
-``POWERREG_PARALLEL``, ``POWERREG_WORKERS``), on Linux, from a single thread; otherwise
-the catalog is written when it is first waited for, in this process.
+``POWERREG_PARALLEL``, ``POWERREG_WORKERS``), on Linux, from a single thread, for a
+registry of fewer than :data:`FORK_POWERS` powers: the child shares the registry's
+memory with the parent only until it touches it, and writing the catalog touches all of
+it (Python counts every reference), so a child of a big registry would copy it (a
+10,000-power registry holds ~0.5 GB); a big export builds its search indexes in a worker
+of its own instead (:mod:`.searchworker`). Otherwise the catalog is written when it is
+first waited for, in this process.
 
 Examples:
     >>> import powerreg, tempfile
@@ -46,9 +51,15 @@ from ..machine import second_process
 from ..model import Registry
 from .write import export_sqlite
 
+#: Registries of this many powers or more are not written by a forked child.
+FORK_POWERS = 1000
 
-def forkable() -> bool:
-    """Whether the catalog may be written by a forked child (see the module)."""
+
+def forkable(registry: Registry | None = None) -> bool:
+    """Whether the catalog (of ``registry``) may be written by a forked child (see the
+    module)."""
+    if registry is not None and len(registry.powers) >= FORK_POWERS:
+        return False
     return sys.platform == "linux" and threading.active_count() == 1 and second_process()
 
 
@@ -73,7 +84,7 @@ class Export:
         self._forked = False
         #: how long the writing took, once it is done
         self.seconds = 0.0
-        if forkable():
+        if forkable(registry):
             with suppress(OSError):  # no child: written here, when waited for
                 self._fork()
                 self._forked = True

@@ -84,11 +84,18 @@ def _forkable() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
+#: Most documents sent pickled to a new Python (a fork needs no copy): 2,000 powers are
+#: ~3 MB pickled, 100,000 would be ~300 MB.
+SPAWN_DOCS = 2000
+
+
 def start(docs: Sequence[Doc], out: Path) -> IndexJob | None:
     """A child process building the index of ``docs`` under ``out``, or ``None`` where
-    the caller should build it itself (:func:`wanted` is false, or no process could be
-    made)."""
-    if not wanted() or not (_forkable() or sys.executable):
+    the caller should build it itself (:func:`wanted` is false, no process could be
+    made, or a new Python would have to be sent more than :data:`SPAWN_DOCS`)."""
+    if not wanted():
+        return None
+    if not _forkable() and (not sys.executable or len(docs) > SPAWN_DOCS):
         return None
     try:
         return IndexJob(docs, out)

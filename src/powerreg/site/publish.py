@@ -272,13 +272,18 @@ def _write_pages(
         power = public.powers[pid]
         name = categories[power.category].name
         docs.append((pid, power.name, name, list(search_fields(power, name))))
-    # the search index on the second core while the pages are written (.indexworker)
-    job = indexworker.start(docs, work / "search")
+    # the search index on the second core while the pages are written (.indexworker);
+    # while the charts are drawn from threads, a big registry's index waits for the
+    # drawing to end, to be forked rather than sent pickled to a new Python
+    jobs: list[indexworker.IndexJob | None] = []
+    if later is None or later.done or len(docs) <= indexworker.SPAWN_DOCS:
+        jobs.append(indexworker.start(docs, work / "search"))
     try:
-        return _write_rest(public, work, rules, withheld, pages, docs, job, later, take_catalog)
+        return _write_rest(public, work, rules, withheld, pages, docs, jobs, later, take_catalog)
     finally:
-        if job is not None:
-            job.stop()
+        for job in jobs:
+            if job is not None:
+                job.stop()
 
 
 def _write_rest(
@@ -288,13 +293,21 @@ def _write_rest(
     withheld: list[str],
     pages: Pages,
     docs: list[indexworker.Doc],
-    job: indexworker.IndexJob | None,
+    jobs: list[indexworker.IndexJob | None],
     later: Deferred | None,
     take_catalog: Callable[[], None] | None,
 ) -> dict[str, Any]:
     """The pages, the downloads and the search index; the charts are waited for (``later``,
     if they are being drawn) only once everything that shows none is written, and the
-    catalog (``take_catalog``, if it is being written) only for the downloads page."""
+    catalog (``take_catalog``, if it is being written) only for the downloads page. The
+    index is started here once the charts are drawn if it was not (``jobs`` empty)."""
+
+    def drawn() -> None:
+        assert later is not None
+        later.finish(pages.save)
+        if not jobs:
+            jobs.append(indexworker.start(docs, work / "search"))
+
     charts = work / "charts"
     categories = {c.code: c for c in public.categories}
     tallies = {c.code: CategoryTally(c.code, c.name, c.name_en) for c in public.categories}
@@ -322,7 +335,7 @@ def _write_rest(
                         partial(_power_page, pages, path, power, category, charts, rules),
                     )
                     if later.full:
-                        later.finish(pages.save)
+                        drawn()
                 files_out.add(power, category.name)
                 reason = withheld_reason(power)
                 by_category[power.category].append(
@@ -334,6 +347,8 @@ def _write_rest(
     finally:
         if gc_was:
             gc.enable()
+    if not jobs:
+        drawn()
     by_level = {lv.value: sum(t.by_level[lv.value] for t in tallies.values()) for lv in Level}
     pages.write(
         "index.html",
@@ -354,6 +369,7 @@ def _write_rest(
         crumbs=[("首页", "index.html"), ("廉政风险点索引", "")],
     )
     # the index before search.html, which holds its numbers
+    [job] = jobs
     if job is not None:
         search_bytes, meta = job.result()
     else:
