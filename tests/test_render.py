@@ -852,7 +852,8 @@ def test_the_largest_graph_in_hand_is_drawn_first(
     ]
     work = tmp_path / "work"
     work.mkdir()
-    made = files._run_dot(REAL_DOT or "dot", "svg", work, iter(sources), len(sources))
+    made, linked = files._run_dot(REAL_DOT or "dot", "svg", work, iter(sources), len(sources))
+    assert linked == set()  # no source links to another file
     for k, path in enumerate(made):  # each source's own output
         assert nodes(ET.fromstring(path.read_bytes())).keys() == {f"n{k}"}
     # dot -O numbers its outputs as it draws them: noname.gv.svg, noname.gv.2.svg, …
@@ -1107,3 +1108,27 @@ def test_render_all_draws_the_category_overviews_in_the_same_run(
         "_categories/CF.svg",
     ]
     assert (tmp_path / "calls.log").read_text(encoding="utf-8").count("\n") == 1
+
+
+def test_a_sheets_links_are_numbered_as_if_it_were_drawn_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """graphviz numbers the links of HTML-like labels for the life of a dot process: an
+    overview's index drawn after other linked sheets would have other ids than drawn
+    first, and a build's output would depend on which dot drew what, when."""
+    monkeypatch.setattr(files, "_workers", lambda jobs: 1)  # one dot draws both
+
+    def linked(name: str, links: int, padding: int) -> str:
+        cells = "".join(f'<TD HREF="{name}{i}.svg">{i}</TD>' for i in range(links))
+        pad = ("// " + "x" * 97 + "\n") * padding  # the bigger is drawn first
+        return (
+            f"digraph {name} {{\n{pad}n [shape=none label=<<TABLE><TR>{cells}</TR></TABLE>>]\n}}\n"
+        )
+
+    big, small = linked("big", 5, 50), linked("small", 3, 0)
+    together = files.write_diagrams({"a/big": big, "a/small": small}, tmp_path / "together")
+    alone = files.write_diagrams({"a/small": small}, tmp_path / "alone")
+    ids = re.findall(rb'id="a_[^"]*"', together[1].read_bytes())
+    assert len(ids) == 3
+    assert together[1].read_bytes() == alone[0].read_bytes()
+    assert re.findall(rb'id="a_[^"]*"', together[0].read_bytes())[0].endswith(b'_0"')

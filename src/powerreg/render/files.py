@@ -238,11 +238,14 @@ class _Feeder(threading.Thread):
             self.dots[-1].close()
 
 
-def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: int) -> list[Path]:
+def _run_dot(
+    dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: int
+) -> tuple[list[Path], set[int]]:
     """Render ``count`` DOT sources with ``dot -T<fmt> -O``, one process per core, each
     reading graphs on its standard input: the sources are made here while the processes
     draw, and whichever process is free takes the largest of those made (so that both
-    cores stay busy to the end); the output of each source, in order.
+    cores stay busy to the end); the output of each source, in order, and which sources
+    hold links (:func:`_renumber_anchors`).
 
     Raises:
         UsageError: "graphviz dot failed", with dot's exit status or signal and its own
@@ -254,6 +257,7 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
     command = f"dot -T{fmt}"
     started = itertools.count()
     feeders: list[_Feeder] = []
+    linked: set[int] = set()
     queue = _Queue()
 
     def start() -> _Dot:
@@ -269,6 +273,8 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
         for k, source in enumerate(sources):
             if queue.stopped:
                 break
+            if _LINK in source:
+                linked.add(k)
             queue.put(k, source)
         queue.close()
     except BaseException:
@@ -311,7 +317,32 @@ def _run_dot(dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: i
             made[k] = path
     if None in made:  # pragma: no cover - every source was given unless a dot failed
         raise UsageError(f"graphviz dot failed ({command}): some graphs were not drawn")
-    return [p for p in made if p is not None]
+    return [p for p in made if p is not None], linked
+
+
+#: What a DOT source with a link holds (an overview's sheets: ``<TD HREF="…">``); no
+#: registry text can, as :func:`.text.escape` writes ``=`` and ``"`` as references.
+_LINK = 'HREF="'
+
+#: The id graphviz gives a link in an HTML-like label: ``a_<object id>_<n>``.
+_ANCHOR_ID = re.compile(rb'id="a_([^"]*)_(\d+)"')
+
+
+def _renumber_anchors(path: Path) -> None:
+    """Number the links of one drawn SVG from 0, as a fresh ``dot`` would.
+
+    graphviz 2.43 numbers the links of HTML-like labels with one counter for the life
+    of the process, so the ids in a sheet would depend on which ``dot`` drew it and how
+    many links it had drawn before; a graph's links are numbered one after the other, so
+    taking the first one's number off every one gives the ids of the graph drawn alone.
+    """
+    data = path.read_bytes()
+    numbers = [int(m.group(2)) for m in _ANCHOR_ID.finditer(data)]
+    first = min(numbers, default=0)
+    if first:
+        path.write_bytes(
+            _ANCHOR_ID.sub(lambda m: b'id="a_%s_%d"' % (m[1], int(m[2]) - first), data)
+        )
 
 
 def _complete(path: Path, fmt: str) -> bool:
@@ -403,13 +434,16 @@ def _fill(work: Path, names: list[str], sources: Iterable[str], format: str, dot
     elif names:
         scratch = work / ".dot"  # not a name an id can take
         scratch.mkdir()
-        made = _run_dot(dot, format, scratch, sources, len(names))
+        made, linked = _run_dot(dot, format, scratch, sources, len(names))
         for path, name in zip(made, names, strict=True):
             if not _complete(path, format):
                 raise UsageError(
                     f"graphviz dot failed (dot -T{format}): its {format} of {name} is cut "
                     "short and it said nothing (is the disk full?); no diagram was changed"
                 )
+        if format == "svg":
+            for k in linked:
+                _renumber_anchors(made[k])
         for path, target in zip(made, targets, strict=True):
             place(path, target)
         shutil.rmtree(scratch)
