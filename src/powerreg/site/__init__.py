@@ -37,8 +37,10 @@ Design decisions, and why:
   come, so a 10,000-power site does not hold its pages in memory.
 * **A build draws once**: ``powerreg build`` passes the charts it drew and the catalog
   it exported; the site takes them whenever it publishes the registry whole (the charts
-  as hard links where it can).
-* **Two cores**: where a core is free, the search index is built by a forked child
+  as hard links where it can). It passes them still being made: the site waits for the
+  charts only to finish the pages that show them (:mod:`.deferred`), and for the
+  catalog only to copy it into its downloads.
+* **Two cores**: where a core is free, the search index is built by another process
   while the pages are written (:mod:`.indexworker`; ``POWERREG_PARALLEL=0`` keeps it in
   the process); the compiled templates are kept in powerreg's cache directory.
 
