@@ -133,6 +133,11 @@ def test_a_file_read_in_blocks_of_a_few_bytes(tmp_path: Path) -> None:
     assert tables[0].column_names == ["case_id", "power_id", "step_id", "timestamp"]
     at_once = read_plain(path, got).rename_columns(tables[0].column_names)
     assert pa.concat_tables(tables).to_pylist() == at_once.to_pylist()
+    # blocks shorter than a line: each line whole all the same, the last without its end
+    path.write_text(text.rstrip("\n"), encoding="utf-8")
+    tables = list(plain_blocks(path, got, block=16))
+    assert [t.num_rows for t in tables] == [1] * 40
+    assert pa.concat_tables(tables).to_pylist() == at_once.to_pylist()
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ checks of a case's rows depend on its own earlier rows only).
 
 A file the bulk reading cannot take exactly as the line reader would — a quote, a
 carriage return or a NUL anywhere, a blank line, a row of another width, a very long
-line, a header that is not plain (see :mod:`.bulkcolumns`) — is read by :mod:`.events`
+line, a header that is not plain (see :mod:`.plaincsv`) — is read by :mod:`.events`
 instead (``None`` here).
 
 Examples:
