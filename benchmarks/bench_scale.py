@@ -12,6 +12,9 @@ Parquet file in row groups of 65,536 rows.
   its cases at a time (:mod:`powerreg.monitor.sharded`), so ``bench_scale.py 10000000``
   compares the peak at 1M events (replayed at once) with the peak at 10M (in shares),
   and gives the events/s of the shares against pyarrow reading the 10M log;
+* the same peaks for the same logs written as CSV (``SyntheticLog.write_csv``, plain:
+  a big one is split a block at a time by pyarrow's streaming CSV reader), with each
+  process's CPU seconds (which a busy machine changes less than the wall clock);
 * Dask: ``monitor_dask(PATH, scheduler=…)`` on a local cluster of two worker processes
   (one thread each; the cluster started and its workers warmed up before timing), its
   speed-up over the single process (goal ≥ 1.6×), each the best of two runs taken in
@@ -26,7 +29,8 @@ busy with other work, two workers cannot run at once and the speed-up says littl
 
 Run: ``.venv/bin/python benchmarks/bench_scale.py [EVENTS] [--logs DIR] [--no-dask]``.
 ``--logs DIR`` keeps the generated logs in DIR and reuses them (a 10M-event log takes
-minutes and a few GB of memory to generate); ``--no-dask`` leaves out the Dask rows.
+minutes and a few GB of memory to generate; as CSV it is about 0.65 GB); ``--no-dask``
+leaves out the Dask rows.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from powerreg import load_reference
 from powerreg.model import Registry
 from powerreg.monitor import monitor, synth_cases
 from powerreg.monitor.engine import local_cluster, monitor_dask
+from powerreg.monitor.plaincsv import plain_csv
 from powerreg.monitor.reader import COLUMNS
 from powerreg.monitor.sharded import share_rows, shares_for
 
@@ -53,15 +58,26 @@ SEED = 1
 
 
 def make_log(reg: Registry, events: int, into: Path) -> tuple[Path, int]:
-    """A log of about ``events`` events at ``into``, and its events; one there already
-    (``--logs``) is reused."""
+    """A log of about ``events`` events at ``into`` (Parquet, or CSV by its suffix), and
+    its events; one there already (``--logs``) is reused. A log generated is written in
+    both formats (the other beside it, if not there): the same log either way."""
     if into.exists():
+        if into.suffix == ".csv":
+            plain = plain_csv(into)
+            assert plain is not None, f"{into} is not a plain CSV file"
+            return into, plain.rows
         with pq.ParquetFile(into) as f:
             return into, f.metadata.num_rows
     pilot = synth_cases(reg, 2000, seed=SEED)
     per_case = pilot.events / 2000
     log = synth_cases(reg, max(1, math.ceil(1.03 * events / per_case)), seed=SEED)
-    return log.write_parquet(into), log.events
+    for path in (into.with_suffix(".parquet"), into.with_suffix(".csv")):
+        if path == into or not path.exists():
+            if path.suffix == ".csv":
+                log.write_csv(path)
+            else:
+                log.write_parquet(path)
+    return into, log.events
 
 
 def read_with_pyarrow(path: Path) -> int:
@@ -112,6 +128,11 @@ def peak_mib(path: Path) -> int:
     """Peak resident memory of ``monitor(path)`` in a process of its own, in MiB
     (:func:`powerreg.machine.peak_memory_mib`: not ``ru_maxrss``, which a child keeps from
     the parent that forked it)."""
+    return peak_and_cpu(path)[0]
+
+
+def peak_and_cpu(path: Path) -> tuple[int, float]:
+    """:func:`peak_mib`, and the CPU seconds (user and system) of that process."""
     code = (
         "import sys\n"
         "from powerreg.machine import peak_memory_mib\n"
@@ -119,10 +140,13 @@ def peak_mib(path: Path) -> int:
         "monitor(sys.argv[1])\n"
         "sys.stderr.write(str(round(peak_memory_mib() or 0)))\n"
     )
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
     )
-    return int(done.stderr.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return int(done.stderr.strip().splitlines()[-1]), cpu
 
 
 def _how(events: int) -> str:
@@ -164,6 +188,7 @@ def main(argv: list[str]) -> list[dict[str, object]]:
                 "load": f"{load0}–{_load()}",
             }
         )
+        rows.append(csv_row(reg, into, target))
         if not dask:
             _print(rows)
             return rows
@@ -241,6 +266,27 @@ def main(argv: list[str]) -> list[dict[str, object]]:
         )
     _print(rows)
     return rows
+
+
+def csv_row(reg: Registry, into: Path, target: int) -> dict[str, object]:
+    """The peaks of ``monitor(CSV)`` at a tenth of the log and at the whole log (the
+    same logs as the Parquet row's, written as CSV), with each process's CPU seconds."""
+    big, events = make_log(reg, target, into / f"log_{target}.csv")
+    tenth, events_10 = make_log(reg, target // 10, into / f"log_{target // 10}.csv")
+    load0 = _load()
+    peak_tenth, cpu_tenth = peak_and_cpu(tenth)
+    peak_big, cpu_big = peak_and_cpu(big)
+    return {
+        "case": f"monitor CSV, one process: peak memory {peak_tenth:,} MiB at {events_10:,} "
+        f"events ({_how(events_10)}, {cpu_tenth:.1f} s CPU), {peak_big:,} MiB at "
+        f"{events:,} ({_how(events)}, {cpu_big:.1f} s CPU; {events / cpu_big:,.0f} events "
+        f"per CPU second): {peak_big / peak_tenth:.2f}× (goal: flat, ≤ 1.2×)",
+        "baseline_s": cpu_tenth,
+        "powerreg_s": cpu_big,
+        "ratio": peak_big / peak_tenth,
+        "goal": "peak flat (≤ 1.2×)",
+        "load": f"{load0}–{_load()}",
+    }
 
 
 def _print(rows: list[dict[str, object]]) -> None:
