@@ -13,7 +13,7 @@ Parquet file in row groups of 65,536 rows.
   compares the peak at 1M events (replayed at once) with the peak at 10M (in shares),
   and gives the events/s of the shares against pyarrow reading the 10M log;
 * the same peaks for the same logs written as CSV (``SyntheticLog.write_csv``, plain:
-  a big one is split a block at a time by pyarrow's streaming CSV reader), with each
+  a big one is read by pyarrow a block of whole lines at a time), with each
   process's CPU seconds (which a busy machine changes less than the wall clock);
 * Dask: ``monitor_dask(PATH, scheduler=…)`` on a local cluster of two worker processes
   (one thread each; the cluster started and its workers warmed up before timing), its
