@@ -1,11 +1,13 @@
 """The machine powerreg runs on: its cores, its load, a process's peak memory, and when
 powerreg uses a second process — one policy, one pair of switches.
 
-Four jobs can hand work to another process while this one goes on: a cold load parses
+Six jobs can hand work to another process while this one goes on: a cold load parses
 files in a pool (:mod:`powerreg.loadpool`), an export builds its search indexes in a
-worker (:mod:`powerreg.catalog.searchworker`), the site builds its search index in a
-forked child (:mod:`powerreg.site.indexworker`), and a roll-up builds its members in
-worker processes (:mod:`powerreg.rollup.worker`). They all ask here:
+worker (:mod:`powerreg.catalog.searchworker`), a build of a small registry writes its
+catalog in a forked child (:mod:`powerreg.catalog.background`), the site builds its
+search index in a child (:mod:`powerreg.site.indexworker`), a roll-up builds its members
+in worker processes (:mod:`powerreg.rollup.worker`), and the supervision service settles
+in a process of its own (:mod:`powerreg.service.settler`). They all ask here:
 
 * ``POWERREG_WORKERS=0`` keeps every job in this process (for the roll-up,
   ``POWERREG_WORKERS=N`` is also its number of workers);
