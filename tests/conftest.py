@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,16 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("POWERREG_CACHE_DIR", str(where))
     monkeypatch.delenv("POWERREG_CACHE", raising=False)
     return where
+
+
+@pytest.fixture
+def own_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``threading.active_count`` counting the threads of this test only: the threads
+    an earlier test left running (a Dask client leaves its IO loop and offload threads
+    for the life of the process) are not this test's, and a job that forks only from a
+    single-threaded process would take them for its own otherwise."""
+    before = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    count = threading.active_count
+    monkeypatch.setattr(
+        threading, "active_count", lambda: count() - sum(t.is_alive() for t in before)
+    )

@@ -256,6 +256,7 @@ def test_the_build_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "catalog.db").is_file()
 
 
+@pytest.mark.usefixtures("own_threads")
 @pytest.mark.parametrize("parallel", ["0", "1"])  # the catalog written here, or by a child
 def test_a_failed_export_stops_the_drawing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: str

@@ -17,6 +17,9 @@ from powerreg.catalog import background, export_sqlite
 
 from .conftest import EXAMPLE
 
+# forks only from a process of no other thread: not those an earlier test left
+pytestmark = pytest.mark.usefixtures("own_threads")
+
 
 @pytest.fixture
 def parallel(monkeypatch: pytest.MonkeyPatch) -> None:

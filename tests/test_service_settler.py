@@ -16,8 +16,10 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -32,6 +34,17 @@ from powerreg.service.settler import SettledApart, _settling_lock
 from .test_service_faults import TODAY, WAIT, Server, batches, standing_keys
 
 REG = powerreg.load_reference()
+SENDER = Token("all", frozenset(REG.powers), send=True, read=False)
+
+
+def case_a1(*events: tuple[str, str, str]) -> bytes:
+    """A request body of events ``(event_id, step_id, timestamp)`` of case A1 of XK-001."""
+    return json.dumps(
+        [
+            {"event_id": n, "case_id": "A1", "power_id": "XK-001", "step_id": step, "timestamp": t}
+            for n, step, t in events
+        ]
+    ).encode()
 
 
 def children(pid: int) -> list[int]:
@@ -85,7 +98,7 @@ def waiting_for_flock() -> bool:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Server:
+def server(tmp_path: Path) -> Iterator[Server]:
     s = Server(tmp_path / "state.db", tmp_path / "server.log")
     yield s
     s.stop()
@@ -177,26 +190,8 @@ def test_a_settling_process_waits_for_one_left_by_a_killed_service(tmp_path: Pat
         old.join(WAIT)
         starting.join(WAIT)
         (front,) = made
-        sender = Token("all", frozenset(REG.powers), send=True, read=False)
-        body = json.dumps(
-            [
-                {
-                    "event_id": "1",
-                    "case_id": "A1",
-                    "power_id": "XK-001",
-                    "step_id": "S1",
-                    "timestamp": "2011-10-10 09:00",
-                },
-                {
-                    "event_id": "2",
-                    "case_id": "A1",
-                    "power_id": "XK-001",
-                    "step_id": "S6",
-                    "timestamp": "2011-10-10 10:00",
-                },
-            ]
-        ).encode()
-        assert front.post(body, sender).accepted == 2
+        body = case_a1(("1", "S1", "2011-10-10 09:00"), ("2", "S6", "2011-10-10 10:00"))
+        assert front.post(body, SENDER).accepted == 2
         assert [e["code"] for e in front.feed(0)["alerts"]] == ["M102", "M202"]
         assert front.health()["status"] == "ok"
     finally:
@@ -210,7 +205,7 @@ def test_a_read_the_state_cannot_answer_now_is_503(tmp_path: Path) -> None:
     sup = Supervisor(REG, tmp_path / "state.db")
     _, read = add_token(sup.store, "office", reader=True)
 
-    def down(*args: object, **kwargs: object) -> None:
+    def down(*args: object, **kwargs: object) -> Any:
         raise StateUnavailable("the settling process cannot be started")
 
     sup.feed = down  # type: ignore[method-assign]
@@ -229,19 +224,8 @@ def test_a_settling_that_cannot_write_makes_the_health_degraded_until_it_can(
 ) -> None:
     front = SettledApart(REG, tmp_path / "state.db", today="2011-10-31")
     try:
-        sender = Token("all", frozenset(REG.powers), send=True, read=False)
-        body = json.dumps(
-            [
-                {
-                    "event_id": "1",
-                    "case_id": "A1",
-                    "power_id": "XK-001",
-                    "step_id": "S6",
-                    "timestamp": "2011-10-10 09:00",
-                }
-            ]
-        ).encode()
-        assert front.post(body, sender).accepted == 1  # stored by the front
+        body = case_a1(("1", "S6", "2011-10-10 09:00"))
+        assert front.post(body, SENDER).accepted == 1  # stored by the front
         other = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another writer keeps the state past the timeout
         try:
@@ -255,7 +239,7 @@ def test_a_settling_that_cannot_write_makes_the_health_degraded_until_it_can(
         assert state["status"] == "ok"
         assert front.trouble is None
         one = Supervisor(REG, tmp_path / "one.db", clock=lambda: date(2011, 10, 31))
-        one.post(body, sender)  # the same request to a service of one process
+        one.post(body, SENDER)  # the same request to a service of one process
         assert [e["code"] for e in front.feed(0)["alerts"]] == [
             e["code"] for e in one.feed(0)["alerts"]
         ]

@@ -14,6 +14,9 @@ from powerreg.site.deferred import Deferred
 
 from .conftest import EXAMPLE
 
+# forks only from a process of no other thread: not those an earlier test left
+pytestmark = pytest.mark.usefixtures("own_threads")
+
 
 def files_of(site: Path) -> dict[str, bytes]:
     """Every file of a site but its marker (which holds timings), by relative path."""

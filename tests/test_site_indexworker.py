@@ -13,6 +13,9 @@ import powerreg
 from powerreg import machine
 from powerreg.site import MARKER, indexworker, lookup, publish, publish_site
 
+# forks only from a process of no other thread: not those an earlier test left
+pytestmark = pytest.mark.usefixtures("own_threads")
+
 
 def _files(site: Path) -> dict[str, bytes]:
     return {
