@@ -34,7 +34,8 @@ import pyarrow.parquet as pq
 
 from .caseevents import DAY_US, pack_time
 from .columnar import file_name, parquet_files
-from .plaincsv import NotPlain, PlainCsv, plain_csv, read_plain, source_name
+from .events import source_name
+from .plaincsv import NotPlain, PlainCsv, plain_csv, read_plain
 from .reader import COLUMNS, REQUIRED, parse_time
 from .rows import MAX_FIELD
 

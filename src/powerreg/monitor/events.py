@@ -105,9 +105,10 @@ def read_log(
     return read_csv(path, reg, calendar=calendar, as_of=as_of)
 
 
-def _source_name(path: Path) -> str:
+def source_name(path: Path) -> str:
     """The file's name as reports show it: bytes that are not UTF-8 (a name from
-    another system) shown as ``\\xff``, so that every output can carry it."""
+    another system) shown as ``\\xff``, so that every output can carry it; the one
+    name of a log file in problems, read row by row or in bulk."""
     return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
@@ -134,7 +135,7 @@ def _not_utf8(path: Path, err: UnicodeDecodeError) -> UsageError:
             except UnicodeDecodeError:
                 break
     return UsageError(
-        f"{_source_name(path)}:{line}: the case log is not UTF-8 ({err.reason}); save it as "
+        f"{source_name(path)}:{line}: the case log is not UTF-8 ({err.reason}); save it as "
         "UTF-8 (a GBK export can be converted with: iconv -f GBK -t UTF-8)"
     )
 
@@ -148,7 +149,7 @@ def read_csv(
 ) -> EventLog:
     """Read a CSV case log (UTF-8, a header row naming the columns), a line at a time."""
     path = Path(path)
-    name = _source_name(path)
+    name = source_name(path)
     reader_ = RowReader(reg, name, calendar=calendar, as_of=as_of)
     with _open(path) as f:
         rows = CsvRows(f)
@@ -303,7 +304,7 @@ def read_jsonl(
     """Read a JSON Lines case log, a line at a time: one JSON object per line, keys as
     the CSV columns."""
     path = Path(path)
-    reader_ = RowReader(reg, _source_name(path), calendar=calendar, as_of=as_of)
+    reader_ = RowReader(reg, source_name(path), calendar=calendar, as_of=as_of)
     n = count = 0
     with _open(path) as f:
         try:

@@ -240,11 +240,6 @@ def encodable(text: str) -> bool:
     return True
 
 
-def source_name(path: Path) -> str:
-    """A file's name as problems name it (bytes of no UTF-8 shown escaped)."""
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
 def _options(plain: PlainCsv) -> dict[str, Any]:
     """pyarrow's options for the log's columns of a plain file: the header skipped, the
     timestamp a text, every other column a dictionary (each text once), an empty field

@@ -59,7 +59,8 @@ from ..model import Registry
 from .calendar import WorkCalendar
 from .chartindex import ChartIndex
 from .columnar import file_name, is_parquet, open_parquet, parquet_files
-from .plaincsv import NotPlain, PlainCsv, line_limit, plain_blocks, plain_csv, source_name
+from .events import source_name
+from .plaincsv import NotPlain, PlainCsv, line_limit, plain_blocks, plain_csv
 from .reader import RowIndex
 from .result import MonitorResult
 from .rows import MAX_FIELD
