@@ -91,9 +91,6 @@ _BOOT = (
     "from powerreg.service.settler import main; main()"
 )
 
-#: The reads the front may ask of the settling process.
-_READS = frozenset({"feed", "case", "powers", "results", "health"})
-
 
 class SettledApart(Supervisor):
     """A :class:`~.supervisor.Supervisor` that stores the requests' events and leaves the
@@ -250,19 +247,24 @@ class SettlingProcess:
                 the read failed there (its log says why).
         """
         with self._lock:
-            for attempt in (1, 2):
-                try:
-                    if self._conn is None:
-                        self.started = self._start()
-                    assert self._conn is not None
-                    self._conn.send((op, args))
-                    return self._reply(self._conn.recv())
-                except (EOFError, OSError, UsageError) as err:
-                    self._end()
-                    log.warning("the settling process ended (%s)", type(err).__name__)
-                    if attempt == 2:
-                        raise StateUnavailable("the settling process cannot be started") from err
-        raise AssertionError("unreachable")  # pragma: no cover
+            try:
+                return self._ask(op, args)
+            except (EOFError, OSError, UsageError) as err:
+                self._end()
+                log.warning("the settling process ended (%s)", type(err).__name__)
+            try:
+                return self._ask(op, args)  # a new one
+            except (EOFError, OSError, UsageError) as err:
+                self._end()
+                raise StateUnavailable("the settling process cannot be started") from err
+
+    def _ask(self, op: str, args: tuple[Any, ...]) -> Any:
+        """Ask the settling process, starting one first if there is none."""
+        if self._conn is None:
+            self.started = self._start()
+        assert self._conn is not None
+        self._conn.send((op, args))
+        return self._reply(self._conn.recv())
 
     def _reply(self, reply: tuple[str, Any, str | None]) -> Any:
         kind, value, self.trouble = reply
@@ -363,9 +365,7 @@ def _serve(sup: Supervisor, conn: Connection, every: float) -> None:
                 conn.send(("ok", None, sup.trouble))
                 return
             try:
-                if op not in _READS:
-                    raise ValueError(op)
-                value = reads[op](*args)
+                value = reads[op](*args)  # a KeyError for a read there is not
             except StateUnavailable as err:
                 conn.send(("unavailable", err.why, sup.trouble))
             except Exception as err:  # the front answers 503; the log says where
