@@ -43,15 +43,7 @@ def test_a_site_made_while_its_charts_are_drawn_is_the_site_made_after(
     tmp_path: Path, registry: str
 ) -> None:
     reg = powerreg.load_reference() if registry == "reference" else powerreg.load(EXAMPLE)
-    before = tmp_path / "before"
-    publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
-    seen: list[list[str]] = []
-    after = tmp_path / "after"
-    after.mkdir()
-    publish_site(
-        reg, after / "site", drawn=after / "drawn", drawing=drawn_later(reg, after / "drawn", seen)
-    )
-    assert files_of(after / "site") == files_of(before / "site")
+    seen = while_drawn_as_after(reg, tmp_path)
     # waited for once, when every page that shows no chart was written, and no other
     [made] = seen
     assert {"index.html", "risks.html", "search.html", "about.html", "downloads.html"} <= set(made)
@@ -63,13 +55,11 @@ def render_all_into(reg: powerreg.Registry, drawn: Path) -> Path:
     return drawn
 
 
-def test_pages_past_the_limit_wait_for_the_charts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    reg = powerreg.load(EXAMPLE)
+def while_drawn_as_after(reg: powerreg.Registry, tmp_path: Path) -> list[list[str]]:
+    """The site of ``reg`` made while its charts are drawn (:func:`drawn_later`) is the
+    site made after they were drawn (asserted); the pages made each time it waited."""
     before = tmp_path / "before"
     publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
-    monkeypatch.setattr(deferred, "MAX_BYTES", 1)  # the first page fills it
     seen: list[list[str]] = []
     after = tmp_path / "after"
     after.mkdir()
@@ -77,6 +67,14 @@ def test_pages_past_the_limit_wait_for_the_charts(
         reg, after / "site", drawn=after / "drawn", drawing=drawn_later(reg, after / "drawn", seen)
     )
     assert files_of(after / "site") == files_of(before / "site")
+    return seen
+
+
+def test_pages_past_the_limit_wait_for_the_charts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(deferred, "MAX_BYTES", 1)  # the first page fills it
+    seen = while_drawn_as_after(powerreg.load(EXAMPLE), tmp_path)
     assert seen == [[]]  # waited for at the first power's page, before any was written
 
 
