@@ -118,7 +118,7 @@ def test_a_child_is_killed_when_the_parent_gives_up(tmp_path: Path) -> None:
         (f"P-{i}", "许可", "行政许可", ["环境影响评价文件审批" * 200]) for i in range(2000)
     ]
     job = indexworker.IndexJob(docs, tmp_path / "search")
-    pid = job._pid
+    pid = job._child.pid
     job.stop()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: no zombie left behind
@@ -139,7 +139,7 @@ def test_an_error_in_the_parent_stops_the_child(
     [job] = jobs
     assert job is not None
     with pytest.raises(ChildProcessError):
-        os.waitpid(job._pid, os.WNOHANG)
+        os.waitpid(job._child.pid, os.WNOHANG)
     assert not (tmp_path / "site").exists()
 
 

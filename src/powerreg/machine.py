@@ -35,9 +35,13 @@ Examples:
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+import signal
+from collections.abc import Callable, Mapping
+from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 #: Set to 0: every job in this process; for a roll-up, its number of workers.
 WORKERS_ENV = "POWERREG_WORKERS"
@@ -127,3 +131,82 @@ def peak_memory_mib() -> float | None:
     except OSError:
         pass
     return None
+
+
+class Child:
+    """Another process at work for this one (numbered ``pid``), whose report, a JSON
+    object, comes on the pipe ``read`` as it ends; ``wait()`` waits for it to end and
+    gives its status (0: it succeeded). :func:`fork` makes one; the site's index
+    worker also starts a new Python and watches it so.
+
+    Examples:
+        >>> child = fork(lambda: {"n": 2})
+        >>> child.report(), child.ended
+        ({'n': 2}, True)
+        >>> child.stop()  # nothing once reported
+    """
+
+    def __init__(self, pid: int, read: int, wait: Callable[[], int]) -> None:
+        self.pid = pid
+        self._read = read
+        self._wait = wait
+        #: whether it has ended and been waited for
+        self.ended = False
+
+    def report(self) -> dict[str, Any] | None:
+        """Wait for it to end: its report, or ``None`` if it failed, died or said
+        nothing readable."""
+        chunks = []
+        with os.fdopen(self._read, "rb") as pipe:
+            while chunk := pipe.read(65536):
+                chunks.append(chunk)
+        status = self._wait()
+        self.ended = True
+        if status != 0 or not chunks:
+            return None
+        try:
+            report = json.loads(b"".join(chunks))
+        except ValueError:
+            return None
+        return report if isinstance(report, dict) else None
+
+    def stop(self) -> None:
+        """Kill it if it is still at work and wait for it (the caller failed); nothing
+        once it has ended."""
+        if self.ended:
+            return
+        self.ended = True
+        with suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with suppress(OSError):
+            os.close(self._read)
+        with suppress(ChildProcessError):
+            self._wait()
+
+
+def fork(work: Callable[[], dict[str, Any]]) -> Child:
+    """``work()`` in a forked child, its report (made JSON) back on a pipe (see
+    :class:`Child`). The child ends with ``os._exit``: none of this process's clean-up
+    runs twice. Fork only from a process of one thread (a fork copies the other
+    threads' locks in whatever state they are).
+
+    Raises:
+        OSError: no pipe or no process could be made.
+    """
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        raise
+    if pid == 0:  # the child: work, report, and end without any clean-up
+        status = 1
+        try:
+            os.close(read)
+            os.write(write, json.dumps(work()).encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write)
+    return Child(pid, read, lambda: os.waitpid(pid, 0)[1])

@@ -38,16 +38,14 @@ Examples:
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import sys
 import threading
 import time
 from contextlib import suppress
 from pathlib import Path
 
-from ..machine import second_process
+from ..machine import Child, fork, second_process
 from ..model import Registry
 from .write import export_sqlite
 
@@ -79,36 +77,20 @@ class Export:
 
     def __init__(self, registry: Registry, path: Path, metadata_path: Path | None) -> None:
         self._registry, self._path, self._metadata_path = registry, path, metadata_path
-        self._pid: int | None = None
+        self._child: Child | None = None
         self._done: Path | None = None
-        self._forked = False
         #: how long the writing took, once it is done
         self.seconds = 0.0
         if forkable(registry):
             with suppress(OSError):  # no child: written here, when waited for
-                self._fork()
-                self._forked = True
+                self._child = fork(self._in_child)
+        #: whether a child writes the catalog (else :meth:`result` writes it)
+        self.forked = self._child is not None
 
-    @property
-    def forked(self) -> bool:
-        """Whether a child writes the catalog (else :meth:`result` writes it)."""
-        return self._pid is not None or self._forked
-
-    def _fork(self) -> None:
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: write, report, and end without any clean-up
-            status = 1
-            try:
-                os.close(read)
-                t = time.perf_counter()
-                export_sqlite(self._registry, self._path, metadata_path=self._metadata_path)
-                os.write(write, json.dumps({"seconds": time.perf_counter() - t}).encode())
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-        self._pid, self._read = pid, read
+    def _in_child(self) -> dict[str, float]:
+        t = time.perf_counter()
+        export_sqlite(self._registry, self._path, metadata_path=self._metadata_path)
+        return {"seconds": time.perf_counter() - t}
 
     def _write(self) -> None:
         t = time.perf_counter()
@@ -124,7 +106,8 @@ class Export:
         """
         if self._done is not None:
             return self._done
-        report = None if self._pid is None else self._collect()
+        child, self._child = self._child, None
+        report = None if child is None else child.report()
         if report is None:  # no child, or a child that failed
             self._write()
         else:
@@ -133,32 +116,9 @@ class Export:
         assert self._done is not None
         return self._done
 
-    def _collect(self) -> dict[str, float] | None:
-        """The child's report, once it has ended; ``None`` if it failed."""
-        assert self._pid is not None
-        chunks = []
-        with os.fdopen(self._read, "rb") as pipe:
-            while chunk := pipe.read(65536):
-                chunks.append(chunk)
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
-        if status != 0 or not chunks:
-            return None
-        try:
-            report: dict[str, float] = json.loads(b"".join(chunks))
-        except ValueError:
-            return None
-        return report
-
     def stop(self) -> None:
         """Kill the child if it is still at work and wait for it (the caller failed);
         nothing once :meth:`result` has been had, or where there was no child."""
-        if self._pid is None:
-            return
-        pid, self._pid = self._pid, None
-        with suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        with suppress(OSError):
-            os.close(self._read)
-        with suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+        child, self._child = self._child, None
+        if child is not None:
+            child.stop()

@@ -48,7 +48,6 @@ import json
 import os
 import pickle
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -57,7 +56,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from ..machine import second_process
+from ..machine import Child, fork, second_process
 from .searchindex import SearchIndex
 
 #: One power's entry: its id, name, category name and the texts its page shows.
@@ -135,27 +134,19 @@ class IndexJob:
     def __init__(self, docs: Sequence[Doc], out: Path) -> None:
         self._docs = docs
         self._out = out
-        self._done = False
         self._process: subprocess.Popen[bytes] | None = None
         if not _forkable():
-            self._spawn(docs, out)
+            self._child = self._spawn(docs, out)
             return
-        read, write = os.pipe()
-        self._pid = os.fork()
-        if self._pid == 0:  # the child: build, report, and end without any clean-up
-            status = 1
-            try:
-                os.close(read)
-                gc.disable()  # a short life of many small objects and no cycles
-                size, meta = build(docs, out)
-                os.write(write, json.dumps({"size": size, "meta": meta}).encode())
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-        self._read = read
 
-    def _spawn(self, docs: Sequence[Doc], out: Path) -> None:
+        def work() -> dict[str, Any]:
+            gc.disable()  # a short life of many small objects and no cycles
+            size, meta = build(docs, out)
+            return {"size": size, "meta": meta}
+
+        self._child = fork(work)
+
+    def _spawn(self, docs: Sequence[Doc], out: Path) -> Child:
         process = subprocess.Popen(
             [sys.executable, "-c", _BOOT, json.dumps(sys.path), str(out)],
             stdin=subprocess.PIPE,
@@ -164,8 +155,8 @@ class IndexJob:
         )
         assert process.stdin is not None
         assert process.stdout is not None
-        self._process, self._pid = process, process.pid
-        self._read = os.dup(process.stdout.fileno())
+        self._process = process
+        read = os.dup(process.stdout.fileno())
         process.stdout.close()
         data = pickle.dumps([tuple(d) for d in docs])
         stdin = process.stdin
@@ -177,27 +168,12 @@ class IndexJob:
                 stdin.close()
 
         threading.Thread(target=send, name="index documents", daemon=True).start()
-
-    def _collect(self) -> dict[str, Any] | None:
-        """The child's report, once it has ended; ``None`` if it failed."""
-        chunks = []
-        with os.fdopen(self._read, "rb") as pipe:
-            while chunk := pipe.read(65536):
-                chunks.append(chunk)
-        status = self._wait()
-        self._done = True
-        if status != 0 or not chunks:
-            return None
-        try:
-            report: dict[str, Any] = json.loads(b"".join(chunks))
-        except ValueError:
-            return None
-        return report
+        return Child(process.pid, read, process.wait)
 
     def result(self) -> tuple[int, dict[str, int]]:
         """Wait for the child: (bytes written, the numbers of ``meta.json``). If the
         child failed, the index is built here instead (and fails here, if it must)."""
-        report = self._collect()
+        report = self._child.report()
         if report is None:
             shutil.rmtree(self._out, ignore_errors=True)  # whatever the child left
             return build(self._docs, self._out)
@@ -206,18 +182,4 @@ class IndexJob:
     def stop(self) -> None:
         """Kill the child if it is still at work and wait for it (the caller failed);
         nothing once :meth:`result` has been had."""
-        if self._done:
-            return
-        self._done = True
-        with suppress(ProcessLookupError):
-            os.kill(self._pid, signal.SIGKILL)
-        with suppress(OSError):
-            os.close(self._read)
-        with suppress(ChildProcessError):
-            self._wait()
-
-    def _wait(self) -> int:
-        """Wait for the child to end: its status, 0 if it succeeded."""
-        if self._process is not None:
-            return self._process.wait()
-        return os.waitpid(self._pid, 0)[1]
+        self._child.stop()
