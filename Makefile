@@ -35,7 +35,7 @@ system:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,notebook,publish,scale,serve,workbook]'
+	$(BIN)/pip install --quiet -e '.[dev,fast,notebook,publish,scale,serve,workbook]'
 	touch $(STAMP)
 
 clean:

@@ -14,8 +14,9 @@ and after one file was edited, against ``validate`` with the cache off (goal ≤
 From 200 files to parse on, the cold load parses on a pool of worker processes, one a
 core (``powerreg.loadpool``), when the machine has a core to spare (load average below
 its cores); the rows "one process" and "worker pool forced" are the cold load without
-the pool and with it whatever the load. The cache rows compare with the fastest of the
-three cold loads.
+the pool and with it whatever the load, each with clean files read by rapidyaml
+(:mod:`powerreg.fastyaml`, extra ``fast``) and with the careful reader alone. The cache
+rows compare with the fastest of the cold loads.
 
 Registries: the example fixture, the bundled reference registry, and directories of N
 generated powers (``powerreg.synth``). Run: ``.venv/bin/python benchmarks/bench_load.py
@@ -37,6 +38,7 @@ from pathlib import Path
 import yaml
 
 from powerreg import Power, RegistryMeta, load
+from powerreg.fastyaml import FAST_ENV, available
 from powerreg.loadcache import CACHE_DIR_ENV, clear_cache
 from powerreg.machine import PARALLEL_ENV
 from powerreg.model import DEFER_REFERENCES
@@ -77,16 +79,19 @@ def cold(root: Path) -> object:
     return load(root, cache=False)
 
 
-def cold_with(pool: str) -> Callable[[Path], object]:
+def cold_with(pool: str, fast: str = "1") -> Callable[[Path], object]:
     """The cold load with ``POWERREG_PARALLEL`` set to ``pool`` (``0`` one process,
-    ``1`` the worker pool whatever the machine's load)."""
+    ``1`` the worker pool whatever the machine's load), and ``POWERREG_FAST_YAML`` to
+    ``fast`` (``0``: every file read by the careful reader, libyaml)."""
 
     def run(root: Path) -> object:
         os.environ[PARALLEL_ENV] = pool
+        os.environ[FAST_ENV] = fast
         try:
             return load(root, cache=False)
         finally:
             del os.environ[PARALLEL_ENV]
+            del os.environ[FAST_ENV]
 
     return run
 
@@ -106,17 +111,20 @@ def measure(name: str, root: Path, repeat: int, goal: str = "≤ 1.5×") -> dict
 
 def measure_pool(root: Path, base: float, repeat: int) -> list[dict[str, object]]:
     """The cold load in one process, and on the worker pool whatever the machine's
-    load, against the same baseline."""
+    load, each with the fast reading of clean files (rapidyaml, when the extra ``fast``
+    is installed) and with the careful reader alone, against the same baseline."""
     n = len(list((root / "powers").glob("*.yaml")))
+    fast = "rapidyaml" if available() else "rapidyaml missing"
     return [
         {
-            "case": f"load generated ({n} powers), cache off, {label}",
+            "case": f"load generated ({n} powers), cache off, {label}, {reader}",
             "baseline_s": base,
-            "powerreg_s": (t := best_of(cold_with(pool), root, repeat)),
+            "powerreg_s": (t := best_of(cold_with(pool, on), root, repeat)),
             "ratio": t / base,
             "goal": "—",
         }
         for pool, label in (("0", "one process"), ("1", "worker pool forced"))
+        for on, reader in (("1", fast), ("0", "careful reader only"))
     ]
 
 

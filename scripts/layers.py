@@ -44,6 +44,7 @@ LAYERS: list[list[str]] = [
     ["codes"],  # every diagnostic code and its templates
     ["errors"],  # Problem and the exception tree
     ["atomic", "readfile", "formats", "yamlsource", "settingsfile"],  # I/O and text on errors
+    ["fastyaml"],  # clean YAML read by rapidyaml, the careful reader (yamlsource) judging
     ["model"],  # pydantic models; their convenience methods call paths and graph
     # what a pydantic error says, for every reader of a registry; the load cache; the
     # worker processes that parse files for the loader

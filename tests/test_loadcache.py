@@ -34,15 +34,29 @@ Parses = Callable[[], int]
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> Parses:
-    """``parses()``: power files parsed since the last call."""
+    """``parses()``: power files parsed since the last call (by the careful reader, or
+    by :func:`powerreg.loadpool.clean_entry` first; a file it turns down and the careful
+    reader then parses is one parse)."""
     count = [0]
-    real = directory.read_bytes
+    turned_down: set[str] = set()
+    careful, fast = directory.read_bytes, directory.clean_entry
 
     def counted(raw: bytes, file: str) -> Any:
+        if file in turned_down:
+            turned_down.discard(file)
+        else:
+            count[0] += 1
+        return careful(raw, file)
+
+    def counted_fast(raw: bytes, file: str) -> Any:
         count[0] += 1
-        return real(raw, file)
+        entry = fast(raw, file)
+        if entry is None:
+            turned_down.add(file)
+        return entry
 
     monkeypatch.setattr(directory, "read_bytes", counted)
+    monkeypatch.setattr(directory, "clean_entry", counted_fast)
 
     def taken() -> int:
         n, count[0] = count[0], 0

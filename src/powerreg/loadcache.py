@@ -77,6 +77,7 @@ _OFF = {"0", "false", "no", "off"}
 _SOURCES = (
     "model",
     "yamlsource.py",
+    "fastyaml.py",
     "schemamessages.py",
     "loadpool.py",
     "directory.py",

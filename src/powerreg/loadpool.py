@@ -31,10 +31,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from .fastyaml import FastDocument, Unsure, read_clean
 from .loadentry import CachedPower, Unencodable, decode_payload, encode_payload
 from .machine import core_count, second_process
 from .model import (
@@ -60,9 +61,13 @@ PARALLEL_AT = 200
 JOB = 64
 
 
-def positions(power: Power, doc: Document) -> list[tuple[str, int, int]]:
+def positions(power: Power, doc: Document | FastDocument) -> list[tuple[str, int, int]]:
     """Where the power and each of its entities start in its file: ``(key, line,
-    column)`` for the source map."""
+    column)`` for the source map.
+
+    Raises:
+        Unsure: ``doc`` was read fast and cannot vouch for a position.
+    """
     pos: list[tuple[str, int, int]] = [(power.id, *doc.position(("id",)))]
     if power.disclosure is not None:
         pos.append((disclosure_key(power.id), *doc.position(("disclosure",), key=True)))
@@ -71,31 +76,27 @@ def positions(power: Power, doc: Document) -> list[tuple[str, int, int]]:
         if name in LOCATED_FIELDS:
             pos.append((field_key(power.id, name), *doc.position((key,), key=True)))
 
-    marks = doc.marks
-
-    def remember(raw_list: Any, gids: Iterable[str]) -> None:
-        table = marks.get(id(raw_list))  # the items' positions, in order
+    def remember(loc: tuple[str | int, ...], gids: Iterable[str]) -> None:
+        table = doc.items(loc)  # the items' positions, in order
         if table is not None:
             pairs = zip(gids, table, strict=False)  # as many as both have
             pos.extend([(gid, line, column) for gid, (line, column) in pairs])
 
-    raw_fcs = doc.data.get("flowcharts")
-    remember(raw_fcs, [fc.gid for fc in power.flowcharts])
+    remember(("flowcharts",), [fc.gid for fc in power.flowcharts])
     for i, fc in enumerate(power.flowcharts):
-        remember(raw_fcs[i].get("steps"), [s.gid for s in fc.steps])
+        remember(("flowcharts", i, "steps"), [s.gid for s in fc.steps])
         fgid = fc.gid
         remember(
-            raw_fcs[i].get("transitions"),
+            ("flowcharts", i, "transitions"),
             [transition_key(fgid, j) for j in range(len(fc.transitions))],
         )
-    raw_risks = doc.data.get("risk_points")
-    remember(raw_risks, [r.gid for r in power.risk_points])
+    remember(("risk_points",), [r.gid for r in power.risk_points])
     for i, r in enumerate(power.risk_points):
-        remember(raw_risks[i].get("countermeasures"), [m.gid for m in r.countermeasures])
+        remember(("risk_points", i, "countermeasures"), [m.gid for m in r.countermeasures])
     return pos
 
 
-def category_of(doc: Document) -> tuple[str, int, int, str | None] | None:
+def category_of(doc: Document | FastDocument) -> tuple[str, int, int, str | None] | None:
     """Where a power file names its category, for the check against registry.yaml:
     ``(code, line, column, entity)``, or ``None`` if it names none as text."""
     code, pid = doc.data.get("category"), doc.data.get("id")
@@ -107,9 +108,24 @@ def category_of(doc: Document) -> tuple[str, int, int, str | None] | None:
 
 def clean_entry(raw: bytes, rel: str) -> CachedPower | None:
     """What a power file produced if it has no problem of its own (it parses into a
-    mapping, its references hold, it validates), else ``None``."""
+    mapping, its references hold, it validates), else ``None``.
+
+    The file is read fast (:mod:`.fastyaml`) when it is clean beyond doubt, else by the
+    careful reader; the entry is the same either way."""
+    fast = read_clean(raw, rel)
+    if fast is not None:
+        try:
+            return _clean_entry(fast)
+        except Unsure:
+            pass
     doc = read_bytes(raw, rel)
-    if doc.problems or not isinstance(doc.data, dict) or reference_issues(doc.data):
+    if doc.problems:
+        return None
+    return _clean_entry(doc)
+
+
+def _clean_entry(doc: Document | FastDocument) -> CachedPower | None:
+    if not isinstance(doc.data, dict) or reference_issues(doc.data):
         return None
     try:
         power = Power.model_validate(doc.data, context={DEFER_REFERENCES: True})

@@ -131,6 +131,23 @@ class Document:
             node = node[part]
         return pos
 
+    def items(self, loc: tuple[str | int, ...]) -> list[Pos] | None:
+        """Where each item of the list at ``loc`` starts, or ``None`` if there is no
+        list there.
+
+        Examples:
+            >>> read_text("a:\\n  - x\\n  - {b: 1}\\n", "f.yaml").items(("a",))
+            [(2, 5), (3, 5)]
+        """
+        node: Any = self.data
+        for part in loc:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        table = self.marks.get(id(node))
+        return table if isinstance(node, list) else None
+
     def item_position(self, node: Any, index: int) -> Pos | None:
         """Position of item ``index`` of a list that belongs to this document."""
         table = self.marks.get(id(node))

@@ -1,0 +1,412 @@
+"""Reading a clean power file fast: rapidyaml parses, the careful reader stays the judge.
+
+libyaml, driven event by event from Python (:mod:`.yamlsource`), costs nine tenths of a
+cold load. rapidyaml (the ``fast`` extra) parses the same file in C++ some fifty times
+faster and writes it out as JSON, which Python's C decoder turns into the same dicts and
+lists. It is trusted only where it cannot differ from the careful reader, and any doubt
+sends the file back to that reader, which reports every problem at its file, line and
+column as before:
+
+* a file holding a byte that could mean something the careful reader refuses or treats
+  otherwise — ``&`` ``*`` ``!`` (anchors, aliases, tags), ``<<``, a directive or a
+  document marker at a line's start, a complex key, a tab, a carriage return, a
+  control character or a YAML line break other than ``\\n`` — is not read here;
+* a number the careful reader would type otherwise, a string the YAML 1.2 core schema
+  would read as a number, a boolean or null (``"012"``, ``"True"``, ``"~"``), a duplicate
+  key, a key opening with a full-width space, an integer of more than
+  :data:`~powerreg.yamlsource.MAX_DIGITS` digits: not read here;
+* anything rapidyaml or the JSON decoder refuses: not read here (rapidyaml's own
+  message, which it prints, goes nowhere: the careful reader will say it better).
+
+A clean file's positions (where its entities start, for the source map) are taken from
+rapidyaml's tree: each scalar it returns is a view into the parsed bytes, so its offset
+is its place; a container starts at its first key, ``{``, ``[`` or ``-``, as libyaml
+marks it. Every offset is checked against the bytes it claims (the key's text, the
+quote, the bracket); one that does not match raises :class:`Unsure`, and the caller
+reads the file carefully instead.
+
+Without rapidyaml installed, :func:`read_clean` returns ``None`` and every file is read
+carefully; the results are the same either way (tests compare them).
+
+Examples:
+    >>> from powerreg.yamlsource import read_bytes
+    >>> raw = b"id: P1\\nrisks:\\n  - {id: R1, level: 2}\\n  - id: R2\\n"
+    >>> doc = read_clean(raw, "p.yaml") or read_bytes(raw, "p.yaml")  # either says so
+    >>> doc.data, doc.position(("id",)), doc.items(("risks",))
+    ({'id': 'P1', 'risks': [{'id': 'R1', 'level': 2}, {'id': 'R2'}]}, (1, 5), [(3, 5), (4, 5)])
+    >>> read_clean(b"a: &x 1\\nb: *x\\n", "p.yaml") is None   # an anchor: read carefully
+    True
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import threading
+from typing import Any
+
+from .yamlsource import MAX_DIGITS, Pos
+
+#: ``POWERREG_FAST_YAML=0`` reads every file carefully.
+FAST_ENV = "POWERREG_FAST_YAML"
+
+_ryml: Any = None
+_tried = False
+
+
+def available() -> bool:
+    """Whether the fast reading is on: rapidyaml can be imported (it is, once, on the
+    first call) and ``POWERREG_FAST_YAML=0`` does not turn it off.
+
+    Examples:
+        >>> isinstance(available(), bool)
+        True
+    """
+    global _ryml, _tried
+    if os.environ.get(FAST_ENV, "1") == "0":
+        return False
+    if not _tried:
+        _tried = True
+        try:
+            import ryml  # type: ignore[import-untyped]
+        except ImportError:  # the ``fast`` extra is not installed
+            return False
+        _bits(ryml)
+        _ryml = ryml
+    return _ryml is not None
+
+
+#: Bytes after which a file is read carefully (see the module's list): these anywhere,
+_CAREFUL_BYTES = b"&*!\t\r\x7f" + bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+#: these sequences anywhere (a merge key; a BOM past the start; U+2028, U+2029, U+FFFE,
+#: U+FFFF; a directive or a document marker at a line's start),
+_CAREFUL_SEQUENCES = (
+    b"<<",
+    b"\xef\xbb\xbf",
+    b"\xe2\x80\xa8",
+    b"\xe2\x80\xa9",
+    b"\xef\xbf\xbe",
+    b"\xef\xbf\xbf",
+    b"\n%",
+    b"\n---",
+    b"\n...",
+)
+#: a C1 control character (U+0080 to U+009F, NEL among them), or a complex key.
+_C1 = re.compile(rb"\xc2[\x80-\x9f]")
+_COMPLEX_KEY = re.compile(rb"^[ ]*(?:-[ ]+)*\?(?:[ ]|$)", re.MULTILINE)
+
+
+def careful(raw: bytes) -> bool:
+    """Whether ``raw`` holds anything that sends it to the careful reader.
+
+    Examples:
+        >>> careful("id: P1\\nname: 许可\\n".encode()), careful(b"a: &x 1\\n")
+        (False, True)
+        >>> careful(b"? [a]\\n: 1\\n"), careful(b"a: 1\\n---\\nb: 2\\n")
+        (True, True)
+    """
+    if len(raw.translate(None, _CAREFUL_BYTES)) != len(raw):
+        return True
+    if raw[:1] == b"%" or raw[:3] in (b"---", b"..."):
+        return True
+    for seq in _CAREFUL_SEQUENCES:
+        if seq in raw:
+            return True
+    if b"\xc2" in raw and _C1.search(raw) is not None:
+        return True
+    return b"?" in raw and _COMPLEX_KEY.search(raw) is not None
+
+
+#: A JSON string the YAML 1.2 core schema would have read otherwise had it been plain
+#: (rapidyaml writes such plain scalars as strings): read the file carefully.
+_TYPED_STRING = re.compile(
+    r'"(?=[-+.0-9~nNtTfF"])(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+'
+    r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r'|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?\.inf|\.nan|)"'
+)
+
+
+class Unsure(Exception):
+    """The fast reading cannot vouch for a value or a position: read carefully."""
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        raise Unsure("duplicate key")
+    return d
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_DIGITS:
+        raise Unsure("long number")
+    return int(text)
+
+
+def _constant(text: str) -> Any:
+    raise Unsure(text)  # NaN, Infinity: not YAML
+
+
+_decoder = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_int, parse_constant=_constant)
+
+
+class _Buffer(ctypes.Structure):
+    """CPython's ``Py_buffer``: where a view's bytes are."""
+
+    _fields_ = [
+        ("buf", ctypes.c_void_p),
+        ("obj", ctypes.c_void_p),
+        ("len", ctypes.c_ssize_t),
+        ("itemsize", ctypes.c_ssize_t),
+        ("readonly", ctypes.c_int),
+        ("ndim", ctypes.c_int),
+        ("format", ctypes.c_char_p),
+        ("shape", ctypes.c_void_p),
+        ("strides", ctypes.c_void_p),
+        ("suboffsets", ctypes.c_void_p),
+        ("internal", ctypes.c_void_p),
+    ]
+
+
+_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
+_get_buffer.argtypes = [ctypes.py_object, ctypes.c_void_p, ctypes.c_int]
+_get_buffer.restype = ctypes.c_int
+_release_buffer = ctypes.pythonapi.PyBuffer_Release
+_release_buffer.argtypes = [ctypes.c_void_p]
+_release_buffer.restype = None
+#: One buffer record, reused (the fast path runs in one thread only: see read_clean).
+_view = _Buffer()
+_view_at = ctypes.addressof(_view)
+
+
+def _buffer_address(view: Any) -> int:
+    """Where the bytes of ``view`` (a buffer: bytes, bytearray, memoryview) start, by
+    CPython's buffer protocol."""
+    if _get_buffer(view, _view_at, 0) != 0:  # pragma: no cover - a view always has one
+        raise Unsure("no buffer")
+    at = int(_view.buf or 0)
+    _release_buffer(_view_at)
+    return at
+
+
+def _calibrate() -> int | None:
+    """Where, inside a memoryview object, CPython keeps the address of its bytes (the
+    ``buf`` of the ``Py_buffer`` it embeds), found by looking; ``None`` if not found."""
+    probes = [memoryview(bytearray(b"%d" % n * 16))[n:] for n in range(1, 4)]
+    for at in range(16, 256, ctypes.sizeof(ctypes.c_void_p)):
+        if all(
+            ctypes.c_void_p.from_address(id(v) + at).value == _buffer_address(v) for v in probes
+        ):
+            return at
+    return None  # pragma: no cover - every CPython since 3.3 embeds it
+
+
+_BUF_AT = _calibrate()
+
+
+def _address(view: memoryview) -> int:
+    """Where the bytes of a memoryview start: read where :func:`_calibrate` found it
+    (four times faster than the buffer protocol). A wrong answer could only send the
+    file to the careful reader: every offset is checked against the bytes it claims."""
+    if _BUF_AT is None:  # pragma: no cover
+        return _buffer_address(view)
+    at: int = ctypes.c_void_p.from_address(id(view) + _BUF_AT).value or 0
+    return at
+
+
+# rapidyaml's node type bits (ryml.MAP, ryml.KEY_SQUO, ...), read once it is imported
+_MAP = _SEQ = _FLOW = _KEY_QUOTED = _KEY_BLOCK = _VAL_QUOTED = _VAL_BLOCK = _VAL_NIL = 0
+
+
+def _bits(ryml: Any) -> None:
+    global _MAP, _SEQ, _FLOW, _KEY_QUOTED, _KEY_BLOCK, _VAL_QUOTED, _VAL_BLOCK, _VAL_NIL
+    _MAP, _SEQ, _FLOW = ryml.MAP, ryml.SEQ, ryml.FLOW_SL | ryml.FLOW_ML
+    _KEY_QUOTED, _KEY_BLOCK = ryml.KEY_SQUO | ryml.KEY_DQUO, ryml.KEY_LITERAL | ryml.KEY_FOLDED
+    _VAL_QUOTED, _VAL_BLOCK = ryml.VAL_SQUO | ryml.VAL_DQUO, ryml.VAL_LITERAL | ryml.VAL_FOLDED
+    _VAL_NIL = ryml.VALNIL
+
+
+class FastDocument:
+    """A clean file read by rapidyaml: its data, and the positions the loader asks for.
+
+    :meth:`position` and :meth:`items` answer as :class:`~powerreg.yamlsource.Document`
+    does, or raise :class:`Unsure`.
+    """
+
+    def __init__(self, file: str, data: Any, tree: Any, src: bytes, buf: bytearray) -> None:
+        self.file = file
+        self.data = data
+        self._tree = tree
+        self._src = src  # the file's bytes, as read
+        self._buf = buf  # the bytes parsed in place (rapidyaml's views point into them)
+        self._base = _buffer_address(buf)
+        self._end = len(buf)
+        self._counted = (0, 1)  # an offset and its line
+
+    def _node(self, loc: tuple[str | int, ...]) -> int:
+        t, none = self._tree, _ryml.NONE
+        n: int = t.root_id()
+        for part in loc:
+            n = t.child(n, part) if isinstance(part, int) else t.find_child(n, part)
+            if n == none:
+                raise Unsure(f"no node at {loc!r}")
+        return n
+
+    def _scalar(self, view: Any, quoted: bool) -> int:
+        """Offset of a scalar whose text rapidyaml gives as ``view``: at its opening
+        quote if quoted (as libyaml marks it)."""
+        off = _address(view) - self._base
+        src = self._src
+        if not 0 <= off <= self._end:
+            raise Unsure("a view outside the file")
+        if quoted:
+            off -= 1
+            if off < 0 or src[off] not in b"'\"":
+                raise Unsure("quote")
+        elif src[off : off + len(view)] != view:
+            raise Unsure("text")
+        return off
+
+    def _key_offset(self, n: int, ty: int) -> int:
+        if ty & _KEY_BLOCK:
+            raise Unsure("block scalar key")
+        return self._scalar(self._tree.key(n), bool(ty & _KEY_QUOTED))
+
+    def _value_offset(self, n: int, ty: int) -> int:
+        t = self._tree
+        if ty & (_MAP | _SEQ):
+            first = t.first_child(n)
+            if first == _ryml.NONE:
+                raise Unsure("empty container")
+            fty = t.type(first)
+            if ty & _MAP:
+                inner = self._key_offset(first, fty)
+                if not ty & _FLOW:
+                    return inner  # a block mapping starts at its first key
+                opener = b"{"
+            else:
+                inner = self._value_offset(first, fty)
+                opener = b"[" if ty & _FLOW else b"-"
+            src = self._src
+            at = src.rfind(opener, 0, inner)
+            if at < 0 or src[at + 1 : inner].strip(b" \n"):
+                raise Unsure("container start")
+            return at
+        if ty & (_VAL_BLOCK | _VAL_NIL):
+            raise Unsure("block or empty scalar")
+        return self._scalar(t.val(n), bool(ty & _VAL_QUOTED))
+
+    def _pos(self, off: int) -> Pos:
+        src, (at, row) = self._src, self._counted
+        # lines counted from the last position asked (they are asked mostly in order)
+        row = row + src.count(b"\n", at, off) if off >= at else src.count(b"\n", 0, off) + 1
+        self._counted = (off, row)
+        lead = src[src.rfind(b"\n", 0, off) + 1 : off]
+        return row, (len(lead) if lead.isascii() else len(lead.decode("utf-8"))) + 1
+
+    def position(self, loc: tuple[str | int, ...], *, key: bool = False) -> Pos:
+        """Where the value at ``loc`` starts (its key with ``key=True``), as libyaml
+        marks it."""
+        n = self._node(loc)
+        ty = self._tree.type(n)
+        if key:
+            if not loc or isinstance(loc[-1], int):
+                raise Unsure("no key")
+            return self._pos(self._key_offset(n, ty))
+        return self._pos(self._value_offset(n, ty))
+
+    def items(self, loc: tuple[str | int, ...]) -> list[Pos] | None:
+        """Where each item of the list at ``loc`` starts, or ``None`` if there is no
+        list there."""
+        node: Any = self.data
+        for part in loc:
+            try:
+                node = node[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if not isinstance(node, list):
+            return None
+        t, none, pos, src, base = self._tree, _ryml.NONE, self._pos, self._src, self._base
+        out: list[Pos] = []
+        ch = t.first_child(self._node(loc))
+        while ch != none:
+            # the common cases checked on the bytes, without asking the node's type: an
+            # item "- key: ...", "- {key: ...}" or "- text", its key or text plain
+            first = t.first_child(ch)
+            try:
+                view = t.key(first) if first != none else t.val(ch)
+            except TypeError:  # an item with no key or no text of its own
+                view = b""
+            if view:
+                off = _address(view) - base
+                if src[off : off + len(view)] == view:
+                    if off >= 2 and src[off - 2 : off] == b"- ":
+                        out.append(pos(off))
+                        ch = t.next_sibling(ch)
+                        continue
+                    if off >= 3 and first != none and src[off - 3 : off] == b"- {":
+                        out.append(pos(off - 1))
+                        ch = t.next_sibling(ch)
+                        continue
+            out.append(pos(self._value_offset(ch, t.type(ch))))
+            ch = t.next_sibling(ch)
+        return out
+
+
+def _parse(buf: bytearray) -> tuple[Any, str] | None:
+    """rapidyaml's tree of the YAML in ``buf`` (parsed in place) and its JSON, or
+    ``None`` if it refuses it. fd 2 points at /dev/null meanwhile: rapidyaml prints
+    its errors there."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 to save: no fast reading
+        return None
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 2)
+        finally:
+            os.close(null)
+        try:
+            tree = _ryml.parse_in_place(buf)
+            text: str = _ryml.emit_json(tree)
+        except Exception:  # rapidyaml's parse and visit errors: read carefully
+            return None
+        return tree, text
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def read_clean(raw: bytes, file: str) -> FastDocument | None:
+    """``raw`` read by rapidyaml if it is clean beyond doubt, else ``None`` (read it
+    with :func:`powerreg.yamlsource.read_bytes`, which locates every problem).
+
+    ``None`` too when rapidyaml is not installed, ``POWERREG_FAST_YAML=0`` turns it off,
+    or threads other than this one run (its error printing is silenced on fd 2, which
+    is only safe with no other thread writing there).
+    """
+    if not available() or threading.active_count() != 1:
+        return None
+    if raw[:3] == b"\xef\xbb\xbf":
+        raw = raw[3:]
+    if careful(raw):
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    buf = bytearray(raw or b"\n")
+    parsed = _parse(buf)
+    if parsed is None:
+        return None
+    tree, text = parsed
+    if _TYPED_STRING.search(text) is not None or '"\u3000' in text:
+        return None  # or a string (a key perhaps) opening with a full-width space
+    try:
+        data = _decoder.decode(text)
+    except (Unsure, ValueError, RecursionError):
+        return None
+    return FastDocument(file, data, tree, raw, buf)
