@@ -42,7 +42,8 @@ LAYERS: list[list[str]] = [
     ["lang", "textsafe", "collector", "paths", "graph", "suggest", "lazyface", "machine"],
     ["layout"],  # the files of a registry directory, by name
     ["codes"],  # every diagnostic code and its templates
-    ["errors"],  # Problem and the exception tree
+    ["problems"],  # Problem: the one record of every diagnostic (a pydantic model)
+    ["errors"],  # the exception tree (Problem read through it, imported when asked for)
     ["atomic", "readfile", "formats", "yamlsource", "settingsfile"],  # I/O and text on errors
     ["fastyaml"],  # clean YAML read by rapidyaml, the careful reader (yamlsource) judging
     ["model"],  # pydantic models; their convenience methods call paths and graph
