@@ -106,9 +106,10 @@ def compare_everything() -> dict[str, list[int]]:
     return handed
 
 
-def test_a_load_through_the_pool_is_the_serial_load() -> None:
-    code = "import json; from tests.test_loadpool import compare_everything as c; "
-    code += "print(json.dumps(c()))"
+def in_fresh_process(module: str, function: str) -> Any:
+    """What ``tests.<module>.<function>()`` returns (JSON), called in a new Python: one
+    running a single thread, as a pool's fork or the fast reading of YAML needs."""
+    code = f"import json; from tests.{module} import {function} as f; print(json.dumps(f()))"
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -118,7 +119,11 @@ def test_a_load_through_the_pool_is_the_serial_load() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    handed = json.loads(done.stdout.splitlines()[-1])
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_load_through_the_pool_is_the_serial_load() -> None:
+    handed = in_fresh_process("test_loadpool", "compare_everything")
     assert len(handed) == len(CASES) + 6
     # every power file went to the workers twice (cache off, then filling the cache)
     assert {name: h for name, (h, _) in handed.items()} == {

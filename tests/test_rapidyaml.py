@@ -8,11 +8,8 @@ registry's files, the clean files beside the E-code table).
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +24,8 @@ from powerreg import fastyaml
 from powerreg.reference import reference_path
 from powerreg.yamlsource import read_bytes
 
-from .conftest import ROOT
 from .test_load import CASES
+from .test_loadpool import in_fresh_process
 
 pytestmark = pytest.mark.skipif(not fastyaml.available(), reason="the fast extra is missing")
 
@@ -284,18 +281,7 @@ def compare_loads() -> dict[str, int]:
 
 
 def test_a_fast_load_is_the_careful_load() -> None:
-    code = "import json; from tests.test_rapidyaml import compare_loads as c; "
-    code += "print(json.dumps(c()))"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    fast = json.loads(done.stdout.splitlines()[-1])
+    fast = in_fresh_process("test_rapidyaml", "compare_loads")
     assert len(fast) == len(CASES) + 7
     # the three clean files beside each E-code case were read fast, and only they
     for name, *_ in CASES:

@@ -47,7 +47,7 @@ import re
 import threading
 from typing import Any
 
-from .yamlsource import MAX_DIGITS, Pos
+from .yamlsource import MAX_DIGITS, Pos, list_at
 
 #: ``POWERREG_FAST_YAML=0`` reads every file carefully.
 FAST_ENV = "POWERREG_FAST_YAML"
@@ -320,13 +320,7 @@ class FastDocument:
     def items(self, loc: tuple[str | int, ...]) -> list[Pos] | None:
         """Where each item of the list at ``loc`` starts, or ``None`` if there is no
         list there."""
-        node: Any = self.data
-        for part in loc:
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                return None
-        if not isinstance(node, list):
+        if list_at(self.data, loc) is None:
             return None
         t, none, pos, src, base = self._tree, _ryml.NONE, self._pos, self._src, self._base
         out: list[Pos] = []

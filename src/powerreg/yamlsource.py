@@ -139,19 +139,29 @@ class Document:
             >>> read_text("a:\\n  - x\\n  - {b: 1}\\n", "f.yaml").items(("a",))
             [(2, 5), (3, 5)]
         """
-        node: Any = self.data
-        for part in loc:
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
-                return None
-        table = self.marks.get(id(node))
-        return table if isinstance(node, list) else None
+        node = list_at(self.data, loc)
+        return None if node is None else self.marks.get(id(node))
 
     def item_position(self, node: Any, index: int) -> Pos | None:
         """Position of item ``index`` of a list that belongs to this document."""
         table = self.marks.get(id(node))
         return table[index] if table is not None and index < len(table) else None
+
+
+def list_at(data: Any, loc: tuple[str | int, ...]) -> list[Any] | None:
+    """The list at ``loc`` in ``data`` (keys and indexes), or ``None`` if there is none.
+
+    Examples:
+        >>> list_at({"a": [{"b": [1]}]}, ("a", 0, "b")), list_at({"a": 1}, ("a",))
+        ([1], None)
+    """
+    node: Any = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node if isinstance(node, list) else None
 
 
 class _Frame:
