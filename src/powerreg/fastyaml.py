@@ -13,14 +13,16 @@ column as before:
   control character or a YAML line break other than ``\\n`` — is not read here;
 * a number the careful reader would type otherwise, a string the YAML 1.2 core schema
   would read as a number, a boolean or null (``"012"``, ``"True"``, ``"~"``), a duplicate
-  key, a key opening with a full-width space, an integer of more than
+  key, a string (a key perhaps) opening with a full-width space, an integer of more than
   :data:`~powerreg.yamlsource.MAX_DIGITS` digits: not read here;
-* anything rapidyaml or the JSON decoder refuses: not read here (rapidyaml's own
-  message, which it prints, goes nowhere: the careful reader will say it better).
+* anything rapidyaml or the JSON decoder refuses: not read here (rapidyaml prints its
+  message to fd 2, pointed at /dev/null meanwhile — so the fast reading runs only while
+  this process runs one thread — and the careful reader will say it better).
 
 A clean file's positions (where its entities start, for the source map) are taken from
-rapidyaml's tree: each scalar it returns is a view into the parsed bytes, so its offset
-is its place; a container starts at its first key, ``{``, ``[`` or ``-``, as libyaml
+rapidyaml's tree: each scalar it returns is a view into the parsed bytes, so its address
+is its place (read where CPython keeps a memoryview's buffer, found at import, or by the
+buffer protocol); a container starts at its first key, ``{``, ``[`` or ``-``, as libyaml
 marks it. Every offset is checked against the bytes it claims (the key's text, the
 quote, the bracket); one that does not match raises :class:`Unsure`, and the caller
 reads the file carefully instead.
