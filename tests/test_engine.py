@@ -274,7 +274,12 @@ def test_the_dask_engine_reads_parquet_only(tmp_path: Path) -> None:
         monitor_dask(path, REG, scheduler="tcp://127.0.0.1:1")
 
 
-def test_an_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+def test_an_unreachable_scheduler_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from powerreg.monitor import engine
+
+    monkeypatch.setattr(engine, "CONNECT_TIMEOUT", "1s")  # not the 10 s a user waits
     path = synth_cases(REG, 2).write_parquet(tmp_path / "cases.parquet")
     with pytest.raises(
         UsageError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1"

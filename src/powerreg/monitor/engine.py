@@ -90,6 +90,10 @@ def monitor_dask(
     return result
 
 
+#: How long a client tries to reach a cluster's scheduler before saying it cannot.
+CONNECT_TIMEOUT = "10s"
+
+
 @contextmanager
 def _client(scheduler: str | None) -> Iterator[Any]:
     """A client of the cluster at ``scheduler``, or of a local cluster closed after."""
@@ -99,7 +103,7 @@ def _client(scheduler: str | None) -> Iterator[Any]:
         return
     Client = _distributed().Client
     try:
-        client = Client(scheduler, timeout="10s")
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except OSError as err:
         raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from err
     with client:
