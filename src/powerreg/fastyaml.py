@@ -46,6 +46,7 @@ import ctypes
 import json
 import os
 import re
+import sys
 import threading
 from typing import Any
 
@@ -197,7 +198,8 @@ def _calibrate() -> int | None:
     """Where, inside a memoryview object, CPython keeps the address of its bytes (the
     ``buf`` of the ``Py_buffer`` it embeds), found by looking; ``None`` if not found."""
     probes = [memoryview(bytearray(b"%d" % n * 16))[n:] for n in range(1, 4)]
-    for at in range(16, 256, ctypes.sizeof(ctypes.c_void_p)):
+    word = ctypes.sizeof(ctypes.c_void_p)
+    for at in range(2 * word, sys.getsizeof(probes[0]) - word + 1, word):  # inside it
         if all(
             ctypes.c_void_p.from_address(id(v) + at).value == _buffer_address(v) for v in probes
         ):
