@@ -9,8 +9,9 @@ column as before:
 
 * a file holding a byte that could mean something the careful reader refuses or treats
   otherwise — ``&`` ``*`` ``!`` (anchors, aliases, tags), ``<<``, a directive or a
-  document marker at a line's start, a complex key, a tab, a carriage return, a
-  control character or a YAML line break other than ``\\n`` — is not read here;
+  document marker at a line's start, a complex key, a tab, a carriage return that
+  does not end a line (Windows' ``\\r\\n`` is read here), a control character or a
+  YAML line break other than ``\\n`` — is not read here;
 * a number the careful reader would type otherwise, a string the YAML 1.2 core schema
   would read as a number, a boolean or null (``"012"``, ``"True"``, ``"~"``), a duplicate
   key, a string (a key perhaps) opening with a full-width space, an integer of more than
@@ -82,7 +83,7 @@ def available() -> bool:
 
 
 #: Bytes after which a file is read carefully (see the module's list): these anywhere,
-_CAREFUL_BYTES = b"&*!\t\r\x7f" + bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
+_CAREFUL_BYTES = b"&*!\t\x7f" + bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
 #: these sequences anywhere (a merge key; a BOM past the start; U+2028, U+2029, U+FFFE,
 #: U+FFFF; a directive or a document marker at a line's start),
 _CAREFUL_SEQUENCES = (
@@ -112,6 +113,8 @@ def careful(raw: bytes) -> bool:
     """
     if len(raw.translate(None, _CAREFUL_BYTES)) != len(raw):
         return True
+    if b"\r" in raw and raw.count(b"\r") != raw.count(b"\r\n"):
+        return True  # a carriage return not ending a line (Windows' \r\n is read here)
     if raw[:1] == b"%" or raw[:3] in (b"---", b"..."):
         return True
     for seq in _CAREFUL_SEQUENCES:
@@ -295,7 +298,7 @@ class FastDocument:
                 opener = b"[" if ty & _FLOW else b"-"
             src = self._src
             at = src.rfind(opener, 0, inner)
-            if at < 0 or src[at + 1 : inner].strip(b" \n"):
+            if at < 0 or src[at + 1 : inner].strip(b" \r\n"):
                 raise Unsure("container start")
             return at
         if ty & (_VAL_BLOCK | _VAL_NIL):
