@@ -43,7 +43,6 @@ Examples:
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import re
@@ -68,7 +67,7 @@ def available() -> bool:
         >>> isinstance(available(), bool)
         True
     """
-    global _ryml, _tried
+    global _ryml, _tried, _views
     if os.environ.get(FAST_ENV, "1") == "0":
         return False
     if not _tried:
@@ -78,6 +77,7 @@ def available() -> bool:
         except ImportError:  # the ``fast`` extra is not installed
             return False
         _bits(ryml)
+        _views = _Views()
         _ryml = ryml
     return _ryml is not None
 
@@ -97,9 +97,11 @@ _CAREFUL_SEQUENCES = (
     b"\n---",
     b"\n...",
 )
-#: a C1 control character (U+0080 to U+009F, NEL among them), or a complex key.
-_C1 = re.compile(rb"\xc2[\x80-\x9f]")
-_COMPLEX_KEY = re.compile(rb"^[ ]*(?:-[ ]+)*\?(?:[ ]|$)", re.MULTILINE)
+#: a C1 control character (U+0080 to U+009F, NEL among them), or a complex key. (The
+#: patterns are compiled by ``re`` when first used: a load that reads nothing fast does
+#: not compile them.)
+_C1 = rb"\xc2[\x80-\x9f]"
+_COMPLEX_KEY = rb"(?m)^[ ]*(?:-[ ]+)*\?(?:[ ]|$)"
 
 
 def careful(raw: bytes) -> bool:
@@ -120,14 +122,14 @@ def careful(raw: bytes) -> bool:
     for seq in _CAREFUL_SEQUENCES:
         if seq in raw:
             return True
-    if b"\xc2" in raw and _C1.search(raw) is not None:
+    if b"\xc2" in raw and re.search(_C1, raw) is not None:
         return True
-    return b"?" in raw and _COMPLEX_KEY.search(raw) is not None
+    return b"?" in raw and re.search(_COMPLEX_KEY, raw) is not None
 
 
 #: A JSON string the YAML 1.2 core schema would have read otherwise had it been plain
 #: (rapidyaml writes such plain scalars as strings): read the file carefully.
-_TYPED_STRING = re.compile(
+_TYPED_STRING = (
     r'"(?=[-+.0-9~nNtTfF"])(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+'
     r"|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r'|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?\.inf|\.nan|)"'
@@ -158,69 +160,72 @@ def _constant(text: str) -> Any:
 _decoder = json.JSONDecoder(object_pairs_hook=_pairs, parse_int=_int, parse_constant=_constant)
 
 
-class _Buffer(ctypes.Structure):
-    """CPython's ``Py_buffer``: where a view's bytes are."""
+class _Views:
+    """Where the bytes of a buffer start (rapidyaml's views point into the parsed file).
+    Made once, when rapidyaml is imported (:func:`available`), so that a load reading
+    nothing fast (every file from the cache) neither imports ctypes nor looks for where
+    CPython keeps a memoryview's buffer.
+    """
 
-    _fields_ = [
-        ("buf", ctypes.c_void_p),
-        ("obj", ctypes.c_void_p),
-        ("len", ctypes.c_ssize_t),
-        ("itemsize", ctypes.c_ssize_t),
-        ("readonly", ctypes.c_int),
-        ("ndim", ctypes.c_int),
-        ("format", ctypes.c_char_p),
-        ("shape", ctypes.c_void_p),
-        ("strides", ctypes.c_void_p),
-        ("suboffsets", ctypes.c_void_p),
-        ("internal", ctypes.c_void_p),
-    ]
+    def __init__(self) -> None:
+        import ctypes
+
+        class Buffer(ctypes.Structure):  # CPython's Py_buffer
+            _fields_ = [
+                ("buf", ctypes.c_void_p),
+                ("obj", ctypes.c_void_p),
+                ("len", ctypes.c_ssize_t),
+                ("itemsize", ctypes.c_ssize_t),
+                ("readonly", ctypes.c_int),
+                ("ndim", ctypes.c_int),
+                ("format", ctypes.c_char_p),
+                ("shape", ctypes.c_void_p),
+                ("strides", ctypes.c_void_p),
+                ("suboffsets", ctypes.c_void_p),
+                ("internal", ctypes.c_void_p),
+            ]
+
+        self._get = ctypes.pythonapi.PyObject_GetBuffer
+        self._get.argtypes = [ctypes.py_object, ctypes.c_void_p, ctypes.c_int]
+        self._get.restype = ctypes.c_int
+        self._release = ctypes.pythonapi.PyBuffer_Release
+        self._release.argtypes = [ctypes.c_void_p]
+        self._release.restype = None
+        # one record, reused (the fast reading runs in one thread only: see read_clean)
+        self._record = Buffer()
+        self._record_at = ctypes.addressof(self._record)
+        self._pointer_at = ctypes.c_void_p.from_address
+        self._buf_at = self._calibrate(ctypes.sizeof(ctypes.c_void_p))
+
+    def of_buffer(self, view: Any) -> int:
+        """Where the bytes of ``view`` (bytes, bytearray, memoryview) start, by CPython's
+        buffer protocol."""
+        if self._get(view, self._record_at, 0) != 0:  # pragma: no cover - one has it
+            raise Unsure("no buffer")
+        at = int(self._record.buf or 0)
+        self._release(self._record_at)
+        return at
+
+    def _calibrate(self, word: int) -> int | None:
+        """Where, inside a memoryview object, CPython keeps the address of its bytes
+        (the ``buf`` of the ``Py_buffer`` it embeds), found by looking inside one."""
+        probes = [memoryview(bytearray(b"%d" % n * 16))[n:] for n in range(1, 4)]
+        for at in range(2 * word, sys.getsizeof(probes[0]) - word + 1, word):
+            if all(self._pointer_at(id(v) + at).value == self.of_buffer(v) for v in probes):
+                return at
+        return None  # pragma: no cover - every CPython since 3.3 embeds it
+
+    def of(self, view: memoryview) -> int:
+        """Where the bytes of a memoryview start: read where :meth:`_calibrate` found it
+        (four times faster than the buffer protocol). A wrong answer could only send the
+        file to the careful reader: every offset is checked against the bytes it claims."""
+        if self._buf_at is None:  # pragma: no cover
+            return self.of_buffer(view)
+        at: int = self._pointer_at(id(view) + self._buf_at).value or 0
+        return at
 
 
-_get_buffer = ctypes.pythonapi.PyObject_GetBuffer
-_get_buffer.argtypes = [ctypes.py_object, ctypes.c_void_p, ctypes.c_int]
-_get_buffer.restype = ctypes.c_int
-_release_buffer = ctypes.pythonapi.PyBuffer_Release
-_release_buffer.argtypes = [ctypes.c_void_p]
-_release_buffer.restype = None
-#: One buffer record, reused (the fast path runs in one thread only: see read_clean).
-_view = _Buffer()
-_view_at = ctypes.addressof(_view)
-
-
-def _buffer_address(view: Any) -> int:
-    """Where the bytes of ``view`` (a buffer: bytes, bytearray, memoryview) start, by
-    CPython's buffer protocol."""
-    if _get_buffer(view, _view_at, 0) != 0:  # pragma: no cover - a view always has one
-        raise Unsure("no buffer")
-    at = int(_view.buf or 0)
-    _release_buffer(_view_at)
-    return at
-
-
-def _calibrate() -> int | None:
-    """Where, inside a memoryview object, CPython keeps the address of its bytes (the
-    ``buf`` of the ``Py_buffer`` it embeds), found by looking; ``None`` if not found."""
-    probes = [memoryview(bytearray(b"%d" % n * 16))[n:] for n in range(1, 4)]
-    word = ctypes.sizeof(ctypes.c_void_p)
-    for at in range(2 * word, sys.getsizeof(probes[0]) - word + 1, word):  # inside it
-        if all(
-            ctypes.c_void_p.from_address(id(v) + at).value == _buffer_address(v) for v in probes
-        ):
-            return at
-    return None  # pragma: no cover - every CPython since 3.3 embeds it
-
-
-_BUF_AT = _calibrate()
-
-
-def _address(view: memoryview) -> int:
-    """Where the bytes of a memoryview start: read where :func:`_calibrate` found it
-    (four times faster than the buffer protocol). A wrong answer could only send the
-    file to the careful reader: every offset is checked against the bytes it claims."""
-    if _BUF_AT is None:  # pragma: no cover
-        return _buffer_address(view)
-    at: int = ctypes.c_void_p.from_address(id(view) + _BUF_AT).value or 0
-    return at
+_views: _Views | None = None
 
 
 # rapidyaml's node type bits (ryml.MAP, ryml.KEY_SQUO, ...), read once it is imported
@@ -248,7 +253,9 @@ class FastDocument:
         self._tree = tree
         self._src = src  # the file's bytes, as read
         self._buf = buf  # the bytes parsed in place (rapidyaml's views point into them)
-        self._base = _buffer_address(buf)
+        assert _views is not None  # made with rapidyaml
+        self._address = _views.of
+        self._base = _views.of_buffer(buf)
         self._end = len(buf)
         self._counted = (0, 1)  # an offset and its line
 
@@ -264,7 +271,7 @@ class FastDocument:
     def _scalar(self, view: Any, quoted: bool) -> int:
         """Offset of a scalar whose text rapidyaml gives as ``view``: at its opening
         quote if quoted (as libyaml marks it)."""
-        off = _address(view) - self._base
+        off = self._address(view) - self._base
         src = self._src
         if not 0 <= off <= self._end:
             raise Unsure("a view outside the file")
@@ -330,6 +337,7 @@ class FastDocument:
         if list_at(self.data, loc) is None:
             return None
         t, none, pos, src, base = self._tree, _ryml.NONE, self._pos, self._src, self._base
+        address = self._address
         out: list[Pos] = []
         ch = t.first_child(self._node(loc))
         while ch != none:
@@ -341,7 +349,7 @@ class FastDocument:
             except TypeError:  # an item with no key or no text of its own
                 view = b""
             if view:
-                off = _address(view) - base
+                off = address(view) - base
                 if src[off : off + len(view)] == view:
                     if off >= 2 and src[off - 2 : off] == b"- ":
                         out.append(pos(off))
@@ -404,7 +412,7 @@ def read_clean(raw: bytes, file: str) -> FastDocument | None:
     if parsed is None:
         return None
     tree, text = parsed
-    if _TYPED_STRING.search(text) is not None or '"\u3000' in text:
+    if re.search(_TYPED_STRING, text) is not None or '"\u3000' in text:
         return None  # or a string (a key perhaps) opening with a full-width space
     try:
         data = _decoder.decode(text)
