@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -261,7 +262,7 @@ class _DirectoryLoader:
         try:
             for i in range(0, len(names), _CHUNK):
                 chunk = self._read_chunk(names[i : i + _CHUNK], cache)
-                misses = chunk.misses()
+                misses = chunk.misses
                 if pool is None and len(misses) >= PARALLEL_AT and not loading.serial:
                     pool = ParsePool.start()
                     loading.serial = pool is None
@@ -299,7 +300,7 @@ class _DirectoryLoader:
         """Take the files of a chunk in order: from the cache, from the workers, or
         parsed here (every file with a problem, and every file when no pool runs)."""
         made = chunk.made()
-        fast = not chunk.jobs and len(chunk.misses()) >= FAST_AT and fast_available()
+        fast = not chunk.jobs and len(chunk.misses) >= FAST_AT and fast_available()
         fresh: list[tuple[bytes, CachedPower]] = []
         payloads: list[tuple[bytes, bytes]] = []
         powers, declared_in = loading.powers, loading.declared_in
@@ -481,16 +482,16 @@ class _Chunk:
         self.files: list[tuple[str, bytes | UnreadableFile, bytes | None]] = []
         self.hits: dict[bytes, CachedPower] = {}
         self.jobs: list[Future[list[bytes | None]]] = []
-        self._misses: list[tuple[str, bytes]] = []
 
+    @cached_property
     def misses(self) -> list[tuple[str, bytes]]:
-        """``(rel, bytes)`` of the readable files the cache does not hold."""
-        self._misses = [
+        """``(rel, bytes)`` of the readable files the cache does not hold (asked once
+        the chunk's files are read and looked up)."""
+        return [
             (rel, raw)
             for rel, raw, key in self.files
             if isinstance(raw, bytes) and (key is None or key not in self.hits)
         ]
-        return self._misses
 
     def made(self) -> dict[str, bytes]:
         """What the workers made of the misses: rel → payload, for clean files (none if
@@ -501,7 +502,7 @@ class _Chunk:
                 results = job.result()
             except Exception:  # a broken pool: the loader parses these files itself
                 continue
-            for (rel, _), payload in zip(self._misses[k * JOB :], results, strict=False):
+            for (rel, _), payload in zip(self.misses[k * JOB :], results, strict=False):
                 if payload is not None:
                     out[rel] = payload
         return out
