@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -103,6 +106,22 @@ class _PlainDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def in_fresh_process(module: str, function: str) -> Any:
+    """What ``tests.<module>.<function>()`` returns (JSON), called in a new Python: one
+    running a single thread, as a pool's fork or the fast reading of YAML needs."""
+    code = f"import json; from tests.{module} import {function} as f; print(json.dumps(f()))"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def dump(data: Any) -> str:

@@ -8,10 +8,7 @@ registry below goes through it, and every load checked to have used it.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +20,7 @@ import pytest
 from powerreg import RegistryError, directory, loadpool, machine
 from powerreg.load import load
 
-from .conftest import EXAMPLE, META, ROOT, dump, power_data
+from .conftest import EXAMPLE, META, dump, in_fresh_process, power_data
 from .test_load import CASES, MINI, ORG_META
 
 
@@ -104,22 +101,6 @@ def compare_everything() -> dict[str, list[int]]:
                 assert got[2] == serial[2], name  # the source map too
             handed[name] = [jobs[0], len(list((root / "powers").glob("*.yaml")))]
     return handed
-
-
-def in_fresh_process(module: str, function: str) -> Any:
-    """What ``tests.<module>.<function>()`` returns (JSON), called in a new Python: one
-    running a single thread, as a pool's fork or the fast reading of YAML needs."""
-    code = f"import json; from tests.{module} import {function} as f; print(json.dumps(f()))"
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
-    return json.loads(done.stdout.splitlines()[-1])
 
 
 def test_a_load_through_the_pool_is_the_serial_load() -> None:

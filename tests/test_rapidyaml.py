@@ -24,8 +24,8 @@ from powerreg import fastyaml
 from powerreg.reference import reference_path
 from powerreg.yamlsource import read_bytes
 
+from .conftest import in_fresh_process
 from .test_load import CASES
-from .test_loadpool import in_fresh_process
 
 pytestmark = pytest.mark.skipif(not fastyaml.available(), reason="the fast extra is missing")
 
