@@ -298,3 +298,23 @@ def test_a_fast_load_is_the_careful_load() -> None:
         assert fast[name] >= 3, name
     assert fast["reference"] == 84
     assert fast["generated"] == 150
+
+
+def test_whatever_the_fast_reading_raises_the_file_is_read_carefully(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from powerreg.loadpool import clean_entry
+
+    raw = next((reference_path() / "powers").glob("*.yaml")).read_bytes()
+    fast = clean_entry(raw, "powers/p.yaml")
+    monkeypatch.setenv(fastyaml.FAST_ENV, "0")
+    careful = clean_entry(raw, "powers/p.yaml")
+    monkeypatch.delenv(fastyaml.FAST_ENV)
+
+    def broken(self: fastyaml.FastDocument, loc: tuple[str | int, ...]) -> Any:
+        raise RuntimeError("a surprise from the tree")
+
+    monkeypatch.setattr(fastyaml.FastDocument, "items", broken)
+    assert fast is not None
+    assert careful is not None
+    assert clean_entry(raw, "powers/p.yaml") == careful == fast

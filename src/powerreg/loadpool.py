@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from .fastyaml import FastDocument, Unsure, read_clean
+from .fastyaml import FastDocument, read_clean
 from .loadentry import CachedPower, Unencodable, decode_payload, encode_payload
 from .machine import core_count, second_process
 from .model import (
@@ -116,7 +116,7 @@ def clean_entry(raw: bytes, rel: str) -> CachedPower | None:
     if fast is not None:
         try:
             return _clean_entry(fast)
-        except Unsure:
+        except Exception:  # Unsure, or whatever rapidyaml's tree raises: read carefully
             pass
     doc = read_bytes(raw, rel)
     if doc.problems:
