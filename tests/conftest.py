@@ -6,10 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import yaml
@@ -179,6 +181,15 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("POWERREG_CACHE_DIR", str(where))
     monkeypatch.delenv("POWERREG_CACHE", raising=False)
     return where
+
+
+@pytest.fixture
+def temp_dir(tmp_path: Path) -> Iterator[Path]:
+    """Python's temporary directory for the test: one of its own, empty."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with mock.patch.object(tempfile, "tempdir", str(tmp)):
+        yield tmp
 
 
 @pytest.fixture

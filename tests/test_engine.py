@@ -10,6 +10,7 @@ limit and closed at the end.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import random
 import tempfile
@@ -266,6 +267,62 @@ def test_every_row_of_a_case_has_the_same_share() -> None:
         assert plain == coded == chunked == backwards
     many = share_of_rows(pa.array([f"C{i:06d}" for i in range(10_000)]), 2)
     assert 4_500 < int(many.sum()) < 5_500  # the shares are even
+
+
+def test_readings_of_a_few_row_groups_each_agree(
+    scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the shuffle's readings take a few row groups each: a case's rows come from many
+    # readings (and, in two files, from readings of both), and are joined in order
+    from powerreg.monitor import engine
+
+    monkeypatch.setattr(engine, "READ_ROWS", 20)
+    log = synth_cases(REG, 60, seed=8, deviation_rate=0.3, delay_rate=0.3)
+    log.rows = bad_rows(log.rows, random.Random(8))
+    path = log.write_parquet(tmp_path / "cases", by_month=True, rows_per_group=7)
+    sizes = [engine.group_rows(p) for p in sorted(path.rglob("*.parquet"))]
+    readings = list(engine._readings(sizes))
+    assert len(readings) > 2 * len(sizes)
+    assert [sum(sizes[i][g] for g in groups) for i, groups, _ in readings][:2] == [21, 21]
+    for partitions in (2, 5):
+        _agree(path, scheduler, partitions)
+
+
+def test_the_shares_come_back_through_a_directory_the_workers_see(
+    scheduler: str, tmp_path: Path, temp_dir: Path
+) -> None:
+    path = synth_cases(REG, 40, seed=5, deviation_rate=0.4).write_parquet(
+        tmp_path / "cases.parquet"
+    )
+    single = monitor(path, REG, lang="en")
+    on_dask = monitor_dask(path, REG, lang="en", scheduler=scheduler, partitions=3)
+    (spill,) = temp_dir.iterdir()  # the workers wrote the shares' cases there
+    assert sorted(p.name for p in spill.iterdir()) == [f"share-{k}.pickle" for k in range(3)]
+    assert on_dask.to_json() == single.to_json()
+    del on_dask
+    gc.collect()
+    assert list(temp_dir.iterdir()) == []  # gone with the result
+
+
+def test_a_worker_that_cannot_see_the_directory_sends_its_share_back(tmp_path: Path) -> None:
+    from powerreg.monitor import engine
+    from powerreg.monitor.calendar import china_calendar
+    from powerreg.monitor.sharereplay import Spilled
+
+    path = synth_cases(REG, 10, seed=6, deviation_rate=0.5).write_parquet(
+        tmp_path / "cases.parquet"
+    )
+    rows = engine.split_groups(path, range(len(engine.group_rows(path))), 0, 1)
+    args = (0, [(0, rows[0])], ["cases.parquet"], "cases.parquet", (REG, china_calendar()), None)
+    away = engine._replay_pieces(*args, str(tmp_path / "elsewhere"))  # another machine's
+    here = engine._replay_pieces(*args, str(tmp_path))
+    assert isinstance(here.cases, Spilled)
+    assert not isinstance(away.cases, Spilled)
+    head, buffers = here.cases.read()
+    assert head == away.cases[0]
+    assert [b.tobytes() for b in buffers] == [bytes(b) for b in away.cases[1]]
+    assert here.places.tolist() == away.places.tolist()
+    assert here.events == away.events > 0
 
 
 def test_the_dask_engine_reads_parquet_only(tmp_path: Path) -> None:

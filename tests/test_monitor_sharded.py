@@ -11,13 +11,13 @@ import gc
 import os
 import random
 import tempfile
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -29,7 +29,14 @@ from powerreg.errors import UsageError
 from powerreg.monitor import monitor, plaincsv, sharded, synth_cases
 from powerreg.monitor.result import MonitorResult
 from powerreg.monitor.sharded import SHARE_ROWS, SHARE_ROWS_ENV, shares_for
-from powerreg.monitor.shares import read_share, rows_of, split
+from powerreg.monitor.shares import (
+    group_rows,
+    joined,
+    read_share,
+    share_of_rows,
+    split,
+    split_groups,
+)
 
 from .test_monitor_fast import CASE_FIELDS, MUTATIONS, assert_same
 
@@ -154,23 +161,26 @@ def test_each_share_holds_the_rows_the_dask_engine_reads_for_it(tmp_path: Path) 
         parts = split(files, shares, into)
         for k in range(shares):
             got = {i: (table, lines.tolist()) for i, table, lines in read_share(parts[k])}
+            # the Dask engine's readings: each file's row groups one or two at a time
+            pieces = []
             for i, path in enumerate(files):
-                table, lines = rows_of(path, k, shares)
-                if not len(lines):
-                    assert i not in got
-                    continue
+                sizes = group_rows(path)
+                assert len(sizes) > 1  # (so the runs of row groups are joined)
+                at = 0
+                for g in range(0, len(sizes), 2):
+                    runs = range(g, min(g + 2, len(sizes)))
+                    pieces.append((i, split_groups(path, runs, at, shares)[k]))
+                    at += sum(sizes[r] for r in runs)
+            dask = joined((i, t) for i, t in pieces if t is not None)
+            assert [i for i, _, _ in dask] == sorted(got)
+            for i, table, lines in dask:
                 assert got[i][1] == lines.tolist()
                 assert got[i][0].to_pylist() == table.to_pylist()
+            for i, path in enumerate(files):  # every row of the share's cases, in order
+                whole = pq.read_table(path)
+                mine = share_of_rows(whole.column("case_id"), shares) == k
+                assert got.get(i, (None, []))[1] == (np.flatnonzero(mine) + 1).tolist()
         assert sum(len(p) for p in parts) <= shares * len(files)
-
-
-@pytest.fixture
-def temp_dir(tmp_path: Path) -> Iterator[Path]:
-    """Python's temporary directory for the test: one of its own, empty."""
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    with mock.patch.object(tempfile, "tempdir", str(tmp)):
-        yield tmp
 
 
 def test_the_shares_files_are_gone_once_the_records_are_made(

@@ -1,32 +1,37 @@
-"""The monitor on a Dask cluster (extra ``scale``): a Parquet log's cases shared out
-among Dask tasks, each share read and replayed in bulk on a worker by the very code of
-one process, the shares gathered in the single process's order and form.
+"""The monitor on a Dask cluster (extra ``scale``): a Parquet log shuffled by case on
+Dask, each share of the cases replayed in bulk on a worker by the very code of one
+process, the shares gathered in the single process's order and form.
 
 The replay is independent per case, so the log partitions by case (:mod:`.shares`: a
-case's share is a hash of its id). Each task reads the Parquet files itself (every
-worker sees them, as every worker of a cluster sees its data) a row group at a time,
-keeps the rows of the cases of its share (:func:`~.shares.rows_of`) and replays them as
-the single process replays a log (:func:`~.sharereplay.replay_share`). What comes back
-is compact (:class:`~.sharereplay.Share`): the replay's arrays, not a record per case;
-the client gathers the shares (:func:`~.sharereplay.gathered`) and makes the records
-when they are first asked for, as :func:`~.run.monitor` makes its records then:
-:func:`monitor_dask` gives what :func:`~.run.monitor` gives.
+case's share is a hash of its id). Reading tasks each read a run of a file's row groups
+(about :data:`READ_ROWS` rows; every worker sees the files, as every worker of a cluster
+sees its data) and split their rows by share (:func:`~.shares.split_groups`); one task
+a share takes its piece of every reading (Dask moves the pieces between the workers),
+joins them (:func:`~.shares.joined`) and replays them as the single process replays a
+log (:func:`~.sharereplay.replay_share`). What a share gives back is compact
+(:class:`~.sharereplay.Share`): the replay's arrays, not a record per case. A worker
+that sees the client's spill directory (one on the client's machine) writes them there
+and sends back where; any other sends them through Dask. The client gathers the shares
+(:func:`~.sharereplay.gathered`) and makes the records when they are first asked for, as
+:func:`~.run.monitor` makes its records then: :func:`monitor_dask` gives what
+:func:`~.run.monitor` gives.
 
-Each task reads every file (its share's rows are everywhere): the Parquet reading is
-repeated once a task, and the charts a share needs are compiled by each. With one task
-a worker, the speed-up over one process is measured by ``benchmarks/bench_scale.py``.
+There are as many shares as workers, or a multiple of them of at most
+:data:`TASK_ROWS` rows on average (:func:`share_count`), unless ``partitions`` says
+otherwise. The speed-up over one process is measured by ``benchmarks/bench_scale.py``.
 
 Without a scheduler address a :class:`distributed.LocalCluster` is started on
 127.0.0.1, one worker process per core, one thread each, no dashboard, and closed at
 the end (:func:`local_cluster`); with one, the existing cluster is used (and left
 running). The registry goes to the workers once a run (``scatter(..., broadcast=True)``,
-not hashed: Dask's tokenizing of a registry costs more than sending it); there is one
-task per worker unless ``partitions`` says otherwise.
+not hashed: Dask's tokenizing of a registry costs more than sending it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import operator
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,8 +49,9 @@ from .calendar import WorkCalendar, china_calendar
 from .columnar import file_name, is_parquet, open_parquet, parquet_files
 from .reader import RowIndex
 from .result import MonitorResult
-from .sharereplay import Share, gathered, replay_share
-from .shares import rows_of
+from .sharded import SHARE_ROWS, SpillDirectory
+from .sharereplay import Share, Spilled, gathered, replay_share
+from .shares import group_rows, joined, split_groups
 
 
 def monitor_dask(
@@ -60,7 +66,8 @@ def monitor_dask(
 ) -> MonitorResult:
     """:func:`~.run.monitor` of a Parquet log (file or Hive-partitioned directory) on a
     Dask cluster: the one at ``scheduler`` (``tcp://host:8786``), else a local one.
-    ``partitions``: how many shares of the cases, one task each (default: one a worker).
+    ``partitions``: how many shares of the cases, one task each (default:
+    :func:`share_count`'s).
 
     Raises:
         UsageError: the log is not Parquet, cannot be read, most of its rows name powers
@@ -81,9 +88,16 @@ def monitor_dask(
     for path in files:  # not Parquet, or a required column missing: said here, as ever
         open_parquet(path).close()
     names = [file_name(root, p) for p in files]
+    spill = SpillDirectory("powerreg-dask-")
     with gc_paused():
-        with _client(scheduler) as client:
-            shares = _replay_on(client, files, names, root.name, registry, cal, as_of, partitions)
+        try:
+            with _client(scheduler) as client:
+                shares = _replay_on(
+                    client, files, names, root.name, registry, cal, as_of, partitions, spill
+                )
+        except BaseException:
+            spill.remove()
+            raise
         result = gathered(shares, names, root.name, registry, as_of, lang)
         if result.rows >= FREEZE_AT:
             gc.freeze()  # as monitor() does: a big result lives on while it is shown
@@ -154,6 +168,30 @@ def _distributed() -> Any:
     return distributed
 
 
+#: Rows a reading task of the shuffle takes (whole row groups, of one file).
+READ_ROWS = 1_000_000
+#: Most rows a share replays at once, on average: a task replays a share in memory, as
+#: one process replays up to four of its shares (:func:`~.sharded.shares_for`) at once.
+#: Fewer shares cost less: each share takes a piece of every reading, most of them from
+#: the other workers.
+TASK_ROWS = 4 * SHARE_ROWS
+
+
+def share_count(rows: int, workers: int, partitions: int | None = None) -> int:
+    """How many shares of the cases a log of ``rows`` rows is replayed in on ``workers``
+    workers: ``partitions`` if given, else as many as the workers, or a multiple of them
+    of at most :data:`TASK_ROWS` rows on average.
+
+    Examples:
+        >>> share_count(1_000_000, 2), share_count(10_000_000, 2), share_count(10, 2, 5)
+        (2, 6, 5)
+    """
+    if partitions:
+        return max(1, partitions)
+    workers = max(1, workers)
+    return workers * max(1, -(-rows // (workers * TASK_ROWS)))
+
+
 def _replay_on(
     client: Any,
     files: list[Path],
@@ -163,38 +201,68 @@ def _replay_on(
     cal: WorkCalendar,
     as_of: date | None,
     partitions: int | None,
+    spill: SpillDirectory,
 ) -> list[Share]:
-    """Each share of the cases read and replayed by a task of its own."""
+    """The log shuffled by case and each share replayed by a task of its own: reading
+    tasks each split some row groups by share, one task a share joins its pieces and
+    replays them. A share comes back in a file of ``spill`` if its worker sees that
+    directory (a worker of this machine), else through Dask."""
     workers = len(client.scheduler_info().get("workers", {})) or 1
-    n = max(1, partitions or workers)
+    sizes = [group_rows(path) for path in files]
+    n = share_count(sum(map(sum, sizes)), workers, partitions)
     shared = client.scatter((registry, cal), broadcast=True, hash=False)
-    paths = [str(p) for p in files]
-    futures = [
-        client.submit(_replay_share, k, n, paths, names, source, shared, as_of, pure=False)
-        for k in range(n)
+    reads = [
+        (i, client.submit(split_groups, files[i], groups, offset, n, pure=False))
+        for i, groups, offset in _readings(sizes)
     ]
-    got: list[Share] = client.gather(futures)
+    tasks = []
+    for k in range(n):
+        pieces = [(i, client.submit(operator.getitem, got, k, pure=False)) for i, got in reads]
+        tasks.append(
+            client.submit(
+                _replay_pieces, k, pieces, names, source, shared, as_of, str(spill.path), pure=False
+            )
+        )
+    del reads  # (held by the scheduler while a share still needs them)
+    got: list[Share] = client.gather(tasks)
+    for share in got:  # each share's file lives as long as the directory does
+        if isinstance(share.cases, Spilled):
+            share.cases = dataclasses.replace(share.cases, directory=spill)
     return got
+
+
+def _readings(sizes: list[list[int]]) -> Iterator[tuple[int, range, int]]:
+    """The reading tasks of the shuffle: the number of a file, a run of its row groups
+    of about :data:`READ_ROWS` rows, and the rows of the file before the run."""
+    for i, rows in enumerate(sizes):
+        start, offset, taken = 0, 0, 0
+        for g, size in enumerate(rows):
+            taken += size
+            if taken >= READ_ROWS or g == len(rows) - 1:
+                yield i, range(start, g + 1), offset
+                start, offset, taken = g + 1, offset + taken, 0
 
 
 # ------------------------------------------------------------------ on a worker
 
 
-def _replay_share(
-    share: int,
-    shares: int,
-    paths: list[str],
+def _replay_pieces(
+    k: int,
+    pieces: list[tuple[int, Any]],
     names: list[str],
     source: str,
     shared: tuple[Registry, WorkCalendar],
     as_of: date | None,
+    spill: str,
 ) -> Share:
-    """Read and replay the rows of one share of the cases (every row of each), on a
-    worker."""
+    """Join and replay one share's pieces (``None``: a reading had none of its rows), on
+    a worker; the share's cases written to ``spill`` if this worker sees it."""
     registry, cal = shared
     with gc_paused():
-        read = [(i, *rows_of(Path(p), share, shares)) for i, p in enumerate(paths)]
-        return replay_share(read, names, source, registry, cal, as_of, _index(registry))
+        read = joined((i, table) for i, table in pieces if table is not None)
+        share = replay_share(read, names, source, registry, cal, as_of, _index(registry))
+    into = Path(spill)
+    return share.spilled(into / f"share-{k}.pickle") if into.is_dir() else share
 
 
 _INDEXES: dict[int, RowIndex] = {}

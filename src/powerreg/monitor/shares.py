@@ -1,14 +1,15 @@
-"""A log's cases shared out by case (extra ``scale``): which share each row is in, the
-rows of one share of a Parquet log, and a log (Parquet, or a plain CSV file read a
-block at a time, :mod:`.plaincsv`) split into its shares' files.
+"""A log's cases shared out by case (extra ``scale``): which share each row is in, some
+of a Parquet log's row groups split by share, and a log (Parquet, or a plain CSV file
+read a block at a time, :mod:`.plaincsv`) split into its shares' files.
 
 The replay is independent per case, so a log partitions by case: a case's share is a
 hash of its id (its text as the reader takes it, stripped; a null is blank), so every
 row of a case, in any file, lands in one share, in every process, and the shares are
-even. The Dask engine's tasks each read their share's rows (:func:`rows_of`); one
-process replaying a big log a share at a time splits it once into a file a share
-(:func:`split`, :func:`split_tables`, read back by :func:`read_share`), each row keeping
-its file and row (a CSV file's line).
+even. The Dask engine's tasks each read some of a Parquet log's row groups and split
+their rows by share (:func:`split_groups`), and each share's pieces are joined where it
+is replayed (:func:`joined`); one process replaying a big log a share at a time splits
+it once into a file a share (:func:`split`, :func:`split_tables`, read back by
+:func:`read_share`). Either way each row keeps its file and row (a CSV file's line).
 
 Examples:
     The share of each case id (of the rows of a case column, null and blank alike):
@@ -42,27 +43,49 @@ FileRows = tuple[int, Any, Ints]
 LINE = "__line"
 
 
-def rows_of(path: Path, share: int, shares: int) -> tuple[Any, Ints]:
-    """The rows of a Parquet file whose case is in ``share``: their log columns (texts
-    as dictionaries), and each one's row in the file (from 1)."""
+def group_rows(path: Path) -> list[int]:
+    """The rows of each row group of a Parquet file (from its metadata)."""
+    with open_parquet(path) as f:
+        meta = f.metadata
+        return [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+
+
+def split_groups(path: Path, groups: range, offset: int, shares: int) -> list[Any]:
+    """The rows of row groups ``groups`` of a Parquet file (the first one's first row
+    the file's ``offset + 1``), share by share: a table a share, each row with its row
+    in the file (:data:`LINE`), or ``None`` for a share with none of them. What a Dask
+    task of the shuffle by case reads (:mod:`.engine`)."""
     import pyarrow as pa
 
-    pieces = []
-    rows = []
-    offset = 0
-    for table in _row_groups(path):
-        mine = share_of_rows(table.column("case_id"), shares) == share
-        pieces.append(table.filter(pa.array(mine)))
-        rows.append(np.flatnonzero(mine) + (offset + 1))
+    got: list[list[Any]] = [[] for _ in range(shares)]
+    for table in _row_groups(path, groups):
+        share = share_of_rows(table.column("case_id"), shares)
+        for k, piece in _pieces(table, share, shares, offset):
+            got[k].append(piece)
         offset += table.num_rows
-    if not pieces:
-        return None, np.zeros(0, np.int64)
-    return pa.concat_tables(pieces), np.concatenate(rows)
+    return [pa.concat_tables(pieces) if pieces else None for pieces in got]
 
 
-def _row_groups(path: Path) -> Any:
+def joined(pieces: Iterable[tuple[int, Any]]) -> list[FileRows]:
+    """A share's pieces (the number of the log's file they hold rows of, and a table of
+    them with :data:`LINE`), given in the order of each file's rows, as the share's rows
+    file by file (see :data:`FileRows`), in the order the files first come."""
+    import pyarrow as pa
+
+    by_file: dict[int, list[Any]] = {}
+    for i, table in pieces:
+        by_file.setdefault(i, []).append(table)
+    return [_file_rows(i, pa.concat_tables(tables)) for i, tables in by_file.items()]
+
+
+def _file_rows(i: int, table: Any) -> FileRows:
+    lines = table.column(LINE).to_numpy()
+    return i, table.drop_columns([LINE]), lines
+
+
+def _row_groups(path: Path, groups: Iterable[int] | None = None) -> Any:
     """The log columns of a Parquet file, a row group at a time (texts as dictionaries:
-    each text made once a row group)."""
+    each text made once a row group): each of ``groups``, or every one."""
     import pyarrow as pa
 
     with open_parquet(path) as f:
@@ -78,7 +101,7 @@ def _row_groups(path: Path) -> Any:
             )
         ]
     with open_parquet(path, read_dictionary=coded) as f:
-        for g in range(f.metadata.num_row_groups):
+        for g in range(f.metadata.num_row_groups) if groups is None else groups:
             yield f.read_row_group(g, columns=present)
 
 
@@ -208,9 +231,7 @@ def read_share(parts: list[tuple[int, Path]]) -> list[FileRows]:
     read = []
     for i, part in parts:
         with ipc.open_stream(part) as stream:
-            table = stream.read_all()
-        lines = table.column(LINE).to_numpy()
-        read.append((i, table.drop_columns([LINE]), lines))
+            read.append(_file_rows(i, stream.read_all()))
     return read
 
 
