@@ -359,3 +359,32 @@ def test_monitor_engine_dask_on_an_existing_cluster(scheduler: str, tmp_path: Pa
     assert single.exit_code == on_dask.exit_code == 0, on_dask.output
     assert on_dask.stdout == single.stdout
     assert '"cases": 12' in on_dask.stdout
+
+
+def test_the_catalog_gets_the_dask_results_through_the_same_tables(
+    scheduler: str, tmp_path: Path
+) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    from click.testing import CliRunner
+
+    from powerreg.catalog import export_sqlite
+    from powerreg.cli import main
+
+    log = synth_cases(REG, 30, seed=9, deviation_rate=0.4, delay_rate=0.4)
+    path = log.write_parquet(tmp_path / "cases", by_month=True, rows_per_group=11)
+    tables = {}
+    for engine in ("single", "dask"):
+        db = export_sqlite(REG, tmp_path / f"{engine}.db")
+        args = ["monitor", str(path), "--catalog", str(db), "--engine", engine]
+        got = CliRunner().invoke(main, args + (["--scheduler", scheduler] * (engine == "dask")))
+        assert got.exit_code == 0, got.output
+        with closing(sqlite3.connect(db)) as conn:
+            tables[engine] = {
+                t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall()
+                for t in ("cases", "case_events", "alerts")
+            }
+    assert tables["dask"] == tables["single"]
+    assert len(tables["single"]["cases"]) == 30
+    assert tables["single"]["alerts"]  # delays: some alerts to compare
