@@ -316,6 +316,12 @@ def test_a_worker_that_cannot_see_the_directory_sends_its_share_back(tmp_path: P
     args = (0, [(0, rows[0])], ["cases.parquet"], "cases.parquet", (REG, china_calendar()), None)
     away = engine._replay_pieces(*args, str(tmp_path / "elsewhere"))  # another machine's
     here = engine._replay_pieces(*args, str(tmp_path))
+    # a directory the worker cannot write its share to (here: a directory in the way of
+    # the file; another user's directory, or a full disk): the share is sent back
+    (tmp_path / "blocked" / "share-0.pickle").mkdir(parents=True)
+    blocked = engine._replay_pieces(*args, str(tmp_path / "blocked"))
+    assert not isinstance(blocked.cases, Spilled)
+    assert blocked.cases[0] == away.cases[0]
     assert isinstance(here.cases, Spilled)
     assert not isinstance(away.cases, Spilled)
     head, buffers = here.cases.read()

@@ -29,6 +29,7 @@ not hashed: Dask's tokenizing of a registry costs more than sending it).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import operator
@@ -272,13 +273,22 @@ def _replay_pieces(
     spill: str,
 ) -> Share:
     """Join and replay one share's pieces (``None``: a reading had none of its rows), on
-    a worker; the share's cases written to ``spill`` if this worker sees it."""
+    a worker; the share's cases written to ``spill`` if this worker sees it and can
+    write there (else, a worker of another user, say, or a full disk, sent back)."""
     registry, cal = shared
     with gc_paused():
         read = joined((i, table) for i, table in pieces if table is not None)
         share = replay_share(read, names, source, registry, cal, as_of, _index(registry))
     into = Path(spill)
-    return share.spilled(into / f"share-{k}.pickle") if into.is_dir() else share
+    if not into.is_dir():
+        return share
+    path = into / f"share-{k}.pickle"
+    try:
+        return share.spilled(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)  # (whatever was written of it)
+        return share
 
 
 _INDEXES: dict[int, RowIndex] = {}
