@@ -394,3 +394,27 @@ def test_the_catalog_gets_the_dask_results_through_the_same_tables(
     assert tables["dask"] == tables["single"]
     assert len(tables["single"]["cases"]) == 30
     assert tables["single"]["alerts"]  # delays: some alerts to compare
+
+
+def test_a_log_of_another_registry_leaves_no_spill_directory(
+    scheduler: str, tmp_path: Path, temp_dir: Path
+) -> None:
+    # refused when the shares are gathered, after the workers wrote them: the client's
+    # directory goes with the refusal, not when the interpreter exits
+    path = _months(
+        tmp_path / "cases",
+        {
+            "2011-10": {
+                "case_id": ["A1", "B2", "C3"],
+                "power_id": ["ZZ-001"] * 3,
+                "step_id": ["S1"] * 3,
+                "timestamp": ["2011-10-10 09:00:00"] * 3,
+            }
+        },
+    )
+    with pytest.raises(UsageError) as single:
+        monitor(path, REG)
+    with pytest.raises(UsageError) as on_dask:
+        monitor_dask(path, REG, scheduler=scheduler, partitions=2)
+    assert str(on_dask.value) == str(single.value)
+    assert list(temp_dir.iterdir()) == []

@@ -10,8 +10,8 @@ a share takes its piece of every reading (Dask moves the pieces between the work
 joins them (:func:`~.shares.joined`) and replays them as the single process replays a
 log (:func:`~.sharereplay.replay_share`). What a share gives back is compact
 (:class:`~.sharereplay.Share`): the replay's arrays, not a record per case. A worker
-that sees the client's spill directory (one on the client's machine) writes them there
-and sends back where; any other sends them through Dask. The client gathers the shares
+that can write to the client's spill directory (one on the client's machine) writes
+them there and sends back where; any other sends them through Dask. The client gathers the shares
 (:func:`~.sharereplay.gathered`) and makes the records when they are first asked for, as
 :func:`~.run.monitor` makes its records then: :func:`monitor_dask` gives what
 :func:`~.run.monitor` gives.
@@ -29,7 +29,6 @@ not hashed: Dask's tokenizing of a registry costs more than sending it).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import gc
 import operator
@@ -47,7 +46,7 @@ from ..machine import core_count
 from ..model import Registry
 from ..reference import load_reference
 from .calendar import WorkCalendar, china_calendar
-from .columnar import file_name, is_parquet, open_parquet, parquet_files
+from .columnar import file_name, is_parquet, parquet_files
 from .reader import RowIndex
 from .result import MonitorResult
 from .sharded import SHARE_ROWS, SpillDirectory
@@ -86,20 +85,20 @@ def monitor_dask(
         )
     root = Path(log)
     files = parquet_files(root)
-    for path in files:  # not Parquet, or a required column missing: said here, as ever
-        open_parquet(path).close()
+    # each file's row groups; not Parquet, or a required column missing: said here
+    sizes = [group_rows(path) for path in files]
     names = [file_name(root, p) for p in files]
     spill = SpillDirectory("powerreg-dask-")
     with gc_paused():
         try:
             with _client(scheduler) as client:
                 shares = _replay_on(
-                    client, files, names, root.name, registry, cal, as_of, partitions, spill
+                    client, files, sizes, names, root.name, registry, cal, as_of, partitions, spill
                 )
-        except BaseException:
+            result = gathered(shares, names, root.name, registry, as_of, lang)
+        except BaseException:  # (a log of another registry's powers is refused here too)
             spill.remove()
             raise
-        result = gathered(shares, names, root.name, registry, as_of, lang)
         if result.rows >= FREEZE_AT:
             gc.freeze()  # as monitor() does: a big result lives on while it is shown
     return result
@@ -212,6 +211,7 @@ def share_count(rows: int, workers: int, partitions: int | None = None) -> int:
 def _replay_on(
     client: Any,
     files: list[Path],
+    sizes: list[list[int]],
     names: list[str],
     source: str,
     registry: Registry,
@@ -222,10 +222,10 @@ def _replay_on(
 ) -> list[Share]:
     """The log shuffled by case and each share replayed by a task of its own: reading
     tasks each split some row groups by share, one task a share joins its pieces and
-    replays them. A share comes back in a file of ``spill`` if its worker sees that
-    directory (a worker of this machine), else through Dask."""
+    replays them (``sizes``: the rows of each file's row groups). A share comes back in
+    a file of ``spill`` if its worker can write there (a worker of this machine), else
+    through Dask."""
     workers = len(client.scheduler_info().get("workers", {})) or 1
-    sizes = [group_rows(path) for path in files]
     n = share_count(sum(map(sum, sizes)), workers, partitions)
     shared = client.scatter((registry, cal), broadcast=True, hash=False)
     reads = [
@@ -240,7 +240,7 @@ def _replay_on(
                 _replay_pieces, k, pieces, names, source, shared, as_of, str(spill.path), pure=False
             )
         )
-    del reads  # (held by the scheduler while a share still needs them)
+    del reads, pieces  # (held by the scheduler while a share still needs them)
     got: list[Share] = client.gather(tasks)
     for share in got:  # each share's file lives as long as the directory does
         if isinstance(share.cases, Spilled):
@@ -273,21 +273,15 @@ def _replay_pieces(
     spill: str,
 ) -> Share:
     """Join and replay one share's pieces (``None``: a reading had none of its rows), on
-    a worker; the share's cases written to ``spill`` if this worker sees it and can
-    write there (else, a worker of another user, say, or a full disk, sent back)."""
+    a worker; the share's cases written to ``spill`` if this worker can write there,
+    else sent back (a worker of another machine, or of another user, or a full disk)."""
     registry, cal = shared
     with gc_paused():
         read = joined((i, table) for i, table in pieces if table is not None)
         share = replay_share(read, names, source, registry, cal, as_of, _index(registry))
-    into = Path(spill)
-    if not into.is_dir():
-        return share
-    path = into / f"share-{k}.pickle"
     try:
-        return share.spilled(path)
+        return share.spilled(Path(spill) / f"share-{k}.pickle")
     except OSError:
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)  # (whatever was written of it)
         return share
 
 

@@ -49,7 +49,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 
@@ -58,14 +57,14 @@ from ..lang import Lang
 from ..model import Registry
 from .calendar import WorkCalendar
 from .chartindex import ChartIndex
-from .columnar import file_name, is_parquet, open_parquet, parquet_files
+from .columnar import file_name, is_parquet, parquet_files
 from .events import source_name
 from .plaincsv import NotPlain, PlainCsv, line_limit, plain_blocks, plain_csv
 from .reader import RowIndex
 from .result import MonitorResult
 from .rows import MAX_FIELD
 from .sharereplay import Share, gathered, replay_share
-from .shares import read_share, split, split_tables
+from .shares import group_rows, read_share, split, split_tables
 
 #: Rows of a share by default: a 10M-event log's replay peaks at 317 MiB in shares of
 #: 500,000 rows, 409 MiB in shares of 1,000,000 (a 1M-event log's at once: 407 MiB)
@@ -156,7 +155,7 @@ def _parquet_log(root: Path, per_share: int) -> _BigLog | None:
     metadata); None if not, or if it cannot be read."""
     try:
         files = parquet_files(root)
-        rows = sum(_rows(p) for p in files)
+        rows = sum(sum(group_rows(p)) for p in files)
     except UsageError:
         return None
     n = shares_for(rows, per_share)
@@ -192,9 +191,3 @@ class SpillDirectory:
     def remove(self) -> None:
         """Remove the directory now."""
         self._remove()
-
-
-def _rows(path: Path) -> int:
-    with open_parquet(path) as f:
-        got: Any = f.metadata.num_rows
-        return int(got)

@@ -20,6 +20,7 @@ log mostly of other powers is refused as a whole: the shares gathered give what
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import io
 import operator
@@ -72,17 +73,25 @@ class Spilled:
 
     @classmethod
     def write(cls, what: Packed, path: Path, directory: object = None) -> Spilled:
-        """``what`` written to ``path`` (in ``directory``)."""
+        """``what`` written to ``path`` (in ``directory``).
+
+        Raises:
+            OSError: it cannot be written (nothing of it is left at ``path``)."""
         parts = []
         at = 0
-        with open(path, "wb") as f:
-            for part in (what[0], *what[1]):
-                size = memoryview(part).nbytes
-                pad = -at % _ALIGN
-                f.write(b"\0" * pad)
-                parts.append((at + pad, size))
-                f.write(part)
-                at += pad + size
+        try:
+            with open(path, "wb") as f:
+                for part in (what[0], *what[1]):
+                    size = memoryview(part).nbytes
+                    pad = -at % _ALIGN
+                    f.write(b"\0" * pad)
+                    parts.append((at + pad, size))
+                    f.write(part)
+                    at += pad + size
+        except OSError:
+            with contextlib.suppress(OSError):  # (a directory in the way stays)
+                path.unlink(missing_ok=True)
+            raise
         return cls(path, tuple(parts), directory)
 
     def read(self) -> Packed:
