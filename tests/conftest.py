@@ -183,6 +183,22 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return where
 
 
+def child_processes() -> set[int]:
+    """This process's children, running or ended and not yet waited for (from /proc):
+    what a test compares before and after, where ``os.wait()`` would block on a child an
+    earlier test left for the life of the process (a roll-up's forkserver)."""
+    me, found = os.getpid(), set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_bytes()
+            except OSError:  # it has just gone
+                continue
+            if int(stat[stat.rfind(b")") + 2 :].split()[1]) == me:
+                found.add(int(entry))
+    return found
+
+
 @pytest.fixture
 def temp_dir(tmp_path: Path) -> Iterator[Path]:
     """Python's temporary directory for the test: one of its own, empty."""

@@ -292,6 +292,77 @@ def test_the_swap_is_one_step_where_the_system_allows(tmp_path: Path) -> None:
     assert list(a.iterdir()) == []
 
 
+def big_previous(target: Path, files: int = 20_000) -> None:
+    """A previous output of ``files`` empty files: removing it takes a while (≥ 0.1 s)."""
+    with atomic.new_directory(target) as tmp:
+        for i in range(files):
+            os.close(os.open(tmp / f"{i}.txt", os.O_WRONLY | os.O_CREAT, 0o644))
+
+
+def beside(target: Path) -> list[Path]:
+    return [p for p in target.parent.iterdir() if p != target]
+
+
+def wait_until(done: Callable[[], bool], seconds: float = 30.0) -> bool:
+    import time
+
+    end = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_replaced_directory_is_removed_by_a_process_of_its_own(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    big_previous(target)
+    with atomic.new_directory(target, background_removal=True) as tmp:
+        (tmp / "new.txt").write_text("new")
+    # the new output is in place at once; the previous one is still being removed, under
+    # a temporary name that carries the id of the live process removing it, not ours
+    assert tree(target) == {"new.txt": b"new"}
+    (previous,) = beside(target)
+    owner = atomic.leftover_owner(previous)
+    assert owner is not None
+    assert owner != os.getpid()
+    assert atomic._alive(owner)
+    assert atomic.leftovers(target) == []  # not a leftover: another run leaves it alone
+    assert wait_until(lambda: not beside(target))
+    assert tree(target) == {"new.txt": b"new"}
+
+
+def test_without_a_remover_process_the_previous_directory_is_removed_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out"
+    big_previous(target, files=10)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with atomic.new_directory(target, background_removal=True) as tmp:
+        (tmp / "new.txt").write_text("new")
+    assert beside(target) == []
+    assert tree(target) == {"new.txt": b"new"}
+
+
+def test_a_killed_background_removal_is_finished_by_the_next_run(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    big_previous(target)
+    with atomic.new_directory(target, background_removal=True) as tmp:
+        (tmp / "new.txt").write_text("new")
+    (previous,) = beside(target)
+    owner = atomic.leftover_owner(previous)
+    assert owner is not None
+    os.kill(owner, signal.SIGKILL)
+    # dead, or a zombie no one reaps: either way at work on nothing
+    assert wait_until(lambda: not atomic._alive(owner))
+    assert previous.exists()  # killed midway: part of it is left
+    assert atomic.leftovers(target) == [previous]
+    with atomic.new_directory(target) as tmp:
+        (tmp / "newer.txt").write_text("newer")
+    assert beside(target) == []
+    assert tree(target) == {"newer.txt": b"newer"}
+
+
 # ---------------------------------------------------------------------- leftovers
 
 

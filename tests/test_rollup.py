@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from powerreg import export_sqlite, load
+from powerreg import atomic, export_sqlite, load
 from powerreg.audit import Policy
 from powerreg.audit.rulebook import CHECKS
 from powerreg.cli import main
@@ -585,7 +586,7 @@ def test_site_pages(province: Path, tmp_path: Path) -> None:
     assert "the sites of 2 of 3 departments under departments/" in res.output
 
 
-def test_build(province: Path, tmp_path: Path) -> None:
+def test_build(province: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "build"
     res = CliRunner().invoke(main, ["build", str(province), "-o", str(out), "--lang", "en"])
     assert res.exit_code == 1, res.output  # A504: the audit fails, the output is written
@@ -619,9 +620,18 @@ def test_build(province: Path, tmp_path: Path) -> None:
     marker = json.loads((out / ".powerreg-build.json").read_text("utf-8"))
     assert marker["not_loaded"] == ["C"]
     assert marker["workers"] == 2
-    # fixed, the next build replaces the output and passes
+    # fixed, the next build replaces the output and passes; the previous output is handed
+    # to a process of its own to remove, which the build does not wait for
     shutil.rmtree(province / "members" / "c")
     shutil.copytree(EXAMPLE, province / "members" / "c")
+    handed: list[Path] = []
+    remove_later = atomic._remove_later
+
+    def recorded(previous: Path, target: Path) -> bool:
+        handed.append(previous)
+        return remove_later(previous, target)
+
+    monkeypatch.setattr(atomic, "_remove_later", recorded)
     again = CliRunner().invoke(
         main, ["build", str(province), "-o", str(out), "--format", "json", "--lang", "en"]
     )
@@ -629,6 +639,11 @@ def test_build(province: Path, tmp_path: Path) -> None:
     summary = json.loads(again.stdout)
     assert summary["not_loaded"] == []
     assert summary["totals"]["powers"] == 6
+    assert [p.parent for p in handed] == [tmp_path]
+    deadline = time.monotonic() + 30
+    while [p for p in tmp_path.iterdir() if p.name.startswith(".build.")]:
+        assert time.monotonic() < deadline, "the previous output was never removed"
+        time.sleep(0.05)
     # a directory that is not a build output is refused, and left as it was
     mine = tmp_path / "mine"
     mine.mkdir()

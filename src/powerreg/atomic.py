@@ -9,7 +9,8 @@ may be replaced:
 * :func:`new_directory` gives a new empty directory beside the target; when the block
   ends it takes the target's place in one step (``renameat2(RENAME_EXCHANGE)`` where
   the system has it; else two renames, the previous directory put back if the second
-  fails) and the previous directory is removed after.
+  fails) and the previous directory is removed after (by a process of its own, which
+  the caller does not wait for, with ``background_removal=True``: for big outputs).
 * If the block raises, or the process is killed, the target is left as it was.
 * Temporary names are ``.<target name>.powerreg-<pid>-<8 hex>.tmp`` (``.old`` for a
   directory moved aside during a swap). Before it writes, every helper removes what a
@@ -108,7 +109,17 @@ def _alive(pid: int) -> bool:
         return False
     except OSError:  # EPERM: it exists, owned by someone else; anything else: keep it
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Whether ``pid`` has ended and waits to be reaped (a killed background removal's
+    process, say, where nothing reaps orphans): it is at work on nothing."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:  # no /proc here, or it has just gone
+        return False
+    return stat_line[stat_line.rfind(b")") + 2 : stat_line.rfind(b")") + 3] == b"Z"
 
 
 def leftovers(target: str | os.PathLike[str]) -> list[Path]:
@@ -299,8 +310,67 @@ def _swap_in(tmp: Path, target: Path) -> Path | None:
     return old
 
 
+#: What removes a replaced directory in the background (:func:`_remove_later`): a new
+#: Python (isolated, no ``site``: the standard library only) reads the job on its standard
+#: input and forks; the grandchild renames the directory for its own process id, says so
+#: on a pipe, and removes it, while the child ends as soon as the rename is done.
+_REMOVER = """
+import json, os, shutil, sys
+job = json.loads(sys.stdin.buffer.read())
+r, w = os.pipe()
+if os.fork():
+    os.close(w)
+    os._exit(0 if os.read(r, 1) == b"1" else 1)
+os.close(r)
+os.chdir("/")
+named = os.path.join(job["dir"], job["before"] + str(os.getpid()) + job["after"])
+try:
+    os.rename(job["path"], named)
+except OSError:
+    os._exit(1)
+os.write(w, b"1")
+os.close(w)
+shutil.rmtree(named, ignore_errors=True)
+os._exit(0)
+"""
+
+
+def _remove_later(previous: Path, target: Path) -> bool:
+    """Have a process of its own remove ``previous`` (a directory just replaced beside
+    ``target``); whether it took it. Its name then carries that process's id, as every
+    temporary name does: while it removes, other runs leave it alone; if it is killed,
+    the next run for the same target removes what is left (:func:`remove_leftovers`)."""
+    import json
+    import subprocess
+    import sys
+
+    if not sys.executable or not hasattr(os, "fork"):  # pragma: no cover - not POSIX
+        return False
+    job = {
+        "path": os.fsdecode(previous),
+        "dir": os.fsdecode(previous.parent),
+        "before": f".{_stem(target)}.{TAG}-",
+        "after": f"-{secrets.token_hex(4)}.tmp",
+    }
+    try:
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", _REMOVER],
+            input=json.dumps(job).encode(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C at the caller does not stop the removal
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
 @contextmanager
-def new_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
+def new_directory(
+    target: str | os.PathLike[str], *, background_removal: bool = False
+) -> Iterator[Path]:
     """A new empty directory beside ``target`` that replaces it whole when the block ends.
 
     Fill the yielded directory in the block; when it ends, the directory takes the place
@@ -309,6 +379,12 @@ def new_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
     block raises, the new directory is removed and ``target`` is untouched; if the
     process is killed, the next call for the same target cleans up. Missing parent
     directories are created. The new directory is 0755 under umask 022.
+
+    With ``background_removal`` the previous directory is removed by a process of its own
+    (:func:`_remove_later`), so that the caller need not wait for it: removing a
+    province's output (a million files) took minutes. It stays beside the target, under a
+    temporary name, until that process is done; where no such process can be made, it is
+    removed here.
 
     Raises:
         OSError: the directory cannot be made, or the swap fails.
@@ -336,7 +412,7 @@ def new_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _sync_directory(t.parent)
-    if previous is not None:
+    if previous is not None and not (background_removal and _remove_later(previous, t)):
         shutil.rmtree(previous, ignore_errors=True)
 
 

@@ -7,8 +7,10 @@ the cross-department rules read (:mod:`.rules`), and — for ``export`` and ``bu
 each member catalog into the combined one (:mod:`.combined`) as soon as it is written.
 
 Outputs are written as every output of powerreg is: into a new file or directory beside
-the target that replaces it only when complete (:mod:`powerreg.atomic`). An output may
-not lie inside a member's registry, nor hold one.
+the target that replaces it only when complete (:mod:`powerreg.atomic`); the previous
+site or build (a province's: up to millions of files) is then removed by a process of its
+own, which the command does not wait for. An output may not lie inside a member's
+registry, nor hold one.
 
 ``build`` writes::
 
@@ -360,7 +362,7 @@ def site(
     check_output(target, directory=True, not_ours=_not_a_site, fix=_fix("site"))
     seconds: dict[str, float] = {}
     try:
-        with new_directory(target) as work:
+        with new_directory(target, background_removal=True) as work:
             (work / "departments").mkdir()
             tasks = [
                 replace(t, site_to=str(work / "departments" / t.department.id))
@@ -430,7 +432,7 @@ def build(
     seconds: dict[str, float] = {}
     n_workers = worker_count(workers)
     try:
-        with new_directory(target) as work:
+        with new_directory(target, background_removal=True) as work:
             members = work / "departments"
             members.mkdir()
             (work / "site" / "departments").mkdir(parents=True)
