@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import powerreg
-from powerreg import mainjob
+from powerreg import atomic, mainjob
 from powerreg.catalog import background
 from powerreg.cli import main
 from powerreg.errors import UsageError
@@ -186,7 +186,7 @@ KILLED_BUILD = """
 import sys, time
 import powerreg
 import os
-from powerreg import mainjob
+from powerreg import atomic, mainjob
 from powerreg.catalog import background
 
 os.environ["POWERREG_PARALLEL"] = "0"  # the catalog written in this process, which stalls
@@ -304,3 +304,35 @@ def test_a_build_whose_site_leaves_fields_out_has_the_whole_catalog(
     assert written == ([] if parallel == "1" else [os.getpid()])  # a child's, or here
     expected = powerreg.export_sqlite(reg, tmp_path / "expected.db")
     assert (out / "catalog.db").read_bytes() == expected.read_bytes()
+
+
+@pytest.mark.parametrize("powers_at", [2, 3])  # the example has 2 powers
+def test_a_big_build_leaves_its_previous_output_to_a_process_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, powers_at: int
+) -> None:
+    """From BACKGROUND_REMOVAL_AT powers, the previous output is handed to a remover the
+    build does not wait for; below it, removed at once (nothing is left beside)."""
+    monkeypatch.setattr(mainjob, "BACKGROUND_REMOVAL_AT", powers_at)
+    handed: list[Path] = []
+    remove_later = atomic._remove_later
+
+    def recorded(previous: Path, target: Path) -> bool:
+        handed.append(previous)
+        return remove_later(previous, target)
+
+    monkeypatch.setattr(atomic, "_remove_later", recorded)
+    out = tmp_path / "site"
+    reg = powerreg.load(EXAMPLE)
+    build(reg, out, lang="en")
+    assert handed == []  # nothing to replace yet
+    build(reg, out, lang="en")
+    if powers_at <= len(reg.powers):
+        assert [p.parent for p in handed] == [tmp_path]
+        deadline = time.monotonic() + 30
+        while [p for p in tmp_path.iterdir() if p != out]:
+            assert time.monotonic() < deadline, "the previous output was never removed"
+            time.sleep(0.05)
+    else:
+        assert handed == []
+        assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    assert (out / MARKER).is_file()
