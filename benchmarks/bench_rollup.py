@@ -19,13 +19,18 @@ builds on two cores. The full size (500 departments, 200,000 powers) takes hours
 alone, with ``nohup``. Not in ``make bench`` at that size: ``main([])`` runs 20
 departments of 4,000 powers in all.
 
-Run: ``.venv/bin/python benchmarks/bench_rollup.py [N] [D] [--sample K] [--keep DIR]``.
+With ``--one-core`` the sampled members are also built on one core (the process's
+affinity: no helper process, one ``dot``), a row of its own: how much of the ratio is the
+members' own builds already using the second core.
+
+Run: ``.venv/bin/python benchmarks/bench_rollup.py [N] [D] [--sample K] [--keep DIR] [--one-core]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -64,13 +69,17 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def baseline(members: list[Path], out: Path) -> dict[str, float]:
-    """Seconds of each member's own build, one after another in one fresh process."""
+def baseline(members: list[Path], out: Path, *, one_core: bool = False) -> dict[str, float]:
+    """Seconds of each member's own build, one after another in one fresh process; with
+    ``one_core`` that process may run on one core only (its affinity: powerreg then
+    starts no helper process and one ``dot``)."""
+    first = min(os.sched_getaffinity(0))
     proc = subprocess.run(
         [sys.executable, "-c", _BASELINE, str(out), *map(str, members)],
         capture_output=True,
         text=True,
         check=True,
+        preexec_fn=(lambda: os.sched_setaffinity(0, {first})) if one_core else None,
     )
     times: dict[str, float] = json.loads(proc.stdout.splitlines()[-1])
     return times
@@ -96,7 +105,9 @@ def rollup_build(rollup: Path, out: Path) -> tuple[float, dict[str, Any], TreeMe
     return wall, json.loads(stdout), sampler
 
 
-def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[str, object]]:
+def run(
+    n: int, d: int, sample: int = 1, keep: Path | None = None, one_core: bool = False
+) -> list[dict[str, object]]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-rollup-")) if keep is None else keep
     tmp.mkdir(parents=True, exist_ok=True)
     try:
@@ -118,6 +129,11 @@ def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[
         own_wall = time.perf_counter() - t
         own_cpu = children_cpu() - cpu
         shutil.rmtree(tmp / "own", ignore_errors=True)
+        serial: float | None = None
+        if one_core:  # the same members, each on one core: what two workers can halve
+            (tmp / "own1").mkdir(exist_ok=True)
+            serial = sum(baseline(chosen, tmp / "own1", one_core=True).values())
+            shutil.rmtree(tmp / "own1", ignore_errors=True)
         built = sum(sizes[m] for m in chosen)
         base = sum(times.values()) * sum(sizes.values()) / built
         print(
@@ -156,6 +172,24 @@ def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[
         )
         how = f"every {sample}th member built, scaled by powers" if sample > 1 else "all members"
         stages = ", ".join(f"{k} {v:.0f}s" for k, v in summary["seconds"].items())
+        rows: list[dict[str, object]] = []
+        if serial is not None:
+            base1 = serial * sum(sizes.values()) / built
+            print(
+                f"members' own builds on one core: {serial:.0f}s → {base1:.0f}s for all; "
+                f"the roll-up {wall / base1:.2f}× those",
+                flush=True,
+            )
+            rows.append(
+                {
+                    "case": f"the same roll-up vs the members' own builds on one core "
+                    f"(affinity: no helper process, one dot; {how})",
+                    "baseline_s": base1,
+                    "powerreg_s": wall,
+                    "ratio": wall / base1,
+                    "goal": "(measured: the goal's baseline is the row above)",
+                }
+            )
         return [
             {
                 "case": f"build a roll-up of {d} departments, {n:,} powers, 2 workers, vs the "
@@ -176,6 +210,7 @@ def run(n: int, d: int, sample: int = 1, keep: Path | None = None) -> list[dict[
                 "ratio": None,
                 "goal": "< 2 GB",
             },
+            *rows,
         ]
     finally:
         if keep is None:
@@ -188,8 +223,13 @@ def main(argv: list[str]) -> list[dict[str, object]]:
     parser.add_argument("d", type=int, nargs="?", default=20)
     parser.add_argument("--sample", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None)
+    parser.add_argument(
+        "--one-core",
+        action="store_true",
+        help="also time the sampled members' own builds on one core (the process's affinity)",
+    )
     args = parser.parse_args(argv)
-    rows = run(args.n, args.d, args.sample, args.keep)
+    rows = run(args.n, args.d, args.sample, args.keep, args.one_core)
     for r in rows:
         print(json.dumps(r, ensure_ascii=False))
     return rows
