@@ -1132,3 +1132,23 @@ def test_a_sheets_links_are_numbered_as_if_it_were_drawn_alone(
     assert len(ids) == 3
     assert together[1].read_bytes() == alone[0].read_bytes()
     assert re.findall(rb'id="a_[^"]*"', together[0].read_bytes())[0].endswith(b'_0"')
+
+
+@pytest.mark.parametrize(
+    ("env", "jobs", "dots"),
+    [
+        ({}, 118, 2),  # one a core
+        ({}, 30, 1),  # too few charts for a second dot's start-up
+        ({"POWERREG_PARALLEL": "0"}, 118, 1),  # kept to one core (a roll-up's worker)
+        ({"POWERREG_WORKERS": "0"}, 118, 1),
+    ],
+)
+def test_dot_processes_one_a_core_or_one(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], jobs: int, dots: int
+) -> None:
+    monkeypatch.delenv("POWERREG_PARALLEL", raising=False)
+    monkeypatch.delenv("POWERREG_WORKERS", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(files, "core_count", lambda: 2)
+    assert files._workers(jobs) == dots

@@ -35,7 +35,7 @@ from powerreg.rollup import (
     validate,
     worker,
 )
-from powerreg.rollup.worker import worker_count
+from powerreg.rollup.worker import MemberTask, worker_count
 from powerreg.synth import write_province
 
 from .conftest import EXAMPLE, META, dump, power_data
@@ -681,7 +681,7 @@ def test_at_most_two_pools_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[int] = []  # how many items had been given back when each pool started
 
     class Pool:
-        def __init__(self, max_workers: int, mp_context: Any) -> None:
+        def __init__(self, max_workers: int, mp_context: Any, initializer: Any = None) -> None:
             started.append(len(given))
 
         def submit(self, fn: Callable[[int], int], item: int) -> Future[int]:
@@ -698,6 +698,43 @@ def test_at_most_two_pools_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     assert given == list(range(12))
     # pools of two items: the next starts as the newest gives its first, never earlier
     assert started == [0, 0, 2, 4, 6, 8]
+
+
+def test_a_worker_keeps_its_member_to_one_core() -> None:
+    """In a worker process (not in this one) POWERREG_PARALLEL is 0, so a member's build
+    starts no helper process and one dot: the other worker has the other core."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    got = list(
+        worker.in_pools(os.getenv, ["POWERREG_PARALLEL"], 1, ctx, 1, initializer=worker.one_core)
+    )
+    assert got == ["0"]
+    assert os.environ.get("POWERREG_PARALLEL") != "0"  # this process is untouched
+
+
+def test_run_members_starts_its_workers_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures import Future
+
+    initializers: list[Any] = []
+
+    class Pool:
+        def __init__(self, max_workers: int, mp_context: Any, initializer: Any = None) -> None:
+            initializers.append(initializer)
+
+        def submit(self, fn: Callable[[Any], Any], item: Any) -> Future[Any]:
+            future: Future[Any] = Future()
+            future.set_result(fn(item))
+            return future
+
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            pass
+
+    monkeypatch.setattr(worker, "ProcessPoolExecutor", Pool)
+    d = Department("A", "甲局", DepartmentLevel.CITY, "members/a")
+    tasks = [MemberTask(d, str(EXAMPLE), audit=True)] * 2
+    assert [o.stats.powers for o in worker.run_members(tasks, workers=2) if o.stats] == [2, 2]
+    assert initializers == [worker.one_core]
 
 
 # ----------------------------------------------------------------------------- synth

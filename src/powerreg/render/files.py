@@ -26,7 +26,7 @@ from typing import IO, TYPE_CHECKING
 
 from ..atomic import check_output, new_directory, written_by
 from ..errors import UsageError
-from ..machine import core_count
+from ..machine import core_count, second_process
 from ..model import (
     Registry,
 )
@@ -66,7 +66,11 @@ def _workers(jobs: int) -> int:
     charts that a second process's start-up (~30 ms) pays for itself. Cores that other
     programs keep busy are counted too: a process that gets less of its core takes
     less of the work (each takes the next diagram when it is free), and a share of a
-    busy machine grows with the processes one runs."""
+    busy machine grows with the processes one runs. One where the job is kept to one
+    core (``POWERREG_PARALLEL=0``, :func:`powerreg.machine.second_process`): a roll-up's
+    worker, whose neighbour has the other core."""
+    if not second_process(load_aware=False):
+        return 1
     return max(1, min(core_count(), jobs // 24))
 
 

@@ -12,6 +12,9 @@ worker.
 has imported powerreg once, a pool let go after :data:`TASKS_PER_CHILD` members a
 worker so that no worker's memory creeps (:func:`in_pools`), and yields the outcomes in
 the order of the tasks, so the parent merges them in rollup.yaml's order as they come.
+A worker keeps its member to one core (``POWERREG_PARALLEL=0`` in the worker: no helper
+process, one ``dot``), since the other worker has the other core: the helpers of a
+member's own build cost more CPU than the time they save there.
 
 Examples:
     >>> d = Department("A", "甲局", DepartmentLevel.CITY, "members/a")
@@ -294,23 +297,34 @@ def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iter
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload([__name__])  # powerreg imported once, not per worker
     try:
-        yield from in_pools(run_member, tasks, n, ctx, TASKS_PER_CHILD)
+        yield from in_pools(run_member, tasks, n, ctx, TASKS_PER_CHILD, initializer=one_core)
     except BrokenProcessPool as err:
         raise UsageError(
             f"a worker process died ({err}); if it ran out of memory, set {WORKERS_ENV}=1"
         ) from err
 
 
+def one_core() -> None:
+    """Keep this worker process's jobs to one core (see the module): its member's build
+    starts no helper process and one ``dot``."""
+    os.environ[PARALLEL_ENV] = "0"
+
+
 def in_pools(
-    fn: Callable[[T], R], items: Sequence[T], n: int, ctx: Any, per_child: int
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    n: int,
+    ctx: Any,
+    per_child: int,
+    initializer: Callable[[], None] | None = None,
 ) -> Iterator[R]:
     """``fn`` of each item, in order, run by pools of ``n`` worker processes (started
     by ``ctx``), each pool taking ``per_child`` items a worker and then let go, so that
     no worker's memory creeps. The next pool starts once the newest has fewer than ``n``
     items left to give, so both cores stay busy while its last ones run: at most two
-    pools, ``2n`` items, run at once. (Not ``max_tasks_per_child``: on Python
-    3.11–3.13 a pool with a queue of work deadlocks once a worker retires, CPython
-    gh-115634.)
+    pools, ``2n`` items, run at once. ``initializer`` runs in each worker as it starts.
+    (Not ``max_tasks_per_child``: on Python 3.11–3.13 a pool with a queue of work
+    deadlocks once a worker retires, CPython gh-115634.)
 
     Raises:
         BrokenProcessPool: a worker process died.
@@ -322,7 +336,7 @@ def in_pools(
 
     def next_pool() -> None:
         nonlocal submitted
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=initializer)
         pools.append(pool)
         number = len(pools)
         for item in items[submitted : submitted + batch]:
