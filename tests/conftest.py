@@ -199,6 +199,35 @@ def child_processes() -> set[int]:
     return found
 
 
+def wait_until(done: Callable[[], bool], seconds: float = 30.0) -> bool:
+    """Whether ``done()`` came true within ``seconds`` (asked every 20 ms)."""
+    import time
+
+    end = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.fixture
+def handed_to_remover(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The previous outputs this test's writes handed to a background remover
+    (``powerreg.atomic``), in order; the remover still removes them."""
+    from powerreg import atomic
+
+    handed: list[Path] = []
+    remove_later = atomic._remove_later
+
+    def recorded(previous: Path, target: Path) -> bool:
+        handed.append(previous)
+        return remove_later(previous, target)
+
+    monkeypatch.setattr(atomic, "_remove_later", recorded)
+    return handed
+
+
 @pytest.fixture
 def temp_dir(tmp_path: Path) -> Iterator[Path]:
     """Python's temporary directory for the test: one of its own, empty."""

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from powerreg import atomic, cli
 from powerreg.errors import UsageError
 
-from .conftest import EXAMPLE, ROOT
+from .conftest import EXAMPLE, ROOT, wait_until
 
 REFERENCE_REGISTRY = ROOT / "src" / "powerreg" / "reference" / "liaoning-epd-2011"
 CASES = ROOT / "examples" / "cases" / "cases.csv"
@@ -301,17 +301,6 @@ def big_previous(target: Path, files: int = 20_000) -> None:
 
 def beside(target: Path) -> list[Path]:
     return [p for p in target.parent.iterdir() if p != target]
-
-
-def wait_until(done: Callable[[], bool], seconds: float = 30.0) -> bool:
-    import time
-
-    end = time.monotonic() + seconds
-    while not done():
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def test_a_replaced_directory_is_removed_by_a_process_of_its_own(tmp_path: Path) -> None:

@@ -17,14 +17,14 @@ import pytest
 from click.testing import CliRunner
 
 import powerreg
-from powerreg import atomic, mainjob
+from powerreg import mainjob
 from powerreg.catalog import background
 from powerreg.cli import main
 from powerreg.errors import UsageError
 from powerreg.mainjob import MARKER, AuditFailed, build
 from powerreg.site import PublishPolicy
 
-from .conftest import EXAMPLE, WriteRegistry, child_processes, power_data
+from .conftest import EXAMPLE, WriteRegistry, child_processes, power_data, wait_until
 from .test_atomic import kill_midway, modes
 
 
@@ -308,19 +308,12 @@ def test_a_build_whose_site_leaves_fields_out_has_the_whole_catalog(
 
 @pytest.mark.parametrize("powers_at", [2, 3])  # the example has 2 powers
 def test_a_big_build_leaves_its_previous_output_to_a_process_of_its_own(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, powers_at: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, powers_at: int, handed_to_remover: list[Path]
 ) -> None:
     """From BACKGROUND_REMOVAL_AT powers, the previous output is handed to a remover the
     build does not wait for; below it, removed at once (nothing is left beside)."""
     monkeypatch.setattr(mainjob, "BACKGROUND_REMOVAL_AT", powers_at)
-    handed: list[Path] = []
-    remove_later = atomic._remove_later
-
-    def recorded(previous: Path, target: Path) -> bool:
-        handed.append(previous)
-        return remove_later(previous, target)
-
-    monkeypatch.setattr(atomic, "_remove_later", recorded)
+    handed = handed_to_remover
     out = tmp_path / "site"
     reg = powerreg.load(EXAMPLE)
     build(reg, out, lang="en")
@@ -328,10 +321,7 @@ def test_a_big_build_leaves_its_previous_output_to_a_process_of_its_own(
     build(reg, out, lang="en")
     if powers_at <= len(reg.powers):
         assert [p.parent for p in handed] == [tmp_path]
-        deadline = time.monotonic() + 30
-        while [p for p in tmp_path.iterdir() if p != out]:
-            assert time.monotonic() < deadline, "the previous output was never removed"
-            time.sleep(0.05)
+        assert wait_until(lambda: [p for p in tmp_path.iterdir() if p != out] == [])
     else:
         assert handed == []
         assert [p.name for p in tmp_path.iterdir()] == ["site"]

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import sqlite3
-import time
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from powerreg import atomic, export_sqlite, load
+from powerreg import export_sqlite, load
 from powerreg.audit import Policy
 from powerreg.audit.rulebook import CHECKS
 from powerreg.cli import main
@@ -38,7 +37,7 @@ from powerreg.rollup import (
 from powerreg.rollup.worker import MemberTask, worker_count
 from powerreg.synth import write_province
 
-from .conftest import EXAMPLE, META, dump, power_data
+from .conftest import EXAMPLE, META, dump, power_data, wait_until
 from .test_catalog import schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -586,7 +585,7 @@ def test_site_pages(province: Path, tmp_path: Path) -> None:
     assert "the sites of 2 of 3 departments under departments/" in res.output
 
 
-def test_build(province: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build(province: Path, tmp_path: Path, handed_to_remover: list[Path]) -> None:
     out = tmp_path / "build"
     res = CliRunner().invoke(main, ["build", str(province), "-o", str(out), "--lang", "en"])
     assert res.exit_code == 1, res.output  # A504: the audit fails, the output is written
@@ -624,14 +623,6 @@ def test_build(province: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     # to a process of its own to remove, which the build does not wait for
     shutil.rmtree(province / "members" / "c")
     shutil.copytree(EXAMPLE, province / "members" / "c")
-    handed: list[Path] = []
-    remove_later = atomic._remove_later
-
-    def recorded(previous: Path, target: Path) -> bool:
-        handed.append(previous)
-        return remove_later(previous, target)
-
-    monkeypatch.setattr(atomic, "_remove_later", recorded)
     again = CliRunner().invoke(
         main, ["build", str(province), "-o", str(out), "--format", "json", "--lang", "en"]
     )
@@ -639,11 +630,8 @@ def test_build(province: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     summary = json.loads(again.stdout)
     assert summary["not_loaded"] == []
     assert summary["totals"]["powers"] == 6
-    assert [p.parent for p in handed] == [tmp_path]
-    deadline = time.monotonic() + 30
-    while [p for p in tmp_path.iterdir() if p.name.startswith(".build.")]:
-        assert time.monotonic() < deadline, "the previous output was never removed"
-        time.sleep(0.05)
+    assert [p.parent for p in handed_to_remover] == [tmp_path]
+    assert wait_until(lambda: not [p for p in tmp_path.iterdir() if p.name.startswith(".build.")])
     # a directory that is not a build output is refused, and left as it was
     mine = tmp_path / "mine"
     mine.mkdir()
@@ -670,29 +658,36 @@ def test_workers_are_replaced_and_outcomes_come_in_order(monkeypatch: pytest.Mon
     assert len({o.pid for o in outcomes}) >= 4  # pools of two workers, one member each
 
 
-def test_at_most_two_pools_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The next pool starts only on the newest pool's tail: a province of 500 members
-    once had nine pools, 18 member builds, running at once (an older pool's last items,
-    given while the newest ran, each started another pool). Pools here run their items
-    at once, in this process: what is checked is when each pool is started."""
+def inline_pool(on_start: Callable[[Any], None]) -> type:
+    """A stand-in for ProcessPoolExecutor that runs each item at once, in this process;
+    ``on_start`` is given each pool's initializer as the pool starts."""
     from concurrent.futures import Future
-
-    given: list[int] = []  # the items given back so far
-    started: list[int] = []  # how many items had been given back when each pool started
 
     class Pool:
         def __init__(self, max_workers: int, mp_context: Any, initializer: Any = None) -> None:
-            started.append(len(given))
+            on_start(initializer)
 
-        def submit(self, fn: Callable[[int], int], item: int) -> Future[int]:
-            future: Future[int] = Future()
+        def submit(self, fn: Callable[[Any], Any], item: Any) -> Future[Any]:
+            future: Future[Any] = Future()
             future.set_result(fn(item))
             return future
 
         def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
             pass
 
-    monkeypatch.setattr(worker, "ProcessPoolExecutor", Pool)
+    return Pool
+
+
+def test_at_most_two_pools_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next pool starts only on the newest pool's tail: a province of 500 members
+    once had nine pools, 18 member builds, running at once (an older pool's last items,
+    given while the newest ran, each started another pool). Pools here run their items
+    at once, in this process: what is checked is when each pool is started."""
+    given: list[int] = []  # the items given back so far
+    started: list[int] = []  # how many items had been given back when each pool started
+    monkeypatch.setattr(
+        worker, "ProcessPoolExecutor", inline_pool(lambda _: started.append(len(given)))
+    )
     for item in worker.in_pools(abs, list(range(12)), 2, None, 1):
         given.append(item)
     assert given == list(range(12))
@@ -714,23 +709,8 @@ def test_a_worker_keeps_its_member_to_one_core() -> None:
 
 
 def test_run_members_starts_its_workers_on_one_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    from concurrent.futures import Future
-
     initializers: list[Any] = []
-
-    class Pool:
-        def __init__(self, max_workers: int, mp_context: Any, initializer: Any = None) -> None:
-            initializers.append(initializer)
-
-        def submit(self, fn: Callable[[Any], Any], item: Any) -> Future[Any]:
-            future: Future[Any] = Future()
-            future.set_result(fn(item))
-            return future
-
-        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
-            pass
-
-    monkeypatch.setattr(worker, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(worker, "ProcessPoolExecutor", inline_pool(initializers.append))
     d = Department("A", "甲局", DepartmentLevel.CITY, "members/a")
     tasks = [MemberTask(d, str(EXAMPLE), audit=True)] * 2
     assert [o.stats.powers for o in worker.run_members(tasks, workers=2) if o.stats] == [2, 2]
