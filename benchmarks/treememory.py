@@ -12,6 +12,8 @@ import os
 import threading
 from pathlib import Path
 
+from powerreg.machine import process_stat
+
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -28,12 +30,10 @@ def rss_kib(pid: int) -> int:
 
 def cpu_seconds(pid: int) -> float:
     """CPU seconds (user and system) ``pid`` has used so far; 0 if it has ended."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    stat = process_stat(pid)
+    if stat is None:
         return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()  # after the command, which may hold spaces
-    return (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15)
+    return (int(stat[11]) + int(stat[12])) / _TICK  # utime, stime (fields 14 and 15)
 
 
 def below(pid: int) -> list[int]:

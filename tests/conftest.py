@@ -17,6 +17,8 @@ import pytest
 import yaml
 from hypothesis import settings
 
+from powerreg.machine import process_stat
+
 # CI explores the same examples every run, so a landing never hangs on luck; a developer's
 # runs explore new ones (and hypothesis keeps every failure it finds in .hypothesis/).
 settings.register_profile("ci", derandomize=True)
@@ -187,16 +189,9 @@ def child_processes() -> set[int]:
     """This process's children, running or ended and not yet waited for (from /proc):
     what a test compares before and after, where ``os.wait()`` would block on a child an
     earlier test left for the life of the process (a roll-up's forkserver)."""
-    me, found = os.getpid(), set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_bytes()
-            except OSError:  # it has just gone
-                continue
-            if int(stat[stat.rfind(b")") + 2 :].split()[1]) == me:
-                found.add(int(entry))
-    return found
+    me = str(os.getpid())
+    pids = [int(entry) for entry in os.listdir("/proc") if entry.isdigit()]
+    return {pid for pid in pids if (stat := process_stat(pid)) is not None and stat[1] == me}
 
 
 def wait_until(done: Callable[[], bool], seconds: float = 30.0) -> bool:

@@ -22,10 +22,10 @@ import powerreg
 from powerreg import Registry, UsageError
 from powerreg.catalog import export_sqlite, search, searchprocess, searchworker, write
 from powerreg.catalog.searchworker import SearchWorker
-from powerreg.machine import WORKERS_ENV
+from powerreg.machine import WORKERS_ENV, process_stat
 from powerreg.synth import generate
 
-from .conftest import ROOT
+from .conftest import ROOT, wait_until
 
 REFERENCE = ROOT / "src" / "powerreg" / "reference" / "liaoning-epd-2011"
 
@@ -273,20 +273,12 @@ def start_stopping_export(target: Path) -> tuple[subprocess.Popen[str], int]:
 
 def gone(pid: int) -> bool:
     """Whether the process has ended (a zombie nobody has reaped counts as ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+    stat = process_stat(pid)
+    return stat is None or stat[0] == "Z"
 
 
 def wait_gone(pid: int) -> bool:
-    deadline = time.monotonic() + PATIENCE
-    while not gone(pid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
+    return wait_until(lambda: gone(pid), PATIENCE)
 
 
 def test_ctrl_c_ends_the_worker_and_leaves_the_previous_catalog(tmp_path: Path) -> None:

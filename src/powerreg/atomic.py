@@ -23,8 +23,8 @@ may be replaced:
   files, symbolic links, files or directories that are not outputs of the same kind,
   and anything inside the registry being read.
 
-Only :mod:`powerreg.errors` is imported from powerreg: every module that writes can use
-this one.
+Only :mod:`powerreg.errors` and :mod:`powerreg.machine` (whether a process is alive) are
+imported from powerreg: every module that writes can use this one.
 
 Examples:
     >>> import tempfile
@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Literal
 
 from .errors import UsageError
+from .machine import process_stat
 
 #: The mark of powerreg's temporary names: ``.<name>.powerreg-<pid>-<token>.<kind>``.
 TAG = "powerreg"
@@ -109,17 +110,10 @@ def _alive(pid: int) -> bool:
         return False
     except OSError:  # EPERM: it exists, owned by someone else; anything else: keep it
         return True
-    return not _zombie(pid)
-
-
-def _zombie(pid: int) -> bool:
-    """Whether ``pid`` has ended and waits to be reaped (a killed background removal's
-    process, say, where nothing reaps orphans): it is at work on nothing."""
-    try:
-        stat_line = Path(f"/proc/{pid}/stat").read_bytes()
-    except OSError:  # no /proc here, or it has just gone
-        return False
-    return stat_line[stat_line.rfind(b")") + 2 : stat_line.rfind(b")") + 3] == b"Z"
+    # a zombie has ended and waits to be reaped (a killed background removal's process,
+    # say, where nothing reaps orphans): it is at work on nothing
+    stat = process_stat(pid)
+    return stat is None or stat[0] != "Z"
 
 
 def leftovers(target: str | os.PathLike[str]) -> list[Path]:

@@ -1,5 +1,5 @@
-"""The machine powerreg runs on: its cores, its load, a process's peak memory, and when
-powerreg uses a second process — one policy, one pair of switches.
+"""The machine powerreg runs on: its cores, its load, a process's peak memory and state,
+and when powerreg uses a second process — one policy, one pair of switches.
 
 Six jobs can hand work to another process while this one goes on: a cold load parses
 files in a pool (:mod:`powerreg.loadpool`), an export builds its search indexes in a
@@ -73,6 +73,24 @@ def load_average() -> float:
         average = 0.0
     now = running_now()
     return average if now is None else min(average, float(now))
+
+
+def process_stat(pid: int) -> list[str] | None:
+    """The fields of Linux's ``/proc/<pid>/stat`` after the command (which may hold
+    spaces and parentheses): ``[state, ppid, …, utime, stime, …]`` — fields 3 on, so
+    ``stat[0]`` is the state (``Z``: ended, not yet reaped) and ``stat[1]`` the parent's
+    id; None where the process is gone or there is no ``/proc``.
+
+    Examples:
+        >>> stat = process_stat(os.getpid())
+        >>> stat is None or (stat[0] in "RS" and int(stat[1]) == os.getppid())
+        True
+    """
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2 :].split()
 
 
 def running_now(loadavg: Path = Path("/proc/loadavg")) -> int | None:

@@ -11,10 +11,10 @@ joins them (:func:`~.shares.joined`) and replays them as the single process repl
 log (:func:`~.sharereplay.replay_share`). What a share gives back is compact
 (:class:`~.sharereplay.Share`): the replay's arrays, not a record per case. A worker
 that can write to the client's spill directory (one on the client's machine) writes
-them there and sends back where; any other sends them through Dask. The client gathers the shares
-(:func:`~.sharereplay.gathered`) and makes the records when they are first asked for, as
-:func:`~.run.monitor` makes its records then: :func:`monitor_dask` gives what
-:func:`~.run.monitor` gives.
+them there and sends back where; any other sends them through Dask. The client gathers
+the shares (:func:`~.sharereplay.gathered`) and makes the records when they are first
+asked for, as :func:`~.run.monitor` makes its records then: :func:`monitor_dask` gives
+what :func:`~.run.monitor` gives.
 
 There are as many shares as workers, or a multiple of them of at most
 :data:`TASK_ROWS` rows on average (:func:`share_count`), unless ``partitions`` says
