@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 
 import powerreg
-from powerreg import machine
-from powerreg.site import MARKER, indexworker, lookup, publish, publish_site
+import powerreg.synth
+from powerreg import machine, mainjob
+from powerreg.site import MARKER, PublishPolicy, early, indexworker, lookup, publish, publish_site
+from powerreg.site.public import search_docs
+
+from .conftest import child_processes
 
 # forks only from a process of no other thread: not those an earlier test left
 pytestmark = pytest.mark.usefixtures("own_threads")
@@ -180,3 +184,95 @@ def test_no_new_python_for_many_documents(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert job is not None
     assert job._process is not None
     assert job.result()[1]["docs"] == 1
+
+
+# -- the index started with the build, before its threads (powerreg.site.early) --------
+
+
+def test_an_early_index_is_taken_into_the_same_site(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexworker, "wanted", lambda: True)
+    reg = powerreg.load_reference()
+    made_here: list[int] = []
+    monkeypatch.setattr(early, "search_docs", lambda r: made_here.append(1) or search_docs(r))
+    started = early.start_index(reg, None, tmp_path / "early")
+    assert started is not None
+    assert started.job._process is None  # forked: no new Python
+    publish_site(reg, tmp_path / "site", search=started)
+    assert made_here == []  # the documents were made by the child, not here
+    assert not (tmp_path / "early").exists()  # moved into the site
+    assert _files(tmp_path / "site") == _files(serial_site)
+
+
+def test_an_early_index_of_another_policy_is_not_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexworker, "wanted", lambda: True)
+    reg = powerreg.load_reference()
+    omit = PublishPolicy(omit={"responsible"})
+    with monkeypatch.context() as serial:
+        serial.setenv("POWERREG_WORKERS", "0")
+        publish_site(reg, tmp_path / "serial", policy=omit)
+    started = early.start_index(reg, None, tmp_path / "early")
+    assert started is not None
+    publish_site(reg, tmp_path / "site", policy=omit, search=started)
+    assert not (tmp_path / "early").exists()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started.job._child.pid, os.WNOHANG)  # stopped and reaped
+    assert _files(tmp_path / "site") == _files(tmp_path / "serial")
+
+
+def test_a_killed_early_child_leaves_the_index_to_the_parent(
+    serial_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexworker, "wanted", lambda: True)
+    reg = powerreg.load_reference()
+    monkeypatch.setattr(early, "search_docs", lambda r: os.kill(os.getpid(), 9))  # the child
+    started = early.start_index(reg, None, tmp_path / "early")
+    assert started is not None
+    monkeypatch.setattr(early, "search_docs", search_docs)  # the parent's, after the fork
+    publish_site(reg, tmp_path / "site", search=started)
+    assert _files(tmp_path / "site") == _files(serial_site)
+
+
+@pytest.mark.parametrize(
+    ("env", "powers", "expected"),
+    [({}, 84, True), ({"POWERREG_PARALLEL": "0"}, 84, False), ({}, early.FORK_POWERS, False)],
+)
+def test_an_early_index_only_where_a_fork_helps(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    powers: int,
+    expected: bool,
+) -> None:
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    reg = powerreg.load_reference()
+    if powers > len(reg.powers):  # a big registry: its child would copy it
+        reg = powerreg.synth.generate(powers, seed=1)
+    started = early.start_index(reg, None, tmp_path / "early")
+    assert (started is not None) is expected
+    if started is not None:
+        started.stop()
+
+
+def test_a_failed_build_stops_its_early_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    started: list[early.EarlyIndex | None] = []
+    start = early.start_index
+    monkeypatch.setattr(mainjob, "start_index", lambda *a: started.append(start(*a)) or started[-1])
+    monkeypatch.setattr(
+        publish.Downloads, "add", lambda *a: (_ for _ in ()).throw(OSError(28, "disk full"))
+    )
+    before = child_processes()
+    with pytest.raises(powerreg.UsageError, match="disk full"):
+        mainjob.build(powerreg.load_reference(), tmp_path / "out")
+    [job] = started
+    assert job is not None
+    assert child_processes() <= before  # no child left, running or unreaped
+    assert not (tmp_path / "out").exists()

@@ -27,7 +27,9 @@ the core time they leave; the stage seconds of ``render`` overlap those of ``aud
 finished once it is drawn (:mod:`powerreg.site.deferred`). Where a second process helps,
 the catalog is written by a forked child meanwhile
 (:func:`powerreg.catalog.background.start_export`), and the site waits for it only to
-copy it into its downloads. A failed stage stops the drawing and the child.
+copy it into its downloads; and another forked child writes the site's search index
+(:func:`powerreg.site.early.start_index`), which the site takes in. A failed stage stops
+the drawing and the children.
 
 Examples:
     >>> import tempfile, powerreg
@@ -63,6 +65,7 @@ from .errors import PowerregError, UsageError
 from .machine import peak_memory_mib
 from .model import Registry, Stats
 from .render import start_render_all
+from .site.early import start_index
 
 if TYPE_CHECKING:
     from .site import PublishPolicy
@@ -151,12 +154,14 @@ def build(
     try:
         big = len(registry.powers) >= BACKGROUND_REMOVAL_AT
         with _fewer_collections(), new_directory(out, background_removal=big) as work:
-            # the catalog by a forked child where one helps (before any thread is started:
-            # powerreg.catalog.background), dot's drawing from the start; this process
-            # audits and makes the site meanwhile
+            # the catalog and the site's search index by forked children where they help
+            # (before any thread is started: powerreg.catalog.background,
+            # powerreg.site.early), dot's drawing from the start; this process audits and
+            # makes the site meanwhile
             exporting = catalog.start_export(
                 registry, work / "catalog.db", metadata_path=work / "metadata.json"
             )
+            indexing = start_index(registry, site_policy, work / ".search")
             drawing = start_render_all(registry, work / "diagrams", categories=True)
             try:
                 t = _stage("audit", on_stage)
@@ -186,6 +191,7 @@ def build(
                     catalog=work / "catalog.db",
                     drawing=drawing.result,
                     exporting=exporting.result,
+                    search=indexing,
                 )
                 seconds["site"] = time.perf_counter() - t
                 drawn = drawing.result()
@@ -193,6 +199,8 @@ def build(
             finally:
                 drawing.stop()  # a failed stage leaves no dot at work
                 exporting.stop()  # nor a child writing the catalog
+                if indexing is not None:
+                    indexing.stop()  # nor one writing the search index
             seconds["render"] = drawing.seconds
             seconds["export"] = exporting.seconds
             n_charts = sum(len(p.flowcharts) for p in registry.powers.values())

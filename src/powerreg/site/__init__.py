@@ -42,7 +42,8 @@ Design decisions, and why:
   catalog only to copy it into its downloads.
 * **Two cores**: where a core is free, the search index is built by another process
   while the pages are written (:mod:`.indexworker`; ``POWERREG_PARALLEL=0`` keeps it in
-  the process); the compiled templates are kept in powerreg's cache directory.
+  the process), which ``powerreg build`` starts with the build (:mod:`.early`); the
+  compiled templates are kept in powerreg's cache directory.
 
 Examples:
     >>> import tempfile, powerreg

@@ -51,7 +51,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,9 @@ from .searchindex import SearchIndex
 
 #: One power's entry: its id, name, category name and the texts its page shows.
 Doc = tuple[str, str, str, Sequence[str]]
+
+#: The documents, or what makes them (in the child, for a forked one: :func:`start`).
+Docs = Sequence[Doc] | Callable[[], Sequence[Doc]]
 
 
 def build(docs: Iterable[Doc], out: Path) -> tuple[int, dict[str, int]]:
@@ -88,13 +91,17 @@ def _forkable() -> bool:
 SPAWN_DOCS = 2000
 
 
-def start(docs: Sequence[Doc], out: Path) -> IndexJob | None:
+def start(docs: Docs, out: Path) -> IndexJob | None:
     """A child process building the index of ``docs`` under ``out``, or ``None`` where
     the caller should build it itself (:func:`wanted` is false, no process could be
-    made, or a new Python would have to be sent more than :data:`SPAWN_DOCS`)."""
+    made, or a new Python would have to be sent more than :data:`SPAWN_DOCS`).
+
+    ``docs`` may be a function that makes them: a forked child calls it, so this
+    process need not (the build starts the index so, before it has the pages'
+    documents: :mod:`.early`); where no child can be forked, ``None``."""
     if not wanted():
         return None
-    if not _forkable() and (not sys.executable or len(docs) > SPAWN_DOCS):
+    if not _forkable() and (callable(docs) or not sys.executable or len(docs) > SPAWN_DOCS):
         return None
     try:
         return IndexJob(docs, out)
@@ -131,20 +138,27 @@ class IndexJob:
     threads while the site is made): it imports the standard library and the index's
     module only, and gets the documents pickled on its standard input."""
 
-    def __init__(self, docs: Sequence[Doc], out: Path) -> None:
+    def __init__(self, docs: Docs, out: Path) -> None:
         self._docs = docs
-        self._out = out
+        #: where the index is written
+        self.out = out
         self._process: subprocess.Popen[bytes] | None = None
         if not _forkable():
-            self._child = self._spawn(docs, out)
+            self._child = self._spawn(self.docs(), out)
             return
 
         def work() -> dict[str, Any]:
             gc.disable()  # a short life of many small objects and no cycles
-            size, meta = build(docs, out)
+            size, meta = build(self.docs(), out)
             return {"size": size, "meta": meta}
 
         self._child = fork(work)
+
+    def docs(self) -> Sequence[Doc]:
+        """The documents (made once, if a function was given)."""
+        if callable(self._docs):
+            self._docs = self._docs()
+        return self._docs
 
     def _spawn(self, docs: Sequence[Doc], out: Path) -> Child:
         process = subprocess.Popen(
@@ -175,8 +189,8 @@ class IndexJob:
         child failed, the index is built here instead (and fails here, if it must)."""
         report = self._child.report()
         if report is None:
-            shutil.rmtree(self._out, ignore_errors=True)  # whatever the child left
-            return build(self._docs, self._out)
+            shutil.rmtree(self.out, ignore_errors=True)  # whatever the child left
+            return build(self.docs(), self.out)
         return int(report["size"]), {k: int(v) for k, v in report["meta"].items()}
 
     def stop(self) -> None:

@@ -27,6 +27,7 @@ from . import indexworker
 from .changes import changes_context
 from .deferred import Deferred
 from .downloads import Downloads
+from .early import EarlyIndex
 from .pages import (
     RISK_TYPES,
     CategoryTally,
@@ -41,7 +42,7 @@ from .pages import (
     source_paragraphs,
 )
 from .policy import OMITTABLE, PublishPolicy, as_policy
-from .public import public_registry, search_fields, withheld_reason
+from .public import public_registry, search_docs, withheld_reason
 
 if TYPE_CHECKING:  # a diff is made by the caller; the site only shows it
     from ..diff import Diff
@@ -115,6 +116,7 @@ def publish_site(
     edition: date | None = None,
     drawing: Callable[[], object] | None = None,
     exporting: Callable[[], object] | None = None,
+    search: EarlyIndex | None = None,
 ) -> SiteResult:
     """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -128,7 +130,9 @@ def publish_site(
     passes it): the pages are made meanwhile, those that show a chart finished when it
     is drawn (:mod:`.deferred`); the site is the same. ``exporting`` likewise waits for
     ``catalog`` still being written (:meth:`powerreg.catalog.background.Export.result`):
-    it is copied into the downloads last. ``changes``, the
+    it is copied into the downloads last. ``search``, the search index of ``registry``
+    started by the build (:func:`powerreg.site.early.start_index`), is taken into the
+    site instead of building one, if it was made under the same policy. ``changes``, the
     :func:`powerreg.diff` from the previous edition, adds the notice of changes
     (``changes.html``, 变更公示) dated ``edition`` (default: today).
 
@@ -160,6 +164,13 @@ def publish_site(
     check_publishable(registry)
     public = public_registry(registry, rules)
     withheld = sorted(p.id for p in public.powers.values() if not p.is_public)
+    early = None
+    if search is not None:
+        if search.policy == rules:
+            early = search.job
+        else:  # made for another site: not this one's
+            search.stop()
+            shutil.rmtree(search.job.out, ignore_errors=True)
     seconds: dict[str, float] = {}
     try:
         with new_directory(out) as work:
@@ -231,6 +242,7 @@ def publish_site(
                 edition,
                 later,
                 None if exporting is None else take_catalog,
+                early,
             )
             seconds["pages"] = time.perf_counter() - t
             if drawing is not None and later is not None:  # the charts came meanwhile
@@ -256,6 +268,7 @@ def _write_pages(
     edition: date | None = None,
     later: Deferred | None = None,
     take_catalog: Callable[[], None] | None = None,
+    search: indexworker.IndexJob | None = None,
 ) -> dict[str, Any]:
     pages = Pages(work, {**site_facts(public), "changes": changes is not None})
     if changes is not None:
@@ -266,18 +279,17 @@ def _write_pages(
             crumbs=[("首页", "index.html"), ("变更公示", "")],
             **changes_context(changes, public, rules, edition or date.today()),
         )
-    categories = {c.code: c for c in public.categories}
     docs: list[indexworker.Doc] = []
-    for pid in sorted(public.powers):
-        power = public.powers[pid]
-        name = categories[power.category].name
-        docs.append((pid, power.name, name, list(search_fields(power, name))))
-    # the search index on the second core while the pages are written (.indexworker);
-    # while the charts are drawn from threads, a big registry's index waits for the
-    # drawing to end, to be forked rather than sent pickled to a new Python
     jobs: list[indexworker.IndexJob | None] = []
-    if later is None or later.done or len(docs) <= indexworker.SPAWN_DOCS:
-        jobs.append(indexworker.start(docs, work / "search"))
+    if search is not None:  # started by the build (.early)
+        jobs.append(search)
+    else:
+        docs = search_docs(public)
+        # the search index on the second core while the pages are written (.indexworker);
+        # while the charts are drawn from threads, a big registry's index waits for the
+        # drawing to end, to be forked rather than sent pickled to a new Python
+        if later is None or later.done or len(docs) <= indexworker.SPAWN_DOCS:
+            jobs.append(indexworker.start(docs, work / "search"))
     try:
         return _write_rest(public, work, rules, withheld, pages, docs, jobs, later, take_catalog)
     finally:
@@ -372,6 +384,8 @@ def _write_rest(
     [job] = jobs
     if job is not None:
         search_bytes, meta = job.result()
+        if job.out != work / "search":  # an early one's (.early)
+            os.replace(job.out, work / "search")
     else:
         search_bytes, meta = indexworker.build(docs, work / "search")
     pages.write(

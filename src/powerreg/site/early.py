@@ -1,0 +1,72 @@
+"""The site's search index started with the build, before the build's threads.
+
+``powerreg build`` makes its site last, while ``dot`` draws from threads of its own
+(:mod:`powerreg.mainjob`); by then a forked child could copy those threads' locks in
+whatever state they are, so the site's index worker had to be a new Python, given the
+documents pickled: a start of some 0.05 s and the documents made by the build, on cores
+the drawing needs. The index needs nothing but the registry and the publish policy, so
+:func:`start_index` forks its child as the build starts, before any thread: the child
+makes the documents itself (:func:`.public.search_docs`) and writes the index into a
+directory of the build's; :func:`powerreg.site.publish_site` takes it from there
+(``search=``) into the site, where it would have built it. The site is the same.
+
+As the catalog's child (:mod:`powerreg.catalog.background`), it is made only for a
+registry of fewer than :data:`~powerreg.catalog.background.FORK_POWERS` powers: a child
+that reads every power of a big registry would copy it. Otherwise, or where no second
+process helps (:func:`.indexworker.wanted`), :func:`start_index` gives ``None`` and the
+site starts its index as before.
+
+Examples:
+    >>> import powerreg, tempfile
+    >>> from pathlib import Path
+    >>> reg = powerreg.load("examples/minimal")
+    >>> work = Path(tempfile.mkdtemp())
+    >>> early = start_index(reg, None, work / "search")
+    >>> site = powerreg.site.publish_site(reg, work / "site", search=early)
+    >>> (work / "site" / "search" / "meta.json").is_file(), (work / "search").exists()
+    (True, False)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Registry
+from . import indexworker
+from .policy import PublishPolicy, as_policy
+from .public import public_registry, search_docs
+
+#: Registries of this many powers or more get no early index (see the module).
+FORK_POWERS = 1000
+
+
+@dataclass
+class EarlyIndex:
+    """An index being built for the site of a registry under ``policy``."""
+
+    job: indexworker.IndexJob
+    policy: PublishPolicy
+
+    def stop(self) -> None:
+        """Kill the child if it is still at work (the build failed first)."""
+        self.job.stop()
+
+
+def start_index(
+    registry: Registry,
+    policy: PublishPolicy | str | os.PathLike[str] | None,
+    out: Path,
+) -> EarlyIndex | None:
+    """The search index of ``registry``'s site under ``policy``, being written under
+    ``out`` by a forked child; ``None`` where none is started (see the module).
+
+    Raises:
+        UsageError: a bad policy file (as :func:`powerreg.site.publish_site` would).
+    """
+    if len(registry.powers) >= FORK_POWERS or not indexworker.wanted():
+        return None
+    rules = as_policy(policy)
+    job = indexworker.start(lambda: search_docs(public_registry(registry, rules)), out)
+    return None if job is None else EarlyIndex(job, rules)
