@@ -14,9 +14,11 @@ import re
 import shutil
 import stat
 import string
+import threading
 import time
 import unicodedata
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -1152,3 +1154,66 @@ def test_dot_processes_one_a_core_or_one(
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(files, "core_count", lambda: 2)
     assert files._workers(jobs) == dots
+
+
+def test_charts_drawn_so_far_are_had_while_the_drawing_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build's site inlines each chart as soon as dot has finished it: what
+    Drawing.newly_drawn and drawn_text give then is what the drawing's files hold."""
+    monkeypatch.setattr(files, "_workers", lambda jobs: 2)
+    registry = make_registry(*many_powers(6))
+    names = [f"{p.id}/{fc.id}" for p, fc in registry.iter_flowcharts()]
+    sources = [dot_source(fc, p, registry) for p, fc in registry.iter_flowcharts()]
+    go_on = threading.Event()
+
+    def held(items: list[str]) -> Iterator[str]:  # the drawing waits for more at the 4th
+        for k, source in enumerate(items):
+            if k == 3:
+                assert go_on.wait(60)
+            yield source
+
+    progress = files._Progress()
+    progress.numbers = {name: k for k, name in enumerate(names)}
+    work = tmp_path / "work"
+    work.mkdir()
+    made: list[tuple[list[Path], set[int]]] = []
+    drawing = threading.Thread(
+        target=lambda: made.append(
+            files._run_dot(REAL_DOT or "dot", "svg", work, held(sources), 6, progress)
+        )
+    )
+    drawing.start()
+    seen: list[str] = []
+    texts: dict[str, str | None] = {}
+    deadline = time.monotonic() + 60
+    while len(seen) < 3 and time.monotonic() < deadline:  # dot waits for the 4th meanwhile
+        for name in progress.newly_drawn():
+            seen.append(name)
+            texts[name] = progress.text(name)
+        time.sleep(0.01)
+    assert sorted(seen) == sorted(names[:3])  # each once, and only those given so far
+    assert progress.text(names[4]) is None  # not drawn yet
+    go_on.set()
+    drawing.join(60)
+    [(paths, _)] = made
+    for name in progress.newly_drawn():  # the rest, once their processes ended
+        seen.append(name)
+    assert sorted(seen) == sorted(names)
+    for name, text in texts.items():
+        assert text == paths[names.index(name)].read_text(encoding="utf-8")
+
+
+def test_a_drawing_reports_nothing_of_a_sheet_with_links(tmp_path: Path) -> None:
+    """An overview's sheets are changed once all are drawn (their link ids renumbered):
+    what dot wrote first is not what the drawing gives, so it is not reported."""
+    registry = make_registry(*many_powers(3))
+    drawing = start_render_all(registry, tmp_path / "out", categories=True)
+    seen: list[str] = []
+    while not drawing.wait(0.01):
+        seen += drawing.newly_drawn()
+    drawing.result()
+    seen += drawing.newly_drawn()
+    charts = {f"{p.id}/{fc.id}" for p, fc in registry.iter_flowcharts()}
+    assert set(seen) <= charts  # never a category's sheet
+    assert len(seen) == len(set(seen))

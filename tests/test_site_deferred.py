@@ -138,3 +138,81 @@ def test_a_big_sites_index_is_started_once_the_charts_are_drawn(
     )
     assert events == ["drawn", "forked"]
     assert files_of(tmp_path / "after" / "site") == files_of(before / "site")
+
+
+class Drawn:
+    """A drawing at work as the site sees it (deferred.Progress): the charts under
+    ``charts``, made known ``step`` at a time; it ends once all are known."""
+
+    def __init__(self, reg: powerreg.Registry, charts: Path, step: int) -> None:
+        self.names = [f"{p.id}/{fc.id}" for p, fc in reg.iter_flowcharts()]
+        self.charts, self.step, self.told = charts, step, 0
+        self.unreadable: set[str] = set()
+
+    def wait(self, timeout: float) -> bool:
+        return self.told >= len(self.names)
+
+    def newly_drawn(self) -> list[str]:
+        new = self.names[self.told : self.told + self.step]
+        self.told += len(new)
+        return new
+
+    def drawn_text(self, name: str) -> str | None:
+        if name in self.unreadable:  # moved into place meanwhile
+            return None
+        return (self.charts / f"{name}.svg").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("unreadable", [False, True])
+def test_pages_whose_charts_are_drawn_are_written_while_the_drawing_goes_on(
+    tmp_path: Path, unreadable: bool
+) -> None:
+    reg = powerreg.load_reference()
+    before = tmp_path / "before"
+    publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
+    progress = Drawn(reg, before / "drawn", step=10)
+    if unreadable:  # a chart the drawing has moved by the time its page asks: made after
+        progress.unreadable = {"XK-001/F1"}
+    seen: list[list[str]] = []
+    after = tmp_path / "after"
+    after.mkdir()
+    publish_site(
+        reg,
+        after / "site",
+        drawn=after / "drawn",
+        drawing=drawn_later(reg, after / "drawn", seen),
+        progress=progress,
+    )
+    assert files_of(after / "site") == files_of(before / "site")
+    [made] = seen  # what was written when the drawing's end was waited for
+    with_charts = {f"powers/{p.id}.html" for p in reg.powers.values() if p.flowcharts}
+    assert with_charts - set(made) == ({"powers/XK-001.html"} if unreadable else set())
+
+
+def test_a_page_waits_for_every_one_of_its_charts(tmp_path: Path) -> None:
+    for name in ("F1", "F2"):
+        (tmp_path / f"{name}.svg").write_text(f'<svg id="{name}"/>\n', encoding="utf-8")
+
+    class Told:
+        def __init__(self) -> None:
+            self.batches = [["F1"], [], ["F2"]]
+
+        def wait(self, timeout: float) -> bool:
+            return not self.batches
+
+        def newly_drawn(self) -> list[str]:
+            return self.batches.pop(0)
+
+        def drawn_text(self, name: str) -> str:
+            return (tmp_path / f"{name}.svg").read_text(encoding="utf-8")
+
+    later = Deferred(tmp_path, lambda: None)
+    marks = later.marks()
+    text = "".join(marks.mark(tmp_path / f"{n}.svg", "图", f"{n}.") for n in ("F1", "F2"))
+    later.keep("p.html", text, marks, lambda: "never needed")
+    told = Told()
+    written: list[tuple[int, str]] = []
+    later.finish(lambda path, page: written.append((len(told.batches), page)), told)
+    # written once F2 was told, not after F1 alone
+    assert [n for n, _ in written] == [0]
+    assert written[0][1].count("<svg") == 2

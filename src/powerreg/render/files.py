@@ -210,17 +210,108 @@ class _Dot:
         self.stderr.stream.close()
 
 
+class _Progress:
+    """Which charts the ``dot`` processes have finished so far, while they draw (see
+    :meth:`Drawing.newly_drawn`).
+
+    A ``dot -O`` reading graphs on its standard input writes the n-th into
+    ``noname.gv.<n>.<fmt>`` (the first, its primer, into ``noname.gv.<fmt>``), one after
+    the other: a graph's file is whole once the next one's exists, or the process has
+    ended, or (the last it was given) it ends as graphviz ends an SVG, ``</svg>`` and a
+    line break. Where a graphviz names or ends them otherwise, nothing is found so, and
+    the caller waits for the end of the drawing as before.
+    """
+
+    def __init__(self) -> None:
+        #: each chart's number, by name (set when the drawing starts)
+        self.numbers: dict[str, int] = {}
+        self.fmt = ""
+        #: the sources with links, which are changed once all are drawn
+        self.linked: set[int] = set()
+        self._where: dict[int, Path] = {}
+        self._dots: list[tuple[_Dot, list[int]]] = []  # each with its cursor
+        self._names: dict[int, str] = {}
+        self._finished: set[int] = set()
+        self._lock = threading.Lock()
+
+    def given(self, dot: _Dot, numbers: list[int]) -> None:
+        """``dot`` takes ``numbers`` (called by its feeder before it writes them)."""
+        with self._lock:
+            if not dot.given:
+                self._dots.append((dot, [0]))
+            n = len(dot.given) + 2  # the primer is 1
+            for i, k in enumerate(numbers):
+                self._where[k] = dot.workdir / f"noname.gv.{n + i}.{self.fmt}"
+
+    def newly_drawn(self) -> list[str]:
+        """The charts finished since the last call, by name."""
+        if not self._names:
+            self._names = {k: name for name, k in self.numbers.items()}
+        done: list[str] = []
+        with self._lock:
+            dots = list(self._dots)
+        for dot, cursor in dots:
+            ended = dot.proc.poll() is not None
+            given = dot.given
+            while cursor[0] < len(given):
+                k = given[cursor[0]]
+                if not ended:
+                    later = given[cursor[0] + 1] if cursor[0] + 1 < len(given) else None
+                    if later is None:
+                        if not self._ends_whole(self._where[k]):
+                            break
+                    elif not self._where[later].exists():
+                        break
+                cursor[0] += 1
+                self._finished.add(k)
+                if k not in self.linked and k in self._names:
+                    done.append(self._names[k])
+        return done
+
+    def _ends_whole(self, path: Path) -> bool:
+        if self.fmt != "svg":
+            return False
+        try:
+            with path.open("rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - 16))
+                return f.read().endswith(_ENDINGS["svg"] + b"\n")
+        except OSError:
+            return False
+
+    def text(self, name: str) -> str | None:
+        """The drawing of chart ``name`` as text if :meth:`newly_drawn` has found it
+        whole and it is still where ``dot`` wrote it (the drawing moves it into place
+        once all are drawn), else ``None``."""
+        k = self.numbers.get(name)
+        path = self._where.get(k) if k in self._finished else None
+        if path is None or self.fmt != "svg":
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if not data.rstrip().endswith(_ENDINGS["svg"]):
+            return None
+        text = data.decode("utf-8")
+        # as the file is read as text (Path.read_text): universal newlines
+        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 class _Feeder(threading.Thread):
     """Writes the sources it takes from the queue to the standard input of one ``dot``
     at a time, taking more as soon as the pipe takes the last (that is, while ``dot``
     draws the ones before); every :data:`_RECYCLE` graphs it starts a fresh ``dot`` and
     lets the last one finish, and when the queue is done it closes the pipe."""
 
-    def __init__(self, queue: _Queue, start: Callable[[], _Dot]) -> None:
+    def __init__(
+        self, queue: _Queue, start: Callable[[], _Dot], progress: _Progress | None = None
+    ) -> None:
         super().__init__(daemon=True)
         self.queue, self.start_dot = queue, start
         self.dots: list[_Dot] = [start()]
         self.error: BaseException | None = None
+        self.progress = progress
 
     def run(self) -> None:
         try:
@@ -230,7 +321,10 @@ class _Feeder(threading.Thread):
                     self.dots.append(self.start_dot())
                     dot.close()
                     dot = self.dots[-1]
-                dot.given += [k for k, _ in taken]
+                numbers = [k for k, _ in taken]
+                if self.progress is not None:
+                    self.progress.given(dot, numbers)
+                dot.given += numbers
                 dot.stdin.write("".join(source for _, source in taken).encode("utf-8"))
                 dot.stdin.flush()  # now, not when more comes
         except BrokenPipeError:  # dot has stopped; its exit status says why
@@ -243,7 +337,12 @@ class _Feeder(threading.Thread):
 
 
 def _run_dot(
-    dot: str, fmt: str, workdir: Path, sources: Iterable[str], count: int
+    dot: str,
+    fmt: str,
+    workdir: Path,
+    sources: Iterable[str],
+    count: int,
+    progress: _Progress | None = None,
 ) -> tuple[list[Path], set[int]]:
     """Render ``count`` DOT sources with ``dot -T<fmt> -O``, one process per core, each
     reading graphs on its standard input: the sources are made here while the processes
@@ -261,7 +360,9 @@ def _run_dot(
     command = f"dot -T{fmt}"
     started = itertools.count()
     feeders: list[_Feeder] = []
-    linked: set[int] = set()
+    linked: set[int] = set() if progress is None else progress.linked
+    if progress is not None:
+        progress.fmt = fmt
     queue = _Queue()
 
     def start() -> _Dot:
@@ -272,7 +373,7 @@ def _run_dot(
 
     try:
         for _ in range(_workers(count)):
-            feeders.append(_Feeder(queue, start))
+            feeders.append(_Feeder(queue, start, progress))
             feeders[-1].start()
         for k, source in enumerate(sources):
             if queue.stopped:
@@ -394,6 +495,7 @@ def _write(
     out_dir: str | os.PathLike[str],
     format: str,
     source: str | None = None,
+    progress: _Progress | None = None,
 ) -> list[Path]:
     if format not in FORMATS:
         raise UsageError(f"unknown diagram format '{format}' (formats: {', '.join(FORMATS)})")
@@ -412,13 +514,20 @@ def _write(
     )
     try:
         with new_directory(out) as work:
-            _fill(work, names, sources, format, dot)
+            _fill(work, names, sources, format, dot, progress)
     except OSError as err:
         raise UsageError(f"cannot write diagrams to '{out}': {err.strerror or err}") from err
     return [out / f"{name}.{format}" for name in names]
 
 
-def _fill(work: Path, names: list[str], sources: Iterable[str], format: str, dot: str) -> None:
+def _fill(
+    work: Path,
+    names: list[str],
+    sources: Iterable[str],
+    format: str,
+    dot: str,
+    progress: _Progress | None = None,
+) -> None:
     """Write the diagrams into the new directory ``work``, and the marker."""
     targets = [work / f"{name}.{format}" for name in names]
     folders: set[Path] = set()
@@ -438,7 +547,7 @@ def _fill(work: Path, names: list[str], sources: Iterable[str], format: str, dot
     elif names:
         scratch = work / ".dot"  # not a name an id can take
         scratch.mkdir()
-        made, linked = _run_dot(dot, format, scratch, sources, len(names))
+        made, linked = _run_dot(dot, format, scratch, sources, len(names), progress)
         for path, name in zip(made, names, strict=True):
             if not _complete(path, format):
                 raise UsageError(
@@ -490,9 +599,12 @@ def _render_all(
     format: str,
     categories: bool,
     stop: threading.Event | None,
+    progress: _Progress | None = None,
 ) -> list[Path]:
     charts = list(registry.iter_flowcharts())
     names = [f"{p.id}/{fc.id}" for p, fc in charts]
+    if progress is not None:
+        progress.numbers = {name: k for k, name in enumerate(names)}
     sources: Iterable[str] = (dot_source(fc, p, registry) for p, fc in charts)
     if categories:
         codes = [c.code for c in registry.categories]
@@ -501,7 +613,7 @@ def _render_all(
         sources = itertools.chain(sources, overviews)
     if stop is not None:
         sources = _until(stop, sources)
-    return _write(names, sources, out_dir, format, registry.source_root)
+    return _write(names, sources, out_dir, format, registry.source_root, progress)
 
 
 def _until(stop: threading.Event, sources: Iterable[str]) -> Iterator[str]:
@@ -520,13 +632,16 @@ class Drawing:
         self._stop = threading.Event()
         self._paths: list[Path] = []
         self._error: BaseException | None = None
+        self._progress = _Progress()
         #: how long the drawing took, once it is done
         self.seconds = 0.0
 
         def run() -> None:
             start = time.perf_counter()
             try:
-                self._paths = _render_all(registry, out_dir, format, categories, self._stop)
+                self._paths = _render_all(
+                    registry, out_dir, format, categories, self._stop, self._progress
+                )
             except BaseException as err:  # handed to the caller by result()
                 self._error = err
             self.seconds = time.perf_counter() - start
@@ -544,6 +659,23 @@ class Drawing:
         if self._error is not None:
             raise self._error
         return self._paths
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the drawing to end; whether it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def newly_drawn(self) -> list[str]:
+        """The flowcharts (``<power id>/<flowchart id>``) that ``dot`` has finished
+        since the last call, while it draws: each one's :meth:`drawn_text` may be had
+        before the drawing ends (the build's site inlines them meanwhile)."""
+        return self._progress.newly_drawn()
+
+    def drawn_text(self, name: str) -> str | None:
+        """The SVG of flowchart ``name`` as ``dot`` wrote it, while the drawing is at
+        work: the same text the drawing's file will hold; ``None`` where it is not whole
+        yet, or has been moved into place (the drawing is ending: :meth:`result`)."""
+        return self._progress.text(name)
 
     def stop(self) -> None:
         """Stop the drawing if it is still at work (its output is not made) and wait for

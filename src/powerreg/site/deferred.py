@@ -14,6 +14,12 @@ a page that holds a mark other than exactly once (or whose chart was not drawn) 
 again the ordinary way instead. At most :data:`MAX_BYTES` of pages wait: past that, the
 rest wait for the drawing, as before.
 
+Given the drawing at work (:class:`Progress`, a :class:`powerreg.render.Drawing`), the
+pages are not all left to its end: while the site waits for it, each page whose charts
+``dot`` has finished is filled from them as they are (the same text the drawing's files
+will hold) and written, so that what is left once the drawing ends — with one core
+idle — is the pages of its last charts only.
+
 Examples:
     >>> import tempfile
     >>> charts = Path(tempfile.mkdtemp())
@@ -35,6 +41,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, overload
 
 from markupsafe import Markup
 
@@ -42,6 +49,22 @@ from .charts import inline_svg
 
 #: Most bytes (as characters) of pages kept waiting for the drawing.
 MAX_BYTES = 64 * 1024 * 1024
+
+#: Seconds the site waits for the drawing between two looks at what it has finished.
+POLL_SECONDS = 0.005
+
+
+class Progress(Protocol):
+    """A drawing at work, as the pages waiting for it see it (:class:`powerreg.render.Drawing`)."""
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the drawing to end; whether it has."""
+
+    def newly_drawn(self) -> list[str]:
+        """The charts (``<power id>/<flowchart id>``) finished since the last call."""
+
+    def drawn_text(self, name: str) -> str | None:
+        """A finished chart's SVG as the drawing's file will hold it, or ``None``."""
 
 
 def chart_svg(path: Path, label: str, prefix: str) -> Markup | None:
@@ -72,6 +95,9 @@ class _Page:
     text: str
     marks: Marks
     again: Callable[[], str]
+    #: charts not yet seen finished (:meth:`Deferred.finish` with a drawing)
+    missing: int = 0
+    written: bool = False
 
 
 class Deferred:
@@ -83,6 +109,8 @@ class Deferred:
         self._token = f"powerreg-chart-{secrets.token_hex(16)}-"
         self._pages: list[_Page] = []
         self._size = 0
+        self._waiting: dict[str, list[_Page]] = {}  # by the name of a chart not yet seen
+        self._all_drawn: list[_Page] = []  # every chart seen finished
         #: whether the charts are drawn (pages are then made with them at once)
         self.done = False
 
@@ -98,8 +126,13 @@ class Deferred:
     def keep(self, path: str, text: str, marks: Marks, again: Callable[[], str]) -> None:
         """Keep the page ``text`` for ``path``, made with ``marks``, until the charts are
         drawn; ``again`` makes it the ordinary way, should its marks not do."""
-        self._pages.append(_Page(path, text, marks, again))
+        page = _Page(path, text, marks, again, missing=len(marks.charts))
+        self._pages.append(page)
         self._size += len(text)
+        for _, chart, _, _ in marks.charts:
+            self._waiting.setdefault(self._name(chart), []).append(page)
+        if not marks.charts:
+            self._all_drawn.append(page)
 
     def wait(self) -> None:
         """Wait for the charts (once)."""
@@ -107,20 +140,57 @@ class Deferred:
             self._ready()
             self.done = True
 
-    def finish(self, write: Callable[[str, str], None]) -> None:
+    def finish(self, write: Callable[[str, str], None], drawing: Progress | None = None) -> None:
         """Wait for the charts, then ``write(path, text)`` each page kept, its marks
-        replaced by its charts."""
+        replaced by its charts; given the ``drawing`` at work, those whose charts it has
+        finished are written while it goes on (see the module)."""
+        if drawing is not None and not self.done:
+            while not drawing.wait(0):
+                if not self._write_drawn(drawing, write):
+                    drawing.wait(POLL_SECONDS)
         self.wait()
         pages, self._pages, self._size = self._pages, [], 0
+        self._waiting, self._all_drawn = {}, []
         for page in pages:
-            write(page.path, self._filled(page))
+            if not page.written:
+                write(page.path, self._filled(page))
 
-    @staticmethod
-    def _filled(page: _Page) -> str:
+    def _write_drawn(self, drawing: Progress, write: Callable[[str, str], None]) -> bool:
+        """Write the pages whose charts ``drawing`` has finished; whether any was."""
+        for name in drawing.newly_drawn():
+            for page in self._waiting.pop(name, ()):
+                page.missing -= 1
+                if page.missing == 0:
+                    self._all_drawn.append(page)
+        ready, self._all_drawn = self._all_drawn, []
+        for page in ready:
+            text = self._filled(page, drawing.drawn_text)
+            if text is not None:  # else: made once the drawing has ended
+                write(page.path, text)
+                page.written = True
+                self._size -= len(page.text)
+                page.text = ""
+        return bool(ready)
+
+    def _name(self, chart: Path) -> str:
+        return chart.relative_to(self.charts).as_posix().removesuffix(".svg")
+
+    @overload
+    def _filled(self, page: _Page) -> str: ...
+    @overload
+    def _filled(self, page: _Page, drawn: Callable[[str], str | None]) -> str | None: ...
+
+    def _filled(self, page: _Page, drawn: Callable[[str], str | None] | None = None) -> str | None:
+        """The page with its charts: from their files, or as ``drawn`` gives them while
+        the drawing is at work (``None`` where it does not, or the marks would not do)."""
         text = page.text
         for mark, path, label, prefix in page.marks.charts:
-            svg = chart_svg(path, label, prefix)
+            if drawn is None:
+                svg = chart_svg(path, label, prefix)
+            else:
+                drawing = drawn(self._name(path))
+                svg = None if drawing is None else inline_svg(drawing, label, prefix)
             if svg is None or text.count(mark) != 1:
-                return page.again()
+                return page.again() if drawn is None else None
             text = text.replace(mark, svg)
         return text

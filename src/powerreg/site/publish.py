@@ -25,7 +25,7 @@ from ..model import Category, Level, Power, Registry
 from ..render import render_all
 from . import indexworker
 from .changes import changes_context
-from .deferred import Deferred
+from .deferred import Deferred, Progress
 from .downloads import Downloads
 from .early import EarlyIndex
 from .pages import (
@@ -117,6 +117,7 @@ def publish_site(
     drawing: Callable[[], object] | None = None,
     exporting: Callable[[], object] | None = None,
     search: EarlyIndex | None = None,
+    progress: Progress | None = None,
 ) -> SiteResult:
     """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -130,7 +131,10 @@ def publish_site(
     passes it): the pages are made meanwhile, those that show a chart finished when it
     is drawn (:mod:`.deferred`); the site is the same. ``exporting`` likewise waits for
     ``catalog`` still being written (:meth:`powerreg.catalog.background.Export.result`):
-    it is copied into the downloads last. ``search``, the search index of ``registry``
+    it is copied into the downloads last. ``progress``, the drawing at work itself (a
+    :class:`powerreg.render.Drawing`, as the build passes it with ``drawing``), lets the
+    pages whose charts it has finished be written while it goes on (:mod:`.deferred`).
+    ``search``, the search index of ``registry``
     started by the build (:func:`powerreg.site.early.start_index`), is taken into the
     site instead of building one, if it was made under the same policy. ``changes``, the
     :func:`powerreg.diff` from the previous edition, adds the notice of changes
@@ -243,6 +247,7 @@ def publish_site(
                 later,
                 None if exporting is None else take_catalog,
                 early,
+                progress,
             )
             seconds["pages"] = time.perf_counter() - t
             if drawing is not None and later is not None:  # the charts came meanwhile
@@ -269,6 +274,7 @@ def _write_pages(
     later: Deferred | None = None,
     take_catalog: Callable[[], None] | None = None,
     search: indexworker.IndexJob | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     pages = Pages(work, {**site_facts(public), "changes": changes is not None})
     if changes is not None:
@@ -291,7 +297,9 @@ def _write_pages(
         if later is None or later.done or len(docs) <= indexworker.SPAWN_DOCS:
             jobs.append(indexworker.start(docs, work / "search"))
     try:
-        return _write_rest(public, work, rules, withheld, pages, docs, jobs, later, take_catalog)
+        return _write_rest(
+            public, work, rules, withheld, pages, docs, jobs, later, take_catalog, progress
+        )
     finally:
         for job in jobs:
             if job is not None:
@@ -308,6 +316,7 @@ def _write_rest(
     jobs: list[indexworker.IndexJob | None],
     later: Deferred | None,
     take_catalog: Callable[[], None] | None,
+    progress: Progress | None,
 ) -> dict[str, Any]:
     """The pages, the downloads and the search index; the charts are waited for (``later``,
     if they are being drawn) only once everything that shows none is written, and the
@@ -316,7 +325,7 @@ def _write_rest(
 
     def drawn() -> None:
         assert later is not None
-        later.finish(pages.save)
+        later.finish(pages.save, progress)
         if not jobs:
             jobs.append(indexworker.start(docs, work / "search"))
 
@@ -433,7 +442,7 @@ def _write_rest(
     )
     # what shows the charts: once they are drawn
     if later is not None:
-        later.finish(pages.save)
+        later.finish(pages.save, progress)
     for code, category in categories.items():
         pages.write(
             f"categories/{code}.html",
