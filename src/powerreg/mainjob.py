@@ -24,8 +24,8 @@ The ``dot`` processes start drawing as soon as the build starts
 catalog written: drawing is nearly all ``dot``'s work, so the audit and the catalog take
 the core time they leave; the stage seconds of ``render`` overlap those of ``audit`` and
 ``export``; the site's pages are made while they draw too, those that show a chart
-finished as soon as ``dot`` has finished it (:mod:`powerreg.site.deferred`). Where a second process helps,
-the catalog is written by a forked child meanwhile
+finished as soon as ``dot`` has finished it (:mod:`powerreg.site.deferred`). Where a
+second process helps, the catalog is written by a forked child meanwhile
 (:func:`powerreg.catalog.background.start_export`), and the site waits for it only to
 copy it into its downloads; and another forked child writes the site's search index
 (:func:`powerreg.site.early.start_index`), which the site takes in. A failed stage stops

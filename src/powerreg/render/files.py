@@ -228,7 +228,7 @@ class _Progress:
         self.fmt = ""
         #: the sources with links, which are changed once all are drawn
         self.linked: set[int] = set()
-        self._where: dict[int, Path] = {}
+        self._where: dict[int, str] = {}  # a str: 140,000 Paths would take ~50 MB
         self._dots: list[tuple[_Dot, list[int]]] = []  # each with its cursor
         self._names: dict[int, str] = {}
         self._finished: set[int] = set()
@@ -240,8 +240,9 @@ class _Progress:
             if not dot.given:
                 self._dots.append((dot, [0]))
             n = len(dot.given) + 2  # the primer is 1
+            folder = os.fspath(dot.workdir)
             for i, k in enumerate(numbers):
-                self._where[k] = dot.workdir / f"noname.gv.{n + i}.{self.fmt}"
+                self._where[k] = os.path.join(folder, f"noname.gv.{n + i}.{self.fmt}")
 
     def newly_drawn(self) -> list[str]:
         """The charts finished since the last call, by name."""
@@ -260,7 +261,7 @@ class _Progress:
                     if later is None:
                         if not self._ends_whole(self._where[k]):
                             break
-                    elif not self._where[later].exists():
+                    elif not os.path.exists(self._where[later]):
                         break
                 cursor[0] += 1
                 self._finished.add(k)
@@ -268,11 +269,11 @@ class _Progress:
                     done.append(self._names[k])
         return done
 
-    def _ends_whole(self, path: Path) -> bool:
+    def _ends_whole(self, path: str) -> bool:
         if self.fmt != "svg":
             return False
         try:
-            with path.open("rb") as f:
+            with open(path, "rb") as f:
                 f.seek(0, os.SEEK_END)
                 f.seek(max(0, f.tell() - 16))
                 return f.read().endswith(_ENDINGS["svg"] + b"\n")
@@ -288,7 +289,8 @@ class _Progress:
         if path is None or self.fmt != "svg":
             return None
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                data = f.read()
         except OSError:
             return None
         if not data.rstrip().endswith(_ENDINGS["svg"]):
