@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import powerreg
+from powerreg import machine
 from powerreg.catalog import background, export_sqlite
 
 from .conftest import EXAMPLE, child_processes
@@ -126,7 +127,7 @@ def test_no_child_when_told(
 def test_no_child_for_a_big_registry(
     tmp_path: Path, expected: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(background, "FORK_POWERS", 2)  # the example has two
+    monkeypatch.setattr(machine, "FORK_REGISTRY_POWERS", 2)  # the example has two
     export = background.start_export(
         powerreg.load(EXAMPLE), tmp_path / "catalog.db", metadata_path=tmp_path / "meta.json"
     )

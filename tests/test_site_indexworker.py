@@ -238,7 +238,11 @@ def test_a_killed_early_child_leaves_the_index_to_the_parent(
 
 @pytest.mark.parametrize(
     ("env", "powers", "expected"),
-    [({}, 84, True), ({"POWERREG_PARALLEL": "0"}, 84, False), ({}, early.FORK_POWERS, False)],
+    [
+        ({}, 84, True),
+        ({"POWERREG_PARALLEL": "0"}, 84, False),
+        ({}, machine.FORK_REGISTRY_POWERS, False),
+    ],
 )
 def test_an_early_index_only_where_a_fork_helps(
     tmp_path: Path,
@@ -266,9 +270,11 @@ def test_a_failed_build_stops_its_early_index(
     started: list[early.EarlyIndex | None] = []
     start = early.start_index
     monkeypatch.setattr(mainjob, "start_index", lambda *a: started.append(start(*a)) or started[-1])
-    monkeypatch.setattr(
-        publish.Downloads, "add", lambda *a: (_ for _ in ()).throw(OSError(28, "disk full"))
-    )
+
+    def full(*args: object) -> None:
+        raise OSError(28, "disk full")
+
+    monkeypatch.setattr(publish.Downloads, "add", full)
     before = child_processes()
     with pytest.raises(powerreg.UsageError, match="disk full"):
         mainjob.build(powerreg.load_reference(), tmp_path / "out")

@@ -45,8 +45,16 @@ from typing import Any
 
 #: Set to 0: every job in this process; for a roll-up, its number of workers.
 WORKERS_ENV = "POWERREG_WORKERS"
+
 #: Set to 0: every job in this process; set to 1: a second process whatever the load.
 PARALLEL_ENV = "POWERREG_PARALLEL"
+
+#: Registries of this many powers or more are not handed to a forked child that reads
+#: every power (the build's catalog, :mod:`powerreg.catalog.background`, and its site's
+#: search index, :mod:`powerreg.site.early`): a child shares the parent's memory only
+#: until it touches it, and Python counts every reference it takes, so the child of a
+#: big registry would copy it (a 10,000-power registry holds ~0.5 GB).
+FORK_REGISTRY_POWERS = 1000
 
 
 def core_count() -> int:

@@ -20,12 +20,12 @@ waits for it (:meth:`Export.result`) only there:
 A child is made where the machine's policy says a second process helps
 (:func:`powerreg.machine.second_process`: two cores, a load below them;
 ``POWERREG_PARALLEL``, ``POWERREG_WORKERS``), on Linux, from a single thread, for a
-registry of fewer than :data:`FORK_POWERS` powers: the child shares the registry's
-memory with the parent only until it touches it, and writing the catalog touches all of
-it (Python counts every reference), so a child of a big registry would copy it (a
-10,000-power registry holds ~0.5 GB); a big export builds its search indexes in a worker
-of its own instead (:mod:`.searchworker`). Otherwise the catalog is written when it is
-first waited for, in this process.
+registry of fewer than :data:`~powerreg.machine.FORK_REGISTRY_POWERS` powers: the child
+shares the registry's memory with the parent only until it touches it, and writing the
+catalog touches all of it (Python counts every reference), so a child of a big registry
+would copy it (a 10,000-power registry holds ~0.5 GB); a big export builds its search
+indexes in a worker of its own instead (:mod:`.searchworker`). Otherwise the catalog is
+written when it is first waited for, in this process.
 
 Examples:
     >>> import powerreg, tempfile
@@ -45,18 +45,16 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
+from .. import machine
 from ..machine import Child, fork, second_process
 from ..model import Registry
 from .write import export_sqlite
-
-#: Registries of this many powers or more are not written by a forked child.
-FORK_POWERS = 1000
 
 
 def forkable(registry: Registry | None = None) -> bool:
     """Whether the catalog (of ``registry``) may be written by a forked child (see the
     module)."""
-    if registry is not None and len(registry.powers) >= FORK_POWERS:
+    if registry is not None and len(registry.powers) >= machine.FORK_REGISTRY_POWERS:
         return False
     return sys.platform == "linux" and threading.active_count() == 1 and second_process()
 

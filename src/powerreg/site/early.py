@@ -11,7 +11,7 @@ directory of the build's; :func:`powerreg.site.publish_site` takes it from there
 (``search=``) into the site, where it would have built it. The site is the same.
 
 As the catalog's child (:mod:`powerreg.catalog.background`), it is made only for a
-registry of fewer than :data:`~powerreg.catalog.background.FORK_POWERS` powers: a child
+registry of fewer than :data:`~powerreg.machine.FORK_REGISTRY_POWERS` powers: a child
 that reads every power of a big registry would copy it. Otherwise, or where no second
 process helps (:func:`.indexworker.wanted`), :func:`start_index` gives ``None`` and the
 site starts its index as before.
@@ -33,13 +33,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import machine
 from ..model import Registry
 from . import indexworker
 from .policy import PublishPolicy, as_policy
 from .public import public_registry, search_docs
-
-#: Registries of this many powers or more get no early index (see the module).
-FORK_POWERS = 1000
 
 
 @dataclass
@@ -65,7 +63,7 @@ def start_index(
     Raises:
         UsageError: a bad policy file (as :func:`powerreg.site.publish_site` would).
     """
-    if len(registry.powers) >= FORK_POWERS or not indexworker.wanted():
+    if len(registry.powers) >= machine.FORK_REGISTRY_POWERS or not indexworker.wanted():
         return None
     rules = as_policy(policy)
     job = indexworker.start(lambda: search_docs(public_registry(registry, rules)), out)

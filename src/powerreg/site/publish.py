@@ -134,9 +134,9 @@ def publish_site(
     it is copied into the downloads last. ``progress``, the drawing at work itself (a
     :class:`powerreg.render.Drawing`, as the build passes it with ``drawing``), lets the
     pages whose charts it has finished be written while it goes on (:mod:`.deferred`).
-    ``search``, the search index of ``registry``
-    started by the build (:func:`powerreg.site.early.start_index`), is taken into the
-    site instead of building one, if it was made under the same policy. ``changes``, the
+    ``search``, the search index of ``registry`` started by the build
+    (:func:`powerreg.site.early.start_index`), is taken into the site instead of
+    building one, if it was made under the same policy. ``changes``, the
     :func:`powerreg.diff` from the previous edition, adds the notice of changes
     (``changes.html``, 变更公示) dated ``edition`` (default: today).
 
@@ -394,7 +394,7 @@ def _write_rest(
     if job is not None:
         search_bytes, meta = job.result()
         if job.out != work / "search":  # an early one's (.early)
-            os.replace(job.out, work / "search")
+            shutil.move(job.out, work / "search")
     else:
         search_bytes, meta = indexworker.build(docs, work / "search")
     pages.write(
