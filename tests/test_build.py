@@ -22,10 +22,11 @@ from powerreg.catalog import background
 from powerreg.cli import main
 from powerreg.errors import UsageError
 from powerreg.mainjob import MARKER, AuditFailed, build
-from powerreg.site import PublishPolicy
+from powerreg.site import PublishPolicy, deferred
 
 from .conftest import EXAMPLE, WriteRegistry, child_processes, power_data, wait_until
 from .test_atomic import kill_midway, modes
+from .test_render import fake_dot
 
 
 def digest(root: Path) -> dict[str, str]:
@@ -326,3 +327,36 @@ def test_a_big_build_leaves_its_previous_output_to_a_process_of_its_own(
         assert handed == []
         assert [p.name for p in tmp_path.iterdir()] == ["site"]
     assert (out / MARKER).is_file()
+
+
+@pytest.mark.usefixtures("own_threads")
+def test_pages_written_from_a_drawing_that_then_fails_are_not_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The site writes a power's page as soon as dot has finished its charts; if dot then
+    fails, the build fails as ever and the previous output is as it was."""
+    reg = powerreg.load_reference()
+    out = tmp_path / "out"
+    build(reg, out, lang="en")
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    children = child_processes()
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    body = 'sleep 0.3; "$REAL" "$@"; exit 3'  # draws every chart, then fails
+    monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
+    written_early: list[str] = []
+    write_drawn = deferred.Deferred._write_drawn
+
+    def recorded(self: deferred.Deferred, drawing: Any, write: Any) -> bool:
+        def noted(path: str, text: str) -> None:
+            written_early.append(path)
+            write(path, text)
+
+        return write_drawn(self, drawing, noted)
+
+    monkeypatch.setattr(deferred.Deferred, "_write_drawn", recorded)
+    with pytest.raises(UsageError, match="graphviz dot failed"):
+        build(reg, out, lang="en")
+    assert written_early  # pages were written from what dot had drawn
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "calls.log", "out"]
+    assert child_processes() <= children
