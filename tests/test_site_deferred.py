@@ -216,3 +216,27 @@ def test_a_page_waits_for_every_one_of_its_charts(tmp_path: Path) -> None:
     # written once F2 was told, not after F1 alone
     assert [n for n, _ in written] == [0]
     assert written[0][1].count("<svg") == 2
+
+
+def test_a_chart_outside_the_drawing_waits_for_its_end(tmp_path: Path) -> None:
+    charts, elsewhere = tmp_path / "charts", tmp_path / "other"
+    charts.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "F1.svg").write_text('<svg id="x"/>\n', encoding="utf-8")
+
+    class Ended:
+        def wait(self, timeout: float) -> bool:
+            return True
+
+        def newly_drawn(self) -> list[str]:
+            raise AssertionError("not asked: the drawing has ended")
+
+        def drawn_text(self, name: str) -> str | None:
+            raise AssertionError("not asked: the drawing has ended")
+
+    later = Deferred(charts, lambda: None)
+    marks = later.marks()
+    later.keep("p.html", marks.mark(elsewhere / "F1.svg", "图", "F1."), marks, str)
+    written: dict[str, str] = {}
+    later.finish(written.__setitem__, Ended())
+    assert written == {"p.html": '<svg role="img" aria-label="图" focusable="false" id="F1.x"/>'}

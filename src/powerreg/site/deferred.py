@@ -173,7 +173,12 @@ class Deferred:
         return bool(ready)
 
     def _name(self, chart: Path) -> str:
-        return chart.relative_to(self.charts).as_posix().removesuffix(".svg")
+        """The drawing's name of a chart (``<power id>/<flowchart id>``); a path outside
+        ``charts`` is no chart of the drawing's, and its page waits for its end."""
+        try:
+            return chart.relative_to(self.charts).as_posix().removesuffix(".svg")
+        except ValueError:
+            return f"/{chart}"  # no name of the drawing's starts with a slash
 
     @overload
     def _filled(self, page: _Page) -> str: ...
