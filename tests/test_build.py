@@ -360,3 +360,21 @@ def test_pages_written_from_a_drawing_that_then_fails_are_not_kept(
     assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "calls.log", "out"]
     assert child_processes() <= children
+
+
+def test_the_time_a_build_reports_is_its_wall_time_not_its_stages_summed(
+    tmp_path: Path,
+) -> None:
+    """dot draws beside the audit, the catalog and the site, so the stages' seconds add
+    up to more than the build took: the time line says how long it took."""
+    runner = CliRunner()
+    start = time.perf_counter()
+    res = runner.invoke(main, ["build", "-o", str(tmp_path / "b"), "--lang", "en"])
+    elapsed = time.perf_counter() - start
+    assert res.exit_code == 0, res.output
+    [line] = [x for x in res.stdout.splitlines() if x.startswith("time: ")]
+    said, stages = line.removeprefix("time: ").split("s (stages, which overlap: ")
+    seconds = dict(part.split() for part in stages.split(")")[0].split(", "))
+    assert set(seconds) == {"load", "audit", "render", "export", "site", "swap"}
+    assert float(said) <= elapsed
+    assert float(said) >= max(float(v.removesuffix("s")) for v in seconds.values())
