@@ -3,16 +3,20 @@ build makes with its drawing still at work is the site made after it, byte for b
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import powerreg
 from powerreg.render import render_all
-from powerreg.site import deferred, indexworker, publish_site
+from powerreg.site import deferred, indexworker, publish, publish_site
 from powerreg.site.deferred import Deferred
 
-from .conftest import EXAMPLE
+from .conftest import EXAMPLE, child_processes
+from .test_render import fake_dot
 
 # forks only from a process of no other thread: not those an earlier test left
 pytestmark = pytest.mark.usefixtures("own_threads")
@@ -240,3 +244,45 @@ def test_a_chart_outside_the_drawing_waits_for_its_end(tmp_path: Path) -> None:
     written: dict[str, str] = {}
     later.finish(written.__setitem__, Ended())
     assert written == {"p.html": '<svg role="img" aria-label="图" focusable="false" id="F1.x"/>'}
+
+
+def test_a_site_drawing_its_own_charts_writes_pages_as_they_are_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``powerreg site`` draws in the background while it writes its pages, as a build."""
+    reg = powerreg.load_reference()
+    before = tmp_path / "before"
+    publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
+    bindir = fake_dot(tmp_path, 'sleep 0.3; exec "$REAL" "$@"')  # still drawing at the end
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    written_early: list[str] = []
+    write_drawn = Deferred._write_drawn
+
+    def recorded(self: Deferred, drawing: Any, write: Any) -> bool:
+        def noted(path: str, text: str) -> None:
+            written_early.append(path)
+            write(path, text)
+
+        return write_drawn(self, drawing, noted)
+
+    monkeypatch.setattr(Deferred, "_write_drawn", recorded)
+    result = publish_site(reg, tmp_path / "site")
+    assert (result.charts_drawn, result.charts) == (True, 118)
+    assert [p for p in written_early if p.startswith("powers/")]
+    assert files_of(tmp_path / "site") == files_of(before / "site")
+
+
+def test_a_failing_site_stops_its_own_drawing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    children = child_processes()
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish.Downloads, "add", full)
+    with pytest.raises(powerreg.UsageError, match="No space left"):
+        publish_site(powerreg.load_reference(), tmp_path / "site")
+    assert list(tmp_path.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name == "render_all"]
+    assert child_processes() <= children  # no dot, no index child left

@@ -171,7 +171,7 @@ def test_a_child_is_made_only_where_it_helps(
     monkeypatch.setattr(machine, "running_now", lambda: math.ceil(load))
     monkeypatch.setattr(indexworker.os, "sched_getaffinity", lambda pid: {0, 1})
     assert indexworker.wanted() is expected
-    assert indexworker._forkable() is (threads == 1)  # never forked from a threaded process
+    assert indexworker.forkable() is (threads == 1)  # never forked from a threaded process
 
 
 def test_no_new_python_for_many_documents(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -9,12 +9,15 @@ the drawing needs. The index needs nothing but the registry and the publish poli
 makes the documents itself (:func:`.public.search_docs`) and writes the index into a
 directory of the build's; :func:`powerreg.site.publish_site` takes it from there
 (``search=``) into the site, where it would have built it. The site is the same.
+``publish_site`` itself starts its index so when it draws the charts itself (``powerreg
+site``), before its drawing's threads.
 
 As the catalog's child (:mod:`powerreg.catalog.background`), it is made only for a
 registry of fewer than :data:`~powerreg.machine.FORK_REGISTRY_POWERS` powers: a child
 that reads every power of a big registry would copy it. Otherwise, or where no second
-process helps (:func:`.indexworker.wanted`), :func:`start_index` gives ``None`` and the
-site starts its index as before.
+process helps (:func:`.indexworker.wanted`) or none may be forked (this process runs
+threads: :func:`.indexworker.forkable`), :func:`start_index` gives ``None`` and the site
+starts its index as before.
 
 Examples:
     >>> import powerreg, tempfile
@@ -63,7 +66,9 @@ def start_index(
     Raises:
         UsageError: a bad policy file (as :func:`powerreg.site.publish_site` would).
     """
-    if len(registry.powers) >= machine.FORK_REGISTRY_POWERS or not indexworker.wanted():
+    if len(registry.powers) >= machine.FORK_REGISTRY_POWERS:
+        return None
+    if not (indexworker.wanted() and indexworker.forkable()):  # a core to spare, no thread
         return None
     rules = as_policy(policy)
     job = indexworker.start(lambda: search_docs(public_registry(registry, rules)), out)

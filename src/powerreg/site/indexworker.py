@@ -81,7 +81,7 @@ def wanted() -> bool:
     return second_process()
 
 
-def _forkable() -> bool:
+def forkable() -> bool:
     """Whether this process may fork a child for the index (else it starts a new Python)."""
     return sys.platform == "linux" and threading.active_count() == 1
 
@@ -101,7 +101,7 @@ def start(docs: Docs, out: Path) -> IndexJob | None:
     documents: :mod:`.early`); where no child can be forked, ``None``."""
     if not wanted():
         return None
-    if not _forkable() and (callable(docs) or not sys.executable or len(docs) > SPAWN_DOCS):
+    if not forkable() and (callable(docs) or not sys.executable or len(docs) > SPAWN_DOCS):
         return None
     try:
         return IndexJob(docs, out)
@@ -143,7 +143,7 @@ class IndexJob:
         #: where the index is written
         self.out = out
         self._process: subprocess.Popen[bytes] | None = None
-        if not _forkable():
+        if not forkable():
             self._child = self._spawn(self.docs(), out)
             return
 

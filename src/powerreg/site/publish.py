@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import date
 from functools import partial
 from importlib.resources import files
@@ -22,12 +23,12 @@ from ..catalog import export_sqlite
 from ..errors import Problem, RegistryError, UsageError
 from ..machine import peak_memory_mib
 from ..model import Category, Level, Power, Registry
-from ..render import render_all
+from ..render import start_render_all
 from . import indexworker
 from .changes import changes_context
 from .deferred import Deferred, Progress
 from .downloads import Downloads
-from .early import EarlyIndex
+from .early import EarlyIndex, start_index
 from .pages import (
     RISK_TYPES,
     CategoryTally,
@@ -126,12 +127,15 @@ def publish_site(
     drew this registry's charts with ``categories=True``, and ``catalog`` its SQLite
     catalog (with its Datasette metadata beside it), as ``powerreg build`` makes them:
     the site takes them when the published registry is the registry itself, instead of
-    drawing and exporting again. ``drawing``, if given, waits for the charts of
-    ``drawn`` still being drawn (:meth:`powerreg.render.Drawing.result`, as the build
-    passes it): the pages are made meanwhile, those that show a chart finished when it
-    is drawn (:mod:`.deferred`); the site is the same. ``exporting`` likewise waits for
-    ``catalog`` still being written (:meth:`powerreg.catalog.background.Export.result`):
-    it is copied into the downloads last. ``progress``, the drawing at work itself (a
+    drawing and exporting again. Otherwise it draws the charts itself, in the background
+    while its pages are made, each page finished as soon as its charts are drawn (and
+    its search index forked first: :mod:`.early`). ``drawing``, if given, waits for the
+    charts of ``drawn`` still being drawn (:meth:`powerreg.render.Drawing.result`, as
+    the build passes it): the pages are made meanwhile, those that show a chart
+    finished when it is drawn (:mod:`.deferred`); the site is the same. ``exporting``
+    likewise waits for ``catalog`` still being written
+    (:meth:`powerreg.catalog.background.Export.result`): it is copied into the downloads
+    last. ``progress``, the drawing at work itself (a
     :class:`powerreg.render.Drawing`, as the build passes it with ``drawing``), lets the
     pages whose charts it has finished be written while it goes on (:mod:`.deferred`).
     ``search``, the search index of ``registry`` started by the build
@@ -177,7 +181,8 @@ def publish_site(
             shutil.rmtree(search.job.out, ignore_errors=True)
     seconds: dict[str, float] = {}
     try:
-        with new_directory(out) as work:
+        # what is left at work if a step fails is stopped before the directory goes
+        with new_directory(out) as work, ExitStack() as at_work:
             t = time.perf_counter()
             charts = work / "charts"
             reuse = drawn is not None and not withheld and not rules.redraws_charts
@@ -200,10 +205,24 @@ def publish_site(
                 if drawing is None:
                     later.wait()
             else:
-                n_charts = len(render_all(public, charts, categories=True))
-                n_charts -= len(public.categories)
-                (charts / ".powerreg-render.json").unlink(missing_ok=True)
-                seconds["charts"] = time.perf_counter() - t
+                # drawn here, in the background: the pages are made meanwhile, each
+                # finished as soon as dot has finished its charts (.deferred), as in a
+                # build; the search index forked first, before the drawing's threads
+                if early is None and (started := start_index(registry, rules, work / ".search")):
+                    early = started.job
+                    at_work.callback(started.stop)
+                own = start_render_all(public, charts, categories=True)
+                at_work.callback(own.stop)  # nothing once it has ended
+
+                def draw_charts() -> None:
+                    t = time.perf_counter()
+                    own.result()
+                    (charts / ".powerreg-render.json").unlink(missing_ok=True)
+                    seconds["charts"] = time.perf_counter() - t
+
+                n_charts = sum(len(p.flowcharts) for p in public.powers.values())
+                later = Deferred(charts, draw_charts)
+                progress = own
 
             t = time.perf_counter()
             static = work / "static"
@@ -250,7 +269,7 @@ def publish_site(
                 progress,
             )
             seconds["pages"] = time.perf_counter() - t
-            if drawing is not None and later is not None:  # the charts came meanwhile
+            if later is not None and (drawing is not None or not reuse):  # charts meanwhile
                 seconds["pages"] -= seconds["charts"]
             if exporting is not None:  # and the catalog
                 seconds["pages"] -= seconds["catalog"]
