@@ -1174,7 +1174,7 @@ def test_charts_drawn_so_far_are_had_while_the_drawing_goes_on(
             yield source
 
     progress = files._Progress()
-    progress.numbers = {name: k for k, name in enumerate(names)}
+    progress.expect(names)
     work = tmp_path / "work"
     work.mkdir()
     made: list[tuple[list[Path], set[int]]] = []
@@ -1217,3 +1217,4 @@ def test_a_drawing_reports_nothing_of_a_sheet_with_links(tmp_path: Path) -> None
     charts = {f"{p.id}/{fc.id}" for p, fc in registry.iter_flowcharts()}
     assert set(seen) <= charts  # never a category's sheet
     assert len(seen) == len(set(seen))
+    assert set(seen) == charts  # every chart, by the end

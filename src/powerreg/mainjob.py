@@ -66,6 +66,7 @@ from .machine import peak_memory_mib
 from .model import Registry, Stats
 from .render import start_render_all
 from .site.early import start_index
+from .site.policy import as_policy
 
 if TYPE_CHECKING:
     from .site import PublishPolicy
@@ -150,6 +151,7 @@ def build(
         fix="choose a new or empty directory",
         source=registry.source_root,
     )
+    site_rules = as_policy(site_policy)  # read once, for the site and its early index
     seconds: dict[str, float] = {}
     try:
         big = len(registry.powers) >= BACKGROUND_REMOVAL_AT
@@ -161,7 +163,7 @@ def build(
             exporting = catalog.start_export(
                 registry, work / "catalog.db", metadata_path=work / "metadata.json"
             )
-            indexing = start_index(registry, site_policy, work / ".search")
+            indexing = start_index(registry, site_rules, work / ".search")
             drawing = start_render_all(registry, work / "diagrams", categories=True)
             try:
                 t = _stage("audit", on_stage)
@@ -186,7 +188,7 @@ def build(
                 site.publish_site(
                     registry,
                     work / "site",
-                    policy=site_policy,
+                    policy=site_rules,
                     drawn=work / "diagrams",
                     catalog=work / "catalog.db",
                     drawing=drawing.result,

@@ -223,16 +223,21 @@ class _Progress:
     """
 
     def __init__(self) -> None:
-        #: each chart's number, by name (set when the drawing starts)
+        #: each chart's number, by name, and back (:meth:`expect`)
         self.numbers: dict[str, int] = {}
+        self._names: dict[int, str] = {}
         self.fmt = ""
         #: the sources with links, which are changed once all are drawn
         self.linked: set[int] = set()
         self._where: dict[int, str] = {}  # a str: 140,000 Paths would take ~50 MB
         self._dots: list[tuple[_Dot, list[int]]] = []  # each with its cursor
-        self._names: dict[int, str] = {}
         self._finished: set[int] = set()
         self._lock = threading.Lock()
+
+    def expect(self, names: list[str]) -> None:
+        """The charts to be drawn, in the order of their sources (as the drawing starts)."""
+        self._names = dict(enumerate(names))
+        self.numbers = {name: k for k, name in self._names.items()}
 
     def given(self, dot: _Dot, numbers: list[int]) -> None:
         """``dot`` takes ``numbers`` (called by its feeder before it writes them)."""
@@ -246,8 +251,6 @@ class _Progress:
 
     def newly_drawn(self) -> list[str]:
         """The charts finished since the last call, by name."""
-        if not self._names:
-            self._names = {k: name for name, k in self.numbers.items()}
         done: list[str] = []
         with self._lock:
             dots = list(self._dots)
@@ -259,7 +262,7 @@ class _Progress:
                 if not ended:
                     later = given[cursor[0] + 1] if cursor[0] + 1 < len(given) else None
                     if later is None:
-                        if not self._ends_whole(self._where[k]):
+                        if self.fmt != "svg" or not _complete(self._where[k], "svg", exact=True):
                             break
                     elif not os.path.exists(self._where[later]):
                         break
@@ -269,17 +272,6 @@ class _Progress:
                     done.append(self._names[k])
         return done
 
-    def _ends_whole(self, path: str) -> bool:
-        if self.fmt != "svg":
-            return False
-        try:
-            with open(path, "rb") as f:
-                f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - 16))
-                return f.read().endswith(_ENDINGS["svg"] + b"\n")
-        except OSError:
-            return False
-
     def text(self, name: str) -> str | None:
         """The drawing of chart ``name`` as text if :meth:`newly_drawn` has found it
         whole and it is still where ``dot`` wrote it (the drawing moves it into place
@@ -288,16 +280,12 @@ class _Progress:
         path = self._where.get(k) if k in self._finished else None
         if path is None or self.fmt != "svg":
             return None
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
+        try:  # as the site reads a drawn chart (Path.read_text)
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
         except OSError:
             return None
-        if not data.rstrip().endswith(_ENDINGS["svg"]):
-            return None
-        text = data.decode("utf-8")
-        # as the file is read as text (Path.read_text): universal newlines
-        return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+        return text if text.rstrip().endswith("</svg>") else None
 
 
 class _Feeder(threading.Thread):
@@ -452,12 +440,22 @@ def _renumber_anchors(path: Path) -> None:
         )
 
 
-def _complete(path: Path, fmt: str) -> bool:
-    """Whether a file ``dot`` wrote ends as a whole file of its format does."""
-    with path.open("rb") as f:
-        f.seek(0, os.SEEK_END)
-        f.seek(max(0, f.tell() - 64))
-        return f.read().rstrip().endswith(_ENDINGS[fmt])
+def _complete(path: str | os.PathLike[str], fmt: str, *, exact: bool = False) -> bool:
+    """Whether a file ``dot`` wrote ends as a whole file of its format does; ``exact``:
+    to the last byte, as graphviz ends an SVG (``</svg>`` and a line break), for a file
+    it may still be writing (:class:`_Progress`), where a missing file is not whole."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 64))
+            tail = f.read()
+    except OSError:
+        if exact:
+            return False
+        raise
+    if exact:
+        return tail.endswith(_ENDINGS[fmt] + b"\n")
+    return tail.rstrip().endswith(_ENDINGS[fmt])
 
 
 def write_diagrams(
@@ -606,7 +604,7 @@ def _render_all(
     charts = list(registry.iter_flowcharts())
     names = [f"{p.id}/{fc.id}" for p, fc in charts]
     if progress is not None:
-        progress.numbers = {name: k for k, name in enumerate(names)}
+        progress.expect(names)
     sources: Iterable[str] = (dot_source(fc, p, registry) for p, fc in charts)
     if categories:
         codes = [c.code for c in registry.categories]

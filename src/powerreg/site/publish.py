@@ -208,7 +208,7 @@ def publish_site(
                 # drawn here, in the background: the pages are made meanwhile, each
                 # finished as soon as dot has finished its charts (.deferred), as in a
                 # build; the search index forked first, before the drawing's threads
-                if early is None and (started := start_index(registry, rules, work / ".search")):
+                if early is None and (started := start_index(registry, rules, work / "search")):
                     early = started.job
                     at_work.callback(started.stop)
                 own = start_render_all(public, charts, categories=True)
@@ -255,6 +255,7 @@ def publish_site(
             if exporting is None:
                 take_catalog()
 
+            meanwhile = later is not None and not later.done  # the charts come in the pages
             t = time.perf_counter()
             result = _write_pages(
                 public,
@@ -269,7 +270,7 @@ def publish_site(
                 progress,
             )
             seconds["pages"] = time.perf_counter() - t
-            if later is not None and (drawing is not None or not reuse):  # charts meanwhile
+            if meanwhile:
                 seconds["pages"] -= seconds["charts"]
             if exporting is not None:  # and the catalog
                 seconds["pages"] -= seconds["catalog"]
@@ -412,7 +413,7 @@ def _write_rest(
     [job] = jobs
     if job is not None:
         search_bytes, meta = job.result()
-        if job.out != work / "search":  # an early one's (.early)
+        if job.out != work / "search":  # the build's (.early)
             shutil.move(job.out, work / "search")
     else:
         search_bytes, meta = indexworker.build(docs, work / "search")
