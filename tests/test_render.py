@@ -773,7 +773,7 @@ def test_a_free_dot_takes_the_next_chart(tmp_path: Path, monkeypatch: pytest.Mon
         'case "$PWD" in */w0) n=0; while ! grep -q "^w1 " "' + str(log) + '" 2>/dev/null'
         " && [ $n -lt 2400 ]; do sleep 0.05; n=$((n+1)); done;; esac\n"
         '"$REAL" "$@" || exit $?\n'
-        f'echo "$(basename "$PWD") $(ls | wc -l)" >> "{log}"  # with the blank primer'
+        f'echo "$(basename "$PWD") $(ls | wc -l)" >> "{log}"  # with the primer\'s two'
     )
     monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setattr(files, "_workers", lambda jobs: 2)
@@ -785,7 +785,7 @@ def test_a_free_dot_takes_the_next_chart(tmp_path: Path, monkeypatch: pytest.Mon
         }, power.id
         assert f"{power.id}" in "".join(ET.fromstring(path.read_bytes()).itertext())
     drawn = dict(line.split() for line in log.read_text(encoding="utf-8").splitlines())
-    assert int(drawn["w0"]) + int(drawn["w1"]) == 2 + 240
+    assert int(drawn["w0"]) + int(drawn["w1"]) == 2 * 2 + 240
     assert int(drawn["w0"]) < 240 // 3
 
 
@@ -854,8 +854,11 @@ def test_the_largest_graph_in_hand_is_drawn_first(
     ]
     work = tmp_path / "work"
     work.mkdir()
-    made, linked = files._run_dot(REAL_DOT or "dot", "svg", work, iter(sources), len(sources))
-    assert linked == set()  # no source links to another file
+    run = files._run_dot(REAL_DOT or "dot", "svg", work, iter(sources), len(sources))
+    assert run.linked == set()
+    assert not run.kept
+    made = [path for path in run.made if path is not None]
+    assert len(made) == len(sources)
     for k, path in enumerate(made):  # each source's own output
         assert nodes(ET.fromstring(path.read_bytes())).keys() == {f"n{k}"}
     # dot -O numbers its outputs as it draws them: noname.gv.svg, noname.gv.2.svg, …
@@ -1177,7 +1180,7 @@ def test_charts_drawn_so_far_are_had_while_the_drawing_goes_on(
     progress.expect(names)
     work = tmp_path / "work"
     work.mkdir()
-    made: list[tuple[list[Path], set[int]]] = []
+    made: list[files._Run] = []
     drawing = threading.Thread(
         target=lambda: made.append(
             files._run_dot(REAL_DOT or "dot", "svg", work, held(sources), 6, progress)
@@ -1196,7 +1199,8 @@ def test_charts_drawn_so_far_are_had_while_the_drawing_goes_on(
     assert progress.text(names[4]) is None  # not drawn yet
     go_on.set()
     drawing.join(60)
-    [(paths, _)] = made
+    [run] = made
+    paths = [path for path in run.made if path is not None]
     for name in progress.newly_drawn():  # the rest, once their processes ended
         seen.append(name)
     assert sorted(seen) == sorted(names)

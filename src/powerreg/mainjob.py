@@ -102,6 +102,9 @@ class BuildResult(BaseModel):
     audit_counts: dict[str, int]
     audit_by_code: dict[str, int]
     diagrams: list[str]
+    #: the charts and overview sheets taken unchanged from the previous build's diagrams
+    #: (:mod:`powerreg.render.reuse`) rather than drawn
+    diagrams_kept: int = 0
     catalog: str
     metadata: str
     #: the public website's directory
@@ -131,6 +134,7 @@ def build(
     lang: Any = None,
     on_stage: Callable[[str], None] | None = None,
     report: AuditReport | None = None,
+    redraw: bool = False,
 ) -> BuildResult:
     """Audit, render and export ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -138,6 +142,9 @@ def build(
     ``on_stage`` is called with each stage's name as it starts (for progress display).
     ``report`` is the audit of ``registry`` under ``policy`` in ``lang`` if the caller
     has made it already (a roll-up audits each member for its summary): not made again.
+    A chart whose DOT text has not changed since the build ``out_dir`` holds is taken
+    from its ``diagrams/`` rather than drawn again (:mod:`powerreg.render.reuse`), unless
+    ``redraw``.
 
     Raises:
         AuditFailed: a finding reaches ``fail_on``; nothing is replaced.
@@ -164,7 +171,12 @@ def build(
                 registry, work / "catalog.db", metadata_path=work / "metadata.json"
             )
             indexing = start_index(registry, site_rules, work / ".search")
-            drawing = start_render_all(registry, work / "diagrams", categories=True)
+            drawing = start_render_all(
+                registry,
+                work / "diagrams",
+                categories=True,
+                previous=None if redraw else out / "diagrams",
+            )
             try:
                 t = _stage("audit", on_stage)
                 if report is None:
@@ -219,6 +231,7 @@ def build(
                 audit_counts=report.summary.by_severity,
                 audit_by_code=report.summary.by_code,
                 diagrams=[str(out / p.relative_to(work)) for p in charts],
+                diagrams_kept=drawing.kept,
                 catalog=str(out / "catalog.db"),
                 metadata=str(out / "metadata.json"),
                 site=str(out / "site"),

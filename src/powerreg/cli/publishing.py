@@ -12,7 +12,7 @@ from .. import catalog  # a lazy face: the build imports the catalog's modules w
 from ..lang import default_lang
 from ..mainjob import STAGES, AuditFailed, summary_json
 from ..mainjob import build as run_build
-from ..render import render_all
+from ..render import start_render_all
 from ..rollup import find_rollup
 from . import (
     PATH_ARG,
@@ -27,6 +27,14 @@ from . import (
     rollups,
 )
 from .words import say
+
+#: ``--redraw``: draw every chart, even those unchanged since the output was drawn.
+REDRAW_OPTION = click.option(
+    "--redraw",
+    is_flag=True,
+    help="draw every chart afresh (by default a chart whose DOT text is unchanged since "
+    "the output was drawn, by the same graphviz and fonts, is taken from it)",
+)
 
 
 @main.command()
@@ -43,20 +51,27 @@ from .words import say
     show_default=True,
     help="drawn by graphviz; dot writes the DOT sources only, for post-processing",
 )
+@REDRAW_OPTION
 @lang_option
 @reports_errors
-def render(path: Path | None, out: Path, fmt: str, lang: str | None) -> None:
+def render(path: Path | None, out: Path, fmt: str, redraw: bool, lang: str | None) -> None:
     """Draw every flowchart with its risk points: DIR/<power id>/<flowchart id>.<ext>.
 
-    DIR is replaced whole when every chart is drawn: a failed run changes nothing.
+    DIR is replaced whole when every chart is drawn: a failed run changes nothing. A
+    chart whose DOT text is unchanged since DIR was drawn is taken from DIR, not drawn
+    again (--redraw draws all).
 
     \b
     Example:
         powerreg render my-registry/ -o diagrams/ --format png
     """
-
-    paths = render_all(_load(path), out, format=fmt)
-    click.echo(say("wrote_diagrams", lang or default_lang(), n=len(paths), out=out))
+    drawing = start_render_all(_load(path), out, format=fmt, previous=None if redraw else out)
+    paths = drawing.result()
+    said = lang or default_lang()
+    click.echo(
+        say("wrote_diagrams", said, n=len(paths), out=out)
+        + (say("kept_diagrams", said, kept=drawing.kept) if drawing.kept else "")
+    )
 
 
 @main.command()
@@ -117,6 +132,7 @@ def export(path: Path | None, out: Path, lang: str | None) -> None:
 )
 @lang_option
 @format_option("text", "json")
+@REDRAW_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
 @reports_errors
 def build(
@@ -127,6 +143,7 @@ def build(
     site_policy: Path | None,
     lang: str | None,
     fmt: str,
+    redraw: bool,
     quiet: bool,
 ) -> None:
     """The main job: validate, audit, render every chart and export the catalog into DIR.
@@ -163,6 +180,7 @@ def build(
             site_policy=site_policy,
             lang=lang,
             on_stage=on_stage,
+            redraw=redraw,
         )
     except AuditFailed as err:
         click.echo(err.report.to_text(), err=True)
@@ -194,8 +212,12 @@ def build(
         f"audit: {'ok' if result.audit_ok else 'FAILED'} — {a['error']} errors, "
         f"{a['warning']} warnings, {a['info']} infos"
     )
+    kept = result.diagrams_kept
+    charts = f"{len(result.diagrams)} charts"
+    if kept:
+        charts += f"; {kept} charts and sheets unchanged, not drawn again"
     click.echo(
-        f"wrote {out}/: audit.md, audit.json, diagrams/ ({len(result.diagrams)} charts), "
+        f"wrote {out}/: audit.md, audit.json, diagrams/ ({charts}), "
         "catalog.db, metadata.json, site/"
     )
     # the wall time: the stages overlap (dot draws beside the audit, the catalog and the

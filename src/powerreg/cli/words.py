@@ -64,6 +64,10 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "wrote": {"en": "wrote {path}", "zh": "已写入 {path}"},
     "wrote_diagrams": {"en": "wrote {n} diagram{s} to {out}", "zh": "已将 {n} 张图写入 {out}"},
+    "kept_diagrams": {
+        "en": " ({kept} unchanged since the last run, not drawn again)",
+        "zh": "（其中 {kept} 张自上次以来未变，未重画）",
+    },
     "wrote_catalog": {
         "en": "wrote {db}: {powers} powers, {flowcharts} flowcharts, {risks} risk points, {measures} countermeasures",
         "zh": "已写入 {db}：{powers} 项行政权力、{flowcharts} 张流程图、{risks} 个廉政风险点、{measures} 条防范措施",

@@ -4,7 +4,9 @@ A run writes a whole new directory beside the output and swaps it in at the end
 (:func:`powerreg.atomic.new_directory`): a failed or killed run leaves the previous
 diagrams as they were, never old and new mixed, and nothing inside the output. The
 directory carries a marker, :data:`MARKER`, so that a later run replaces it and only it
-(:func:`powerreg.atomic.check_output`).
+(:func:`powerreg.atomic.check_output`); the marker also lists what each diagram was drawn
+from, so that the next run draws only the charts whose DOT text changed and takes the
+others from it (:mod:`.reuse`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -32,6 +35,7 @@ from ..model import (
 )
 from .chart import dot_source
 from .overview import overview_sheets, overview_sources
+from .reuse import PROBE, Kept, Previous, file_digest, source_digest, take
 from .style import FORMATS
 
 if TYPE_CHECKING:  # a graph given to write_diagrams: its DOT text is all that is read
@@ -121,11 +125,16 @@ _WINDOW = 256
 #: (64 KiB), so the last process to finish ends at most ~20 charts after the other.
 _TAKE = 16 * 1024
 
-#: A blank graph each ``dot`` draws first (and whose output is dropped): graphviz 2.43
-#: writes the SVG of the first graph a process draws with the id ``graph0`` and every
-#: later one with ``page0,1_graph0``, so without it a chart's file would depend on
-#: which process drew it and when.
-_PRIMER = b"digraph primer {}\n"
+#: The graphs each ``dot`` draws first, whose output is no chart's: graphviz 2.43 writes
+#: the SVG of the first graph a process draws with the id ``graph0`` and every later one
+#: with ``page0,1_graph0``, so without them a chart's file would depend on which process
+#: drew it and when. The first is :data:`.reuse.PROBE`, whose drawing says what draws
+#: (graphviz's version, the fonts; the first process's is recorded in the marker); the
+#: second, blank, makes ``dot`` draw the first at once (it draws a graph read from a pipe
+#: when it sees the next one begin, or the pipe's end).
+_PRIMER = PROBE.encode("utf-8") + b"digraph primer {}\n"
+#: How many files the primer's graphs give before the charts'.
+_PRIMED = 2
 
 
 class _Queue:
@@ -198,6 +207,7 @@ class _Dot:
         self.given: list[int] = []
         with suppress(BrokenPipeError):  # dot has stopped; its exit status says why
             self.stdin.write(_PRIMER)
+            self.stdin.flush()  # now: its drawing may be asked for before any chart is sent
 
     def close(self) -> None:
         """No more graphs: dot draws what it has and exits."""
@@ -215,7 +225,7 @@ class _Progress:
     :meth:`Drawing.newly_drawn`).
 
     A ``dot -O`` reading graphs on its standard input writes the n-th into
-    ``noname.gv.<n>.<fmt>`` (the first, its primer, into ``noname.gv.<fmt>``), one after
+    ``noname.gv.<n>.<fmt>`` (the first of its primer into ``noname.gv.<fmt>``), one after
     the other: a graph's file is whole once the next one's exists, or the process has
     ended, or (the last it was given) it ends as graphviz ends an SVG, ``</svg>`` and a
     line break. Where a graphviz names or ends them otherwise, nothing is found so, and
@@ -232,6 +242,7 @@ class _Progress:
         self._where: dict[int, str] = {}  # a str: 140,000 Paths would take ~50 MB
         self._dots: list[tuple[_Dot, list[int]]] = []  # each with its cursor
         self._finished: set[int] = set()
+        self._kept: list[int] = []  # taken from the previous run, not yet reported
         self._lock = threading.Lock()
 
     def expect(self, names: list[str]) -> None:
@@ -244,16 +255,25 @@ class _Progress:
         with self._lock:
             if not dot.given:
                 self._dots.append((dot, [0]))
-            n = len(dot.given) + 2  # the primer is 1
+            n = len(dot.given) + _PRIMED + 1  # the primer's are noname.gv.svg and .2
             folder = os.fspath(dot.workdir)
             for i, k in enumerate(numbers):
                 self._where[k] = os.path.join(folder, f"noname.gv.{n + i}.{self.fmt}")
+
+    def kept(self, k: int, path: Path) -> None:
+        """Chart ``k`` is taken from the previous run's file ``path``: it is drawn."""
+        with self._lock:
+            self._where[k] = os.fspath(path)
+            self._finished.add(k)
+            self._kept.append(k)
 
     def newly_drawn(self) -> list[str]:
         """The charts finished since the last call, by name."""
         done: list[str] = []
         with self._lock:
             dots = list(self._dots)
+            kept, self._kept = self._kept, []
+        done += [self._names[k] for k in kept if k in self._names]
         for dot, cursor in dots:
             ended = dot.proc.poll() is not None
             given = dot.given
@@ -275,7 +295,7 @@ class _Progress:
     def text(self, name: str) -> str | None:
         """The drawing of chart ``name`` as text if :meth:`newly_drawn` has found it
         whole and it is still where ``dot`` wrote it (the drawing moves it into place
-        once all are drawn), else ``None``."""
+        once all are drawn) or where the previous run kept it, else ``None``."""
         k = self.numbers.get(name)
         path = self._where.get(k) if k in self._finished else None
         if path is None or self.fmt != "svg":
@@ -326,6 +346,43 @@ class _Feeder(threading.Thread):
             self.dots[-1].close()
 
 
+@dataclass
+class _Run:
+    """What :func:`_run_dot` did with each source (by its number)."""
+
+    #: the file ``dot`` drew it into, or ``None`` for one taken from the previous run
+    made: list[Path | None]
+    #: the DOT digest of every source (:func:`.reuse.source_digest`)
+    digests: list[str] = field(default_factory=list)
+    #: the sources taken from the previous run: their file there and its digest
+    kept: dict[int, tuple[Path, str]] = field(default_factory=dict)
+    #: the sources with links (:func:`_renumber_anchors`)
+    linked: set[int] = field(default_factory=set)
+    #: the digest of the first process's drawing of the primer (:data:`.reuse.PROBE`)
+    environment: str | None = None
+
+
+#: Seconds to wait for the first ``dot`` to draw its primer (it takes milliseconds).
+_PRIMER_WAIT = 60.0
+
+
+def _primer_digest(first: _Dot, fmt: str) -> str | None:
+    """The digest of ``first``'s drawing of its primer, once whole (waiting for it), or
+    ``None`` where the process ended without drawing it."""
+    path = first.workdir / f"noname.gv.{fmt}"
+    end = time.monotonic() + _PRIMER_WAIT
+    while True:
+        ended = first.proc.poll() is not None
+        try:
+            if _complete(path, fmt, exact=fmt == "svg" and not ended):
+                return file_digest(path.read_bytes())
+        except OSError:
+            pass
+        if ended or time.monotonic() > end:
+            return None
+        time.sleep(0.001)
+
+
 def _run_dot(
     dot: str,
     fmt: str,
@@ -333,12 +390,15 @@ def _run_dot(
     sources: Iterable[str],
     count: int,
     progress: _Progress | None = None,
-) -> tuple[list[Path], set[int]]:
+    names: list[str] | None = None,
+    previous: Previous | None = None,
+) -> _Run:
     """Render ``count`` DOT sources with ``dot -T<fmt> -O``, one process per core, each
     reading graphs on its standard input: the sources are made here while the processes
     draw, and whichever process is free takes the largest of those made (so that both
-    cores stay busy to the end); the output of each source, in order, and which sources
-    hold links (:func:`_renumber_anchors`).
+    cores stay busy to the end). A source whose diagram (of ``names``) the ``previous``
+    run drew from the same DOT text, with the same graphviz and fonts, is not drawn:
+    its file there is taken (:mod:`.reuse`).
 
     Raises:
         UsageError: "graphviz dot failed", with dot's exit status or signal and its own
@@ -350,10 +410,27 @@ def _run_dot(
     command = f"dot -T{fmt}"
     started = itertools.count()
     feeders: list[_Feeder] = []
-    linked: set[int] = set() if progress is None else progress.linked
+    run = _Run([None] * count, linked=set() if progress is None else progress.linked)
+    linked, digests = run.linked, run.digests
     if progress is not None:
         progress.fmt = fmt
     queue = _Queue()
+    asked = False  # whether the primer's drawing has been waited for
+
+    def kept(k: int, digest: str) -> bool:
+        nonlocal asked
+        if previous is None or names is None or previous.drawn(names[k]) != digest:
+            return False
+        if not asked:
+            asked = True
+            run.environment = _primer_digest(feeders[0].dots[0], fmt)
+        found = previous.file(names[k], digest, fmt, run.environment)
+        if found is None:
+            return False
+        run.kept[k] = found
+        if progress is not None:
+            progress.kept(k, found[0])
+        return True
 
     def start() -> _Dot:
         return _Dot(dot, options, workdir / f"w{next(started)}")
@@ -368,6 +445,9 @@ def _run_dot(
         for k, source in enumerate(sources):
             if queue.stopped:
                 break
+            digests.append(source_digest(source))
+            if kept(k, digests[-1]):
+                continue
             if _LINK in source:
                 linked.add(k)
             queue.put(k, source)
@@ -394,25 +474,29 @@ def _run_dot(
     for feeder in feeders:
         if feeder.error is not None:  # pragma: no cover - a pipe error but a broken one
             raise feeder.error
+    if not asked and feeders:
+        run.environment = _primer_digest(feeders[0].dots[0], fmt)
     # -O names the outputs of the graphs it reads NAME.fmt, NAME.2.fmt, NAME.3.fmt, ...
     numbered = re.compile(rf"\.(\d+)\.{fmt}\Z")
-    made: list[Path | None] = [None] * count
+    made = run.made
     for d in every_dot():
         files = sorted(
             d.workdir.glob(f"*.{fmt}"),
             key=lambda p: int(m.group(1)) if (m := numbered.search(p.name)) else 1,
         )
-        if len(files) != 1 + len(d.given):  # the primer's and one per graph
+        if len(files) != _PRIMED + len(d.given):  # the primer's and one per graph
             raise UsageError(
-                f"graphviz dot failed ({command}): it wrote {max(0, len(files) - 1)} files "
+                f"graphviz dot failed ({command}): it wrote {max(0, len(files) - _PRIMED)} files "
                 f"for {len(d.given)} graphs and said nothing (is the disk full?); "
                 "no diagram was changed"
             )
-        for k, path in zip(d.given, files[1:], strict=True):
+        for k, path in zip(d.given, files[_PRIMED:], strict=True):
             made[k] = path
-    if None in made:  # pragma: no cover - every source was given unless a dot failed
+    if len(digests) != count or any(  # pragma: no cover - every source was given or kept
+        path is None and k not in run.kept for k, path in enumerate(made)
+    ):
         raise UsageError(f"graphviz dot failed ({command}): some graphs were not drawn")
-    return [p for p in made if p is not None], linked
+    return run
 
 
 #: What a DOT source with a link holds (an overview's sheets: ``<TD HREF="…">``); no
@@ -462,6 +546,8 @@ def write_diagrams(
     diagrams: Mapping[str, graphviz.Digraph | str],
     out_dir: str | os.PathLike[str],
     format: str = "svg",
+    *,
+    redraw: bool = False,
 ) -> list[Path]:
     """Write diagrams as ``out_dir/<name>.<format>`` with one ``dot`` run (one per core).
 
@@ -469,7 +555,9 @@ def write_diagrams(
     The diagrams are made in a new directory beside ``out_dir`` that replaces it whole
     only when every diagram rendered, so a failure or a kill leaves the previous
     diagrams as they were. ``out_dir`` must be new, empty, or written by this function
-    (it holds :data:`MARKER`); anything else is refused.
+    (it holds :data:`MARKER`); anything else is refused. A diagram that ``out_dir`` holds
+    drawn from the same DOT text by the same graphviz and fonts is taken from there, not
+    drawn again (:mod:`.reuse`), unless ``redraw``.
 
     Raises:
         UsageError: unknown format, ``dot`` missing or failing, ``out_dir`` unwritable
@@ -483,7 +571,8 @@ def write_diagrams(
         (['a/one.dot'], ['.powerreg-render.json', 'a'])
     """
     sources = (g if isinstance(g, str) else str(g.source) for g in diagrams.values())
-    return _write(list(diagrams), sources, out_dir, format)
+    previous = None if redraw else Path(out_dir)
+    return _write(list(diagrams), sources, out_dir, format, previous=previous)[0]
 
 
 _not_diagrams = written_by(MARKER, "powerreg render")
@@ -496,7 +585,9 @@ def _write(
     format: str,
     source: str | None = None,
     progress: _Progress | None = None,
-) -> list[Path]:
+    previous: Path | None = None,
+) -> tuple[list[Path], int]:
+    """The diagrams written, and how many were taken from ``previous`` (see :func:`_fill`)."""
     if format not in FORMATS:
         raise UsageError(f"unknown diagram format '{format}' (formats: {', '.join(FORMATS)})")
     out = Path(out_dir)
@@ -514,10 +605,10 @@ def _write(
     )
     try:
         with new_directory(out) as work:
-            _fill(work, names, sources, format, dot, progress)
+            taken = _fill(work, names, sources, format, dot, progress, previous)
     except OSError as err:
         raise UsageError(f"cannot write diagrams to '{out}': {err.strerror or err}") from err
-    return [out / f"{name}.{format}" for name in names]
+    return [out / f"{name}.{format}" for name in names], taken
 
 
 def _fill(
@@ -527,17 +618,27 @@ def _fill(
     format: str,
     dot: str,
     progress: _Progress | None = None,
-) -> None:
-    """Write the diagrams into the new directory ``work``, and the marker."""
+    previous: Path | None = None,
+) -> int:
+    """Write the diagrams into the new directory ``work``, and the marker; how many were
+    taken from the ``previous`` run's directory (:mod:`.reuse`)."""
     targets = [work / f"{name}.{format}" for name in names]
     folders: set[Path] = set()
+    marker: dict[str, object] = {
+        "written_by": "powerreg render",
+        "format": format,
+        "diagrams": len(names),
+    }
+    taken = 0
 
-    def place(path: Path | None, target: Path, text: str = "") -> None:
+    def place(path: Path | None, target: Path, text: str = "", *, old: bool = False) -> None:
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
             folders.add(target.parent)
         if path is None:
             target.write_text(text, encoding="utf-8")
+        elif old:  # the previous run's file: it stays there too
+            take(path, target)
         else:
             os.replace(path, target)
 
@@ -547,21 +648,31 @@ def _fill(
     elif names:
         scratch = work / ".dot"  # not a name an id can take
         scratch.mkdir()
-        made, linked = _run_dot(dot, format, scratch, sources, len(names), progress)
-        for path, name in zip(made, names, strict=True):
-            if not _complete(path, format):
+        before = Previous.read(previous, MARKER)
+        run = _run_dot(dot, format, scratch, sources, len(names), progress, names, before)
+        for path, name in zip(run.made, names, strict=True):
+            if path is not None and not _complete(path, format):
                 raise UsageError(
                     f"graphviz dot failed (dot -T{format}): its {format} of {name} is cut "
                     "short and it said nothing (is the disk full?); no diagram was changed"
                 )
         if format == "svg":
-            for k in linked:
-                _renumber_anchors(made[k])
-        for path, target in zip(made, targets, strict=True):
-            place(path, target)
+            for k in run.linked:
+                _renumber_anchors(run.made[k])  # type: ignore[arg-type] # drawn, not kept
+        kept = Kept(run.environment)
+        for k, (path, target) in enumerate(zip(run.made, targets, strict=True)):
+            if path is None:
+                old, digest = run.kept[k]
+                place(old, target, old=True)
+            else:
+                digest = file_digest(path.read_bytes())
+                place(path, target)
+            kept.drawn[names[k]] = (run.digests[k], digest)
+        taken = len(run.kept)
         shutil.rmtree(scratch)
-    marker = {"written_by": "powerreg render", "format": format, "diagrams": len(names)}
-    (work / MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+        marker.update(kept.as_json())
+    (work / MARKER).write_text(json.dumps(marker, ensure_ascii=False) + "\n", encoding="utf-8")
+    return taken
 
 
 def render_all(
@@ -570,6 +681,7 @@ def render_all(
     format: str = "svg",
     *,
     categories: bool = False,
+    redraw: bool = False,
 ) -> list[Path]:
     """Draw every flowchart of a registry to ``out_dir/<power id>/<flowchart id>.<ext>``,
     and with ``categories=True`` the overview of each category, in the same run, to
@@ -581,7 +693,9 @@ def render_all(
     One ``dot`` process per core renders everything (a process per chart would pay
     graphviz's start-up each time), each taking the next diagram as it gets free;
     ``format="dot"`` writes the DOT sources only. ``out_dir`` is replaced whole, as by
-    :func:`write_diagrams`; it may not lie inside the registry directory being drawn.
+    :func:`write_diagrams`; it may not lie inside the registry directory being drawn. A
+    chart whose DOT text has not changed since ``out_dir`` was drawn is taken from there
+    (:mod:`.reuse`), unless ``redraw``.
 
     Returns:
         The paths written: the charts, powers in id order, then the overview sheets,
@@ -590,7 +704,8 @@ def render_all(
     Raises:
         UsageError: as :func:`write_diagrams`.
     """
-    return _render_all(registry, out_dir, format, categories, None)
+    previous = None if redraw else Path(out_dir)
+    return _render_all(registry, out_dir, format, categories, None, previous=previous)[0]
 
 
 def _render_all(
@@ -600,7 +715,8 @@ def _render_all(
     categories: bool,
     stop: threading.Event | None,
     progress: _Progress | None = None,
-) -> list[Path]:
+    previous: Path | None = None,
+) -> tuple[list[Path], int]:
     charts = list(registry.iter_flowcharts())
     names = [f"{p.id}/{fc.id}" for p, fc in charts]
     if progress is not None:
@@ -613,7 +729,7 @@ def _render_all(
         sources = itertools.chain(sources, overviews)
     if stop is not None:
         sources = _until(stop, sources)
-    return _write(names, sources, out_dir, format, registry.source_root, progress)
+    return _write(names, sources, out_dir, format, registry.source_root, progress, previous)
 
 
 def _until(stop: threading.Event, sources: Iterable[str]) -> Iterator[str]:
@@ -627,7 +743,12 @@ class Drawing:
     """:func:`render_all` at work in a thread of its own (see :func:`start_render_all`)."""
 
     def __init__(
-        self, registry: Registry, out_dir: str | os.PathLike[str], format: str, categories: bool
+        self,
+        registry: Registry,
+        out_dir: str | os.PathLike[str],
+        format: str,
+        categories: bool,
+        previous: str | os.PathLike[str] | None = None,
     ) -> None:
         self._stop = threading.Event()
         self._paths: list[Path] = []
@@ -635,12 +756,15 @@ class Drawing:
         self._progress = _Progress()
         #: how long the drawing took, once it is done
         self.seconds = 0.0
+        #: how many diagrams were taken from the previous run, once it is done
+        self.kept = 0
+        before = None if previous is None else Path(previous)
 
         def run() -> None:
             start = time.perf_counter()
             try:
-                self._paths = _render_all(
-                    registry, out_dir, format, categories, self._stop, self._progress
+                self._paths, self.kept = _render_all(
+                    registry, out_dir, format, categories, self._stop, self._progress, before
                 )
             except BaseException as err:  # handed to the caller by result()
                 self._error = err
@@ -690,12 +814,16 @@ def start_render_all(
     format: str = "svg",
     *,
     categories: bool = False,
+    previous: str | os.PathLike[str] | None = None,
 ) -> Drawing:
     """:func:`render_all` in a thread of its own, so that the caller does other work
     while the ``dot`` processes draw (the build writes the catalog meanwhile): the
     Python part of drawing is a small share of the work, and the cores the processes
     leave are used. :meth:`Drawing.result` waits for the paths (or the error);
     :meth:`Drawing.stop` abandons the drawing, e.g. when the other work failed.
+    ``previous`` is a directory of diagrams an earlier run drew (the build's last
+    ``diagrams/``): the charts whose DOT text has not changed are taken from it
+    (:mod:`.reuse`).
 
     Examples:
         >>> import powerreg, tempfile
@@ -704,4 +832,4 @@ def start_render_all(
         >>> [p.relative_to(out).as_posix() for p in drawing.result()]
         ['CF-001/F1.dot', 'XK-001/F1.dot']
     """
-    return Drawing(registry, out_dir, format, categories)
+    return Drawing(registry, out_dir, format, categories, previous)
