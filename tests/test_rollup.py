@@ -807,3 +807,42 @@ def test_a_member_is_audited_once_in_a_build(
     assert len(set(audited)) == 2
     for member in ("A", "B"):  # and each member's own audit report is written
         assert (out / "departments" / member / "audit.md").is_file()
+
+
+def test_a_rebuild_draws_only_the_members_charts_that_changed(
+    province: Path, tmp_path: Path
+) -> None:
+    """A member's charts unchanged since the last build are linked from it (the same file,
+    not drawn again: the same inode), a changed one is drawn, ``--redraw`` draws all."""
+    out = tmp_path / "build"
+
+    def inodes() -> dict[str, int]:
+        return {
+            p.relative_to(out).as_posix(): p.stat().st_ino
+            for p in sorted((out / "departments").rglob("*.svg"))
+        }
+
+    def run(*extra: str) -> None:
+        res = CliRunner().invoke(main, ["build", str(province), "-o", str(out), *extra])
+        assert res.exit_code == 1, res.output  # A504: member C does not load
+
+    run()
+    first = inodes()
+    changed = "departments/B/diagrams/XK-001/F1.svg"
+    assert changed in first
+    assert "departments/A/diagrams/XK-001/F1.svg" in first
+    xk = province / "members" / "b" / "powers" / "XK-001.yaml"
+    text = xk.read_text("utf-8")
+    assert "title: " in text
+    xk.write_text(text.replace("title: ", "title: 改过的", 1), "utf-8")
+    run()
+    second = inodes()
+    assert second.keys() == first.keys()
+    redrawn = {k for k in first if second[k] != first[k]}
+    # the chart that changed, and its category's overview sheet (it names the power)
+    assert changed in redrawn
+    assert all(k.startswith("departments/B/") for k in redrawn), redrawn
+    assert "改过的".encode() in (out / changed).read_bytes()
+    run("--redraw")
+    third = inodes()
+    assert not {k for k in second if third[k] == second[k]}

@@ -135,6 +135,7 @@ def build(
     on_stage: Callable[[str], None] | None = None,
     report: AuditReport | None = None,
     redraw: bool = False,
+    drawn_before: str | os.PathLike[str] | None = None,
 ) -> BuildResult:
     """Audit, render and export ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -143,8 +144,9 @@ def build(
     ``report`` is the audit of ``registry`` under ``policy`` in ``lang`` if the caller
     has made it already (a roll-up audits each member for its summary): not made again.
     A chart whose DOT text has not changed since the build ``out_dir`` holds is taken
-    from its ``diagrams/`` rather than drawn again (:mod:`powerreg.render.reuse`), unless
-    ``redraw``.
+    from its ``diagrams/`` (or from ``drawn_before``, the diagrams of this registry's last
+    build elsewhere: a roll-up's member) rather than drawn again
+    (:mod:`powerreg.render.reuse`), unless ``redraw``.
 
     Raises:
         AuditFailed: a finding reaches ``fail_on``; nothing is replaced.
@@ -175,7 +177,7 @@ def build(
                 registry,
                 work / "diagrams",
                 categories=True,
-                previous=None if redraw else out / "diagrams",
+                previous=None if redraw else (drawn_before or out / "diagrams"),
             )
             try:
                 t = _stage("audit", on_stage)

@@ -158,7 +158,7 @@ def build(
         powerreg build province/rollup.yaml -o build/   # a roll-up: each department, merged
     """
     if (rollup := find_rollup(path)) is not None:
-        rollups.build(rollup, out, policy, fail_on, site_policy, lang, fmt, quiet)
+        rollups.build(rollup, out, policy, fail_on, site_policy, lang, fmt, quiet, redraw)
         return
     t0 = time.perf_counter()
     reg = _load(path)

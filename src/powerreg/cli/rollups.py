@@ -158,6 +158,7 @@ def build(
     lang: str | None,
     fmt: str,
     quiet: bool,
+    redraw: bool = False,
 ) -> None:
     """``powerreg build ROLLUP -o DIR``: each member's own build, merged; exit 1 if the
     roll-up's audit fails at --fail-on (the output is written all the same)."""
@@ -184,6 +185,7 @@ def build(
             site_policy=site_policy,
             lang=said,
             on_member=on_member,
+            redraw=redraw,
         )
     finally:
         if bar is not None:

@@ -408,9 +408,11 @@ def build(
     lang: Lang | None = None,
     workers: int | None = None,
     on_member: OnMember | None = None,
+    redraw: bool = False,
 ) -> RollupBuild:
     """The main job for a roll-up: each member's own build, merged (see the module's
-    description), written into ``out`` atomically.
+    description), written into ``out`` atomically. A member's charts that have not
+    changed since the build ``out`` holds are taken from it, unless ``redraw``.
 
     A department does not stop the province: a member that does not load is A504, one
     whose audit fails is built all the same; the result's ``report.fails(fail_on)`` says
@@ -436,6 +438,7 @@ def build(
             members = work / "departments"
             members.mkdir()
             (work / "site" / "departments").mkdir(parents=True)
+            drawn = target / "departments"  # the members' charts of the last build
             tasks = [
                 MemberTask(
                     d,
@@ -447,6 +450,7 @@ def build(
                     site_to=str(work / "site" / "departments" / d.id),
                     site_policy=publish,
                     grams=True,
+                    drawn_before=None if redraw else str(drawn / d.id / "diagrams"),
                 )
                 for d in rollup.departments
             ]

@@ -102,6 +102,9 @@ class MemberTask:
     site_policy: PublishPolicy | None = None
     #: compute the search index's text of its rows here, for the combined catalog
     grams: bool = False
+    #: the diagrams of its last build (the roll-up's previous output): the charts that
+    #: have not changed are taken from there (:mod:`powerreg.render.reuse`)
+    drawn_before: str | None = None
 
 
 @dataclass
@@ -180,6 +183,7 @@ def run_member(task: MemberTask) -> MemberOutcome:
                 site_policy=task.site_policy,
                 lang=task.lang,
                 report=report,  # audited above: not again
+                drawn_before=task.drawn_before,
             )
         except RegistryError as err:  # its site (A311) or its catalog cannot be written
             out.published = False
