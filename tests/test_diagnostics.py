@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import string
 from pathlib import Path
 
@@ -246,3 +247,50 @@ def test_monitor_markdown_escapes_case_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize("ch", list(string.printable[:10]))
 def test_plain_text_is_untouched(ch: str) -> None:
     assert one_line(f"审批{ch}") == f"审批{ch}"
+
+
+FORGED = "\nregistry.yaml:1:1: E001 forged\x1b[31m"
+
+
+def no_forged_line(output: str) -> None:
+    assert not any(line.startswith("registry.yaml:1:1") for line in output.splitlines())
+    assert "\x1b" not in output
+    assert "\\n" in output  # shown, escaped, on its line
+
+
+def test_a_department_cannot_forge_a_line_of_stats_or_build(
+    write_registry: WriteRegistry, tmp_path: Path
+) -> None:
+    from .conftest import META
+
+    root = write_registry(meta={**META, "department": "测试局" + FORGED})
+    code, out, _ = run("stats", str(root))
+    assert code == 0
+    no_forged_line(out)
+    code, out, _ = run("build", str(root), "-o", str(tmp_path / "out"))
+    assert code == 0, out
+    no_forged_line(out)
+
+
+def test_a_rollups_text_cannot_forge_a_line(tmp_path: Path) -> None:
+    """A department's name, the title and a member's path, on stdout and stderr."""
+    root = tmp_path / "province"
+    (root / "members").mkdir(parents=True)
+    shutil.copytree(EXAMPLE, root / "members" / "a")
+    (root / "rollup.yaml").write_text(
+        json.dumps(
+            {
+                "title": "省" + FORGED,
+                "departments": [
+                    {"id": "A", "name": "甲" + FORGED, "level": "city", "path": "members/a"},
+                    {"id": "B", "name": "乙" + FORGED, "level": "city", "path": "x" + FORGED},
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    code, out, err = run("validate", str(root), "--lang", "en")
+    assert code == 1
+    no_forged_line(out)
+    no_forged_line(err)

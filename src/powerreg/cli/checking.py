@@ -15,6 +15,7 @@ from ..errors import RegistryError
 from ..formats import json_items, markdown_list, sarif_log
 from ..lang import Lang, default_lang
 from ..layout import is_power_file, is_registry_dir
+from ..textsafe import one_line
 from ..verdicts import Verdict, recall, remember
 from . import (
     PATH_ARG,
@@ -145,7 +146,7 @@ def stats(path: Path | None, fmt: str, lang: str | None) -> None:
             )
         )
         return
-    click.echo(f"{reg.department} ({reg.year}) — {reg.id}")
+    click.echo(f"{one_line(reg.department)} ({reg.year}) — {reg.id}")
     click.echo(s.sentence)
     said: Lang = lang or default_lang()  # type: ignore[assignment]
     names = say("stats_rows", said).split("|")

@@ -14,6 +14,7 @@ from ..mainjob import STAGES, AuditFailed, summary_json
 from ..mainjob import build as run_build
 from ..render import start_render_all
 from ..rollup import find_rollup
+from ..textsafe import one_line
 from . import (
     PATH_ARG,
     _load,
@@ -199,7 +200,7 @@ def build(
     if quiet:
         return
     s = result.stats
-    click.echo(f"{result.department} — {result.registry}")
+    click.echo(f"{one_line(result.department)} — {result.registry}")
     click.echo(s.sentence)
     cover = "; ".join(
         f"{lv} {s.risk_points_by_level[lv]} risk points / "

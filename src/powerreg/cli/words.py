@@ -14,9 +14,11 @@ Examples:
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ..lang import Lang
+from ..textsafe import one_line
 
 WORDS: dict[str, dict[str, str]] = {
     "error": {"en": "error: {message}", "zh": "错误：{message}"},
@@ -176,8 +178,20 @@ WORDS: dict[str, dict[str, str]] = {
 
 def say(key: str, lang: Lang | str, **params: Any) -> str:
     """The line ``key`` in ``lang`` (``zh``, else English); ``{s}``/``{fs}`` make English
-    plurals of ``n``/``files``."""
+    plurals of ``n``/``files``. Text and paths are data (a department's name, a roll-up's
+    title, a file name): each is shown on the one line (:func:`powerreg.textsafe.one_line`),
+    so that a line break in it cannot print a forged line of its own.
+
+    Examples:
+        >>> say("rollup_summary", "en", title="T\\nx.yaml:1:1: E001 forged", loaded=1, n=1,
+        ...     sentence="s")
+        'T\\\\nx.yaml:1:1: E001 forged: 1 of 1 departments load; s'
+    """
     n, files = params.get("n"), params.get("files")
     params.setdefault("s", "s" if n != 1 else "")
     params.setdefault("fs", "s" if files != 1 else "")
-    return WORDS[key]["zh" if lang == "zh" else "en"].format(**params)
+    shown = {
+        k: one_line(os.fspath(v)) if isinstance(v, str | os.PathLike) else v
+        for k, v in params.items()
+    }
+    return WORDS[key]["zh" if lang == "zh" else "en"].format(**shown)
