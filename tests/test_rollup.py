@@ -377,6 +377,36 @@ def test_a504_member_that_does_not_load(make_rollup: Make, tmp_path: Path) -> No
     ]
 
 
+@pytest.mark.parametrize("command", ["validate", "audit", "build"])
+def test_a504_a_member_whose_path_is_a_link_to_itself(
+    make_rollup: Make, tmp_path: Path, command: str
+) -> None:
+    """A link that leads to itself is a member that does not load, as a missing one is:
+    reported at its path, the others built, never a traceback."""
+    root = make_rollup({"A": ("city", str(EXAMPLE))})
+    loop = root / "members" / "loop"
+    loop.symlink_to(loop)
+    (root / "rollup.yaml").write_text(
+        (root / "rollup.yaml").read_text("utf-8")
+        + "  - {id: L, name: 环局, level: county, path: members/loop}\n",
+        "utf-8",
+    )
+    args = [command, str(root), "--lang", "en"]
+    if command == "build":
+        args += ["-o", str(tmp_path / "out")]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 1, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+    assert "Traceback" not in res.output
+    said = res.stdout + res.stderr
+    assert any(
+        shown in said
+        for shown in ("members/loop: E007", "FAILED: L (环局) does not load", "left out: L")
+    ), said
+    if command == "build":
+        assert (tmp_path / "out" / "departments" / "A" / "catalog.db").is_file()
+
+
 # ----------------------------------------------------------------------------- commands
 
 

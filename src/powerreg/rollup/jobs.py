@@ -171,11 +171,12 @@ def _merge(
 
 def _check_target(target: Path, rollup: Rollup, *, directory: bool) -> None:
     """Refuse an output inside a member's registry, or one that holds a member or the
-    roll-up file."""
-    full = target.resolve()
-    holds = [rollup.file.resolve()]
+    roll-up file. (``realpath``: a member whose path is a link to itself is one that does
+    not load, where ``Path.resolve`` raises.)"""
+    full = Path(os.path.realpath(target))
+    holds = [Path(os.path.realpath(rollup.file))]
     for d in rollup.departments:
-        root = rollup.member_root(d).resolve()
+        root = Path(os.path.realpath(rollup.member_root(d)))
         if full == root or root in full.parents:
             raise UsageError(
                 f"'{target}' is inside the registry of department {d.id} ('{d.path}'); "

@@ -409,8 +409,10 @@ class _Reader:
             self._add("E002.rollup_absolute", doc, (*loc, "path"), path=snippet(raw))
             return None
         norm = posixpath.normpath(text)
-        root = self.file.parent.resolve()
-        target = (self.file.parent / norm).resolve()
+        # realpath, not resolve: a link that leads to itself is then a member that does not
+        # load (A504), as a missing one is, where resolve raises
+        root = Path(os.path.realpath(self.file.parent))
+        target = Path(os.path.realpath(self.file.parent / norm))
         if norm == ".." or norm.startswith("../") or not (target == root or root in target.parents):
             self._add("E002.rollup_outside", doc, (*loc, "path"), path=snippet(raw))
             return None
