@@ -12,9 +12,14 @@ from ..synth import generate, write_province, write_registry
 from . import lang_option, main, output_option, reports_errors
 from .words import say
 
+#: Most powers ``synth`` makes: a registry of a million takes about 20 GB of memory (a
+#: roll-up's members are made one at a time; a province with its cities and counties
+#: holds hundreds of thousands). A typo of more digits is refused, not run out of memory.
+MAX_POWERS = 1_000_000
+
 
 @main.command()
-@click.argument("n_powers", metavar="N", type=click.IntRange(min=0))
+@click.argument("n_powers", metavar="N", type=click.IntRange(min=0, max=MAX_POWERS))
 @output_option(
     "directory to write into: new, empty, or a registry to replace",
 )

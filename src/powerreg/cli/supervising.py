@@ -17,6 +17,9 @@ from ..monitor.engine import monitor_dask
 from . import PATH_ARG, _load, format_option, lang_option, main, output_option, reports_errors
 from .words import say
 
+#: Most cases ``synth-cases`` makes: about ten million events, all held in memory.
+MAX_CASES = 1_000_000
+
 
 @main.command()
 @click.argument("log", type=click.Path(exists=True, path_type=Path))
@@ -126,7 +129,13 @@ def monitor(
 @main.command("synth-cases")
 @PATH_ARG
 @click.option(
-    "-n", "--cases", "n_cases", type=click.IntRange(min=0), default=1000, show_default=True
+    "-n",
+    "--cases",
+    "n_cases",
+    type=click.IntRange(min=0, max=MAX_CASES),
+    default=1000,
+    show_default=True,
+    help=f"cases to make (at most {MAX_CASES:,}: about ten million events, held in memory)",
 )
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
@@ -153,7 +162,7 @@ def monitor(
 @output_option(
     "the log: .csv, .jsonl for JSON Lines, .parquet; a directory of Parquet files "
     "by month with --format parquet and no suffix",
-    kind="file",
+    kind="any",
 )
 @click.option(
     "--truth",
@@ -190,17 +199,15 @@ def synth_cases(
         powerreg synth-cases -n 100000 --format parquet -o cases/   # by month
     """
 
-    log = generate(_load(path), n_cases, seed, deviation_rate, delay_rate, start.date())
+    reg = _load(path)
+    source = reg.source_root  # never written into
+    log = generate(reg, n_cases, seed, deviation_rate, delay_rate, start.date())
     suffix = out.suffix.lower()
     fmt = log_format or {".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}.get(
         suffix, "csv"
     )
-    if fmt == "parquet":
-        written = log.write_parquet(out, by_month=suffix not in (".parquet", ".pq"))
-    else:
-        written = log.write_jsonl(out) if fmt == "jsonl" else log.write_csv(out)
-    if truth is not None:
-        log.write_truth(truth)
+    by_month = fmt == "parquet" and suffix not in (".parquet", ".pq")
+    written = log.write(out, fmt, by_month=by_month, truth=truth, source=source)
     click.echo(
         say(
             "wrote_cases",

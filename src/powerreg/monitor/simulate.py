@@ -42,12 +42,13 @@ import json
 import os
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from ..atomic import check_output, new_directory, new_file
 from ..errors import UsageError
 from ..model import Flowchart, Power, Registry
 from ..paths import steps_toward_end
@@ -89,26 +90,60 @@ class SynthLog:
         """Number of events (rows)."""
         return len(self.rows)
 
-    def write_csv(self, path: str | os.PathLike[str]) -> Path:
-        """Write the log as CSV (UTF-8, a header row)."""
-        p = Path(path)
-        with p.open("w", encoding="utf-8", newline="") as f:
+    def write(
+        self,
+        path: str | os.PathLike[str],
+        fmt: str,
+        *,
+        by_month: bool = False,
+        truth: str | os.PathLike[str] | None = None,
+        source: str | os.PathLike[str] | None = None,
+    ) -> Path:
+        """Write the log in ``fmt`` (``csv``, ``jsonl``, ``parquet``) and its truth to
+        ``truth``, both refused before either is written if one may not be replaced."""
+        if truth is not None:
+            _checked(truth, _not_a_truth, source)
+        if fmt == "parquet":
+            written = self.write_parquet(path, by_month=by_month, source=source)
+        elif fmt == "jsonl":
+            written = self.write_jsonl(path, source=source)
+        else:
+            written = self.write_csv(path, source=source)
+        if truth is not None:
+            self.write_truth(truth, source=source)
+        return written
+
+    def write_csv(
+        self, path: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None
+    ) -> Path:
+        """Write the log as CSV (UTF-8, a header row). Every writer replaces its output
+        atomically, and only an output that is new, empty or a log of this kind (never a
+        link, nor anything inside ``source``, the registry read: :func:`_checked`)."""
+        p = _checked(path, _not_a_log, source)
+        with new_file(p) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
             w = csv.writer(f, lineterminator="\n")
             w.writerow(HEADER)
             w.writerows(self.rows)
         return p
 
-    def write_jsonl(self, path: str | os.PathLike[str]) -> Path:
+    def write_jsonl(
+        self, path: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None
+    ) -> Path:
         """Write the log as JSON Lines (empty fields left out)."""
-        p = Path(path)
-        with p.open("w", encoding="utf-8") as f:
+        p = _checked(path, _not_a_log, source)
+        with new_file(p) as tmp, tmp.open("w", encoding="utf-8") as f:
             for row in self.rows:
                 obj = {k: v for k, v in zip(HEADER, row, strict=True) if v}
                 f.write(json.dumps(obj, ensure_ascii=False) + "\n")
         return p
 
     def write_parquet(
-        self, path: str | os.PathLike[str], *, by_month: bool = False, rows_per_group: int = 65_536
+        self,
+        path: str | os.PathLike[str],
+        *,
+        by_month: bool = False,
+        rows_per_group: int = 65_536,
+        source: str | os.PathLike[str] | None = None,
     ) -> Path:
         """Write the log as Parquet (extra ``scale``), ``timestamp`` an Arrow timestamp
         (China time, naive) and empty fields null; with ``by_month``, a directory
@@ -117,8 +152,6 @@ class SynthLog:
         Written in groups of ``rows_per_group`` rows, never the whole log as Arrow."""
         import pyarrow as pa
         import pyarrow.parquet as pq
-
-        from ..atomic import new_directory, new_file
 
         schema = pa.schema(
             [(c, pa.timestamp("us") if c == "timestamp" else pa.string()) for c in HEADER]
@@ -142,11 +175,12 @@ class SynthLog:
                 for i in range(0, max(len(rows), 1), rows_per_group):
                     w.write_table(table(rows[i : i + rows_per_group]))
 
-        p = Path(path)
         if not by_month:
+            p = _checked(path, _not_a_log, source)
             with new_file(p) as tmp:
                 write(Path(tmp), self.rows)
             return p
+        p = _checked(path, _not_a_log_by_month, source, directory=True)
         months: dict[str, list[Row]] = {}
         for row in self.rows:
             months.setdefault(row[4][:7], []).append(row)
@@ -166,10 +200,14 @@ class SynthLog:
             "alerts": [list(k) for k in sorted(self.alerts, key=_sort_key)],
         }
 
-    def write_truth(self, path: str | os.PathLike[str]) -> Path:
+    def write_truth(
+        self, path: str | os.PathLike[str], *, source: str | os.PathLike[str] | None = None
+    ) -> Path:
         """Write :meth:`truth` as JSON."""
-        p = Path(path)
-        p.write_text(json.dumps(self.truth(), ensure_ascii=False, indent=2) + "\n", "utf-8")
+        p = _checked(path, _not_a_truth, source)
+        text = json.dumps(self.truth(), ensure_ascii=False, indent=2) + "\n"
+        with new_file(p) as tmp:
+            tmp.write_text(text, "utf-8")
         return p
 
     def to_pandas(self) -> Any:
@@ -184,6 +222,67 @@ class SynthLog:
         for line, (case, power, chart, step, stamp, actor, note) in enumerate(self.rows, 2):
             reader.add(line, case, power, step, stamp, chart, actor, note)
         return reader.finish(len(self.rows))
+
+
+#: What ends a message refusing an output.
+_FIX = "choose a new file, or one that 'powerreg synth-cases' wrote"
+
+
+def _checked(
+    path: str | os.PathLike[str],
+    not_ours: Callable[[Path], str | None],
+    source: str | os.PathLike[str] | None,
+    *,
+    directory: bool = False,
+) -> Path:
+    return check_output(path, directory=directory, not_ours=not_ours, fix=_FIX, source=source)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(4096)
+    except OSError:
+        return b""
+
+
+def _not_a_log(path: Path) -> str | None:
+    """Why ``path`` is not a case log to replace: one begins with the log's header (CSV),
+    an event (JSON Lines) or Parquet's magic bytes.
+
+    Examples:
+        >>> import tempfile
+        >>> d = Path(tempfile.mkdtemp())
+        >>> _ = (d / "a.csv").write_text(",".join(HEADER) + "\\n"), (d / "b.txt").write_text("x")
+        >>> _not_a_log(d / "a.csv") is None, _not_a_log(d / "b.txt")
+        (True, 'is not a case log (it does not begin with a header or an event)')
+    """
+    head = _head(path)
+    if head.startswith(b"PAR1"):
+        return None
+    first = head.split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf").rstrip(b"\r")
+    if first == ",".join(HEADER).encode():
+        return None
+    if first.startswith(b'{"case_id": '):
+        return None
+    return "is not a case log (it does not begin with a header or an event)"
+
+
+def _not_a_log_by_month(path: Path) -> str | None:
+    """Why directory ``path`` is not a log by month to replace (``month=…/*.parquet``)."""
+    for entry in path.iterdir():
+        if not (entry.is_dir() and entry.name.startswith("month=")) or any(
+            not p.name.endswith(".parquet") for p in entry.iterdir()
+        ):
+            return "is not a case log by month (month=…/part-0.parquet)"
+    return None
+
+
+def _not_a_truth(path: Path) -> str | None:
+    """Why ``path`` is not a truth file to replace (one begins ``{"params":``)."""
+    if _head(path).replace(b" ", b"").replace(b"\n", b"").startswith(b'{"params":'):
+        return None
+    return "is not the truth of a case log (it does not begin with its parameters)"
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
