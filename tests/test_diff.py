@@ -326,6 +326,22 @@ def test_changed_charts_are_drawn_with_marks(tmp_path: Path) -> None:
     assert nodes == {f"S{i}" for i in range(1, 11)}  # no node injected by the label
 
 
+@pytest.mark.parametrize("edition", ["old", "new"])
+def test_change_diagrams_are_never_written_into_an_edition(tmp_path: Path, edition: str) -> None:
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(MINIMAL, old_dir)
+    shutil.copytree(MINIMAL, new_dir)
+    power = new_dir / "powers" / "XK-001.yaml"
+    power.write_text(power.read_text("utf-8").replace("title: ", "title: 改", 1), "utf-8")
+    inside = (old_dir if edition == "old" else new_dir) / "powers" / "charts"
+    args = ["diff", str(old_dir), str(new_dir), "--diagrams", str(inside)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "inside the registry being read" in result.output
+    assert not inside.exists()
+    assert sorted(p.name for p in (new_dir / "powers").iterdir()) == ["CF-001.yaml", "XK-001.yaml"]
+
+
 def test_a_reason_in_the_new_edition_answers_the_review() -> None:
     old = powerreg.load(MINIMAL)
     high = next(i for i, r in enumerate(old.powers["XK-001"].risk_points) if r.level == "high")

@@ -48,7 +48,8 @@ def diff(old: str, new: str, fmt: str, lang: str | None, diagrams: Path | None) 
         click.echo(f"error: an edition does not load ({len(err.problems)} problems)", err=True)
         sys.exit(2)
     if diagrams is not None:
-        write_diagrams(result.chart_sources(), diagrams, format="svg")
+        editions = [e for e in (old, new) if Path(e).is_dir()]  # never written into
+        write_diagrams(result.chart_sources(), diagrams, format="svg", sources=editions)
     if fmt == "json":
         click.echo(result.to_json(shown))
     elif fmt == "markdown":

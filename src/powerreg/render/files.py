@@ -548,6 +548,7 @@ def write_diagrams(
     format: str = "svg",
     *,
     redraw: bool = False,
+    sources: Iterable[str | os.PathLike[str]] = (),
 ) -> list[Path]:
     """Write diagrams as ``out_dir/<name>.<format>`` with one ``dot`` run (one per core).
 
@@ -557,7 +558,8 @@ def write_diagrams(
     diagrams as they were. ``out_dir`` must be new, empty, or written by this function
     (it holds :data:`MARKER`); anything else is refused. A diagram that ``out_dir`` holds
     drawn from the same DOT text by the same graphviz and fonts is taken from there, not
-    drawn again (:mod:`.reuse`), unless ``redraw``.
+    drawn again (:mod:`.reuse`), unless ``redraw``. ``sources`` are the registry
+    directories the diagrams come from: ``out_dir`` may not lie inside one.
 
     Raises:
         UsageError: unknown format, ``dot`` missing or failing, ``out_dir`` unwritable
@@ -570,12 +572,24 @@ def write_diagrams(
         >>> [p.relative_to(out).as_posix() for p in paths], sorted(os.listdir(out))
         (['a/one.dot'], ['.powerreg-render.json', 'a'])
     """
-    sources = (g if isinstance(g, str) else str(g.source) for g in diagrams.values())
+    texts = (g if isinstance(g, str) else str(g.source) for g in diagrams.values())
     previous = None if redraw else Path(out_dir)
-    return _write(list(diagrams), sources, out_dir, format, previous=previous)[0]
+    for source in sources:
+        _check_diagrams_output(Path(out_dir), os.fspath(source))
+    return _write(list(diagrams), texts, out_dir, format, previous=previous)[0]
 
 
 _not_diagrams = written_by(MARKER, "powerreg render")
+
+
+def _check_diagrams_output(out: Path, source: str | None) -> None:
+    check_output(
+        out,
+        directory=True,
+        not_ours=_not_diagrams,
+        fix="choose a new or empty directory, or one written by 'powerreg render'",
+        source=source,
+    )
 
 
 def _write(
@@ -596,13 +610,7 @@ def _write(
         if not all(parts) or any(p in (".", "..") or "\\" in p for p in parts):
             raise UsageError(f"diagram name '{name}' is not a relative path like 'XK-001/F1'")
     dot = _dot_executable() if format != "dot" else ""
-    check_output(
-        out,
-        directory=True,
-        not_ours=_not_diagrams,
-        fix="choose a new or empty directory, or one written by 'powerreg render'",
-        source=source,
-    )
+    _check_diagrams_output(out, source)
     try:
         with new_directory(out) as work:
             taken = _fill(work, names, sources, format, dot, progress, previous)
