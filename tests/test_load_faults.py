@@ -517,3 +517,18 @@ def test_no_file_content_comes_back_whole(text: str) -> None:
             load(root)
         except RegistryError as err:
             _assert_short(err.problems)
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\ufffe"])
+def test_a_control_character_is_located(write_registry: WriteRegistry, char: str) -> None:
+    """libyaml's reader refuses it with an offset in bytes, not a mark: the line and
+    column are counted from it, as an editor counts them (Chinese before it)."""
+    text = dump(power_data()).replace("name: ", "name: 中文x" + char, 1)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "中文x" in t)
+    column = text.splitlines()[line - 1].index("中文x") + 4  # after 中文x, from 1
+    root = write_registry({"XK-001": text})
+    with pytest.raises(RegistryError) as info:
+        load(root, cache=False)
+    [p] = info.value.problems
+    assert (p.code, p.file, p.line, p.column) == ("E001", "powers/XK-001.yaml", line, column)
+    assert f"#x{ord(char):04x}" in p.message("en")

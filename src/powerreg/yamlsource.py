@@ -327,12 +327,27 @@ def read_text(text: str, file: str) -> Document:
             what = " ".join(s for s in (err.context, err.problem) if s)
             problems.append(problem("E001", file, line, col, detail=what or "invalid YAML"))
     except yaml.YAMLError as err:  # e.g. a reader error: a control character
-        problems.append(problem("E001", file, 0, 0, detail=str(err).splitlines()[0]))
+        line, col = _at_byte(text, getattr(err, "position", None))
+        problems.append(problem("E001", file, line, col, detail=str(err).splitlines()[0]))
     finally:
         dispose = getattr(loader, "dispose", None)
         if dispose is not None:
             dispose()
     return doc
+
+
+def _at_byte(text: str, offset: object) -> tuple[int, int]:
+    """The line and column of byte ``offset`` of ``text`` in UTF-8 (where libyaml's reader
+    errors point: a control character), as an editor counts them; ``(0, 0)`` if unknown.
+
+    Examples:
+        >>> _at_byte("a: 1\\nb: 中文x\\x00y\\n", 15)
+        (2, 7)
+    """
+    if not isinstance(offset, int) or offset < 0:
+        return 0, 0
+    before = text.encode("utf-8", "surrogatepass")[:offset].decode("utf-8", "replace")
+    return before.count("\n") + 1, len(before) - before.rfind("\n")
 
 
 _KEY_NO_SPACE = re.compile(r"[ ]*(?:-[ ]+)?([^\s:#'\"{}\[\]-][^\s:]*):(?![\s/])")
