@@ -532,3 +532,13 @@ def test_a_control_character_is_located(write_registry: WriteRegistry, char: str
     [p] = info.value.problems
     assert (p.code, p.file, p.line, p.column) == ("E001", "powers/XK-001.yaml", line, column)
     assert f"#x{ord(char):04x}" in p.message("en")
+
+
+def test_a_quoted_number_is_said_to_be_text(write_registry: WriteRegistry) -> None:
+    root = write_registry(meta={**META, "schema_version": "1"})
+    with pytest.raises(RegistryError) as info:
+        load(root, cache=False)
+    [p] = info.value.problems
+    assert p.message("en") == (
+        "'schema_version' must be the number 1, not the text '1'; write it without quotes"
+    )

@@ -203,6 +203,9 @@ def schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dict
             return "E002.enum", params, False
         if kind == "literal_error":
             expected = str(ctx.get("expected", "?"))
+            if isinstance(value, str) and value.strip() in expected.split(" or "):
+                # the number written in quotes (schema_version: '1'): text, not the number
+                return "E002.literal_quoted", {"field": field, "expected": value.strip()}, False
             return (
                 "E002.not_literal",
                 {"field": field, "expected": expected, "value": snippet(value)},

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..codes import CODES, Severity
 from ..settingsfile import located, read_mapping
+from ..suggest import closest
 
 Setting = Literal["error", "warning", "info", "off"]
 
@@ -85,7 +86,28 @@ class Policy(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            raise located(path, doc, err) from err
+            raise located(path, doc, err, unknown_key=_unknown_key(err)) from err
+
+
+def _unknown_key(err: ValidationError) -> str:
+    """What a key of a policy file that is none of its fields is told: the fields, and
+    where a rule's severity goes when the key is a rule.
+
+    Examples:
+        >>> try:
+        ...     Policy.model_validate({"A307": "off"})
+        ... except ValidationError as err:
+        ...     print(_unknown_key(err))
+        unknown key; a policy's keys are severities, min_high_measures, promise_ratio, \
+peer_coverage_gap (a rule's severity goes under severities, e.g. 'severities: {A307: off}')
+    """
+    said = f"unknown key; a policy's keys are {', '.join(Policy.model_fields)}"
+    key = str(err.errors(include_url=False)[0]["loc"][-1])
+    if key.upper() in AUDIT_CODES:
+        said += f" (a rule's severity goes under severities, e.g. 'severities: {{{key}: off}}')"
+    elif (close := closest(key, Policy.model_fields)) is not None:
+        said += f" (did you mean '{close}'?)"
+    return said
 
 
 def effective(policy: Policy, code: str) -> Severity | None:

@@ -155,6 +155,10 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "'{field}' must be {expected}, not {value}",
         "zh": "{field} 应为 {expected}，而不是 {value}",
     },
+    "E002.literal_quoted": {
+        "en": "'{field}' must be the number {expected}, not the text '{expected}'; write it without quotes",
+        "zh": "{field} 应为数字 {expected}，而不是文字 '{expected}'：请去掉引号",
+    },
     "E002.long_number": {
         "en": "the number '{value}' has {n} characters, more than a number may have ({max}); check the value",
         "zh": "数字 {value} 有 {n} 位，超过数字允许的最大长度（{max} 位）：请核对取值",
