@@ -542,3 +542,24 @@ def test_a_quoted_number_is_said_to_be_text(write_registry: WriteRegistry) -> No
     assert p.message("en") == (
         "'schema_version' must be the number 1, not the text '1'; write it without quotes"
     )
+
+
+def test_ids_that_differ_only_in_case_are_refused(write_registry: WriteRegistry) -> None:
+    """Their files, pages and charts would be one file on Windows' and macOS' disks."""
+    twin = power_data("xk-001")
+    chart = power_data("XK-002")
+    second = json.loads(json.dumps(chart["flowcharts"][0]))
+    second["id"] = "f1"
+    chart["flowcharts"].append(second)
+    root = write_registry({"XK-001": power_data(), "xk-001": twin, "XK-002": chart})
+    with pytest.raises(RegistryError) as info:
+        load(root, cache=False)
+    found = [(p.code, p.file, p.entity) for p in info.value.problems]
+    assert found == [  # in the order of the files' names
+        ("E003", "powers/XK-002.yaml", "XK-002/f1"),
+        ("E003", "powers/xk-001.yaml", "xk-001"),
+    ]
+    messages = " ".join(p.message("en") for p in info.value.problems)
+    assert "'xk-001' differs from 'XK-001' only in case" in messages
+    assert "'XK-002/f1' differs from 'XK-002/F1' only in case" in messages
+    assert all(p.line > 0 for p in info.value.problems)

@@ -153,6 +153,7 @@ class _DirectoryLoader:
                 gc.freeze()
         if meta is not None:
             self._check_categories(meta)
+        self._check_case(powers)
         if self.problems:
             raise RegistryError(self.problems)
         assert meta is not None
@@ -434,6 +435,27 @@ class _DirectoryLoader:
                 )
             )
         return bool(issues)
+
+    def _check_case(self, powers: dict[str, Power]) -> None:
+        """Ids that differ only in case (XK-001, xk-001): their files, pages and charts
+        would be one file on a disk that ignores case (Windows', macOS')."""
+        seen: dict[str, str] = {}
+        for pid, power in powers.items():
+            other = seen.setdefault(pid.casefold(), pid)
+            if other != pid:
+                self._case_twice(pid, other)
+            if len(power.flowcharts) > 1:
+                charts: dict[str, str] = {}
+                for fc in power.flowcharts:
+                    first = charts.setdefault(fc.id.casefold(), fc.id)
+                    if first != fc.id:
+                        self._case_twice(fc.gid, f"{pid}/{first}")
+
+    def _case_twice(self, gid: str, other: str) -> None:
+        file, line, column = self.positions.get(gid, (f"{POWERS_DIR}/", 0, 0))
+        self.problems.append(
+            problem("E003.case", file, line, column, entity=gid, id=gid, other=other)
+        )
 
     def _check_categories(self, meta: RegistryMeta) -> None:
         codes = {c.code for c in meta.categories}

@@ -242,6 +242,10 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "risk point id '{id}' is also a flowchart id of this power; both would be {gid}: give the risk point another id (e.g. R1)",
         "zh": "风险点编号 {id} 与本事项的流程图编号相同，二者都将是 {gid}：请给风险点另取编号（如 R1）",
     },
+    "E003.case": {
+        "en": "id '{id}' differs from '{other}' only in case: their files, pages and charts would be one file on a disk that ignores case (Windows, macOS); rename one",
+        "zh": "编号 {id} 与 {other} 仅大小写不同：在不区分大小写的磁盘（Windows、macOS）上，二者的文件、网页和流程图会成为同一个文件；请改名其一",
+    },
     "E003.power_twice": {
         "en": "power '{id}' is also declared in {other}; each power has one file",
         "zh": "事项 {id} 也在 {other} 中声明：每个事项只有一个文件",
