@@ -70,3 +70,16 @@ def test_command_takes_the_previous_edition(tmp_path: Path) -> None:
     page = (out / "changes.html").read_text("utf-8")
     assert "&lt;script&gt;" in page  # registry text escaped
     assert "<script>" not in page.replace('<script src="', "")
+
+
+def test_a_previous_edition_that_does_not_load_is_exit_2(tmp_path: Path) -> None:
+    """As for diff: an edition that cannot be read is no difference, nor a site."""
+    not_a_registry = tmp_path / "notes"
+    not_a_registry.mkdir()
+    out = tmp_path / "site"
+    args = ["site", str(MINIMAL), "-o", str(out), "--previous", str(not_a_registry)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "E007" in result.stderr
+    assert "the previous edition does not load (2 problems)" in result.stderr
+    assert not out.exists()

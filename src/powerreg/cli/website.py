@@ -10,6 +10,7 @@ from typing import cast
 import click
 
 from ..diff import diff
+from ..errors import RegistryError
 from ..lang import Lang, default_lang
 from ..rollup import find_rollup
 from ..site import NotPublishable, publish_site, summary_json
@@ -81,6 +82,14 @@ def site(
     said = cast(Lang, lang or default_lang())
     try:
         changes = None if previous is None else diff(previous, reg)
+    except RegistryError as err:  # the previous edition cannot be read: as diff, exit 2
+        for p in err.problems:
+            click.echo(p.as_line(said), err=True)
+        click.echo(
+            f"error: the previous edition does not load ({len(err.problems)} problems)", err=True
+        )
+        sys.exit(2)
+    try:
         edition = edition_date.date() if edition_date is not None else None
         result = publish_site(reg, out, policy=policy, changes=changes, edition=edition)
     except NotPublishable as err:
