@@ -563,3 +563,18 @@ def test_ids_that_differ_only_in_case_are_refused(write_registry: WriteRegistry)
     assert "'xk-001' differs from 'XK-001' only in case" in messages
     assert "'XK-002/f1' differs from 'XK-002/F1' only in case" in messages
     assert all(p.line > 0 for p in info.value.problems)
+
+
+@pytest.mark.parametrize("char", ["\x85", "\u2028", "\u2029"])
+def test_a_yaml_only_line_break_does_not_shift_later_lines(
+    write_registry: WriteRegistry, char: str
+) -> None:
+    """YAML counts NEL, LS and PS as line breaks, an editor does not: a problem after one
+    is still at the line and column the keeper's editor shows."""
+    text = dump(power_data()).replace("name: ", f"name: '甲{char}乙' # ", 1) + "nonsense: 1\n"
+    lines = text.split("\n")
+    line = next(n for n, t in enumerate(lines, 1) if t.startswith("nonsense:"))
+    root = write_registry({"XK-001": text})
+    with pytest.raises(RegistryError) as info:
+        load(root, cache=False)
+    assert [(p.code, p.line, p.column) for p in info.value.problems] == [("E002", line, 1)]

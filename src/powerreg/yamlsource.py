@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -333,7 +334,49 @@ def read_text(text: str, file: str) -> Document:
         dispose = getattr(loader, "dispose", None)
         if dispose is not None:
             dispose()
+    if _YAML_ONLY_BREAK.search(text) is not None:
+        _as_an_editor_counts(doc, text)
     return doc
+
+
+#: Characters YAML counts as line breaks and editors do not (NEL, LS, PS).
+_YAML_ONLY_BREAK = re.compile("[\x85\u2028\u2029]")
+_YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_EDITOR_BREAK = re.compile("\r\n|[\r\n]")
+
+
+def _as_an_editor_counts(doc: Document, text: str) -> None:
+    """Move every position of ``doc`` from the lines libyaml counts (a NEL, LS or PS
+    ends one) to those an editor shows (only ``\\n``, ``\\r\\n`` and ``\\r`` end one),
+    so that a problem after such a character is not a line or more too low.
+
+    Examples:
+        >>> doc = read_text("a: 'x\\u2028y'\\na: 2\\nb: 3\\n", "f.yaml")  # LS: a line break
+        >>> [(p.code, p.line, p.column) for p in doc.problems], doc.position(("b",))
+        ([('E001', 2, 1)], (3, 4))
+    """
+    yaml_starts = [0] + [m.end() for m in _YAML_BREAK.finditer(text)]
+    editor_starts = [0] + [m.end() for m in _EDITOR_BREAK.finditer(text)]
+
+    def moved(line: int, column: int) -> tuple[int, int]:
+        if not 0 < line <= len(yaml_starts) or column < 1:
+            return line, column
+        at = yaml_starts[line - 1] + column - 1
+        row = bisect_right(editor_starts, at)
+        return row, at - editor_starts[row - 1] + 1
+
+    doc.root = moved(*doc.root)
+    for key, table in doc.marks.items():
+        if isinstance(table, dict):
+            doc.marks[key] = {
+                k: (*moved(kl, kc), *moved(vl, vc)) for k, (kl, kc, vl, vc) in table.items()
+            }
+        else:
+            doc.marks[key] = [moved(line, column) for line, column in table]
+    doc.problems[:] = [
+        p.model_copy(update=dict(zip(("line", "column"), moved(p.line, p.column), strict=True)))
+        for p in doc.problems
+    ]
 
 
 def _at_byte(text: str, offset: object) -> tuple[int, int]:
