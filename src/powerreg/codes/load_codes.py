@@ -215,6 +215,18 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "column '{header}' appears twice (also column {other}); keep one",
         "zh": "列“{header}”重复（另见第 {other} 列）：只保留一列",
     },
+    "E002.no_header": {
+        "en": "the value '{value}' is in a column without a heading; give the column a heading or remove the value",
+        "zh": "值“{value}”所在的列没有表头：请给该列加上表头，或删除该值",
+    },
+    "E002.cell_error": {
+        "en": "the cell holds the error {error}, not a value; correct the formula or type the value",
+        "zh": "单元格中是错误值 {error}，而不是取值：请改正公式，或直接填写取值",
+    },
+    "E002.cell_formula": {
+        "en": "the cell holds a formula with no computed value ({formula}); open and save the book in Excel or LibreOffice so it is calculated, or type the value",
+        "zh": "单元格中的公式（{formula}）没有计算结果：请用 Excel 或 LibreOffice 打开并保存工作簿，使其得到计算，或直接填写取值",
+    },
     "E002.book_meta": {
         "en": "the workbook does not say its {what}: write it in the title row above the header (e.g. '示例市环境保护局2011年廉政风险点及防控措施一览表'), or give {option}",
         "zh": "工作簿未写明{what}：请写在表头上方的标题行中（如“示例市环境保护局2011年廉政风险点及防控措施一览表”），或用 {option} 指定",

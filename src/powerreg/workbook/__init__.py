@@ -11,7 +11,8 @@ Layout: :mod:`.cells` (references, escaping, tidying) ← :mod:`.codecs` (a valu
 cell) ← :mod:`.columns` (the sheets and columns, one table for reader, writer and 说明)
 ← :mod:`.origins` (rows → models, problems at cells) ← :mod:`.grid`, :mod:`.measures`,
 :mod:`.placeholder` ← :mod:`.flat` (the 一览表) ← :mod:`.read`; :mod:`.write`;
-:mod:`.bookfile` opens a file.
+:mod:`.bookfile` opens a file; :mod:`.unreadable` finds the cells that hold no value to
+read (an error, a formula never calculated).
 
 The file format is the extra ``workbook`` (openpyxl, python-calamine): the two functions
 are imported when first asked for, so that the audit can name the placeholder step of an

@@ -17,6 +17,8 @@ Examples:
     ('3 个月', '20个工作日', 20)
     >>> BOOL.read("是"), BOOL.read("否"), BOOL.write(True)
     (True, False, '是')
+    >>> DAYS.expects, TEXT.expects
+    (('a number of working days', '工作日数'), None)
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class Codec:
     choices: tuple[str, ...] = ()
     #: what the 说明 sheet says a cell holds
     accepted: str = "文本"
+    #: what a number column expects, in English and Chinese, for a cell that holds
+    #: something no number can be read from (``TRUE``); ``None``: not a number column
+    expects: tuple[str, str] | None = None
 
     def write(self, value: Any) -> Any:
         """The cell value of a model value (``None`` for an empty cell)."""
@@ -60,6 +65,7 @@ class Codec:
 
 class _Int(Codec):
     accepted = "整数"
+    expects = ("a whole number", "整数")
 
     def write(self, value: Any) -> Any:
         return value
@@ -70,6 +76,10 @@ class _Int(Codec):
             text = squash(cell)
             return int(text) if text.isdigit() and len(text) < 10 else cell
         return cell
+
+
+class _Days(_Int):
+    expects = ("a number of working days", "工作日数")
 
 
 class LineBreak(ValueError):
@@ -90,6 +100,11 @@ class _Lines(Codec):
 
 class _Limit(Codec):
     accepted = "时限：20 个工作日、30 日、3 个月；只写数字即为工作日"
+    expects = (
+        "a time limit: a number of working days, or text such as '20 个工作日', '30 日' or "
+        "'3 个月'",
+        "时限：工作日数，或“20 个工作日”“30 日”“3 个月”这样的写法",
+    )
 
     def write(self, value: Any) -> Any:
         return None if value is None else Limit.parse(value).text("zh")
@@ -173,6 +188,7 @@ class _Matrix(Codec):
 
 TEXT = Codec()
 INT = _Int()
+DAYS = _Days()
 LINES = _Lines()
 LIMIT = _Limit()
 BOOL = _Bool()

@@ -41,6 +41,7 @@ from ..model import (
 )
 from .codecs import (
     BOOL,
+    DAYS,
     INT,
     LEVEL,
     LIMIT,
@@ -266,7 +267,7 @@ STEPS = Sheet(
         _step("kind", "开始、办理、判断（有分支）或结束", STEP_KIND),
         _step("label", "环节名称，如 受理"),
         _step("role", "承办岗位（选填）"),
-        _step("days", "本环节的时限，工作日数（选填）", INT, others=("时限（工作日）",)),
+        _step("days", "本环节的时限，工作日数（选填）", DAYS, others=("时限（工作日）",)),
         _step(
             "pauses_clock",
             "本环节所用时间不计入时限（补正、听证、专家评审等；空白为否）",

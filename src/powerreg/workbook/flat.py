@@ -44,10 +44,10 @@ from typing import Any
 from ..codes import localized
 from ..errors import RegistryError
 from ..model import Registry, is_id
-from .cells import squash, tidy
+from .cells import column_name, squash, tidy
 from .codecs import INT, LEVEL, LIMIT, RISK_TYPE, STEP_KIND, Codec
 from .columns import FLAT_COLUMN, FLAT_COLUMNS, FLAT_STEP_COLUMNS, FlatColumn
-from .grid import Grid, Header, find_header, read_grids
+from .grid import Grid, Header, find_header, header_key, read_grids
 from .measures import measure_kind, measure_stage, note, split_measures
 from .origins import Origin, Problems, assemble
 from .placeholder import PLACEHOLDER_AT, placeholder_chart
@@ -168,6 +168,7 @@ class _Flat:
             raise RegistryError(self.problems.found)
         grid, header = found
         self.grid, self.header = grid, header
+        self.repeated()
         self.require(("name", "category", "risk", "level", "type"))
         powers = self.rows()
         meta = self.meta()
@@ -187,6 +188,28 @@ class _Flat:
                     free,
                     field=localized(c.header, c.header),
                 )
+
+    def repeated(self) -> None:
+        """A problem at each header written a second time (a second 防控措施 column would
+        be read as more measures, a second 风险等级 not at all); the column is then not
+        read. One header merged across columns is one column; two headers that mean the
+        same (设定依据, 实施依据) are two columns of the same role, and both are read."""
+        for columns in self.header.columns.values():
+            first: dict[str, tuple[int, int]] = {}
+            for c in list(columns):
+                text, at = self.header.texts.get(c, ""), self.header.cells.get(c, (0, c))
+                seen = first.setdefault(header_key(text), at)
+                if seen == at:
+                    continue
+                columns.remove(c)
+                if at[1] == c:  # once for a header merged across columns
+                    self.problems.at(
+                        "E002.column_twice",
+                        self.grid.name,
+                        *at,
+                        header=text,
+                        other=column_name(seen[1]),
+                    )
 
     def cell(self, row: int, role: str) -> _Cell | None:
         """The first non-empty cell of a role in a row, tidied (``None`` if none)."""

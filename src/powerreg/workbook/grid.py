@@ -112,6 +112,9 @@ class Header:
     top: int = 0
     #: the header's text in the book, by column
     texts: dict[int, str] = field(default_factory=dict)
+    #: the cell each column's header is written in (the first of its merged range), by
+    #: column: the columns of one header merged across them share it
+    cells: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def first(self, role: str) -> int | None:
         """The first column of a role, if the header has one."""
@@ -153,6 +156,7 @@ def find_header(
         for c, role in sorted(roles.items()):
             header.columns.setdefault(role, []).append(c)
             header.texts[c] = grid.text(header.row if c in below else r, c)
+            header.cells[c] = grid.anchor(header.row if c in below else r, c)
         return header
     return None
 

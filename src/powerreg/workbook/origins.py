@@ -96,6 +96,10 @@ class Problems:
         self.found: list[Problem] = []
         #: sheets reported missing: what their rows would have held is not reported again
         self.absent: set[str] = set()
+        #: cells reported as holding no value to read (an error, a formula never
+        #: calculated, a yes/no value where a number belongs): what follows from their
+        #: reading as empty is not reported again
+        self.unread: set[tuple[str, int, int]] = set()
         #: ``id(data)`` → (the origin of its sheet, its row, ``data`` kept alive): readers
         #: of large sheets fill it directly, one tuple a row
         self.rows: dict[int, tuple[Origin, int, Any]] = {}
@@ -127,12 +131,26 @@ class Problems:
         **params: Any,
     ) -> Problem:
         """Record and return the problem ``key`` at a cell (row and column 1-based; a
-        row or column of 0 leaves the cell out, a sheet of ``None`` names the file only)."""
+        row or column of 0 leaves the cell out, a sheet of ``None`` names the file only).
+
+        A problem at a cell already reported as unreadable (:meth:`unreadable`) is
+        returned but not recorded: it only says the cell read as empty."""
         found = problem(key, self.file, row, column, entity=entity, **params)
         if sheet is not None:
             cell = cell_name(row, column) if row and column else None
             found = found.model_copy(update={"sheet": sheet, "cell": cell})
+            if self.unread and (sheet, row, column) in self.unread:
+                return found
         self.found.append(found)
+        return found
+
+    def unreadable(self, sheet: str, row: int, column: int, /, **params: Any) -> Problem:
+        """Record the problem of a cell that holds no value a reader can give:
+        ``error="#DIV/0!"`` (E002.cell_error) or ``formula="=2000+11"``, a formula never
+        calculated (E002.cell_formula). Later problems at the cell are not recorded."""
+        key = "E002.cell_error" if "error" in params else "E002.cell_formula"
+        found = self.at(key, sheet, row, column, **params)
+        self.unread.add((sheet, row, column))
         return found
 
     # ------------------------------------------------------------------ model errors

@@ -2,11 +2,15 @@
 department's flat 一览表.
 
 :func:`read_workbook` opens the book (:mod:`.bookfile`) and reads it as a structured
-book when it has the sheets 清单信息 and 权力事项 (with python-calamine, which is fast),
-else as a flat 一览表 (:mod:`.flat`). Columns are found by their Chinese headers, in any
-order. Every problem is collected, each at its sheet and cell, before a
+book (with python-calamine, which is fast) when it is one (:func:`is_structured`), else
+as a flat 一览表 (:mod:`.flat`). A structured book that lacks a sheet it needs is refused,
+each sheet missing named, before any row is read. Columns are found by their Chinese
+headers, in any order. Every problem is collected, each at its sheet and cell, before a
 :class:`~powerreg.errors.RegistryError` is raised: the same E codes as YAML, e.g.
 ``BOOK.xlsx:风险点!C14: E002 unknown level '较高'; use one of 高, 中, 低 (一级, 二级, 三级)``.
+No cell is passed over in silence: a value in a column without a heading, an error
+(``#DIV/0!``), a formula never calculated (:mod:`.unreadable`) and a yes/no value where a
+number belongs are each a problem at their cell.
 
 Examples:
     >>> import tempfile, powerreg
@@ -27,6 +31,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from ..codes import localized
 from ..collector import gc_paused
+from ..errors import RegistryError
 from ..model import Registry
 from ..suggest import closest
 from .bookfile import DEFAULT_MAX_BYTES, SAVE_AS, NotAWorkbook, book_bytes
@@ -39,6 +44,7 @@ from .columns import (
     POWERS,
     REGISTRY,
     RISK_POINTS,
+    SHEETS,
     STEPS,
     TRANSITIONS,
     UNITS,
@@ -48,9 +54,14 @@ from .columns import (
 )
 from .flat import FlatOptions, read_flat
 from .origins import Origin, Problems, assemble
+from .unreadable import Unreadable, unreadable_cells
 
 #: The sheets whose presence makes a book a structured one.
 STRUCTURED = (REGISTRY.name, POWERS.name)
+#: The sheets only a structured book has: a flat 一览表 may have a sheet 流程环节 too.
+OWN_SHEETS: tuple[Sheet, ...] = tuple(s for s in SHEETS if s is not STEPS)
+#: The sheets a structured book cannot do without (机构 is optional).
+NEEDED: tuple[Sheet, ...] = tuple(s for s in SHEETS if s is not UNITS)
 
 
 def read_workbook(
@@ -79,10 +90,59 @@ def read_workbook(
         names = list(book.sheet_names)
     except (CalamineError, ValueError, OSError) as err:
         raise NotAWorkbook(file, f"the workbook is damaged ({err}); {SAVE_AS} again") from err
-    if all(n in names for n in STRUCTURED):
-        return _Structured(book, names, file).read()
+    if is_structured(book, names):
+        return _Structured(book, names, file, data).read()
     options = FlatOptions(department=department, year=year, registry_id=registry_id)
     return read_flat(data, file, options)
+
+
+def is_structured(book: CalamineWorkbook, names: list[str]) -> bool:
+    """Whether a book is a structured one (written by ``export-workbook``), whole or
+    with sheets missing: it has the sheets 清单信息 and 权力事项, or two or more of the
+    sheets only a structured book has (:data:`OWN_SHEETS`), each with its header row.
+
+    A flat 一览表 is one sheet, perhaps with a sheet 流程环节; a book of a department whose
+    sheets happen to be named 权力事项 and 风险点 has other headers, and is still flat.
+
+    Examples:
+        >>> import io, openpyxl
+        >>> wb = openpyxl.Workbook()
+        >>> wb.active.title = "风险点"
+        >>> wb.active.append(["事项编号", "风险点编号", "风险等级"])
+        >>> wb.create_sheet("权力事项").append(["序号", "事项名称", "风险点", "防控措施"])
+        >>> def check(wb):
+        ...     out = io.BytesIO()
+        ...     wb.save(out)
+        ...     book = CalamineWorkbook.from_filelike(io.BytesIO(out.getvalue()))
+        ...     return is_structured(book, list(book.sheet_names))
+        >>> check(wb)  # 权力事项 holds a 一览表
+        False
+        >>> wb["权力事项"].delete_rows(1)
+        >>> wb["权力事项"].append(["事项编号", "职权类别", "事项名称"])
+        >>> check(wb)
+        True
+    """
+    if all(n in names for n in STRUCTURED):
+        return True
+    candidates = [s for s in OWN_SHEETS if s.name in names]
+    if len(candidates) < 2:
+        return False
+    return sum(_has_header(book, s) for s in candidates) >= 2
+
+
+def _has_header(book: CalamineWorkbook, sheet: Sheet) -> bool:
+    """Whether the first row of a sheet is mostly the header row a structured book gives
+    it (项目, 内容 for 清单信息)."""
+    try:
+        rows = book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False, nrows=1)
+    except (CalamineError, ValueError):
+        return False
+    cells = [squash(as_text(c)) for c in (rows[0] if rows else []) if not _blank(c)]
+    known = {squash(h) for c in sheet.all_columns for h in c.headers}
+    if sheet.vertical:  # 项目, 内容; or a first field without them
+        return tuple(cells[:2]) == VERTICAL_HEADERS or (bool(cells) and cells[0] in known)
+    hits = sum(c in known for c in cells)
+    return hits > 0 and 2 * hits >= len(cells)
 
 
 #: What a cell holding only spaces starts with.
@@ -96,10 +156,13 @@ def _blank(value: Any) -> bool:
 class _Structured:
     """Reads the sheets of a structured book, row by row, into the models' data."""
 
-    def __init__(self, book: CalamineWorkbook, names: list[str], file: str) -> None:
+    def __init__(self, book: CalamineWorkbook, names: list[str], file: str, data: bytes) -> None:
         self.book = book
         self.names = names
         self.problems = Problems(file)
+        self.data = data
+        #: the cells of each sheet that hold an error or a formula never calculated
+        self.unreadable: dict[str, list[Unreadable]] = {}
         #: the column number of each field on each sheet read
         self.columns: dict[str, dict[str, int]] = {}
         #: the ids of the powers on 权力事项
@@ -107,22 +170,60 @@ class _Structured:
 
     # ---------------------------------------------------------------- sheets and rows
 
-    def rows(self, sheet: Sheet) -> list[list[Any]]:
-        """The cells of a sheet, row by row; none (and a problem if the sheet is
-        required) if the book has no such sheet."""
-        if sheet.name not in self.names:
-            if sheet in (CATEGORIES, POWERS):
+    def missing_sheets(self) -> None:
+        """Refuse a book that lacks a sheet it needs (:data:`NEEDED`): a problem naming
+        each, and none of what follows from it (the steps a chart has none of …).
+
+        Raises:
+            RegistryError: a sheet is missing.
+        """
+        for sheet in NEEDED:
+            if sheet.name not in self.names:
                 self.problems.at(
                     "E002.no_sheet", None, sheet=sheet.name, sheets=", ".join(self.names)
                 )
-                self.problems.absent.add(sheet.name)
+        if self.problems:
+            raise RegistryError(self.problems.found)
+
+    def rows(self, sheet: Sheet) -> list[list[Any]]:
+        """The cells of a sheet, row by row (none if the book has no such sheet); a
+        problem at each cell that holds an error or a formula never calculated."""
+        if sheet.name not in self.names:
             return []
         try:
-            return self.book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
+            rows = self.book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
         except (CalamineError, ValueError) as err:
             raise NotAWorkbook(
                 self.problems.file, f"sheet {sheet.name} is damaged ({err}); {SAVE_AS} again"
             ) from err
+        for cell in self.unreadable.get(sheet.name, ()):
+            if cell.error is not None:
+                self.problems.unreadable(sheet.name, cell.row, cell.column, error=cell.error)
+            else:
+                self.problems.unreadable(sheet.name, cell.row, cell.column, formula=cell.formula)
+        return rows
+
+    def unheaded(self, sheet: Sheet, r: int, row: list[Any], blank: list[int]) -> None:
+        """A problem at each value of a row in a column without a heading (``blank``:
+        their indexes)."""
+        for j in blank:
+            if j < len(row) and not _blank(row[j]):
+                self.problems.at("E002.no_header", sheet.name, r, j + 1, value=as_text(row[j]))
+
+    def not_a_number(self, sheet: Sheet, r: int, j: int, column: Column, value: Any) -> None:
+        """The problem of a yes/no value (``TRUE``) in a number column."""
+        assert column.codec.expects is not None
+        word = "TRUE" if value else "FALSE"
+        self.problems.at(
+            "E002.not_literal",
+            sheet.name,
+            r,
+            j + 1,
+            field=localized(column.field, column.header),
+            expected=localized(*column.codec.expects),
+            value=localized(f"the yes/no value {word}", f"逻辑值 {word}"),
+        )
+        self.problems.unread.add((sheet.name, r, j + 1))  # not also "missing"
 
     def header(self, sheet: Sheet, header: list[Any]) -> dict[Column, int]:
         """The index of each column of ``sheet`` in its header row; a problem for each
@@ -176,6 +277,9 @@ class _Structured:
         if not rows:
             return
         found = self.header(sheet, rows[0])
+        # the columns without a heading, and those of numbers, checked in every row
+        blank = [j for j, cell in enumerate(rows[0]) if _blank(cell)]
+        numbers = [(c, found[c]) for c in sheet.columns if c in found and c.codec.expects]
         readers = [
             (c.field, found[c], None if c.codec is TEXT else c.codec.read)
             for c in sheet.columns
@@ -203,6 +307,12 @@ class _Structured:
                 if not _blank(v := row[j]):
                     value = read(v) if read is not None else as_text(v)
                     data.setdefault(outer, {})[inner] = value
+            if blank:
+                self.unheaded(sheet, r, row, blank)
+            for c, j in numbers:
+                if type(v := row[j]) is bool:
+                    self.not_a_number(sheet, r, j, c, v)
+                    del data[c.field]
             ids = {
                 name: t
                 for name, j in keys
@@ -265,6 +375,7 @@ class _Structured:
         for r, row in enumerate(rows, start=1):
             label = as_text(row[0]).strip() if row else ""
             value = row[1] if len(row) > 1 else ""
+            self.unheaded(REGISTRY, r, row, list(range(2, len(row))))
             if r == 1 and (squash(label), squash(as_text(value))) == VERTICAL_HEADERS:
                 continue
             if not label and _blank(value):
@@ -274,7 +385,9 @@ class _Structured:
                 self._unknown(REGISTRY, r, 1, label, [c.header for c in REGISTRY.columns])
                 continue
             at[column.field] = r
-            if not _blank(value):
+            if type(value) is bool and column.codec.expects:
+                self.not_a_number(REGISTRY, r, 1, column, value)
+            elif not _blank(value):
                 meta[column.field] = column.codec.read(value)
         origin = Origin(
             REGISTRY.name,
@@ -305,6 +418,8 @@ class _Structured:
         """The registry the book holds; ``RegistryError`` with every problem if none."""
         # the collector paused once for the whole read: re-enabled between reading the rows
         # and building the models, it would scan every row's dict and cell at its next run
+        self.missing_sheets()
+        self.unreadable = unreadable_cells(self.data, [s.name for s in SHEETS])
         with gc_paused():
             meta = self.meta()
             data = self.power_data()
