@@ -54,29 +54,71 @@ def is_parquet(source: Any) -> bool:
 
 def parquet_files(source: str | os.PathLike[str]) -> list[Path]:
     """The Parquet files of a log: the file itself, or the ``.parquet`` files under a
-    directory in the order of their paths.
+    directory in the order of their paths (those whose path under it has a part that
+    begins with ``.`` or ``_``, such as ``_SUCCESS`` or ``.part-0.crc``, not looked at).
+
+    A directory that holds case logs of another format (:data:`OTHER_LOGS`: CSV, JSON
+    Lines) is refused, with Parquet files or without: read as a Parquet log, it would
+    leave them unread without a word.
 
     Raises:
-        UsageError: no such file, or a directory without Parquet files.
+        UsageError: no such file, a directory without Parquet files, or one that holds
+            logs of another format.
     """
     path = Path(source)
     if path.is_dir():
-        files = sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in (".parquet", ".pq")
-            and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
-        )
+        files: list[Path] = []
+        others: list[Path] = []
+        for p in path.rglob("*"):
+            suffix = p.suffix.lower()
+            if suffix not in _PARQUET and suffix not in OTHER_LOGS:
+                continue
+            if any(part.startswith((".", "_")) for part in p.relative_to(path).parts):
+                continue
+            if p.is_file():
+                (files if suffix in _PARQUET else others).append(p)
+        if others:
+            raise UsageError(_mixed(path, sorted(files), sorted(others)))
         if not files:
             raise UsageError(
                 f"'{path}' is a directory with no .parquet file in it; give the case log "
                 "file, or a directory of Parquet files"
             )
-        return files
+        return sorted(files)
     if not path.exists():
         raise UsageError(f"no case log at '{path}': no such file")
     return [path]
+
+
+_PARQUET = (".parquet", ".pq")
+#: Suffixes of the case logs of other formats (:func:`~.events.read_log`'s), which a
+#: directory of Parquet files may not hold.
+OTHER_LOGS = (".csv", ".jsonl", ".ndjson", ".json")
+
+
+def _mixed(root: Path, parquet: list[Path], others: list[Path]) -> str:
+    """The error of a directory that holds logs of another format than Parquet."""
+    shown = [_shown(root, p) for p in others[:5]] + (["…"] if len(others) > 5 else [])
+    kinds = "CSV or JSON Lines file" + ("s" if len(others) > 1 else "")
+    if not parquet:
+        return (
+            f"'{root}' is a directory with no .parquet file in it, but {len(others)} "
+            f"{kinds} ({', '.join(shown)}); a directory is read as a Parquet log: give "
+            f"the case log file itself (powerreg monitor {root}/{_shown(root, others[0])})"
+        )
+    return (
+        f"'{root}' holds {len(parquet)} Parquet file{'s' if len(parquet) > 1 else ''} and "
+        f"{len(others)} {kinds} ({', '.join(shown)}), which a directory, read as a Parquet "
+        "log, would leave unread; give the CSV or JSON Lines log as a file of its own, "
+        "or convert it to Parquet (with pyarrow) beside the others, or move it out of "
+        "the directory"
+    )
+
+
+def _shown(root: Path, path: Path) -> str:
+    """A file's path under ``root``, its bytes that are not UTF-8 shown as ``\\xff``."""
+    text = path.relative_to(root).as_posix()
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def file_name(root: Path, path: Path) -> str:

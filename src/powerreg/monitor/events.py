@@ -4,7 +4,10 @@ One row per event: the case ``case_id`` of power ``power_id`` arrived at step
 ``step_id`` at ``timestamp``; ``flowchart_id`` (which of the power's charts the case
 follows), ``actor`` and ``note`` are optional. A column may have its Chinese name
 instead (办件编号, 事项编码, 环节编码, 时间, 流程图编码, 经办人, 备注; see
-:data:`~.reader.CHINESE`). Columns other than these are ignored.
+:data:`~.reader.CHINESE`). Columns other than these are ignored; a CSV header naming
+one of these twice (by either name) is refused, and a CSV row with more fields than the
+header (past it, one not empty) is left out (M008), as is a JSON object naming a key
+twice (M001): which value is meant cannot be told.
 
 Rows that cannot be replayed are left out and reported as problems with their line
 (M001–M011, see :mod:`.findings`); every other row is read. A file that cannot be read
@@ -41,6 +44,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from ..codes import localized
 from ..errors import UsageError, problem
 from ..model import Registry
 from .calendar import WorkCalendar
@@ -54,6 +58,7 @@ from .reader import (
     column_name,
     columns_wanted,
     parse_time,
+    repeated_column,
 )
 from .rows import MAX_FIELD, MAX_ROW, CsvRows, Unreadable, read_line
 
@@ -172,8 +177,12 @@ def read_csv(
                     f"needs {columns_wanted(REQUIRED)} (and may have "
                     f"{columns_wanted(OPTIONAL)})"
                 )
+            repeated = repeated_column(header[1])
+            if repeated is not None:
+                raise UsageError(_named_twice(name, header[1], *repeated))
             width = len(names)
             rows.expect(width, _row_test(width, [names.index(c) for c in REQUIRED]))
+            ci = names.index("case_id")
             # an absent optional column reads an empty field appended to every row
             absent = any(c not in names for c in COLUMNS)
             pick = itemgetter(*(names.index(c) if c in names else width for c in COLUMNS))
@@ -185,6 +194,13 @@ def read_csv(
                     reader_.unreadable(row)
                     continue
                 line, fields = row
+                if len(fields) > width and any(v.strip() for v in fields[width:]):
+                    # a field past the header's last: no column to read it into
+                    n += 1
+                    reader_.bad(
+                        "M008.csv", line, fields[ci].strip() or None, error=_too_wide(fields, width)
+                    )
+                    continue
                 if absent:
                     fields.append("")
                 try:
@@ -209,6 +225,31 @@ def read_csv(
             raise _not_utf8(path, err) from err
     reader_.log.lines = rows.count
     return reader_.finish(n)
+
+
+def _named_twice(name: str, header: list[str], column: str, first: int, second: int) -> str:
+    """The error of a header that names one of the log's columns twice."""
+    a, b = header[first - 1].strip(), header[second - 1].strip()
+    named = "" if a == b else f": '{a}' and '{b}'"
+    return (
+        f"{name}:1: column '{column}' appears twice in the header (fields {first} and "
+        f"{second}{named}); the log cannot say which to read: rename or remove one"
+    )
+
+
+def _too_wide(fields: list[str], width: int) -> dict[str, str]:
+    """Why a row of more fields than the header is left out (M008.csv), in both
+    languages: its fields, the header's, and the first field past them."""
+    extra = len(fields) - width
+    first = next(v.strip() for v in fields[width:] if v.strip())
+    shown = first if len(first) <= 40 else first[:40] + "…"
+    return localized(
+        f"it has {len(fields)} fields, {extra} more than the header's {width} (the extra "
+        f"ones begin with '{shown}'); the row is left out: quote a field that holds a "
+        'comma ("a,b"), or remove the extra fields',
+        f"该行有 {len(fields)} 个字段，比表头的 {width} 个多 {extra} 个（多出的字段始于"
+        f'“{shown}”）：本行不予回放；含逗号的字段请加引号（"a,b"），或删去多余的字段',
+    )
 
 
 def _row_test(width: int, required: list[int]) -> Callable[[list[str]], bool]:
@@ -294,6 +335,63 @@ def _refuse(reader_: RowReader, line: int, values: list[str]) -> None:
             return
 
 
+class _RepeatedKey(ValueError):
+    """An object of JSON names a key twice: which one, and the detail of the problem
+    (M001.json_value) in both languages."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+        shown = key if len(key) <= 40 else key[:40] + "…"
+        self.detail = localized(
+            f"key '{shown}' appears twice in one object, and only one value can be read; "
+            "the row is left out: remove or rename one",
+            f"同一对象中键 {shown} 出现两次，只能读取其中一个值：本行不予回放；"
+            "请删去或改名其中一个",
+        )
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of JSON as a dict, refused if it names a key twice (:mod:`json` keeps
+    the last value without a word)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return obj
+
+
+#: JSON read as :func:`json.loads` reads it, an object that repeats a key refused.
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_object)
+
+
+def _case_of(text: str, repeated: str) -> str | None:
+    """The case a line of JSON Lines names (refused for naming ``repeated`` twice), as
+    :func:`add_mapping` would read it; None if it names none, or none plainly (the key
+    named twice is the case's, or its value could not be shown)."""
+    try:
+        row = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(row, dict):
+        return None
+    for key in ("case_id", *CHINESE["case_id"]):
+        if key in row:
+            if key == repeated:
+                return None
+            try:
+                case = field_text(row[key])
+            except RecursionError:
+                return None
+            if not case or len(case) > MAX_FIELD or _SURROGATE.search(case):
+                return None
+            return case
+    return None
+
+
 def read_jsonl(
     path: str | os.PathLike[str],
     reg: Registry,
@@ -305,6 +403,7 @@ def read_jsonl(
     the CSV columns."""
     path = Path(path)
     reader_ = RowReader(reg, source_name(path), calendar=calendar, as_of=as_of)
+    loads = _STRICT_JSON.decode
     n = count = 0
     with _open(path) as f:
         try:
@@ -319,7 +418,10 @@ def read_jsonl(
                     continue
                 n += 1
                 try:
-                    row = json.loads(text)
+                    row = loads(text)
+                except _RepeatedKey as err:
+                    reader_.bad("M001.json_value", line, _case_of(text, err.key), detail=err.detail)
+                    continue
                 except RecursionError:
                     reader_.bad("M001.deep_json", line)
                     continue
@@ -357,6 +459,13 @@ def read_dataframe(
         raise UsageError(
             f"the DataFrame has no column {columns_wanted(lacking)}; it needs "
             f"{columns_wanted(REQUIRED)} (and may have {columns_wanted(OPTIONAL)})"
+        )
+    twice = [c for c in COLUMNS if list(frame.columns).count(c) > 1]
+    if twice:
+        raise UsageError(
+            f"the DataFrame has column '{twice[0]}' twice (by its name or a Chinese one: "
+            f"{columns_wanted(twice[:1])}); the log cannot say which to read: rename or "
+            "drop one"
         )
     reader_ = RowReader(reg, source, row_word="row", calendar=calendar, as_of=as_of)
     present = [c for c in COLUMNS if c in frame.columns]

@@ -5,14 +5,16 @@ Every code, once published, keeps its meaning (SPEC §4's rule for audit codes):
 ====  =========  ==========================================================================
 code  level      finding
 ====  =========  ==========================================================================
-M001  row        a row that cannot be read: a required field missing or empty, bad JSON
+M001  row        a row that cannot be read: a required field missing or empty, bad JSON (a
+                 key named twice in an object, too)
 M002  row        a timestamp that cannot be parsed (or lies beyond the years 1–9999)
 M003  row        a power the registry does not have
 M004  row        a flowchart the power does not have
 M005  row        a step that is on none of the power's flowcharts
 M006  row        an event earlier than the case's previous event (out of time order)
 M007  row        a row whose power or flowchart differs from the case's earlier rows
-M008  row        a CSV row that cannot be delimited: a quoted field that never closes
+M008  row        a CSV row that cannot be delimited: a quoted field that never closes, or
+                 more fields than the header has
 M009  row        a day outside the working-day calendar (and not later than ``as_of``)
 M010  row        a row or a field over the size limit
 M011  row        a field holding a lone surrogate: no text, no output can encode it

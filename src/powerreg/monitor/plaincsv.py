@@ -5,11 +5,13 @@ split into shares, :mod:`.sharded`).
 
 A file is plain when it has no quote, carriage return or NUL anywhere, no line longer
 than a field may be, a header that is UTF-8 and names the log's required columns (in
-English or Chinese, :func:`~.reader.column_name`), and, if a column is left unread
-(another, or one named twice), UTF-8 throughout (pyarrow checks the columns it reads as
+English or Chinese, :func:`~.reader.column_name`) and none of the log's columns twice
+(the line reader refuses such a log), and, if a column is left unread (another than
+the log's), UTF-8 throughout (pyarrow checks the columns it reads as
 strictly as Python does, a lone surrogate or an overlong form refused; a column left
 unread is checked here); these are checked first (:func:`plain_csv`). A row of another
-width than the header is found by pyarrow as it reads (:class:`NotPlain`); so is a
+width than the header is found by pyarrow as it reads (:class:`NotPlain`: the line
+reader reads the file, and leaves the row out, M001 or M008.csv); so is a
 blank line, pyarrow's rows fewer than the file's lines (pyarrow skips it; the line
 reader counts it, and the lines after it are numbered so).
 The checks read the file a block of :data:`BLOCK` bytes at a time, never whole; the
@@ -46,7 +48,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from .reader import COLUMNS, REQUIRED, column_name
+from .reader import COLUMNS, REQUIRED, column_name, repeated_column
 from .rows import MAX_ROW
 
 #: Bytes of a file read at a time: by the checks, and by pyarrow's reader a block at a
@@ -219,14 +221,17 @@ def plain_csv(path: Path, block: int | None = None) -> PlainCsv | None:
 
 def csv_names(header: list[str]) -> dict[str, str] | None:
     """The column (``c0``, ``c1``, …) of each of the log's columns in a header; None if
-    a required one is missing.
+    a required one is missing, or one is named twice (the line reader refuses the log:
+    :func:`~.reader.repeated_column`).
 
     Examples:
         >>> csv_names(["办件编号", "事项编码", "x", "环节编码", "时间"])
         {'case_id': 'c0', 'power_id': 'c1', 'step_id': 'c3', 'timestamp': 'c4'}
+        >>> csv_names(["case_id", "power_id", "step_id", "timestamp", "环节编码"]) is None
+        True
     """
     names = [column_name(h.strip()) for h in header]
-    if any(c not in names for c in REQUIRED):
+    if any(c not in names for c in REQUIRED) or repeated_column(header) is not None:
         return None
     return {c: f"c{names.index(c)}" for c in COLUMNS if c in names}
 

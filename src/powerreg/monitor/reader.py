@@ -56,6 +56,7 @@ CHINESE: dict[str, tuple[str, ...]] = {
     "note": ("备注", "说明"),
 }
 _ALIAS = {name: column for column, names in CHINESE.items() for name in names}
+_LOG_COLUMNS = frozenset(COLUMNS)
 
 
 def column_name(header: str) -> str:
@@ -67,6 +68,29 @@ def column_name(header: str) -> str:
         ['case_id', 'power_id', 'step_id', 'timestamp', 'step_id', 'x']
     """
     return _ALIAS.get(header, header)
+
+
+def repeated_column(headers: Sequence[str]) -> tuple[str, int, int] | None:
+    """The first of the log's columns (:data:`COLUMNS`) that ``headers`` name twice
+    (by its own name or a Chinese one, :func:`column_name`), with the places of its
+    two headers (from 1); None if each is named once at most. A column not the log's
+    is ignored, named twice or not.
+
+    Examples:
+        >>> repeated_column(["case_id", "step_id", "x", "x", "环节编码"])
+        ('step_id', 2, 5)
+        >>> repeated_column(["case_id", "step_id"]) is None
+        True
+    """
+    seen: dict[str, int] = {}
+    for place, header in enumerate(headers, start=1):
+        column = column_name(header.strip())
+        if column not in _LOG_COLUMNS:
+            continue
+        if column in seen:
+            return column, seen[column], place
+        seen[column] = place
+    return None
 
 
 def columns_wanted(columns: Sequence[str]) -> str:
