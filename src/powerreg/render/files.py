@@ -35,7 +35,7 @@ from ..model import (
 )
 from .chart import dot_source
 from .overview import overview_sheets, overview_sources
-from .reuse import PROBE, Kept, Previous, file_digest, source_digest, take
+from .reuse import PROBE, Kept, Previous, file_digest, source_digest, stamp, take
 from .style import FORMATS
 
 if TYPE_CHECKING:  # a graph given to write_diagrams: its DOT text is all that is read
@@ -354,8 +354,8 @@ class _Run:
     made: list[Path | None]
     #: the DOT digest of every source (:func:`.reuse.source_digest`)
     digests: list[str] = field(default_factory=list)
-    #: the sources taken from the previous run: their file there and its digest
-    kept: dict[int, tuple[Path, str]] = field(default_factory=dict)
+    #: the sources taken from the previous run: their file there
+    kept: dict[int, Path] = field(default_factory=dict)
     #: the sources with links (:func:`_renumber_anchors`)
     linked: set[int] = field(default_factory=set)
     #: the digest of the first process's drawing of the primer (:data:`.reuse.PROBE`)
@@ -429,7 +429,7 @@ def _run_dot(
             return False
         run.kept[k] = found
         if progress is not None:
-            progress.kept(k, found[0])
+            progress.kept(k, found)
         return True
 
     def start() -> _Dot:
@@ -670,12 +670,10 @@ def _fill(
         kept = Kept(run.environment)
         for k, (path, target) in enumerate(zip(run.made, targets, strict=True)):
             if path is None:
-                old, digest = run.kept[k]
-                place(old, target, old=True)
+                place(run.kept[k], target, old=True)
             else:
-                digest = file_digest(path.read_bytes())
                 place(path, target)
-            kept.drawn[names[k]] = (run.digests[k], digest)
+            kept.drawn[names[k]] = (run.digests[k], stamp(target))
         taken = len(run.kept)
         shutil.rmtree(scratch)
         marker.update(kept.as_json())

@@ -3,23 +3,24 @@
 ``dot`` is nearly all of a build's work (about 8 of its 20 minutes at 100,000 powers), and
 a keeper who edits a few powers and builds again changes a few charts. Each run of
 :func:`powerreg.render.render_all` (and so of ``powerreg build``) records in its marker,
-for every diagram, the digest of the DOT text it was drawn from and of the file it gave,
-and what drew it: the digest of what ``dot`` wrote for :data:`PROBE`, the graph each
-``dot`` process draws first (:data:`powerreg.render.files`' primer), which changes with
-graphviz's version and with the fonts that measure the text. The next run
-links into its new directory every previous file whose DOT text, digest and drawing
-environment are the same, and hands ``dot`` only the rest. A file changed since, a
-marker that cannot be read, another graphviz or another font: drawn afresh. ``--redraw``
-draws everything.
+for every diagram, the digest of the DOT text it was drawn from and the size and
+modification time of the file it gave (:func:`stamp`: as ``rsync`` and ``git`` tell a
+file unchanged without reading it), and what drew it: the digest of what ``dot`` wrote
+for :data:`PROBE`, the graph each ``dot`` process draws first (the primer of
+:mod:`powerreg.render.files`), which changes with graphviz's version and with the fonts
+that measure the text. The next run links into its new directory every previous file
+whose DOT text, stamp and drawing environment are the same, and hands ``dot`` only the
+rest. A file changed since, a marker that cannot be read, another graphviz or another
+font: drawn afresh. ``--redraw`` draws everything.
 
 Examples:
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
-    >>> _ = (folder / "XK-1").mkdir(), (folder / "XK-1" / "F1.svg").write_text("<svg/>")
-    >>> kept = Kept("env-1", {"XK-1/F1": (source_digest("digraph {}"), file_digest(b"<svg/>"))})
+    >>> drawn = folder / "XK-1" / "F1.svg"
+    >>> _ = drawn.parent.mkdir(), drawn.write_text("<svg/>")
+    >>> kept = Kept("env-1", {"XK-1/F1": (source_digest("digraph {}"), stamp(drawn))})
     >>> previous = Previous.read_from(folder, kept.as_json())
-    >>> found = previous.file("XK-1/F1", source_digest("digraph {}"), "svg", "env-1")
-    >>> found == (folder / "XK-1" / "F1.svg", file_digest(b"<svg/>"))
+    >>> previous.file("XK-1/F1", source_digest("digraph {}"), "svg", "env-1") == drawn
     True
     >>> previous.file("XK-1/F1", source_digest("digraph { a }"), "svg", "env-1") is None
     True
@@ -49,20 +50,29 @@ PROBE = (
     "a -> b }\n"
 )
 
-#: The marker's key for the drawings (name → [DOT digest, file digest]) and for what
+#: The marker's key for the drawings (name → [DOT digest, file stamp]) and for what
 #: drew them.
 DRAWN_KEY = "drawn"
 ENVIRONMENT_KEY = "environment"
 
 
 def source_digest(source: str) -> str:
-    """The digest of a chart's DOT text."""
-    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    """The digest of a chart's DOT text (SHA-1, which this machine's CPU computes: a
+    checksum of our own text, not a defence against forgery)."""
+    data = source.encode("utf-8", "surrogatepass")
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
 
 
 def file_digest(data: bytes) -> str:
-    """The digest of a drawn file's bytes."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """The digest of a file's bytes (the probe's drawing)."""
+    return hashlib.sha1(data, usedforsecurity=False).hexdigest()
+
+
+def stamp(path: Path) -> str:
+    """A drawn file's size and modification time, ``size:mtime_ns``: what tells it
+    unchanged since it was written (any write changes them) without reading it."""
+    st = path.stat()
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 @dataclass
@@ -119,26 +129,23 @@ class Previous:
             return pair[0]
         return None
 
-    def file(
-        self, name: str, source: str, fmt: str, environment: str | None
-    ) -> tuple[Path, str] | None:
-        """The previous file of diagram ``name`` and its digest, if it was drawn from DOT
-        text of digest ``source`` in the same ``environment`` and is still as it was
-        written; else ``None``."""
+    def file(self, name: str, source: str, fmt: str, environment: str | None) -> Path | None:
+        """The previous file of diagram ``name``, if it was drawn from DOT text of digest
+        ``source`` in the same ``environment`` and is still as it was written (its
+        :func:`stamp`); else ``None``."""
         if environment is None or environment != self.environment:
             return None
         if self.drawn(name) != source:
             return None
         path = self.folder / f"{name}.{fmt}"
         try:
-            data = path.read_bytes()
+            now = stamp(path)
         except OSError:
             return None
-        digest = file_digest(data)
-        if digest != self._drawn[name][1]:
+        if now != self._drawn[name][1]:
             return None  # changed, or cut short, since it was written
         self.taken += 1
-        return path, digest
+        return path
 
 
 def take(previous: Path, target: Path) -> None:
