@@ -27,15 +27,25 @@ import os
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any
-
-import yaml
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from .errors import Problem, problem
 from .readfile import DEFAULT_LIMIT, read_limited
 from .textsafe import snippet
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # imported when a file is first read: a load from the cache reads none
+    import yaml
+
+
+@cache
+def _yaml() -> Any:
+    """PyYAML, and its loader: libyaml's (C) where it was built, else the Python one.
+    Imported on the first file read (its import compiles a regular expression of most of
+    Unicode: some 14 ms, which a build from the load cache need not spend)."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _INT_OTHER = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
@@ -185,7 +195,8 @@ def read_text(text: str, file: str) -> Document:
     stack: list[_Frame] = []
     problems = doc.problems
     documents = 0
-    loader = _Loader(text)
+    yaml, loader_class = _yaml()
+    loader = loader_class(text)
     # events are told apart by class name: under some import set-ups (coverage of a
     # sub-package) libyaml's events come from another copy of yaml.events
     scalar, mstart, sstart, mend, send, alias, dstart = (
