@@ -243,3 +243,22 @@ def own_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         threading, "active_count", lambda: count() - sum(t.is_alive() for t in before)
     )
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Callable[[Callable[[Any], None]], Path]:
+    """A structured workbook of examples/minimal (extra ``workbook``), edited by a
+    function given the openpyxl workbook, saved."""
+    import openpyxl
+
+    from powerreg import load
+    from powerreg.workbook import write_workbook
+
+    def make(edit: Callable[[Any], None]) -> Path:
+        path = write_workbook(load(EXAMPLE), tmp_path / "BOOK.xlsx")
+        wb = openpyxl.load_workbook(path)
+        edit(wb)
+        wb.save(path)
+        return path
+
+    return make

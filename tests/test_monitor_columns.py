@@ -45,6 +45,14 @@ def cli(path: Path) -> Result:
     return CliRunner().invoke(main, ["monitor", str(path), "--lang", "en"])
 
 
+def refused_by_the_command(path: Path, message: str) -> None:
+    """``powerreg monitor PATH`` refuses the log with ``message`` alone (exit 2)."""
+    run = cli(path)
+    assert run.exit_code == 2
+    assert run.stderr == f"error: {message}\n"
+    assert run.stdout == ""
+
+
 def both_paths(path: Path, monkeypatch: pytest.MonkeyPatch) -> MonitorResult:
     """The log replayed as a path (the bulk reading first, whole and in shares) and as
     the line reader reads it: the same result, given back."""
@@ -86,10 +94,7 @@ def test_a_header_naming_a_column_twice_is_refused(
     with pytest.raises(UsageError) as shared:
         monitor(path, REFERENCE)
     assert str(shared.value) == message
-    run = cli(path)
-    assert run.exit_code == 2
-    assert run.stderr == f"error: {message}\n"
-    assert run.stdout == ""
+    refused_by_the_command(path, message)
 
 
 def test_a_column_not_the_logs_named_twice_is_ignored_as_ever(
@@ -248,9 +253,7 @@ def test_a_directory_of_parquet_and_csv_files_is_refused(tmp_path: Path) -> None
         with pytest.raises(UsageError) as err:
             read(root, REFERENCE)
         assert str(err.value) == message
-    run = cli(root)
-    assert run.exit_code == 2
-    assert run.stderr == f"error: {message}\n"
+    refused_by_the_command(root, message)
 
 
 def test_a_directory_of_csv_files_only_names_them(tmp_path: Path) -> None:

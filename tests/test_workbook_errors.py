@@ -55,20 +55,6 @@ def cell(ws: Any, header: str, **match: str) -> str:
     return f"{column(ws, header)}{row_of(ws, **match)}"
 
 
-@pytest.fixture
-def book(tmp_path: Path) -> Callable[[Edit], Path]:
-    """A structured book of examples/minimal, edited by a function, saved."""
-
-    def make(edit: Edit) -> Path:
-        path = write_workbook(powerreg.load(EXAMPLE), tmp_path / "BOOK.xlsx")
-        wb = openpyxl.load_workbook(path)
-        edit(wb)
-        wb.save(path)
-        return path
-
-    return make
-
-
 def problems(path: Path, lang: str = "en") -> list[tuple[str, str | None, str | None, str]]:
     with pytest.raises(RegistryError) as err:
         read_workbook(path)

@@ -17,27 +17,11 @@ from click.testing import CliRunner, Result
 
 import powerreg
 from powerreg.cli import main
-from powerreg.workbook import read_workbook, write_workbook
+from powerreg.workbook import read_workbook
 
 from .conftest import EXAMPLE
-from .test_workbook_errors import cell
+from .test_workbook_errors import Edit, cell
 from .test_workbook_flat import REGISTER, flat_book
-
-Edit = Callable[[openpyxl.Workbook], None]
-
-
-@pytest.fixture
-def book(tmp_path: Path) -> Callable[[Edit], Path]:
-    """A structured book of examples/minimal, edited by a function, saved."""
-
-    def make(edit: Edit) -> Path:
-        path = write_workbook(powerreg.load(EXAMPLE), tmp_path / "BOOK.xlsx")
-        wb = openpyxl.load_workbook(path)
-        edit(wb)
-        wb.save(path)
-        return path
-
-    return make
 
 
 def refused(path: Path, lang: str = "en") -> list[str]:
