@@ -584,3 +584,21 @@ def test_every_output_cleans_up_after_a_killed_run_and_has_normal_permissions(
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".")] == []
     expected = {("dir", "0o755"), ("file", "0o644")} if directory else {("file", "0o644")}
     assert modes(target) == expected
+
+
+@pytest.mark.parametrize(
+    "command", ["render", "build", "site", "export", "export-workbook", "synth"]
+)
+def test_an_output_name_that_is_not_utf8_is_refused(tmp_path: Path, command: str) -> None:
+    """A name of bytes that are not UTF-8 (as a file system may hold): the outputs record
+    their paths (markers, catalogs, pages), so it is refused at once (exit 2), named with
+    its bytes shown, never a traceback half-way."""
+    out = Path(os.fsdecode(os.fsencode(tmp_path) + b"/out\xff\xfe"))
+    if command in ("export", "export-workbook"):
+        out = out.with_name(out.name + (".db" if command == "export" else ".xlsx"))
+    source = ["5"] if command == "synth" else [str(EXAMPLE)]
+    res = CliRunner().invoke(cli.main, [command, *source, "-o", str(out)])
+    assert res.exit_code == 2, res.output
+    assert "out\\udcff\\udcfe" in res.output
+    assert "is not a name in UTF-8" in res.output
+    assert os.listdir(tmp_path) == []

@@ -104,7 +104,7 @@ def test_a_file_changed_since_is_drawn_again(
     assert files_of(out) == first
 
 
-@pytest.mark.parametrize("spoil", ["environment", "unreadable", "no list"])
+@pytest.mark.parametrize("spoil", ["environment", "unreadable", "no list", "nested"])
 def test_nothing_is_taken_without_a_sound_marker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoil: str
 ) -> None:
@@ -125,6 +125,8 @@ def test_nothing_is_taken_without_a_sound_marker(
         marker.write_text(json.dumps(data), encoding="utf-8")
     elif spoil == "unreadable":
         marker.write_text('{"written_by": "powerreg render", "drawn": {', encoding="utf-8")
+    elif spoil == "nested":  # past the JSON decoder's depth
+        marker.write_text('{"drawn": ' + "[" * 100_000 + "]" * 100_000 + "}", encoding="utf-8")
     else:
         data["drawn"] = dict.fromkeys(data["drawn"], "not a pair")
         marker.write_text(json.dumps(data), encoding="utf-8")

@@ -56,6 +56,7 @@ from typing import Literal
 
 from .errors import UsageError
 from .machine import process_stat
+from .textsafe import one_line
 
 #: The mark of powerreg's temporary names: ``.<name>.powerreg-<pid>-<token>.<kind>``.
 TAG = "powerreg"
@@ -70,7 +71,19 @@ _NAME_BYTES = 200
 
 
 def _stem(target: Path) -> str:
-    return target.name.encode()[:_NAME_BYTES].decode(errors="ignore")
+    """The start of ``target``'s name, at most :data:`_NAME_BYTES` bytes as the file
+    system takes them (a name that is not UTF-8 is kept as its bytes).
+
+    Examples:
+        >>> _stem(Path("结果" * 100))[-2:], _stem(Path(os.fsdecode(b"out\\xff")))
+        ('结果', 'out\\udcff')
+    """
+    raw = os.fsencode(target.name)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:  # not UTF-8: its bytes, as the file system has them
+        return os.fsdecode(raw[:_NAME_BYTES])
+    return raw[:_NAME_BYTES].decode("utf-8", "ignore")  # cut between characters
 
 
 def temp_path(
@@ -491,6 +504,13 @@ def check_output(
         '/dev/null' is a character device, not a file powerreg writes; refusing to replace it: -o
     """
     p = Path(path)
+    try:
+        os.fspath(p).encode("utf-8")
+    except UnicodeEncodeError:  # bytes the file system took that are not UTF-8
+        raise UsageError(
+            f"'{one_line(os.fspath(p))}' is not a name in UTF-8, which the outputs record "
+            f"(markers, catalogs, pages); give the output a name in UTF-8: {fix}"
+        ) from None
     if source is not None:
         root = Path(source).resolve()
         full = p.resolve()

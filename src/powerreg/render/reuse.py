@@ -108,7 +108,7 @@ class Previous:
             return None
         try:
             data = json.loads((folder / marker).read_bytes())
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # nested past reason: not ours
             return None
         return cls.read_from(folder, data)
 
