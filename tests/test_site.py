@@ -207,6 +207,8 @@ def test_one_query_fetches_a_few_small_files(reference_site: Path) -> None:
 def withheld_registry(write_registry: WriteRegistry, reason: str | None) -> Path:
     secret = power_data("CF-001", "CF", name="涉密污染源的行政处罚")
     secret["risk_points"][0]["description"] = "秘密风险描述不得公开"
+    secret["division"] = "机密专案组"  # the unit that handles it, and who, are not public
+    secret["subject"] = "示例市秘密执法局"
     secret["disclosure"] = {"public": False, **({"reason": reason} if reason else {})}
     return write_registry(powers={"XK-001": power_data(), "CF-001": secret})
 
@@ -223,7 +225,8 @@ def test_a_withheld_power_shows_its_name_and_reason_only(
     assert reason in page
     assert "本事项不予公开" in page
     everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
-    assert "秘密风险描述不得公开".encode() not in everything  # pages, index, charts, downloads
+    for secret in ("秘密风险描述不得公开", "机密专案组", "示例市秘密执法局"):
+        assert secret.encode() not in everything  # pages, index, charts, downloads
     assert not (out / "charts" / "CF-001").exists()
     assert [h.id for h in lookup(out, "涉密污染源")] == ["CF-001"]
     assert [h.id for h in lookup(out, "保守国家秘密")] == ["CF-001"]
@@ -235,6 +238,8 @@ def test_a_withheld_power_shows_its_name_and_reason_only(
     with open(out / "downloads" / "powers.csv", encoding="utf-8-sig") as f:
         row = {r["事项编号"]: r for r in csv.DictReader(f)}["CF-001"]
     assert (row["是否公开"], row["不予公开的理由"], row["廉政风险点"]) == ("否", reason, "0")
+    assert (row["实施主体"], row["承办机构"]) == ("不予公开", "不予公开")
+    assert back.powers["CF-001"].division == "不予公开"
 
 
 def test_a_power_withheld_without_reason_is_not_published(

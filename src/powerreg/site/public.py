@@ -37,11 +37,18 @@ _POWER_LISTS = ("legal_basis", "responsibilities", "accountability")
 _POWER_OPTIONAL = ("name_en", "statutory_limit", "promised_limit", "fee", "description")
 
 
+#: What a withheld power's subject and division say where a download or the catalog has
+#: a cell for them (both are required: a catalog of the site is read back as a registry).
+NOT_SAID = "不予公开"
+
+
 def public_power(power: Power, policy: PublishPolicy) -> Power:
     """The power as the public site shows it (the power itself when nothing is left out)."""
-    if not power.is_public:
+    if not power.is_public:  # its name and reason only; who handles it, not said either
         return power.model_copy(
             update={
+                "subject": NOT_SAID,
+                "division": NOT_SAID,
                 "name_en": None,
                 "legal_basis": [],
                 "statutory_limit": None,
