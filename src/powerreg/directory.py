@@ -64,7 +64,7 @@ from .readfile import (
 )
 from .schemamessages import entity_of, quoted, schema_message, short_entity
 from .suggest import closest
-from .textsafe import snippet
+from .textsafe import one_line, snippet
 from .yamlsource import Document, read_bytes, read_file
 
 if TYPE_CHECKING:
@@ -201,8 +201,23 @@ class _DirectoryLoader:
             return problem("E007.denied", rel)
         return problem("E007", rel, reason=err.reason)  # an I/O error
 
+    def _outside(self, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path`` (a link) leads out of the registry's directory."""
+        root = os.path.realpath(self.root)
+        return os.path.commonpath([root, os.path.realpath(path)]) != root
+
+    def _link_out(self, rel: str) -> Problem:
+        """The E007 of a file of the registry that is a link out of it (not read: a
+        message quoting it would show a file from elsewhere, /etc/passwd)."""
+        target = os.path.realpath(self.root / rel)
+        return problem("E007.outside", rel, target=one_line(target))
+
     def _load_meta(self) -> RegistryMeta | None:
-        doc = self._read(self.root / REGISTRY_FILE, REGISTRY_FILE)
+        meta_path = self.root / REGISTRY_FILE
+        if meta_path.is_symlink() and self._outside(meta_path):
+            self.problems.append(self._link_out(REGISTRY_FILE))
+            return None
+        doc = self._read(meta_path, REGISTRY_FILE)
         if doc is None:
             return None
         try:
@@ -232,13 +247,17 @@ class _DirectoryLoader:
             return [self.only]
         try:
             with os.scandir(pdir) as entries:
-                names, strays = [], []
+                names, strays, outside = [], [], []
                 for e in entries:
                     if e.name.endswith(".yaml"):
-                        names.append(e.name)
+                        if e.is_symlink() and self._outside(e.path):
+                            outside.append(e.name)  # never read: a message would quote it
+                        else:
+                            names.append(e.name)
                     elif not e.name.startswith("."):  # hidden files: editors', git's
                         strays.append(e)
                 self.problems += [_not_read(e) for e in sorted(strays, key=lambda e: e.name)]
+                self.problems += [self._link_out(f"{POWERS_DIR}/{n}") for n in sorted(outside)]
                 return sorted(names)
         except FileNotFoundError:
             found = problem("E007.no_powers", POWERS_DIR + "/", root=str(self.root))

@@ -383,6 +383,10 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "it is {kind}, not a regular file; a registry holds regular files only: put the YAML file itself here",
         "zh": "此处是{kind}，不是普通文件：清单只收普通文件，请将 YAML 文件本身放在此处",
     },
+    "E007.outside": {
+        "en": "it is a link to '{target}', outside the registry, which is not read; a registry's files stay inside its directory: copy the file in",
+        "zh": "此处是指向清单目录之外的链接（{target}），不予读取：清单的文件都应在其目录之内，请将文件复制进来",
+    },
     "E007.denied": {
         "en": "cannot read the file: permission denied; give the user who runs powerreg permission to read it",
         "zh": "无权读取该文件：请授予运行 powerreg 的用户读取权限",
