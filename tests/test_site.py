@@ -302,6 +302,8 @@ def test_public_power_is_the_power_when_nothing_is_left_out() -> None:
         ("leave_out: [fee]\n", r"publish\.yaml:1:1: leave_out: unknown key; a publish policy holds only 'omit'"),
         ("- fee\n", r"publish\.yaml:1:1: a publish policy holds a mapping with the key omit"),
         ("omit: [fee\n", r"publish\.yaml:\d+:\d+: E001"),
+        ("omit: 5\n", r"publish\.yaml:1:7: omit: a list of the fields the site leaves out, e\.g\. 'omit: \[responsible, fee\]'; fields a policy can leave out: accountability"),
+        ("omit: {fee: true}\n", r"publish\.yaml:1:7: omit: a list of the fields"),
     ],
 )  # fmt: skip
 def test_a_bad_policy_is_a_clear_usage_error(tmp_path: Path, text: str, expected: str) -> None:

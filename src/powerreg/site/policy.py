@@ -85,7 +85,13 @@ class PublishPolicy(BaseModel):
                 if isinstance(name, str) and name not in OMITTABLE:
                     # raised one name at a time, so the message points at its line
                     raise ValueError(_unknown(name))
-        return value
+            return value
+        if value is None:
+            return frozenset()
+        raise ValueError(  # a number, a mapping: not pydantic's "a valid frozenset"
+            "a list of the fields the site leaves out, e.g. 'omit: [responsible, fee]'; "
+            f"fields a policy can leave out: {', '.join(sorted(OMITTABLE))}"
+        )
 
     def omits(self, field: str) -> bool:
         """Whether the site leaves ``field`` out."""
