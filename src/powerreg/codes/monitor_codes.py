@@ -141,11 +141,15 @@ MONITOR: dict[str, dict[str, Any]] = {
     "M011": {
         "severity": "error",
         "title": {
-            "en": "field holds a lone surrogate, which no output can encode",
-            "zh": "字段含有孤立的代理码元，任何输出都无法编码",
+            "en": "field holds a character no id or output may hold (a lone surrogate; in an id, a control character)",
+            "zh": "字段含有编号或输出不能含有的字符（孤立的代理码元；编号中的控制字符）",
         },
         "en": "field {field} holds {codepoint}, half of a UTF-16 surrogate pair without the other half: it is not a character, and no report can show it; the row is left out (was the log converted from UTF-16 or cut mid-character?)",
         "zh": "字段 {field} 含有 {codepoint}，是缺了另一半的 UTF-16 代理对：它不是字符，任何报告都无法显示；本行不予回放（日志是否由 UTF-16 转换而来，或在字符中间被截断？）",
+    },
+    "M011.control": {
+        "en": "field {field} holds {codepoint}, a character that is not printable (a control character, a line break or an invisible one): an id is printable text; remove it",
+        "zh": "字段 {field} 含有不可打印的字符 {codepoint}（控制字符、换行符或不可见字符）：编号应为可打印文本，请删除该字符",
     },
     # ------------------------------------------- events posted to the supervision service
     "M012": {

@@ -17,7 +17,10 @@ route                      token     answer
 A request carries ``Authorization: Bearer TOKEN``: without a known token it gets 401;
 with a token that lacks the right, 403. Every error is a JSON body saying what is wrong
 in English and Chinese (``error``, ``error_zh``), with the events at fault by index,
-``event_id`` and field (``problems``).
+``event_id`` and field (``problems``). A query parameter out of its range, not in ASCII
+digits, or given twice is 400 naming it (``after`` 0 to :data:`~.supervisor.MAX_CURSOR`,
+``limit`` 1 to :data:`~.supervisor.MAX_FEED`, ``lang`` ``en`` or ``zh``): a client's
+mistake, never a failure of the server.
 
 Starlette rather than FastAPI: the service reads its bodies itself — a size limit
 checked while reading (413 before the rest is read), JSON arrays and JSON Lines alike,
@@ -45,11 +48,12 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..lang import Lang
+from ..textsafe import one_line, snippet
 from .auth import Token, bearer
 from .body import Refused, body_problem
 from .clock import ticking
 from .state import StateUnavailable
-from .supervisor import MAX_FEED, Supervisor
+from .supervisor import MAX_CURSOR, MAX_FEED, Supervisor
 
 log = logging.getLogger("powerreg.service")
 
@@ -87,6 +91,78 @@ def _unreadable(err: StateUnavailable) -> JSONResponse:
         f"{err}; try again later",
         f"暂时无法读取（{err.why}），请稍后再试",
         **{"Retry-After": "30"},
+    )
+
+
+class BadQuery(Exception):
+    """A query parameter the request got wrong (400): what it should be, in English and
+    Chinese."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.en = en
+        self.zh = zh
+
+
+def _given(request: Request, name: str) -> str | None:
+    """The query parameter ``name`` as given (None if it is not).
+
+    Raises:
+        BadQuery: it is given more than once.
+    """
+    values = request.query_params.getlist(name)
+    if len(values) > 1:
+        raise BadQuery(
+            f"{name} is given {len(values)} times; give it once",
+            f"参数 {name} 出现了 {len(values)} 次：请只给一次",
+        )
+    return values[0] if values else None
+
+
+def _whole(request: Request, name: str, default: int, low: int, high: int, what: str) -> int:
+    """The query parameter ``name``: a whole number from ``low`` to ``high`` in ASCII
+    digits (``default`` if not given); ``what`` says what it is (``(en, zh)``).
+
+    Raises:
+        BadQuery: it is not.
+    """
+    text = _given(request, name)
+    if text is None:
+        return default
+    # ASCII digits only: int() would take "１" (a full-width digit), "1_0", " 1", "+1"
+    if text.isascii() and text.isdigit() and len(text) <= len(str(high)):
+        value = int(text)
+        if low <= value <= high:
+            return value
+    shown = snippet(one_line(text))
+    raise BadQuery(
+        f"{name} must be a whole number from {low} to {high} in ASCII digits, "
+        f"{what}; got '{shown}'",
+        f"参数 {name} 应为 {low} 至 {high} 的整数（ASCII 数字），{_WHAT_ZH[name]}；收到 '{shown}'",
+    )
+
+
+#: What each whole-number parameter is, in Chinese (for :func:`_whole`).
+_WHAT_ZH = {
+    "after": "即已读到的最后一条的 cursor（上一页的 next；从头读为 0）",
+    "limit": "即一次最多返回的条数",
+}
+
+
+def _lang(request: Request) -> Lang:
+    """The query parameter ``lang``: ``en`` (the default) or ``zh``.
+
+    Raises:
+        BadQuery: it is something else.
+    """
+    text = _given(request, "lang")
+    if text is None or text == "en":
+        return "en"
+    if text == "zh":
+        return "zh"
+    shown = snippet(one_line(text))
+    raise BadQuery(
+        f"lang must be en or zh; got '{shown}'", f"参数 lang 应为 en 或 zh；收到 '{shown}'"
     )
 
 
@@ -179,14 +255,17 @@ def create_app(
         if isinstance(token, Response):
             return token
         try:
-            after = int(request.query_params.get("after", "0"))
-            limit = int(request.query_params.get("limit", "1000"))
-        except ValueError:
-            return _error(
-                400,
-                f"after and limit are whole numbers (limit at most {MAX_FEED})",
-                f"after 与 limit 应为整数（limit 至多 {MAX_FEED}）",
+            after = _whole(
+                request,
+                "after",
+                0,
+                0,
+                MAX_CURSOR,
+                "the cursor of the last entry read (the previous page's next; 0 from the start)",
             )
+            limit = _whole(request, "limit", 1000, 1, MAX_FEED, "the most entries to return")
+        except BadQuery as err:
+            return _error(400, err.en, err.zh)
 
         def read() -> JSONResponse:
             supervisor.tick()
@@ -200,7 +279,10 @@ def create_app(
         if isinstance(token, Response):
             return token
         case_id = request.path_params["case_id"]
-        lang: Lang = "zh" if request.query_params.get("lang") == "zh" else "en"
+        try:
+            lang = _lang(request)
+        except BadQuery as err:
+            return _error(400, err.en, err.zh)
 
         def read() -> JSONResponse:
             supervisor.tick()

@@ -12,6 +12,13 @@ changes power or chart (M007), a value too long (M010) or not text (M011) — an
 the service: a missing or unusable ``event_id`` (M012), one sent before with other
 content (M013, see :mod:`.supervisor`), a power the sender's token is not for (M014).
 
+Every field is taken without the spaces around it, ``event_id`` too (as the monitor
+takes a log's fields): ``"e1 "`` is the event ``"e1"``, so a request sent again with
+stray spaces is not a second event. An id is printable text: an ``event_id`` holding a
+character that is not printable (a control character, a line break, an invisible
+format character), or a ``case_id`` holding a control character (C0 or C1, DEL, a line
+or paragraph separator), is refused (M011), on either reading of a request.
+
 **A request is taken whole or not at all.** If any event fails, nothing of the request
 is stored and the reply lists every bad event; the sender fixes them and sends the
 request again (events already stored are recognised by their ``event_id``, so sending
@@ -63,6 +70,7 @@ from ..monitor.reader import (
     EventLog,
     RowIndex,
     RowReader,
+    column_name,
     known_span,
     parse_time,
 )
@@ -80,6 +88,10 @@ _new_posted = tuple.__new__
 
 #: A lone surrogate: text no output can encode (M011).
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: A control character, which no id may hold (M011): C0 and C1 controls, DEL, and
+#: Unicode's line and paragraph separators (those :func:`~powerreg.textsafe.one_line`
+#: escapes, and tab).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 #: The field a problem of the row checks is about, by its key.
 _FIELD = {
@@ -190,17 +202,18 @@ class Intake:
 
         Plain: an object with the English keys, each field text (the optional ones
         text or null), none too long or holding a lone surrogate, a printable
-        ``event_id``, an ISO 8601 timestamp without a zone on the calendar, a power
-        the token may post for, a step of its charts, a flowchart of it (one per case),
-        one power per case. The row reader takes such an event as it is (its checks pass), and
-        :meth:`_checked` would give the very same :class:`Posted`.
+        ``event_id`` and ``case_id`` (once stripped), an ISO 8601 timestamp without a
+        zone on the calendar, a power the token may post for, a step of its charts, a
+        flowchart of it (one per case), one power per case. The row reader takes such an
+        event as it is (its checks pass), and :meth:`_checked` would give the very same
+        :class:`Posted`.
         """
         may_send = token.powers if token.send and token.powers is not None else frozenset()
         charts_of = self.index.charts
         numbers_of = self.index.numbers
         low, high = self._known
         fromisoformat = datetime.fromisoformat
-        printable, blank = str.isprintable, str.isspace
+        printable = str.isprintable
         cases: dict[str, tuple[str, str | None]] = {}
         out: list[Posted] = []
         append = out.append
@@ -216,13 +229,15 @@ class Intake:
                 and (chart is None or type(chart) is str)
                 and (actor is None or type(actor) is str)
                 and (note is None or type(note) is str)
-                and 0 < len(event_id) <= MAX_EVENT_ID
-                and printable(event_id)
-                and not blank(event_id)
             ):
                 return None
+            event_id = event_id.strip()
+            if not (0 < len(event_id) <= MAX_EVENT_ID and printable(event_id)):
+                return None
             case, power, step, stamp = case.strip(), power.strip(), step.strip(), stamp.strip()
-            if not (case and power in may_send and step in numbers_of.get(power, ())):
+            if not (
+                case and printable(case) and power in may_send and step in numbers_of.get(power, ())
+            ):
                 return None
             if chart:
                 chart = chart.strip() or None
@@ -282,16 +297,18 @@ class Intake:
                 continue
             values[i] = plain = _plain(item)
             value = item.get("event_id")
+            if type(value) is str:
+                value = value.strip()  # as every field is
             # the common case, a short id of plain text, without a call
-            if (
-                type(value) is str
-                and 0 < len(value) <= MAX_EVENT_ID
-                and value.isprintable()
-                and not value.isspace()
-            ):
+            if type(value) is str and 0 < len(value) <= MAX_EVENT_ID and value.isprintable():
                 ids[i] = value
             else:
                 ids[i] = self._event_id(i, value, bad)
+            case = plain[0] if plain is not None else _case_text(item)
+            if case and not case.isprintable():
+                control = _CONTROL.search(case)
+                if control is not None:
+                    bad.append(_control(i, ids[i], "case_id", control.group()))
             power = plain[1] if plain is not None else _text(item, "power_id")
             if power and power not in may_send:
                 denied.append(i)
@@ -393,8 +410,6 @@ class Intake:
             key, params = "M012.type", {"kind": value_kind(value)}
         elif len(value) > MAX_EVENT_ID:
             key, params = "M012.long", {"length": len(value), "limit": MAX_EVENT_ID}
-        elif not value.strip():
-            key = "M012"
         else:
             try:
                 value.encode("utf-8")
@@ -409,7 +424,10 @@ class Intake:
                     )
                 )
                 return None
-            return value
+            # not printable: a control character, a line break, an invisible one
+            unprintable = next(ch for ch in value if not ch.isprintable())
+            bad.append(_control(i, value, "event_id", unprintable))
+            return None
         bad.append(BadEvent(i, None, "event_id", problem(key, SOURCE, i + 1, **params)))
         return None
 
@@ -431,6 +449,30 @@ def _plain(item: dict[str, Any]) -> list[str] | None:
     if not joined.isascii() and _SURROGATE.search(joined):  # isascii: a flag, no scan
         return None
     return out
+
+
+def _control(i: int, event_id: str | None, field: str, char: str) -> BadEvent:
+    """The M011 of item ``i``, whose ``field`` (an id) holds ``char``, which is not
+    printable."""
+    return BadEvent(
+        i,
+        event_id,
+        field,
+        problem("M011.control", SOURCE, i + 1, field=field, codepoint=f"U+{ord(char):04X}"),
+    )
+
+
+def _case_text(item: dict[str, Any]) -> str:
+    """The ``case_id`` of an event as the row reader takes it, by its own name or a
+    Chinese one ("" if it cannot be shown as text: the reader says why)."""
+    value = item.get("case_id")
+    if value is None and "case_id" not in item:
+        names = [k for k in item if type(k) is str and column_name(k) == "case_id"]
+        value = item[names[0]] if names else None
+    try:
+        return value.strip() if type(value) is str else field_text(value)
+    except RecursionError:
+        return ""
 
 
 def _text(item: dict[str, Any], key: str) -> str:

@@ -177,16 +177,25 @@ class Replanner:
                 out[key] = _encode(record(f, case, view, ids))
         return out
 
-    def view(self, results: Sequence[CaseResult], day: date) -> MonitorResult:
+    def view(
+        self,
+        results: Sequence[CaseResult],
+        day: date,
+        *,
+        rows: int | None = None,
+        after: int = 0,
+    ) -> MonitorResult:
         """Replayed cases as a result of the monitor as of ``day`` (for its summaries
-        and messages)."""
+        and messages): ``rows`` the events of their log (default: those replayed),
+        ``after`` those later than ``day``, which the replays leave out."""
         return MonitorResult(
             registry=self.registry,
             source=self.source,
             cases=list(results),
             problems=[],
-            rows=sum(len(r.events) for r in results),
+            rows=sum(len(r.events) for r in results) if rows is None else rows,
             charts=self.charts,
             as_of=day,
+            after_as_of=after,
             lang="en",
         )

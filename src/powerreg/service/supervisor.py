@@ -101,6 +101,8 @@ log = logging.getLogger("powerreg.service")
 
 #: Most feed entries one read returns.
 MAX_FEED = 10_000
+#: Largest feed cursor (SQLite's largest integer): a read after it finds nothing.
+MAX_CURSOR = (1 << 63) - 1
 
 #: The sender :meth:`Supervisor.catch_up` places stored events under (their rows, which
 #: name the real one, are not written again).
@@ -545,8 +547,9 @@ class Supervisor:
     def feed(self, after: int = 0, limit: int = 1000, token: Token | None = None) -> dict[str, Any]:
         """The feed after ``cursor``: at most ``limit`` entries, in the order raised, of
         the powers ``token`` may read (all without a token), and the cursor to ask from
-        next."""
+        next (never less than 0: ``after`` is taken from 0 to :data:`MAX_CURSOR`)."""
         limit = max(1, min(limit, MAX_FEED))
+        after = max(0, min(after, MAX_CURSOR))
         powers = token.powers if token is not None else None
         self.tick()
         with self.store.lock:
@@ -612,22 +615,30 @@ class Supervisor:
         with an event by then)."""
         return self._results(token)[1]
 
-    def _results(self, token: Token | None) -> tuple[date, list[CaseResult]]:
-        """:meth:`results`, and the day they are as of."""
+    def _results(self, token: Token | None) -> tuple[date, list[CaseResult], int, int]:
+        """:meth:`results`, the day they are as of, and the events of the cases
+        ``token`` may read: all of them, and those later than the day (which the
+        replays leave out, as ``powerreg monitor --as-of DAY`` does)."""
         self.tick()
         with self.store.lock:
             day = self.as_of
-            found = [
-                self.replanner.now(st, day)
+            until = pack_time(datetime.combine(day, time.max)) + 1
+            readable = [
+                st
                 for st in self.cases.values()
                 if token is None or token.may_read(st.events.power_id)
             ]
-        return day, [r for r in found if r is not None]
+            found = [self.replanner.now(st, day) for st in readable]
+            events = sum(len(st.events) for st in readable)
+            after = events - sum(st.events.count_before(until) for st in readable)
+        return day, [r for r in found if r is not None], events, after
 
     def powers(self, token: Token | None = None) -> dict[str, Any]:
-        """The monitor's per-power summary and totals of the cases ``token`` may read."""
-        day, results = self._results(token)
-        view = self.replanner.view(results, day)
+        """The monitor's per-power summary and totals of the cases ``token`` may read:
+        those of ``powerreg monitor LOG --as-of DAY`` over their events (``rows`` every
+        event, ``events_after_as_of`` those later than the day)."""
+        day, results, events, after = self._results(token)
+        view = self.replanner.view(results, day, rows=events, after=after)
         return {
             "as_of": day.isoformat(),
             "totals": view.totals,
