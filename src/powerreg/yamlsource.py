@@ -47,6 +47,7 @@ def _yaml() -> Any:
 
     return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _INT_OTHER = re.compile(r"0o[0-7]+\Z|0x[0-9a-fA-F]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
