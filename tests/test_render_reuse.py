@@ -35,9 +35,10 @@ def files_of(folder: Path) -> dict[str, bytes]:
     }
 
 
-def counting_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A ``dot`` that logs, for each process, how many files it wrote (its primer's
-    included); the log."""
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A ``dot`` on PATH that logs, for each process, how many files it wrote (its
+    primer's included); the log."""
     log = tmp_path / "drawn.log"
     body = f'"$REAL" "$@" || exit $?\nls | wc -l >> "{log}"'
     monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
@@ -64,10 +65,7 @@ def kept_run(registry: Registry, out: Path, **options: object) -> int:
     return drawing.kept
 
 
-def test_a_second_run_draws_only_what_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log = counting_dot(tmp_path, monkeypatch)
+def test_a_second_run_draws_only_what_changed(tmp_path: Path, log: Path) -> None:
     registry = make_registry(*many_powers(30))
     out = tmp_path / "out"
     assert kept_run(registry, out, previous=out) == 0
@@ -88,10 +86,7 @@ def test_a_second_run_draws_only_what_changed(
     assert "改过的标题".encode() not in first["XK-007/F1.svg"]
 
 
-def test_a_file_changed_since_is_drawn_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    log = counting_dot(tmp_path, monkeypatch)
+def test_a_file_changed_since_is_drawn_again(tmp_path: Path, log: Path) -> None:
     registry = make_registry(*many_powers(4))
     out = tmp_path / "out"
     render_all(registry, out)
@@ -105,12 +100,9 @@ def test_a_file_changed_since_is_drawn_again(
 
 
 @pytest.mark.parametrize("spoil", ["environment", "unreadable", "no list", "nested"])
-def test_nothing_is_taken_without_a_sound_marker(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spoil: str
-) -> None:
+def test_nothing_is_taken_without_a_sound_marker(tmp_path: Path, log: Path, spoil: str) -> None:
     """Another graphviz or font (another drawing of the probe), or a marker that cannot
     be read: every chart is drawn, and the run is as a fresh one."""
-    log = counting_dot(tmp_path, monkeypatch)
     registry = make_registry(*many_powers(3))
     out = tmp_path / "out"
     render_all(registry, out)
@@ -135,8 +127,7 @@ def test_nothing_is_taken_without_a_sound_marker(
     assert files_of(out) == first
 
 
-def test_redraw_draws_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    log = counting_dot(tmp_path, monkeypatch)
+def test_redraw_draws_everything(tmp_path: Path, log: Path) -> None:
     registry = make_registry(*many_powers(3))
     out = tmp_path / "out"
     render_all(registry, out)
@@ -147,9 +138,8 @@ def test_redraw_draws_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_rebuild_takes_the_last_builds_charts_and_gives_the_same_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, log: Path
 ) -> None:
-    log = counting_dot(tmp_path, monkeypatch)
     registry = make_registry(*many_powers(12))
     out = tmp_path / "out"
     first = build(registry, out, lang="en")
