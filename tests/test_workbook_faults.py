@@ -211,3 +211,18 @@ def test_a_flat_header_merged_across_two_columns_is_one(tmp_path: Path) -> None:
     path = flat_book(tmp_path / "b.xlsx", rows, merged=["F2:G2"])
     measures = read_workbook(path).powers["XK-001"].risk_points[0].countermeasures
     assert [m.description for m in measures] == ["公开", "监督", "集体讨论"]
+
+
+def test_a_flat_book_s_error_cells_and_formulas_never_calculated(tmp_path: Path) -> None:
+    """In a flat 一览表 too: an error is not the text of its code, and a formula never
+    calculated is not an empty cell; each is said at its cell, and nothing else of it."""
+    rows = _flat_rows()
+    rows.append(["备案", "行政许可", '=CONCAT("拖","延")', "中", "岗位职责", "#N/A"])
+    path = flat_book(tmp_path / "b.xlsx", rows)
+    assert refused(path) == [
+        f"{path}:一览表!C4: E002 the cell holds a formula with no computed value "
+        '(=CONCAT("拖","延")); open and save the book in Excel or LibreOffice so it is '
+        "calculated, or type the value",
+        f"{path}:一览表!F4: E002 the cell holds the error #N/A, not a value; correct the "
+        "formula or type the value",
+    ]

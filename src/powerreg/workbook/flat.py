@@ -51,6 +51,7 @@ from .grid import Grid, Header, find_header, header_key, read_grids
 from .measures import measure_kind, measure_stage, note, split_measures
 from .origins import Origin, Problems, assemble
 from .placeholder import PLACEHOLDER_AT, placeholder_chart
+from .unreadable import Unreadable, unreadable_cells
 
 #: Codes of the category names in use: the seven of the seed report, the other classes
 #: of the national template of 2015.
@@ -113,7 +114,9 @@ def read_flat(data: bytes, file: str, options: FlatOptions) -> Registry:
     Raises:
         RegistryError: with every problem found, each at its sheet and cell.
     """
-    return _Flat(read_grids(data), file, options).read()
+    grids = read_grids(data)
+    unreadable = unreadable_cells(data, [g.name for g in grids])
+    return _Flat(grids, file, options, unreadable).read()
 
 
 def _headers(columns: tuple[FlatColumn, ...]) -> dict[str, tuple[str, ...]]:
@@ -146,11 +149,19 @@ class _Power:
 
 
 class _Flat:
-    def __init__(self, grids: list[Grid], file: str, options: FlatOptions) -> None:
+    def __init__(
+        self,
+        grids: list[Grid],
+        file: str,
+        options: FlatOptions,
+        unreadable: dict[str, list[Unreadable]] | None = None,
+    ) -> None:
         self.grids = grids
         self.file = file
         self.options = options
         self.problems = Problems(file)
+        #: the cells of each sheet that hold an error or a formula never calculated
+        self.unreadable = unreadable or {}
 
     # ---------------------------------------------------------------- the layout
 
@@ -168,6 +179,7 @@ class _Flat:
             raise RegistryError(self.problems.found)
         grid, header = found
         self.grid, self.header = grid, header
+        self.unread()
         self.repeated()
         self.require(("name", "category", "risk", "level", "type"))
         powers = self.rows()
@@ -188,6 +200,20 @@ class _Flat:
                     free,
                     field=localized(c.header, c.header),
                 )
+
+    def unread(self) -> None:
+        """A problem at each cell of the sheet read that holds an error (``#DIV/0!``,
+        read as the text of its code) or a formula never calculated (read as empty); the
+        cell is then read as empty, so nothing else is said of it."""
+        for cell in self.unreadable.get(self.grid.name, ()):
+            if cell.error is not None:
+                self.problems.unreadable(self.grid.name, cell.row, cell.column, error=cell.error)
+            else:
+                self.problems.unreadable(
+                    self.grid.name, cell.row, cell.column, formula=cell.formula
+                )
+            if cell.row <= self.grid.height and cell.column <= len(self.grid.rows[cell.row - 1]):
+                self.grid.rows[cell.row - 1][cell.column - 1] = None
 
     def repeated(self) -> None:
         """A problem at each header written a second time (a second 防控措施 column would
