@@ -216,6 +216,25 @@ def test_a_json_object_naming_a_key_twice_is_left_out_at_its_line(tmp_path: Path
     assert "3 rows of 55 left out" in run.stderr
 
 
+def test_a_json_object_giving_a_column_under_both_its_names_is_left_out(tmp_path: Path) -> None:
+    """step_id and its Chinese name 环节编码 in one object: which value is meant cannot be
+    told, where the row used to keep one without a word; a Chinese name beside an English
+    one left empty is read (备注, the note, was dropped)."""
+    row = json.loads(json.dumps(dict(zip(LINES[0].split(","), LINES[2].split(","), strict=True))))
+    both = json.dumps({**row, "环节编码": "S8"}, ensure_ascii=False)
+    noted = json.dumps({**row, "备注": "补正材料"}, ensure_ascii=False)
+    path = json_lines(tmp_path, (2, both), (3, noted))
+    result = monitor(path, REFERENCE, lang="en")
+    assert [(p.code, p.line, p.entity) for p in result.problems] == [("M001", 2, FIRST_CASE)]
+    assert result.problems[0].message("en") == (
+        "column step_id is given twice in one event, as 'step_id' and as '环节编码', with two "
+        "values, and only one can be read; the row is left out: keep one"
+    )
+    assert result.case(FIRST_CASE).lost == (2,)
+    notes = {e.note for events in read_log(path, REFERENCE).cases.values() for e in events}
+    assert "补正材料" in notes
+
+
 # ------------------------------------------------------------------ a DataFrame's column twice
 
 

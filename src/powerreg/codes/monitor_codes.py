@@ -29,6 +29,10 @@ MONITOR: dict[str, dict[str, Any]] = {
         "en": "not valid JSON: {detail}",
         "zh": "不是有效的 JSON：{detail}",
     },
+    "M001.two_names": {
+        "en": "column {column} is given twice in one event, as '{first}' and as '{second}', with two values, and only one can be read; the row is left out: keep one",
+        "zh": "同一事件中列 {column} 出现两次（{first} 与 {second}），取值不同，只能读取其中一个：本行不予回放；请只保留一个",
+    },
     "M001.deep_json": {
         "en": "not valid JSON: nested too deep to be read",
         "zh": "不是有效的 JSON：嵌套过深，无法读取",

@@ -47,6 +47,7 @@ from typing import Any
 from ..codes import localized
 from ..errors import UsageError, problem
 from ..model import Registry
+from ..textsafe import one_line, snippet
 from .calendar import WorkCalendar
 from .reader import (
     CHINESE,
@@ -294,8 +295,25 @@ def add_mapping(reader_: RowReader, line: int, row: dict[str, Any]) -> None:
     """Add a row of JSON Lines or a DataFrame (or an event posted to the supervision
     service), whose fields may hold anything: a value too long (M010) or one no output
     can encode (M011) leaves the row out."""
-    if "case_id" not in row and not row.keys().isdisjoint(_CHINESE_KEYS):
-        row = {column_name(k) if type(k) is str else k: v for k, v in row.items()}
+    if not row.keys().isdisjoint(_CHINESE_KEYS):  # a column under its Chinese name
+        mapped: dict[Any, Any] = {}
+        named: dict[Any, Any] = {}
+        for key, value in row.items():
+            column = column_name(key) if type(key) is str else key
+            if column in mapped and not _blank(value):
+                if not _blank(mapped[column]) and value != mapped[column]:
+                    # under both its names, with two values: which one is meant?
+                    case = mapped.get("case_id", row.get("case_id"))
+                    shown = case if type(case) is str else None
+                    first, second = snippet(one_line(str(named[column]))), snippet(one_line(key))
+                    reader_.bad(
+                        "M001.two_names", line, shown, column=column, first=first, second=second
+                    )
+                    return
+            elif column in mapped:
+                continue  # the other name holds the value; this one is empty
+            mapped[column], named[column] = value, key
+        row = mapped
     try:
         # text as it is (the common case, without a call), anything else made text
         values = [v.strip() if type(v) is str else field_text(v) for v in map(row.get, COLUMNS)]
@@ -306,6 +324,11 @@ def add_mapping(reader_: RowReader, line: int, row: dict[str, Any]) -> None:
         _refuse(reader_, line, values)
         return
     reader_.add(line, *values)
+
+
+def _blank(value: Any) -> bool:
+    """Whether a value of an event is empty (null, or text of spaces only)."""
+    return value is None or (type(value) is str and not value.strip())
 
 
 def _refuse(reader_: RowReader, line: int, values: list[str]) -> None:
