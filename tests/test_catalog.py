@@ -1443,3 +1443,23 @@ def test_a_column_that_is_a_field_has_the_fields_one_name() -> None:
                 assert text.split("：")[0] == field_label(model, name), (table, column)
                 checked += 1
     assert checked > 40
+
+
+def test_an_old_catalogs_journal_is_not_replayed_onto_the_new_one(tmp_path: Path) -> None:
+    """A catalog edited in WAL mode by a process that died before a checkpoint leaves its
+    -wal beside it: exported again, the catalog reads back as written, not as edited."""
+    out = tmp_path / "c.db"
+    reg = powerreg.load(EXAMPLE)
+    powerreg.export_sqlite(reg, out)
+    edit = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1]); c.execute('PRAGMA journal_mode=WAL')\n"
+        "c.execute('PRAGMA wal_autocheckpoint=0')\n"
+        "c.execute(\"UPDATE powers SET name = 'TAMPERED' WHERE id = 'XK-001'\")\n"
+        "c.commit(); os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", edit, str(out)], check=True)
+    assert Path(f"{out}-wal").stat().st_size > 0
+    powerreg.export_sqlite(reg, out)
+    assert not Path(f"{out}-wal").exists()
+    assert powerreg.load(out).powers["XK-001"].name == reg.powers["XK-001"].name

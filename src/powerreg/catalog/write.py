@@ -118,14 +118,25 @@ def export_sqlite(
     return target
 
 
+#: The files SQLite keeps beside a database while it is written.
+_JOURNALS = ("-wal", "-shm", "-journal")
+
+
 @contextmanager
 def catalog_files(target: Path, meta_target: Path) -> Iterator[tuple[Path, Path]]:
     """New files for a catalog and its Datasette metadata, renamed into place together
     when the block ends well (the catalog first, then its metadata); a SQLite or I/O
-    error becomes a :class:`UsageError` naming the catalog, and nothing is replaced."""
+    error becomes a :class:`UsageError` naming the catalog, and nothing is replaced.
+
+    The journal files SQLite may have left beside the catalog replaced (``-wal``, ``-shm``,
+    ``-journal``: the old one was written in WAL mode by a process that died before a
+    checkpoint) are removed before the new catalog takes its name: SQLite would replay
+    the old transactions onto the new file."""
     try:
         with new_file(meta_target) as meta_tmp, new_file(target) as db_tmp:
             yield db_tmp, meta_tmp
+            for suffix in _JOURNALS:  # the old catalog's, never the new one's
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
     except sqlite3.Error as err:
         raise UsageError(f"cannot write the catalog '{target}': {err}") from err
     except OSError as err:
