@@ -251,6 +251,41 @@ def test_git_revision_edition(tmp_path: Path) -> None:
     assert "'no-such-rev' is not a revision" in bad.output
 
 
+@pytest.mark.parametrize("target", ["/etc/passwd", "../../../../../../../etc/passwd"])
+def test_a_git_edition_holding_a_link_out_of_it_is_not_read(
+    tmp_path: Path, target: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a registry directory's link out of it (E007): never followed, exit 2, not a
+    traceback (which exit 1, "the editions differ", hid from a CI job)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(MINIMAL, repo / "reg")
+    (repo / "reg" / "powers" / "ZZ-001.yaml").symlink_to(target)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "a link")
+    monkeypatch.chdir(repo)  # git:REV:PATH is PATH in the work tree one is in
+    res = CliRunner().invoke(main, ["diff", "git:HEAD:reg", str(repo / "reg")])
+    assert res.exit_code == 2, res.output
+    assert "error: git:HEAD:reg holds 'reg/powers/ZZ-001.yaml', which is not read" in res.output
+    assert "root:" not in res.output
+
+
+def test_a_git_edition_that_does_not_load_is_named_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not as the temporary directory it was unpacked into, gone by the time one reads."""
+    repo = tmp_path / "repo"
+    shutil.copytree(MINIMAL, repo / "reg")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "2011")
+    monkeypatch.chdir(repo)
+    res = CliRunner().invoke(main, ["diff", "git:HEAD:reg/powers", str(repo / "reg")])
+    assert res.exit_code == 2
+    assert "no powers/ directory in 'git:HEAD:reg/powers'" in res.stderr
+    assert "powerreg-diff-" not in res.output
+
+
 def test_command_exit_status_and_formats(tmp_path: Path) -> None:
     runner = CliRunner()
     same = runner.invoke(main, ["diff", str(MINIMAL), str(MINIMAL), "--lang", "en"])

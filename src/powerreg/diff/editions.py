@@ -19,10 +19,13 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..errors import UsageError
+from ..errors import RegistryError, UsageError
 from ..load import load
 from ..model import Registry
+from ..problems import Problem
+from ..textsafe import one_line
 
 #: Longest ``git archive`` output read (a registry is text: 1 GiB is far past any).
 MAX_ARCHIVE = 1 << 30
@@ -94,11 +97,36 @@ def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Regis
         raise UsageError(f"{label} is larger than {MAX_ARCHIVE:,} bytes")
     with tempfile.TemporaryDirectory(prefix="powerreg-diff-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-            tar.extractall(tmp, filter="data")
+            try:
+                tar.extractall(tmp, filter="data")
+            except tarfile.FilterError as err:  # a link out of it (to /etc/passwd), …
+                member = err.tarinfo.name if err.tarinfo is not None else "?"
+                raise UsageError(
+                    f"{label} holds '{one_line(member)}', which is not read: {err}; a "
+                    "registry's files are regular files inside it (a link out of it is "
+                    "E007 in a registry directory too)"
+                ) from None
         root = Path(tmp) / rel
         if not root.exists():
             raise UsageError(f"{label} does not exist at revision {spec.rev}")
-        return load(root), label
+        try:
+            return load(root), label
+        except RegistryError as err:  # named as the edition, not where it was unpacked
+            renamed = [(str(root), label), (tmp + os.sep, f"git:{spec.rev}:"), (tmp, label)]
+            raise RegistryError([_renamed(p, renamed) for p in err.problems]) from None
+
+
+def _renamed(found: Problem, names: list[tuple[str, str]]) -> Problem:
+    """``found`` with each path of ``names`` (old, new) in its file and values renamed."""
+
+    def named(value: Any) -> Any:
+        if isinstance(value, str):
+            for old, new in names:
+                value = value.replace(old, new)
+        return value
+
+    params = {k: named(v) for k, v in found.params.items()}
+    return found.model_copy(update={"file": named(found.file), "params": params})
 
 
 def load_edition(spec: str, other: str | None) -> tuple[Registry, str]:
