@@ -318,12 +318,21 @@ class Registry(RegistryMeta):
             ...     "description": "d"}]}]}}})
             >>> reg.covered_by("XK-1/R1/M1")
             {'risk_point': 'XK-1/R1', 'step': 'XK-1/F1/S1', 'flowchart': 'XK-1/F1', 'power': 'XK-1'}
+            >>> for gid in ("XK-1/R9/M1", "XK-1/R1", "XK-9/R1/M1"):
+            ...     try:
+            ...         reg.covered_by(gid)
+            ...     except KeyError as err:
+            ...         print(err)
+            'XK-1/R9/M1'
+            'XK-1/R1'
+            'XK-9/R1/M1'
         """
-        pid, rid, mid = countermeasure_gid.split("/")
-        power = self.powers[pid]
-        risk = next(r for r in power.risk_points if r.id == rid)
-        if all(m.id != mid for m in risk.countermeasures):
-            raise KeyError(countermeasure_gid)
+        parts = countermeasure_gid.split("/") if isinstance(countermeasure_gid, str) else []
+        power = self.powers.get(parts[0]) if len(parts) == 3 else None
+        risk = next((r for r in power.risk_points if r.id == parts[1]), None) if power else None
+        if risk is None or all(m.id != parts[2] for m in risk.countermeasures):
+            raise KeyError(countermeasure_gid)  # none such (also: not POWER/RISK/MEASURE)
+        pid = parts[0]
         return {
             "risk_point": risk.gid,
             "step": f"{pid}/{risk.at}",
