@@ -204,15 +204,31 @@ def output_option(
 
 
 def format_option(*formats: str) -> Callable[[F], F]:
-    """``--format`` with the given choices, the first the default."""
+    """``--format`` with the given choices, the first the default; its help names those
+    choices only (a command without SARIF does not promise it).
+
+    Examples:
+        >>> _format_help(("text", "json", "markdown"))
+        'text for people; json or markdown for programs and reports'
+    """
     return click.option(
         "--format",
         "fmt",
         type=click.Choice(list(formats)),
         default=formats[0],
         show_default=True,
-        help="text for people; json, markdown or sarif for programs and reports",
+        help=_format_help(formats),
     )
+
+
+def _format_help(formats: tuple[str, ...]) -> str:
+    people = [f for f in formats if f == "text"]
+    programs = [f for f in formats if f != "text"]
+    said = " or ".join([", ".join(programs[:-1]), programs[-1]] if len(programs) > 1 else programs)
+    parts = (["text for people"] if people else []) + (
+        [f"{said} for programs and reports"] if programs else []
+    )
+    return "; ".join(parts)
 
 
 class Report(Protocol):
