@@ -275,6 +275,25 @@ def test_sarif_locations_are_files_and_lines(
     assert loc["region"]["startLine"] > 1
 
 
+def test_every_sarif_result_has_a_location(tmp_path: Path) -> None:
+    """GitHub code scanning refuses a result without one: a registry made in Python, or
+    read from a catalog (no positions for its categories), has its findings placed at
+    the registry itself, on a line from 1."""
+    p = power_data()
+    measures(p).clear()
+    p.pop("name_en")
+    made = registry(p)  # in Python: no file at all
+    catalog = tmp_path / "c.db"
+    powerreg.export_sqlite(powerreg.load(EXAMPLE), catalog)
+    for reg in (made, powerreg.load(catalog)):
+        results = json.loads(audit(reg, lang="en").to_sarif())["runs"][0]["results"]
+        assert results
+        for result in results:
+            [where] = result["locations"]
+            assert where["physicalLocation"]["artifactLocation"]["uri"]
+            assert where["physicalLocation"]["region"]["startLine"] >= 1
+
+
 def test_markdown_escapes_registry_text() -> None:
     p = power_data()
     p.pop("name_en")

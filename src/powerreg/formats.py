@@ -119,18 +119,20 @@ def sarif_log(
             "level": _SARIF_LEVEL[p.severity],
             "message": {"text": p.message(lang)},
         }
-        if p.file:
-            loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(p.file, source_root)}}
-            if p.line:
-                loc["region"] = {"startLine": p.line}
-                if p.column:
-                    loc["region"]["startColumn"] = p.column
-            if p.sheet is not None:  # a workbook: the region is the cell's row and column
-                loc["properties"] = {"sheet": p.sheet, "cell": p.cell}
-            located: dict[str, Any] = {"physicalLocation": loc}
-            if p.entity:
-                located["logicalLocations"] = [{"fullyQualifiedName": p.entity}]
-            res["locations"] = [located]
+        # every result has a location (GitHub refuses one without): a finding of no file
+        # (a registry read from a catalog, or made in Python) is placed at the registry
+        # itself, its first line
+        file = p.file or _registry_file(source_root)
+        loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(file, source_root)}}
+        loc["region"] = {"startLine": p.line if p.file and p.line > 0 else 1}
+        if p.file and p.line > 0 and p.column > 0:
+            loc["region"]["startColumn"] = p.column
+        if p.sheet is not None:  # a workbook: the region is the cell's row and column
+            loc["properties"] = {"sheet": p.sheet, "cell": p.cell}
+        located: dict[str, Any] = {"physicalLocation": loc}
+        if p.entity:
+            located["logicalLocations"] = [{"fullyQualifiedName": p.entity}]
+        res["locations"] = [located]
         results.append(res)
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -142,6 +144,14 @@ def sarif_log(
             }
         ],
     }
+
+
+def _registry_file(source_root: str | None) -> str:
+    """The file that stands for a registry as a whole: its ``registry.yaml``, or the
+    catalog it was read from."""
+    if source_root is not None and Path(source_root).is_file():
+        return Path(source_root).name
+    return "registry.yaml"
 
 
 def _uri(file: str, source_root: str | None) -> str:
