@@ -407,6 +407,24 @@ def test_a504_a_member_whose_path_is_a_link_to_itself(
         assert (tmp_path / "out" / "departments" / "A" / "catalog.db").is_file()
 
 
+def test_a504_a_member_that_is_a_rollup_itself(make_rollup: Make) -> None:
+    """Said so, not that its registry.yaml is missing (and then 'run validate', which a
+    roll-up passes)."""
+    inner = make_rollup({"A": ("city", str(EXAMPLE))}, name="inner")
+    root = make_rollup({"B": ("county", str(EXAMPLE))})
+    shutil.copytree(inner, root / "members" / "inner")
+    (root / "rollup.yaml").write_text(
+        (root / "rollup.yaml").read_text("utf-8")
+        + "  - {id: IN, name: 内层, level: city, path: members/inner}\n",
+        "utf-8",
+    )
+    report = audit(root, lang="en", workers=0)
+    assert report.not_loaded == ["IN"]
+    [p] = report.problems
+    assert (p.code, p.file) == ("E007", "members/inner/rollup.yaml")
+    assert p.message("en").startswith("'members/inner' is a roll-up itself (it holds rollup.yaml)")
+
+
 # ----------------------------------------------------------------------------- commands
 
 

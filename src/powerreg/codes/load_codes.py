@@ -407,6 +407,10 @@ LOAD: dict[str, dict[str, Any]] = {
         "en": "cannot list the directory: {reason}",
         "zh": "无法读取该目录：{reason}",
     },
+    "E007.nested_rollup": {
+        "en": "'{root}' is a roll-up itself (it holds rollup.yaml), not a registry: a roll-up's members are registries; list its departments in this rollup.yaml instead",
+        "zh": "{root} 本身是一个汇总（含 rollup.yaml），不是清单：汇总的成员应为清单，请将其中各部门直接列入本 rollup.yaml",
+    },
     "E007.no_registry": {
         "en": "no registry.yaml in '{root}'; every registry has one (id, department, year, source, categories)",
         "zh": "{root} 中没有 registry.yaml：每个清单都需要它（id、department、year、source、categories）",

@@ -47,14 +47,14 @@ from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..catalog.ngrams import index_text
 from ..catalog.tables import SEARCH_INDEXES
-from ..errors import Problem, RegistryError, UsageError
+from ..errors import Problem, RegistryError, UsageError, problem
 from ..lang import Lang
 from ..load import load
 from ..machine import PARALLEL_ENV, WORKERS_ENV, peak_memory_mib
 from ..mainjob import build as build_member
 from ..model import Registry, Stats
 from ..site import PublishPolicy, publish_site
-from .spec import Department, DepartmentLevel
+from .spec import ROLLUP_FILE, Department, DepartmentLevel
 from .summary import MemberSummary, summarise
 
 T = TypeVar("T")
@@ -156,7 +156,12 @@ def run_member(task: MemberTask) -> MemberOutcome:
     try:
         reg = load(task.root)
     except RegistryError as err:
-        out.problems = [prefixed(p, d) for p in err.problems]
+        problems = err.problems
+        if not (root := Path(task.root)).joinpath("registry.yaml").exists() and (
+            root.joinpath(ROLLUP_FILE).is_file()
+        ):  # a roll-up in a roll-up: say so, not that its registry.yaml is missing
+            problems = [problem("E007.nested_rollup", ROLLUP_FILE, root=d.path)]
+        out.problems = [prefixed(p, d) for p in problems]
         out.seconds["load"] = time.perf_counter() - t
         out.peak_mib = peak_memory_mib()
         return out
