@@ -44,7 +44,7 @@ from enum import StrEnum
 from typing import Any, Literal, NamedTuple
 
 from .errors import UsageError
-from .lang import Lang
+from .lang import Lang, checked_lang
 from .model import (
     ALIASES,
     LABELS_ZH,
@@ -61,6 +61,7 @@ from .model import (
     Step,
     StepKind,
     display,
+    expect_registry,
     field_label,
 )
 
@@ -318,6 +319,8 @@ def to_pandas(registry: Registry, lang: Lang | None = None) -> Frames:
     Raises:
         UsageError: pandas is not installed (extra ``notebook``).
     """
+    expect_registry(registry, "powerreg.to_pandas")
+    lang = checked_lang(lang)
     pd = _pandas()
     rows = _rows(registry)
     return Frames(*(_frame(pd, name, rows[name], lang) for name in Frames._fields))
@@ -372,6 +375,8 @@ def coverage(
         >>> m.loc["行政处罚", ["监督", "科技", "合计"]].tolist()
         [2, 1, 2]
     """
+    expect_registry(registry, "powerreg.coverage")
+    lang = checked_lang(lang)
     dims = RISK_DIMS + MEASURE_DIMS
     if len(by) != 2 or by[0] == by[1] or any(d not in dims for d in by):
         raise UsageError(

@@ -24,6 +24,26 @@ Lang = Literal["en", "zh"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
 
+def checked_lang(lang: object) -> Lang | None:
+    """``lang`` as a function of the library takes it: ``en``, ``zh`` or ``None`` (from
+    the locale), checked before any work is done.
+
+    Raises:
+        ValueError: anything else.
+
+    Examples:
+        >>> checked_lang("zh"), checked_lang(None)
+        ('zh', None)
+        >>> checked_lang("fr")
+        Traceback (most recent call last):
+        ...
+        ValueError: lang is 'en' or 'zh' (or None: from the locale), not 'fr'
+    """
+    if lang is None or lang == "en" or lang == "zh":
+        return lang
+    raise ValueError(f"lang is 'en' or 'zh' (or None: from the locale), not {lang!r}")
+
+
 def default_lang() -> Lang:
     """``zh`` when the locale is Chinese (LC_ALL, LC_MESSAGES, LANG), else ``en``."""
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):

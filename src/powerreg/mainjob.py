@@ -63,7 +63,7 @@ from .atomic import check_output, new_directory, written_by
 from .audit import AuditReport, FailOn, Policy, audit
 from .errors import PowerregError, UsageError
 from .machine import peak_memory_mib
-from .model import Registry, Stats
+from .model import Registry, Stats, expect_registry
 from .render import start_render_all
 from .site.early import start_index
 from .site.policy import as_policy
@@ -152,6 +152,7 @@ def build(
         AuditFailed: a finding reaches ``fail_on``; nothing is replaced.
         UsageError: ``out_dir`` is not a build output, or cannot be written.
     """
+    expect_registry(registry, "powerreg.build")
     out = Path(out_dir)
     check_output(
         out,

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 
 from ..errors import Problem, problem
-from ..lang import Lang, default_lang
-from ..model import Registry
+from ..lang import Lang, checked_lang, default_lang
+from ..model import Registry, expect_registry
 from .policy import Policy, effective
 from .report import AuditReport, FailOn, Summary, summarise
 from .rulebook import RULES, Rule
@@ -37,11 +37,12 @@ def audit(
     ``policy`` is a :class:`Policy`, the path of a policy YAML file, or ``None`` for
     SPEC §4's defaults. ``lang`` is ``en`` or ``zh`` (default: from the locale).
     """
+    expect_registry(registry, "powerreg.audit")
+    lang = checked_lang(lang) or default_lang()
     if policy is None:
         policy = Policy()
     elif not isinstance(policy, Policy):
         policy = Policy.from_file(policy)
-    lang = lang or default_lang()
     findings: list[Problem] = []
     for code in sorted(RULES):
         severity = effective(policy, code)

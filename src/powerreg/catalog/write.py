@@ -35,7 +35,7 @@ from typing import Any
 from ..atomic import check_output, new_file
 from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError, problem
-from ..model import Limit, Registry
+from ..model import Limit, Registry, expect_registry
 from ..readfile import FileTooLarge, UnreadableFile, read_limited
 from . import searchworker
 from .datasette import catalog_description, catalog_title, datasette_metadata, metadata_path_for
@@ -101,6 +101,7 @@ def export_sqlite(
         ...     conn.execute("SELECT id, level FROM risk_points").fetchall()[:2]
         [('CF-001/R1', 'high'), ('CF-001/R2', 'high')]
     """
+    expect_registry(registry, "powerreg.export_sqlite")
     target = Path(path)
     meta_target = Path(metadata_path) if metadata_path is not None else metadata_path_for(target)
     check_catalog_output(target, registry.source_root)

@@ -72,7 +72,7 @@ from .ids import (
 from .integrity import FIRST_LOC, Issue, reference_issues
 from .limits import Limit, LimitIn, TimeUnit
 from .orgchart import OrgChart, Unit, split_reference
-from .registry import Registry, RegistryMeta, SourceMap, Stats
+from .registry import Registry, RegistryMeta, SourceMap, Stats, expect_registry
 
 __all__ = [
     "ALIASES",
@@ -119,6 +119,7 @@ __all__ = [
     "UnitKindIn",
     "category_key",
     "disclosure_key",
+    "expect_registry",
     "field_key",
     "field_label",
     "field_labels",

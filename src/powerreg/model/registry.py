@@ -25,6 +25,26 @@ from .integrity import Issue, _list_ids
 from .orgchart import OrgChart, Unit, org_issues
 
 
+def expect_registry(value: object, where: str) -> None:
+    """Refuse, before any work, what a function taking a :class:`Registry` was given
+    instead (a path, most often).
+
+    Raises:
+        TypeError: naming the function and what it got.
+
+    Examples:
+        >>> expect_registry("examples/minimal", "powerreg.audit")
+        Traceback (most recent call last):
+        ...
+        TypeError: powerreg.audit takes a Registry, not str; load it first: powerreg.load(path)
+    """
+    if not isinstance(value, Registry):
+        raise TypeError(
+            f"{where} takes a Registry, not {type(value).__name__}; "
+            "load it first: powerreg.load(path)"
+        )
+
+
 class RegistryMeta(_Entity):
     """What ``registry.yaml`` holds: who keeps the registry, when, and its categories."""
 

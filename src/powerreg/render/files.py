@@ -30,9 +30,7 @@ from typing import IO, TYPE_CHECKING
 from ..atomic import check_output, new_directory, written_by
 from ..errors import UsageError
 from ..machine import core_count, second_process
-from ..model import (
-    Registry,
-)
+from ..model import Registry, expect_registry
 from .chart import dot_source
 from .overview import overview_sheets, overview_sources
 from .reuse import PROBE, Kept, Previous, file_digest, source_digest, stamp, take
@@ -723,6 +721,7 @@ def _render_all(
     progress: _Progress | None = None,
     previous: Path | None = None,
 ) -> tuple[list[Path], int]:
+    expect_registry(registry, "powerreg.render_all")
     charts = list(registry.iter_flowcharts())
     names = [f"{p.id}/{fc.id}" for p, fc in charts]
     if progress is not None:
@@ -838,4 +837,5 @@ def start_render_all(
         >>> [p.relative_to(out).as_posix() for p in drawing.result()]
         ['CF-001/F1.dot', 'XK-001/F1.dot']
     """
+    expect_registry(registry, "powerreg.render.start_render_all")  # here, not in its thread
     return Drawing(registry, out_dir, format, categories, previous)

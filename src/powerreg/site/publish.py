@@ -22,7 +22,7 @@ from ..audit import Policy, audit
 from ..catalog import export_sqlite
 from ..errors import Problem, RegistryError, UsageError
 from ..machine import peak_memory_mib
-from ..model import Category, Level, Power, Registry
+from ..model import Category, Level, Power, Registry, expect_registry
 from ..render import start_render_all
 from . import indexworker
 from .changes import changes_context
@@ -160,6 +160,7 @@ def publish_site(
         ['XK-001']
     """
     t0 = time.perf_counter()
+    expect_registry(registry, "powerreg.publish_site")
     rules = as_policy(policy)
     out = Path(out_dir)
     check_output(
