@@ -272,3 +272,155 @@ def test_any_text_in_a_json_column_is_a_clean_error(pristine: Path, text: str) -
                 assert len(p.as_line("en").splitlines()) == 1
         except PowerregError as err:  # pragma: no cover - a usage error would be a regression
             pytest.fail(f"not a row problem: {err}")
+
+
+# ------------------------------------------------------------------ positions, ids, cross-row
+
+FOUND = [
+    (
+        "a negative line and column",
+        ["UPDATE steps SET source_line = -7, source_column = -3 WHERE id = 'CF-001/F1/S4'"],
+        [
+            "catalog.db: E002 table steps, row CF-001/F1/S4: column source_line must be a line "
+            "number, 1 or more (0 or NULL where unknown), not the number -7",
+            "catalog.db: E002 table steps, row CF-001/F1/S4: column source_column must be a "
+            "column number, 1 or more (0 or NULL where unknown), not the number -3",
+        ],
+    ),
+    (
+        "a source file outside the registry",
+        ["UPDATE powers SET source_file = '../../etc/passwd' WHERE id = 'CF-001'"],
+        [
+            "catalog.db: E002 table powers, row CF-001: column source_file must be a path "
+            "inside the registry's folder, relative to it, such as powers/XK-001.yaml (no "
+            "'..', no leading '/', no '\\', no control character), not the text "
+            "'../../etc/passwd'"
+        ],
+    ),
+    (
+        "a measure whose id contradicts its risk point",
+        [
+            "UPDATE countermeasures SET risk_point_id = 'XK-001/R1', local_id = 'M9' "
+            "WHERE id = 'CF-001/R1/M1'"
+        ],
+        [
+            "catalog.db: E002 table countermeasures, row CF-001/R1/M1: column id must be "
+            "risk_point_id/local_id ('XK-001/R1/M9'), not the text 'CF-001/R1/M1'"
+        ],
+    ),
+    (
+        "a flowchart whose id contradicts its local id",
+        ["UPDATE flowcharts SET local_id = 'F2' WHERE id = 'XK-001/F1'"],
+        [
+            "catalog.db: E002 table flowcharts, row XK-001/F1: column id must be "
+            "power_id/local_id ('XK-001/F2'), not the text 'XK-001/F1'"
+        ],
+    ),
+    (
+        "a step whose id contradicts its flowchart",
+        ["UPDATE steps SET flowchart_id = 'CF-001/F1' WHERE id = 'XK-001/F1/S2'"],
+        [
+            "catalog.db: E002 table steps, row XK-001/F1/S2: column id must be "
+            "flowchart_id/local_id ('CF-001/F1/S2'), not the text 'XK-001/F1/S2'"
+        ],
+    ),
+    (
+        "a risk point whose id contradicts its power",
+        ["UPDATE risk_points SET power_id = 'CF-001' WHERE id = 'XK-001/R1'"],
+        [
+            "catalog.db: E002 table risk_points, row XK-001/R1: column id must be "
+            "power_id/local_id ('CF-001/R1'), not the text 'XK-001/R1'"
+        ],
+    ),
+    (
+        "a category the categories table does not hold",
+        ["DELETE FROM categories WHERE code = 'XK'"],
+        [
+            "catalog.db: E002 table powers, row XK-001: column category refers to the text "
+            "'XK', which the catalog does not hold"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("sql", "lines"), [r[1:] for r in FOUND], ids=[r[0] for r in FOUND])
+def test_positions_ids_and_references_across_tables_are_checked(
+    catalog: Path, sql: list[str], lines: list[str]
+) -> None:
+    edit(catalog, "PRAGMA foreign_keys = OFF", *sql)
+    with pytest.raises(RegistryError) as info:
+        powerreg.load(catalog)
+    assert [str(p) for p in info.value.problems] == lines
+    for p in info.value.problems:
+        assert p.message("zh"), p
+    code, err = validate(catalog)
+    assert code == 1
+    assert err.splitlines()[: len(lines)] == lines
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE steps SET source_line = 0, source_column = 0 WHERE id = 'CF-001/F1/S4'",
+        "UPDATE steps SET source_line = NULL, source_column = NULL WHERE id = 'CF-001/F1/S4'",
+        "UPDATE powers SET source_file = NULL WHERE id = 'CF-001'",
+    ],
+    ids=["zero", "NULL", "no file"],
+)
+def test_an_unknown_position_is_read(catalog: Path, sql: str) -> None:
+    edit(catalog, sql)
+    assert powerreg.load(catalog) == powerreg.load(EXAMPLE)
+
+
+def test_an_org_chart_edited_names_the_rows_that_refer_to_it(catalog: Path) -> None:
+    edit(catalog, """INSERT INTO units VALUES ('办公室', NULL, 'division', '["主任"]', 0)""")
+    with pytest.raises(RegistryError) as info:
+        powerreg.load(catalog)
+    lines = [str(p) for p in info.value.problems]
+    assert lines[:2] == [
+        "catalog.db: E002 table powers, row CF-001: column division refers to the text "
+        "'环境监察支队', which the catalog does not hold",
+        "catalog.db: E002 table steps, row CF-001/F1/S2: column role refers to the text "
+        "'环境监察支队', which the catalog does not hold",
+    ]
+    assert not [line for line in lines if "registry.yaml" in line or "Value error" in line]
+
+
+def test_a_unit_named_as_a_post_and_a_post_twice(catalog: Path) -> None:
+    edit(
+        catalog,
+        """UPDATE registry SET posts = '["局长", "局长"]'""",
+        """INSERT INTO units VALUES ('局长', NULL, 'division', '["主任", "主任"]', 0)""",
+    )
+    with pytest.raises(RegistryError) as info:
+        powerreg.load(catalog)
+    assert [str(p) for p in info.value.problems][:3] == [
+        "catalog.db: E002 table registry, row example-epb: column posts must be a JSON list "
+        "naming each post once, not a list naming '局长' twice",
+        "catalog.db: E002 table units, row 局长: column name must be a name that no post of "
+        "the department has (table registry, column posts), not the text '局长'",
+        "catalog.db: E002 table units, row 局长: column posts must be a JSON list naming each "
+        "post once, not a list naming '主任' twice",
+    ]
+
+
+def test_a_rollup_catalog_is_named_as_one(tmp_path: Path) -> None:
+    db = tmp_path / "ru.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE departments (id TEXT, path TEXT, position INTEGER)")
+    conn.execute("CREATE TABLE registries (department TEXT)")
+    conn.execute("INSERT INTO departments VALUES ('SEPD', 'members/sepd', 0), ('XX', 'x', 1)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    message = (
+        f"'{db}' is the combined catalog of a roll-up (2 departments: SEPD, XX), which is "
+        "not read as one registry; give the roll-up's rollup.yaml instead, or one member's "
+        "registry (such as members/sepd in the roll-up's folder)"
+    )
+    with pytest.raises(UsageError) as info:
+        powerreg.load(db)
+    assert str(info.value) == message
+    code, err = validate(db)
+    assert code == 2
+    assert err == f"error: {message}\n"

@@ -10,21 +10,22 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from pydantic import ValidationError
 
-from ..codes import value_kind
+from ..codes import localized, value_kind
 from ..codes.load_codes import COLUMN_TYPES, FILE_KINDS, SCOPES
 from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError, problem
-from ..model import DEFER_REFERENCES, Power, Registry, SourceMap
+from ..model import DEFER_REFERENCES, Issue, Power, Registry, SourceMap
 from ..readfile import file_kind
-from ..textsafe import SNIPPET, excerpt
-from .tables import CATALOG_VERSION, TABLE, TABLES, Column, Table
+from ..textsafe import SNIPPET, excerpt, one_line
+from .tables import CATALOG_VERSION, ROLLUP_CATALOG_VERSION, TABLE, TABLES, Column, Table
 
 Position = tuple[str, int, int]
 
@@ -34,6 +35,27 @@ _SHOWN = 20
 _JSON_LISTS = ("legal_basis", "responsibilities", "accountability")
 #: What is at a path that is not a file, as an error names it.
 _KIND_NAMES = {key: names["en"] for key, names in FILE_KINDS.items()}
+#: What a position column holds (``{want}`` of E002.catalog_type); ``export`` writes 0
+#: or NULL where the YAML position is unknown (a registry built in code).
+_LINE = localized(
+    "a line number, 1 or more (0 or NULL where unknown)",
+    "行号，即不小于 1 的整数（未知时为 0 或 NULL）",
+)
+_COLUMN = localized(
+    "a column number, 1 or more (0 or NULL where unknown)",
+    "列号，即不小于 1 的整数（未知时为 0 或 NULL）",
+)
+_FILE = localized(
+    "a path inside the registry's folder, relative to it, such as powers/XK-001.yaml "
+    "(no '..', no leading '/', no '\\', no control character)",
+    "清单目录内的相对路径，如 powers/XK-001.yaml（不含 ..、开头的 /、\\ 或控制字符）",
+)
+#: A unit named as one of the department's posts, which registry.yaml would refuse (E003).
+_NOT_A_POST = localized(
+    "a name that no post of the department has (table registry, column posts)",
+    "部门岗位（表 registry 的 posts 列）中没有的名称",
+)
+_EACH_ONCE = localized("a JSON list naming each post once", "每个岗位只列一次的 JSON 列表")
 
 
 def read_catalog(path: str | os.PathLike[str]) -> Registry:
@@ -46,7 +68,7 @@ def read_catalog(path: str | os.PathLike[str]) -> Registry:
 
     Examples:
         >>> import powerreg, tempfile
-        >>> from pathlib import Path
+        >>> from pathlib import Path, PureWindowsPath
         >>> reg = powerreg.load("examples/minimal")
         >>> out = powerreg.catalog.export_sqlite(reg, Path(tempfile.mkdtemp()) / "c.db")
         >>> back = read_catalog(out)
@@ -94,12 +116,50 @@ def open_catalog(path: Path) -> sqlite3.Connection:
         conn.close()
         raise UsageError(f"'{path}' is not a SQLite database ({err})") from err
     if wrong:
+        rollup = _rollup_catalog(conn, version, names)
         conn.close()
+        if rollup is not None:
+            raise UsageError(f"'{path}' is the combined catalog of {rollup}")
         raise UsageError(
             f"'{path}' is not a powerreg catalog of version {CATALOG_VERSION} "
             f"({'; '.join(wrong)}); write it with 'powerreg export'"
         )
     return conn
+
+
+def _rollup_catalog(conn: sqlite3.Connection, version: Any, names: set[str]) -> str | None:
+    """What a roll-up's combined catalog refuses with, or ``None`` if the database is not
+    one: ``export`` of a roll-up marks it with its own ``user_version`` and the tables
+    ``departments`` and ``registries``.
+
+    Examples:
+        >>> conn = sqlite3.connect(":memory:")
+        >>> _ = conn.execute("CREATE TABLE departments (id TEXT, path TEXT, position INTEGER)")
+        >>> _ = conn.execute("INSERT INTO departments VALUES ('A', 'm/a', 0), ('B', 'm/b', 1)")
+        >>> why = _rollup_catalog(conn, 1, {"departments", "registries", "powers"})
+        >>> why[:47], why[-37:]
+        ('a roll-up (2 departments: A, B), which is not r', "(such as m/a in the roll-up's folder)")
+        >>> _rollup_catalog(conn, 3, {"departments", "registries", "powers"}) is None
+        True
+    """
+    if version != ROLLUP_CATALOG_VERSION or not {"departments", "registries"} <= names:
+        return None
+    member = "its path in the roll-up's folder"
+    try:
+        rows = conn.execute("SELECT id, path FROM departments ORDER BY position").fetchall()
+    except sqlite3.Error:  # an edited one: still a roll-up's
+        what = "a roll-up"
+    else:
+        ids = ", ".join(excerpt(one_line(str(r[0])), SNIPPET) for r in rows[:_SHOWN])
+        more = ", …" if len(rows) > _SHOWN else ""
+        n = len(rows)
+        what = f"a roll-up ({n} department{'' if n == 1 else 's'}: {ids}{more})"
+        if rows and isinstance(rows[0][1], str):
+            member = f"such as {excerpt(one_line(rows[0][1]), SNIPPET)} in the roll-up's folder"
+    return (
+        f"{what}, which is not read as one registry; give the roll-up's rollup.yaml "
+        f"instead, or one member's registry ({member})"
+    )
 
 
 def _wrong_shape(conn: sqlite3.Connection, version: Any, names: set[str]) -> list[str]:
@@ -153,6 +213,32 @@ def _key_of(table: Table, row: sqlite3.Row) -> tuple[Any, ...]:
 def _row_id(key: Any) -> str:
     """A row named by its key (``XK-001/F1``, or ``XK-001/F1 S1 S2`` for a transition)."""
     return " ".join(excerpt(str(k), SNIPPET) if k is not None else "NULL" for k in key)
+
+
+def _inside(path: str) -> bool:
+    """Whether ``path`` is a relative POSIX path that stays inside the folder it is
+    relative to, with no control character: what ``export`` writes as a source file.
+
+    Examples:
+        >>> [_inside(p) for p in ("powers/XK-001.yaml", "registry.yaml", "权力/许可.yaml")]
+        [True, True, True]
+        >>> bad = ("../../etc/passwd", "/etc/passwd", "powers/../../x", "powers\\\\..\\\\x",
+        ...        "C:x.yaml", "powers//x", "./x", "", "x\\n.yaml", "x\\u202e.yaml", "x\\u2028")
+        >>> [_inside(p) for p in bad]
+        [False, False, False, False, False, False, False, False, False, False, False]
+    """
+    return (
+        all(part not in ("", ".", "..") for part in path.split("/"))
+        and "\\" not in path
+        and not PureWindowsPath(path).drive
+        and not any(unicodedata.category(c)[0] == "C" or c in "\u2028\u2029" for c in path)
+    )
+
+
+def _twice(name: str) -> dict[str, str]:
+    """A list that names ``name`` twice, as an error names it (``{kind}``)."""
+    shown = excerpt(name, SNIPPET)
+    return localized(f"a list naming '{shown}' twice", f"两次列出“{shown}”的列表")
 
 
 class _Reader:
@@ -272,9 +358,67 @@ class _Reader:
                 f"catalog '{self.name}': {table}.{column} is not JSON ({excerpt(str(err), 80)})"
             ) from err
 
-    def remember(self, gid: str, file: str | None, row: sqlite3.Row) -> None:
-        if file is not None and row["source_line"] is not None:
-            self.positions[gid] = (file, row["source_line"], row["source_column"] or 0)
+    def remember(self, table: str, gid: str, file: str | None, row: sqlite3.Row) -> None:
+        """Keep the YAML position of a row (``gid``, in the power's ``file``), once its
+        line and column are known to be positions (else a problem each)."""
+        line, column = row["source_line"], row["source_column"]
+        good = True
+        for name, value, want in (("source_line", line, _LINE), ("source_column", column, _COLUMN)):
+            if value is not None and value < 0:
+                ids = _key_of(TABLE[table], row)
+                self.bad("E002.catalog_type", table, ids, name, want=want, kind=value_kind(value))
+                good = False
+        if good and file is not None and line is not None:
+            self.positions[gid] = (file, line, column or 0)
+
+    def source_file(self, row: sqlite3.Row) -> str | None:
+        """The source file of a power's row, once known to be a path inside the registry
+        (else ``None``, and a problem): a message and a SARIF log point at it."""
+        file: str | None = row["source_file"]
+        if file is None or _inside(file):
+            return file
+        kind = value_kind(file)
+        self.bad("E002.catalog_type", "powers", (row["id"],), "source_file", want=_FILE, kind=kind)
+        return None
+
+    def own_id(self, table: str, row: sqlite3.Row, parent: str) -> bool:
+        """Whether the global id of a row is its parent's id, ``/`` and its local id
+        (``XK-001/R2/M1`` of ``XK-001/R2`` and ``M1``); else a problem: which of the three
+        was edited cannot be told, and taking any one would move the entity silently."""
+        gid, local = row["id"], row["local_id"]
+        expected = f"{row[parent]}/{local}"
+        if gid == expected:
+            return True
+        shown = excerpt(expected, SNIPPET)
+        want = localized(f"{parent}/local_id ('{shown}')", f"{parent}/local_id（{shown}）")
+        self.bad("E002.catalog_type", table, (gid,), "id", want=want, kind=value_kind(gid))
+        return False
+
+    def cross_row(self, issues: list[Issue], registry_id: str) -> None:
+        """The problems across tables the registry model finds (a power's category that
+        table categories lacks, a role naming no unit or post of the org chart, a unit
+        named as a post), each named by its table, row and column; at most
+        :data:`_SHOWN` per column."""
+        shown: defaultdict[tuple[str, str], int] = defaultdict(int)
+        for issue in issues:
+            named = _cross_row(issue, registry_id)
+            if named is None:  # none of these can come from a catalog's rows: as before
+                where = excerpt(".".join(str(x) for x in issue.loc), SNIPPET)
+                detail = f"{issue.code} {issue.message}"
+                self.problems.append(
+                    problem(
+                        "E002.catalog_row",
+                        self.name,
+                        entity=issue.entity,
+                        field=where,
+                        detail=detail,
+                    )
+                )
+                continue
+            key, table, ids, column, params = named
+            shown[table, column] += 1
+            if shown[table, column] <= _SHOWN:
+                self.bad(key, table, ids, column, **params)
 
     def registry(self) -> Registry:
         metas = list(self.rows("registry", order="id"))
@@ -303,9 +447,13 @@ class _Reader:
         with gc_paused():
             powers = self.powers()
         try:
-            reg = Registry.model_validate({**meta, "powers": powers})
+            reg = Registry.model_validate(
+                {**meta, "powers": powers}, context={DEFER_REFERENCES: True}
+            )
         except ValidationError as err:
             raise self.invalid(err, None) from err
+        self.cross_row(reg.registry_issues(), reg.id)
+        self.raise_problems()
         reg._sources = SourceMap(self.positions)
         return reg
 
@@ -318,21 +466,25 @@ class _Reader:
         power_rows = list(self.rows("powers"))
         lists: dict[str, dict[str, list[Any]]] = {}
         for p in power_rows:
-            files[p["id"]] = p["source_file"]
-            self.remember(p["id"], p["source_file"], p)
+            files[p["id"]] = file = self.source_file(p)
+            self.remember("powers", p["id"], file, p)
             lists[p["id"]] = {c: self.json_list(p, c) for c in _JSON_LISTS}
         self.raise_problems()
         power_ids = {pid: pid for pid in files}
         for f in self.rows("flowcharts"):
+            if not self.own_id("flowcharts", f, "power_id"):
+                continue
             if self.parent(power_ids, "flowcharts", f, "power_id") is None:
                 continue
             chart = {"id": f["local_id"], "title": f["title"], "steps": [], "transitions": []}
             flowcharts[f["power_id"]].append(chart)
             charts[f["id"]] = chart
-            self.remember(f["id"], files.get(f["power_id"]), f)
+            self.remember("flowcharts", f["id"], files.get(f["power_id"]), f)
         self.raise_problems()
         step_ids = self.step_ids
         for s in self.rows("steps"):
+            if not self.own_id("steps", s, "flowchart_id"):
+                continue
             chart = self.parent(charts, "steps", s, "flowchart_id")
             if chart is None:
                 continue
@@ -348,7 +500,7 @@ class _Reader:
                     "no_risk_reason": s["no_risk_reason"],
                 }
             )
-            self.remember(s["id"], files.get(s["id"].split("/", 1)[0]), s)
+            self.remember("steps", s["id"], files.get(s["id"].split("/", 1)[0]), s)
         self.raise_problems()
         for t in self.rows("transitions"):
             chart = self.parent(charts, "transitions", t, "flowchart_id")
@@ -359,7 +511,16 @@ class _Reader:
             chart["transitions"].append({"from": ends[0], "to": ends[1], "when": t["condition"]})
         self.raise_problems()
         for r in self.rows("risk_points"):
+            if not self.own_id("risk_points", r, "power_id"):
+                continue
             if self.parent(power_ids, "risk_points", r, "power_id") is None:
+                continue
+            if r["id"] in charts:  # XK-001/F1 a risk point and a flowchart (E003)
+                kind = value_kind(r["local_id"])
+                want = localized("an id no flowchart of its power has", "本事项流程图未用的编号")
+                self.bad(
+                    "E002.catalog_type", "risk_points", (r["id"],), "local_id", want=want, kind=kind
+                )
                 continue
             at = self.step_of(r["power_id"] + "/", "risk_points", r, "step_id")
             if at is None:
@@ -377,9 +538,11 @@ class _Reader:
             }
             risks[r["power_id"]].append(risk)
             by_risk[r["id"]] = risk
-            self.remember(r["id"], files.get(r["power_id"]), r)
+            self.remember("risk_points", r["id"], files.get(r["power_id"]), r)
         self.raise_problems()
         for m in self.rows("countermeasures"):
+            if not self.own_id("countermeasures", m, "risk_point_id"):
+                continue
             risk = self.parent(by_risk, "countermeasures", m, "risk_point_id")
             if risk is None:
                 continue
@@ -392,7 +555,7 @@ class _Reader:
                     "responsible": m["responsible"],
                 }
             )
-            self.remember(m["id"], files.get(m["id"].split("/", 1)[0]), m)
+            self.remember("countermeasures", m["id"], files.get(m["id"].split("/", 1)[0]), m)
         self.raise_problems()
         context = {DEFER_REFERENCES: True}
         powers: dict[str, Power] = {}
@@ -440,6 +603,38 @@ class _Reader:
                 )
             )
         return RegistryError(problems)
+
+
+#: What a cross-table issue of the registry model is: template, table, row, column and
+#: the template's other values.
+_Named = tuple[str, str, tuple[Any, ...], str, dict[str, Any]]
+
+
+def _cross_row(issue: Issue, registry_id: str) -> _Named | None:
+    """The table, row and column of an issue :meth:`Registry.registry_issues` found (its
+    ``loc`` is a path in the registry's data), and how a catalog's error names it; ``None``
+    for one no catalog's rows can make (a category code twice: the key of categories)."""
+    loc, params = issue.loc, issue.params
+    orphan = "E002.catalog_orphan"
+    if issue.code == "E004" and loc[0] == "powers":
+        value = params.get("category") if issue.key.startswith("E004.category") else None
+        if value is None:
+            value = params.get("part")
+        if len(loc) == 3:  # ("powers", id, "category" | "division")
+            return orphan, "powers", (loc[1],), str(loc[2]), {"kind": value_kind(value)}
+        table = "steps" if loc[2] == "flowcharts" else "countermeasures"
+        return orphan, table, (issue.entity,), str(loc[-1]), {"kind": value_kind(value)}
+    if issue.key == "E003.unit" and loc[0] == "units":  # a unit named as a post
+        name = params["id"]
+        params = {"want": _NOT_A_POST, "kind": value_kind(name)}
+        return "E002.catalog_type", "units", (name,), "name", params
+    if issue.key == "E003.unit" and loc[0] == "posts":  # a post twice
+        params = {"want": _EACH_ONCE, "kind": _twice(params["id"])}
+        return "E002.catalog_type", "registry", (registry_id,), "posts", params
+    if issue.key == "E003.post":  # a post twice in a unit
+        params = {"want": _EACH_ONCE, "kind": _twice(params["id"])}
+        return "E002.catalog_type", "units", (issue.entity,), "posts", params
+    return None
 
 
 def _limit(amount: Any, unit: Any) -> dict[str, Any] | None:

@@ -28,6 +28,9 @@ from .ngrams import NGRAM_MAX
 
 #: ``PRAGMA user_version`` of the catalogs this version writes and reads.
 CATALOG_VERSION = 3
+#: ``PRAGMA user_version`` of a roll-up's combined catalog (:mod:`powerreg.rollup.combined`
+#: writes it; the reader here recognises it, to say what it is).
+ROLLUP_CATALOG_VERSION = 1
 
 
 @dataclass(frozen=True)

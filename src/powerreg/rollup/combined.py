@@ -40,14 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from ..catalog.ddl import create_index_sql, create_table_sql
-from ..catalog.tables import SEARCH_INDEXES, TABLES, VIEWS, Column, Table
+from ..catalog.tables import ROLLUP_CATALOG_VERSION, SEARCH_INDEXES, TABLES, VIEWS, Column, Table
 from ..catalog.write import FTS_HASHSIZE, not_a_catalog
 from ..errors import Problem
 from .report import DepartmentRow
 from .spec import Department, Rollup
-
-#: ``PRAGMA user_version`` of the roll-up catalogs this version writes.
-ROLLUP_CATALOG_VERSION = 1
 
 #: Tables every roll-up catalog has: what tells one of ours.
 _OWN_TABLES = frozenset({"departments", "powers", "_metadata"})
