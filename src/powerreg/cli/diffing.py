@@ -45,7 +45,8 @@ def diff(old: str, new: str, fmt: str, lang: str | None, diagrams: Path | None) 
     except RegistryError as err:  # an edition that does not load is not a difference
         for p in err.problems:
             click.echo(p.as_line(shown), err=True)
-        click.echo(f"error: an edition does not load ({len(err.problems)} problems)", err=True)
+        n = len(err.problems)
+        click.echo(f"error: an edition does not load ({n} problem{'s' * (n != 1)})", err=True)
         sys.exit(2)
     if diagrams is not None:
         editions = [e for e in (old, new) if Path(e).is_dir()]  # never written into

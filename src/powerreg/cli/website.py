@@ -86,7 +86,9 @@ def site(
         for p in err.problems:
             click.echo(p.as_line(said), err=True)
         click.echo(
-            f"error: the previous edition does not load ({len(err.problems)} problems)", err=True
+            f"error: the previous edition does not load ({len(err.problems)} problem"
+            f"{'s' * (len(err.problems) != 1)})",
+            err=True,
         )
         sys.exit(2)
     try:
