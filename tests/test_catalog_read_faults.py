@@ -162,7 +162,76 @@ ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("sql", "lines"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
+FOUND = [
+    (
+        "a negative line and column",
+        ["UPDATE steps SET source_line = -7, source_column = -3 WHERE id = 'CF-001/F1/S4'"],
+        [
+            "catalog.db: E002 table steps, row CF-001/F1/S4: column source_line must be a line "
+            "number, 1 or more (0 or NULL where unknown), not the number -7",
+            "catalog.db: E002 table steps, row CF-001/F1/S4: column source_column must be a "
+            "column number, 1 or more (0 or NULL where unknown), not the number -3",
+        ],
+    ),
+    (
+        "a source file outside the registry",
+        ["UPDATE powers SET source_file = '../../etc/passwd' WHERE id = 'CF-001'"],
+        [
+            "catalog.db: E002 table powers, row CF-001: column source_file must be a path "
+            "inside the registry's folder, relative to it, such as powers/XK-001.yaml (no "
+            "'..', no leading '/', no '\\', no control character), not the text "
+            "'../../etc/passwd'"
+        ],
+    ),
+    (
+        "a measure whose id contradicts its risk point",
+        [
+            "UPDATE countermeasures SET risk_point_id = 'XK-001/R1', local_id = 'M9' "
+            "WHERE id = 'CF-001/R1/M1'"
+        ],
+        [
+            "catalog.db: E002 table countermeasures, row CF-001/R1/M1: column id must be "
+            "risk_point_id/local_id ('XK-001/R1/M9'), not the text 'CF-001/R1/M1'"
+        ],
+    ),
+    (
+        "a flowchart whose id contradicts its local id",
+        ["UPDATE flowcharts SET local_id = 'F2' WHERE id = 'XK-001/F1'"],
+        [
+            "catalog.db: E002 table flowcharts, row XK-001/F1: column id must be "
+            "power_id/local_id ('XK-001/F2'), not the text 'XK-001/F1'"
+        ],
+    ),
+    (
+        "a step whose id contradicts its flowchart",
+        ["UPDATE steps SET flowchart_id = 'CF-001/F1' WHERE id = 'XK-001/F1/S2'"],
+        [
+            "catalog.db: E002 table steps, row XK-001/F1/S2: column id must be "
+            "flowchart_id/local_id ('CF-001/F1/S2'), not the text 'XK-001/F1/S2'"
+        ],
+    ),
+    (
+        "a risk point whose id contradicts its power",
+        ["UPDATE risk_points SET power_id = 'CF-001' WHERE id = 'XK-001/R1'"],
+        [
+            "catalog.db: E002 table risk_points, row XK-001/R1: column id must be "
+            "power_id/local_id ('CF-001/R1'), not the text 'XK-001/R1'"
+        ],
+    ),
+    (
+        "a category the categories table does not hold",
+        ["DELETE FROM categories WHERE code = 'XK'"],
+        [
+            "catalog.db: E002 table powers, row XK-001: column category refers to the text "
+            "'XK', which the catalog does not hold"
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("sql", "lines"), [r[1:] for r in ROWS + FOUND], ids=[r[0] for r in ROWS + FOUND]
+)
 def test_an_edited_row_is_named_by_table_row_and_column(
     catalog: Path, sql: list[str], lines: list[str]
 ) -> None:
@@ -275,87 +344,6 @@ def test_any_text_in_a_json_column_is_a_clean_error(pristine: Path, text: str) -
 
 
 # ------------------------------------------------------------------ positions, ids, cross-row
-
-FOUND = [
-    (
-        "a negative line and column",
-        ["UPDATE steps SET source_line = -7, source_column = -3 WHERE id = 'CF-001/F1/S4'"],
-        [
-            "catalog.db: E002 table steps, row CF-001/F1/S4: column source_line must be a line "
-            "number, 1 or more (0 or NULL where unknown), not the number -7",
-            "catalog.db: E002 table steps, row CF-001/F1/S4: column source_column must be a "
-            "column number, 1 or more (0 or NULL where unknown), not the number -3",
-        ],
-    ),
-    (
-        "a source file outside the registry",
-        ["UPDATE powers SET source_file = '../../etc/passwd' WHERE id = 'CF-001'"],
-        [
-            "catalog.db: E002 table powers, row CF-001: column source_file must be a path "
-            "inside the registry's folder, relative to it, such as powers/XK-001.yaml (no "
-            "'..', no leading '/', no '\\', no control character), not the text "
-            "'../../etc/passwd'"
-        ],
-    ),
-    (
-        "a measure whose id contradicts its risk point",
-        [
-            "UPDATE countermeasures SET risk_point_id = 'XK-001/R1', local_id = 'M9' "
-            "WHERE id = 'CF-001/R1/M1'"
-        ],
-        [
-            "catalog.db: E002 table countermeasures, row CF-001/R1/M1: column id must be "
-            "risk_point_id/local_id ('XK-001/R1/M9'), not the text 'CF-001/R1/M1'"
-        ],
-    ),
-    (
-        "a flowchart whose id contradicts its local id",
-        ["UPDATE flowcharts SET local_id = 'F2' WHERE id = 'XK-001/F1'"],
-        [
-            "catalog.db: E002 table flowcharts, row XK-001/F1: column id must be "
-            "power_id/local_id ('XK-001/F2'), not the text 'XK-001/F1'"
-        ],
-    ),
-    (
-        "a step whose id contradicts its flowchart",
-        ["UPDATE steps SET flowchart_id = 'CF-001/F1' WHERE id = 'XK-001/F1/S2'"],
-        [
-            "catalog.db: E002 table steps, row XK-001/F1/S2: column id must be "
-            "flowchart_id/local_id ('CF-001/F1/S2'), not the text 'XK-001/F1/S2'"
-        ],
-    ),
-    (
-        "a risk point whose id contradicts its power",
-        ["UPDATE risk_points SET power_id = 'CF-001' WHERE id = 'XK-001/R1'"],
-        [
-            "catalog.db: E002 table risk_points, row XK-001/R1: column id must be "
-            "power_id/local_id ('CF-001/R1'), not the text 'XK-001/R1'"
-        ],
-    ),
-    (
-        "a category the categories table does not hold",
-        ["DELETE FROM categories WHERE code = 'XK'"],
-        [
-            "catalog.db: E002 table powers, row XK-001: column category refers to the text "
-            "'XK', which the catalog does not hold"
-        ],
-    ),
-]
-
-
-@pytest.mark.parametrize(("sql", "lines"), [r[1:] for r in FOUND], ids=[r[0] for r in FOUND])
-def test_positions_ids_and_references_across_tables_are_checked(
-    catalog: Path, sql: list[str], lines: list[str]
-) -> None:
-    edit(catalog, "PRAGMA foreign_keys = OFF", *sql)
-    with pytest.raises(RegistryError) as info:
-        powerreg.load(catalog)
-    assert [str(p) for p in info.value.problems] == lines
-    for p in info.value.problems:
-        assert p.message("zh"), p
-    code, err = validate(catalog)
-    assert code == 1
-    assert err.splitlines()[: len(lines)] == lines
 
 
 @pytest.mark.parametrize(
