@@ -286,6 +286,22 @@ def test_a_git_edition_that_does_not_load_is_named_as_written(
     assert "powerreg-diff-" not in res.output
 
 
+def test_a_catalog_editions_positions_are_named_in_it(tmp_path: Path) -> None:
+    """A catalog keeps the positions of the files it was exported from: they are named
+    as in it, not as a path through the .db file, which does not exist."""
+    new_dir = tmp_path / "new"
+    shutil.copytree(MINIMAL, new_dir)
+    power = new_dir / "powers" / "CF-001.yaml"
+    power.write_text(power.read_text("utf-8").replace("name: ", "name: 新", 1), "utf-8")
+    catalog = tmp_path / "c.db"
+    powerreg.export_sqlite(powerreg.load(new_dir), catalog)
+    res = CliRunner().invoke(main, ["diff", str(MINIMAL), str(catalog), "--lang", "en"])
+    assert res.exit_code == 1
+    first = res.stdout.splitlines()[0]
+    assert first.startswith(f"powers/CF-001.yaml (in {catalog}):"), first
+    assert f"{catalog}/" not in res.stdout
+
+
 def test_command_exit_status_and_formats(tmp_path: Path) -> None:
     runner = CliRunner()
     same = runner.invoke(main, ["diff", str(MINIMAL), str(MINIMAL), "--lang", "en"])

@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -389,12 +390,21 @@ def _longer(a: Limit | None, b: Limit | None) -> bool:
 
 
 def _positions(reg: Registry, prefix: str | None) -> Where:
+    """Where each entity of an edition stands, its file named from the edition's label: a
+    directory's path or ``git:REV:PATH`` before it, or, for a catalog (whose positions are
+    those of the files it was exported from), ``powers/XK-001.yaml (in c.db)``, never a
+    path through the catalog file that does not exist."""
+    in_catalog = prefix is not None and Path(prefix).suffix == ".db" and Path(prefix).is_file()
+
     def where(gid: str) -> tuple[str, int] | None:
         at = reg.location(gid) or reg.location(gid.partition("#")[0])
         if at is None:
             return None
-        file = at[0] if prefix is None else f"{prefix.rstrip('/')}/{at[0]}"
-        return file, at[1]
+        if prefix is None:
+            return at[0], at[1]
+        if in_catalog:
+            return f"{at[0]} (in {prefix})", at[1]
+        return f"{prefix.rstrip('/')}/{at[0]}", at[1]
 
     return where
 
