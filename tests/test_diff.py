@@ -302,6 +302,24 @@ def test_a_catalog_editions_positions_are_named_in_it(tmp_path: Path) -> None:
     assert f"{catalog}/" not in res.stdout
 
 
+def test_a_git_edition_past_the_size_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive git writes goes to a file, measured there (not read into memory)."""
+    from powerreg.diff import editions
+
+    repo = tmp_path / "repo"
+    shutil.copytree(MINIMAL, repo / "reg")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "2011")
+    monkeypatch.setattr(editions, "MAX_ARCHIVE", 1000)
+    monkeypatch.chdir(repo)
+    res = CliRunner().invoke(main, ["diff", "git:HEAD:reg", str(repo / "reg")])
+    assert res.exit_code == 2
+    assert "error: git:HEAD:reg is larger than 1,000 bytes" in res.output
+
+
 def test_command_exit_status_and_formats(tmp_path: Path) -> None:
     runner = CliRunner()
     same = runner.invoke(main, ["diff", str(MINIMAL), str(MINIMAL), "--lang", "en"])

@@ -12,14 +12,13 @@ Examples:
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import RegistryError, UsageError
 from ..load import load
@@ -49,17 +48,24 @@ def parse_spec(spec: str) -> GitSpec | str:
     return GitSpec(rev, path if sep and path else None)
 
 
-def _git(args: list[str], cwd: Path) -> bytes:
+def _git(args: list[str], cwd: Path, out: IO[bytes] | None = None) -> bytes:
+    """What ``git ARGS`` writes, or, given ``out``, nothing: it is written there (an
+    archive goes to a file, not to memory)."""
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, check=False, timeout=300
+            ["git", *args],
+            cwd=cwd,
+            stdout=out if out is not None else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=300,
         )
     except FileNotFoundError as err:
         raise UsageError("git is not installed here; compare two directories instead") from err
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"git {args[0]}: {detail[-1] if detail else 'failed'}")
-    return done.stdout
+    return done.stdout or b""
 
 
 def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Registry, str]:
@@ -89,14 +95,18 @@ def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Regis
             f"'{spec.rev}' is not a revision of the git repository at {top};"
             " give a commit, tag or branch (git log --oneline lists them)"
         ) from None
-    try:
-        data = _git(["archive", "--format=tar", spec.rev, "--", rel], top)
-    except UsageError:
-        raise UsageError(f"{label} does not exist at revision {spec.rev}") from None
-    if len(data) > MAX_ARCHIVE:
-        raise UsageError(f"{label} is larger than {MAX_ARCHIVE:,} bytes")
-    with tempfile.TemporaryDirectory(prefix="powerreg-diff-") as tmp:
-        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+    with (
+        tempfile.TemporaryDirectory(prefix="powerreg-diff-") as tmp,
+        tempfile.TemporaryFile(prefix="powerreg-diff-") as archive,
+    ):
+        try:  # to a file, read from there: an edition's size is not held in memory
+            _git(["archive", "--format=tar", spec.rev, "--", rel], top, archive)
+        except UsageError:
+            raise UsageError(f"{label} does not exist at revision {spec.rev}") from None
+        if os.fstat(archive.fileno()).st_size > MAX_ARCHIVE:
+            raise UsageError(f"{label} is larger than {MAX_ARCHIVE:,} bytes")
+        archive.seek(0)
+        with tarfile.open(fileobj=archive) as tar:
             try:
                 tar.extractall(tmp, filter="data")
             except tarfile.FilterError as err:  # a link out of it (to /etc/passwd), …
