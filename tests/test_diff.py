@@ -320,6 +320,17 @@ def test_a_git_edition_past_the_size_limit_is_refused(
     assert "error: git:HEAD:reg is larger than 1,000 bytes" in res.output
 
 
+@pytest.mark.parametrize("given", ["examples/rollup", "examples/rollup/rollup.yaml"])
+def test_a_rollup_is_not_an_edition(given: str) -> None:
+    """Said so (exit 2), not 'no powers/ directory'."""
+    path = str(MINIMAL.parent.parent / given)
+    res = CliRunner().invoke(main, ["diff", path, path])
+    assert res.exit_code == 2
+    assert "is a roll-up of many departments; diff compares two editions of one registry" in (
+        res.output
+    )
+
+
 def test_command_exit_status_and_formats(tmp_path: Path) -> None:
     runner = CliRunner()
     same = runner.invoke(main, ["diff", str(MINIMAL), str(MINIMAL), "--lang", "en"])

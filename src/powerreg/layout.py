@@ -16,6 +16,8 @@ from pathlib import Path
 
 REGISTRY_FILE = "registry.yaml"
 POWERS_DIR = "powers"
+#: The file of a roll-up of many departments' registries (:mod:`powerreg.rollup`).
+ROLLUP_FILE = "rollup.yaml"
 
 
 def is_registry_dir(path: str | os.PathLike[str]) -> bool:

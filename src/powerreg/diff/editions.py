@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import RegistryError, UsageError
+from ..layout import ROLLUP_FILE, is_registry_dir
 from ..load import load
 from ..model import Registry
 from ..problems import Problem
@@ -152,8 +153,16 @@ def load_edition(spec: str, other: str | None) -> tuple[Registry, str]:
                 f"'{spec}' needs a path: write git:REV:PATH, or give a path as the other edition"
             )
         return load_at_revision(parsed, parsed.path or base or ".")
-    if not Path(parsed).exists():
+    given = Path(parsed)
+    if not given.exists():
         raise UsageError(
             f"'{parsed}' does not exist; give a registry directory, a catalog or git:REV"
+        )
+    if given.name == ROLLUP_FILE or (
+        (given / ROLLUP_FILE).is_file() and not is_registry_dir(given)
+    ):
+        raise UsageError(
+            f"'{parsed}' is a roll-up of many departments; diff compares two editions of one "
+            "registry: give a member's registry directory (its path in rollup.yaml)"
         )
     return load(parsed), parsed.rstrip("/")

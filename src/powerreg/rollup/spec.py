@@ -45,14 +45,12 @@ from typing import Any
 from ..codes import localized, value_kind
 from ..errors import Problem, RegistryError, problem
 from ..layout import REGISTRY_FILE, is_power_file, is_registry_dir
+from ..layout import ROLLUP_FILE as ROLLUP_FILE  # powerreg.rollup.ROLLUP_FILE
 from ..model import is_id
 from ..readfile import FileMissing, FileTooLarge, NotRegularFile, ReadDenied, UnreadableFile
 from ..suggest import closest
 from ..textsafe import snippet
 from ..yamlsource import Document, read_file
-
-#: The name of a roll-up file, and the one a directory PATH is looked into for.
-ROLLUP_FILE = "rollup.yaml"
 
 
 class DepartmentLevel(StrEnum):

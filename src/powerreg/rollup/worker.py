@@ -49,12 +49,13 @@ from ..catalog.ngrams import index_text
 from ..catalog.tables import SEARCH_INDEXES
 from ..errors import Problem, RegistryError, UsageError, problem
 from ..lang import Lang
+from ..layout import ROLLUP_FILE
 from ..load import load
 from ..machine import PARALLEL_ENV, WORKERS_ENV, peak_memory_mib
 from ..mainjob import build as build_member
 from ..model import Registry, Stats
 from ..site import PublishPolicy, publish_site
-from .spec import ROLLUP_FILE, Department, DepartmentLevel
+from .spec import Department, DepartmentLevel
 from .summary import MemberSummary, summarise
 
 T = TypeVar("T")
