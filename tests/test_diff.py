@@ -233,6 +233,21 @@ def _git(cwd: Path, *args: str) -> None:
     )  # fmt: skip
 
 
+def committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, link: str | None = None) -> Path:
+    """A git repository holding examples/minimal as ``reg`` (with ``reg/powers/ZZ-001.yaml``
+    a link to ``link``, if given), committed, and the working directory in it: what
+    ``git:HEAD:reg`` names."""
+    repo = tmp_path / "repo"
+    shutil.copytree(MINIMAL, repo / "reg")
+    if link is not None:
+        (repo / "reg" / "powers" / "ZZ-001.yaml").symlink_to(link)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "2011")
+    monkeypatch.chdir(repo)  # git:REV:PATH is PATH in the work tree one is in
+    return repo
+
+
 def test_git_revision_edition(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(MINIMAL, repo / "registry")
@@ -257,13 +272,7 @@ def test_a_git_edition_holding_a_link_out_of_it_is_not_read(
 ) -> None:
     """As a registry directory's link out of it (E007): never followed, exit 2, not a
     traceback (which exit 1, "the editions differ", hid from a CI job)."""
-    repo = tmp_path / "repo"
-    shutil.copytree(MINIMAL, repo / "reg")
-    (repo / "reg" / "powers" / "ZZ-001.yaml").symlink_to(target)
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "a link")
-    monkeypatch.chdir(repo)  # git:REV:PATH is PATH in the work tree one is in
+    repo = committed(tmp_path, monkeypatch, link=target)
     res = CliRunner().invoke(main, ["diff", "git:HEAD:reg", str(repo / "reg")])
     assert res.exit_code == 2, res.output
     assert "error: git:HEAD:reg holds 'reg/powers/ZZ-001.yaml', which is not read" in res.output
@@ -274,12 +283,7 @@ def test_a_git_edition_that_does_not_load_is_named_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Not as the temporary directory it was unpacked into, gone by the time one reads."""
-    repo = tmp_path / "repo"
-    shutil.copytree(MINIMAL, repo / "reg")
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "2011")
-    monkeypatch.chdir(repo)
+    repo = committed(tmp_path, monkeypatch)
     res = CliRunner().invoke(main, ["diff", "git:HEAD:reg/powers", str(repo / "reg")])
     assert res.exit_code == 2
     assert "no powers/ directory in 'git:HEAD:reg/powers'" in res.stderr
@@ -308,13 +312,8 @@ def test_a_git_edition_past_the_size_limit_is_refused(
     """The archive git writes goes to a file, measured there (not read into memory)."""
     from powerreg.diff import editions
 
-    repo = tmp_path / "repo"
-    shutil.copytree(MINIMAL, repo / "reg")
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "2011")
+    repo = committed(tmp_path, monkeypatch)
     monkeypatch.setattr(editions, "MAX_ARCHIVE", 1000)
-    monkeypatch.chdir(repo)
     res = CliRunner().invoke(main, ["diff", "git:HEAD:reg", str(repo / "reg")])
     assert res.exit_code == 2
     assert "error: git:HEAD:reg is larger than 1,000 bytes" in res.output
