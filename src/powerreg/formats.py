@@ -112,6 +112,7 @@ def sarif_log(
             }
         )
     results = []
+    whole = _registry_file(source_root)  # where a finding of no file is placed
     for p in problems:
         res: dict[str, Any] = {
             "ruleId": p.code,
@@ -122,7 +123,7 @@ def sarif_log(
         # every result has a location (GitHub refuses one without): a finding of no file
         # (a registry read from a catalog, or made in Python) is placed at the registry
         # itself, its first line
-        file = p.file or _registry_file(source_root)
+        file = p.file or whole
         loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(file, source_root)}}
         loc["region"] = {"startLine": p.line if p.file and p.line > 0 else 1}
         if p.file and p.line > 0 and p.column > 0:

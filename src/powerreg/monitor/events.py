@@ -303,7 +303,7 @@ def add_mapping(reader_: RowReader, line: int, row: dict[str, Any]) -> None:
             if column in mapped and not _blank(value):
                 if not _blank(mapped[column]) and value != mapped[column]:
                     # under both its names, with two values: which one is meant?
-                    case = mapped.get("case_id", row.get("case_id"))
+                    case = mapped.get("case_id")  # given before, under either name
                     shown = case if type(case) is str else None
                     first, second = snippet(one_line(str(named[column]))), snippet(one_line(key))
                     reader_.bad(

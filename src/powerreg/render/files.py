@@ -21,7 +21,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -572,22 +572,11 @@ def write_diagrams(
     """
     texts = (g if isinstance(g, str) else str(g.source) for g in diagrams.values())
     previous = None if redraw else Path(out_dir)
-    for source in sources:
-        _check_diagrams_output(Path(out_dir), os.fspath(source))
-    return _write(list(diagrams), texts, out_dir, format, previous=previous)[0]
+    read = [os.fspath(s) for s in sources]
+    return _write(list(diagrams), texts, out_dir, format, read, previous=previous)[0]
 
 
 _not_diagrams = written_by(MARKER, "powerreg render")
-
-
-def _check_diagrams_output(out: Path, source: str | None) -> None:
-    check_output(
-        out,
-        directory=True,
-        not_ours=_not_diagrams,
-        fix="choose a new or empty directory, or one written by 'powerreg render'",
-        source=source,
-    )
 
 
 def _write(
@@ -595,11 +584,12 @@ def _write(
     sources: Iterable[str],
     out_dir: str | os.PathLike[str],
     format: str,
-    source: str | None = None,
+    read: Sequence[str | None] = (),
     progress: _Progress | None = None,
     previous: Path | None = None,
 ) -> tuple[list[Path], int]:
-    """The diagrams written, and how many were taken from ``previous`` (see :func:`_fill`)."""
+    """The diagrams written, and how many were taken from ``previous`` (see :func:`_fill`);
+    ``out_dir`` may not lie inside any of the registry directories ``read``."""
     if format not in FORMATS:
         raise UsageError(f"unknown diagram format '{format}' (formats: {', '.join(FORMATS)})")
     out = Path(out_dir)
@@ -608,7 +598,14 @@ def _write(
         if not all(parts) or any(p in (".", "..") or "\\" in p for p in parts):
             raise UsageError(f"diagram name '{name}' is not a relative path like 'XK-001/F1'")
     dot = _dot_executable() if format != "dot" else ""
-    _check_diagrams_output(out, source)
+    for source in read or (None,):
+        check_output(
+            out,
+            directory=True,
+            not_ours=_not_diagrams,
+            fix="choose a new or empty directory, or one written by 'powerreg render'",
+            source=source,
+        )
     try:
         with new_directory(out) as work:
             taken = _fill(work, names, sources, format, dot, progress, previous)
@@ -734,7 +731,8 @@ def _render_all(
         sources = itertools.chain(sources, overviews)
     if stop is not None:
         sources = _until(stop, sources)
-    return _write(names, sources, out_dir, format, registry.source_root, progress, previous)
+    read = (registry.source_root,)
+    return _write(names, sources, out_dir, format, read, progress, previous)
 
 
 def _until(stop: threading.Event, sources: Iterable[str]) -> Iterator[str]:

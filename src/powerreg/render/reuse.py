@@ -97,8 +97,6 @@ class Previous:
         self.folder = folder
         self.environment = environment
         self._drawn = drawn
-        #: how many diagrams were taken from it
-        self.taken = 0
 
     @classmethod
     def read(cls, folder: Path | None, marker: str) -> Previous | None:
@@ -144,7 +142,6 @@ class Previous:
             return None
         if now != self._drawn[name][1]:
             return None  # changed, or cut short, since it was written
-        self.taken += 1
         return path
 
 

@@ -49,7 +49,7 @@ from ..catalog.ngrams import index_text
 from ..catalog.tables import SEARCH_INDEXES
 from ..errors import Problem, RegistryError, UsageError, problem
 from ..lang import Lang
-from ..layout import ROLLUP_FILE
+from ..layout import ROLLUP_FILE, is_registry_dir
 from ..load import load
 from ..machine import PARALLEL_ENV, WORKERS_ENV, peak_memory_mib
 from ..mainjob import build as build_member
@@ -158,9 +158,9 @@ def run_member(task: MemberTask) -> MemberOutcome:
         reg = load(task.root)
     except RegistryError as err:
         problems = err.problems
-        if not (root := Path(task.root)).joinpath("registry.yaml").exists() and (
-            root.joinpath(ROLLUP_FILE).is_file()
-        ):  # a roll-up in a roll-up: say so, not that its registry.yaml is missing
+        root = Path(task.root)
+        if not is_registry_dir(root) and (root / ROLLUP_FILE).is_file():
+            # a roll-up in a roll-up: say so, not that its registry.yaml is missing
             problems = [problem("E007.nested_rollup", ROLLUP_FILE, root=d.path)]
         out.problems = [prefixed(p, d) for p in problems]
         out.seconds["load"] = time.perf_counter() - t

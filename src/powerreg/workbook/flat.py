@@ -206,12 +206,7 @@ class _Flat:
         read as the text of its code) or a formula never calculated (read as empty); the
         cell is then read as empty, so nothing else is said of it."""
         for cell in self.unreadable.get(self.grid.name, ()):
-            if cell.error is not None:
-                self.problems.unreadable(self.grid.name, cell.row, cell.column, error=cell.error)
-            else:
-                self.problems.unreadable(
-                    self.grid.name, cell.row, cell.column, formula=cell.formula
-                )
+            self.problems.unreadable(self.grid.name, cell)
             if cell.row <= self.grid.height and cell.column <= len(self.grid.rows[cell.row - 1]):
                 self.grid.rows[cell.row - 1][cell.column - 1] = None
 

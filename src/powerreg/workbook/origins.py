@@ -54,6 +54,7 @@ from ..model import (
 from ..schemamessages import entity_of, quoted, schema_message
 from .cells import cell_name
 from .codecs import Codec, Words
+from .unreadable import Unreadable
 
 __all__ = ["Origin", "Problems", "assemble"]
 
@@ -144,12 +145,16 @@ class Problems:
         self.found.append(found)
         return found
 
-    def unreadable(self, sheet: str, row: int, column: int, /, **params: Any) -> Problem:
-        """Record the problem of a cell that holds no value a reader can give:
-        ``error="#DIV/0!"`` (E002.cell_error) or ``formula="=2000+11"``, a formula never
-        calculated (E002.cell_formula). Later problems at the cell are not recorded."""
-        key = "E002.cell_error" if "error" in params else "E002.cell_formula"
-        found = self.at(key, sheet, row, column, **params)
+    def unreadable(self, sheet: str, cell: Unreadable) -> Problem:
+        """Record the problem of a cell that holds no value a reader can give (found by
+        :func:`.unreadable.unreadable_cells`): an error, ``#DIV/0!`` (E002.cell_error), or
+        a formula never calculated, ``=2000+11`` (E002.cell_formula). Later problems at
+        the cell are not recorded."""
+        row, column = cell.row, cell.column
+        if cell.error is not None:
+            found = self.at("E002.cell_error", sheet, row, column, error=cell.error)
+        else:
+            found = self.at("E002.cell_formula", sheet, row, column, formula=cell.formula)
         self.unread.add((sheet, row, column))
         return found
 

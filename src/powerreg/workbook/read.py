@@ -197,10 +197,7 @@ class _Structured:
                 self.problems.file, f"sheet {sheet.name} is damaged ({err}); {SAVE_AS} again"
             ) from err
         for cell in self.unreadable.get(sheet.name, ()):
-            if cell.error is not None:
-                self.problems.unreadable(sheet.name, cell.row, cell.column, error=cell.error)
-            else:
-                self.problems.unreadable(sheet.name, cell.row, cell.column, formula=cell.formula)
+            self.problems.unreadable(sheet.name, cell)
         return rows
 
     def unheaded(self, sheet: Sheet, r: int, row: list[Any], blank: list[int]) -> None:
