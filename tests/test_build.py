@@ -271,7 +271,7 @@ def test_a_failed_export_stops_the_drawing(
 
     def broken(*args: object, **kwargs: object) -> Path:
         pids.append(os.getpid())  # in the child, this list is the child's
-        raise UsageError("cannot write the catalog: disk full")
+        raise UsageError("catalog.cannot_write", path="catalog.db", reason="disk full")
 
     monkeypatch.setattr(background, "export_sqlite", broken)
     out = tmp_path / "site"
@@ -341,7 +341,9 @@ def test_pages_written_from_a_drawing_that_then_fails_are_not_kept(
     before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     children = child_processes()
     monkeypatch.setenv("POWERREG_PARALLEL", "1")
-    body = 'sleep 0.3; "$REAL" "$@"; exit 3'  # draws every chart, then fails
+    # draws every chart, then fails; a second after, so that the site has the time to
+    # write pages from the charts even on a machine busy with other tests
+    body = 'sleep 0.3; "$REAL" "$@"; sleep 1; exit 3'
     monkeypatch.setenv("PATH", f"{fake_dot(tmp_path, body)}{os.pathsep}{os.environ['PATH']}")
     written_early: list[str] = []
     write_drawn = deferred.Deferred._write_drawn

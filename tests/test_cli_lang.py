@@ -62,3 +62,20 @@ def test_markdown_title_follows_the_language() -> None:
         main, ["validate", str(MINIMAL), "--format", "markdown", "--lang", "zh"]
     )
     assert out.output.startswith("# example-epb 的校验结果")
+
+
+def test_the_build_summary_in_chinese(tmp_path: Path) -> None:
+    out = tmp_path / "b"
+    said = CliRunner().invoke(main, ["build", str(MINIMAL), "-o", str(out), "--lang", "zh"])
+    assert said.exit_code == 0, said.output
+    lines = said.stdout.splitlines()
+    assert lines[2].startswith("各等级的防范：高 ")
+    assert lines[3].startswith("审计：通过——错误 0 个")
+    assert (
+        lines[4]
+        == f"已写入 {out}/：audit.md、audit.json、diagrams/（2 张流程图）、catalog.db、metadata.json、site/"
+    )
+    assert lines[5].startswith("用时 ")
+    assert lines[-1].startswith(f"公开网站：python -m http.server -d {out}/site，然后打开 ")
+    english = ("coverage", "audit:", "wrote ", "time:", "browse:", "public website:")
+    assert not [line for line in lines if line.startswith(english)]

@@ -102,7 +102,7 @@ def test_a_page_whose_mark_is_not_once_in_it_is_made_again(tmp_path: Path) -> No
 
 def test_a_failed_drawing_fails_the_site_and_leaves_nothing(tmp_path: Path) -> None:
     def broken() -> None:
-        raise powerreg.UsageError("graphviz dot failed")
+        raise powerreg.UsageError("render.dot_not_all", command="dot -Tsvg")
 
     out = tmp_path / "site"
     with pytest.raises(powerreg.UsageError, match="dot failed"):

@@ -309,8 +309,9 @@ def test_not_a_workbook(tmp_path: Path, name: str, data: bytes, says: str) -> No
     path.write_bytes(data)
     with pytest.raises(NotAWorkbook) as err:
         read_workbook(path)
-    assert says in err.value.reason
-    assert "save it as .xlsx" in err.value.reason
+    assert says in err.value.reason.in_lang("en")
+    assert "save it as .xlsx" in err.value.reason.in_lang("en")
+    assert "另存为 .xlsx" in err.value.reason.in_lang("zh")  # said in Chinese too
     assert isinstance(err.value, UsageError)
 
 

@@ -23,8 +23,9 @@ may be replaced:
   files, symbolic links, files or directories that are not outputs of the same kind,
   and anything inside the registry being read.
 
-Only :mod:`powerreg.errors` and :mod:`powerreg.machine` (whether a process is alive) are
-imported from powerreg: every module that writes can use this one.
+Only :mod:`powerreg.errors`, :mod:`powerreg.codes` (the refusals' words) and
+:mod:`powerreg.machine` (whether a process is alive) are imported from powerreg: every
+module that writes can use this one.
 
 Examples:
     >>> import tempfile
@@ -54,9 +55,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
+from .codes import Phrase, phrase
 from .errors import UsageError
 from .machine import process_stat
-from .textsafe import one_line
 
 #: The mark of powerreg's temporary names: ``.<name>.powerreg-<pid>-<token>.<kind>``.
 TAG = "powerreg"
@@ -426,10 +427,10 @@ def new_directory(
 # ----------------------------------------------------------------------------- check
 
 _SPECIAL = {
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFIFO: "a named pipe",
-    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: phrase("part.char_device"),
+    stat.S_IFBLK: phrase("part.block_device"),
+    stat.S_IFIFO: phrase("part.named_pipe"),
+    stat.S_IFSOCK: phrase("part.socket"),
 }
 
 
@@ -437,7 +438,7 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def written_by(marker: str, command: str) -> Callable[[Path], str | None]:
+def written_by(marker: str, command: str) -> Callable[[Path], Phrase | None]:
     """The ``not_ours`` of :func:`check_output` for a directory that ``command`` marks as
     its own with the file ``marker``: a directory without it is not replaced.
 
@@ -445,17 +446,17 @@ def written_by(marker: str, command: str) -> Callable[[Path], str | None]:
         >>> import tempfile
         >>> d = Path(tempfile.mkdtemp())
         >>> not_ours = written_by(".powerreg-site.json", "powerreg site")
-        >>> not_ours(d)
+        >>> not_ours(d).in_lang("en")
         "is not empty and was not written by 'powerreg site' (it has no .powerreg-site.json)"
         >>> _ = (d / ".powerreg-site.json").write_text("{}")
         >>> not_ours(d) is None
         True
     """
 
-    def not_ours(out: Path) -> str | None:
+    def not_ours(out: Path) -> Phrase | None:
         if (out / marker).is_file():
             return None
-        return f"is not empty and was not written by '{command}' (it has no {marker})"
+        return phrase("part.not_written_by", command=command, marker=marker)
 
     return not_ours
 
@@ -464,8 +465,8 @@ def check_output(
     path: str | os.PathLike[str],
     *,
     directory: bool,
-    not_ours: Callable[[Path], str | None],
-    fix: str,
+    not_ours: Callable[[Path], Phrase | None],
+    fix: Phrase,
     source: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Refuse an output path whose replacement would destroy something not ours.
@@ -476,11 +477,12 @@ def check_output(
       output, one that holds it);
     * a symbolic link, a device, a named pipe or a socket;
     * a directory where a file goes, or anything else where a directory goes;
-    * a non-empty file or directory for which ``not_ours`` gives a reason (e.g. "is not
-      a catalog written by powerreg"); empty ones are always replaced;
+    * a non-empty file or directory for which ``not_ours`` gives a reason (a
+      :func:`~powerreg.codes.phrase`, e.g. "is not a catalog written by powerreg"); empty
+      ones are always replaced;
     * for a file, a parent directory that does not exist.
 
-    ``fix`` ends each message: what to give instead.
+    ``fix`` ends each message: what to give instead (a :func:`~powerreg.codes.phrase`).
 
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
@@ -489,72 +491,60 @@ def check_output(
         >>> import tempfile
         >>> d = Path(tempfile.mkdtemp())
         >>> _ = (d / "notes.txt").write_text("mine")
-        >>> def not_ours(p: Path) -> str | None:
-        ...     return None if p.suffix == ".db" else "is not a catalog written by powerreg"
+        >>> def not_ours(p: Path) -> Phrase | None:
+        ...     return None if p.suffix == ".db" else phrase("part.sqlite_not_ours", kind="catalog")
         >>> def check(path: str | Path) -> str:
         ...     try:
-        ...         return check_output(path, directory=False, not_ours=not_ours, fix="-o").name
+        ...         fix = phrase("fix.catalog_file")
+        ...         return check_output(path, directory=False, not_ours=not_ours, fix=fix).name
         ...     except UsageError as err:
         ...         return str(err).replace(str(d), "D")
         >>> check(d / "new.db")
         'new.db'
-        >>> print(check(d / "notes.txt"))
-        'D/notes.txt' is not a catalog written by powerreg; refusing to replace it: -o
-        >>> print(check("/dev/null"))
-        '/dev/null' is a character device, not a file powerreg writes; refusing to replace it: -o
+        >>> print(check(d / "notes.txt").split(";")[0])
+        'D/notes.txt' is a SQLite database but not a catalog written by powerreg
+        >>> print(check("/dev/null").split(";")[0])
+        '/dev/null' is a character device, not a file powerreg writes
     """
     p = Path(path)
     try:
         os.fspath(p).encode("utf-8")
     except UnicodeEncodeError:  # bytes the file system took that are not UTF-8
-        raise UsageError(
-            f"'{one_line(os.fspath(p))}' is not a name in UTF-8, which the outputs record "
-            f"(markers, catalogs, pages); give the output a name in UTF-8: {fix}"
-        ) from None
+        raise UsageError("atomic.not_utf8", path=p, fix=fix) from None
     if source is not None:
         root = Path(source).resolve()
         full = p.resolve()
         if _inside(full, root):
-            raise UsageError(
-                f"'{p}' is inside the registry being read ('{source}'); refusing to write "
-                f"there: {fix}"
-            )
+            raise UsageError("atomic.inside_source", path=p, source=source, fix=fix)
         if directory and full in root.parents:
-            raise UsageError(
-                f"'{p}' holds the registry being read ('{source}'); refusing to replace it: {fix}"
-            )
+            raise UsageError("atomic.holds_source", path=p, source=source, fix=fix)
     try:
         st = os.lstat(p)
     except FileNotFoundError:
         if not directory and not p.parent.is_dir():
-            raise UsageError(
-                f"cannot write '{p}': directory '{p.parent}' does not exist; create it"
-            ) from None
+            raise UsageError("atomic.no_parent", path=p, parent=p.parent) from None
         return p
     except NotADirectoryError:
-        raise UsageError(f"cannot write '{p}': a part of the path is not a directory") from None
+        raise UsageError("atomic.part_not_dir", path=p) from None
     mode = st.st_mode
     if stat.S_ISLNK(mode):
-        raise UsageError(
-            f"'{p}' is a symbolic link (to '{os.readlink(p)}'); refusing to replace it: {fix}"
-        )
+        raise UsageError("atomic.symlink", path=p, target=os.readlink(p), fix=fix)
     kind = _SPECIAL.get(stat.S_IFMT(mode))
     if kind is not None:
-        what = "directory" if directory else "file"
-        raise UsageError(
-            f"'{p}' is {kind}, not a {what} powerreg writes; refusing to replace it: {fix}"
-        )
+        if directory:
+            raise UsageError("atomic.special_not_dir", path=p, kind=kind, fix=fix)
+        raise UsageError("atomic.special_not_file", path=p, kind=kind, fix=fix)
     if directory:
         if not stat.S_ISDIR(mode):
-            raise UsageError(f"'{p}' exists and is not a directory; {fix}")
+            raise UsageError("atomic.not_dir", path=p, fix=fix)
         if not any(p.iterdir()):
             return p
     else:
         if stat.S_ISDIR(mode):
-            raise UsageError(f"'{p}' is a directory; {fix}")
+            raise UsageError("atomic.is_dir", path=p, fix=fix)
         if st.st_size == 0:
             return p
     reason = not_ours(p)
     if reason is not None:
-        raise UsageError(f"'{p}' {reason}; refusing to replace it: {fix}")
+        raise UsageError("atomic.not_ours", path=p, reason=reason, fix=fix)
     return p

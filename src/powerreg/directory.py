@@ -115,8 +115,7 @@ def load_power_file(
     root = file.parent.parent
     if not is_power_file(file):
         raise UsageError(
-            f"'{file}' is not a power file of a registry: it must sit in the {POWERS_DIR}/"
-            f" folder of a directory holding {REGISTRY_FILE}"
+            "directory.not_power_file", path=file, folder=POWERS_DIR, registry_file=REGISTRY_FILE
         )
     return _DirectoryLoader(root, max_bytes, only=file.name, cache=cache).load()
 
@@ -199,7 +198,7 @@ class _DirectoryLoader:
             return problem("E007.not_regular", rel, kind=FILE_KINDS[err.kind])
         if isinstance(err, ReadDenied):
             return problem("E007.denied", rel)
-        return problem("E007", rel, reason=err.reason)  # an I/O error
+        return problem("E007", rel, reason=err.reason.both())  # an I/O error
 
     def _outside(self, path: str | os.PathLike[str]) -> bool:
         """Whether ``path`` (a link) leads out of the registry's directory."""

@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .codes import Severity
+from .codes import USAGE, Severity, render_usage
+from .lang import Lang
 
 if TYPE_CHECKING:
     from .problems import Problem, problem, sheet_ref
@@ -56,7 +57,45 @@ class PowerregError(Exception):
 
 
 class UsageError(PowerregError):
-    """Bad arguments or an input/output failure that is not a registry problem."""
+    """Bad arguments or an input/output failure that is not a registry problem.
+
+    It carries a key of :mod:`powerreg.codes.usage_codes` and the message's parameters,
+    and is said in either language when shown (:meth:`in_lang`); ``str()`` is English.
+    A parameter may be a :func:`~powerreg.codes.phrase` (a piece said in the same
+    language) or another refusal (its reason).
+
+    Examples:
+        >>> from powerreg.codes import phrase
+        >>> err = UsageError("atomic.not_dir", path="out", fix=phrase("fix.new_dir"))
+        >>> print(err)
+        'out' exists and is not a directory; choose a new or empty directory
+        >>> err.in_lang("zh")
+        "'out' 已存在且不是目录；请选择新的目录或空目录"
+        >>> import pickle; pickle.loads(pickle.dumps(err)).in_lang("zh") == err.in_lang("zh")
+        True
+    """
+
+    def __init__(self, key: str, /, **params: Any) -> None:
+        if key not in USAGE:
+            raise KeyError(f"no template {key!r} in powerreg.codes.usage_codes")
+        self.key = key
+        self.params = params
+        super().__init__(self.in_lang("en"))
+
+    def in_lang(self, lang: Lang) -> str:
+        """The message in ``lang``."""
+        return render_usage(self.key, lang, self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a worker process's refusal reaches its parent
+        return (_rebuilt, (type(self), self.__dict__))
+
+
+def _rebuilt(cls: type[UsageError], state: dict[str, Any]) -> UsageError:
+    """A refusal (of any subclass) as it was pickled: its key, parameters and attributes."""
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err.in_lang("en"))
+    return err
 
 
 class RegistryError(PowerregError):

@@ -181,7 +181,7 @@ def _pandas() -> Any:
     try:
         import pandas as pd
     except ImportError as err:  # pragma: no cover - depends on the extra
-        raise UsageError("DataFrames need pandas: pip install 'powerreg[notebook]'") from err
+        raise UsageError("frames.need_pandas") from err
     return pd
 
 
@@ -379,11 +379,9 @@ def coverage(
     lang = checked_lang(lang)
     dims = RISK_DIMS + MEASURE_DIMS
     if len(by) != 2 or by[0] == by[1] or any(d not in dims for d in by):
-        raise UsageError(
-            f"coverage: by={by!r} must name two different things of: {', '.join(dims)}"
-        )
+        raise UsageError("frames.coverage_by", by=repr(by), dims=", ".join(dims))
     if count not in ("risk_points", "countermeasures"):
-        raise UsageError(f"coverage: count={count!r} must be 'risk_points' or 'countermeasures'")
+        raise UsageError("frames.coverage_count", count=repr(count))
     pd = _pandas()
     records = _records(registry, measures=count == "countermeasures" or _any_measure(by))
     row, col = by

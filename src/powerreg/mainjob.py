@@ -61,6 +61,7 @@ from pydantic import BaseModel
 from . import catalog, formats, site
 from .atomic import check_output, new_directory, written_by
 from .audit import AuditReport, FailOn, Policy, audit
+from .codes import phrase
 from .errors import PowerregError, UsageError
 from .machine import peak_memory_mib
 from .model import Registry, Stats, expect_registry
@@ -158,7 +159,7 @@ def build(
         out,
         directory=True,
         not_ours=_not_a_build,
-        fix="choose a new or empty directory",
+        fix=phrase("fix.new_dir"),
         source=registry.source_root,
     )
     site_rules = as_policy(site_policy)  # read once, for the site and its early index
@@ -244,7 +245,7 @@ def build(
         seconds["swap"] = time.perf_counter() - t
         return result.model_copy(update={"seconds": seconds, "peak_memory_mib": peak_memory_mib()})
     except OSError as err:
-        raise UsageError(f"cannot build into '{out}': {err.strerror or err}") from err
+        raise UsageError("build.cannot_write", path=out, reason=err.strerror or str(err)) from err
 
 
 @contextmanager

@@ -11,8 +11,9 @@ most ``limit + 1`` bytes whatever ``stat`` said: one byte more than the limit is
 enough to know the file is over it.
 
 Every refusal is an :class:`UnreadableFile`, a :class:`~powerreg.errors.UsageError`
-whose ``reason`` a caller can put into its own message (the loader makes it an E007
-problem of the file, the policy reader an error naming the policy).
+whose ``reason`` (a :func:`~powerreg.codes.phrase`, said in either language) a caller can
+put into its own message (the loader makes it an E007 problem of the file, the policy
+reader an error naming the policy).
 
 Examples:
     >>> import os, tempfile
@@ -25,19 +26,19 @@ Examples:
     >>> try:
     ...     read_limited(path, 5)
     ... except FileTooLarge as err:
-    ...     print(err.reason)
+    ...     print(err.reason.in_lang("en"))
     file is 11 bytes, over the limit of 5
     >>> os.mkfifo(os.path.join(d, "pipe.yaml"))
     >>> try:
     ...     read_limited(os.path.join(d, "pipe.yaml"))
     ... except NotRegularFile as err:
-    ...     print(err.reason)
+    ...     print(err.reason.in_lang("en"))
     it is a FIFO (named pipe), not a regular file
     >>> try:  # said to be regular: opened without blocking, and refused all the same
     ...     read_limited(os.path.join(d, "pipe.yaml"), regular=True)
     ... except NotRegularFile as err:
-    ...     print(err.reason)
-    it is a FIFO (named pipe), not a regular file
+    ...     print(err.reason.in_lang("zh"))
+    此处是命名管道（FIFO），不是普通文件
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ import errno
 import os
 import stat
 
+from .codes import Phrase, phrase
 from .codes.load_codes import FILE_KINDS
 from .errors import UsageError
 
@@ -73,18 +75,19 @@ _KINDS = (
 
 
 class UnreadableFile(UsageError):
-    """A file that was not read; ``reason`` says why, without the path.
+    """A file that was not read; ``reason`` says why, without the path (a phrase, said
+    in the language of the message it is part of).
 
     Examples:
-        >>> err = UnreadableFile("p.yaml", "no such file")
-        >>> err.path, err.reason, str(err)
-        ('p.yaml', 'no such file', "cannot read 'p.yaml': no such file")
+        >>> err = FileMissing("p.yaml", phrase("part.no_such_file"))
+        >>> err.path, str(err), err.in_lang("zh")
+        ('p.yaml', "cannot read 'p.yaml': no such file", "无法读取 'p.yaml'：文件不存在")
     """
 
-    def __init__(self, path: str, reason: str) -> None:
+    def __init__(self, path: str, reason: Phrase) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(f"cannot read '{path}': {reason}")
+        UsageError.__init__(self, "file.unreadable", path=path, reason=reason)
 
 
 class FileMissing(UnreadableFile):
@@ -101,7 +104,7 @@ class NotRegularFile(UnreadableFile):
 
     def __init__(self, path: str, kind: str) -> None:
         self.kind = kind
-        super().__init__(path, f"it is {FILE_KINDS[kind]['en']}, not a regular file")
+        super().__init__(path, phrase("part.not_regular", kind=FILE_KINDS[kind]))
 
 
 class FileTooLarge(UnreadableFile):
@@ -110,12 +113,10 @@ class FileTooLarge(UnreadableFile):
     def __init__(self, path: str, limit: int, size: int | None) -> None:
         self.limit = limit
         self.size = size
-        super().__init__(
-            path,
-            f"file is {size:,} bytes, over the limit of {limit:,}"
-            if size is not None
-            else f"file holds more than the limit of {limit:,} bytes",
-        )
+        if size is None:
+            super().__init__(path, phrase("part.over_limit", limit=f"{limit:,}"))
+        else:
+            super().__init__(path, phrase("part.too_big", size=f"{size:,}", limit=f"{limit:,}"))
 
 
 def file_kind(mode: int) -> str | None:
@@ -138,10 +139,10 @@ def file_kind(mode: int) -> str | None:
 def _failed(name: str, err: OSError) -> UnreadableFile:
     """The refusal an ``OSError`` of opening or reading ``name`` amounts to."""
     if isinstance(err, FileNotFoundError):
-        return FileMissing(name, "no such file")
+        return FileMissing(name, phrase("part.no_such_file"))
     if err.errno in (errno.EACCES, errno.EPERM):
-        return ReadDenied(name, "permission denied")
-    return UnreadableFile(name, err.strerror or str(err))
+        return ReadDenied(name, phrase("part.permission_denied"))
+    return UnreadableFile(name, phrase("part.os_reason", reason=err.strerror or str(err)))
 
 
 def read_limited(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import check_output, write_text
+from .codes import Phrase, phrase
 from .errors import UsageError
 from .model import Power, RegistryMeta, field_label
 from .readfile import read_limited
@@ -79,25 +80,25 @@ def write_schemas(directory: str | os.PathLike[str]) -> list[Path]:
     try:
         d.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise UsageError(f"'{d}' exists and is not a directory; give a directory") from None
+        raise UsageError("atomic.not_dir", path=d, fix=phrase("fix.give_dir")) from None
     written = []
     for name, schema in json_schemas().items():
         path = check_output(
             d / name,
             directory=False,
             not_ours=_not_a_schema,
-            fix=f"move '{name}' away or give another directory",
+            fix=phrase("fix.schema_move_away", name=name),
         )
         write_text(path, render_schema(schema))
         written.append(path)
     return written
 
 
-def _not_a_schema(path: Path) -> str | None:
+def _not_a_schema(path: Path) -> Phrase | None:
     try:
         data = json.loads(read_limited(path))
     except (UsageError, ValueError):
         data = None
     if isinstance(data, dict) and data.get("$id") == path.name:
         return None
-    return "is not a JSON Schema written by 'powerreg schema'"
+    return phrase("part.not_a_schema")

@@ -26,18 +26,25 @@ Examples:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from pydantic import ValidationError
 
+from .codes import Localized, localized, phrase
 from .errors import UsageError
 from .readfile import UnreadableFile
 from .yamlsource import Document, read_file
 
+#: Words a message of this module takes from its caller: English text, a
+#: :func:`~powerreg.codes.phrase` or a :func:`~powerreg.codes.localized` pair (said in
+#: the message's language).
+Words: TypeAlias = str | Localized | Mapping[str, str]
+
 
 def read_mapping(
-    path: str | os.PathLike[str], what: str, not_mapping: str
+    path: str | os.PathLike[str], what: Words, not_mapping: Words
 ) -> tuple[Document, dict[str, Any]]:
     """The parsed file at ``path`` and its mapping (``{}`` for an empty file).
 
@@ -53,11 +60,15 @@ def read_mapping(
     try:
         doc = read_file(p, str(p))
     except UnreadableFile as err:
-        raise UsageError(f"cannot read {what} {p}: {err.reason}") from err
+        raise UsageError("settings.unreadable", what=what, path=p, reason=err.reason) from err
     if doc.problems:
-        raise UsageError(str(doc.problems[0]))
+        first = doc.problems[0]
+        raise UsageError(
+            "settings.not_yaml", problem=localized(first.as_line("en"), first.as_line("zh"))
+        )
     if doc.data is not None and not isinstance(doc.data, dict):
-        raise UsageError(f"{p}:{doc.root[0]}:{doc.root[1]}: {not_mapping}")
+        line, col = doc.root
+        raise UsageError("settings.not_mapping", path=p, line=line, col=col, detail=not_mapping)
     return doc, doc.data or {}
 
 
@@ -65,7 +76,7 @@ def located(
     path: str | os.PathLike[str],
     doc: Document,
     err: ValidationError,
-    unknown_key: str | None = None,
+    unknown_key: Words | None = None,
 ) -> UsageError:
     """The first error of ``err`` as a usage error at its place in ``doc``: a key the
     model does not know at the key (said as ``unknown_key`` when given), any other error
@@ -74,8 +85,8 @@ def located(
     loc = tuple(first["loc"])
     extra = first["type"] == "extra_forbidden"
     line, col = doc.position(loc, key=extra)
-    what = ".".join(str(x) for x in loc) or "policy"
-    msg = first["msg"].removeprefix("Value error, ")
+    what: Words = ".".join(str(x) for x in loc) or phrase("part.settings_whole")
+    msg: Words = first["msg"].removeprefix("Value error, ")
     if extra and unknown_key is not None:
         msg = unknown_key
-    return UsageError(f"{Path(path)}:{line}:{col}: {what}: {msg}")
+    return UsageError("settings.invalid", path=Path(path), line=line, col=col, what=what, msg=msg)

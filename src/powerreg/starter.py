@@ -65,17 +65,18 @@ def starter_power(meta: Registry, power_id: str, category: str) -> Power:
         UsageError: the id is not an id, or the category is not declared.
     """
     if not is_id(power_id):
-        raise UsageError(
-            f"'{power_id}' is not a power id; use letters, digits and '-', e.g. XK-017"
-        )
+        raise UsageError("starter.bad_id", power_id=power_id)
     codes = [c.code for c in meta.categories]
     if category not in codes:
         close = closest(category, codes)
-        hint = f"; did you mean '{close}'?" if close else ""
-        raise UsageError(
-            f"category '{category}' is not declared in registry.yaml "
-            f"(categories: {', '.join(codes)}){hint}"
-        )
+        if close:
+            raise UsageError(
+                "starter.no_category_close",
+                category=category,
+                codes=", ".join(codes),
+                close=close,
+            )
+        raise UsageError("starter.no_category", category=category, codes=", ".join(codes))
     division = _division(meta, category)
     head = _decider(meta, category, intake=False) or (meta.posts or [division])[0]
     window = _decider(meta, category, intake=True) or division
@@ -156,15 +157,15 @@ def write_new_power(registry: str | os.PathLike[str], power_id: str, category: s
     """
     root = Path(registry)
     if not (root / REGISTRY_FILE).is_file():
-        raise UsageError(f"'{root}' is not a registry directory (it has no {REGISTRY_FILE})")
+        raise UsageError("starter.not_registry", path=root, file=REGISTRY_FILE)
     reg = load(root)
     if power_id in reg.powers:
         where = reg.location(power_id)
         file = where[0] if where else f"{POWERS_DIR}/{power_id}.yaml"
-        raise UsageError(f"power {power_id} already exists ({file}); choose another id")
+        raise UsageError("starter.power_exists", power_id=power_id, file=file)
     target = root / POWERS_DIR / f"{power_id}.yaml"
     if target.exists():
-        raise UsageError(f"'{target}' already exists; choose another id")
+        raise UsageError("starter.file_exists", path=target)
     power = starter_power(reg, power_id, category)
     text = f"# 新事项 {power_id}：请把（待填写：…）改为本部门的内容\n" + power_yaml(power)
     target.parent.mkdir(exist_ok=True)

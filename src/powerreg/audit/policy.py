@@ -23,7 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..codes import CODES, Severity
+from ..codes import CODES, Phrase, Severity, phrase
 from ..settingsfile import located, read_mapping
 from ..suggest import closest
 
@@ -79,9 +79,7 @@ class Policy(BaseModel):
     def from_file(cls, path: str | os.PathLike[str]) -> Policy:
         """Read a policy file; a bad one raises ``UsageError`` naming file and line."""
         doc, data = read_mapping(
-            path,
-            "policy",
-            "a policy file holds a mapping of severities, min_high_measures and promise_ratio",
+            path, phrase("part.audit_policy"), phrase("part.audit_policy_not_mapping")
         )
         try:
             return cls.model_validate(data)
@@ -89,7 +87,7 @@ class Policy(BaseModel):
             raise located(path, doc, err, unknown_key=_unknown_key(err)) from err
 
 
-def _unknown_key(err: ValidationError) -> str:
+def _unknown_key(err: ValidationError) -> Phrase:
     """What a key of a policy file that is none of its fields is told: the fields, and
     where a rule's severity goes when the key is a rule.
 
@@ -97,17 +95,17 @@ def _unknown_key(err: ValidationError) -> str:
         >>> try:
         ...     Policy.model_validate({"A307": "off"})
         ... except ValidationError as err:
-        ...     print(_unknown_key(err))
+        ...     print(_unknown_key(err).in_lang("en"))
         unknown key; a policy's keys are severities, min_high_measures, promise_ratio, \
 peer_coverage_gap (a rule's severity goes under severities, e.g. 'severities: {A307: off}')
     """
-    said = f"unknown key; a policy's keys are {', '.join(Policy.model_fields)}"
+    keys = ", ".join(Policy.model_fields)
     key = str(err.errors(include_url=False)[0]["loc"][-1])
     if key.upper() in AUDIT_CODES:
-        said += f" (a rule's severity goes under severities, e.g. 'severities: {{{key}: off}}')"
-    elif (close := closest(key, Policy.model_fields)) is not None:
-        said += f" (did you mean '{close}'?)"
-    return said
+        return phrase("part.policy_key_is_rule", keys=keys, key=key)
+    if (close := closest(key, Policy.model_fields)) is not None:
+        return phrase("part.policy_key_close", keys=keys, close=close)
+    return phrase("part.policy_key_unknown", keys=keys)
 
 
 def effective(policy: Policy, code: str) -> Severity | None:

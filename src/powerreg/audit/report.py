@@ -96,7 +96,7 @@ class AuditReport(BaseModel):
         except ImportError as err:  # pragma: no cover - depends on the extra
             from ..errors import UsageError
 
-            raise UsageError("to_pandas needs pandas: pip install 'powerreg[notebook]'") from err
+            raise UsageError("audit.report_needs_pandas") from err
         cols = ["code", "severity", "entity", "message", "file", "line"]
         return pd.DataFrame(json_items(self.findings, lang or self.lang), columns=cols)
 

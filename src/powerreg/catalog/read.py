@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..codes import localized, value_kind
+from ..codes import Phrase, localized, phrase, value_kind
 from ..codes.load_codes import COLUMN_TYPES, FILE_KINDS, SCOPES
 from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError, problem
@@ -33,8 +33,6 @@ Position = tuple[str, int, int]
 _SHOWN = 20
 #: Columns of ``powers`` that hold a JSON list of texts.
 _JSON_LISTS = ("legal_basis", "responsibilities", "accountability")
-#: What is at a path that is not a file, as an error names it.
-_KIND_NAMES = {key: names["en"] for key, names in FILE_KINDS.items()}
 #: What a position column holds (``{want}`` of E002.catalog_type); ``export`` writes 0
 #: or NULL where the YAML position is unknown (a registry built in code).
 _LINE = localized(
@@ -82,7 +80,7 @@ def read_catalog(path: str | os.PathLike[str]) -> Registry:
     try:
         return _Reader(conn, p.name).registry()
     except sqlite3.Error as err:  # a damaged file: "database disk image is malformed"
-        raise UsageError(f"cannot read the catalog '{p}': {err}") from err
+        raise UsageError("catalog.unreadable", path=p, reason=str(err)) from err
     finally:
         conn.close()
 
@@ -96,15 +94,16 @@ def open_catalog(path: Path) -> sqlite3.Connection:
     try:
         kind = file_kind(path.stat().st_mode)
     except FileNotFoundError as err:
-        raise UsageError(f"no catalog at '{path}': no such file") from err
+        raise UsageError("catalog.no_such_file", path=path) from err
     except OSError as err:
-        raise UsageError(f"no catalog at '{path}': {err.strerror or err}") from err
+        reason = err.strerror or str(err)
+        raise UsageError("catalog.inaccessible", path=path, reason=reason) from err
     if kind is not None:
-        raise UsageError(f"no catalog at '{path}': it is {_KIND_NAMES[kind]}, not a file")
+        raise UsageError("catalog.not_a_file", path=path, kind=FILE_KINDS[kind])
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as err:
-        raise UsageError(f"cannot open the catalog '{path}': {err}") from err
+        raise UsageError("catalog.cannot_open", path=path, reason=str(err)) from err
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         names = {
@@ -114,55 +113,62 @@ def open_catalog(path: Path) -> sqlite3.Connection:
         wrong = _wrong_shape(conn, version, names)
     except sqlite3.DatabaseError as err:
         conn.close()
-        raise UsageError(f"'{path}' is not a SQLite database ({err})") from err
+        raise UsageError("catalog.not_sqlite", path=path, reason=str(err)) from err
     if wrong:
-        rollup = _rollup_catalog(conn, version, names)
+        rollup = _rollup_catalog(conn, version, names, path)
         conn.close()
         if rollup is not None:
-            raise UsageError(f"'{path}' is the combined catalog of {rollup}")
+            raise rollup
         raise UsageError(
-            f"'{path}' is not a powerreg catalog of version {CATALOG_VERSION} "
-            f"({'; '.join(wrong)}); write it with 'powerreg export'"
+            "catalog.wrong_shape", path=path, version=CATALOG_VERSION, wrong=_joined(wrong)
         )
     return conn
 
 
-def _rollup_catalog(conn: sqlite3.Connection, version: Any, names: set[str]) -> str | None:
-    """What a roll-up's combined catalog refuses with, or ``None`` if the database is not
-    one: ``export`` of a roll-up marks it with its own ``user_version`` and the tables
-    ``departments`` and ``registries``.
+def _rollup_catalog(
+    conn: sqlite3.Connection, version: Any, names: set[str], path: Path
+) -> UsageError | None:
+    """The refusal of a roll-up's combined catalog at ``path``, or ``None`` if the
+    database is not one: ``export`` of a roll-up marks it with its own ``user_version``
+    and the tables ``departments`` and ``registries``.
 
     Examples:
         >>> conn = sqlite3.connect(":memory:")
         >>> _ = conn.execute("CREATE TABLE departments (id TEXT, path TEXT, position INTEGER)")
         >>> _ = conn.execute("INSERT INTO departments VALUES ('A', 'm/a', 0), ('B', 'm/b', 1)")
-        >>> why = _rollup_catalog(conn, 1, {"departments", "registries", "powers"})
-        >>> why[:47], why[-37:]
-        ('a roll-up (2 departments: A, B), which is not r', "(such as m/a in the roll-up's folder)")
-        >>> _rollup_catalog(conn, 3, {"departments", "registries", "powers"}) is None
+        >>> err = _rollup_catalog(conn, 1, {"departments", "registries", "powers"}, Path("r"))
+        >>> str(err)[:63]
+        "'r' is the combined catalog of a roll-up (2 departments: A, B),"
+        >>> str(err)[-37:]
+        "(such as m/a in the roll-up's folder)"
+        >>> err.in_lang("zh")[:38]
+        "'r' 是汇总（2 个部门：A, B）的合并目录数据库，不能作为一份清单读取"
+        >>> _rollup_catalog(conn, 3, {"departments", "registries", "powers"}, Path("r")) is None
         True
     """
     if version != ROLLUP_CATALOG_VERSION or not {"departments", "registries"} <= names:
         return None
-    member = "its path in the roll-up's folder"
+    member = phrase("part.catalog_member_path")
     try:
         rows = conn.execute("SELECT id, path FROM departments ORDER BY position").fetchall()
     except sqlite3.Error:  # an edited one: still a roll-up's
-        what = "a roll-up"
+        what = phrase("part.catalog_a_rollup")
     else:
         ids = ", ".join(excerpt(one_line(str(r[0])), SNIPPET) for r in rows[:_SHOWN])
-        more = ", …" if len(rows) > _SHOWN else ""
+        if len(rows) > _SHOWN:
+            ids += ", …"
         n = len(rows)
-        what = f"a roll-up ({n} department{'' if n == 1 else 's'}: {ids}{more})"
+        if n == 1:
+            what = phrase("part.catalog_rollup_of_one", n=n, ids=ids)
+        else:
+            what = phrase("part.catalog_rollup_of_many", n=n, ids=ids)
         if rows and isinstance(rows[0][1], str):
-            member = f"such as {excerpt(one_line(rows[0][1]), SNIPPET)} in the roll-up's folder"
-    return (
-        f"{what}, which is not read as one registry; give the roll-up's rollup.yaml "
-        f"instead, or one member's registry ({member})"
-    )
+            shown = excerpt(one_line(rows[0][1]), SNIPPET)
+            member = phrase("part.catalog_member_such_as", path=shown)
+    return UsageError("catalog.rollup", path=path, rollup=what, member=member)
 
 
-def _wrong_shape(conn: sqlite3.Connection, version: Any, names: set[str]) -> list[str]:
+def _wrong_shape(conn: sqlite3.Connection, version: Any, names: set[str]) -> list[Phrase]:
     """What keeps a database from being a catalog this version reads: another
     ``user_version``, a table it needs that is missing, a column a table lacks.
 
@@ -170,25 +176,36 @@ def _wrong_shape(conn: sqlite3.Connection, version: Any, names: set[str]) -> lis
         >>> conn = sqlite3.connect(":memory:")
         >>> _ = conn.execute("CREATE TABLE registry (id TEXT)")
         >>> for why in _wrong_shape(conn, 0, {"registry"}):
-        ...     print(why[:44])
+        ...     print(why.in_lang("en")[:44])
         user_version 0, not 3
         no table categories, powers, flowcharts, ste
         table registry has no column schema_version,
+        >>> print(_joined(_wrong_shape(conn, 0, {"registry"})[:2]).in_lang("zh")[:37])
+        user_version 为 0，而不是 3；缺少表 categories
     """
     wrong = []
     if version != CATALOG_VERSION:
-        wrong.append(f"user_version {excerpt(str(version), SNIPPET)}, not {CATALOG_VERSION}")
+        found = excerpt(str(version), SNIPPET)
+        wrong.append(phrase("part.catalog_user_version", found=found, version=CATALOG_VERSION))
     missing = [t.name for t in TABLES if t.name not in names]
     if missing:
-        wrong.append(f"no table {', '.join(missing)}")
+        wrong.append(phrase("part.catalog_no_table", tables=", ".join(missing)))
     for t in TABLES:
         if t.name in missing:
             continue
         have = {r[1] for r in conn.execute(f'PRAGMA table_info("{t.name}")')}
         gone = [c for c in t.column_names if c not in have]
         if gone:
-            wrong.append(f"table {t.name} has no column {', '.join(gone)}")
+            wrong.append(phrase("part.catalog_no_column", table=t.name, columns=", ".join(gone)))
     return wrong
+
+
+def _joined(reasons: Sequence[Phrase]) -> Phrase:
+    """``reasons`` (one or more) as one phrase, each after the other ("…; …")."""
+    said = reasons[-1]
+    for reason in reversed(reasons[:-1]):
+        said = phrase("part.catalog_reasons", first=reason, rest=said)
+    return said
 
 
 def _wrong_type_sql(column: Column) -> str:
@@ -354,8 +371,9 @@ class _Reader:
         try:
             return json.loads(text)
         except (ValueError, RecursionError) as err:
+            reason = excerpt(str(err), 80)
             raise UsageError(
-                f"catalog '{self.name}': {table}.{column} is not JSON ({excerpt(str(err), 80)})"
+                "catalog.not_json", name=self.name, table=table, column=column, reason=reason
             ) from err
 
     def remember(self, table: str, gid: str, file: str | None, row: sqlite3.Row) -> None:
@@ -423,9 +441,7 @@ class _Reader:
     def registry(self) -> Registry:
         metas = list(self.rows("registry", order="id"))
         if len(metas) != 1:
-            raise UsageError(
-                f"catalog '{self.name}' has {len(metas)} rows in table registry; it needs one"
-            )
+            raise UsageError("catalog.registry_rows", name=self.name, n=len(metas))
         meta = {k: metas[0][k] for k in TABLE["registry"].column_names}
         for column in ("risk_matrix", "posts"):
             if meta[column] is not None:

@@ -216,7 +216,7 @@ class SearchWorker:
             theirs = _shadow_tables(conn, schema, name)
             if not mine or mine != theirs:
                 raise UsageError(
-                    f"the search-index worker kept {name} in the tables {theirs}, not {mine}"
+                    "catalog.worker_tables", name=name, theirs=str(theirs), mine=str(mine)
                 )
             for table in mine:
                 conn.execute(f'DELETE FROM main."{table}"')
@@ -235,21 +235,14 @@ class SearchWorker:
             raise self._send_error
         if message is None:
             code = self._process.wait()
-            raise UsageError(
-                f"the worker process building the search index ended before it finished (exit code "
-                f"{code}); if it ran out of memory, export with {WORKERS_ENV}=0 to build the "
-                "index in this process"
-            )
+            raise UsageError("catalog.worker_died", code=code, env=WORKERS_ENV)
         status, detail = message
         if status != "done":
-            raise UsageError(
-                f"the worker process building the search index failed ({detail}); export with "
-                f"{WORKERS_ENV}=0 to build the index in this process"
-            )
+            raise UsageError("catalog.worker_failed", detail=str(detail), env=WORKERS_ENV)
         built: list[str] = detail
         expected = [index.name for index in self._indexes[:taken]]
         if built != expected:
-            raise UsageError(f"the search-index worker built {built}, not {expected}")
+            raise UsageError("catalog.worker_built", built=str(built), expected=str(expected))
         return built
 
     def close(self) -> None:

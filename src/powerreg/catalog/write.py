@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import check_output, new_file
+from ..codes import Phrase, phrase
 from ..collector import gc_paused
 from ..errors import Problem, RegistryError, UsageError, problem
 from ..model import Limit, Registry, expect_registry
@@ -111,10 +112,7 @@ def export_sqlite(
         try:
             _write_file(db_tmp, registry, target, meta["description"])
         except OverflowError as err:
-            raise UsageError(
-                f"cannot write the catalog '{target}': a number in the registry is too large "
-                f"for SQLite ({err})"
-            ) from err
+            raise UsageError("catalog.number_too_large", path=target, reason=str(err)) from err
         meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return target
 
@@ -139,12 +137,14 @@ def catalog_files(target: Path, meta_target: Path) -> Iterator[tuple[Path, Path]
             for suffix in _JOURNALS:  # the old catalog's, never the new one's
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
     except sqlite3.Error as err:
-        raise UsageError(f"cannot write the catalog '{target}': {err}") from err
+        raise UsageError("catalog.cannot_write", path=target, reason=str(err)) from err
     except OSError as err:
-        where = f" ({err.filename})" if err.filename else ""
-        raise UsageError(
-            f"cannot write the catalog '{target}': {err.strerror or err}{where}"
-        ) from err
+        reason = err.strerror or str(err)
+        if err.filename:
+            raise UsageError(
+                "catalog.cannot_write_file", path=target, reason=reason, file=err.filename
+            ) from err
+        raise UsageError("catalog.cannot_write", path=target, reason=reason) from err
 
 
 def check_catalog_output(path: Path, source: str | None = None) -> None:
@@ -155,7 +155,7 @@ def check_catalog_output(path: Path, source: str | None = None) -> None:
         path,
         directory=False,
         not_ours=not_a_catalog,
-        fix="give a new file name (e.g. catalog.db), or a catalog written by 'powerreg export'",
+        fix=phrase("fix.catalog_file"),
         source=source,
     )
 
@@ -166,15 +166,16 @@ def check_metadata_output(path: Path, source: str | None = None) -> None:
         path,
         directory=False,
         not_ours=not_datasette_metadata,
-        fix=f"move '{path.name}' away (or repair it), then run again",
+        fix=phrase("fix.move_away", name=path.name),
         source=source,
     )
 
 
 def not_a_catalog(
-    path: Path, *, kind: str = "catalog", tables: frozenset[str] = _OWN_TABLES
-) -> str | None:
-    """Why the file at ``path`` is not a ``kind`` written by powerreg, or None if it is.
+    path: Path, *, rollup: bool = False, tables: frozenset[str] = _OWN_TABLES
+) -> Phrase | None:
+    """Why the file at ``path`` is not a catalog (a roll-up's combined catalog if
+    ``rollup``) written by powerreg, or None if it is.
 
     A catalog of ours is a SQLite database with a ``PRAGMA user_version`` and the tables
     ``registry``, ``powers`` and ``_metadata`` (a roll-up's combined catalog, its own
@@ -185,38 +186,39 @@ def not_a_catalog(
         >>> import powerreg, tempfile
         >>> d = Path(tempfile.mkdtemp())
         >>> _ = (d / "notes.db").write_text("my notes")
-        >>> not_a_catalog(d / "notes.db")
+        >>> not_a_catalog(d / "notes.db").in_lang("en")
         'is not a catalog written by powerreg (not a SQLite database)'
         >>> not_a_catalog(export_sqlite(powerreg.load("examples/minimal"), d / "c.db")) is None
         True
-        >>> not_a_catalog(d / "c.db", kind="roll-up catalog", tables=frozenset({"departments"}))
-        'is a SQLite database but not a roll-up catalog written by powerreg'
+        >>> not_a_catalog(d / "c.db", rollup=True, tables=frozenset({"departments"})).in_lang("zh")
+        '是 SQLite 数据库，但不是 powerreg 写出的汇总目录数据库'
     """
+    kind = phrase("part.rollup_catalog") if rollup else phrase("part.catalog")
     try:
         with path.open("rb") as f:
             header = f.read(16)
     except OSError as err:
-        return f"cannot be read ({err.strerror or err})"
+        return phrase("part.unreadable", reason=err.strerror or str(err))
     if header != b"SQLite format 3\x00":
-        return f"is not a {kind} written by powerreg (not a SQLite database)"
+        return phrase("part.not_our_sqlite", kind=kind, reason=phrase("part.not_sqlite"))
     try:
         # immutable: no lock taken, no journal read or written, nothing changed
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error as err:
-        return f"cannot be read ({err})"
+        return phrase("part.unreadable", reason=str(err))
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     except sqlite3.Error as err:
-        return f"is not a {kind} written by powerreg ({err})"
+        return phrase("part.not_our_sqlite", kind=kind, reason=str(err))
     finally:
         conn.close()
     if not version or not names >= tables:
-        return f"is a SQLite database but not a {kind} written by powerreg"
+        return phrase("part.sqlite_not_ours", kind=kind)
     return None
 
 
-def not_datasette_metadata(path: Path) -> str | None:
+def not_datasette_metadata(path: Path) -> Phrase | None:
     """Why the file at ``path`` is not Datasette metadata of a catalog, or None if it is:
     a JSON object with a ``databases`` object.
 
@@ -225,19 +227,19 @@ def not_datasette_metadata(path: Path) -> str | None:
         >>> d = Path(tempfile.mkdtemp())
         >>> _ = (d / "a.json").write_text('{"databases": {}}')
         >>> _ = (d / "b.json").write_text("title: mine")
-        >>> not_datasette_metadata(d / "a.json"), not_datasette_metadata(d / "b.json")
+        >>> not_datasette_metadata(d / "a.json"), not_datasette_metadata(d / "b.json").in_lang("en")
         (None, 'is not the Datasette metadata of a catalog (not JSON)')
     """
     try:
         data = json.loads(read_limited(path, _METADATA_MAX_BYTES))
     except FileTooLarge:
-        return "is not the Datasette metadata of a catalog (too large)"
+        return phrase("part.not_metadata", reason=phrase("part.too_large"))
     except UnreadableFile as err:
-        return f"cannot be read ({err.reason})"
+        return phrase("part.unreadable", reason=err.reason)
     except ValueError:
-        return "is not the Datasette metadata of a catalog (not JSON)"
+        return phrase("part.not_metadata", reason=phrase("part.not_json"))
     if not isinstance(data, dict) or not isinstance(data.get("databases"), dict):
-        return "is not the Datasette metadata of a catalog (no 'databases' object)"
+        return phrase("part.not_metadata", reason=phrase("part.no_databases"))
     return None
 
 
@@ -305,9 +307,7 @@ def _write_catalog(
         problems = duplicate_transitions(reg) if str(err).startswith("transitions:") else []
         if problems:
             raise RegistryError(problems) from err
-        raise UsageError(
-            f"the registry does not fit the catalog ({err}); check it with 'powerreg validate'"
-        ) from err
+        raise UsageError("catalog.does_not_fit", reason=str(err)) from err
     for index in SEARCH_INDEXES:
         create_index(conn, index.name, FTS_HASHSIZE)
     for index in SEARCH_INDEXES if worker is None else iter(worker.claim, None):

@@ -25,6 +25,7 @@ import click
 
 from ..errors import PowerregError, RegistryError, UsageError
 from ..lang import default_lang
+from .refusals import asked_lang, said
 from .words import say
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def reports_errors(func: F) -> F:
             click.echo(say("problems", lang, n=len(err.problems), files=files), err=True)
             sys.exit(1)
         except UsageError as err:
-            click.echo(say("error", lang, message=err), err=True)
+            click.echo(say("error", lang, message=err.in_lang(lang)), err=True)
             sys.exit(2)
         except OSError as err:
             where = f": {err.filename}" if err.filename else ""
@@ -160,6 +161,32 @@ class _Main(click.Group):
         super().__init__(*args, **kwargs)
         self.commands = _Commands(self.commands)
 
+    # click's own refusals (an unknown option, a missing argument) in the language asked
+    # for (powerreg.cli.refusals): the language is read from the arguments first
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        lang = asked_lang(args) or default_lang()
+        try:
+            ctx = super().make_context(info_name, args, parent, **extra)
+        except click.ClickException as err:
+            raise said(err, lang) from err
+        ctx.meta[_LANG] = lang
+        return ctx
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as err:
+            raise said(err, ctx.meta.get(_LANG) or default_lang()) from err
+
+
+_LANG = "powerreg.lang"
+
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="powerreg", prog_name="powerreg")  # read when asked
@@ -190,16 +217,14 @@ def output_option(
     help: str, *, kind: str = "directory", default: Path | None = None
 ) -> Callable[[F], F]:
     """``-o/--output``: a ``directory`` or a ``file`` (``any`` for either), required
-    unless it has a default; the value reaches the command as ``out``."""
+    unless it has a default; the value reaches the command as ``out``. (No ``default``
+    is passed when there is none: click 8.3 and later take ``default=None`` as a value
+    given, and would no longer refuse a command without ``-o``.)"""
+    path = click.Path(file_okay=kind != "directory", dir_okay=kind != "file", path_type=Path)
+    if default is None:
+        return click.option("-o", "--output", "out", type=path, required=True, help=help)
     return click.option(
-        "-o",
-        "--output",
-        "out",
-        type=click.Path(file_okay=kind != "directory", dir_okay=kind != "file", path_type=Path),
-        required=default is None,
-        default=default,
-        show_default=default is not None,
-        help=help,
+        "-o", "--output", "out", type=path, default=default, show_default=True, help=help
     )
 
 

@@ -12,6 +12,7 @@ from ..errors import RegistryError
 from ..lang import Lang, default_lang
 from ..render import write_diagrams
 from . import format_option, lang_option, main, reports_errors
+from .words import say
 
 
 @main.command()
@@ -45,8 +46,7 @@ def diff(old: str, new: str, fmt: str, lang: str | None, diagrams: Path | None) 
     except RegistryError as err:  # an edition that does not load is not a difference
         for p in err.problems:
             click.echo(p.as_line(shown), err=True)
-        n = len(err.problems)
-        click.echo(f"error: an edition does not load ({n} problem{'s' * (n != 1)})", err=True)
+        click.echo(say("edition_not_loaded", shown, n=len(err.problems)), err=True)
         sys.exit(2)
     if diagrams is not None:
         editions = [e for e in (old, new) if Path(e).is_dir()]  # never written into

@@ -162,14 +162,16 @@ def build(
         rollups.build(rollup, out, policy, fail_on, site_policy, lang, fmt, quiet, redraw)
         return
     t0 = time.perf_counter()
+    said = lang or default_lang()
     reg = _load(path)
     loaded = time.perf_counter() - t0
     show = not quiet and fmt == "text" and sys.stderr.isatty()
-    bar = click.progressbar(length=len(STAGES), label="building", file=sys.stderr) if show else None
+    building = say("building", said)
+    bar = click.progressbar(length=len(STAGES), label=building, file=sys.stderr) if show else None
 
     def on_stage(name: str) -> None:
         if bar is not None:
-            bar.label = f"building: {name}"
+            bar.label = f"{building}: {name}"
             bar.update(1 if name != STAGES[0] else 0)
 
     try:
@@ -185,9 +187,7 @@ def build(
         )
     except AuditFailed as err:
         click.echo(err.report.to_text(), err=True)
-        click.echo(
-            f"build stopped: the audit fails at --fail-on {fail_on}; '{out}' is unchanged", err=True
-        )
+        click.echo(say("build_stopped", said, fail_on=fail_on, out=out), err=True)
         sys.exit(1)
     finally:
         if bar is not None:
@@ -202,29 +202,42 @@ def build(
     s = result.stats
     click.echo(f"{one_line(result.department)} — {result.registry}")
     click.echo(s.sentence)
-    cover = "; ".join(
-        f"{lv} {s.risk_points_by_level[lv]} risk points / "
-        f"{s.countermeasures_by_level[lv]} countermeasures"
+    from ..model import LABELS_ZH  # loaded with the registry
+
+    names = LABELS_ZH if said == "zh" else {}
+    cover = ("；" if said == "zh" else "; ").join(
+        say(
+            "level_coverage",
+            said,
+            level=names.get(lv, lv),
+            risks=s.risk_points_by_level[lv],
+            measures=s.countermeasures_by_level[lv],
+        )
         for lv in s.risk_points_by_level
     )
-    click.echo(f"coverage by level: {cover}")
+    click.echo(say("coverage_by_level", said, cover=cover))
     a = result.audit_counts
+    verdict = say("audit_ok" if result.audit_ok else "audit_failed", said)
     click.echo(
-        f"audit: {'ok' if result.audit_ok else 'FAILED'} — {a['error']} errors, "
-        f"{a['warning']} warnings, {a['info']} infos"
+        say(
+            "build_audit",
+            said,
+            verdict=verdict,
+            errors=a["error"],
+            warnings=a["warning"],
+            infos=a["info"],
+        )
     )
-    kept = result.diagrams_kept
-    charts = f"{len(result.diagrams)} charts"
-    if kept:
-        charts += f"; {kept} charts and sheets unchanged, not drawn again"
-    click.echo(
-        f"wrote {out}/: audit.md, audit.json, diagrams/ ({charts}), "
-        "catalog.db, metadata.json, site/"
+    n, kept = len(result.diagrams), result.diagrams_kept
+    charts = (
+        say("build_charts_kept", said, n=n, kept=kept) if kept else say("build_charts", said, n=n)
     )
+    click.echo(say("wrote_build", said, out=out, charts=charts))
     # the wall time: the stages overlap (dot draws beside the audit, the catalog and the
     # site), so their seconds add up to more than it
     stages = ", ".join(f"{k} {v:.2f}s" for k, v in result.seconds.items())
-    memory = f"; peak memory {result.peak_memory_mib:.0f} MiB" if result.peak_memory_mib else ""
-    click.echo(f"time: {wall:.2f}s (stages, which overlap: {stages}){memory}")
-    click.echo(f"browse: {result.browse_command}")
-    click.echo(f"public website: {result.open_site_command}, then open http://127.0.0.1:8000/")
+    mib = result.peak_memory_mib
+    memory = say("build_memory", said, mib=mib) if mib else ""
+    click.echo(say("build_time", said, wall=wall, stages=stages, memory=memory))
+    click.echo(say("browse", said, command=result.browse_command))
+    click.echo(say("open_public_site", said, command=result.open_site_command))

@@ -242,8 +242,8 @@ def build(
                 worker_peak=worker_peak,
             )
         )
-        click.echo(f"browse: {result.browse_command}")
-        click.echo(f"public website: {result.open_site_command}, then open http://127.0.0.1:8000/")
+        click.echo(say("browse", said, command=result.browse_command))
+        click.echo(say("open_public_site", said, command=result.open_site_command))
     if fails:
         click.echo(say("rollup_fails", said, fail_on=fail_on, out=out), err=True)
         sys.exit(1)

@@ -91,17 +91,14 @@ def supervise(
     if ctx.invoked_subcommand is not None:
         return
     if state is None:
-        raise UsageError("give the state database: powerreg supervise --state STATE.db")
+        raise UsageError("service.state_not_given_supervise")
     # the HTTP stack (extra 'serve') is imported only to serve
     try:
         from ..service.app import SETTLE_AFTER
         from ..service.server import address, bind, configure_logging, serve
         from ..service.settler import SettledApart
     except ImportError as err:
-        raise UsageError(
-            f"serving needs the extra 'serve' ({err.name} is missing): "
-            "pip install 'powerreg[serve]'"
-        ) from err
+        raise UsageError("service.serve_extra_missing", module=str(err.name)) from err
     clock = clock_of(today)  # a bad --today is said before anything is loaded
     reg = _load(registry_path)
     sock = bind(listen)
@@ -166,10 +163,10 @@ def add_token_command(
         powerreg supervise add-token office --state state.db --reader
     """
     if state is None:
-        raise UsageError("give the state database: --state STATE.db")
+        raise UsageError("service.state_not_given")
     chosen = frozenset(p.strip() for p in powers.split(",") if p.strip()) if powers else None
     if powers is not None and not chosen:
-        raise UsageError("--powers names no power; give ids such as XK-001,CF-001")
+        raise UsageError("service.powers_none_given")
     store = Store(state)
     try:
         token, secret = add_token(
@@ -228,7 +225,7 @@ def export_command(
         powerreg supervise export --state state.db --catalog build/catalog.db
     """
     if state is None:
-        raise UsageError("give the state database: --state STATE.db")
+        raise UsageError("service.state_not_given")
     reg = _load(registry_path or catalog)
     result = export_state(state, reg, catalog, as_of=as_of.date() if as_of else None)
     lang = lang or default_lang()

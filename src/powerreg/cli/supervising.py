@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import UsageError
 from ..lang import default_lang
 from ..monitor import add_to_catalog
 from ..monitor import monitor as run_monitor
@@ -94,9 +95,9 @@ def monitor(
         powerreg monitor cases.csv --fail-on red || notify-supervisors
     """
 
-    reg = _load(registry_path or catalog)
     if scheduler is not None and engine != "dask":
-        raise click.UsageError("--scheduler needs --engine dask")
+        raise UsageError("cli.scheduler_needs_dask")
+    reg = _load(registry_path or catalog)
     replay = run_monitor if engine == "single" else partial(monitor_dask, scheduler=scheduler)
     result = replay(
         log,
@@ -115,11 +116,12 @@ def monitor(
         sys.stdout.flush()
     if catalog is not None:
         add_to_catalog(result, catalog)
-        click.echo(f"added tables cases, case_events and alerts to {catalog}", err=True)
+        click.echo(say("monitor_to_catalog", result.lang, catalog=catalog), err=True)
     failed = result.fails(fail_on)  # type: ignore[arg-type]
     if result.problems:
-        n = len(result.problems)
-        click.echo(f"{n} row{'s' * (n != 1)} of {result.rows} left out", err=True)
+        click.echo(
+            say("rows_left_out", result.lang, n=len(result.problems), rows=result.rows), err=True
+        )
     if failed:
         click.echo(say("monitor_fails", result.lang, fail_on=fail_on), err=True)
     if result.problems or failed:

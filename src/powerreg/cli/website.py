@@ -85,11 +85,7 @@ def site(
     except RegistryError as err:  # the previous edition cannot be read: as diff, exit 2
         for p in err.problems:
             click.echo(p.as_line(said), err=True)
-        click.echo(
-            f"error: the previous edition does not load ({len(err.problems)} problem"
-            f"{'s' * (len(err.problems) != 1)})",
-            err=True,
-        )
+        click.echo(say("previous_not_loaded", said, n=len(err.problems)), err=True)
         sys.exit(2)
     try:
         edition = edition_date.date() if edition_date is not None else None

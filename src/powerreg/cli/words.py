@@ -123,6 +123,57 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "wrote {out}/: audit.md, audit.json, catalog.db, metadata.json, departments/ ({n} builds), site/",
         "zh": "已写入 {out}/：audit.md、audit.json、catalog.db、metadata.json、departments/（{n} 个部门各自的构建）、site/",
     },
+    "building": {"en": "building", "zh": "构建中"},
+    "build_stopped": {
+        "en": "build stopped: the audit fails at --fail-on {fail_on}; '{out}' is unchanged",
+        "zh": "构建已停止：审计在 --fail-on {fail_on} 下不通过；'{out}' 未作改动",
+    },
+    "coverage_by_level": {"en": "coverage by level: {cover}", "zh": "各等级的防范：{cover}"},
+    "level_coverage": {
+        "en": "{level} {risks} risk points / {measures} countermeasures",
+        "zh": "{level} {risks} 个风险点 / {measures} 条措施",
+    },
+    "build_audit": {
+        "en": "audit: {verdict} — {errors} errors, {warnings} warnings, {infos} infos",
+        "zh": "审计：{verdict}——错误 {errors} 个、警告 {warnings} 个、提示 {infos} 个",
+    },
+    "audit_ok": {"en": "ok", "zh": "通过"},
+    "audit_failed": {"en": "FAILED", "zh": "不通过"},
+    "wrote_build": {
+        "en": "wrote {out}/: audit.md, audit.json, diagrams/ ({charts}), catalog.db, metadata.json, site/",
+        "zh": "已写入 {out}/：audit.md、audit.json、diagrams/（{charts}）、catalog.db、metadata.json、site/",
+    },
+    "build_charts": {"en": "{n} charts", "zh": "{n} 张流程图"},
+    "build_charts_kept": {
+        "en": "{n} charts; {kept} charts and sheets unchanged, not drawn again",
+        "zh": "{n} 张流程图；其中 {kept} 张图未变，未重画",
+    },
+    "build_time": {
+        "en": "time: {wall:.2f}s (stages, which overlap: {stages}){memory}",
+        "zh": "用时 {wall:.2f} 秒（各阶段，彼此重叠：{stages}）{memory}",
+    },
+    "build_memory": {"en": "; peak memory {mib:.0f} MiB", "zh": "；内存峰值 {mib:.0f} MiB"},
+    "browse": {"en": "browse: {command}", "zh": "浏览目录数据库：{command}"},
+    "open_public_site": {
+        "en": "public website: {command}, then open http://127.0.0.1:8000/",
+        "zh": "公开网站：{command}，然后打开 http://127.0.0.1:8000/",
+    },
+    "edition_not_loaded": {
+        "en": "error: an edition does not load ({n} problem{s})",
+        "zh": "错误：有一个版本无法载入（{n} 个问题）",
+    },
+    "previous_not_loaded": {
+        "en": "error: the previous edition does not load ({n} problem{s})",
+        "zh": "错误：上一版本无法载入（{n} 个问题）",
+    },
+    "monitor_to_catalog": {
+        "en": "added tables cases, case_events and alerts to {catalog}",
+        "zh": "已在 {catalog} 中加入 cases、case_events 和 alerts 三张表",
+    },
+    "rows_left_out": {
+        "en": "{n} row{s} of {rows} left out",
+        "zh": "{rows} 行中有 {n} 行未采用",
+    },
     "rollup_audit": {
         "en": "audit: {verdict} — {errors} errors, {warnings} warnings, {infos} infos (cross-department: {cross})",
         "zh": "审计：{verdict}——错误 {errors} 个、警告 {warnings} 个、提示 {infos} 个（跨部门：{cross}）",

@@ -21,10 +21,7 @@ def _workbook() -> ModuleType:
         from .. import workbook
         from ..workbook import read, write  # noqa: F401  (openpyxl, python-calamine)
     except ImportError as err:
-        raise UsageError(
-            f"workbooks need the extra 'workbook' ({err.name} is missing): "
-            "pip install 'powerreg[workbook]'"
-        ) from err
+        raise UsageError("service.workbook_extra_missing", module=str(err.name)) from err
     return workbook
 
 

@@ -6,7 +6,11 @@ One home for the three families, each in its own module:
 * ``A1xx``–``A4xx`` — :mod:`.audit_codes`: findings of the audit (SPEC §4);
 * ``M0xx``–``M2xx`` — :mod:`.monitor_codes`: rows left out, deviations and alerts of the
   electronic supervision;
-* ``D1xx``–``D2xx`` — :mod:`.diff_codes`: changes between two editions of a registry.
+* ``D1xx``–``D2xx`` — :mod:`.diff_codes`: changes between two editions of a registry;
+
+and, without a published code, what a command says when it refuses (bad arguments, an
+output it cannot write): :mod:`.usage_codes`, keyed ``area.what``
+(:class:`~powerreg.errors.UsageError`, :func:`render_usage`).
 
 A template is chosen by a key, the code itself or ``CODE.variant`` where one code says
 different things (``E002.missing``, ``M202.step``), and exists in Chinese and English.
@@ -25,9 +29,10 @@ Examples:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, NamedTuple, Protocol, cast
 
 from ..lang import Lang
 from ..textsafe import excerpt, one_line, snippet
@@ -35,6 +40,7 @@ from .audit_codes import AUDIT
 from .diff_codes import DIFF
 from .load_codes import KINDS, LOAD
 from .monitor_codes import MONITOR
+from .usage_codes import USAGE
 
 Severity = Literal["error", "warning", "info"]
 
@@ -74,13 +80,25 @@ def template(key: str, lang: Lang) -> str:
     return CODES[code].templates[variant][lang]
 
 
+class Localized(Protocol):
+    """Anything that says itself in either language (a :class:`Phrase`, a
+    :class:`~powerreg.errors.UsageError` given as another message's reason)."""
+
+    def in_lang(self, lang: Lang) -> str: ...
+
+
 def shown(value: Any, lang: Lang) -> str:
-    """A message parameter as shown: a ``{"en": …, "zh": …}`` pair in ``lang``; text on
-    one line (control characters escaped) and cut to an excerpt."""
+    """A message parameter as shown: a ``{"en": …, "zh": …}`` pair, a :class:`Phrase` or
+    a refusal in ``lang``; text and paths on one line (control characters escaped) and cut to an
+    excerpt."""
     if type(value) is str:  # the common case, without an abstract type's check
         return excerpt(one_line(value))
     if isinstance(value, Mapping) and "en" in value and "zh" in value:
         value = value[lang]
+    elif isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    elif callable(getattr(value, "in_lang", None)):
+        return cast(Localized, value).in_lang(lang)  # made of shown parameters itself
     if isinstance(value, str):
         return excerpt(one_line(value))
     return str(value)
@@ -89,6 +107,48 @@ def shown(value: Any, lang: Lang) -> str:
 def render(key: str, lang: Lang, params: Mapping[str, Any]) -> str:
     """The message of ``key`` in ``lang`` with ``params`` filled in (each shown safely)."""
     return template(key, lang).format_map({k: shown(v, lang) for k, v in params.items()})
+
+
+def render_usage(key: str, lang: Lang, params: Mapping[str, Any]) -> str:
+    """What a refusal (:class:`~powerreg.errors.UsageError`) says: the template ``key``
+    of :mod:`.usage_codes` in ``lang`` with ``params`` filled in (each shown safely).
+
+    Examples:
+        >>> render_usage("atomic.not_dir", "en", {"path": "out", "fix": phrase("fix.new_dir")})
+        "'out' exists and is not a directory; choose a new or empty directory"
+        >>> render_usage("atomic.not_dir", "zh", {"path": "out", "fix": phrase("fix.new_dir")})
+        "'out' 已存在且不是目录；请选择新的目录或空目录"
+    """
+    return USAGE[key][lang].format_map({k: shown(v, lang) for k, v in params.items()})
+
+
+class Phrase(NamedTuple):
+    """A piece of a message that is itself a template of :mod:`.usage_codes` (``fix.*``,
+    ``part.*``), said in the language of the message it is part of."""
+
+    key: str
+    params: Mapping[str, Any]
+
+    def in_lang(self, lang: Lang) -> str:
+        """The phrase in ``lang``."""
+        return render_usage(self.key, lang, self.params)
+
+    def both(self) -> dict[str, str]:
+        """The phrase in both languages: a parameter of a problem (which keeps plain data)."""
+        return {"en": self.in_lang("en"), "zh": self.in_lang("zh")}
+
+
+def phrase(key: str, /, **params: Any) -> Phrase:
+    """A message parameter said in the message's language: the template ``key`` of
+    :mod:`.usage_codes` with ``params``.
+
+    Examples:
+        >>> phrase("fix.new_dir").in_lang("zh")
+        '请选择新的目录或空目录'
+    """
+    if key not in USAGE:
+        raise KeyError(f"no template {key!r} in powerreg.codes.usage_codes")
+    return Phrase(key, params)
 
 
 def value_kind(value: Any) -> dict[str, str]:
@@ -124,10 +184,15 @@ def localized(en: str, zh: str) -> dict[str, str]:
 __all__ = [
     "CODES",
     "SEVERITY_RANK",
+    "USAGE",
     "Code",
+    "Localized",
+    "Phrase",
     "Severity",
     "localized",
+    "phrase",
     "render",
+    "render_usage",
     "shown",
     "template",
     "value_kind",

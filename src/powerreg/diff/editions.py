@@ -25,7 +25,6 @@ from ..layout import ROLLUP_FILE, is_registry_dir
 from ..load import load
 from ..model import Registry
 from ..problems import Problem
-from ..textsafe import one_line
 
 #: Longest ``git archive`` output read (a registry is text: 1 GiB is far past any).
 MAX_ARCHIVE = 1 << 30
@@ -45,7 +44,7 @@ def parse_spec(spec: str) -> GitSpec | str:
         return spec
     rev, sep, path = spec[4:].partition(":")
     if not rev or rev.startswith("-"):
-        raise UsageError(f"'{spec}' names no git revision; write git:REV, e.g. git:HEAD~1")
+        raise UsageError("diff.no_revision", spec=spec)
     return GitSpec(rev, path if sep and path else None)
 
 
@@ -62,10 +61,12 @@ def _git(args: list[str], cwd: Path, out: IO[bytes] | None = None) -> bytes:
             timeout=300,
         )
     except FileNotFoundError as err:
-        raise UsageError("git is not installed here; compare two directories instead") from err
+        raise UsageError("diff.no_git") from err
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise UsageError(f"git {args[0]}: {detail[-1] if detail else 'failed'}")
+        if not detail:
+            raise UsageError("diff.git_failed_silently", command=args[0])
+        raise UsageError("diff.git_failed", command=args[0], detail=detail[-1])
     return done.stdout or b""
 
 
@@ -79,23 +80,17 @@ def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Regis
     target = Path(spec.path if spec.path is not None else path).resolve()
     where = target if target.is_dir() else target.parent
     if not where.is_dir():
-        raise UsageError(f"'{target}' is not in a git work tree; give git:REV:PATH")
+        raise UsageError("diff.no_work_tree", target=target)
     try:
         top = Path(_git(["rev-parse", "--show-toplevel"], where).decode().strip())
     except UsageError:
-        raise UsageError(
-            f"'{target}' is not in a git repository, so git:{spec.rev} has nothing to name;"
-            " give git:REV:PATH inside a repository, or compare two directories"
-        ) from None
+        raise UsageError("diff.no_repository", target=target, rev=spec.rev) from None
     rel = target.relative_to(top).as_posix() if target != top else "."
     label = f"git:{spec.rev}:{rel}"
     try:
         _git(["rev-parse", "--verify", "--quiet", f"{spec.rev}^{{commit}}"], top)
     except UsageError:
-        raise UsageError(
-            f"'{spec.rev}' is not a revision of the git repository at {top};"
-            " give a commit, tag or branch (git log --oneline lists them)"
-        ) from None
+        raise UsageError("diff.unknown_revision", rev=spec.rev, top=top) from None
     with (
         tempfile.TemporaryDirectory(prefix="powerreg-diff-") as tmp,
         tempfile.TemporaryFile(prefix="powerreg-diff-") as archive,
@@ -103,9 +98,9 @@ def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Regis
         try:  # to a file, read from there: an edition's size is not held in memory
             _git(["archive", "--format=tar", spec.rev, "--", rel], top, archive)
         except UsageError:
-            raise UsageError(f"{label} does not exist at revision {spec.rev}") from None
+            raise UsageError("diff.not_at_revision", label=label, rev=spec.rev) from None
         if os.fstat(archive.fileno()).st_size > MAX_ARCHIVE:
-            raise UsageError(f"{label} is larger than {MAX_ARCHIVE:,} bytes")
+            raise UsageError("diff.too_large", label=label, limit=f"{MAX_ARCHIVE:,}")
         archive.seek(0)
         with tarfile.open(fileobj=archive) as tar:
             try:
@@ -113,13 +108,11 @@ def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Regis
             except tarfile.FilterError as err:  # a link out of it (to /etc/passwd), …
                 member = err.tarinfo.name if err.tarinfo is not None else "?"
                 raise UsageError(
-                    f"{label} holds '{one_line(member)}', which is not read: {err}; a "
-                    "registry's files are regular files inside it (a link out of it is "
-                    "E007 in a registry directory too)"
+                    "diff.unsafe_member", label=label, member=member, reason=str(err)
                 ) from None
         root = Path(tmp) / rel
         if not root.exists():
-            raise UsageError(f"{label} does not exist at revision {spec.rev}")
+            raise UsageError("diff.not_at_revision", label=label, rev=spec.rev)
         try:
             return load(root), label
         except RegistryError as err:  # named as the edition, not where it was unpacked
@@ -149,20 +142,13 @@ def load_edition(spec: str, other: str | None) -> tuple[Registry, str]:
     if isinstance(parsed, GitSpec):
         base = other if other is not None and not other.startswith("git:") else None
         if parsed.path is None and base is None:
-            raise UsageError(
-                f"'{spec}' needs a path: write git:REV:PATH, or give a path as the other edition"
-            )
+            raise UsageError("diff.needs_path", spec=spec)
         return load_at_revision(parsed, parsed.path or base or ".")
     given = Path(parsed)
     if not given.exists():
-        raise UsageError(
-            f"'{parsed}' does not exist; give a registry directory, a catalog or git:REV"
-        )
+        raise UsageError("diff.no_such_edition", path=parsed)
     if given.name == ROLLUP_FILE or (
         (given / ROLLUP_FILE).is_file() and not is_registry_dir(given)
     ):
-        raise UsageError(
-            f"'{parsed}' is a roll-up of many departments; diff compares two editions of one "
-            "registry: give a member's registry directory (its path in rollup.yaml)"
-        )
+        raise UsageError("diff.rollup", path=parsed)
     return load(parsed), parsed.rstrip("/")

@@ -30,6 +30,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
+from ..codes import phrase
 from ..errors import Problem, UsageError, problem
 from ..model import Limit, TimeUnit
 
@@ -48,7 +49,7 @@ class WorkCalendar:
 
     def __init__(self, first: date, workday: list[bool], source: str = "") -> None:
         if not workday:
-            raise UsageError("a working-day calendar needs at least one day")
+            raise UsageError("monitor.calendar_empty")
         self.first = first
         self.last = first + timedelta(days=len(workday) - 1)
         #: where the holidays come from, for messages (e.g. ``chinese-calendar 1.11.0``)
@@ -77,32 +78,38 @@ class WorkCalendar:
         says where the date comes from (e.g. ``as_of``)."""
         why = self.outside(day)
         if why is not None:
-            raise UsageError(f"{what}: {why}" if what else why)
+            raise UsageError("monitor.calendar_where", what=what, why=why) if what else why
 
-    def outside(self, day: date) -> str | None:
-        """Why the calendar does not know ``day`` (``None`` if it does): the years it
-        covers, and what to do.
+    def outside(self, day: date) -> UsageError | None:
+        """Why the calendar does not know ``day``, as the refusal to raise (``None`` if
+        it does): the years it covers, and what to do.
 
         Examples:
             >>> cal = china_calendar()
             >>> cal.outside(date(2011, 10, 8)) is None
             True
-            >>> cal.outside(date(2003, 12, 31)).endswith("it has no data before 2004")
+            >>> str(cal.outside(date(2003, 12, 31))).endswith("it has no data before 2004")
             True
         """
         if self.covers(day):
             return None
+        calendar = self.source or phrase("part.monitor_the_calendar")
+        first, last = self.first.year, self.last.year
         if day < self.first:
-            why = f"it has no data before {self.first.year}"
-        else:
-            why = (
-                f"upgrade it (pip install -U chinese-calendar) once the State Council has "
-                f"published the holidays of {day.year}"
+            return UsageError(
+                "monitor.calendar_before",
+                day=day.isoformat(),
+                calendar=calendar,
+                first=first,
+                last=last,
             )
-        return (
-            f"{day.isoformat()} is outside the working-day calendar: "
-            f"{self.source or 'the calendar'} knows China's public holidays and make-up "
-            f"working days (调休) for {self.first.year}–{self.last.year} only; {why}"
+        return UsageError(
+            "monitor.calendar_after",
+            day=day.isoformat(),
+            calendar=calendar,
+            first=first,
+            last=last,
+            year=day.year,
         )
 
     def budget(self, limit: Limit | None, start: date) -> int | None:

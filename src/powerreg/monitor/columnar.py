@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..codes import phrase
 from ..errors import UsageError
 from ..model import Registry
 from .calendar import WorkCalendar
@@ -78,15 +79,12 @@ def parquet_files(source: str | os.PathLike[str]) -> list[Path]:
             if p.is_file():
                 (files if suffix in _PARQUET else others).append(p)
         if others:
-            raise UsageError(_mixed(path, sorted(files), sorted(others)))
+            raise _mixed(path, sorted(files), sorted(others))
         if not files:
-            raise UsageError(
-                f"'{path}' is a directory with no .parquet file in it; give the case log "
-                "file, or a directory of Parquet files"
-            )
+            raise UsageError("monitor.parquet_dir_empty", path=path)
         return sorted(files)
     if not path.exists():
-        raise UsageError(f"no case log at '{path}': no such file")
+        raise UsageError("monitor.log_missing", path=path)
     return [path]
 
 
@@ -96,22 +94,32 @@ _PARQUET = (".parquet", ".pq")
 OTHER_LOGS = (".csv", ".jsonl", ".ndjson", ".json")
 
 
-def _mixed(root: Path, parquet: list[Path], others: list[Path]) -> str:
+def _mixed(root: Path, parquet: list[Path], others: list[Path]) -> UsageError:
     """The error of a directory that holds logs of another format than Parquet."""
     shown = [_shown(root, p) for p in others[:5]] + (["…"] if len(others) > 5 else [])
-    kinds = "CSV or JSON Lines file" + ("s" if len(others) > 1 else "")
+    n = len(others)
+    kinds = (
+        phrase("part.monitor_other_logs", n=n) if n > 1 else phrase("part.monitor_other_log", n=n)
+    )
     if not parquet:
-        return (
-            f"'{root}' is a directory with no .parquet file in it, but {len(others)} "
-            f"{kinds} ({', '.join(shown)}); a directory is read as a Parquet log: give "
-            f"the case log file itself (powerreg monitor {root}/{_shown(root, others[0])})"
+        return UsageError(
+            "monitor.parquet_dir_others",
+            path=root,
+            others=kinds,
+            files=", ".join(shown),
+            first=_shown(root, others[0]),
         )
-    return (
-        f"'{root}' holds {len(parquet)} Parquet file{'s' if len(parquet) > 1 else ''} and "
-        f"{len(others)} {kinds} ({', '.join(shown)}), which a directory, read as a Parquet "
-        "log, would leave unread; give the CSV or JSON Lines log as a file of its own, "
-        "or convert it to Parquet (with pyarrow) beside the others, or move it out of "
-        "the directory"
+    m = len(parquet)
+    return UsageError(
+        "monitor.parquet_dir_mixed",
+        path=root,
+        parquet=(
+            phrase("part.monitor_parquet_files", n=m)
+            if m > 1
+            else phrase("part.monitor_parquet_file", n=m)
+        ),
+        others=kinds,
+        files=", ".join(shown),
     )
 
 
@@ -132,7 +140,7 @@ def _pq() -> Any:
     try:
         import pyarrow.parquet as pq
     except ImportError as err:  # pragma: no cover - the extra is installed by make
-        raise UsageError("reading Parquet needs pyarrow: pip install 'powerreg[scale]'") from err
+        raise UsageError("monitor.pyarrow_missing") from err
     return pq
 
 
@@ -160,13 +168,16 @@ def open_parquet(path: Path, read_dictionary: list[str] | None = None) -> Any:
     try:
         f = pq.ParquetFile(path, read_dictionary=read_dictionary)
     except Exception as err:  # pyarrow raises its own errors for a file that is not Parquet
-        raise UsageError(f"{path.name}: not a Parquet file ({err})") from err
+        raise UsageError("monitor.not_parquet", name=path.name, reason=str(err)) from err
     lacking = [c for c in REQUIRED if c not in f.schema_arrow.names]
     if lacking:
         f.close()
         raise UsageError(
-            f"{path.name}: the file has no column {', '.join(lacking)}; it needs "
-            f"{', '.join(REQUIRED)} (and may have {', '.join(OPTIONAL)})"
+            "monitor.parquet_lacks",
+            name=path.name,
+            lacking=", ".join(lacking),
+            required=", ".join(REQUIRED),
+            optional=", ".join(OPTIONAL),
         )
     return f
 

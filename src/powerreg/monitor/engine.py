@@ -79,10 +79,7 @@ def monitor_dask(
     if as_of is not None:
         cal.check(as_of, "as_of")
     if not is_parquet(log):
-        raise UsageError(
-            f"the dask engine reads Parquet logs; '{log}' is not one (write one with "
-            "powerreg synth-cases --format parquet, or convert the log with pyarrow)"
-        )
+        raise UsageError("monitor.dask_not_parquet", log=log)
     root = Path(log)
     files = parquet_files(root)
     # each file's row groups; not Parquet, or a required column missing: said here
@@ -119,7 +116,7 @@ def _client(scheduler: str | None) -> Iterator[Any]:
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except OSError as err:
-        raise UsageError(f"cannot reach the Dask scheduler at {scheduler}: {err}") from err
+        raise UsageError("monitor.dask_unreachable", scheduler=scheduler, reason=str(err)) from err
     with client:
         yield client
 
@@ -180,7 +177,7 @@ def _distributed() -> Any:
     try:
         import distributed
     except ImportError as err:  # pragma: no cover - the extra is installed by make
-        raise UsageError("the dask engine needs dask: pip install 'powerreg[scale]'") from err
+        raise UsageError("monitor.dask_missing") from err
     return distributed
 
 

@@ -44,7 +44,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..codes import localized
+from ..codes import localized, phrase
 from ..errors import UsageError, problem
 from ..model import Registry
 from ..textsafe import one_line, snippet
@@ -101,10 +101,7 @@ def read_log(
     if hasattr(source, "columns") and hasattr(source, "itertuples"):
         return read_dataframe(source, reg, calendar=calendar, as_of=as_of)
     if not isinstance(source, str | os.PathLike):
-        raise UsageError(
-            f"cannot read a case log from {type(source).__name__}: give a path to a "
-            ".csv or .jsonl file, or a pandas DataFrame"
-        )
+        raise UsageError("monitor.log_source_type", kind=type(source).__name__)
     path = Path(source)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         return read_jsonl(path, reg, calendar=calendar, as_of=as_of)
@@ -123,11 +120,13 @@ def _open(path: Path) -> io.TextIOWrapper:
         # utf-8-sig: spreadsheets put a byte-order mark before the header
         return path.open(encoding="utf-8-sig", newline="")
     except FileNotFoundError as err:
-        raise UsageError(f"no case log at '{path}': no such file") from err
+        raise UsageError("monitor.log_missing", path=path) from err
     except IsADirectoryError as err:
-        raise UsageError(f"'{path}' is a directory; give the case log file") from err
+        raise UsageError("monitor.log_is_dir", path=path) from err
     except OSError as err:
-        raise UsageError(f"cannot read the case log '{path}': {err.strerror or err}") from err
+        raise UsageError(
+            "monitor.log_unreadable", path=path, reason=err.strerror or str(err)
+        ) from err
 
 
 def _not_utf8(path: Path, err: UnicodeDecodeError) -> UsageError:
@@ -140,10 +139,7 @@ def _not_utf8(path: Path, err: UnicodeDecodeError) -> UsageError:
                 raw.decode("utf-8-sig" if line == 1 else "utf-8")
             except UnicodeDecodeError:
                 break
-    return UsageError(
-        f"{source_name(path)}:{line}: the case log is not UTF-8 ({err.reason}); save it as "
-        "UTF-8 (a GBK export can be converted with: iconv -f GBK -t UTF-8)"
-    )
+    return UsageError("monitor.log_not_utf8", name=source_name(path), line=line, reason=err.reason)
 
 
 def read_csv(
@@ -163,24 +159,24 @@ def read_csv(
         try:
             header = next(each, None)
             if header is None:
-                raise UsageError(
-                    f"{name}: the case log is empty; it needs a header row naming the "
-                    f"columns {', '.join(REQUIRED)}"
-                )
+                raise UsageError("monitor.log_empty", name=name, columns=", ".join(REQUIRED))
             if isinstance(header, Unreadable):
-                why = problem(header.key, name, 1, **header.params).message("en")
-                raise UsageError(f"{name}:1: the header cannot be read as CSV: {why}")
+                unread = problem(header.key, name, 1, **header.params)
+                why = localized(unread.message("en"), unread.message("zh"))
+                raise UsageError("monitor.log_header_unreadable", name=name, why=why)
             names = [column_name(h.strip()) for h in header[1]]
             lacking = [c for c in REQUIRED if c not in names]
             if lacking:
                 raise UsageError(
-                    f"{name}:1: the header has no column {columns_wanted(lacking)}; it "
-                    f"needs {columns_wanted(REQUIRED)} (and may have "
-                    f"{columns_wanted(OPTIONAL)})"
+                    "monitor.log_header_lacks",
+                    name=name,
+                    lacking=columns_wanted(lacking),
+                    required=columns_wanted(REQUIRED),
+                    optional=columns_wanted(OPTIONAL),
                 )
             repeated = repeated_column(header[1])
             if repeated is not None:
-                raise UsageError(_named_twice(name, header[1], *repeated))
+                raise _named_twice(name, header[1], *repeated)
             width = len(names)
             rows.expect(width, _row_test(width, [names.index(c) for c in REQUIRED]))
             ci = names.index("case_id")
@@ -228,13 +224,16 @@ def read_csv(
     return reader_.finish(n)
 
 
-def _named_twice(name: str, header: list[str], column: str, first: int, second: int) -> str:
+def _named_twice(name: str, header: list[str], column: str, first: int, second: int) -> UsageError:
     """The error of a header that names one of the log's columns twice."""
     a, b = header[first - 1].strip(), header[second - 1].strip()
-    named = "" if a == b else f": '{a}' and '{b}'"
-    return (
-        f"{name}:1: column '{column}' appears twice in the header (fields {first} and "
-        f"{second}{named}); the log cannot say which to read: rename or remove one"
+    return UsageError(
+        "monitor.log_header_twice",
+        name=name,
+        column=column,
+        first=first,
+        second=second,
+        named="" if a == b else phrase("part.monitor_named_as", first=a, second=b),
     )
 
 
@@ -480,16 +479,14 @@ def read_dataframe(
     lacking = [c for c in REQUIRED if c not in frame.columns]
     if lacking:
         raise UsageError(
-            f"the DataFrame has no column {columns_wanted(lacking)}; it needs "
-            f"{columns_wanted(REQUIRED)} (and may have {columns_wanted(OPTIONAL)})"
+            "monitor.frame_lacks",
+            lacking=columns_wanted(lacking),
+            required=columns_wanted(REQUIRED),
+            optional=columns_wanted(OPTIONAL),
         )
     twice = [c for c in COLUMNS if list(frame.columns).count(c) > 1]
     if twice:
-        raise UsageError(
-            f"the DataFrame has column '{twice[0]}' twice (by its name or a Chinese one: "
-            f"{columns_wanted(twice[:1])}); the log cannot say which to read: rename or "
-            "drop one"
-        )
+        raise UsageError("monitor.frame_twice", column=twice[0], names=columns_wanted(twice[:1]))
     reader_ = RowReader(reg, source, row_word="row", calendar=calendar, as_of=as_of)
     present = [c for c in COLUMNS if c in frame.columns]
     n = 0

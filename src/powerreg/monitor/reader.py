@@ -160,9 +160,7 @@ class RowIndex:
             self.ids[pid] = pid
             self.ids.update((fid, fid) for fid in charts if fid not in self.ids)
             if len(steps) > MAX_STEPS:
-                raise UsageError(
-                    f"power {pid} has {len(steps)} steps; the monitor takes {MAX_STEPS}"
-                )
+                raise UsageError("monitor.too_many_steps", power=pid, n=len(steps), max=MAX_STEPS)
             self.steps[pid] = steps
             self.numbers[pid] = {s: i for i, s in enumerate(steps)}
 
@@ -472,9 +470,12 @@ def foreign_powers(log: EventLog, reg: Registry) -> None:
         return
     powers = sorted({str(p.params.get("power", "")) for p in unknown})
     raise UsageError(
-        f"{log.source}: {len(unknown)} of {log.rows} rows name powers that registry "
-        f"{reg.id} does not have ({_list(powers)}); is it the log of another registry? "
-        "Give that registry (--registry PATH)"
+        "monitor.foreign_powers",
+        source=log.source,
+        unknown=len(unknown),
+        rows=log.rows,
+        registry=reg.id,
+        powers=_list(powers),
     )
 
 

@@ -588,7 +588,7 @@ class MonitorResult:
         except ImportError as err:  # pragma: no cover - depends on the extra
             from ..errors import UsageError
 
-            raise UsageError("to_pandas needs pandas: pip install 'powerreg[notebook]'") from err
+            raise UsageError("monitor.pandas_missing") from err
         cols = ["code", "case_id", "power_id", "flowchart_id", "step", "line", "risk_level"]
         rows = []
         for f in self.findings():

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import check_output, new_directory, new_file
+from ..codes import Phrase, phrase
 from ..errors import UsageError
 from ..model import Flowchart, Power, Registry
 from ..paths import steps_toward_end
@@ -224,18 +225,15 @@ class SynthLog:
         return reader.finish(len(self.rows))
 
 
-#: What ends a message refusing an output.
-_FIX = "choose a new file, or one that 'powerreg synth-cases' wrote"
-
-
 def _checked(
     path: str | os.PathLike[str],
-    not_ours: Callable[[Path], str | None],
+    not_ours: Callable[[Path], Phrase | None],
     source: str | os.PathLike[str] | None,
     *,
     directory: bool = False,
 ) -> Path:
-    return check_output(path, directory=directory, not_ours=not_ours, fix=_FIX, source=source)
+    fix = phrase("fix.synth_cases_file")  # what ends a message refusing an output
+    return check_output(path, directory=directory, not_ours=not_ours, fix=fix, source=source)
 
 
 def _head(path: Path) -> bytes:
@@ -246,7 +244,7 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def _not_a_log(path: Path) -> str | None:
+def _not_a_log(path: Path) -> Phrase | None:
     """Why ``path`` is not a case log to replace: one begins with the log's header (CSV),
     an event (JSON Lines) or Parquet's magic bytes.
 
@@ -254,7 +252,7 @@ def _not_a_log(path: Path) -> str | None:
         >>> import tempfile
         >>> d = Path(tempfile.mkdtemp())
         >>> _ = (d / "a.csv").write_text(",".join(HEADER) + "\\n"), (d / "b.txt").write_text("x")
-        >>> _not_a_log(d / "a.csv") is None, _not_a_log(d / "b.txt")
+        >>> _not_a_log(d / "a.csv") is None, _not_a_log(d / "b.txt").in_lang("en")
         (True, 'is not a case log (it does not begin with a header or an event)')
     """
     head = _head(path)
@@ -265,24 +263,24 @@ def _not_a_log(path: Path) -> str | None:
         return None
     if first.startswith(b'{"case_id": '):
         return None
-    return "is not a case log (it does not begin with a header or an event)"
+    return phrase("part.not_a_log")
 
 
-def _not_a_log_by_month(path: Path) -> str | None:
+def _not_a_log_by_month(path: Path) -> Phrase | None:
     """Why directory ``path`` is not a log by month to replace (``month=…/*.parquet``)."""
     for entry in path.iterdir():
         if not (entry.is_dir() and entry.name.startswith("month=")) or any(
             not p.name.endswith(".parquet") for p in entry.iterdir()
         ):
-            return "is not a case log by month (month=…/part-0.parquet)"
+            return phrase("part.not_a_log_by_month")
     return None
 
 
-def _not_a_truth(path: Path) -> str | None:
+def _not_a_truth(path: Path) -> Phrase | None:
     """Why ``path`` is not a truth file to replace (one begins ``{"params":``)."""
     if _head(path).replace(b" ", b"").replace(b"\n", b"").startswith(b'{"params":'):
         return None
-    return "is not the truth of a case log (it does not begin with its parameters)"
+    return phrase("part.not_a_truth")
 
 
 def _sort_key(key: tuple[Any, ...]) -> tuple[str, ...]:
@@ -355,22 +353,24 @@ def synth_cases(
     """
     for name, rate in (("deviation_rate", deviation_rate), ("delay_rate", delay_rate)):
         if not 0 <= rate <= 1:
-            raise UsageError(f"{name} must be between 0 and 1, not {rate}")
+            raise UsageError("cases.rate", name=name, rate=rate)
     if n_cases < 0:
-        raise UsageError(f"n_cases must be 0 or more, not {n_cases}")
+        raise UsageError("cases.n_cases", n=n_cases)
     cal = calendar or china_calendar()
     cal.check(start, "start")
     charts = [_Chart(p, fc) for p, fc in registry.iter_flowcharts() if _sound(fc)]
     if not charts:
-        raise UsageError(f"registry {registry.id} has no sound flowchart to generate cases on")
+        raise UsageError("cases.no_sound_flowchart", registry=registry.id)
     rng = random.Random(seed)
     first = cal.number(cal.next_workday(start))
     # spread the starts, leaving the last cases a year of working days to finish in
     room = cal.number(cal.last) - first - 250
     if room < 1:
         raise UsageError(
-            f"start {start.isoformat()} leaves cases no year to run in the working-day "
-            f"calendar ({cal.first.year}–{cal.last.year}); start earlier"
+            "cases.start_too_late",
+            start=start.isoformat(),
+            first=cal.first.year,
+            last=cal.last.year,
         )
     span = max(1, min(n_cases // CASES_PER_DAY, room))
     log = SynthLog(

@@ -49,6 +49,7 @@ from ..catalog.write import (
     check_metadata_output,
     write_tables,
 )
+from ..codes import phrase
 from ..errors import UsageError
 from .findings import CODES
 
@@ -302,19 +303,14 @@ def add_to_catalog(
     source = result.registry.source_root
     check_catalog_output(target, source)
     if not target.is_file():
-        raise UsageError(
-            f"no catalog at '{target}': write it first with 'powerreg export -o {target}'"
-        )
+        raise UsageError("monitor.catalog_missing", path=target)
     check_metadata_output(meta_target, source)
     meta = _merged_metadata(meta_target, target.stem)  # a bad file stops us before writing
     with catalog_files(target, meta_target) as (db_tmp, meta_tmp):
         try:
             _write_copy(target, db_tmp, result)
         except sqlite3.IntegrityError as err:
-            raise UsageError(
-                f"the catalog '{target}' does not hold every power, flowchart and step the "
-                f"cases refer to ({err}); export the registry the log was replayed on"
-            ) from err
+            raise UsageError("monitor.catalog_incomplete", path=target, reason=str(err)) from err
         meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", "utf-8")
     return target
 
@@ -325,7 +321,7 @@ def _write_copy(target: Path, copy: Path, result: MonitorResult) -> None:
     try:
         src = sqlite3.connect(target, isolation_level=None)
     except sqlite3.Error as err:
-        raise UsageError(f"cannot open the catalog '{target}': {err}") from err
+        raise UsageError("monitor.catalog_unopenable", path=target, reason=str(err)) from err
     try:
         _check_catalog(src, target, result)
         conn = sqlite3.connect(copy, isolation_level=None)
@@ -346,18 +342,16 @@ def _check_catalog(conn: sqlite3.Connection, path: Path, result: MonitorResult) 
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as err:
-        raise UsageError(f"'{path}' is not a SQLite database ({err})") from err
+        raise UsageError("monitor.catalog_not_sqlite", path=path, reason=str(err)) from err
     if version != CATALOG_VERSION or not {"registry", "powers", "steps", "_metadata"} <= names:
-        raise UsageError(
-            f"'{path}' is not a powerreg catalog of version {CATALOG_VERSION}; write it "
-            "with 'powerreg export'"
-        )
+        raise UsageError("monitor.catalog_version", path=path, version=CATALOG_VERSION)
     ids = [r[0] for r in conn.execute("SELECT id FROM registry")]
     if ids != [result.registry.id]:
         raise UsageError(
-            f"the catalog '{path}' is of registry {', '.join(ids) or '(none)'}, but the "
-            f"cases were replayed on registry {result.registry.id}; replay them on the "
-            "catalog's registry (powerreg monitor LOG --registry CATALOG.db)"
+            "monitor.catalog_other_registry",
+            path=path,
+            found=", ".join(ids) or phrase("part.monitor_no_registry"),
+            registry=result.registry.id,
         )
 
 
@@ -532,9 +526,9 @@ def _merged_metadata(path: Path, database: str) -> dict[str, Any]:
         try:
             meta = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
-            raise UsageError(f"cannot read the Datasette metadata '{path}': {err}") from err
+            raise UsageError("monitor.metadata_unreadable", path=path, reason=str(err)) from err
         if not isinstance(meta, dict):
-            raise UsageError(f"the Datasette metadata '{path}' is not a JSON object")
+            raise UsageError("monitor.metadata_not_object", path=path)
     db = meta.setdefault("databases", {}).setdefault(database, {})
     db.setdefault("tables", {}).update(datasette_tables())
     db.setdefault("queries", {}).update({k: dict(v) for k, v in QUERIES.items()})

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from ..atomic import check_output, new_directory, written_by
+from ..codes import phrase
 from ..errors import UsageError
 from ..machine import core_count, second_process
 from ..model import Registry, expect_registry
@@ -55,11 +56,7 @@ _STDERR_KEEP = 16 * 1024
 def _dot_executable() -> str:
     dot = shutil.which("dot")
     if dot is None:
-        raise UsageError(
-            "graphviz is not installed: the 'dot' program is not on PATH; install graphviz "
-            "and a CJK font (e.g. 'apt-get install graphviz fonts-noto-cjk'), "
-            "or write DOT sources with --format dot"
-        )
+        raise UsageError("render.no_graphviz")
     return dot
 
 
@@ -466,8 +463,7 @@ def _run_dot(
     ]
     if failures:
         raise UsageError(
-            f"graphviz dot failed ({command}): {'; '.join(dict.fromkeys(failures))}; "
-            "no diagram was changed"
+            "render.dot_failed", command=command, failures="; ".join(dict.fromkeys(failures))
         )
     for feeder in feeders:
         if feeder.error is not None:  # pragma: no cover - a pipe error but a broken one
@@ -484,16 +480,17 @@ def _run_dot(
         )
         if len(files) != _PRIMED + len(d.given):  # the primer's and one per graph
             raise UsageError(
-                f"graphviz dot failed ({command}): it wrote {max(0, len(files) - _PRIMED)} files "
-                f"for {len(d.given)} graphs and said nothing (is the disk full?); "
-                "no diagram was changed"
+                "render.dot_silent",
+                command=command,
+                files=max(0, len(files) - _PRIMED),
+                graphs=len(d.given),
             )
         for k, path in zip(d.given, files[_PRIMED:], strict=True):
             made[k] = path
     if len(digests) != count or any(  # pragma: no cover - every source was given or kept
         path is None and k not in run.kept for k, path in enumerate(made)
     ):
-        raise UsageError(f"graphviz dot failed ({command}): some graphs were not drawn")
+        raise UsageError("render.dot_not_all", command=command)
     return run
 
 
@@ -591,26 +588,26 @@ def _write(
     """The diagrams written, and how many were taken from ``previous`` (see :func:`_fill`);
     ``out_dir`` may not lie inside any of the registry directories ``read``."""
     if format not in FORMATS:
-        raise UsageError(f"unknown diagram format '{format}' (formats: {', '.join(FORMATS)})")
+        raise UsageError("render.unknown_format", format=format, formats=", ".join(FORMATS))
     out = Path(out_dir)
     for name in names:
         parts = name.split("/")
         if not all(parts) or any(p in (".", "..") or "\\" in p for p in parts):
-            raise UsageError(f"diagram name '{name}' is not a relative path like 'XK-001/F1'")
+            raise UsageError("render.bad_name", name=name)
     dot = _dot_executable() if format != "dot" else ""
     for source in read or (None,):
         check_output(
             out,
             directory=True,
             not_ours=_not_diagrams,
-            fix="choose a new or empty directory, or one written by 'powerreg render'",
+            fix=phrase("fix.new_dir_of", command="render"),
             source=source,
         )
     try:
         with new_directory(out) as work:
             taken = _fill(work, names, sources, format, dot, progress, previous)
     except OSError as err:
-        raise UsageError(f"cannot write diagrams to '{out}': {err.strerror or err}") from err
+        raise UsageError("render.cannot_write", path=out, reason=err.strerror or str(err)) from err
     return [out / f"{name}.{format}" for name in names], taken
 
 
@@ -655,10 +652,7 @@ def _fill(
         run = _run_dot(dot, format, scratch, sources, len(names), progress, names, before)
         for path, name in zip(run.made, names, strict=True):
             if path is not None and not _complete(path, format):
-                raise UsageError(
-                    f"graphviz dot failed (dot -T{format}): its {format} of {name} is cut "
-                    "short and it said nothing (is the disk full?); no diagram was changed"
-                )
+                raise UsageError("render.dot_cut_short", format=format, name=name)
         if format == "svg":
             for k in run.linked:
                 _renumber_anchors(run.made[k])  # type: ignore[arg-type] # drawn, not kept
@@ -738,7 +732,7 @@ def _render_all(
 def _until(stop: threading.Event, sources: Iterable[str]) -> Iterator[str]:
     for source in sources:
         if stop.is_set():
-            raise UsageError("the drawing was stopped; no diagram was changed")
+            raise UsageError("render.stopped")
         yield source
 
 

@@ -81,7 +81,7 @@ def _category(registry: Registry, code: str) -> Category:
     except KeyError:
         codes = ", ".join(c.code for c in registry.categories)
         raise UsageError(
-            f"registry {registry.id} has no category '{code}' (categories: {codes})"
+            "render.overview_no_category", registry=registry.id, code=code, codes=codes
         ) from None
 
 

@@ -42,6 +42,7 @@ from typing import Any
 from ..catalog.ddl import create_index_sql, create_table_sql
 from ..catalog.tables import ROLLUP_CATALOG_VERSION, SEARCH_INDEXES, TABLES, VIEWS, Column, Table
 from ..catalog.write import FTS_HASHSIZE, not_a_catalog
+from ..codes import Phrase
 from ..errors import Problem
 from .report import DepartmentRow
 from .spec import Department, Rollup
@@ -441,7 +442,7 @@ def write_metadata(path: Path, about: dict[str, str], database: str) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def not_a_rollup_catalog(path: Path) -> str | None:
+def not_a_rollup_catalog(path: Path) -> Phrase | None:
     """Why the file at ``path`` is not a roll-up catalog written by powerreg, or None
     (:func:`~powerreg.catalog.write.not_a_catalog` with the roll-up's own tables)."""
-    return not_a_catalog(path, kind="roll-up catalog", tables=_OWN_TABLES)
+    return not_a_catalog(path, rollup=True, tables=_OWN_TABLES)

@@ -42,6 +42,7 @@ from ..audit import FailOn, Policy
 from ..audit.policy import AUDIT_CODES
 from ..catalog import metadata_path_for
 from ..catalog.write import catalog_files
+from ..codes import phrase
 from ..errors import Problem, UsageError
 from ..lang import Lang, default_lang
 from ..machine import peak_memory_mib
@@ -178,20 +179,10 @@ def _check_target(target: Path, rollup: Rollup, *, directory: bool) -> None:
     for d in rollup.departments:
         root = Path(os.path.realpath(rollup.member_root(d)))
         if full == root or root in full.parents:
-            raise UsageError(
-                f"'{target}' is inside the registry of department {d.id} ('{d.path}'); "
-                "refusing to write there: give an output outside the member registries"
-            )
+            raise UsageError("rollup.inside_member", path=target, department=d.id, member=d.path)
         holds.append(root)
     if directory and any(full in h.parents for h in holds):
-        raise UsageError(
-            f"'{target}' holds the roll-up being read; refusing to replace it: choose a new "
-            "or empty directory"
-        )
-
-
-def _fix(command: str) -> str:
-    return f"choose a new or empty directory, or one written by 'powerreg {command}'"
+        raise UsageError("rollup.holds_rollup", path=target)
 
 
 # ------------------------------------------------------------------------------ commands
@@ -283,7 +274,7 @@ def export(
         target,
         directory=False,
         not_ours=not_a_rollup_catalog,
-        fix="give a new file name (e.g. province.db), or a roll-up catalog written by powerreg",
+        fix=phrase("fix.rollup_catalog_file"),
     )
     parts_target = target.with_name(target.name + ".parts")
     remove_leftovers(parts_target)
@@ -360,7 +351,9 @@ def site(
     publish = as_policy(site_policy)
     target = Path(out)
     _check_target(target, rollup, directory=True)
-    check_output(target, directory=True, not_ours=_not_a_site, fix=_fix("site"))
+    check_output(
+        target, directory=True, not_ours=_not_a_site, fix=phrase("fix.new_dir_of", command="site")
+    )
     seconds: dict[str, float] = {}
     try:
         with new_directory(target, background_removal=True) as work:
@@ -390,7 +383,7 @@ def site(
             marker = {"rollup": rollup.title, "departments": len(got.rows), "published": published}
             (work / SITE_MARKER).write_text(json.dumps(marker, ensure_ascii=False) + "\n", "utf-8")
     except OSError as err:
-        raise UsageError(f"cannot write the site into '{target}': {err.strerror or err}") from err
+        raise UsageError("site.cannot_write", path=target, reason=err.strerror or str(err)) from err
     return RollupSite(
         out_dir=str(target), report=report, totals=totals, published=published, seconds=seconds
     )
@@ -431,7 +424,9 @@ def build(
     lang = lang or default_lang()
     target = Path(out)
     _check_target(target, rollup, directory=True)
-    check_output(target, directory=True, not_ours=_not_a_build, fix=_fix("build"))
+    check_output(
+        target, directory=True, not_ours=_not_a_build, fix=phrase("fix.new_dir_of", command="build")
+    )
     seconds: dict[str, float] = {}
     n_workers = worker_count(workers)
     try:
@@ -508,9 +503,11 @@ def build(
             )
             (work / BUILD_MARKER).write_text(result.model_dump_json(indent=2) + "\n", "utf-8")
     except sqlite3.Error as err:
-        raise UsageError(f"cannot write the catalog of '{target}': {err}") from err
+        raise UsageError("rollup.cannot_write_catalog", path=target, reason=str(err)) from err
     except OSError as err:
-        raise UsageError(f"cannot build into '{target}': {err.strerror or err}") from err
+        raise UsageError(
+            "build.cannot_write", path=target, reason=err.strerror or str(err)
+        ) from err
     seconds["total"] = time.perf_counter() - t0
     return result.model_copy(
         update={"seconds": seconds, "peak_memory_mib": peak_memory_mib(), "report": report}

@@ -261,10 +261,10 @@ class _Reader:
         if isinstance(err, FileTooLarge):
             return problem("E007.too_big_read", self.name, 1, 1, limit=f"{err.limit:,}")
         if isinstance(err, NotRegularFile):
-            return problem("E007", self.name, reason=err.reason)
+            return problem("E007", self.name, reason=err.reason.both())
         if isinstance(err, ReadDenied):
             return problem("E007.denied", self.name)
-        return problem("E007", self.name, reason=err.reason)
+        return problem("E007", self.name, reason=err.reason.both())
 
     def _unknown(
         self,

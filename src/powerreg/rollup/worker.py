@@ -276,7 +276,7 @@ def worker_count(workers: int | None = None) -> int:
         except ValueError:
             workers = -1
         if workers < 0:
-            raise UsageError(f"{WORKERS_ENV}={raw!r}: give a whole number of workers, 0 or more")
+            raise UsageError("rollup.workers_env", env=WORKERS_ENV, value=repr(raw))
     return max(0, workers)
 
 
@@ -309,9 +309,7 @@ def run_members(tasks: Sequence[MemberTask], workers: int | None = None) -> Iter
     try:
         yield from in_pools(run_member, tasks, n, ctx, TASKS_PER_CHILD, initializer=one_core)
     except BrokenProcessPool as err:
-        raise UsageError(
-            f"a worker process died ({err}); if it ran out of memory, set {WORKERS_ENV}=1"
-        ) from err
+        raise UsageError("rollup.worker_died", reason=str(err), env=WORKERS_ENV) from err
 
 
 def one_core() -> None:

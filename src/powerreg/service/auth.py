@@ -91,23 +91,17 @@ def add_token(
         UsageError: a bad or taken name, no right given, or a power the registry lacks.
     """
     if not NAME.match(name):
-        raise UsageError(
-            f"token name {name!r}: use letters, digits, '-', '_' and '.' (at most 64), "
-            "starting with a letter or digit"
-        )
+        raise UsageError("service.bad_token_name", name=repr(name))
     if powers is None and not reader:
-        raise UsageError(
-            "a token needs --powers (a system that posts the events of those powers) "
-            "or --reader (a reader of the feed), or both"
-        )
+        raise UsageError("service.token_no_right")
     if powers is not None:
         if not powers:
-            raise UsageError("--powers names no power")
+            raise UsageError("service.powers_empty")
         if registry is not None:
             unknown = sorted(p for p in powers if p not in registry.powers)
             if unknown:
                 raise UsageError(
-                    f"the registry {registry.id} has no power {', '.join(unknown)}; check --powers"
+                    "service.unknown_powers", registry=registry.id, powers=", ".join(unknown)
                 )
     secret = secrets.token_urlsafe(32)
     token = Token(name, powers, send=powers is not None, read=reader)
@@ -115,7 +109,7 @@ def add_token(
     created = datetime.now(UTC).isoformat(timespec="seconds")
     with store.lock:
         if store.conn.execute("SELECT 1 FROM tokens WHERE name = ?", (name,)).fetchone():
-            raise UsageError(f"the state already has a token named {name!r}; choose another name")
+            raise UsageError("service.token_taken", name=repr(name))
         with store.transaction():
             store.add_token(name, digest(secret), stored, token.send, token.read, created)
     return token, secret

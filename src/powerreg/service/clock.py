@@ -91,7 +91,7 @@ def clock_of(today: str | None) -> Clock:
     try:
         return fixed(date.fromisoformat(today))
     except ValueError as err:
-        raise UsageError(f"--today {today!r}: give a date (2011-12-30) or 'events'") from err
+        raise UsageError("service.bad_today", today=repr(today)) from err
 
 
 async def ticking(tick: Callable[[], object], every: float) -> None:

@@ -60,8 +60,10 @@ def state_result(
         known = store.meta("registry")
         if known is not None and known != registry.id:
             raise UsageError(
-                f"the state '{store.path}' is of registry {known}, not {registry.id}; "
-                "give the registry the service runs on (--registry)"
+                "service.export_other_registry",
+                path=store.path,
+                known=known,
+                registry=registry.id,
             )
         if as_of is None:
             day = store.meta("as_of")

@@ -90,7 +90,7 @@ def parse_listen(text: str) -> tuple[str, int]:
         host, port = "127.0.0.1", text
     host = host.strip("[]") or "127.0.0.1"
     if not port.isdigit() or int(port) > 65535:
-        raise UsageError(f"--listen {text!r}: give HOST:PORT, e.g. {LISTEN}")
+        raise UsageError("service.bad_listen", listen=repr(text), example=LISTEN)
     return host, int(port)
 
 
@@ -109,7 +109,9 @@ def bind(listen: str = LISTEN) -> socket.socket:
         sock.listen(2048)
     except OSError as err:
         sock.close()
-        raise UsageError(f"cannot listen on {listen}: {err.strerror or err}") from err
+        raise UsageError(
+            "service.cannot_listen", listen=listen, reason=err.strerror or str(err)
+        ) from err
     sock.set_inheritable(True)
     return sock
 

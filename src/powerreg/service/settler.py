@@ -223,17 +223,17 @@ class SettlingProcess:
                 )
             except OSError as err:
                 mine.close()
-                raise UsageError(f"cannot start the settling process: {err}") from err
+                raise UsageError("service.settler_cannot_start", reason=str(err)) from err
         conn = Connection(mine.detach())
         self._proc, self._conn = proc, conn
         try:
             conn.send(self._setup)
             if not conn.poll(START_WAIT):
-                raise UsageError(f"the settling process did not start in {START_WAIT:.0f} s")
+                raise UsageError("service.settler_slow_start", seconds=f"{START_WAIT:.0f}")
             return self._reply(conn.recv())
         except (EOFError, OSError) as err:
             self._end()
-            raise UsageError("the settling process ended as it started; see the log") from err
+            raise UsageError("service.settler_ended_at_start") from err
         except BaseException:
             self._end()
             raise
@@ -272,8 +272,8 @@ class SettlingProcess:
             return value
         if kind == "unavailable":
             raise StateUnavailable(value)
-        if kind == "refused":
-            raise UsageError(value)
+        if kind == "refused" and isinstance(value, UsageError):
+            raise value  # the refusal itself (its key and parameters), said in either language
         raise StateUnavailable(f"the settling process failed ({value}); see the log")
 
     def close(self) -> None:
@@ -321,7 +321,7 @@ def main() -> None:
                 registry, state, clock=clock_of(today), settle_after=settle_after, hold=False
             )
         except UsageError as err:
-            conn.send(("refused", str(err), None))
+            conn.send(("refused", err, None))  # pickled as its key and parameters
             return
         except StateUnavailable as err:
             conn.send(("unavailable", err.why, err.why))

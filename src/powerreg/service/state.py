@@ -196,20 +196,20 @@ class Store:
         try:
             if readonly:
                 if not self.path.is_file():
-                    raise UsageError(f"no state database at '{self.path}'")
+                    raise UsageError("service.no_state", path=self.path)
                 uri = f"{self.path.resolve().as_uri()}?mode=ro"
                 self.conn = sqlite3.connect(
                     uri, uri=True, isolation_level=None, check_same_thread=False
                 )
             else:
                 if self.path.is_dir():
-                    raise UsageError(f"'{self.path}' is a directory; give the state database file")
+                    raise UsageError("service.state_is_dir", path=self.path)
                 self.conn = sqlite3.connect(
                     self.path, isolation_level=None, check_same_thread=False, timeout=5.0
                 )
             self._check_and_create(readonly)
         except sqlite3.Error as err:
-            raise UsageError(f"cannot open the state database '{self.path}': {err}") from err
+            raise UsageError("service.state_cannot_open", path=self.path, reason=str(err)) from err
 
     def _check_and_create(self, readonly: bool) -> None:
         conn = self.conn
@@ -217,12 +217,9 @@ class Store:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
         except sqlite3.DatabaseError as err:
-            raise UsageError(f"'{self.path}' is not a SQLite database ({err})") from err
+            raise UsageError("service.state_not_sqlite", path=self.path, reason=str(err)) from err
         if names and (version != STATE_VERSION or "events" not in names):
-            raise UsageError(
-                f"'{self.path}' is not a state database of powerreg supervise "
-                f"(version {STATE_VERSION}); give a new file or the service's own state"
-            )
+            raise UsageError("service.state_not_ours", path=self.path, version=STATE_VERSION)
         if readonly:
             return
         conn.execute("PRAGMA journal_mode = WAL")
@@ -244,15 +241,14 @@ class Store:
         try:
             f = side.open("a")
         except OSError as err:
-            raise UsageError(f"cannot open '{side}': {err.strerror or err}") from err
+            raise UsageError(
+                "service.lock_cannot_open", path=side, reason=err.strerror or str(err)
+            ) from err
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
             f.close()
-            raise UsageError(
-                f"another powerreg supervise is serving the state '{self.path}'; stop it "
-                "first (one service per state file)"
-            ) from err
+            raise UsageError("service.state_held", path=self.path) from err
         self._held = f
 
     def close(self) -> None:

@@ -78,6 +78,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from ..codes import localized
 from ..collector import gc_paused
 from ..errors import UsageError
 from ..lang import Lang
@@ -213,8 +214,10 @@ class Supervisor:
         known = store.meta("registry")
         if known is not None and known != self.registry.id:
             raise UsageError(
-                f"the state '{store.path}' is of registry {known}, not {self.registry.id}; "
-                "give the registry the events were posted under, or a new state file"
+                "service.state_other_registry",
+                path=store.path,
+                known=known,
+                registry=self.registry.id,
             )
         stored_day = store.meta("as_of")
         day = self.today()
@@ -255,10 +258,13 @@ class Supervisor:
         if log_.problems:
             first = log_.problems[0]
             raise UsageError(
-                f"the state '{self.store.path}' holds {len(log_.problems)} event(s) the "
-                f"registry {self.registry.id} cannot place, the first (event number "
-                f"{first.line}): {first.code} {first.message('en')}; start the service "
-                "with the registry the events were posted under"
+                "service.events_unplaced",
+                path=self.store.path,
+                n=len(log_.problems),
+                registry=self.registry.id,
+                line=first.line,
+                code=first.code,
+                problem=localized(first.message("en"), first.message("zh")),
             )
         for case_id, events in log_.cases.items():
             assert isinstance(events, CaseEvents)

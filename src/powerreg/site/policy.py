@@ -30,10 +30,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..codes import Phrase, phrase
 from ..errors import UsageError
 from ..model import Countermeasure, Power, RiskPoint, Step, field_label
 from ..settingsfile import located, read_mapping
-from ..textsafe import one_line, snippet
+from ..textsafe import snippet
 
 #: The model of each kind of entity a policy may leave a field of out.
 _MODELS: dict[str, type[BaseModel]] = {
@@ -116,33 +117,43 @@ class PublishPolicy(BaseModel):
             ...     print(str(err).replace(str(f), "publish.yaml").split(";")[0])
             publish.yaml:3:5: omit[1]: unknown field 'rôle' (did you mean 'role'?)
         """
-        doc, data = read_mapping(
-            path,
-            "publish policy",
-            "a publish policy holds a mapping with the key omit: a list of the fields the "
-            "site leaves out",
-        )
+        doc, data = read_mapping(path, phrase("part.site_policy"), phrase("part.site_not_mapping"))
         names = data.get("omit")
         if isinstance(names, list):  # find the first bad name: its line is the one to fix
             for i, name in enumerate(names):
                 if not isinstance(name, str) or name not in OMITTABLE:
                     line, col = doc.position(("omit", i))
-                    what = _unknown(name) if isinstance(name, str) else "not a field name"
-                    raise UsageError(f"{Path(path)}:{line}:{col}: omit[{i}]: {what}")
+                    what = (
+                        _unknown_said(name)
+                        if isinstance(name, str)
+                        else phrase("part.site_not_field_name")
+                    )
+                    raise UsageError(
+                        "site.policy_bad_omit", path=Path(path), line=line, col=col, i=i, what=what
+                    )
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            unknown = "unknown key; a publish policy holds only 'omit'"
+            unknown = phrase("part.site_unknown_key")
             raise located(path, doc, err, unknown_key=unknown) from err
 
 
 def _unknown(name: str) -> str:
+    """What the model's check says of a name that is not in :data:`OMITTABLE` (in
+    English, as pydantic's errors are)."""
+    return _unknown_said(name).in_lang("en")
+
+
+def _unknown_said(name: str) -> Phrase:
+    """What a policy file is told of a name that is not in :data:`OMITTABLE`, said in
+    the message's language."""
     close = difflib.get_close_matches(name, list(OMITTABLE), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return (
-        f"unknown field '{one_line(snippet(name))}'{hint}; fields a policy can leave out: "
-        f"{', '.join(sorted(OMITTABLE))}"
-    )
+    fields = ", ".join(sorted(OMITTABLE))
+    if close:
+        return phrase(
+            "part.site_unknown_field_close", name=snippet(name), close=close[0], fields=fields
+        )
+    return phrase("part.site_unknown_field", name=snippet(name), fields=fields)
 
 
 def as_policy(policy: PublishPolicy | str | os.PathLike[str] | None) -> PublishPolicy:

@@ -20,6 +20,7 @@ from .. import formats
 from ..atomic import check_output, new_directory, written_by
 from ..audit import Policy, audit
 from ..catalog import export_sqlite
+from ..codes import phrase
 from ..errors import Problem, RegistryError, UsageError
 from ..machine import peak_memory_mib
 from ..model import Category, Level, Power, Registry, expect_registry
@@ -167,7 +168,7 @@ def publish_site(
         out,
         directory=True,
         not_ours=_not_a_site,
-        fix="choose a new or empty directory",
+        fix=phrase("fix.new_dir"),
         source=registry.source_root,
     )
     check_publishable(registry)
@@ -280,7 +281,7 @@ def publish_site(
             done = SiteResult(seconds=seconds, **result)
             (work / MARKER).write_text(done.model_dump_json(indent=2) + "\n", encoding="utf-8")
     except OSError as err:
-        raise UsageError(f"cannot write the site into '{out}': {err.strerror or err}") from err
+        raise UsageError("site.cannot_write", path=out, reason=err.strerror or str(err)) from err
     seconds["total"] = time.perf_counter() - t0
     return done.model_copy(update={"seconds": seconds, "peak_memory_mib": peak_memory_mib()})
 

@@ -317,7 +317,7 @@ def generate(n_powers: int, seed: int = 0) -> Registry:
         ['start', 'decision', 'task']
     """
     if n_powers < 0:
-        raise UsageError(f"the number of powers must be 0 or more, not {n_powers}")
+        raise UsageError("synth.negative_powers", n=n_powers)
     rng = random.Random(seed)
     counts = apportion(n_powers)
     powers: dict[str, Power] = {}

@@ -45,6 +45,7 @@ from typing import Any
 import yaml
 
 from ..atomic import check_output, new_directory
+from ..codes import Phrase, phrase
 from ..errors import UsageError
 from ..model import Level, Limit, MeasureKind, Power, Registry
 from .generator import chinese_number, generate
@@ -125,14 +126,13 @@ def plan(n_powers: int, n_departments: int) -> list[PlannedDepartment]:
          ('X01-EPB', '示例一县', 3), ('X01-LRB', '示例一县', 3), ('X01-WRB', '示例一县', 3)]
     """
     if n_departments < 3:
-        raise UsageError(
-            f"a made-up province needs 3 departments or more (to plant its overlaps), "
-            f"not {n_departments}"
-        )
+        raise UsageError("province.too_few_departments", n=n_departments)
     if n_powers < 2 * n_departments:
         raise UsageError(
-            f"{n_powers} powers are too few for {n_departments} departments: give at least "
-            f"{2 * n_departments}"
+            "province.too_few_powers",
+            n=n_powers,
+            departments=n_departments,
+            least=2 * n_departments,
         )
     n_province = max(2, n_departments // 10)
     rest = n_departments - n_province
@@ -245,7 +245,7 @@ def write_province(
         out,
         directory=True,
         not_ours=_not_a_province,
-        fix="give a new or empty directory, or one written by 'powerreg synth --departments'",
+        fix=phrase("fix.new_dir_of", command="synth --departments"),
     )
     province = [d for d in departments if d.level == "province"]
     cities = [d for d in departments if d.level == "city"]
@@ -338,7 +338,7 @@ def _last_with_high(departments: list[PlannedDepartment], seed: int) -> str:
     for i in range(len(departments) - 1, -1, -1):
         if _has_high(generate(departments[i].powers, seed=seed * 100_003 + i)):
             return departments[i].id
-    raise UsageError("no department has a high risk point: give more powers")
+    raise UsageError("province.no_high_risk")
 
 
 def _rollup_yaml(departments: list[PlannedDepartment], n_powers: int) -> str:
@@ -353,8 +353,8 @@ def _rollup_yaml(departments: list[PlannedDepartment], n_powers: int) -> str:
     return text
 
 
-def _not_a_province(target: Path) -> str | None:
+def _not_a_province(target: Path) -> Phrase | None:
     names = sorted(p.name for p in target.iterdir())
     if names == ["members", "planted.json", "rollup.yaml"]:
         return None
-    return "is not empty and was not written by 'powerreg synth --departments'"
+    return phrase("part.not_written_by_synth")

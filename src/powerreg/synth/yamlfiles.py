@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from ..atomic import check_output, new_directory
+from ..codes import Phrase, phrase
 from ..errors import UsageError
 from ..layout import POWERS_DIR, REGISTRY_FILE
 from ..model import Power, Registry, is_id
@@ -129,12 +130,12 @@ def write_registry(
         out,
         directory=True,
         not_ours=_not_a_registry,
-        fix="give a new or empty directory, or a registry directory to replace",
+        fix=phrase("fix.registry_dir"),
         source=registry.source_root,
     )
     for pid in registry.powers:
         if not is_id(pid):
-            raise UsageError(f"power id {pid!r} is not an id, so it cannot name a file")
+            raise UsageError("synth_files.bad_id", id=repr(pid))
     with new_directory(out) as tmp:
         (tmp / POWERS_DIR).mkdir()
         (tmp / REGISTRY_FILE).write_text(registry_yaml(registry), encoding="utf-8")
@@ -145,7 +146,7 @@ def write_registry(
     return out
 
 
-def _not_a_registry(target: Path) -> str | None:
+def _not_a_registry(target: Path) -> Phrase | None:
     """Why a non-empty directory is not a registry directory that may be replaced:
     anything but ``registry.yaml`` and ``powers/`` would be deleted."""
     names = sorted(p.name for p in target.iterdir())
@@ -153,4 +154,4 @@ def _not_a_registry(target: Path) -> str | None:
     if not others and REGISTRY_FILE in names:
         return None
     shown = ", ".join(others[:5] or names[:5]) + (", …" if len(others) > 5 else "")
-    return f"is not empty and is not a registry directory (it holds {shown})"
+    return phrase("part.not_a_registry_dir", names=shown)

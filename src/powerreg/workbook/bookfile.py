@@ -16,8 +16,11 @@ Examples:
     >>> try:
     ...     book_bytes(path)
     ... except NotAWorkbook as err:
-    ...     print(err.reason)  # doctest: +ELLIPSIS
+    ...     refused = err
+    >>> print(refused.reason.in_lang("en"))  # doctest: +ELLIPSIS
     it is not an Excel workbook (.xlsx) but text (CSV?); open it in Excel or WPS and save ...
+    >>> print(refused.reason.in_lang("zh"))  # doctest: +ELLIPSIS
+    这不是 Excel 工作簿（.xlsx），而是文本（CSV？）；请在 Excel 或 WPS 中打开，另存为 ...
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import io
 import os
 import zipfile
 
+from ..codes import Phrase, phrase
 from ..readfile import FileTooLarge, UnreadableFile, read_limited
 
 #: Largest workbook read by default (bytes): one of 10,000 powers is about 14 MB.
@@ -38,8 +42,6 @@ _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: The name of the stream an encrypted OOXML file keeps its key in, as OLE2 stores it.
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
-
-SAVE_AS = "open it in Excel or WPS and save it as .xlsx (另存为 → Excel 工作簿 *.xlsx)"
 
 
 class NotAWorkbook(UnreadableFile):
@@ -55,13 +57,13 @@ class WorkbookTooLarge(FileTooLarge):
 
     def __init__(self, path: str, limit: int, size: int | None, unpacked: bool = False) -> None:
         super().__init__(path, limit, size)
-        what = "unpacks to" if unpacked else "is"
-        amount = f"{size:,} bytes" if size is not None else "more bytes"
-        self.reason = (
-            f"the workbook {what} {amount}, over the limit of {limit:,}; split it, or raise "
-            "the limit (--max-bytes, or read_workbook(..., max_bytes=N))"
-        )
-        UnreadableFile.__init__(self, path, self.reason)
+        if unpacked:
+            reason = phrase("part.book_unpacks_to", size=f"{size:,}", limit=f"{limit:,}")
+        elif size is not None:
+            reason = phrase("part.book_is", size=f"{size:,}", limit=f"{limit:,}")
+        else:
+            reason = phrase("part.book_over", limit=f"{limit:,}")
+        UnreadableFile.__init__(self, path, reason)
 
 
 def book_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
@@ -85,16 +87,9 @@ def book_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES)
         return data
     if data.startswith(_OLE):
         if _ENCRYPTION_INFO in data:
-            raise EncryptedWorkbook(
-                name,
-                "the workbook is encrypted with a password; open it in Excel or WPS, remove "
-                "the password (文件 → 信息 → 保护工作簿 → 用密码进行加密, leave it empty) and "
-                "save it again",
-            )
-        raise NotAWorkbook(
-            name, f"it is an Excel 97–2003 (.xls) or WPS (.et) workbook, not .xlsx; {SAVE_AS}"
-        )
-    raise NotAWorkbook(name, f"it is not an Excel workbook (.xlsx) but {_what(data)}; {SAVE_AS}")
+            raise EncryptedWorkbook(name, phrase("part.book_encrypted"))
+        raise NotAWorkbook(name, phrase("part.book_xls"))
+    raise NotAWorkbook(name, phrase("part.book_not_xlsx", what=_what(data)))
 
 
 def _check_archive(name: str, data: bytes, max_bytes: int) -> None:
@@ -102,35 +97,35 @@ def _check_archive(name: str, data: bytes, max_bytes: int) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as err:
-        raise NotAWorkbook(name, f"the workbook is damaged ({err}); {SAVE_AS} again") from err
+        raise NotAWorkbook(name, phrase("part.book_damaged", reason=str(err))) from err
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         if "content.xml" in names:
-            what = "an OpenDocument spreadsheet (.ods)"
+            what = phrase("part.book_ods")
         elif "word/document.xml" in names:
-            what = "a Word document"
+            what = phrase("part.book_word")
         else:
-            what = "a zip archive of something else"
-        raise NotAWorkbook(name, f"it is not an Excel workbook (.xlsx) but {what}; {SAVE_AS}")
+            what = phrase("part.book_zip")
+        raise NotAWorkbook(name, phrase("part.book_not_xlsx", what=what))
     unpacked = sum(i.file_size for i in infos)
     if unpacked > UNPACKED_RATIO * max_bytes:
         raise WorkbookTooLarge(name, UNPACKED_RATIO * max_bytes, unpacked, unpacked=True)
 
 
-def _what(data: bytes) -> str:
+def _what(data: bytes) -> Phrase:
     """What a file that is no workbook seems to be, for the message."""
     head = data[:2048]
     if not head:
-        return "an empty file"
+        return phrase("part.book_empty")
     if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
-        return "a web page (HTML)"
+        return phrase("part.book_html")
     if head.startswith(b"%PDF"):
-        return "a PDF document"
+        return phrase("part.book_pdf")
     try:
         head.decode("utf-8")
     except UnicodeDecodeError:
         try:
             head.decode("gb18030")
         except UnicodeDecodeError:
-            return "a file of another kind"
-    return "text (CSV?)"
+            return phrase("part.book_other")
+    return phrase("part.book_text")

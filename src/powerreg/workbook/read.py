@@ -29,12 +29,12 @@ from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from ..codes import localized
+from ..codes import localized, phrase
 from ..collector import gc_paused
 from ..errors import RegistryError
 from ..model import Registry
 from ..suggest import closest
-from .bookfile import DEFAULT_MAX_BYTES, SAVE_AS, NotAWorkbook, book_bytes
+from .bookfile import DEFAULT_MAX_BYTES, NotAWorkbook, book_bytes
 from .cells import as_text, column_name, squash
 from .codecs import TEXT
 from .columns import (
@@ -89,7 +89,7 @@ def read_workbook(
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(book.sheet_names)
     except (CalamineError, ValueError, OSError) as err:
-        raise NotAWorkbook(file, f"the workbook is damaged ({err}); {SAVE_AS} again") from err
+        raise NotAWorkbook(file, phrase("part.book_damaged", reason=str(err))) from err
     if is_structured(book, names):
         return _Structured(book, names, file, data).read()
     options = FlatOptions(department=department, year=year, registry_id=registry_id)
@@ -194,7 +194,8 @@ class _Structured:
             rows = self.book.get_sheet_by_name(sheet.name).to_python(skip_empty_area=False)
         except (CalamineError, ValueError) as err:
             raise NotAWorkbook(
-                self.problems.file, f"sheet {sheet.name} is damaged ({err}); {SAVE_AS} again"
+                self.problems.file,
+                phrase("part.book_sheet_damaged", sheet=sheet.name, reason=str(err)),
             ) from err
         for cell in self.unreadable.get(sheet.name, ()):
             self.problems.unreadable(sheet.name, cell)

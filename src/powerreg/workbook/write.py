@@ -36,6 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineError, CalamineWorkbook
 
 from ..atomic import check_output, new_file
+from ..codes import Phrase, phrase
 from ..errors import UsageError
 from ..model import Registry, RiskPoint
 from .cells import column_name, escape
@@ -90,7 +91,7 @@ def write_workbook(registry: Registry, path: str | os.PathLike[str]) -> Path:
         path,
         directory=False,
         not_ours=_not_ours,
-        fix="give a new .xlsx file, or a workbook written by export-workbook to replace",
+        fix=phrase("fix.workbook_file"),
         source=registry.source_root,
     )
     # every page computed first: a registry the book cannot hold is refused before a
@@ -145,15 +146,15 @@ def _write(book: Workbook, page: _Page) -> None:
         ws.append(_cells(ws, row, page.widths))
 
 
-def _not_ours(path: Path) -> str | None:
+def _not_ours(path: Path) -> Phrase | None:
     """Why a file may not be replaced: it is no workbook written by export-workbook."""
     try:
         names = CalamineWorkbook.from_path(str(path)).sheet_names
     except (CalamineError, ValueError, OSError):
-        return "is not a workbook written by export-workbook"
+        return phrase("part.not_a_workbook")
     if REGISTRY.name in names and POWERS.name in names:
         return None
-    return "is a workbook not written by export-workbook (it has no sheets 清单信息 and 权力事项)"
+    return phrase("part.workbook_not_ours")
 
 
 # -------------------------------------------------------------------- cells and widths
@@ -279,10 +280,7 @@ def _row(sheet: Sheet, keys: tuple[str, ...], entity: Any) -> Row:
             row.append(_value(entity, c))
         except LineBreak:
             gid = "/".join((*keys, str(getattr(entity, "id", ""))))
-            raise UsageError(
-                f"{gid}: an item of {c.field} holds a line break, and a workbook cell lists "
-                "one item a line; write the item on one line"
-            ) from None
+            raise UsageError("workbook.line_break", entity=gid, field=c.field) from None
     return row
 
 

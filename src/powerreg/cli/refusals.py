@@ -1,0 +1,115 @@
+"""click's own refusals (an unknown option, a missing argument, a bad value) said in the
+language asked for, as every other message of the command line is.
+
+click words its parse errors in English. Under ``--lang zh`` (or a Chinese locale) the
+group (:mod:`powerreg.cli`) hands each :class:`click.ClickException` to :func:`said`, which
+returns one that shows the same usage line, help hint and message in Chinese, with the
+same exit status; in English click's own text is kept as it is. What click cannot tell
+apart (a value its type refuses, in the type's own English words) keeps those words
+inside a Chinese sentence.
+
+Examples:
+    >>> import click
+    >>> said(click.NoSuchOption("--fromat", possibilities=["--format"]), "zh").message
+    "没有选项 '--fromat'。您是想用 '--format' 吗？"
+    >>> err = click.NoSuchOption("--x")
+    >>> said(err, "en") is err
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO, Any
+
+import click
+
+from ..codes import phrase
+from ..lang import Lang
+from .words import say
+
+
+def asked_lang(args: Sequence[str]) -> Lang | None:
+    """The language ``args`` ask for with ``--lang``, if any, read before click parses
+    them (a refusal may come before click reaches ``--lang``).
+
+    Examples:
+        >>> asked_lang(["build", "--lang", "zh"]), asked_lang(["--lang=en"]), asked_lang([])
+        ('zh', 'en', None)
+    """
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else None
+        if arg.startswith("--lang="):
+            value = arg.removeprefix("--lang=")
+        if value == "zh":
+            return "zh"
+        if value == "en":
+            return "en"
+    return None
+
+
+def _hint(err: click.BadParameter) -> str:
+    hint = err.param_hint
+    if hint is None and err.param is not None:
+        hint = err.param.get_error_hint(err.ctx)
+    if hint is None:
+        return ""
+    return hint if isinstance(hint, str) else " / ".join(f"'{h}'" for h in hint)
+
+
+def message(err: click.ClickException, lang: Lang) -> str:
+    """What ``err`` says, in ``lang``."""
+    if isinstance(err, click.NoSuchOption | click.NoSuchCommand):
+        if isinstance(err, click.NoSuchOption):
+            said = phrase("cli.no_such_option", name=repr(err.option_name)).in_lang(lang)
+        else:
+            said = phrase("cli.no_such_command", name=repr(err.command_name)).in_lang(lang)
+        if err.possibilities:
+            close = ", ".join(f"'{p}'" for p in err.possibilities)
+            said += phrase("cli.did_you_mean", names=close).in_lang(lang)
+        return said
+    if isinstance(err, click.MissingParameter):
+        kind = err.param_type or (err.param.param_type_name if err.param else "parameter")
+        if kind == "argument":
+            return phrase("cli.missing_argument", name=_hint(err)).in_lang(lang)
+        if kind == "option":
+            return phrase("cli.missing_option", name=_hint(err)).in_lang(lang)
+        return phrase("cli.missing_parameter", name=_hint(err)).in_lang(lang)
+    if isinstance(err, click.BadParameter):
+        hint = _hint(err)
+        if hint:
+            return phrase("cli.bad_value_of", name=hint, reason=err.message).in_lang(lang)
+        return phrase("cli.bad_value", reason=err.message).in_lang(lang)
+    return phrase("cli.refused", reason=err.format_message()).in_lang(lang)
+
+
+class _Said(click.ClickException):
+    """A click refusal shown in another language, with the same exit status."""
+
+    def __init__(self, err: click.ClickException, lang: Lang) -> None:
+        super().__init__(message(err, lang))
+        setattr(self, "exit_code", err.exit_code)  # noqa: B010  (a class variable of click's)
+        self.ctx: click.Context | None = getattr(err, "ctx", None)
+        self.lang = lang
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        lines = []
+        ctx = self.ctx
+        if ctx is not None:
+            usage = ctx.get_usage()
+            lines.append(phrase("cli.usage", usage=usage.partition(" ")[2]).in_lang(self.lang))
+            if ctx.command.get_help_option(ctx) is not None:
+                names = ctx.command.get_help_option_names(ctx)
+                hint = phrase("cli.try_help", command=ctx.command_path, option=max(names, key=len))
+                lines.append(hint.in_lang(self.lang))
+            lines.append("")
+        lines.append(say("error", self.lang, message=self.message))
+        click.echo("\n".join(lines), file=file, err=file is None)
+
+
+def said(err: click.ClickException, lang: Lang) -> click.ClickException:
+    """``err`` as shown in ``lang``: itself in English (click's words), else a refusal
+    that shows the same in ``lang``."""
+    return err if lang == "en" else _Said(err, lang)
