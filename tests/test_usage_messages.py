@@ -204,3 +204,13 @@ def test_clicks_own_refusals_are_said_in_the_language_asked(
     assert "Usage: powerreg" in said_en.output
     assert en in said_en.output
     assert "Error:" not in said_zh.output
+
+
+def test_a_policy_files_value_refused_by_its_check_is_said_in_chinese(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("severities: {A999: off}\n", "utf-8")
+    zh = CliRunner().invoke(main, ["audit", "--policy", str(policy), "--lang", "zh"])
+    en = CliRunner().invoke(main, ["audit", "--policy", str(policy), "--lang", "en"])
+    assert zh.exit_code == en.exit_code == 2
+    assert zh.output.startswith(f"错误：{policy}:1:13: severities：未知的规则 A999；规则有 A101, ")
+    assert en.output.startswith(f"error: {policy}:1:13: severities: unknown rule(s) A999; rules")

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .codes import USAGE, Severity, render_usage
+from .codes import USAGE, Phrase, Severity, render_usage
 from .lang import Lang
 
 if TYPE_CHECKING:
@@ -96,6 +96,24 @@ def _rebuilt(cls: type[UsageError], state: dict[str, Any]) -> UsageError:
     err.__dict__.update(state)
     Exception.__init__(err, err.in_lang("en"))
     return err
+
+
+class ValueRefused(ValueError):
+    """A value a model's check refuses, its reason a :func:`~powerreg.codes.phrase`:
+    pydantic keeps the error as the cause of its own, and a settings file's refusal
+    (:func:`powerreg.settingsfile.located`) says the reason in the message's language;
+    ``str()`` is English, as pydantic's own messages are.
+
+    Examples:
+        >>> from powerreg.codes import phrase
+        >>> err = ValueRefused(phrase("part.promise_ratio_range"))
+        >>> str(err), err.said.in_lang("zh")
+        ('promise_ratio must be above 0 and at most 1', 'promise_ratio 应大于 0 且不大于 1')
+    """
+
+    def __init__(self, said: Phrase) -> None:
+        self.said = said
+        super().__init__(said.in_lang("en"))
 
 
 class RegistryError(PowerregError):

@@ -33,7 +33,7 @@ from typing import Any, TypeAlias
 from pydantic import ValidationError
 
 from .codes import Localized, localized, phrase
-from .errors import UsageError
+from .errors import UsageError, ValueRefused
 from .readfile import UnreadableFile
 from .yamlsource import Document, read_file
 
@@ -86,7 +86,12 @@ def located(
     extra = first["type"] == "extra_forbidden"
     line, col = doc.position(loc, key=extra)
     what: Words = ".".join(str(x) for x in loc) or phrase("part.settings_whole")
-    msg: Words = first["msg"].removeprefix("Value error, ")
+    cause = first.get("ctx", {}).get("error")
+    msg: Words = (
+        cause.said  # a check's own words, in the message's language
+        if isinstance(cause, ValueRefused)
+        else first["msg"].removeprefix("Value error, ")
+    )
     if extra and unknown_key is not None:
         msg = unknown_key
     return UsageError("settings.invalid", path=Path(path), line=line, col=col, what=what, msg=msg)

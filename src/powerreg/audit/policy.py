@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..codes import CODES, Phrase, Severity, phrase
+from ..errors import ValueRefused
 from ..settingsfile import located, read_mapping
 from ..suggest import closest
 
@@ -50,8 +51,12 @@ class Policy(BaseModel):
     def _known_rules(cls, value: dict[str, Setting]) -> dict[str, Setting]:
         unknown = sorted(set(value) - set(AUDIT_CODES))
         if unknown:
-            raise ValueError(
-                f"unknown rule(s) {', '.join(unknown)}; rules are {', '.join(AUDIT_CODES)}"
+            raise ValueRefused(
+                phrase(
+                    "part.policy_unknown_rules",
+                    codes=", ".join(unknown),
+                    rules=", ".join(AUDIT_CODES),
+                )
             )
         return value
 
@@ -61,9 +66,9 @@ class Policy(BaseModel):
         try:
             r = Fraction(str(value))
         except (ValueError, ZeroDivisionError) as err:
-            raise ValueError(f"promise_ratio {value!r} is not a number or fraction") from err
+            raise ValueRefused(phrase("part.promise_ratio_not_number", value=repr(value))) from err
         if not 0 < r <= 1:
-            raise ValueError("promise_ratio must be above 0 and at most 1")
+            raise ValueRefused(phrase("part.promise_ratio_range"))
         return value
 
     @property

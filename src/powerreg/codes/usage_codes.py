@@ -37,6 +37,15 @@ USAGE: dict[str, dict[str, str]] = {
         "unknown key; a policy's keys are {keys} (a rule's severity goes under severities, e.g. 'severities: {{{key}: off}}')",
         "未知的键；审计策略的键有 {keys}（规则的严重程度应写在 severities 下，如 'severities: {{{key}: off}}'）",
     ),
+    "part.policy_unknown_rules": _t(
+        "unknown rule(s) {codes}; rules are {rules}", "未知的规则 {codes}；规则有 {rules}"
+    ),
+    "part.promise_ratio_not_number": _t(
+        "promise_ratio {value} is not a number or fraction", "promise_ratio {value} 不是数字或分数"
+    ),
+    "part.promise_ratio_range": _t(
+        "promise_ratio must be above 0 and at most 1", "promise_ratio 应大于 0 且不大于 1"
+    ),
     # ------------------------------------------------------------ files read
     "file.unreadable": _t("cannot read '{path}': {reason}", "无法读取 '{path}'：{reason}"),
     "part.no_such_file": _t("no such file", "文件不存在"),

@@ -31,7 +31,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..codes import Phrase, phrase
-from ..errors import UsageError
+from ..errors import UsageError, ValueRefused
 from ..model import Countermeasure, Power, RiskPoint, Step, field_label
 from ..settingsfile import located, read_mapping
 from ..textsafe import snippet
@@ -85,7 +85,7 @@ class PublishPolicy(BaseModel):
             for name in value:
                 if isinstance(name, str) and name not in OMITTABLE:
                     # raised one name at a time, so the message points at its line
-                    raise ValueError(_unknown(name))
+                    raise ValueRefused(_unknown_said(name))
             return value
         if value is None:
             return frozenset()
@@ -136,12 +136,6 @@ class PublishPolicy(BaseModel):
         except ValidationError as err:
             unknown = phrase("part.site_unknown_key")
             raise located(path, doc, err, unknown_key=unknown) from err
-
-
-def _unknown(name: str) -> str:
-    """What the model's check says of a name that is not in :data:`OMITTABLE` (in
-    English, as pydantic's errors are)."""
-    return _unknown_said(name).in_lang("en")
 
 
 def _unknown_said(name: str) -> Phrase:
