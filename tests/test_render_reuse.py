@@ -20,6 +20,7 @@ from powerreg.model import Registry
 from powerreg.render import render_all, start_render_all
 from powerreg.render.files import _PRIMED, MARKER
 from powerreg.render.reuse import ENVIRONMENT_KEY
+from powerreg.site import publish_site
 
 from .test_render import MINIMAL, fake_dot, make_registry, many_powers
 
@@ -179,3 +180,55 @@ def test_the_command_line_says_what_it_did_not_draw(tmp_path: Path) -> None:
         result = runner.invoke(main, ["build", str(MINIMAL), "-o", str(built)])
         assert result.exit_code == 0, result.output
     assert "unchanged, not drawn again" in result.output
+
+
+def test_a_site_takes_its_last_charts_and_gives_the_same_site(tmp_path: Path, log: Path) -> None:
+    """``powerreg site`` keeps what it drew in its own marker (not among the published
+    charts) and draws next time only what changed; the site is the one drawn afresh."""
+    registry = make_registry(*many_powers(12))
+    out = tmp_path / "site"
+    first = publish_site(registry, out)
+    drawn = graphs_drawn(log)
+    assert (first.charts_kept, drawn >= 12) == (0, True)
+    assert not list((out / "charts").rglob(".*"))  # nothing hidden is published
+    chart = out / "charts" / "XK-003" / "F1.svg"
+    inode = chart.stat().st_ino
+
+    again = publish_site(registry, out)
+    assert again.charts_kept == drawn
+    assert graphs_drawn(log) == 0
+    assert chart.stat().st_ino == inode  # the last site's file, linked
+
+    changed = retitled(registry, "XK-007", "改过的标题")
+    third = publish_site(changed, out)
+    assert graphs_drawn(log) == drawn - third.charts_kept
+    assert 1 <= drawn - third.charts_kept <= 2  # its chart, and its category's sheet
+    fresh = tmp_path / "fresh"
+    publish_site(changed, fresh, redraw=True)
+    assert graphs_drawn(log) == drawn
+
+    def site(folder: Path) -> dict[str, bytes]:
+        return {k: v for k, v in files_of(folder).items() if not k.startswith(".")}
+
+    assert site(out) == site(fresh)
+    assert "改过的标题".encode() in site(out)["charts/XK-007/F1.svg"]
+    redrawn = publish_site(changed, out, redraw=True)
+    assert redrawn.charts_kept == 0
+    assert graphs_drawn(log) == drawn
+    assert chart.stat().st_ino != inode
+
+
+def test_a_site_whose_record_is_not_sound_draws_everything(tmp_path: Path, log: Path) -> None:
+    registry = make_registry(*many_powers(3))
+    out = tmp_path / "site"
+    publish_site(registry, out)
+    drawn = graphs_drawn(log)
+    marker = out / ".powerreg-site.json"
+    record = json.loads(marker.read_text("utf-8"))
+    record["drawing"]["environment"] = "another graphviz"
+    marker.write_text(json.dumps(record), "utf-8")
+    assert publish_site(registry, out).charts_kept == 0
+    assert graphs_drawn(log) == drawn
+    marker.write_text("[", "utf-8")  # not even JSON: the site is replaced, all drawn
+    assert publish_site(registry, out).charts_kept == 0
+    assert graphs_drawn(log) == drawn

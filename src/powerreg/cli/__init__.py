@@ -228,6 +228,15 @@ def output_option(
     )
 
 
+#: ``--redraw``: draw every chart, even those unchanged since the output was drawn.
+redraw_option = click.option(
+    "--redraw",
+    is_flag=True,
+    help="draw every chart afresh (by default a chart whose DOT text is unchanged since "
+    "the output was drawn, by the same graphviz and fonts, is taken from it)",
+)
+
+
 def format_option(*formats: str) -> Callable[[F], F]:
     """``--format`` with the given choices, the first the default; its help names those
     choices only (a command without SARIF does not promise it).

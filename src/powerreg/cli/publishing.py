@@ -24,18 +24,11 @@ from . import (
     main,
     output_option,
     policy_option,
+    redraw_option,
     reports_errors,
     rollups,
 )
 from .words import say
-
-#: ``--redraw``: draw every chart, even those unchanged since the output was drawn.
-REDRAW_OPTION = click.option(
-    "--redraw",
-    is_flag=True,
-    help="draw every chart afresh (by default a chart whose DOT text is unchanged since "
-    "the output was drawn, by the same graphviz and fonts, is taken from it)",
-)
 
 
 @main.command()
@@ -52,7 +45,7 @@ REDRAW_OPTION = click.option(
     show_default=True,
     help="drawn by graphviz; dot writes the DOT sources only, for post-processing",
 )
-@REDRAW_OPTION
+@redraw_option
 @lang_option
 @reports_errors
 def render(path: Path | None, out: Path, fmt: str, redraw: bool, lang: str | None) -> None:
@@ -133,7 +126,7 @@ def export(path: Path | None, out: Path, lang: str | None) -> None:
 )
 @lang_option
 @format_option("text", "json")
-@REDRAW_OPTION
+@redraw_option
 @click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
 @reports_errors
 def build(

@@ -21,6 +21,7 @@ from . import (
     lang_option,
     main,
     output_option,
+    redraw_option,
     reports_errors,
     rollups,
 )
@@ -48,6 +49,7 @@ from .words import say
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="date of this edition on the notice of changes (default: today)",
 )
+@redraw_option
 @lang_option
 @format_option("text", "json")
 @click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
@@ -58,6 +60,7 @@ def site(
     policy: Path | None,
     previous: str | None,
     edition_date: datetime | None,
+    redraw: bool,
     lang: str | None,
     fmt: str,
     quiet: bool,
@@ -66,7 +69,9 @@ def site(
 
     Every power gets a page (powers/<id>.html) with its fields, flowcharts (drawn and as
     text), risk points and countermeasures; a withheld power shows its name and reason
-    only. DIR is replaced whole when complete: a failed run leaves it as it was.
+    only. DIR is replaced whole when complete: a failed run leaves it as it was. A chart
+    whose DOT text is unchanged since DIR was written is taken from DIR, not drawn again
+    (--redraw draws all).
 
     \b
     Example:
@@ -89,7 +94,9 @@ def site(
         sys.exit(2)
     try:
         edition = edition_date.date() if edition_date is not None else None
-        result = publish_site(reg, out, policy=policy, changes=changes, edition=edition)
+        result = publish_site(
+            reg, out, policy=policy, changes=changes, edition=edition, redraw=redraw
+        )
     except NotPublishable as err:
         for p in err.problems:
             click.echo(p.as_line(said), err=True)
@@ -113,6 +120,7 @@ def site(
             powers=result.powers,
             withheld=withheld,
             charts=result.charts,
+            kept=say("site_kept", said, kept=result.charts_kept) if result.charts_kept else "",
             kib=round(result.search_bytes / 1024),
             left_out=left_out,
         )

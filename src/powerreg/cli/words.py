@@ -186,9 +186,13 @@ WORDS: dict[str, dict[str, str]] = {
         "en": "time: {total:.1f}s with {workers} worker{ws} (members {members:.1f}s; the members' own work summed {summed:.1f}s); peak memory {peak} MiB, busiest worker {worker_peak} MiB",
         "zh": "用时 {total:.1f} 秒，{workers} 个工作进程（各部门 {members:.1f} 秒；各部门自身工作合计 {summed:.1f} 秒）；内存峰值 {peak} MiB，工作进程最高 {worker_peak} MiB",
     },
+    "site_kept": {
+        "en": " ({kept} charts and sheets unchanged since the last run, not drawn again)",
+        "zh": "（其中 {kept} 张图自上次以来未变，未重画）",
+    },
     "wrote_site": {
-        "en": "wrote {out}/: {pages} pages ({powers} powers{withheld}), {charts} charts, search index {kib} KiB{left_out}",
-        "zh": "已写入 {out}/：{pages} 个网页（{powers} 项事项{withheld}），{charts} 张流程图，搜索索引 {kib} KiB{left_out}",
+        "en": "wrote {out}/: {pages} pages ({powers} powers{withheld}), {charts} charts{kept}, search index {kib} KiB{left_out}",
+        "zh": "已写入 {out}/：{pages} 个网页（{powers} 项事项{withheld}），{charts} 张流程图{kept}，搜索索引 {kib} KiB{left_out}",
     },
     "site_withheld": {"en": ", {n} withheld", "zh": "，其中 {n} 项不予公开"},
     "site_left_out": {"en": "; left out: {fields}", "zh": "；未公开字段：{fields}"},

@@ -583,7 +583,7 @@ def _write(
     format: str,
     read: Sequence[str | None] = (),
     progress: _Progress | None = None,
-    previous: Path | None = None,
+    previous: Path | Previous | None = None,
 ) -> tuple[list[Path], int]:
     """The diagrams written, and how many were taken from ``previous`` (see :func:`_fill`);
     ``out_dir`` may not lie inside any of the registry directories ``read``."""
@@ -618,10 +618,12 @@ def _fill(
     format: str,
     dot: str,
     progress: _Progress | None = None,
-    previous: Path | None = None,
+    previous: Path | Previous | None = None,
 ) -> int:
     """Write the diagrams into the new directory ``work``, and the marker; how many were
-    taken from the ``previous`` run's directory (:mod:`.reuse`)."""
+    taken from the ``previous`` run's directory (:mod:`.reuse`), or from the drawings a
+    :class:`~powerreg.render.reuse.Previous` lists (a record kept elsewhere than in the
+    directory: the site's)."""
     targets = [work / f"{name}.{format}" for name in names]
     folders: set[Path] = set()
     marker: dict[str, object] = {
@@ -648,7 +650,7 @@ def _fill(
     elif names:
         scratch = work / ".dot"  # not a name an id can take
         scratch.mkdir()
-        before = Previous.read(previous, MARKER)
+        before = previous if isinstance(previous, Previous) else Previous.read(previous, MARKER)
         run = _run_dot(dot, format, scratch, sources, len(names), progress, names, before)
         for path, name in zip(run.made, names, strict=True):
             if path is not None and not _complete(path, format):
@@ -710,7 +712,7 @@ def _render_all(
     categories: bool,
     stop: threading.Event | None,
     progress: _Progress | None = None,
-    previous: Path | None = None,
+    previous: Path | Previous | None = None,
 ) -> tuple[list[Path], int]:
     expect_registry(registry, "powerreg.render_all")
     charts = list(registry.iter_flowcharts())
@@ -745,7 +747,7 @@ class Drawing:
         out_dir: str | os.PathLike[str],
         format: str,
         categories: bool,
-        previous: str | os.PathLike[str] | None = None,
+        previous: str | os.PathLike[str] | Previous | None = None,
     ) -> None:
         self._stop = threading.Event()
         self._paths: list[Path] = []
@@ -755,7 +757,7 @@ class Drawing:
         self.seconds = 0.0
         #: how many diagrams were taken from the previous run, once it is done
         self.kept = 0
-        before = None if previous is None else Path(previous)
+        before = previous if previous is None or isinstance(previous, Previous) else Path(previous)
 
         def run() -> None:
             start = time.perf_counter()
@@ -811,7 +813,7 @@ def start_render_all(
     format: str = "svg",
     *,
     categories: bool = False,
-    previous: str | os.PathLike[str] | None = None,
+    previous: str | os.PathLike[str] | Previous | None = None,
 ) -> Drawing:
     """:func:`render_all` in a thread of its own, so that the caller does other work
     while the ``dot`` processes draw (the build writes the catalog meanwhile): the
@@ -819,8 +821,9 @@ def start_render_all(
     leave are used. :meth:`Drawing.result` waits for the paths (or the error);
     :meth:`Drawing.stop` abandons the drawing, e.g. when the other work failed.
     ``previous`` is a directory of diagrams an earlier run drew (the build's last
-    ``diagrams/``): the charts whose DOT text has not changed are taken from it
-    (:mod:`.reuse`).
+    ``diagrams/``), or the record of such drawings (:class:`~powerreg.render.reuse.Previous`,
+    where the directory keeps no marker: the site's ``charts/``): the charts whose DOT
+    text has not changed are taken from it (:mod:`.reuse`).
 
     Examples:
         >>> import powerreg, tempfile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
 import shutil
 import time
@@ -24,7 +25,9 @@ from ..codes import phrase
 from ..errors import Problem, RegistryError, UsageError
 from ..machine import peak_memory_mib
 from ..model import Category, Level, Power, Registry, expect_registry
-from ..render import start_render_all
+from ..render import Drawing, start_render_all
+from ..render.files import MARKER as DRAWING_MARKER
+from ..render.reuse import Previous
 from . import indexworker
 from .changes import changes_context
 from .deferred import Deferred, Progress
@@ -76,6 +79,9 @@ class SiteResult(BaseModel):
     page_bytes: int
     #: whether the charts were drawn for the site (else taken from a build's drawing)
     charts_drawn: bool
+    #: of the charts drawn for the site, those taken unchanged from the site it replaced
+    #: (:mod:`powerreg.render.reuse`) rather than drawn again
+    charts_kept: int = 0
     seconds: dict[str, float]
     peak_memory_mib: float | None = None
 
@@ -101,6 +107,33 @@ def check_publishable(registry: Registry) -> None:
         raise NotPublishable(found)
 
 
+#: The key of the site's marker that keeps what its own drawing drew (the marker of
+#: :mod:`powerreg.render.reuse`), so that the next site can take the charts unchanged.
+DRAWING_KEY = "drawing"
+
+
+def _drawn_before(out: Path) -> Previous | None:
+    """The charts the site at ``out`` drew itself, as its marker records them (``None``
+    where there is no such record: no site, one made by a build, a marker not ours)."""
+    try:
+        data = json.loads((out / MARKER).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return Previous.read_from(out / "charts", data.get(DRAWING_KEY))
+
+
+def _taken_record(marker: Path) -> dict[str, Any]:
+    """The drawing's marker, read and removed from the published charts."""
+    try:
+        data = json.loads(marker.read_bytes())
+    except (OSError, ValueError):
+        data = {}
+    marker.unlink(missing_ok=True)
+    return data if isinstance(data, dict) else {}
+
+
 def _audit_codes() -> list[str]:
     from ..audit.policy import AUDIT_CODES
 
@@ -120,6 +153,7 @@ def publish_site(
     exporting: Callable[[], object] | None = None,
     search: EarlyIndex | None = None,
     progress: Progress | None = None,
+    redraw: bool = False,
 ) -> SiteResult:
     """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -143,7 +177,10 @@ def publish_site(
     (:func:`powerreg.site.early.start_index`), is taken into the site instead of
     building one, if it was made under the same policy. ``changes``, the
     :func:`powerreg.diff` from the previous edition, adds the notice of changes
-    (``changes.html``, 变更公示) dated ``edition`` (default: today).
+    (``changes.html``, 变更公示) dated ``edition`` (default: today). The charts the site
+    draws itself are taken from the site ``out_dir`` holds where their DOT text has not
+    changed (its marker records what it drew; :mod:`powerreg.render.reuse`), unless
+    ``redraw``.
 
     Raises:
         NotPublishable: a power is withheld without a reason (audit A311).
@@ -182,6 +219,8 @@ def publish_site(
             search.stop()
             shutil.rmtree(search.job.out, ignore_errors=True)
     seconds: dict[str, float] = {}
+    own: Drawing | None = None  # the site's own drawing of its charts
+    drawn_record: dict[str, Any] = {}  # what it drew, from its marker
     try:
         # what is left at work if a step fails is stopped before the directory goes
         with new_directory(out) as work, ExitStack() as at_work:
@@ -213,13 +252,16 @@ def publish_site(
                 if early is None and (started := start_index(registry, rules, work / "search")):
                     early = started.job
                     at_work.callback(started.stop)
-                own = start_render_all(public, charts, categories=True)
+                before = None if redraw else _drawn_before(out)
+                own = start_render_all(public, charts, categories=True, previous=before)
                 at_work.callback(own.stop)  # nothing once it has ended
 
                 def draw_charts() -> None:
                     t = time.perf_counter()
                     own.result()
-                    (charts / ".powerreg-render.json").unlink(missing_ok=True)
+                    # what was drawn, for the next site: kept in the site's own marker, not
+                    # published among the charts
+                    drawn_record.update(_taken_record(charts / DRAWING_MARKER))
                     seconds["charts"] = time.perf_counter() - t
 
                 n_charts = sum(len(p.flowcharts) for p in public.powers.values())
@@ -276,10 +318,17 @@ def publish_site(
                 seconds["pages"] -= seconds["charts"]
             if exporting is not None:  # and the catalog
                 seconds["pages"] -= seconds["catalog"]
-            result.update(out_dir=str(out), charts=n_charts, charts_drawn=not reuse)
+            kept = 0 if own is None else own.kept
+            result.update(
+                out_dir=str(out), charts=n_charts, charts_drawn=not reuse, charts_kept=kept
+            )
             seconds["total"] = time.perf_counter() - t0
             done = SiteResult(seconds=seconds, **result)
-            (work / MARKER).write_text(done.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            record = done.model_dump(mode="json")
+            if drawn_record:
+                record[DRAWING_KEY] = drawn_record
+            text = json.dumps(record, ensure_ascii=False, indent=2)
+            (work / MARKER).write_text(text + "\n", encoding="utf-8")
     except OSError as err:
         raise UsageError("site.cannot_write", path=out, reason=err.strerror or str(err)) from err
     seconds["total"] = time.perf_counter() - t0
