@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import powerreg.rollup
 from powerreg.cli import main
 from powerreg.mainjob import build
 from powerreg.model import Registry
@@ -232,3 +233,20 @@ def test_a_site_whose_record_is_not_sound_draws_everything(tmp_path: Path, log: 
     marker.write_text("[", "utf-8")  # not even JSON: the site is replaced, all drawn
     assert publish_site(registry, out).charts_kept == 0
     assert graphs_drawn(log) == drawn
+
+
+def test_a_rollups_site_takes_each_members_last_charts(tmp_path: Path, log: Path) -> None:
+    rollup = tmp_path / "rollup"
+    shutil.copytree(MINIMAL.parent / "rollup", rollup)
+    out = tmp_path / "site"
+    powerreg.rollup.site(rollup, out, workers=0)  # in this process: its dot is the logged one
+    drawn = graphs_drawn(log)
+    assert drawn >= 5  # the members' five charts, and their category sheets
+    chart = out / "departments" / "SZ-EPB" / "charts" / "CF-001" / "F1.svg"
+    inode = chart.stat().st_ino
+    powerreg.rollup.site(rollup, out, workers=0)
+    assert graphs_drawn(log) == 0
+    assert chart.stat().st_ino == inode
+    powerreg.rollup.site(rollup, out, workers=0, redraw=True)
+    assert graphs_drawn(log) == drawn
+    assert chart.stat().st_ino != inode

@@ -123,11 +123,17 @@ def export(file: Path, out: Path, lang: str | None) -> None:
 
 
 def site(
-    file: Path, out: Path, policy: Path | None, lang: str | None, fmt: str, quiet: bool
+    file: Path,
+    out: Path,
+    policy: Path | None,
+    lang: str | None,
+    fmt: str,
+    quiet: bool,
+    redraw: bool = False,
 ) -> None:
     """``powerreg site ROLLUP -o DIR``: the members' sites, an index and the findings."""
     said = _lang(lang)
-    result = rollup.site(file, out, site_policy=policy, lang=said)
+    result = rollup.site(file, out, site_policy=policy, lang=said, redraw=redraw)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
         return

@@ -81,7 +81,7 @@ def site(
         powerreg site province/rollup.yaml -o site/   # a roll-up: every department's site
     """
     if (rollup := find_rollup(path)) is not None:
-        rollups.site(rollup, out, policy, lang, fmt, quiet)
+        rollups.site(rollup, out, policy, lang, fmt, quiet, redraw)
         return
     reg = _load(path)
     said = cast(Lang, lang or default_lang())

@@ -335,11 +335,13 @@ def site(
     policy: Policy | str | os.PathLike[str] | None = None,
     lang: Lang | None = None,
     workers: int | None = None,
+    redraw: bool = False,
 ) -> RollupSite:
     """Write the roll-up's public website: each member's own site under
     ``departments/<id>/``, an index ranking the departments by coverage and the
     cross-department findings. A member that does not load, or withholds a power without
-    a reason (A311), is listed without a site.
+    a reason (A311), is listed without a site. A member's charts unchanged since the site
+    ``out`` holds are taken from it, unless ``redraw`` (:mod:`powerreg.render.reuse`).
 
     Raises:
         RegistryError: rollup.yaml itself has problems.
@@ -359,7 +361,11 @@ def site(
         with new_directory(target, background_removal=True) as work:
             (work / "departments").mkdir()
             tasks = [
-                replace(t, site_to=str(work / "departments" / t.department.id))
+                replace(
+                    t,
+                    site_to=str(work / "departments" / t.department.id),
+                    site_before=None if redraw else str(target / "departments" / t.department.id),
+                )
                 for t in _tasks(
                     rollup, policy=rules, lang=lang or default_lang(), site_policy=publish
                 )

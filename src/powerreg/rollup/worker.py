@@ -106,6 +106,9 @@ class MemberTask:
     #: the diagrams of its last build (the roll-up's previous output): the charts that
     #: have not changed are taken from there (:mod:`powerreg.render.reuse`)
     drawn_before: str | None = None
+    #: its last site (the roll-up's previous site), whose unchanged charts ``site_to``
+    #: takes likewise
+    site_before: str | None = None
 
 
 @dataclass
@@ -214,7 +217,7 @@ def run_member(task: MemberTask) -> MemberOutcome:
     if task.site_to is not None and task.build_to is None:
         t = time.perf_counter()
         try:
-            publish_site(reg, task.site_to, policy=task.site_policy)
+            publish_site(reg, task.site_to, policy=task.site_policy, drawn_before=task.site_before)
         except RegistryError as err:
             out.published = False
             out.output_problems += [prefixed(p, d) for p in err.problems]

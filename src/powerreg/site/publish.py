@@ -154,6 +154,7 @@ def publish_site(
     search: EarlyIndex | None = None,
     progress: Progress | None = None,
     redraw: bool = False,
+    drawn_before: str | os.PathLike[str] | None = None,
 ) -> SiteResult:
     """Write the public website of ``registry`` into ``out_dir``, replacing it atomically.
 
@@ -178,7 +179,8 @@ def publish_site(
     building one, if it was made under the same policy. ``changes``, the
     :func:`powerreg.diff` from the previous edition, adds the notice of changes
     (``changes.html``, 变更公示) dated ``edition`` (default: today). The charts the site
-    draws itself are taken from the site ``out_dir`` holds where their DOT text has not
+    draws itself are taken from the site ``out_dir`` holds (or ``drawn_before``, this
+    registry's last site elsewhere: a roll-up's member) where their DOT text has not
     changed (its marker records what it drew; :mod:`powerreg.render.reuse`), unless
     ``redraw``.
 
@@ -252,7 +254,7 @@ def publish_site(
                 if early is None and (started := start_index(registry, rules, work / "search")):
                     early = started.job
                     at_work.callback(started.stop)
-                before = None if redraw else _drawn_before(out)
+                before = None if redraw else _drawn_before(Path(drawn_before or out))
                 own = start_render_all(public, charts, categories=True, previous=before)
                 at_work.callback(own.stop)  # nothing once it has ended
 
