@@ -79,3 +79,48 @@ def test_the_build_summary_in_chinese(tmp_path: Path) -> None:
     assert lines[-1].startswith(f"公开网站：python -m http.server -d {out}/site，然后打开 ")
     english = ("coverage", "audit:", "wrote ", "time:", "browse:", "public website:")
     assert not [line for line in lines if line.startswith(english)]
+
+
+def _help_texts(group: click.Group) -> list[tuple[str, str]]:
+    """``(where, English text)`` of every command's description and option's help."""
+    found = [("powerreg", group.help or "")] if group is main else []
+    for name, cmd in sorted(group.commands.items()):
+        found.append((name, cmd.help or ""))
+        found += [(f"{name} {p.opts[-1]}", p.help) for p in cmd.params if p.help]  # type: ignore[attr-defined]
+        if isinstance(cmd, click.Group):
+            found += [(f"{name} {w}", t) for w, t in _help_texts(cmd)]
+    return found
+
+
+def test_every_help_text_has_its_chinese() -> None:
+    from powerreg.cli.helpwords import HELP_ZH
+
+    texts = _help_texts(main)
+    assert len(texts) > 60
+    missing = [where for where, text in texts if text not in HELP_ZH]
+    assert missing == []
+    assert sorted(set(HELP_ZH) - {t for _, t in texts}) == []  # no translation of nothing
+    for en, zh in HELP_ZH.items():
+        assert en.count("\b") == zh.count("\b"), en[:40]
+
+
+def test_help_is_said_in_the_language_asked() -> None:
+    runner = CliRunner()
+    zh = runner.invoke(main, ["build", "--help", "--lang", "zh"], prog_name="powerreg")
+    en = runner.invoke(main, ["build", "--help", "--lang", "en"], prog_name="powerreg")
+    assert zh.exit_code == en.exit_code == 0
+    assert zh.output.startswith("用法：powerreg build [OPTIONS] [PATH]\n")
+    assert "\n选项：\n" in zh.output
+    assert "示例：" in zh.output
+    assert "powerreg build -o build/ && datasette build/catalog.db" in zh.output  # verbatim
+    assert "[默认：build]" in zh.output
+    assert "显示本帮助并退出。" in zh.output
+    assert "Options:" not in zh.output
+    assert en.output.startswith("Usage: powerreg build [OPTIONS] [PATH]\n")
+    assert "\nOptions:\n" in en.output
+    assert "[default: build]" in en.output
+    listed = runner.invoke(main, ["--help"], prog_name="powerreg", env={"LC_ALL": "zh_CN.UTF-8"})
+    assert listed.exit_code == 0
+    assert "\n命令：\n" in listed.output
+    lines = {line.split()[0]: line for line in listed.output.splitlines()[1:] if line[:2] == "  "}
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in lines["validate"])  # its first line, in Chinese

@@ -25,6 +25,7 @@ import click
 
 from ..errors import PowerregError, RegistryError, UsageError
 from ..lang import default_lang
+from .helptext import GroupInLang, InLang, asked
 from .refusals import asked_lang, said
 from .words import say
 
@@ -156,7 +157,11 @@ class _Commands(dict[str, click.Command]):
 atexit.register(gc.freeze)
 
 
-class _Main(click.Group):
+class _Main(GroupInLang):
+    # its commands and groups say their help in the language asked (powerreg.cli.helptext)
+    command_class = InLang
+    group_class = GroupInLang
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = _Commands(self.commands)
@@ -171,6 +176,7 @@ class _Main(click.Group):
         **extra: Any,
     ) -> click.Context:
         lang = asked_lang(args) or default_lang()
+        asked(lang)  # for --help, said while the arguments are read
         try:
             ctx = super().make_context(info_name, args, parent, **extra)
         except click.ClickException as err:

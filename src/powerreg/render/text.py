@@ -90,14 +90,17 @@ def _token_em(token: str) -> float:
     return text_em(token)
 
 
-def wrap(text: str, width: float) -> list[str]:
+def wrap(text: str, width: float, *, balance: bool = True) -> list[str]:
     """Break a text into lines of at most ``width`` em, between CJK characters or at
     spaces, never before closing or after opening punctuation; the lines are balanced,
-    so that no line is left with a single character.
+    so that no line is left with a single character (unless not ``balance``: each line
+    filled in turn, as a paragraph of running text).
 
     Examples:
         >>> wrap("不予受理通知书送达申请人", 11)
         ['不予受理通知', '书送达申请人']
+        >>> wrap("不予受理通知书送达申请人", 11, balance=False)
+        ['不予受理通知书送达申请', '人']
         >>> wrap("EIA report form", 5)
         ['EIA', 'report', 'form']
     """
@@ -107,6 +110,8 @@ def wrap(text: str, width: float) -> list[str]:
         return [text] if text else []
     tokens = _tokens(text)
     lines = _greedy(tokens, width)
+    if not balance:
+        return lines
     # Balance: the narrowest measure, in half-em steps from the average line, that needs
     # no more lines (usually the first or second one tried)
     measure = int(2 * total / len(lines)) / 2
