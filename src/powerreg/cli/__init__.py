@@ -194,8 +194,34 @@ class _Main(GroupInLang):
 _LANG = "powerreg.lang"
 
 
+#: What ``--lang`` says in every command's help.
+_LANG_HELP = "language of the messages (default: from the locale)"
+#: Where ``powerreg --lang zh COMMAND`` keeps the language for the command's own --lang.
+_ROOT_LANG = "powerreg.root_lang"
+
+
+def _root_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[_ROOT_LANG] = value
+
+
+def _inherited_lang() -> str | None:
+    """A command's ``--lang`` when not given: the one given before the command
+    (``powerreg --lang zh build``), else ``None`` (from the locale)."""
+    ctx = click.get_current_context(silent=True)
+    found = None if ctx is None else ctx.meta.get(_ROOT_LANG)
+    return found if isinstance(found, str) else None
+
+
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="powerreg", prog_name="powerreg")  # read when asked
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    expose_value=False,
+    callback=_root_lang,
+    help=_LANG_HELP,
+)
 def main() -> None:
     """Registries of administrative powers, integrity-risk points and countermeasures.
 
@@ -210,12 +236,13 @@ def main() -> None:
 
 
 def lang_option(func: F) -> F:
-    """``--lang zh|en`` (default: from the locale)."""
+    """``--lang zh|en`` (default: the one given before the command, else from the
+    locale)."""
     return click.option(
         "--lang",
         type=click.Choice(["zh", "en"]),
-        default=None,
-        help="language of the messages (default: from the locale)",
+        default=_inherited_lang,
+        help=_LANG_HELP,
     )(func)
 
 
