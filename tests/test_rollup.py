@@ -894,3 +894,24 @@ def test_a_rebuild_draws_only_the_members_charts_that_changed(
     run("--redraw")
     third = inodes()
     assert not {k for k in second if third[k] == second[k]}
+
+
+def test_a_catalog_member_is_named_as_its_catalog_keeps_its_files(tmp_path: Path) -> None:
+    """A member given as a catalog (.db) has its findings at the files the catalog keeps,
+    in the catalog (as diff names them); SARIF places them at the .db itself."""
+    folder = tmp_path / "province"
+    shutil.copytree(ROOT / "examples" / "rollup", folder)
+    export_sqlite(load(folder / "members" / "sz-epb"), folder / "members" / "sz.db")
+    spec = folder / "rollup.yaml"
+    spec.write_text(
+        spec.read_text("utf-8").replace("path: members/sz-epb", "path: members/sz.db"), "utf-8"
+    )
+    said = CliRunner().invoke(main, ["audit", str(folder), "--lang", "en"])
+    assert said.exit_code == 0, said.output
+    assert "powers/CF-001.yaml (in members/sz.db):18: A307 info" in said.output
+    assert "members/sz.db/powers" not in said.output
+    sarif = CliRunner().invoke(main, ["audit", str(folder), "--format", "sarif"])
+    [a307] = [r for r in json.loads(sarif.stdout)["runs"][0]["results"] if r["ruleId"] == "A307"]
+    at = a307["locations"][0]["physicalLocation"]
+    assert Path(at["artifactLocation"]["uri"]).resolve() == folder / "members" / "sz.db"
+    assert at["properties"] == {"file": "powers/CF-001.yaml", "line": 18, "column": 0}

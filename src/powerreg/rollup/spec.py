@@ -111,6 +111,9 @@ class Department:
     column: int = 0
     path_line: int = 0
     path_column: int = 0
+    #: whether ``path`` is a catalog (a ``.db`` file ``powerreg export`` wrote), not a
+    #: registry directory: its files are named as the catalog keeps them
+    catalog: bool = False
 
     @property
     def prefix(self) -> str:
@@ -118,15 +121,22 @@ class Department:
         return f"{self.id}:"
 
     def where(self, file: str | None) -> str:
-        """A member's file as the roll-up names it: relative to the roll-up's folder.
+        """A member's file as the roll-up names it: relative to the roll-up's folder (a
+        file of a catalog member: as the catalog keeps it, and which catalog, as
+        ``powerreg diff`` names it).
 
         Examples:
             >>> d = Department("A", "甲局", DepartmentLevel.CITY, "members/a")
             >>> d.where("powers/XK-001.yaml"), d.where(None)
             ('members/a/powers/XK-001.yaml', 'members/a')
+            >>> Department("B", "乙局", DepartmentLevel.CITY, "b.db", catalog=True).where(
+            ...     "powers/XK-001.yaml")
+            'powers/XK-001.yaml (in b.db)'
         """
         if not file or os.path.isabs(file):
             return self.path  # a problem of the directory itself (it is missing)
+        if self.catalog:
+            return f"{file} (in {self.path})"
         return self.path if self.path == "." else f"{self.path}/{file}"
 
 
@@ -376,8 +386,9 @@ class _Reader:
         assert path is not None
         line, column = doc.position((*loc, "id"), key=True)
         path_line, path_column = doc.position((*loc, "path"))
+        catalog = (self.file.parent / path).is_file()
         return Department(
-            did, name, level, path, region, name_en, line, column, path_line, path_column
+            did, name, level, path, region, name_en, line, column, path_line, path_column, catalog
         )
 
     def _level(
