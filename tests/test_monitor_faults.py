@@ -476,3 +476,20 @@ def test_case_events_behave_as_the_list_they_stand_for(tmp_path: Path) -> None:
     add_to_catalog(result, db)  # the catalog takes them as it took lists
     count = sqlite3.connect(db).execute("SELECT count(*) FROM case_events").fetchone()[0]
     assert count == result.events == 12
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_case_log_that_is_not_a_file_is_refused(tmp_path: Path, kind: str) -> None:
+    """/dev/zero is one endless line (it filled the memory); a FIFO is read once where a
+    log is read twice (it seemed empty, or the reading waited for ever for a writer)."""
+    if kind == "device":
+        log = Path("/dev/zero")
+    else:
+        log = tmp_path / "cases.csv"
+        os.mkfifo(log)
+    for lang, said in (("en", "not a file; give the case log as a file"), ("zh", "不是文件")):
+        out = CliRunner().invoke(main, ["monitor", str(log), "--lang", lang])
+        assert out.exit_code == 2
+        assert said in out.output
+    with pytest.raises(UsageError, match="not a file"):
+        read_log(log, REG)

@@ -362,6 +362,10 @@ USAGE: dict[str, dict[str, str]] = {
         "no case log at '{path}': no such file",
         "'{path}' 处没有办件日志：文件不存在",
     ),
+    "monitor.log_not_file": _t(
+        "'{path}' is {kind}, not a file; give the case log as a file (a pipe or a FIFO cannot be read twice, as a log is)",
+        "'{path}' 是{kind}，不是文件；请以文件形式给出办件日志（日志要读两遍，管道或命名管道只能读一遍）",
+    ),
     "monitor.log_is_dir": _t(
         "'{path}' is a directory; give the case log file",
         "'{path}' 是一个目录；请给出办件日志文件",

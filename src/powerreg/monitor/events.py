@@ -45,8 +45,10 @@ from pathlib import Path
 from typing import Any
 
 from ..codes import localized, phrase
+from ..codes.load_codes import FILE_KINDS
 from ..errors import UsageError, problem
 from ..model import Registry
+from ..readfile import file_kind
 from ..textsafe import one_line, snippet
 from .calendar import WorkCalendar
 from .reader import (
@@ -115,7 +117,34 @@ def source_name(path: Path) -> str:
     return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def check_log_file(path: str | os.PathLike[str]) -> None:
+    """Refuse a case log that is not a file (or a directory, of Parquet files): a device
+    gives bytes without end (``/dev/zero``, one endless line that would fill the
+    memory), and a FIFO or a pipe can be read once only, where a log is read twice (its
+    format checked first, then its events): read once, it would seem empty; with no
+    writer, the reading would wait for ever.
+
+    Raises:
+        UsageError: ``path`` is a FIFO, a socket or a device.
+
+    Examples:
+        >>> check_log_file("examples/cases/cases.csv")
+        >>> try:
+        ...     check_log_file("/dev/zero")
+        ... except UsageError as err:
+        ...     print(str(err).split(";")[0])
+        '/dev/zero' is a character device, not a file
+    """
+    try:
+        kind = file_kind(os.stat(path).st_mode)
+    except OSError:
+        return  # said when it is opened
+    if kind is not None and kind != "directory":
+        raise UsageError("monitor.log_not_file", path=Path(path), kind=FILE_KINDS[kind])
+
+
 def _open(path: Path) -> io.TextIOWrapper:
+    check_log_file(path)
     try:
         # utf-8-sig: spreadsheets put a byte-order mark before the header
         return path.open(encoding="utf-8-sig", newline="")

@@ -33,7 +33,7 @@ from .caseevents import pack_time
 from .casereplay import events_until, replay_events
 from .chartindex import ChartIndex
 from .columnar import is_parquet, read_parquet
-from .events import EventLog, read_log
+from .events import EventLog, check_log_file, read_log
 from .findings import CaseResult, Event, incomplete
 from .lazyresult import LazyResult
 from .reader import foreign_powers
@@ -76,6 +76,8 @@ def monitor(
     cal = calendar or china_calendar()
     if as_of is not None:
         cal.check(as_of, "as_of")
+    if isinstance(log, str | os.PathLike):
+        check_log_file(log)  # before anything reads it (a FIFO would be read twice)
     with gc_paused():
         result = _monitor(log, registry, as_of, cal, lang)
         if result.rows >= FREEZE_AT:
