@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from pydantic import BaseModel
 from .codes import CODES
 from .errors import Problem
 from .lang import Lang
+from .layout import REGISTRY_FILE, catalog_of
 from .textsafe import md_cell
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -113,7 +113,7 @@ def sarif_log(
             }
         )
     results = []
-    whole = _registry_file(source_root)  # where a finding of no file is placed
+    whole = REGISTRY_FILE  # where a finding of no file is placed
     for p in problems:
         res: dict[str, Any] = {
             "ruleId": p.code,
@@ -125,15 +125,13 @@ def sarif_log(
         # (a registry read from a catalog, or made in Python) is placed at the registry
         # itself, its first line
         file = p.file or whole
-        catalog = _in_catalog(file, source_root)
-        if catalog is not None:
-            # a file a catalog keeps (its registry read from the .db, or a roll-up's
-            # member that is one): placed at the catalog, the YAML's place as properties
-            loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(catalog, source_root)}}
+        kept = catalog_of(file)
+        if kept is not None:
+            # a file a catalog keeps (a roll-up's member that is one: layout.kept_in):
+            # placed at the catalog, the YAML's place as properties
+            loc: dict[str, Any] = {"artifactLocation": {"uri": _uri(kept[1], source_root)}}
             loc["region"] = {"startLine": 1}
-            if p.file:
-                kept = {"file": _kept_file(p.file), "line": p.line, "column": p.column}
-                loc["properties"] = kept
+            loc["properties"] = {"file": kept[0], "line": p.line, "column": p.column}
         else:
             loc = {"artifactLocation": {"uri": _uri(file, source_root)}}
             loc["region"] = {"startLine": p.line if p.file and p.line > 0 else 1}
@@ -156,39 +154,6 @@ def sarif_log(
             }
         ],
     }
-
-
-#: A file named as a catalog keeps it: ``powers/XK-001.yaml (in members/b.db)``.
-_KEPT_IN = re.compile(r"^(?P<file>.*) \(in (?P<catalog>[^()]+)\)$")
-
-
-def _in_catalog(file: str, source_root: str | None) -> str | None:
-    """The catalog (relative to ``source_root``) that keeps ``file``, if one does: the
-    registry's own (``source_root`` is a ``.db``) or the one its name gives.
-
-    Examples:
-        >>> _in_catalog("powers/XK-001.yaml (in members/b.db)", "/r"), _in_catalog("a.yaml", "/r")
-        ('members/b.db', None)
-    """
-    named = _KEPT_IN.match(file)
-    if named is not None:
-        return named["catalog"]
-    if source_root is not None and Path(source_root).is_file():
-        return ""  # the registry's own catalog: source_root itself
-    return None
-
-
-def _kept_file(file: str) -> str:
-    named = _KEPT_IN.match(file)
-    return named["file"] if named is not None else file
-
-
-def _registry_file(source_root: str | None) -> str:
-    """The file that stands for a registry as a whole: its ``registry.yaml``, or the
-    catalog it was read from."""
-    if source_root is not None and Path(source_root).is_file():
-        return Path(source_root).name
-    return "registry.yaml"
 
 
 def _uri(file: str, source_root: str | None) -> str:

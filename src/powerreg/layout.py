@@ -7,11 +7,14 @@ Examples:
     (True, False)
     >>> is_power_file("examples/minimal/powers/XK-001.yaml"), is_power_file("README.md")
     (True, False)
+    >>> kept_in("powers/XK-001.yaml", "b.db"), catalog_of("powers/XK-001.yaml (in b.db)")
+    ('powers/XK-001.yaml (in b.db)', ('powers/XK-001.yaml', 'b.db'))
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 REGISTRY_FILE = "registry.yaml"
@@ -25,6 +28,23 @@ def is_registry_dir(path: str | os.PathLike[str]) -> bool:
     roll-up, whatever else it holds)."""
     p = Path(path)
     return p.is_dir() and (p / REGISTRY_FILE).exists()
+
+
+#: A file named as a catalog keeps it: ``powers/XK-001.yaml (in members/b.db)``.
+_KEPT_IN = re.compile(r"^(?P<file>.*) \(in (?P<catalog>[^()]+)\)$")
+
+
+def kept_in(file: str, catalog: str) -> str:
+    """How a registry's file is named when the registry was read from a catalog (whose
+    positions are those of the files it was exported from): never a path through the
+    catalog file, which does not exist (diff's editions, a roll-up's members)."""
+    return f"{file} (in {catalog})"
+
+
+def catalog_of(name: str) -> tuple[str, str] | None:
+    """``(file, catalog)`` of a name :func:`kept_in` made, else ``None``."""
+    named = _KEPT_IN.match(name)
+    return None if named is None else (named["file"], named["catalog"])
 
 
 def is_power_file(path: str | os.PathLike[str]) -> bool:

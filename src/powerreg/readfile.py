@@ -108,15 +108,19 @@ class NotRegularFile(UnreadableFile):
 
 
 class FileTooLarge(UnreadableFile):
-    """The file holds more than ``limit`` bytes; ``size`` is its size when known."""
+    """The file holds more than ``limit`` bytes; ``size`` is its size when known.
+    ``reason`` says so in a subclass's own words (a workbook's)."""
 
-    def __init__(self, path: str, limit: int, size: int | None) -> None:
+    def __init__(
+        self, path: str, limit: int, size: int | None, reason: Phrase | None = None
+    ) -> None:
         self.limit = limit
         self.size = size
-        if size is None:
-            super().__init__(path, phrase("part.over_limit", limit=f"{limit:,}"))
-        else:
-            super().__init__(path, phrase("part.too_big", size=f"{size:,}", limit=f"{limit:,}"))
+        if reason is None and size is None:
+            reason = phrase("part.over_limit", limit=f"{limit:,}")
+        elif reason is None:
+            reason = phrase("part.too_big", size=f"{size:,}", limit=f"{limit:,}")
+        super().__init__(path, reason)
 
 
 def file_kind(mode: int) -> str | None:

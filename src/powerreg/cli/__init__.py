@@ -25,7 +25,7 @@ import click
 
 from ..errors import PowerregError, RegistryError, UsageError
 from ..lang import default_lang
-from .helptext import GroupInLang, InLang, asked
+from .helptext import GroupInLang, InLang, asked, current
 from .refusals import asked_lang, said
 from .words import say
 
@@ -175,23 +175,18 @@ class _Main(GroupInLang):
         parent: click.Context | None = None,
         **extra: Any,
     ) -> click.Context:
-        lang = asked_lang(args) or default_lang()
-        asked(lang)  # for --help, said while the arguments are read
+        # the run's language, for --help (said while the arguments are read) and refusals
+        asked(asked_lang(args) or default_lang())
         try:
-            ctx = super().make_context(info_name, args, parent, **extra)
+            return super().make_context(info_name, args, parent, **extra)
         except click.ClickException as err:
-            raise said(err, lang) from err
-        ctx.meta[_LANG] = lang
-        return ctx
+            raise said(err, current()) from err
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.ClickException as err:
-            raise said(err, ctx.meta.get(_LANG) or default_lang()) from err
-
-
-_LANG = "powerreg.lang"
+            raise said(err, current()) from err
 
 
 #: What ``--lang`` says in every command's help.

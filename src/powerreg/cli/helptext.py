@@ -40,8 +40,14 @@ _CLICK_ZH = {
 
 
 def asked(lang: Lang) -> None:
-    """The language the help of this run is said in (set as the arguments are read)."""
+    """The language this run says its help and click's refusals in (set as the
+    arguments are read)."""
     _LANG.set(lang)
+
+
+def current() -> Lang:
+    """The language :func:`asked` was given (English before)."""
+    return _LANG.get()
 
 
 def chinese(text: str | None) -> str | None:

@@ -98,10 +98,7 @@ class _Said(click.ClickException):
         lines = []
         ctx = self.ctx
         if ctx is not None:
-            usage = ctx.get_usage()  # said in the language asked (powerreg.cli.helptext)
-            if usage.startswith("Usage: "):
-                usage = phrase("cli.usage", usage=usage.removeprefix("Usage: ")).in_lang(self.lang)
-            lines.append(usage)
+            lines.append(ctx.get_usage())  # said in the language asked (.helptext)
             if ctx.command.get_help_option(ctx) is not None:
                 names = ctx.command.get_help_option_names(ctx)
                 hint = phrase("cli.try_help", command=ctx.command_path, option=max(names, key=len))

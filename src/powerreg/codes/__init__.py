@@ -93,6 +93,8 @@ def shown(value: Any, lang: Lang) -> str:
     excerpt."""
     if type(value) is str:  # the common case, without an abstract type's check
         return excerpt(one_line(value))
+    if type(value) is int or type(value) is float:  # a count, a day: no type's check
+        return str(value)
     if isinstance(value, Mapping) and "en" in value and "zh" in value:
         value = value[lang]
     elif isinstance(value, os.PathLike):

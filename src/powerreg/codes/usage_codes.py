@@ -302,7 +302,6 @@ USAGE: dict[str, dict[str, str]] = {
         "行政权力编号 {id} 不是合法编号，不能用作文件名",
     ),
     # ------------------------------------------------------------ click's own refusals
-    "cli.usage": _t("Usage: {usage}", "用法：{usage}"),
     "cli.try_help": _t(
         "Try '{command} {option}' for help.", "运行 '{command} {option}' 查看帮助。"
     ),
@@ -409,13 +408,14 @@ USAGE: dict[str, dict[str, str]] = {
         "工作日日历至少需要一天",
     ),
     "monitor.calendar_where": _t("{what}: {why}", "{what}：{why}"),
-    "monitor.calendar_before": _t(
-        "{day} is outside the working-day calendar: {calendar} knows China's public holidays and make-up working days (调休) for {first}–{last} only; it has no data before {first}",
-        "{day} 超出工作日日历范围：{calendar} 只含 {first}–{last} 年的法定节假日和调休工作日，{first} 年以前没有数据",
+    "monitor.calendar_outside": _t(
+        "{day} is outside the working-day calendar: {calendar} knows China's public holidays and make-up working days (调休) for {first}–{last} only; {why}",
+        "{day} 超出工作日日历范围：{calendar} 只含 {first}–{last} 年的法定节假日和调休工作日；{why}",
     ),
-    "monitor.calendar_after": _t(
-        "{day} is outside the working-day calendar: {calendar} knows China's public holidays and make-up working days (调休) for {first}–{last} only; upgrade it (pip install -U chinese-calendar) once the State Council has published the holidays of {year}",
-        "{day} 超出工作日日历范围：{calendar} 只含 {first}–{last} 年的法定节假日和调休工作日；国务院公布 {year} 年节假日安排后请升级（pip install -U chinese-calendar）",
+    "part.monitor_no_data_before": _t("it has no data before {first}", "{first} 年以前没有数据"),
+    "part.monitor_upgrade_calendar": _t(
+        "upgrade it (pip install -U chinese-calendar) once the State Council has published the holidays of {year}",
+        "国务院公布 {year} 年节假日安排后请升级（pip install -U chinese-calendar）",
     ),
     "part.monitor_the_calendar": _t("the calendar", "该日历"),
     # ------------------------------------------------------------ Parquet logs (columnar)

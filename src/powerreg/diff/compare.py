@@ -36,6 +36,7 @@ from pydantic import BaseModel
 from ..codes import localized
 from ..codes.diff_codes import FIELDS
 from ..errors import Problem, problem
+from ..layout import kept_in
 from ..model import (
     Countermeasure,
     Flowchart,
@@ -403,7 +404,7 @@ def _positions(reg: Registry, prefix: str | None) -> Where:
         if prefix is None:
             return at[0], at[1]
         if in_catalog:
-            return f"{at[0]} (in {prefix})", at[1]
+            return kept_in(at[0], prefix), at[1]
         return f"{prefix.rstrip('/')}/{at[0]}", at[1]
 
     return where

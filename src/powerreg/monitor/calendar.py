@@ -93,23 +93,17 @@ class WorkCalendar:
         """
         if self.covers(day):
             return None
-        calendar = self.source or phrase("part.monitor_the_calendar")
-        first, last = self.first.year, self.last.year
         if day < self.first:
-            return UsageError(
-                "monitor.calendar_before",
-                day=day.isoformat(),
-                calendar=calendar,
-                first=first,
-                last=last,
-            )
+            why = phrase("part.monitor_no_data_before", first=self.first.year)
+        else:
+            why = phrase("part.monitor_upgrade_calendar", year=day.year)
         return UsageError(
-            "monitor.calendar_after",
+            "monitor.calendar_outside",
             day=day.isoformat(),
-            calendar=calendar,
-            first=first,
-            last=last,
-            year=day.year,
+            calendar=self.source or phrase("part.monitor_the_calendar"),
+            first=self.first.year,
+            last=self.last.year,
+            why=why,
         )
 
     def budget(self, limit: Limit | None, start: date) -> int | None:

@@ -44,7 +44,7 @@ from typing import Any
 
 from ..codes import localized, value_kind
 from ..errors import Problem, RegistryError, problem
-from ..layout import REGISTRY_FILE, is_power_file, is_registry_dir
+from ..layout import REGISTRY_FILE, is_power_file, is_registry_dir, kept_in
 from ..layout import ROLLUP_FILE as ROLLUP_FILE  # powerreg.rollup.ROLLUP_FILE
 from ..model import is_id
 from ..readfile import FileMissing, FileTooLarge, NotRegularFile, ReadDenied, UnreadableFile
@@ -136,7 +136,7 @@ class Department:
         if not file or os.path.isabs(file):
             return self.path  # a problem of the directory itself (it is missing)
         if self.catalog:
-            return f"{file} (in {self.path})"
+            return kept_in(file, self.path)
         return self.path if self.path == "." else f"{self.path}/{file}"
 
 

@@ -56,14 +56,13 @@ class WorkbookTooLarge(FileTooLarge):
     """The workbook, or what it unpacks to, is over the limit."""
 
     def __init__(self, path: str, limit: int, size: int | None, unpacked: bool = False) -> None:
-        super().__init__(path, limit, size)
         if unpacked:
             reason = phrase("part.book_unpacks_to", size=f"{size:,}", limit=f"{limit:,}")
         elif size is not None:
             reason = phrase("part.book_is", size=f"{size:,}", limit=f"{limit:,}")
         else:
             reason = phrase("part.book_over", limit=f"{limit:,}")
-        UnreadableFile.__init__(self, path, reason)
+        super().__init__(path, limit, size, reason)
 
 
 def book_bytes(path: str | os.PathLike[str], max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
