@@ -149,32 +149,53 @@ def test_the_load_is_what_runs_now_when_the_minute_lags(monkeypatch: pytest.Monk
     assert machine.load_average() == 0.3
 
 
+@pytest.mark.parametrize("how", ["raises", "dies"])
 def test_a_failing_worker_costs_nothing_but_time(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    """A job that raises (a broken pool) leaves its files to the loader."""
+    """A job that raises in its worker, or a worker that dies in the middle of one,
+    leaves its files to the loader: the same registry, the same problems."""
 
-    class Broken:
-        def result(self) -> Any:
-            raise RuntimeError("worker died")
+    def broken(files: Any, payloads: bool) -> Any:
+        if how == "dies":
+            os._exit(3)
+        raise RuntimeError("a surprise in the worker")
 
-    class BrokenPool:
-        @classmethod
-        def start(cls) -> BrokenPool:
-            return cls()
-
-        def submit(self, files: Any) -> list[Broken]:
-            return [Broken()]
-
-        def close(self) -> None:
-            pass
-
-    monkeypatch.setattr(directory, "ParsePool", BrokenPool)
+    monkeypatch.setattr(loadpool, "_job", broken)  # inherited by the forked worker
+    monkeypatch.setattr(loadpool.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(loadpool, "core_count", lambda: 2)
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
     monkeypatch.setattr(directory, "PARALLEL_AT", 1)
     root = _write(tmp_path / "reg", {"XK-001": MINI, "XK-002": MINI.replace("XK-001", "XK-002")})
-    reg = load(root, cache=False)
+    with _counting_jobs() as handed:
+        reg = load(root, cache=False)
+    assert handed[0] == 2  # the pool ran, and its worker failed
     assert sorted(reg.powers) == ["XK-001", "XK-002"]
     bad = _write(tmp_path / "bad", {"XK-001": MINI.replace("name: 审批", "name: [审批")})
     with pytest.raises(RegistryError) as info:
         load(bad, cache=False)
     assert info.value.codes == [("E001", "powers/XK-001.yaml", 4)]
+
+
+def test_the_loader_takes_back_what_no_worker_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jobs queued behind a busy worker are the loader's to do; a job sent is not."""
+    monkeypatch.setattr(loadpool.threading, "active_count", lambda: 1)
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    pool = loadpool.ParsePool.start(workers=2, payloads=False)
+    assert pool is not None
+    try:
+        raw = (EXAMPLE / "powers" / "XK-001.yaml").read_bytes()
+        files = [("powers/XK-001.yaml", raw)] * (3 * loadpool.JOB)
+        jobs = pool.submit(files)
+        assert [j.state for j in jobs] == ["sent", "queued", "queued"]  # one job a worker
+        taken = pool.take_back(jobs)
+        assert taken == jobs[1:]
+        assert [j.state for j in jobs] == ["sent", "taken", "taken"]
+        made = pool.wait(jobs[0])
+        assert made is not None
+        assert len(made) == loadpool.JOB
+        entry = loadpool.entry_of(made[0])  # type: ignore[arg-type]
+        assert entry.power == loadpool.clean_entry(raw, "powers/XK-001.yaml").power  # type: ignore[union-attr]
+        assert pool.wait(jobs[1]) is None  # taken back: the loader's
+    finally:
+        pool.close()

@@ -212,6 +212,27 @@ def test_it_is_turned_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a literal block holding a line like the item after it, at its indentation
+        "a:\n- id: S1\n  t: |\n    - id: M1\n  ms:\n    - id: M1\n",
+        # the same in a quoted scalar folded over lines
+        'a:\n- id: S1\n  t: "x\n    - id: M1"\n  ms:\n    - id: M1\n',
+        # an item whose content starts on the next line, beside one that looks like it
+        "a:\n- id: S1\n  t: |\n    - id: S2\n  ms:\n    -\n      id: M1\n- id: S2\n",
+        # items indented further than their key, and one after a comment
+        "a:\n  - id: S1\n    b:\n      - x\n  # - id: S9\n  - id: S2\n",
+    ],
+)
+def test_items_found_on_the_lines_are_the_parsed_items(text: str) -> None:
+    """Where a list's items are found on the lines (no ``[`` in the file), a line
+    inside a scalar is never taken for an item: the positions are the careful
+    reader's, whichever way the fast reading finds them."""
+    fast, _ = agree(text.encode("utf-8"))
+    assert fast
+
+
 def test_a_document_and_a_fast_one_answer_alike_for_every_shape() -> None:
     text = (
         "id: P1\n"

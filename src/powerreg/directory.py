@@ -28,7 +28,7 @@ import gc
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,7 +40,16 @@ from .fastyaml import available as fast_available
 from .layout import POWERS_DIR, REGISTRY_FILE, is_power_file
 from .loadcache import LoadCache, cache_enabled
 from .loadentry import CachedPower
-from .loadpool import JOB, PARALLEL_AT, ParsePool, category_of, clean_entry, entry_of, positions
+from .loadpool import (
+    PARALLEL_AT,
+    Job,
+    Made,
+    ParsePool,
+    category_of,
+    clean_entry,
+    entry_of,
+    positions,
+)
 from .model import (
     DEFER_REFERENCES,
     FIRST_LOC,
@@ -66,9 +75,6 @@ from .schemamessages import entity_of, quoted, schema_message, short_entity
 from .suggest import closest
 from .textsafe import one_line, snippet
 from .yamlsource import Document, read_bytes, read_file
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 #: Largest file read (bytes); bigger files are refused before parsing (E007).
 DEFAULT_MAX_BYTES = DEFAULT_LIMIT
@@ -283,16 +289,16 @@ class _DirectoryLoader:
                 chunk = self._read_chunk(names[i : i + _CHUNK], cache)
                 misses = chunk.misses
                 if pool is None and len(misses) >= PARALLEL_AT and not loading.serial:
-                    pool = ParsePool.start()
+                    pool = ParsePool.start(payloads=cache is not None)
                     loading.serial = pool is None
                 if pool is not None:
                     # the workers parse this chunk while the previous one is taken in
                     chunk.jobs = pool.submit(misses)
                 if pending is not None:
-                    self._take_chunk(pending, cache, loading)
+                    self._take_chunk(pending, cache, loading, pool)
                 pending = chunk
             if pending is not None:
-                self._take_chunk(pending, cache, loading)
+                self._take_chunk(pending, cache, loading, pool)
         finally:
             if pool is not None:
                 pool.close()
@@ -315,32 +321,41 @@ class _DirectoryLoader:
             chunk.hits = cache.get_many(k for _, _, k in chunk.files if k)
         return chunk
 
-    def _take_chunk(self, chunk: _Chunk, cache: LoadCache | None, loading: _Loading) -> None:
+    def _take_chunk(
+        self, chunk: _Chunk, cache: LoadCache | None, loading: _Loading, pool: ParsePool | None
+    ) -> None:
         """Take the files of a chunk in order: from the cache, from the workers, or
-        parsed here (every file with a problem, and every file when no pool runs)."""
-        made = chunk.made()
-        fast = not chunk.jobs and len(chunk.misses) >= FAST_AT and fast_available()
+        parsed here (every file with a problem, every file of a job no worker had
+        started, and every file when no pool runs)."""
+        fast = len(chunk.misses) >= FAST_AT and fast_available()
+        made = chunk.made(pool, fast)
         fresh: list[tuple[bytes, CachedPower]] = []
         payloads: list[tuple[bytes, bytes]] = []
         powers, declared_in = loading.powers, loading.declared_in
         for rel, raw, key in chunk.files:
+            if pool is not None:
+                pool.pump()  # the workers kept fed while this chunk is taken in
             if isinstance(raw, UnreadableFile):
                 self.problems.append(self._unreadable(raw, rel))
                 continue
             hit = chunk.hits.get(key) if key is not None else None
             if hit is not None and self._take_cached(hit, rel, powers, declared_in):
                 continue
-            payload = made.get(rel) if hit is None else None
-            if payload is not None:
+            tried = hit is None and rel in made
+            found = made.get(rel) if hit is None else None
+            if found is not None:
                 try:
-                    entry: CachedPower | None = entry_of(payload)
+                    entry: CachedPower | None = entry_of(found)
                 except Exception:  # a worker's payload is ours; still, never a traceback
                     entry = None
                 if entry is not None and self._take_cached(entry, rel, powers, declared_in):
                     if key is not None:
-                        payloads.append((key, payload))
+                        if isinstance(found, bytes):
+                            payloads.append((key, found))
+                        else:
+                            fresh.append((key, entry))
                     continue
-            if fast:  # no pool: a clean file read fast here, as a worker would
+            if fast and not tried:  # a clean file read fast here, as a worker would
                 entry = clean_entry(raw, rel)
                 if entry is not None and self._take_cached(entry, rel, powers, declared_in):
                     if key is not None:
@@ -521,7 +536,7 @@ class _Chunk:
     def __init__(self) -> None:
         self.files: list[tuple[str, bytes | UnreadableFile, bytes | None]] = []
         self.hits: dict[bytes, CachedPower] = {}
-        self.jobs: list[Future[list[bytes | None]]] = []
+        self.jobs: list[Job] = []
 
     @cached_property
     def misses(self) -> list[tuple[str, bytes]]:
@@ -533,18 +548,26 @@ class _Chunk:
             if isinstance(raw, bytes) and (key is None or key not in self.hits)
         ]
 
-    def made(self) -> dict[str, bytes]:
-        """What the workers made of the misses: rel → payload, for clean files (none if
-        a worker failed: those files are parsed by the loader)."""
-        out: dict[str, bytes] = {}
-        for k, job in enumerate(self.jobs):
-            try:
-                results = job.result()
-            except Exception:  # a broken pool: the loader parses these files itself
+    def made(self, pool: ParsePool | None, fast: bool) -> dict[str, Made | None]:
+        """What was made of the misses before they are taken in, rel → made, ``None``
+        for a file found not clean: the jobs no worker has started are taken back and
+        their files read here (fast, if ``fast``), the workers kept fed meanwhile; then
+        what the workers made (nothing for a job that failed: the loader parses those
+        files when it takes them)."""
+        out: dict[str, Made | None] = {}
+        if pool is None:
+            return out
+        for job in pool.take_back(self.jobs):
+            if not fast:
                 continue
-            for (rel, _), payload in zip(self.misses[k * JOB :], results, strict=False):
-                if payload is not None:
-                    out[rel] = payload
+            for rel, raw in job.files:
+                out[rel] = clean_entry(raw, rel)
+                pool.pump()
+        for job in self.jobs:
+            results = pool.wait(job)
+            if results is not None:
+                for (rel, _), result in zip(job.files, results, strict=True):
+                    out[rel] = result
         return out
 
 

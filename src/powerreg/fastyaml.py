@@ -84,19 +84,13 @@ def available() -> bool:
 
 #: Bytes after which a file is read carefully (see the module's list): these anywhere,
 _CAREFUL_BYTES = b"&*!\t\x7f" + bytes(range(0x09)) + b"\x0b\x0c" + bytes(range(0x0E, 0x20))
-#: these sequences anywhere (a merge key; a BOM past the start; U+2028, U+2029, U+FFFE,
-#: U+FFFF; a directive or a document marker at a line's start),
-_CAREFUL_SEQUENCES = (
-    b"<<",
-    b"\xef\xbb\xbf",
-    b"\xe2\x80\xa8",
-    b"\xe2\x80\xa9",
-    b"\xef\xbf\xbe",
-    b"\xef\xbf\xbf",
-    b"\n%",
-    b"\n---",
-    b"\n...",
-)
+#: these sequences anywhere (a merge key; a directive or a document marker at a line's
+#: start), each looked for only if its rarest byte is there (a search for a sequence of
+#: bytes costs a few microseconds a file, a search for one byte a tenth of that),
+_CAREFUL_SEQUENCES = ((b"<", b"<<"), (b"%", b"\n%"), (b".", b"\n..."), (b"-", b"\n---"))
+#: these characters anywhere (a BOM past the start; U+2028, U+2029, U+FFFE, U+FFFF),
+#: looked for in the decoded text,
+_CAREFUL_CHARACTERS = ("\ufeff", "\u2028", "\u2029", "\ufffe", "\uffff")
 #: a C1 control character (U+0080 to U+009F, NEL among them), or a complex key. (The
 #: patterns are compiled by ``re`` when first used: a load that reads nothing fast does
 #: not compile them.)
@@ -104,13 +98,16 @@ _C1 = rb"\xc2[\x80-\x9f]"
 _COMPLEX_KEY = rb"(?m)^[ ]*(?:-[ ]+)*\?(?:[ ]|$)"
 
 
-def careful(raw: bytes) -> bool:
-    """Whether ``raw`` holds anything that sends it to the careful reader.
+def careful(raw: bytes, text: str | None = None) -> bool:
+    """Whether ``raw`` holds anything that sends it to the careful reader (``text``:
+    ``raw`` decoded, if it was; a file that is not UTF-8 is read carefully).
 
     Examples:
         >>> careful("id: P1\\nname: 许可\\n".encode()), careful(b"a: &x 1\\n")
         (False, True)
         >>> careful(b"? [a]\\n: 1\\n"), careful(b"a: 1\\n---\\nb: 2\\n")
+        (True, True)
+        >>> careful("a: 许\\u2028可\\n".encode()), careful(b"a: \\xff\\n")
         (True, True)
     """
     if len(raw.translate(None, _CAREFUL_BYTES)) != len(raw):
@@ -119,8 +116,16 @@ def careful(raw: bytes) -> bool:
         return True  # a carriage return not ending a line (Windows' \r\n is read here)
     if raw[:1] == b"%" or raw[:3] in (b"---", b"..."):
         return True
-    for seq in _CAREFUL_SEQUENCES:
-        if seq in raw:
+    for rare, seq in _CAREFUL_SEQUENCES:
+        if rare in raw and seq in raw:
+            return True
+    if text is None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return True
+    for char in _CAREFUL_CHARACTERS:
+        if char in text:
             return True
     if b"\xc2" in raw and re.search(_C1, raw) is not None:
         return True
@@ -258,6 +263,8 @@ class FastDocument:
         self._base = _views.of_buffer(buf)
         self._end = len(buf)
         self._counted = (0, 1)  # an offset and its line
+        #: the positions of every list's items found on the bytes (see _block_lists)
+        self._lists: dict[int, list[Pos]] | None = None
 
     def _node(self, loc: tuple[str | int, ...]) -> int:
         t, none = self._tree, _ryml.NONE
@@ -334,34 +341,147 @@ class FastDocument:
     def items(self, loc: tuple[str | int, ...]) -> list[Pos] | None:
         """Where each item of the list at ``loc`` starts, or ``None`` if there is no
         list there."""
-        if list_at(self.data, loc) is None:
+        node = list_at(self.data, loc)
+        if node is None:
             return None
-        t, none, pos, src, base = self._tree, _ryml.NONE, self._pos, self._src, self._base
-        address = self._address
+        if self._lists is None:
+            self._lists = _block_lists(self._src, self.data)
+        found = self._lists.get(id(node)) if self._lists else None
+        if found is not None:
+            return found
+        t, none = self._tree, _ryml.NONE
         out: list[Pos] = []
         ch = t.first_child(self._node(loc))
         while ch != none:
-            # the common cases checked on the bytes, without asking the node's type: an
-            # item "- key: ...", "- {key: ...}" or "- text", its key or text plain
-            first = t.first_child(ch)
-            try:
-                view = t.key(first) if first != none else t.val(ch)
-            except TypeError:  # an item with no key or no text of its own
-                view = b""
-            if view:
-                off = address(view) - base
-                if src[off : off + len(view)] == view:
-                    if off >= 2 and src[off - 2 : off] == b"- ":
-                        out.append(pos(off))
-                        ch = t.next_sibling(ch)
-                        continue
-                    if off >= 3 and first != none and src[off - 3 : off] == b"- {":
-                        out.append(pos(off - 1))
-                        ch = t.next_sibling(ch)
-                        continue
-            out.append(pos(self._value_offset(ch, t.type(ch))))
+            out.append(self._pos(self._item_offset(ch)))
             ch = t.next_sibling(ch)
         return out
+
+    def _item_offset(self, ch: int) -> int:
+        """Where the list item ``ch`` starts, as libyaml marks it: its first key or its
+        text after ``- ``, the ``{`` of ``- {``; else where its value starts."""
+        t, none, src = self._tree, _ryml.NONE, self._src
+        # the common cases checked on the bytes, without asking the node's type: an
+        # item "- key: ...", "- {key: ...}" or "- text", its key or text plain
+        first = t.first_child(ch)
+        try:
+            view = t.key(first) if first != none else t.val(ch)
+        except TypeError:  # an item with no key or no text of its own
+            view = b""
+        if view:
+            off = self._address(view) - self._base
+            if src[off : off + len(view)] == view:
+                if off >= 2 and src[off - 2 : off] == b"- ":
+                    return off
+                if off >= 3 and first != none and src[off - 3 : off] == b"- {":
+                    return off - 1
+        return self._value_offset(ch, t.type(ch))
+
+
+#: A block list's item after the first line: ``- `` after nothing but spaces at a
+#: line's start (searched from its ``\n``: a pattern that starts with ``^`` is tried at
+#: every byte, five times slower).
+_ITEM = rb"\n( *)- "
+
+
+def _block_lists(src: bytes, data: Any) -> dict[int, list[Pos]]:
+    """Where the items of every list of ``data`` start, found on the bytes in one pass
+    (``id(list)`` → positions), for a file with no ``[``: every list in it is then a
+    block list, each item a line holding ``- `` at its list's indentation, in document
+    order. Each such line is matched with the item the parse gave, in order, and must
+    open with what that item opens with (:func:`_opens`); every line must be matched,
+    each list's at one indentation (so a line inside a block or quoted scalar that
+    looks like an item is never taken for one). An empty answer where anything differs (a flow
+    list, an item on the line after its ``-``, a quoted or folded item): the caller
+    walks rapidyaml's tree instead, as it did for every file before.
+
+    Examples:
+        >>> raw = b"id: P1\\nrisks:\\n- id: R1\\n  ms:\\n  - {id: M1}\\n- id: R2\\n"
+        >>> data = {"id": "P1", "risks": [{"id": "R1", "ms": [{"id": "M1"}]}, {"id": "R2"}]}
+        >>> sorted(_block_lists(raw, data).values())
+        [[(3, 3), (6, 3)], [(5, 5)]]
+        >>> _block_lists(b"a: [x]\\n", {"a": ["x"]})
+        {}
+    """
+    if b"[" in src or src.lstrip(b" ")[:2] == b"- ":
+        return {}  # (a list on the first line: not the shape of a power file)
+    if b"-\n" in src or b"-\r\n" in src or src.endswith(b"-"):
+        return {}  # perhaps an item whose content starts on the next line: every item
+        # found on the lines must then be one (a line inside a scalar that looks like
+        # one leaves a line unmatched: no positions from the lines)
+    starts: list[tuple[int, int]] = []
+    lines: list[int] = []
+    row, at = 1, 0
+    for m in re.finditer(_ITEM, src):
+        off = m.end()
+        row += src.count(b"\n", at, off)
+        at = off
+        starts.append((off, off - m.start() - 3))
+        lines.append(row)
+    tables: dict[int, list[Pos]] = {}
+    taken = 0
+    count = len(starts)
+
+    def walk(node: Any) -> None:
+        nonlocal taken
+        if type(node) is dict:
+            for value in node.values():
+                if type(value) is dict or type(value) is list:
+                    walk(value)
+            return
+        if not node:
+            return
+        if taken + len(node) > count:
+            raise Unsure("fewer items on the lines than parsed")
+        indent = starts[taken][1]
+        table: list[Pos] = []
+        for item in node:
+            off, level = starts[taken]
+            if level != indent:
+                raise Unsure("an item at another indentation")
+            if type(item) is str:  # (_opens, inlined: the hot case)
+                if not item or not src.startswith(item.encode(), off):
+                    raise Unsure("an item that does not open as parsed")
+            elif not _opens(src, off, item):
+                raise Unsure("an item that does not open as parsed")
+            table.append((lines[taken], indent + 3))
+            taken += 1
+            if type(item) is dict and src[off] != 123:  # "{": a flow mapping holds no list
+                walk(item)
+        tables[id(node)] = table
+
+    try:
+        walk(data)
+    except (Unsure, RecursionError):
+        return {}
+    return tables if taken == count else {}
+
+
+def _opens(src: bytes, at: int, item: Any) -> bool:
+    """Whether the bytes at ``at`` open the list item ``item`` as written plain: its
+    first key (after ``{`` in flow) and, if that key's value is text, the text; or the
+    item's text.
+
+    Examples:
+        >>> _opens(b"- {id: S1, k: 2}", 2, {"id": "S1", "k": 2})
+        True
+        >>> _opens(b"- id: S2", 2, {"id": "S1"})
+        False
+        >>> _opens(b"- S1 -> S2", 2, "S1 -> S2"), _opens(b"- 'S1'", 2, "S1")
+        (True, False)
+    """
+    if type(item) is str:
+        return bool(item) and src.startswith(item.encode(), at)
+    if type(item) is not dict or not item:
+        return False
+    if src[at : at + 1] == b"{":
+        at += 1
+    key = next(iter(item))
+    head = key.encode() + b": "
+    if not src.startswith(head, at):
+        return False
+    value = item[key]
+    return type(value) is not str or src.startswith(value.encode(), at + len(head))
 
 
 def _parse(buf: bytearray) -> tuple[Any, str] | None:
@@ -401,11 +521,11 @@ def read_clean(raw: bytes, file: str) -> FastDocument | None:
         return None
     if raw[:3] == b"\xef\xbb\xbf":
         raw = raw[3:]
-    if careful(raw):
-        return None
     try:
-        raw.decode("utf-8")
+        decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
+        return None
+    if careful(raw, decoded):
         return None
     buf = bytearray(raw or b"\n")
     parsed = _parse(buf)

@@ -287,21 +287,21 @@ class CachedPower:
         into.update(zip(self.keys, zip(repeat(file), self.lines, self.columns), strict=True))
 
 
-def encode_payload(entry: CachedPower) -> bytes:
-    """An entry as the bytes kept in the cache (compact JSON).
+def entry_body(entry: CachedPower) -> list[Any]:
+    """An entry as plain lists, strings and numbers: what a payload holds, as a worker
+    hands it over when nothing is cached (pickled by the pipe, not written as JSON).
 
     Raises:
-        Unencodable: the power holds a value the payload could not give back exactly.
+        Unencodable: the power holds a value the body could not give back exactly.
     """
     encode, _ = _power_codec()
-    body = [encode(entry.power), entry.category, entry.keys, entry.lines, entry.columns]
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return [encode(entry.power), entry.category, entry.keys, entry.lines, entry.columns]
 
 
-def decode_payload(payload: bytes) -> CachedPower:
-    """The entry of a payload; raises (anything) if it is not one."""
+def entry_of_body(body: Any) -> CachedPower:
+    """The entry a body holds (:func:`entry_body`); raises (anything) if it holds none."""
     _, decode = _power_codec()
-    power_row, category, keys, lines, columns = json.loads(payload)
+    power_row, category, keys, lines, columns = body
     if not (type(keys) is type(lines) is type(columns) is list) or not (
         len(keys) == len(lines) == len(columns)
     ):
@@ -312,3 +312,17 @@ def decode_payload(payload: bytes) -> CachedPower:
         code, line, column, entity = category
         category = (code, line, column, entity)
     return CachedPower(power, category, keys, lines, columns)
+
+
+def encode_payload(entry: CachedPower) -> bytes:
+    """An entry as the bytes kept in the cache (its body as compact JSON).
+
+    Raises:
+        Unencodable: the power holds a value the payload could not give back exactly.
+    """
+    return json.dumps(entry_body(entry), ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode_payload(payload: bytes) -> CachedPower:
+    """The entry of a payload; raises (anything) if it is not one."""
+    return entry_of_body(json.loads(payload))

@@ -3,6 +3,8 @@ references (E004), found on raw data so a file with schema errors is still check
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any, NamedTuple
 
 from ..codes import localized, render
@@ -59,9 +61,11 @@ def _local_id(item: dict[str, Any]) -> str | None:
 def _duplicates(
     items: list[tuple[int, dict[str, Any]]],
     loc: tuple[str | int, ...],
-    what: dict[str, str],
+    what: Callable[[], dict[str, str]],
     scope: str,
 ) -> list[Issue]:
+    """E003 of each item whose id an earlier item has; ``what`` says what the items
+    are (made only when one is found: this runs for every list of every file)."""
     seen: dict[str, int] = {}
     issues = []
     for i, item in items:
@@ -70,7 +74,7 @@ def _duplicates(
             continue
         if local in seen:
             # the loader turns FIRST_LOC into the line of the first one (E003.first)
-            params = {"what": what, "id": local, FIRST_LOC: (*loc, seen[local], "id")}
+            params = {"what": what(), "id": local, FIRST_LOC: (*loc, seen[local], "id")}
             issues.append(Issue("E003", (*loc, i, "id"), f"{scope}/{local}", params))
         else:
             seen[local] = i
@@ -84,6 +88,14 @@ def _endpoints(transition: Any) -> list[tuple[str, Any]]:
     if isinstance(transition, dict):
         return [(f, transition[f]) for f in ("from", "to") if isinstance(transition.get(f), str)]
     return []
+
+
+def _steps_of(chart: str) -> dict[str, str]:
+    return localized(f"step of flowchart {chart}", f"流程图 {chart} 的步骤")
+
+
+def _measures_of(risk: str) -> dict[str, str]:
+    return localized(f"countermeasure of risk point {risk}", f"风险点 {risk} 的防范措施")
 
 
 def reference_issues(data: Any) -> list[Issue]:
@@ -104,8 +116,10 @@ def reference_issues(data: Any) -> list[Issue]:
     pid = raw_id if isinstance(raw_id, str) else "?"
     flowcharts = _items(data, "flowcharts")
     risks = _items(data, "risk_points")
-    issues += _duplicates(flowcharts, ("flowcharts",), localized("flowchart", "流程图"), pid)
-    issues += _duplicates(risks, ("risk_points",), localized("risk point", "风险点"), pid)
+    issues += _duplicates(
+        flowcharts, ("flowcharts",), lambda: localized("flowchart", "流程图"), pid
+    )
+    issues += _duplicates(risks, ("risk_points",), lambda: localized("risk point", "风险点"), pid)
     # flowcharts and risk points share the power's scope: XK-001/F1 and XK-001/R1
     chart_ids = {cid for _, fc in flowcharts if (cid := _local_id(fc)) is not None}
     for k, r in risks:
@@ -124,8 +138,12 @@ def reference_issues(data: Any) -> list[Issue]:
         loc = ("flowcharts", i)
         fc_id = _local_id(fc) or f"#{i + 1}"
         steps = _items(fc, "steps")
-        what = localized(f"step of flowchart {fc_id}", f"流程图 {fc_id} 的步骤")
-        issues += _duplicates(steps, (*loc, "steps"), what, f"{pid}/{fc_id}")
+        issues += _duplicates(
+            steps,
+            (*loc, "steps"),
+            partial(_steps_of, fc_id),
+            f"{pid}/{fc_id}",
+        )
         ids = {sid for _, s in steps if (sid := _local_id(s)) is not None}
         steps_of.setdefault(fc_id, ids)
         transitions = fc.get("transitions")
@@ -151,7 +169,7 @@ def reference_issues(data: Any) -> list[Issue]:
         issues += _duplicates(
             _items(r, "countermeasures"),
             (*loc, "countermeasures"),
-            localized(f"countermeasure of risk point {rid}", f"风险点 {rid} 的防范措施"),
+            partial(_measures_of, rid),
             f"{pid}/{rid}",
         )
         at = r.get("at")
