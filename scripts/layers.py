@@ -40,6 +40,7 @@ from pathlib import Path
 LAYERS: list[list[str]] = [
     # plain data, no package imports
     ["lang", "textsafe", "collector", "paths", "graph", "suggest", "lazyface", "machine"],
+    ["_version"],  # the one home of the version (pyproject.toml reads it too)
     ["layout"],  # the files of a registry directory, by name
     ["codes"],  # every diagnostic code and its templates
     ["problems"],  # Problem: the one record of every diagnostic (a pydantic model)

@@ -253,8 +253,13 @@ def test_another_powerreg_never_reads_this_ones_entries(
 def test_the_fingerprint_follows_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
     before = loadcache.fingerprint.__wrapped__()
     assert loadcache.fingerprint.__wrapped__() == before
-    monkeypatch.setattr(loadcache.metadata, "version", lambda name: "99.0")
+    from powerreg import _version
+
+    monkeypatch.setattr(_version, "__version__", "99.0")
     assert loadcache.fingerprint.__wrapped__() != before
+    monkeypatch.undo()
+    monkeypatch.setattr(loadcache, "_pydantic_version", lambda: b"VERSION = '9.9'")
+    assert loadcache.fingerprint.__wrapped__() != before  # and pydantic's
 
 
 def test_the_fingerprint_follows_the_code_that_makes_an_entry(tmp_path: Path) -> None:

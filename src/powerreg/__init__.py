@@ -96,14 +96,10 @@ _lazy, _dir = attach(__name__, _HOMES)
 
 
 def __getattr__(name: str) -> Any:
-    # the installed version, read when asked: importlib.metadata costs ~40 ms at import
-    if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+    if name == "__version__":  # (one home: powerreg._version, which pyproject.toml reads)
+        from ._version import __version__
 
-        try:
-            return version("powerreg")
-        except PackageNotFoundError:  # pragma: no cover - running from a source tree
-            return "0.0.0"
+        return __version__
     return _lazy(name)
 
 

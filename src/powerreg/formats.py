@@ -21,15 +21,17 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any
 
 from .codes import CODES
-from .errors import Problem
 from .lang import Lang
 from .layout import REGISTRY_FILE, catalog_of
 from .textsafe import md_cell
+
+if TYPE_CHECKING:  # (a validate answered from its remembered verdict imports neither)
+    from pydantic import BaseModel
+
+    from .errors import Problem
 
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
