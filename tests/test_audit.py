@@ -184,7 +184,10 @@ def test_policy_changes_severities_and_thresholds(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("severities: {A999: error}\n", "policy.yaml:1:13: severities: unknown rule(s) A999"),
-        ("severities: {A301: fatal}\n", "policy.yaml:1:20: severities.A301: Input should be"),
+        (
+            "severities: {A301: fatal}\n",
+            "policy.yaml:1:20: severities.A301: 'A301' must be 'error', 'warning', 'info' or 'off', not fatal",
+        ),
         ("min_high_measures: -1\n", "policy.yaml:1:20: min_high_measures:"),
         ("promise_ratio: 3/2\n", "policy.yaml:1:16: promise_ratio: promise_ratio must be above 0"),
         ("thresholds: 1\n", "policy.yaml:1:1: thresholds: unknown key; a policy's keys are "),

@@ -184,8 +184,34 @@ def test_a_command_without_its_required_output_is_refused(name: str) -> None:
         ),
         (
             ["build", "--format", "pdf"],
-            "错误：'--format' 的值无效：'pdf' is not one of",
-            "Error: Invalid value for '--format': 'pdf' is not one of",
+            "错误：'--format' 的值无效：'pdf' 不是可选值之一（可选：'text', ",
+            "Error: Invalid value for '--format': 'pdf' is not one of 'text', ",
+        ),
+        # the reasons of click's types, each said in Chinese (click's words in English)
+        (
+            ["synth", "abc"],
+            "错误：'N' 的值无效：'abc' 不是有效的整数。",
+            "Error: Invalid value for 'N': 'abc' is not a valid integer range.",
+        ),
+        (
+            ["synth", "--", "-5"],
+            "错误：'N' 的值无效：-5 不在范围 0<=x<=1000000 内。",
+            "Error: Invalid value for 'N': -5 is not in the range 0<=x<=1000000.",
+        ),
+        (
+            ["supervise", "--tick", "0"],
+            "错误：'--tick' 的值无效：0.0 不在范围 x>=0.1 内。",
+            "Error: Invalid value for '--tick': 0.0 is not in the range x>=0.1.",
+        ),
+        (
+            ["validate", "/no/such/dir"],
+            "错误：'[PATH]' 的值无效：路径 '/no/such/dir' 不存在。",
+            "Error: Invalid value for '[PATH]': Path '/no/such/dir' does not exist.",
+        ),
+        (
+            ["monitor", "log.csv", "--as-of", "2011-13-45"],
+            "错误：'--as-of' 的值无效：'2011-13-45' 不符合格式 '%Y-%m-%d'。",
+            "Error: Invalid value for '--as-of': '2011-13-45' does not match the format",
         ),
     ],
 )
@@ -193,8 +219,13 @@ def test_clicks_own_refusals_are_said_in_the_language_asked(
     args: list[str], zh: str, en: str
 ) -> None:
     runner = CliRunner()
-    said_zh = runner.invoke(main, [*args, "--lang", "zh"], prog_name="powerreg")
-    said_en = runner.invoke(main, [*args, "--lang", "en"], prog_name="powerreg")
+
+    def asked(lang: str) -> list[str]:  # --lang last, or before a "--"
+        cut = args.index("--") if "--" in args else len(args)
+        return [*args[:cut], "--lang", lang, *args[cut:]]
+
+    said_zh = runner.invoke(main, asked("zh"), prog_name="powerreg")
+    said_en = runner.invoke(main, asked("en"), prog_name="powerreg")
     assert said_zh.exit_code == said_en.exit_code == 2
     assert said_zh.output.startswith(
         f"用法：powerreg {args[0] if args[0] != 'biuld' else ''}".rstrip()
@@ -214,3 +245,24 @@ def test_a_policy_files_value_refused_by_its_check_is_said_in_chinese(tmp_path: 
     assert zh.exit_code == en.exit_code == 2
     assert zh.output.startswith(f"错误：{policy}:1:13: severities：未知的规则 A999；规则有 A101, ")
     assert en.output.startswith(f"error: {policy}:1:13: severities: unknown rule(s) A999; rules")
+
+
+@pytest.mark.parametrize(
+    ("text", "zh"),
+    [
+        ("severities: {A101: loud}\n", "severities.A101：A101 应为 'error', "),
+        ("min_high_measures: x\n", "min_high_measures：min_high_measures 应为整数，而不是文本“x”"),
+        ("severities: 3\n", "severities：severities 应为映射（键: 值），而不是数字 3"),
+    ],
+)
+def test_a_policy_files_value_refused_by_its_type_is_said_in_chinese(
+    tmp_path: Path, text: str, zh: str
+) -> None:
+    """pydantic's own words (English) give way to the E002 message a registry's file
+    would get, in the language asked."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text, "utf-8")
+    said = CliRunner().invoke(main, ["audit", "--policy", str(policy), "--lang", "zh"])
+    assert said.exit_code == 2
+    assert zh in said.output
+    assert "Input should" not in said.output

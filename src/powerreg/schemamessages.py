@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .codes import localized, value_kind
+from .codes import localized, render, value_kind
 from .model import (
     ALIASES,
     Category,
@@ -48,7 +48,15 @@ from .model.enums import normal_word
 from .suggest import closest
 from .textsafe import SNIPPET, excerpt, snippet
 
-__all__ = ["ENTITY_MAX", "LIST_MAX", "entity_of", "quoted", "schema_message", "short_entity"]
+__all__ = [
+    "ENTITY_MAX",
+    "LIST_MAX",
+    "entity_of",
+    "quoted",
+    "schema_message",
+    "schema_words",
+    "short_entity",
+]
 
 _ENUM_OF_FIELD: dict[str, type] = {
     "level": Level,
@@ -268,3 +276,24 @@ def schema_message(err: dict[str, Any], top: type[BaseModel]) -> tuple[str, dict
     if kind == "value_error":
         return "E002", {"field": field, "detail": str(ctx["error"])}, False
     return "E002", {"field": field, "detail": err["msg"]}, False
+
+
+def schema_words(top: type[BaseModel], err: dict[str, Any]) -> dict[str, str] | None:
+    """What a pydantic error of a settings file (a model ``top`` of its own) says, in
+    both languages: the E002 message a registry's file would get, or ``None`` where
+    that is only pydantic's own words again.
+
+    Examples:
+        >>> from pydantic import BaseModel, ValidationError
+        >>> class Limits(BaseModel):
+        ...     days: int = 1
+        >>> try:
+        ...     Limits.model_validate({"days": "x"})
+        ... except ValidationError as err:
+        ...     schema_words(Limits, err.errors()[0])["zh"]
+        'days 应为整数，而不是文本“x”'
+    """
+    key, params, _ = schema_message(err, top)
+    if key == "E002":
+        return None
+    return localized(render(key, "en", params), render(key, "zh", params))

@@ -26,7 +26,7 @@ Examples:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -77,21 +77,26 @@ def located(
     doc: Document,
     err: ValidationError,
     unknown_key: Words | None = None,
+    explain: Callable[[Any], Words | None] | None = None,
 ) -> UsageError:
     """The first error of ``err`` as a usage error at its place in ``doc``: a key the
     model does not know at the key (said as ``unknown_key`` when given), any other error
-    at the value."""
+    at the value, said by ``explain`` (given pydantic's error, words in both languages,
+    or ``None`` to keep pydantic's own) if the model's check gave no words of its own."""
     first = err.errors(include_url=False)[0]
     loc = tuple(first["loc"])
     extra = first["type"] == "extra_forbidden"
     line, col = doc.position(loc, key=extra)
     what: Words = ".".join(str(x) for x in loc) or phrase("part.settings_whole")
     cause = first.get("ctx", {}).get("error")
-    msg: Words = (
-        cause.said  # a check's own words, in the message's language
-        if isinstance(cause, ValueRefused)
-        else first["msg"].removeprefix("Value error, ")
-    )
+    explained = explain(first) if explain is not None and not extra else None
+    msg: Words
+    if isinstance(cause, ValueRefused):
+        msg = cause.said  # a check's own words, in the message's language
+    elif explained is not None:
+        msg = explained
+    else:
+        msg = first["msg"].removeprefix("Value error, ")
     if extra and unknown_key is not None:
         msg = unknown_key
     return UsageError("settings.invalid", path=Path(path), line=line, col=col, what=what, msg=msg)

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
+from functools import partial
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..codes import CODES, Phrase, Severity, phrase
 from ..errors import ValueRefused
+from ..schemamessages import schema_words
 from ..settingsfile import located, read_mapping
 from ..suggest import closest
 
@@ -89,7 +91,8 @@ class Policy(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as err:
-            raise located(path, doc, err, unknown_key=_unknown_key(err)) from err
+            words = partial(schema_words, cls)
+            raise located(path, doc, err, unknown_key=_unknown_key(err), explain=words) from err
 
 
 def _unknown_key(err: ValidationError) -> Phrase:

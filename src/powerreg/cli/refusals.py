@@ -4,9 +4,10 @@ language asked for, as every other message of the command line is.
 click words its parse errors in English. Under ``--lang zh`` (or a Chinese locale) the
 group (:mod:`powerreg.cli`) hands each :class:`click.ClickException` to :func:`said`, which
 returns one that shows the same usage line, help hint and message in Chinese, with the
-same exit status; in English click's own text is kept as it is. What click cannot tell
-apart (a value its type refuses, in the type's own English words) keeps those words
-inside a Chinese sentence.
+same exit status; in English click's own text is kept as it is. The reason a type of
+click's gives for refusing a value is said in Chinese too when it is one of click's own
+wordings (:data:`_REASONS`: a choice, a number, a range, a date's format, a path); a
+reason in other words (a type of another library's) is kept inside the Chinese sentence.
 
 Examples:
     >>> import click
@@ -19,12 +20,13 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import IO, Any
 
 import click
 
-from ..codes import phrase
+from ..codes import Phrase, localized, phrase
 from ..lang import Lang
 from .words import say
 
@@ -59,6 +61,85 @@ def _hint(err: click.BadParameter) -> str:
     return hint if isinstance(hint, str) else " / ".join(f"'{h}'" for h in hint)
 
 
+_KINDS = {
+    "integer": localized("integer", "整数"),
+    "integer range": localized("integer", "整数"),
+    "float": localized("number", "数"),
+    "float range": localized("number", "数"),
+}
+_PATHS = {
+    "File": localized("File", "文件"),
+    "Directory": localized("Directory", "目录"),
+    "Path": localized("Path", "路径"),
+}
+_PATH_STATES: dict[str, Callable[[dict[str, str], str], Phrase]] = {
+    "does not exist": lambda k, n: phrase("cli.reason.path_missing", kind=k, name=n),
+    "is a file": lambda k, n: phrase("cli.reason.path_is_file", kind=k, name=n),
+    "is a directory": lambda k, n: phrase("cli.reason.path_is_dir", kind=k, name=n),
+    "is not readable": lambda k, n: phrase("cli.reason.path_unreadable", kind=k, name=n),
+    "is not writable": lambda k, n: phrase("cli.reason.path_unwritable", kind=k, name=n),
+}
+
+
+#: click's own wordings of why its types refuse a value (click 8: ``click/types.py``),
+#: each with the phrase that says it in any language. Matched whole; a test runs each
+#: through the command line, so a wording click changes is noticed.
+_REASONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Phrase]], ...] = (
+    (
+        re.compile(r"(?P<value>.+) is not one of (?P<choices>.+)\.", re.S),
+        lambda m: phrase("cli.reason.not_one_of", value=m["value"], choices=m["choices"]),
+    ),
+    (
+        re.compile(r"(?P<value>.+) is not (?P<choice>'[^']*')\.", re.S),
+        lambda m: phrase("cli.reason.not_choice", value=m["value"], choice=m["choice"]),
+    ),
+    (
+        re.compile(
+            r"(?P<value>.+) is not a valid (?P<kind>integer range|float range|integer|float)\.",
+            re.S,
+        ),
+        lambda m: phrase("cli.reason.not_number", value=m["value"], kind=_KINDS[m["kind"]]),
+    ),
+    (
+        re.compile(r"(?P<value>.+) is not in the range (?P<range>.+)\.", re.S),
+        lambda m: phrase("cli.reason.out_of_range", value=m["value"], range=m["range"]),
+    ),
+    (
+        re.compile(r"(?P<value>.+) does not match the formats? (?P<formats>.+)\.", re.S),
+        lambda m: phrase("cli.reason.not_format", value=m["value"], formats=m["formats"]),
+    ),
+    (
+        re.compile(
+            r"(?P<kind>File|Directory|Path) (?P<name>.+) (?P<state>"
+            + "|".join(_PATH_STATES)
+            + r")\.",
+            re.S,
+        ),
+        lambda m: _PATH_STATES[m["state"]](_PATHS[m["kind"]], m["name"]),
+    ),
+)
+
+
+def reason(text: str, lang: Lang) -> str:
+    """Why a type of click's refused a value (``text``, click's words), in ``lang``.
+
+    Examples:
+        >>> reason("'pdf' is not one of 'text', 'json'.", "zh")
+        "'pdf' 不是可选值之一（可选：'text', 'json'）。"
+        >>> reason("'x' is not a valid integer range.", "zh"), reason("odd words", "zh")
+        ("'x' 不是有效的整数。", 'odd words')
+        >>> reason("Directory 'out' is a file.", "zh")
+        "目录 'out' 是文件，不是目录。"
+    """
+    if lang == "en":
+        return text
+    for pattern, said in _REASONS:
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return said(m).in_lang(lang)
+    return text
+
+
 def message(err: click.ClickException, lang: Lang) -> str:
     """What ``err`` says, in ``lang``."""
     if isinstance(err, click.NoSuchOption | click.NoSuchCommand):
@@ -78,10 +159,10 @@ def message(err: click.ClickException, lang: Lang) -> str:
             return phrase("cli.missing_option", name=_hint(err)).in_lang(lang)
         return phrase("cli.missing_parameter", name=_hint(err)).in_lang(lang)
     if isinstance(err, click.BadParameter):
-        hint = _hint(err)
+        hint, why = _hint(err), reason(err.message, lang)
         if hint:
-            return phrase("cli.bad_value_of", name=hint, reason=err.message).in_lang(lang)
-        return phrase("cli.bad_value", reason=err.message).in_lang(lang)
+            return phrase("cli.bad_value_of", name=hint, reason=why).in_lang(lang)
+        return phrase("cli.bad_value", reason=why).in_lang(lang)
     return phrase("cli.refused", reason=err.format_message()).in_lang(lang)
 
 

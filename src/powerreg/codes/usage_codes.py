@@ -314,6 +314,25 @@ USAGE: dict[str, dict[str, str]] = {
     "cli.bad_value_of": _t("Invalid value for {name}: {reason}", "{name} 的值无效：{reason}"),
     "cli.bad_value": _t("Invalid value: {reason}", "值无效：{reason}"),
     "cli.refused": _t("{reason}", "{reason}"),
+    # the reasons click's own types give for a value (said in click's words in English)
+    "cli.reason.not_one_of": _t(
+        "{value} is not one of {choices}.", "{value} 不是可选值之一（可选：{choices}）。"
+    ),
+    "cli.reason.not_choice": _t("{value} is not {choice}.", "{value} 不是 {choice}。"),
+    "cli.reason.not_number": _t("{value} is not a valid {kind}.", "{value} 不是有效的{kind}。"),
+    "cli.reason.out_of_range": _t(
+        "{value} is not in the range {range}.", "{value} 不在范围 {range} 内。"
+    ),
+    "cli.reason.not_format": _t(
+        "{value} does not match the format {formats}.", "{value} 不符合格式 {formats}。"
+    ),
+    "cli.reason.path_missing": _t("{kind} {name} does not exist.", "{kind} {name} 不存在。"),
+    "cli.reason.path_is_file": _t("{kind} {name} is a file.", "{kind} {name} 是文件，不是目录。"),
+    "cli.reason.path_is_dir": _t(
+        "{kind} {name} is a directory.", "{kind} {name} 是目录，不是文件。"
+    ),
+    "cli.reason.path_unreadable": _t("{kind} {name} is not readable.", "{kind} {name} 不可读。"),
+    "cli.reason.path_unwritable": _t("{kind} {name} is not writable.", "{kind} {name} 不可写。"),
     "cli.scheduler_needs_dask": _t(
         "--scheduler needs --engine dask", "--scheduler 需要与 --engine dask 一起使用"
     ),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from functools import partial
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..codes import Phrase, phrase
 from ..errors import UsageError, ValueRefused
 from ..model import Countermeasure, Power, RiskPoint, Step, field_label
+from ..schemamessages import schema_words
 from ..settingsfile import located, read_mapping
 from ..textsafe import snippet
 
@@ -135,7 +137,8 @@ class PublishPolicy(BaseModel):
             return cls.model_validate(data)
         except ValidationError as err:
             unknown = phrase("part.site_unknown_key")
-            raise located(path, doc, err, unknown_key=unknown) from err
+            words = partial(schema_words, cls)
+            raise located(path, doc, err, unknown_key=unknown, explain=words) from err
 
 
 def _unknown_said(name: str) -> Phrase:
