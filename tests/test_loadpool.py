@@ -199,3 +199,24 @@ def test_the_loader_takes_back_what_no_worker_started(monkeypatch: pytest.Monkey
         assert pool.wait(jobs[1]) is None  # taken back: the loader's
     finally:
         pool.close()
+
+
+def _pool_in_a_daemon(answer: Any) -> None:
+    os.environ["POWERREG_PARALLEL"] = "1"
+    answer.put(loadpool.ParsePool.start(workers=2) is None)
+
+
+def test_a_daemon_process_loads_without_a_pool() -> None:
+    """A daemon process (a Dask worker's, say) may not have children: the loader parses
+    in it alone, rather than fail."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    answer = context.Queue()
+    child = context.Process(target=_pool_in_a_daemon, args=(answer,), daemon=True)
+    child.start()
+    try:
+        assert answer.get(timeout=60) is True
+    finally:
+        child.join(timeout=60)
+    assert child.exitcode == 0

@@ -286,7 +286,7 @@ class ParsePool:
                 process.start()
                 theirs.close()
                 started.append(_Worker(process, ours))
-        except (OSError, ValueError):
+        except (OSError, ValueError, AssertionError):  # AssertionError: a daemon's children
             for w in started:
                 _stop(w)
             return None
