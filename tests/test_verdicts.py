@@ -197,3 +197,70 @@ def test_a_recalled_validate_imports_no_model(cache: Path, registry: Path) -> No
     assert {"powerreg.model", "pydantic", "yaml"} <= set(ast.literal_eval(runs[0][-1]))  # loads
     assert runs[1][-1] == "[]"  # the second answers from the verdict
     assert runs[0][0] == runs[1][0]  # word for word
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> Loads:
+    """How many files the digest read since last asked."""
+    count = [0]
+    real = verdicts.read_limited
+
+    def counted(*args: Any, **kwargs: Any) -> bytes:
+        count[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(verdicts, "read_limited", counted)
+
+    def taken() -> int:
+        n, count[0] = count[0], 0
+        return n
+
+    return taken
+
+
+def test_a_settled_directory_is_recognised_by_its_files_status(
+    cache: Path, registry: Path, loads: Loads, reads: Loads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(verdicts, "SETTLED_NS", 0)  # every file older than now: settled
+    first = validate(str(registry))
+    assert loads() == 1
+    assert reads() == 6  # the digest before the load and after it
+    assert validate(str(registry)) == first
+    assert loads() == 0
+    assert reads() == 0  # not one file read: each one's status told it unchanged
+
+
+def test_a_file_just_written_is_read_until_it_settles(
+    cache: Path, registry: Path, loads: Loads, reads: Loads
+) -> None:
+    """Files written less than SETTLED_NS ago are not vouched for by their status: the
+    answer reads their bytes (and is still recalled)."""
+    first = validate(str(registry))
+    assert loads() == 1
+    reads()
+    for _ in range(2):
+        assert validate(str(registry)) == first
+        assert loads() == 0
+        assert reads() == 3  # registry.yaml and the two power files, each time
+
+
+def test_an_edit_that_keeps_size_and_modification_time_is_still_seen(
+    cache: Path, registry: Path, loads: Loads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The change time moves with every write and cannot be set back: an edit of the
+    same length with its modification time restored is not taken for no edit."""
+    monkeypatch.setattr(verdicts, "SETTLED_NS", 0)
+    validate(str(registry))
+    validate(str(registry))
+    assert loads() == 1
+    power = registry / "powers" / "XK-001.yaml"
+    before = power.stat()
+    text = power.read_text(encoding="utf-8")
+    edited = text.replace("id: XK-001", "id: XK-00X", 1)  # same length: E005 now
+    assert len(edited.encode()) == len(text.encode())
+    power.write_text(edited, encoding="utf-8")
+    os.utime(power, ns=(before.st_atime_ns, before.st_mtime_ns))
+    code, out = validate(str(registry))
+    assert loads() == 1
+    assert code == 1
+    assert "E005" in out

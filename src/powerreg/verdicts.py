@@ -16,6 +16,16 @@ The digest is taken before the load, and again after it: a directory edited whil
 was being loaded is not remembered (what the load read may be neither). A remembered
 answer carries the checksum of every cache entry and is ignored if it does not decode.
 
+Reading every file to take the digest is most of the answer's time (two thirds at
+10,000 powers). So, as git tells an unchanged file by its status, a verdict is also
+remembered under a *signature*: the same names with each file's status instead of its
+bytes (size, modification and change times to the nanosecond, inode, device, mode). A
+signature remembered is recognised with one ``stat`` a file, and any write to a file
+changes its change time, which no program can set back. It is remembered only for files
+that had not changed for :data:`SETTLED_NS` before (a file written in the same tick of
+the file system's clock as the signature was taken could change again without its times
+telling: git calls it "racily clean"); until then the bytes are read.
+
 Examples:
     >>> import shutil, tempfile
     >>> from powerreg import load
@@ -40,6 +50,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,6 +64,10 @@ if TYPE_CHECKING:
 
 #: What the digest of a directory starts with: a verdict's key never meets a file's.
 _KIND = b"powerreg verdict 1\n"
+#: What a signature starts with (a status is never taken for bytes).
+_SIGNATURE_KIND = b"powerreg verdict by status 1\n"
+#: How long (ns) before its signature is remembered a file must not have changed.
+SETTLED_NS = 3_000_000_000
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,48 @@ def _add(h: Any, name: str, data: bytes) -> None:
     h.update(data)
 
 
+def signature(
+    root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT, *, settled: int | None = None
+) -> bytes | None:
+    """The signature of a registry directory (see the module's text); ``None`` if a file
+    cannot be stat'ed or ``powers/`` listed, or, with ``settled`` (a time in ns), if a
+    file changed at or after it.
+
+    Examples:
+        >>> a = signature("examples/minimal")
+        >>> len(a), a == signature("examples/minimal"), a == digest("examples/minimal")
+        (32, True, False)
+        >>> signature("examples/minimal", settled=0) is None  # every file changed since
+        True
+    """
+    base = Path(root)
+    h = hashlib.sha256(_SIGNATURE_KIND + fingerprint())
+    h.update(b"%d\n" % max_bytes)
+    try:
+        with os.scandir(base / POWERS_DIR) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        files = [(REGISTRY_FILE, os.fspath(base / REGISTRY_FILE), True)]
+        files += [(e.name, e.path, e.name.endswith(".yaml")) for e in entries]
+        for name, path, read in files:
+            status = b""
+            if read:  # the file a load reads (through a link: the file it leads to)
+                st = os.stat(path)
+                if settled is not None and max(st.st_mtime_ns, st.st_ctime_ns) >= settled:
+                    return None
+                status = b"%d %d %d %d %d %d" % (
+                    st.st_mode,
+                    st.st_size,
+                    st.st_mtime_ns,
+                    st.st_ctime_ns,
+                    st.st_ino,
+                    st.st_dev,
+                )
+            _add(h, name, status)
+    except OSError:
+        return None
+    return h.digest()
+
+
 def recall(
     root: str | os.PathLike[str],
     max_bytes: int = DEFAULT_LIMIT,
@@ -126,25 +183,44 @@ def recall(
 ) -> tuple[bytes | None, Verdict | None]:
     """The digest of ``root`` and, if a clean load of the same bytes was remembered, its
     verdict. ``(None, None)`` if the cache is off (``POWERREG_CACHE=0``), cannot be
-    opened, or the directory cannot be read whole."""
+    opened, or the directory cannot be read whole; ``(None, verdict)`` when its
+    signature was recognised (no file read)."""
     if not cache_enabled():
-        return None, None
-    key = digest(root, max_bytes)
-    if key is None:
         return None, None
     cache = LoadCache.open(cache_dir)
     if cache is None:
         return None, None
     try:
-        payload = cache.get_payloads([key]).get(key)
+        mark = signature(root, max_bytes)
+        known = _verdict(cache, mark) if mark is not None else None
+        if known is not None:
+            return None, known
+        key = digest(root, max_bytes)
+        if key is None:
+            return None, None
+        known = _verdict(cache, key)
+        if known is not None:
+            _sign(cache, root, max_bytes, known)  # the next validate reads no file
+        return key, known
     finally:
         cache.close()
+
+
+def _verdict(cache: LoadCache, key: bytes) -> Verdict | None:
+    payload = cache.get_payloads([key]).get(key)
     if payload is None:
-        return key, None
+        return None
     try:
-        return key, Verdict(**json.loads(payload))
+        return Verdict(**json.loads(payload))
     except Exception:  # any entry that does not decode is a miss
-        return key, None
+        return None
+
+
+def _sign(cache: LoadCache, root: str | os.PathLike[str], max_bytes: int, known: Verdict) -> None:
+    """Remember ``known`` under the signature of ``root`` too, if its files have settled."""
+    mark = signature(root, max_bytes, settled=time.time_ns() - SETTLED_NS)
+    if mark is not None:
+        cache.put_payloads([(mark, json.dumps(asdict(known)).encode())])
 
 
 def remember(
@@ -163,6 +239,8 @@ def remember(
     if cache is None:
         return
     try:
-        cache.put_payloads([(key, json.dumps(asdict(Verdict.of(reg))).encode())])
+        known = Verdict.of(reg)
+        cache.put_payloads([(key, json.dumps(asdict(known)).encode())])
+        _sign(cache, root, max_bytes, known)
     finally:
         cache.close()
