@@ -535,9 +535,10 @@ def _full_disk_or_read_only(sup: Supervisor, fault: str) -> None:
         big = [GOOD[3]]
     with pytest.raises(StateUnavailable) as caught:
         sup.post(body(*big), SENDER)
-    assert caught.value.why == (
+    assert caught.value.why.in_lang("en") == (
         "the disk is full" if fault == "full" else "the state database is read-only"
     )
+    assert caught.value.why.in_lang("zh") == ("磁盘已满" if fault == "full" else "状态数据库只读")
     assert sup.health()["status"] == "degraded"
     # nothing of the refused request, nothing lost before it, memory as the disk
     assert sup.store.count("events") == 2
@@ -714,6 +715,7 @@ def test_http_503_when_the_state_cannot_be_written(http: Any, sup: Supervisor) -
     assert r.status_code == 503
     assert r.headers["Retry-After"] == "30"
     assert "nothing of this request was stored" in r.json()["error"]
+    assert r.json()["error_zh"].startswith("状态数据库暂时无法写入（状态数据库只读）")
     assert client.get("/health").status_code == 503
     sup.store.conn.execute("PRAGMA query_only = OFF")
     assert client.post("/events", content=body(GOOD[0]), headers=auth(t["send"])).status_code == (

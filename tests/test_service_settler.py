@@ -25,6 +25,7 @@ import pytest
 from starlette.testclient import TestClient
 
 import powerreg
+from powerreg.codes import phrase
 from powerreg.monitor import monitor
 from powerreg.service import StateUnavailable, Store, Supervisor, Token, add_token
 from powerreg.service.app import create_app
@@ -206,7 +207,7 @@ def test_a_read_the_state_cannot_answer_now_is_503(tmp_path: Path) -> None:
     _, read = add_token(sup.store, "office", reader=True)
 
     def down(*args: object, **kwargs: object) -> Any:
-        raise StateUnavailable("the settling process cannot be started")
+        raise StateUnavailable(phrase("service.why_no_settler"))
 
     sup.feed = down  # type: ignore[method-assign]
     sup.powers = down  # type: ignore[method-assign]
@@ -215,6 +216,7 @@ def test_a_read_the_state_cannot_answer_now_is_503(tmp_path: Path) -> None:
             r = client.get(path, headers={"Authorization": f"Bearer {read}"})
             assert r.status_code == 503
             assert "cannot be started" in r.json()["error"]
+            assert "无法启动结算进程" in r.json()["error_zh"]
             assert r.headers["Retry-After"] == "30"
     sup.close()
 

@@ -301,6 +301,21 @@ USAGE: dict[str, dict[str, str]] = {
         "power id {id} is not an id, so it cannot name a file",
         "行政权力编号 {id} 不是合法编号，不能用作文件名",
     ),
+    # ------------------------------------------------------------ why the service's state is unavailable
+    "service.why_full": _t("the disk is full", "磁盘已满"),
+    "service.why_read_only": _t("the state database is read-only", "状态数据库只读"),
+    "service.why_io": _t("the disk reported an I/O error", "磁盘报告了读写错误"),
+    "service.why_busy": _t(
+        "the state database is locked by another process", "状态数据库被另一个进程锁定"
+    ),
+    "service.why_locked": _t("the state database is locked", "状态数据库已锁定"),
+    "service.why_cannot_open": _t("the state database cannot be opened", "无法打开状态数据库"),
+    "service.why_denied": _t("the state database may not be written", "无权写入状态数据库"),
+    "service.why_sqlite": _t("SQLite error ({kind})", "SQLite 错误（{kind}）"),
+    "service.why_no_settler": _t("the settling process cannot be started", "无法启动结算进程"),
+    "service.why_settler_failed": _t(
+        "the settling process failed ({kind}); see the log", "结算进程出错（{kind}）：请查看日志"
+    ),
     # ------------------------------------------------------------ click's own refusals
     "cli.try_help": _t(
         "Try '{command} {option}' for help.", "运行 '{command} {option}' 查看帮助。"

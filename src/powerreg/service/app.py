@@ -80,7 +80,7 @@ def _unavailable(err: StateUnavailable) -> JSONResponse:
     return _error(
         503,
         f"{err}; nothing of this request was stored: send it again later",
-        f"状态数据库暂时无法写入（{err.why}）：本请求未保存任何内容，请稍后重发",
+        f"状态数据库暂时无法写入（{err.why.in_lang('zh')}）：本请求未保存任何内容，请稍后重发",
         **{"Retry-After": "30"},
     )
 
@@ -89,7 +89,7 @@ def _unreadable(err: StateUnavailable) -> JSONResponse:
     return _error(
         503,
         f"{err}; try again later",
-        f"暂时无法读取（{err.why}），请稍后再试",
+        f"暂时无法读取（{err.why.in_lang('zh')}），请稍后再试",
         **{"Retry-After": "30"},
     )
 

@@ -68,6 +68,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any
 
+from ..codes import Phrase, phrase
 from ..collector import gc_paused
 from ..errors import UsageError
 from ..lang import Lang
@@ -256,7 +257,7 @@ class SettlingProcess:
                 return self._ask(op, args)  # a new one
             except (EOFError, OSError, UsageError) as err:
                 self._end()
-                raise StateUnavailable("the settling process cannot be started") from err
+                raise StateUnavailable(phrase("service.why_no_settler")) from err
 
     def _ask(self, op: str, args: tuple[Any, ...]) -> Any:
         """Ask the settling process, starting one first if there is none."""
@@ -270,11 +271,11 @@ class SettlingProcess:
         kind, value, self.trouble = reply
         if kind == "ok":
             return value
-        if kind == "unavailable":
+        if kind == "unavailable" and isinstance(value, Phrase):
             raise StateUnavailable(value)
         if kind == "refused" and isinstance(value, UsageError):
             raise value  # the refusal itself (its key and parameters), said in either language
-        raise StateUnavailable(f"the settling process failed ({value}); see the log")
+        raise StateUnavailable(phrase("service.why_settler_failed", kind=str(value)))
 
     def close(self) -> None:
         """Ask it to settle and end, and wait for it (then end it regardless)."""
@@ -324,7 +325,7 @@ def main() -> None:
             conn.send(("refused", err, None))  # pickled as its key and parameters
             return
         except StateUnavailable as err:
-            conn.send(("unavailable", err.why, err.why))
+            conn.send(("unavailable", err.why, err.why.in_lang("en")))
             return
         conn.send(("ok", (sup.as_of, len(sup.cases)), sup.trouble))
         every = min(tick_every, settle_after / 2) if settle_after > 0 else tick_every

@@ -46,6 +46,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+from ..codes import Phrase, phrase
 from ..errors import PowerregError, UsageError
 
 #: ``PRAGMA user_version`` of the state database.
@@ -150,23 +151,33 @@ def _insert_of(nulls: tuple[bool, ...], rows: int) -> tuple[str, Callable[[Seque
 
 #: What a refused write says, by SQLite's primary result code.
 _WHY = {
-    sqlite3.SQLITE_FULL: "the disk is full",
-    sqlite3.SQLITE_READONLY: "the state database is read-only",
-    sqlite3.SQLITE_IOERR: "the disk reported an I/O error",
-    sqlite3.SQLITE_BUSY: "the state database is locked by another process",
-    sqlite3.SQLITE_LOCKED: "the state database is locked",
-    sqlite3.SQLITE_CANTOPEN: "the state database cannot be opened",
-    sqlite3.SQLITE_PERM: "the state database may not be written",
+    sqlite3.SQLITE_FULL: phrase("service.why_full"),
+    sqlite3.SQLITE_READONLY: phrase("service.why_read_only"),
+    sqlite3.SQLITE_IOERR: phrase("service.why_io"),
+    sqlite3.SQLITE_BUSY: phrase("service.why_busy"),
+    sqlite3.SQLITE_LOCKED: phrase("service.why_locked"),
+    sqlite3.SQLITE_CANTOPEN: phrase("service.why_cannot_open"),
+    sqlite3.SQLITE_PERM: phrase("service.why_denied"),
 }
 
 
 class StateUnavailable(PowerregError):
     """The state database cannot be written now (a full disk, a read-only file, an I/O
-    error): the service answers 503, and nothing of the refused write is kept."""
+    error): the service answers 503, and nothing of the refused write is kept. ``why``
+    says why in either language (a phrase: it crosses from the settling process as is).
 
-    def __init__(self, why: str) -> None:
+    Examples:
+        >>> err = StateUnavailable(phrase("service.why_full"))
+        >>> str(err), err.why.in_lang("zh")
+        ('the state database cannot be written: the disk is full', '磁盘已满')
+    """
+
+    def __init__(self, why: Phrase) -> None:
         self.why = why
-        super().__init__(f"the state database cannot be written: {why}")
+        super().__init__(f"the state database cannot be written: {why.in_lang('en')}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StateUnavailable, (self.why,))
 
 
 def _refused(err: sqlite3.Error) -> bool:
@@ -179,7 +190,7 @@ def unavailable(err: sqlite3.Error) -> StateUnavailable:
     """The :class:`StateUnavailable` of a SQLite error, saying why in plain words."""
     code = getattr(err, "sqlite_errorcode", None)
     why = _WHY.get(code & 0xFF) if isinstance(code, int) else None
-    return StateUnavailable(why or f"SQLite error ({type(err).__name__})")
+    return StateUnavailable(why or phrase("service.why_sqlite", kind=type(err).__name__))
 
 
 class Store:

@@ -363,7 +363,7 @@ class Supervisor:
         except StateUnavailable as err:
             if posted is not None:
                 raise
-            log.warning("cannot bring the findings up to %s: %s", day, err.why)
+            log.warning("cannot bring the findings up to %s: %s", day, err.why.in_lang("en"))
             return None
         return sum(len(c) for c in plan.changes.values())
 
@@ -532,7 +532,7 @@ class Supervisor:
                 store.append_feed(feed)
                 cursor = store.last_cursor()
         except StateUnavailable as err:
-            self.trouble = err.why
+            self.trouble = err.why.in_lang("en")
             raise
         self.trouble = None
         self.next_finding = next_finding
