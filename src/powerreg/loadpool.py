@@ -15,8 +15,8 @@ The loader does not wait for the workers: when it comes to a chunk of files, it 
 back every job of it no worker has started and reads those files itself (nothing to
 write and read back for them). So the work divides itself between the cores whatever
 their speed: on this machine's two cores, about half the files each, and a cold load of
-10,000 generated powers in 3.6–4.0 s against 5.6–5.9 s with two workers and the loader
-only taking their results in (``benchmarks/bench_load.py``).
+10,000 generated powers in 3.6–3.7 s against 4.7–5.0 s with two workers and the loader
+only taking their results in (fresh processes, alternating; ``benchmarks/RESULTS.md``).
 
 The pool is started with ``fork`` (the workers inherit the loaded modules; no start-up
 import), only from a process running a single thread (forking a threaded process can
@@ -177,6 +177,8 @@ def _written(entry: CachedPower | None, write: Callable[[CachedPower], _W]) -> _
         return None
 
 
+#: What was made of a clean file before the loader takes it in: a worker's payload (the
+#: load fills the cache) or body (it does not), or the entry the loader made itself.
 Made = bytes | list[Any] | CachedPower
 
 
