@@ -391,9 +391,9 @@ def _block_lists(src: bytes, data: Any) -> dict[int, list[Pos]]:
     order. Each such line is matched with the item the parse gave, in order, and must
     open with what that item opens with (:func:`_opens`); every line must be matched,
     each list's at one indentation (so a line inside a block or quoted scalar that
-    looks like an item is never taken for one). An empty answer where anything differs (a flow
-    list, an item on the line after its ``-``, a quoted or folded item): the caller
-    walks rapidyaml's tree instead, as it did for every file before.
+    looks like an item is never taken for one). An empty answer where anything
+    differs (a flow list, an item on the line after its ``-``, a quoted or folded
+    item): the caller walks rapidyaml's tree instead, as it did for every file before.
 
     Examples:
         >>> raw = b"id: P1\\nrisks:\\n- id: R1\\n  ms:\\n  - {id: M1}\\n- id: R2\\n"
