@@ -1,7 +1,9 @@
 """Load + validate speed, as a ratio to a plain baseline measured in the same run.
 
 Baseline: ``yaml.load`` with libyaml's CSafeLoader + pydantic ``model_validate`` of the
-same files, without location tracking or cross-file checks. Goal (issue 7): ≤ 1.5×; for
+same files, without location tracking or cross-file checks; the goal rows alternate it
+with the cold load (this machine's speed drifts from one minute to the next) and compare
+medians. Goal (issue 7): ≤ 1.5×; for
 generated registries (issue 21.1) a cold load, the load cache off, ≤ 0.25×.
 
 The load cache (issue 21.2), in a temporary directory of its own, for each generated
@@ -12,10 +14,11 @@ Then ``powerreg validate`` as a user runs it, each in a fresh process: of the un
 directory (answered from the remembered verdict of its clean load, :mod:`powerreg.verdicts`)
 and after one file was edited, against ``validate`` with the cache off (goal ≤ 0.05×).
 From 200 files to parse on, the cold load parses on a pool of worker processes, one a
-core (``powerreg.loadpool``), when the machine has a core to spare (load average below
-its cores); the rows "one process" and "worker pool forced" are the cold load without
-the pool and with it whatever the load, each with clean files read by rapidyaml
-(:mod:`powerreg.fastyaml`, extra ``fast``) and with the careful reader alone. The cache
+core but one, the loader parsing the jobs no worker has started (``powerreg.loadpool``),
+when the machine has a core to spare (load average below its cores); the rows "one
+process" and "worker pool forced" are the cold load without the pool and with it
+whatever the load, each with clean files read by rapidyaml (:mod:`powerreg.fastyaml`,
+extra ``fast``) and with the careful reader alone. The cache
 rows compare with the fastest of the cold loads.
 
 Registries: the example fixture, the bundled reference registry, and directories of N
