@@ -293,6 +293,13 @@ def entry_body(entry: CachedPower) -> list[Any]:
 
     Raises:
         Unencodable: the power holds a value the body could not give back exactly.
+
+    Examples:
+        >>> import pickle
+        >>> from powerreg import load
+        >>> entry = CachedPower.of(load("examples/minimal").powers["XK-001"], None, [])
+        >>> entry_of_body(pickle.loads(pickle.dumps(entry_body(entry)))) == entry
+        True
     """
     encode, _ = _power_codec()
     return [encode(entry.power), entry.category, entry.keys, entry.lines, entry.columns]
