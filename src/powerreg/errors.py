@@ -53,7 +53,23 @@ def __getattr__(name: str) -> Any:
 
 
 class PowerregError(Exception):
-    """Base of every error that powerreg raises on purpose."""
+    """Base of every error that powerreg raises on purpose.
+
+    Pickled as its message and its attributes, whatever its own ``__init__`` takes, so
+    that one raised in a worker process (a refusal, the service's settling process's
+    :class:`~powerreg.service.StateUnavailable`) reaches its parent whole.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[PowerregError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    """An error (of any subclass) as it was pickled: its message and attributes."""
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
 
 
 class UsageError(PowerregError):
@@ -85,17 +101,6 @@ class UsageError(PowerregError):
     def in_lang(self, lang: Lang) -> str:
         """The message in ``lang``."""
         return render_usage(self.key, lang, self.params)
-
-    def __reduce__(self) -> tuple[Any, ...]:  # a worker process's refusal reaches its parent
-        return (_rebuilt, (type(self), self.__dict__))
-
-
-def _rebuilt(cls: type[UsageError], state: dict[str, Any]) -> UsageError:
-    """A refusal (of any subclass) as it was pickled: its key, parameters and attributes."""
-    err = cls.__new__(cls)
-    err.__dict__.update(state)
-    Exception.__init__(err, err.in_lang("en"))
-    return err
 
 
 class ValueRefused(ValueError):

@@ -313,7 +313,7 @@ class ParsePool:
     def pump(self) -> None:
         """Take what the workers have finished and give each idle worker a job (never
         waits)."""
-        for w in self._workers:
+        for w in list(self._workers):  # (a worker found dead leaves the list)
             if w.job is not None and w.conn.poll():
                 self._receive(w)
             if w.job is None:

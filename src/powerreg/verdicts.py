@@ -98,6 +98,23 @@ class Verdict:
         )
 
 
+def _files(base: Path) -> list[tuple[str, str, bool | None]]:
+    """``registry.yaml`` and every entry of ``powers/`` by name, as a load meets them:
+    ``(name, path, plain)``, ``plain`` ``None`` for an entry a load does not read (not a
+    ``.yaml``), else whether the listing says it is a plain file (no link).
+
+    Raises:
+        OSError: ``powers/`` cannot be listed.
+    """
+    with os.scandir(base / POWERS_DIR) as it:
+        entries = sorted(it, key=lambda e: e.name)
+    files: list[tuple[str, str, bool | None]] = [(REGISTRY_FILE, str(base / REGISTRY_FILE), False)]
+    for e in entries:
+        yaml = e.name.endswith(".yaml")
+        files.append((e.name, e.path, e.is_file(follow_symlinks=False) if yaml else None))
+    return files
+
+
 def digest(root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT) -> bytes | None:
     """The digest of a registry directory as a load reads it (see the module's text);
     ``None`` if a file cannot be read or ``powers/`` cannot be listed (the load says
@@ -108,18 +125,13 @@ def digest(root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT) -> byte
         >>> len(a), a == digest("examples/minimal"), a == b, digest("no/such/dir")
         (32, True, False, None)
     """
-    base = Path(root)
     h = hashlib.sha256(_KIND + fingerprint())  # SHA-256: the CPU's own instructions
     h.update(b"%d\n" % max_bytes)
     try:
-        _add(h, REGISTRY_FILE, read_limited(base / REGISTRY_FILE, max_bytes))
-        with os.scandir(base / POWERS_DIR) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        for e in entries:
-            data = b""
-            if e.name.endswith(".yaml"):  # a plain file is read without a stat first
-                data = read_limited(e.path, max_bytes, regular=e.is_file(follow_symlinks=False))
-            _add(h, e.name, data)
+        for name, path, plain in _files(Path(root)):
+            # a plain file is read without a stat first
+            data = b"" if plain is None else read_limited(path, max_bytes, regular=plain)
+            _add(h, name, data)
     except (UnreadableFile, OSError):
         return None
     return h.digest()
@@ -134,33 +146,28 @@ def _add(h: Any, name: str, data: bytes) -> None:
 
 
 def signature(
-    root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT, *, settled: int | None = None
-) -> bytes | None:
-    """The signature of a registry directory (see the module's text); ``None`` if a file
-    cannot be stat'ed or ``powers/`` listed, or, with ``settled`` (a time in ns), if a
-    file changed at or after it.
+    root: str | os.PathLike[str], max_bytes: int = DEFAULT_LIMIT
+) -> tuple[bytes, int] | None:
+    """The signature of a registry directory (see the module's text) and when its
+    latest file changed (ns); ``None`` if a file cannot be stat'ed or ``powers/``
+    listed.
 
     Examples:
-        >>> a = signature("examples/minimal")
-        >>> len(a), a == signature("examples/minimal"), a == digest("examples/minimal")
+        >>> a, changed = signature("examples/minimal")
+        >>> len(a), a == signature("examples/minimal")[0], a == digest("examples/minimal")
         (32, True, False)
-        >>> signature("examples/minimal", settled=0) is None  # every file changed since
+        >>> 0 < changed <= time.time_ns()
         True
     """
-    base = Path(root)
     h = hashlib.sha256(_SIGNATURE_KIND + fingerprint())
     h.update(b"%d\n" % max_bytes)
+    changed = 0
     try:
-        with os.scandir(base / POWERS_DIR) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        files = [(REGISTRY_FILE, os.fspath(base / REGISTRY_FILE), True)]
-        files += [(e.name, e.path, e.name.endswith(".yaml")) for e in entries]
-        for name, path, read in files:
+        for name, path, plain in _files(Path(root)):
             status = b""
-            if read:  # the file a load reads (through a link: the file it leads to)
+            if plain is not None:  # a file a load reads (through a link: what it leads to)
                 st = os.stat(path)
-                if settled is not None and max(st.st_mtime_ns, st.st_ctime_ns) >= settled:
-                    return None
+                changed = max(changed, st.st_mtime_ns, st.st_ctime_ns)
                 status = b"%d %d %d %d %d %d" % (
                     st.st_mode,
                     st.st_size,
@@ -172,7 +179,7 @@ def signature(
             _add(h, name, status)
     except OSError:
         return None
-    return h.digest()
+    return h.digest(), changed
 
 
 def recall(
@@ -191,8 +198,8 @@ def recall(
     if cache is None:
         return None, None
     try:
-        mark = signature(root, max_bytes)
-        known = _verdict(cache, mark) if mark is not None else None
+        signed = signature(root, max_bytes)
+        known = _verdict(cache, signed[0]) if signed is not None else None
         if known is not None:
             return None, known
         key = digest(root, max_bytes)
@@ -200,7 +207,7 @@ def recall(
             return None, None
         known = _verdict(cache, key)
         if known is not None:
-            _sign(cache, root, max_bytes, known)  # the next validate reads no file
+            _sign(cache, signed, known)  # the next validate reads no file
         return key, known
     finally:
         cache.close()
@@ -216,11 +223,11 @@ def _verdict(cache: LoadCache, key: bytes) -> Verdict | None:
         return None
 
 
-def _sign(cache: LoadCache, root: str | os.PathLike[str], max_bytes: int, known: Verdict) -> None:
-    """Remember ``known`` under the signature of ``root`` too, if its files have settled."""
-    mark = signature(root, max_bytes, settled=time.time_ns() - SETTLED_NS)
-    if mark is not None:
-        cache.put_payloads([(mark, json.dumps(asdict(known)).encode())])
+def _sign(cache: LoadCache, signed: tuple[bytes, int] | None, known: Verdict) -> None:
+    """Remember ``known`` under a signature too, if its files had settled before it was
+    taken (:data:`SETTLED_NS`)."""
+    if signed is not None and signed[1] < time.time_ns() - SETTLED_NS:
+        cache.put_payloads([(signed[0], json.dumps(asdict(known)).encode())])
 
 
 def remember(
@@ -241,6 +248,6 @@ def remember(
     try:
         known = Verdict.of(reg)
         cache.put_payloads([(key, json.dumps(asdict(known)).encode())])
-        _sign(cache, root, max_bytes, known)
+        _sign(cache, signature(root, max_bytes), known)
     finally:
         cache.close()

@@ -72,50 +72,48 @@ _PATHS = {
     "Directory": localized("Directory", "目录"),
     "Path": localized("Path", "路径"),
 }
-_PATH_STATES: dict[str, Callable[[dict[str, str], str], Phrase]] = {
-    "does not exist": lambda k, n: phrase("cli.reason.path_missing", kind=k, name=n),
-    "is a file": lambda k, n: phrase("cli.reason.path_is_file", kind=k, name=n),
-    "is a directory": lambda k, n: phrase("cli.reason.path_is_dir", kind=k, name=n),
-    "is not readable": lambda k, n: phrase("cli.reason.path_unreadable", kind=k, name=n),
-    "is not writable": lambda k, n: phrase("cli.reason.path_unwritable", kind=k, name=n),
+_PATH_STATES = {
+    "does not exist": localized("does not exist", "不存在"),
+    "is a file": localized("is a file", "是文件，不是目录"),
+    "is a directory": localized("is a directory", "是目录，不是文件"),
+    "is not readable": localized("is not readable", "不可读"),
+    "is not writable": localized("is not writable", "不可写"),
 }
 
 
 #: click's own wordings of why its types refuse a value (click 8: ``click/types.py``),
 #: each with the phrase that says it in any language. Matched whole; a test runs each
-#: through the command line, so a wording click changes is noticed.
-_REASONS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Phrase]], ...] = (
+#: through the command line, so a wording click changes is noticed. (Patterns as text:
+#: compiled by ``re`` when a value is first refused, not at every command's start.)
+_REASONS: tuple[tuple[str, Callable[[re.Match[str]], Phrase]], ...] = (
     (
-        re.compile(r"(?P<value>.+) is not one of (?P<choices>.+)\.", re.S),
+        r"(?P<value>.+) is not one of (?P<choices>.+)\.",
         lambda m: phrase("cli.reason.not_one_of", value=m["value"], choices=m["choices"]),
     ),
     (
-        re.compile(r"(?P<value>.+) is not (?P<choice>'[^']*')\.", re.S),
+        r"(?P<value>.+) is not (?P<choice>'[^']*')\.",
         lambda m: phrase("cli.reason.not_choice", value=m["value"], choice=m["choice"]),
     ),
     (
-        re.compile(
-            r"(?P<value>.+) is not a valid (?P<kind>integer range|float range|integer|float)\.",
-            re.S,
-        ),
+        r"(?P<value>.+) is not a valid (?P<kind>integer range|float range|integer|float)\.",
         lambda m: phrase("cli.reason.not_number", value=m["value"], kind=_KINDS[m["kind"]]),
     ),
     (
-        re.compile(r"(?P<value>.+) is not in the range (?P<range>.+)\.", re.S),
+        r"(?P<value>.+) is not in the range (?P<range>.+)\.",
         lambda m: phrase("cli.reason.out_of_range", value=m["value"], range=m["range"]),
     ),
     (
-        re.compile(r"(?P<value>.+) does not match the formats? (?P<formats>.+)\.", re.S),
+        r"(?P<value>.+) does not match the formats? (?P<formats>.+)\.",
         lambda m: phrase("cli.reason.not_format", value=m["value"], formats=m["formats"]),
     ),
     (
-        re.compile(
-            r"(?P<kind>File|Directory|Path) (?P<name>.+) (?P<state>"
-            + "|".join(_PATH_STATES)
-            + r")\.",
-            re.S,
+        r"(?P<kind>File|Directory|Path) (?P<name>.+) (?P<state>" + "|".join(_PATH_STATES) + r")\.",
+        lambda m: phrase(
+            "cli.reason.path",
+            kind=_PATHS[m["kind"]],
+            name=m["name"],
+            state=_PATH_STATES[m["state"]],
         ),
-        lambda m: _PATH_STATES[m["state"]](_PATHS[m["kind"]], m["name"]),
     ),
 )
 
@@ -134,7 +132,7 @@ def reason(text: str, lang: Lang) -> str:
     if lang == "en":
         return text
     for pattern, said in _REASONS:
-        m = pattern.fullmatch(text)
+        m = re.fullmatch(pattern, text, re.S)
         if m is not None:
             return said(m).in_lang(lang)
     return text

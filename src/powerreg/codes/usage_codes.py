@@ -341,13 +341,7 @@ USAGE: dict[str, dict[str, str]] = {
     "cli.reason.not_format": _t(
         "{value} does not match the format {formats}.", "{value} 不符合格式 {formats}。"
     ),
-    "cli.reason.path_missing": _t("{kind} {name} does not exist.", "{kind} {name} 不存在。"),
-    "cli.reason.path_is_file": _t("{kind} {name} is a file.", "{kind} {name} 是文件，不是目录。"),
-    "cli.reason.path_is_dir": _t(
-        "{kind} {name} is a directory.", "{kind} {name} 是目录，不是文件。"
-    ),
-    "cli.reason.path_unreadable": _t("{kind} {name} is not readable.", "{kind} {name} 不可读。"),
-    "cli.reason.path_unwritable": _t("{kind} {name} is not writable.", "{kind} {name} 不可写。"),
+    "cli.reason.path": _t("{kind} {name} {state}.", "{kind} {name} {state}。"),
     "cli.scheduler_needs_dask": _t(
         "--scheduler needs --engine dask", "--scheduler 需要与 --engine dask 一起使用"
     ),

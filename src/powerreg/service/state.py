@@ -167,7 +167,8 @@ class StateUnavailable(PowerregError):
     says why in either language (a phrase: it crosses from the settling process as is).
 
     Examples:
-        >>> err = StateUnavailable(phrase("service.why_full"))
+        >>> import pickle
+        >>> err = pickle.loads(pickle.dumps(StateUnavailable(phrase("service.why_full"))))
         >>> str(err), err.why.in_lang("zh")
         ('the state database cannot be written: the disk is full', '磁盘已满')
     """
@@ -175,9 +176,6 @@ class StateUnavailable(PowerregError):
     def __init__(self, why: Phrase) -> None:
         self.why = why
         super().__init__(f"the state database cannot be written: {why.in_lang('en')}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (StateUnavailable, (self.why,))
 
 
 def _refused(err: sqlite3.Error) -> bool:
