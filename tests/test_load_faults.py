@@ -596,3 +596,16 @@ def test_a_link_out_of_the_registry_is_not_read(
     with pytest.raises(RegistryError) as info:
         load(root, cache=False)
     assert [(p.code, p.file) for p in info.value.problems] == [("E007", "registry.yaml")]
+
+
+def test_a_registry_error_crosses_a_process_whole(tmp_path: Path) -> None:
+    """Pickled (a worker process's failure reaching its parent), a RegistryError keeps
+    its problems and its message: before, unpickling it raised AttributeError."""
+    import pickle
+
+    with pytest.raises(RegistryError) as caught:
+        powerreg.load(tmp_path / "none")
+    back = pickle.loads(pickle.dumps(caught.value))
+    assert type(back) is RegistryError
+    assert back.problems == caught.value.problems
+    assert str(back) == str(caught.value)
