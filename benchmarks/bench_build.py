@@ -12,7 +12,8 @@
   into one directory, unchanged, which takes its charts from the build before
   (:mod:`powerreg.render.reuse`): best of 5, against the cold build.
 - On generated registries of each size (default 1,000 and 10,000 powers; issue 22.3 adds
-  100,000: ``--sizes 1000 10000 100000``): wall time, seconds by stage, and the peak
+  100,000: ``--sizes 1000 10000 100000``), each a first build with a load cache of its
+  own (its load cold): wall time, seconds by stage, and the peak
   memory of the build process together with its ``dot`` processes (the resident memory
   of the process tree, sampled every 0.1 s); each stage's growth exponent from the size
   before (``log(t2/t1) / log(n2/n1)``; 1.0 is linear). Goals: 100,000 powers ≤ 6 minutes,
@@ -33,6 +34,7 @@ import argparse
 import compileall
 import json
 import math
+import os
 import resource
 import shutil
 import subprocess
@@ -61,15 +63,20 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_build(args: list[str]) -> tuple[float, dict[str, Any], TreeMemory]:
+def run_build(
+    args: list[str], cache: Path | None = None
+) -> tuple[float, dict[str, Any], TreeMemory]:
     """(wall seconds, JSON summary, memory samples of the build and its dot processes);
-    the summary's ``cpu`` is the CPU seconds of the build and every process it ran."""
+    the summary's ``cpu`` is the CPU seconds of the build and every process it ran.
+    With ``cache``, the build's load cache is that directory (``POWERREG_CACHE_DIR``)."""
+    env = None if cache is None else {**os.environ, "POWERREG_CACHE_DIR": str(cache)}
     cpu = children_cpu()
     t = time.perf_counter()
     proc = subprocess.Popen(
         [str(BIN / "powerreg"), "build", *args, "--format", "json"],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
     memory = TreeMemory(proc.pid)
     memory.start()
@@ -147,7 +154,10 @@ def size_rows(tmp: Path, sizes: list[int]) -> list[dict[str, object]]:
     before: tuple[int, float, dict[str, float]] | None = None
     for n in sizes:
         reg_dir = write_registry(generate(n, seed=3), tmp / f"gen{n}")
-        wall, summary, memory = run_build([str(reg_dir), "-o", str(tmp / f"out{n}")])
+        # a load cache of its own, empty: every size is a first build, its load cold (and
+        # filling the cache), whatever the user's cache holds from an earlier run
+        out = [str(reg_dir), "-o", str(tmp / f"out{n}")]
+        wall, summary, memory = run_build(out, cache=tmp / f"cache{n}")
         seconds: dict[str, float] = summary["seconds"]
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in seconds.items())
         peak = memory.peak_kib / 1024

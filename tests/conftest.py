@@ -185,6 +185,18 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return where
 
 
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of a published site and its bytes, but its marker (which records
+    how long each step took)."""
+    from powerreg.site import MARKER
+
+    return {
+        p.relative_to(site).as_posix(): p.read_bytes()
+        for p in sorted(site.rglob("*"))
+        if p.is_file() and p.name != MARKER
+    }
+
+
 def child_processes() -> set[int]:
     """This process's children, running or ended and not yet waited for (from /proc):
     what a test compares before and after, where ``os.wait()`` would block on a child an

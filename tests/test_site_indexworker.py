@@ -12,21 +12,13 @@ import pytest
 import powerreg
 import powerreg.synth
 from powerreg import machine, mainjob
-from powerreg.site import MARKER, PublishPolicy, early, indexworker, lookup, publish, publish_site
+from powerreg.site import PublishPolicy, early, indexworker, lookup, publish, publish_site
 from powerreg.site.public import search_docs
 
-from .conftest import child_processes
+from .conftest import child_processes, site_files
 
 # forks only from a process of no other thread: not those an earlier test left
 pytestmark = pytest.mark.usefixtures("own_threads")
-
-
-def _files(site: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(site).as_posix(): p.read_bytes()
-        for p in sorted(site.rglob("*"))
-        if p.is_file() and p.name != MARKER
-    }
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +52,7 @@ def test_the_index_built_aside_gives_the_same_site(
     jobs = _started(monkeypatch)
     publish_site(powerreg.load_reference(), tmp_path / "site")
     assert [type(j) for j in jobs] == [indexworker.IndexJob]
-    assert _files(tmp_path / "site") == _files(serial_site)
+    assert site_files(tmp_path / "site") == site_files(serial_site)
     assert [h.id for h in lookup(tmp_path / "site", "环境影响评价")]
 
 
@@ -77,7 +69,7 @@ def test_the_index_built_by_a_new_python_gives_the_same_site(
     assert job is not None
     assert job._process is not None  # a new Python, not a fork
     assert built_here == []  # not here
-    assert _files(tmp_path / "site") == _files(serial_site)
+    assert site_files(tmp_path / "site") == site_files(serial_site)
 
 
 def test_a_failing_new_python_leaves_the_index_to_the_parent(
@@ -91,7 +83,7 @@ def test_a_failing_new_python_leaves_the_index_to_the_parent(
     assert job is not None
     assert job._process is not None
     assert job._process.returncode == 3
-    assert _files(tmp_path / "site") == _files(serial_site)
+    assert site_files(tmp_path / "site") == site_files(serial_site)
 
 
 def test_a_failing_child_leaves_the_index_to_the_parent(
@@ -114,7 +106,7 @@ def test_a_failing_child_leaves_the_index_to_the_parent(
     publish_site(powerreg.load_reference(), tmp_path / "site")
     assert [type(j) for j in jobs] == [indexworker.IndexJob]
     assert built_here == [84]  # the parent built it after the child failed
-    assert _files(tmp_path / "site") == _files(serial_site)
+    assert site_files(tmp_path / "site") == site_files(serial_site)
 
 
 def test_a_child_is_killed_when_the_parent_gives_up(tmp_path: Path) -> None:
@@ -202,7 +194,7 @@ def test_an_early_index_is_taken_into_the_same_site(
     publish_site(reg, tmp_path / "site", search=started)
     assert made_here == []  # the documents were made by the child, not here
     assert not (tmp_path / "early").exists()  # moved into the site
-    assert _files(tmp_path / "site") == _files(serial_site)
+    assert site_files(tmp_path / "site") == site_files(serial_site)
 
 
 def test_an_early_index_of_another_policy_is_not_taken(
@@ -220,7 +212,7 @@ def test_an_early_index_of_another_policy_is_not_taken(
     assert not (tmp_path / "early").exists()
     with pytest.raises(ChildProcessError):
         os.waitpid(started.job._child.pid, os.WNOHANG)  # stopped and reaped
-    assert _files(tmp_path / "site") == _files(tmp_path / "serial")
+    assert site_files(tmp_path / "site") == site_files(tmp_path / "serial")
 
 
 def test_a_killed_early_child_leaves_the_index_to_the_parent(
@@ -233,7 +225,7 @@ def test_a_killed_early_child_leaves_the_index_to_the_parent(
     assert started is not None
     monkeypatch.setattr(early, "search_docs", search_docs)  # the parent's, after the fork
     publish_site(reg, tmp_path / "site", search=started)
-    assert _files(tmp_path / "site") == _files(serial_site)
+    assert site_files(tmp_path / "site") == site_files(serial_site)
 
 
 @pytest.mark.parametrize(
@@ -241,7 +233,7 @@ def test_a_killed_early_child_leaves_the_index_to_the_parent(
     [
         ({}, 84, True),
         ({"POWERREG_PARALLEL": "0"}, 84, False),
-        ({}, machine.FORK_REGISTRY_POWERS, False),
+        ({}, machine.FORK_REGISTRY_POWERS, True),  # its documents made before the fork
     ],
 )
 def test_an_early_index_only_where_a_fork_helps(
@@ -255,7 +247,7 @@ def test_an_early_index_only_where_a_fork_helps(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     reg = powerreg.load_reference()
-    if powers > len(reg.powers):  # a big registry: its child would copy it
+    if powers > len(reg.powers):  # a big registry
         reg = powerreg.synth.generate(powers, seed=1)
     started = early.start_index(reg, None, tmp_path / "early")
     assert (started is not None) is expected
@@ -282,3 +274,21 @@ def test_a_failed_build_stops_its_early_index(
     assert job is not None
     assert child_processes() <= before  # no child left, running or unreaped
     assert not (tmp_path / "out").exists()
+
+
+def test_a_big_registrys_early_index_reads_documents_made_before_the_fork(
+    tmp_path: Path, serial_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a child that made the documents of a big registry would read, and so copy, every
+    # power: they are made before the fork, and the child's index is the same
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    monkeypatch.setattr(machine, "FORK_REGISTRY_POWERS", 2)
+    reg = powerreg.load_reference()
+    made: list[int] = []
+    monkeypatch.setattr(early, "search_docs", lambda r: made.append(os.getpid()) or search_docs(r))
+    started = early.start_index(reg, None, tmp_path / "early")
+    assert started is not None
+    assert made == [os.getpid()]  # here, once, before the child began
+    publish_site(reg, tmp_path / "site", search=started)
+    assert not (tmp_path / "early").exists()
+    assert site_files(tmp_path / "site") == site_files(serial_site)

@@ -28,7 +28,7 @@ from ..model import Category, Level, Power, Registry, expect_registry
 from ..render import Drawing, start_render_all
 from ..render.files import MARKER as DRAWING_MARKER
 from ..render.reuse import Previous
-from . import indexworker
+from . import indexworker, pagehalf
 from .changes import changes_context
 from .deferred import Deferred, Progress
 from .downloads import Downloads
@@ -410,15 +410,29 @@ def _write_rest(
     stats = public.stats()
     gc_was = gc.isenabled()
     gc.disable()  # many short-lived dicts and no cycles: the collector would only cost time
+
+    def write_page(pid: str) -> None:
+        power = public.powers[pid]
+        template = "power.html" if power.is_public else "withheld.html"
+        context = power_context(power, categories[power.category], charts, rules)
+        pages.write(f"powers/{pid}.html", template, **context)
+
+    order = sorted(public.powers)
+    half: pagehalf.Half | None = None  # the pages left once the charts are drawn, halved
+    halved = False
     try:
         with Downloads(work / "downloads", public) as files_out:
-            for pid in sorted(public.powers):
+            for at, pid in enumerate(order):
                 power = public.powers[pid]
                 category = categories[power.category]
                 path = f"powers/{pid}.html"
-                if later is None or later.done or not power.is_public:
-                    template = "power.html" if power.is_public else "withheld.html"
-                    pages.write(path, template, **power_context(power, category, charts, rules))
+                if later is None or later.done:
+                    if not halved:  # a child, forked once (.pagehalf), takes half the rest
+                        halved, half = True, pagehalf.start(pages, order[at:], write_page)
+                    if half is None or pid not in half:
+                        write_page(pid)
+                elif not power.is_public:
+                    write_page(pid)
                 else:
                     marks = later.marks()
                     context = power_context(power, category, charts, rules, marks)
@@ -438,7 +452,11 @@ def _write_rest(
                 if reason is None:
                     tallies[power.category].add(power)
                     risks.extend(risk_rows(power))
+        if half is not None:
+            half.finish()
     finally:
+        if half is not None:
+            half.stop()  # nothing once finished
         if gc_was:
             gc.enable()
     if not jobs:

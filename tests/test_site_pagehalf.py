@@ -1,0 +1,140 @@
+"""The power pages left once the charts are drawn, half written by a forked child
+(:mod:`powerreg.site.pagehalf`): the same site as one process writes, whatever the
+child does."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import powerreg.synth
+from powerreg.render import render_all
+from powerreg.site import pagehalf, publish, publish_site
+from powerreg.site.pages import Pages
+
+from .conftest import child_processes, site_files
+
+# forks only from a process of no other thread: not those an earlier test left
+pytestmark = pytest.mark.usefixtures("own_threads")
+
+POWERS = pagehalf.MIN_PAGES + 40
+
+
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory: pytest.TempPathFactory) -> tuple[powerreg.Registry, Path]:
+    reg = powerreg.synth.generate(POWERS, seed=3)
+    out = tmp_path_factory.mktemp("drawn") / "diagrams"
+    render_all(reg, out, categories=True)
+    return reg, out
+
+
+@pytest.fixture(scope="module")
+def one_process(
+    drawn: tuple[powerreg.Registry, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    reg, charts = drawn
+    out = tmp_path_factory.mktemp("one") / "site"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POWERREG_PARALLEL", "0")
+        assert not pagehalf.forkable()
+        publish_site(reg, out, drawn=charts)
+    return out
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[pagehalf.Half | None]:
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    started: list[pagehalf.Half | None] = []
+    start = pagehalf.start
+
+    def spy(*args: object) -> pagehalf.Half | None:
+        started.append(start(*args))  # type: ignore[arg-type]
+        return started[-1]
+
+    monkeypatch.setattr(pagehalf, "start", spy)
+    return started
+
+
+def _halved(
+    drawn: tuple[powerreg.Registry, Path],
+    out: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    saving: Callable[[int], None],
+) -> int:
+    """The site published with a child halving its pages, ``saving(pid)`` called as
+    each process saves a power's page: its count of pages."""
+    started = _spy(monkeypatch)
+    save = Pages.save
+
+    def saved(self: Pages, path: str, text: str) -> None:
+        if path.startswith("powers/"):
+            saving(os.getpid())
+        save(self, path, text)
+
+    monkeypatch.setattr(Pages, "save", saved)
+    before = child_processes()
+    result = publish_site(drawn[0], out, drawn=drawn[1])
+    [half] = started
+    assert half is not None
+    assert child_processes() <= before  # the child waited for
+    return result.pages
+
+
+def test_a_child_writes_half_the_pages_and_the_site_is_the_same(
+    drawn: tuple[powerreg.Registry, Path],
+    one_process: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    written: list[int] = []
+    pages = _halved(drawn, tmp_path / "site", monkeypatch, written.append)
+    # this process wrote half the power pages; the child the other half, counted back
+    assert written.count(os.getpid()) == POWERS - POWERS // 2
+    assert pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
+    assert site_files(tmp_path / "site") == site_files(one_process)
+
+
+def test_a_child_that_dies_leaves_its_pages_to_this_process(
+    drawn: tuple[powerreg.Registry, Path],
+    one_process: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parent = os.getpid()
+
+    def dies_in_child(pid: int) -> None:
+        if pid != parent:
+            os._exit(9)  # killed halfway through its first page
+
+    pages = _halved(drawn, tmp_path / "site", monkeypatch, dies_in_child)
+    assert pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
+    assert site_files(tmp_path / "site") == site_files(one_process)
+
+
+def test_a_failed_site_stops_the_child(
+    drawn: tuple[powerreg.Registry, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reg, charts = drawn
+    started = _spy(monkeypatch)
+
+    def full(*args: object) -> None:
+        raise OSError(28, "disk full")
+
+    monkeypatch.setattr(publish.Downloads, "add", full)
+    before = child_processes()
+    with pytest.raises(powerreg.UsageError, match="disk full"):
+        publish_site(reg, tmp_path / "site", drawn=charts)
+    [half] = started
+    assert half is not None
+    assert child_processes() <= before  # no child left, running or unreaped
+    assert not (tmp_path / "site").exists()
+
+
+def test_no_child_for_a_few_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    pages = Pages(tmp_path, {})
+    assert (
+        pagehalf.start(pages, [f"XK-{n:03d}" for n in range(pagehalf.MIN_PAGES - 1)], print) is None
+    )
