@@ -442,6 +442,8 @@ def test_today_past_the_calendar_is_clamped_and_health_says_so(tmp_path: Path) -
     health = sup.health()
     assert health["status"] == "degraded"
     assert "upgrade chinese-calendar" in health["problems"][0]
+    assert "请升级 chinese-calendar" in health["problems_zh"][0]
+    assert sup.calendar.last.isoformat() in health["problems_zh"][0]
     sup.close()
 
 
@@ -539,7 +541,11 @@ def _full_disk_or_read_only(sup: Supervisor, fault: str) -> None:
         "the disk is full" if fault == "full" else "the state database is read-only"
     )
     assert caught.value.why.in_lang("zh") == ("磁盘已满" if fault == "full" else "状态数据库只读")
-    assert sup.health()["status"] == "degraded"
+    health = sup.health()
+    assert health["status"] == "degraded"
+    # why, in both languages
+    assert health["problems"] == [f"the last write failed: {caught.value.why.in_lang('en')}"]
+    assert health["problems_zh"] == [f"上次写入失败：{caught.value.why.in_lang('zh')}"]
     # nothing of the refused request, nothing lost before it, memory as the disk
     assert sup.store.count("events") == 2
     assert set(sup.cases) == {"C1"}

@@ -236,7 +236,9 @@ def test_a_settling_that_cannot_write_makes_the_health_degraded_until_it_can(
             other.execute("ROLLBACK")
             other.close()
         assert state["status"] == "degraded"
-        assert front.trouble == "the state database is locked by another process"
+        assert state["problems_zh"] == ["上次写入失败：状态数据库被另一个进程锁定"]
+        assert front.trouble is not None
+        assert front.trouble.in_lang("en") == "the state database is locked by another process"
         state = front.health()  # it settles now
         assert state["status"] == "ok"
         assert front.trouble is None

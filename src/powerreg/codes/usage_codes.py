@@ -313,6 +313,13 @@ USAGE: dict[str, dict[str, str]] = {
     "service.why_denied": _t("the state database may not be written", "无权写入状态数据库"),
     "service.why_sqlite": _t("SQLite error ({kind})", "SQLite 错误（{kind}）"),
     "service.why_no_settler": _t("the settling process cannot be started", "无法启动结算进程"),
+    # ------------------------------------------------------------ what the service's health reports
+    "service.health.write_failed": _t("the last write failed: {why}", "上次写入失败：{why}"),
+    "service.health.calendar_ended": _t(
+        "today is after {last}, the last day {source} knows: upgrade chinese-calendar",
+        "今天已晚于{source}所知的最后一天 {last}：请升级 chinese-calendar",
+    ),
+    "service.health.the_calendar": _t("the calendar", "日历"),
     "service.why_settler_failed": _t(
         "the settling process failed ({kind}); see the log", "结算进程出错（{kind}）：请查看日志"
     ),

@@ -11,7 +11,8 @@ route                      token     answer
 ``GET /cases/{case_id}``   reader    the case as replayed, its findings and events
                                      (``lang=zh`` for Chinese messages)
 ``GET /powers``            reader    the monitor's per-power summary and totals
-``GET /health``            none      ``ok``, or ``degraded`` (503) after a failed write
+``GET /health``            none      ``ok``, or ``degraded`` (503) after a failed write;
+                                     ``problems`` (English) and ``problems_zh``
 =========================  ========  =================================================
 
 A request carries ``Authorization: Bearer TOKEN``: without a known token it gets 401;

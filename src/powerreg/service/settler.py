@@ -114,7 +114,7 @@ class SettledApart(Supervisor):
         tick_every: float = 60.0,
         settle_after: float = 1.0,
     ) -> None:
-        self._trouble: str | None = None
+        self._trouble: Phrase | None = None
         super().__init__(
             registry, state, clock=clock_of(today), settle_after=settle_after, settling=False
         )
@@ -129,16 +129,16 @@ class SettledApart(Supervisor):
         self.as_of = max(self.as_of, day)
 
     @property
-    def trouble(self) -> str | None:
+    def trouble(self) -> Phrase | None:
         """Why the last write of either process failed, until one succeeds."""
         return self._trouble or self.settler_trouble
 
     @trouble.setter
-    def trouble(self, why: str | None) -> None:
+    def trouble(self, why: Phrase | None) -> None:
         self._trouble = why
 
     @property
-    def settler_trouble(self) -> str | None:
+    def settler_trouble(self) -> Phrase | None:
         """Why the settling process's last write failed, as it last said."""
         settler = getattr(self, "settler", None)
         return None if settler is None else settler.trouble
@@ -171,7 +171,9 @@ class SettledApart(Supervisor):
         """:meth:`Supervisor.health` of the settling process, with this one's trouble."""
         state: dict[str, Any] = self.settler.call("health")
         if self._trouble is not None:
-            state["problems"].insert(0, f"the last write failed: {self._trouble}")
+            failed = phrase("service.health.write_failed", why=self._trouble)
+            state["problems"].insert(0, failed.in_lang("en"))
+            state["problems_zh"].insert(0, failed.in_lang("zh"))
             state["status"] = "degraded"
         return state
 
@@ -204,7 +206,7 @@ class SettlingProcess:
         self._proc: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         #: why its last write failed, as it last said
-        self.trouble: str | None = None
+        self.trouble: Phrase | None = None
         self.started = self._start()
 
     def _start(self) -> Any:
@@ -267,7 +269,7 @@ class SettlingProcess:
         self._conn.send((op, args))
         return self._reply(self._conn.recv())
 
-    def _reply(self, reply: tuple[str, Any, str | None]) -> Any:
+    def _reply(self, reply: tuple[str, Any, Phrase | None]) -> Any:
         kind, value, self.trouble = reply
         if kind == "ok":
             return value

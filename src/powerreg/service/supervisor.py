@@ -78,7 +78,7 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from ..codes import localized
+from ..codes import Phrase, localized, phrase
 from ..collector import gc_paused
 from ..errors import UsageError
 from ..lang import Lang
@@ -191,7 +191,8 @@ class Supervisor:
         self.as_of = self.calendar.first
         self.next_seq = self.next_finding = 1
         #: why the last write failed, until one succeeds
-        self.trouble: str | None = None
+        #: why the last write of the state failed, until one succeeds
+        self.trouble: Phrase | None = None
         #: held by whoever settles (a settling, a request that settles): one at a time;
         #: taken before the store's lock, never while holding it
         self._settling = threading.Lock()
@@ -532,7 +533,7 @@ class Supervisor:
                 store.append_feed(feed)
                 cursor = store.last_cursor()
         except StateUnavailable as err:
-            self.trouble = err.why.in_lang("en")
+            self.trouble = err.why
             raise
         self.trouble = None
         self.next_finding = next_finding
@@ -652,21 +653,22 @@ class Supervisor:
         }
 
     def health(self) -> dict[str, Any]:
-        """Whether the service is up to the day and can write its state."""
+        """Whether the service is up to the day and can write its state: its
+        ``problems`` in English, and in Chinese as ``problems_zh``."""
         today = self.clock()
-        problems = []
+        problems: list[Phrase] = []
         if self.trouble is not None:
-            problems.append(f"the last write failed: {self.trouble}")
+            problems.append(phrase("service.health.write_failed", why=self.trouble))
         if today > self.calendar.last:
-            problems.append(
-                f"today is after {self.calendar.last.isoformat()}, the last day "
-                f"{self.calendar.source or 'the calendar'} knows: upgrade chinese-calendar"
-            )
+            source = self.calendar.source or phrase("service.health.the_calendar")
+            last = self.calendar.last.isoformat()
+            problems.append(phrase("service.health.calendar_ended", last=last, source=source))
         return {
             "status": "ok" if not problems else "degraded",
             "as_of": self.as_of.isoformat(),
             "registry": self.registry.id,
-            "problems": problems,
+            "problems": [p.in_lang("en") for p in problems],
+            "problems_zh": [p.in_lang("zh") for p in problems],
         }
 
     def close(self) -> None:
