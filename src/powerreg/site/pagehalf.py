@@ -3,9 +3,10 @@
 A big site's pages are made while ``dot`` draws (:mod:`.deferred`), three processes on
 two cores; once the drawing ends, this process was left alone with the pages it had not
 come to — at 10,000 powers about 15 s with the second core idle but for the search
-index. :func:`start` forks a child there that writes the second half of them while this
-process writes the first half (and the downloads, the tallies and the risk index, which
-are its own); :meth:`Half.finish` takes the child's count of pages and bytes.
+index. :func:`start` forks a child there that writes the last of them
+(:data:`CHILD_SHARE`) while this process writes the first (and the downloads, the
+tallies and the risk index, which are its own); :meth:`Half.finish` takes the child's
+count of pages and bytes.
 
 * The child is forked only from a process of one thread (the drawing's threads have
   ended: a fork copies other threads' locks in whatever state they are), where a second
@@ -46,6 +47,12 @@ from typing import Any
 from ..machine import Child, fork, second_process
 from .pages import Pages
 
+#: The child's share of the pages left: this process also adds every power to the
+#: downloads and the risk index (~0.3 of a page's cost each), so an even split left it
+#: ~27 s of 74 s alone at the end of a 100,000-power build, its child done (traced
+#: 2026-12-01); at this share both end together.
+CHILD_SHARE = 0.64
+
 #: Fewest pages worth a child: below, a fork and a second pass over the ids cost more
 #: than the pages (a power's page takes ~1.5 ms to make and write).
 MIN_PAGES = 200
@@ -57,12 +64,12 @@ def forkable() -> bool:
 
 
 def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Half | None:
-    """A child writing, with ``write``, the second half of the pages of ``ids`` (power
-    ids, in the order this process goes on writing the first half), or ``None`` where
+    """A child writing, with ``write``, the last :data:`CHILD_SHARE` of the pages of
+    ``ids`` (power ids, in the order this process goes on writing the first), or ``None`` where
     no child is made (see the module): then this process writes them all."""
     if len(ids) < MIN_PAGES or not forkable():
         return None
-    theirs = tuple(ids[len(ids) // 2 :])
+    theirs = tuple(ids[len(ids) - round(len(ids) * CHILD_SHARE) :])
     count, size = pages.count, pages.bytes
 
     def work() -> dict[str, Any]:

@@ -418,7 +418,7 @@ def _write_rest(
         pages.write(f"powers/{pid}.html", template, **context)
 
     order = sorted(public.powers)
-    half: pagehalf.Half | None = None  # the pages left once the charts are drawn, halved
+    half: pagehalf.Half | None = None  # the pages left once the charts are drawn, shared
     halved = False
     try:
         with Downloads(work / "downloads", public) as files_out:
@@ -427,7 +427,7 @@ def _write_rest(
                 category = categories[power.category]
                 path = f"powers/{pid}.html"
                 if later is None or later.done:
-                    if not halved:  # a child, forked once (.pagehalf), takes half the rest
+                    if not halved:  # a child, forked once (.pagehalf), takes most of the rest
                         halved, half = True, pagehalf.start(pages, order[at:], write_page)
                     if half is None or pid not in half:
                         write_page(pid)
