@@ -1,4 +1,4 @@
-"""The power pages left once the charts are drawn, half written by a forked child
+"""The power pages left once the charts are drawn, mostly written by a forked child
 (:mod:`powerreg.site.pagehalf`): the same site as one process writes, whatever the
 child does."""
 
@@ -57,13 +57,13 @@ def _spy(monkeypatch: pytest.MonkeyPatch) -> list[pagehalf.Half | None]:
     return started
 
 
-def _halved(
+def _shared(
     drawn: tuple[powerreg.Registry, Path],
     out: Path,
     monkeypatch: pytest.MonkeyPatch,
     saving: Callable[[int], None],
 ) -> int:
-    """The site published with a child halving its pages, ``saving(pid)`` called as
+    """The site published with a child sharing its pages, ``saving(pid)`` called as
     each process saves a power's page: its count of pages."""
     started = _spy(monkeypatch)
     save = Pages.save
@@ -82,14 +82,14 @@ def _halved(
     return result.pages
 
 
-def test_a_child_writes_half_the_pages_and_the_site_is_the_same(
+def test_a_child_writes_its_share_of_the_pages_and_the_site_is_the_same(
     drawn: tuple[powerreg.Registry, Path],
     one_process: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     written: list[int] = []
-    pages = _halved(drawn, tmp_path / "site", monkeypatch, written.append)
+    pages = _shared(drawn, tmp_path / "site", monkeypatch, written.append)
     # this process wrote its share of the power pages; the child the rest, counted back
     assert written.count(os.getpid()) == POWERS - round(POWERS * pagehalf.CHILD_SHARE)
     assert 0 < written.count(os.getpid()) < POWERS
@@ -107,9 +107,9 @@ def test_a_child_that_dies_leaves_its_pages_to_this_process(
 
     def dies_in_child(pid: int) -> None:
         if pid != parent:
-            os._exit(9)  # killed halfway through its first page
+            os._exit(9)  # dies before it has written a page
 
-    pages = _halved(drawn, tmp_path / "site", monkeypatch, dies_in_child)
+    pages = _shared(drawn, tmp_path / "site", monkeypatch, dies_in_child)
     assert pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
     assert site_files(tmp_path / "site") == site_files(one_process)
 

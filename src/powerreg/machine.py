@@ -38,6 +38,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -208,6 +210,18 @@ class Child:
             os.close(self._read)
         with suppress(ChildProcessError):
             self._wait()
+
+
+def may_fork() -> bool:
+    """Whether this process may fork a child now: on Linux, from a process of one thread
+    (a fork copies the other threads' locks in whatever state they are). Whether a second
+    process helps is :func:`second_process`'s to say.
+
+    Examples:
+        >>> may_fork() is (sys.platform == "linux" and threading.active_count() == 1)
+        True
+    """
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def fork(work: Callable[[], dict[str, Any]]) -> Child:

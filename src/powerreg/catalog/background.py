@@ -39,8 +39,6 @@ Examples:
 from __future__ import annotations
 
 import os
-import sys
-import threading
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -56,7 +54,7 @@ def forkable(registry: Registry | None = None) -> bool:
     module)."""
     if registry is not None and len(registry.powers) >= machine.FORK_REGISTRY_POWERS:
         return False
-    return sys.platform == "linux" and threading.active_count() == 1 and second_process()
+    return machine.may_fork() and second_process()
 
 
 def start_export(

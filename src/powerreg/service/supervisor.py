@@ -190,7 +190,6 @@ class Supervisor:
         #: the day the findings are as of; never goes back
         self.as_of = self.calendar.first
         self.next_seq = self.next_finding = 1
-        #: why the last write failed, until one succeeds
         #: why the last write of the state failed, until one succeeds
         self.trouble: Phrase | None = None
         #: held by whoever settles (a settling, a request that settles): one at a time;

@@ -15,11 +15,9 @@ site``), before its drawing's threads.
 For a registry of :data:`~powerreg.machine.FORK_REGISTRY_POWERS` powers or more the
 documents are made here before the fork (0.2 s for 10,000 powers) and the child reads
 only them: a child that read every power of a big registry would copy it (Python counts
-every reference it takes). Before, such a site started its index only once the drawing
-had ended, and it was the build's last 10 s of 50 at 10,000 powers, one core idle.
-Where no second process helps (:func:`.indexworker.wanted`) or none may be forked (this
-process runs threads: :func:`.indexworker.forkable`), :func:`start_index` gives ``None``
-and the site starts its index as before.
+every reference it takes). Where no second process helps (:func:`.indexworker.wanted`)
+or none may be forked (this process runs threads: :func:`.indexworker.forkable`),
+:func:`start_index` gives ``None`` and the site starts its index as before.
 
 Examples:
     >>> import powerreg, tempfile

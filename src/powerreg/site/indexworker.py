@@ -56,7 +56,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from ..machine import Child, fork, second_process
+from ..machine import Child, fork, may_fork, second_process
 from .searchindex import SearchIndex
 
 #: One power's entry: its id, name, category name and the texts its page shows.
@@ -83,7 +83,7 @@ def wanted() -> bool:
 
 def forkable() -> bool:
     """Whether this process may fork a child for the index (else it starts a new Python)."""
-    return sys.platform == "linux" and threading.active_count() == 1
+    return may_fork()
 
 
 #: Most documents sent pickled to a new Python (a fork needs no copy): 2,000 powers are

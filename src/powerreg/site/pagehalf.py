@@ -38,13 +38,10 @@ Examples:
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from typing import Any
 
-from ..machine import Child, fork, second_process
+from ..machine import Child, fork, may_fork, second_process
 from .pages import Pages
 
 #: The child's share of the pages left: this process also adds every power to the
@@ -60,7 +57,7 @@ MIN_PAGES = 200
 
 def forkable() -> bool:
     """Whether this process may fork the child now (one thread, Linux, a second core)."""
-    return sys.platform == "linux" and threading.active_count() == 1 and second_process()
+    return may_fork() and second_process()
 
 
 def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Half | None:
@@ -105,8 +102,8 @@ class Half:
         child, self._child = self._child, None
         if child is None:  # finished, or stopped
             return
-        report = child.report()
-        pages, size = (report or {}).get("pages"), (report or {}).get("bytes")
+        report = child.report() or {}
+        pages, size = report.get("pages"), report.get("bytes")
         if isinstance(pages, int) and isinstance(size, int) and pages == len(self._order):
             self._pages.count += pages
             self._pages.bytes += size
@@ -118,5 +115,4 @@ class Half:
         """Kill the child if it is still at work and wait for it (the caller failed)."""
         child, self._child = self._child, None
         if child is not None:
-            with suppress(OSError):
-                child.stop()
+            child.stop()

@@ -419,7 +419,7 @@ def _write_rest(
 
     order = sorted(public.powers)
     half: pagehalf.Half | None = None  # the pages left once the charts are drawn, shared
-    halved = False
+    shared = False
     try:
         with Downloads(work / "downloads", public) as files_out:
             for at, pid in enumerate(order):
@@ -427,8 +427,8 @@ def _write_rest(
                 category = categories[power.category]
                 path = f"powers/{pid}.html"
                 if later is None or later.done:
-                    if not halved:  # a child, forked once (.pagehalf), takes most of the rest
-                        halved, half = True, pagehalf.start(pages, order[at:], write_page)
+                    if not shared:  # a child, forked once (.pagehalf), takes most of the rest
+                        shared, half = True, pagehalf.start(pages, order[at:], write_page)
                     if half is None or pid not in half:
                         write_page(pid)
                 elif not power.is_public:
