@@ -28,7 +28,7 @@ from ..model import Category, Level, Power, Registry, expect_registry
 from ..render import Drawing, start_render_all
 from ..render.files import MARKER as DRAWING_MARKER
 from ..render.reuse import Previous
-from . import indexworker, pagehalf
+from . import indexworker, pageshare
 from .changes import changes_context
 from .deferred import Deferred, Progress
 from .downloads import Downloads
@@ -418,8 +418,8 @@ def _write_rest(
         pages.write(f"powers/{pid}.html", template, **context)
 
     order = sorted(public.powers)
-    half: pagehalf.Half | None = None  # the pages left once the charts are drawn, shared
-    shared = False
+    child_share: pageshare.Share | None = None  # the pages left once the charts are drawn
+    tried = False  # whether a child was asked for (once)
     try:
         with Downloads(work / "downloads", public) as files_out:
             for at, pid in enumerate(order):
@@ -427,9 +427,9 @@ def _write_rest(
                 category = categories[power.category]
                 path = f"powers/{pid}.html"
                 if later is None or later.done:
-                    if not shared:  # a child, forked once (.pagehalf), takes most of the rest
-                        shared, half = True, pagehalf.start(pages, order[at:], write_page)
-                    if half is None or pid not in half:
+                    if not tried:  # a child, forked once (.pageshare), takes most of the rest
+                        tried, child_share = True, pageshare.start(pages, order[at:], write_page)
+                    if child_share is None or pid not in child_share:
                         write_page(pid)
                 elif not power.is_public:
                     write_page(pid)
@@ -452,11 +452,11 @@ def _write_rest(
                 if reason is None:
                     tallies[power.category].add(power)
                     risks.extend(risk_rows(power))
-        if half is not None:
-            half.finish()
+        if child_share is not None:
+            child_share.finish()
     finally:
-        if half is not None:
-            half.stop()  # nothing once finished
+        if child_share is not None:
+            child_share.stop()  # nothing once finished
         if gc_was:
             gc.enable()
     if not jobs:

@@ -1,5 +1,5 @@
 """The power pages left once the charts are drawn, mostly written by a forked child
-(:mod:`powerreg.site.pagehalf`): the same site as one process writes, whatever the
+(:mod:`powerreg.site.pageshare`): the same site as one process writes, whatever the
 child does."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 import powerreg.synth
 from powerreg.render import render_all
-from powerreg.site import pagehalf, publish, publish_site
+from powerreg.site import pageshare, publish, publish_site
 from powerreg.site.pages import Pages
 
 from .conftest import child_processes, site_files
@@ -20,7 +20,7 @@ from .conftest import child_processes, site_files
 # forks only from a process of no other thread: not those an earlier test left
 pytestmark = pytest.mark.usefixtures("own_threads")
 
-POWERS = pagehalf.MIN_PAGES + 40
+POWERS = pageshare.MIN_PAGES + 40
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +39,21 @@ def one_process(
     out = tmp_path_factory.mktemp("one") / "site"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("POWERREG_PARALLEL", "0")
-        assert not pagehalf.forkable()
+        assert not pageshare.forkable()
         publish_site(reg, out, drawn=charts)
     return out
 
 
-def _spy(monkeypatch: pytest.MonkeyPatch) -> list[pagehalf.Half | None]:
+def _spy(monkeypatch: pytest.MonkeyPatch) -> list[pageshare.Share | None]:
     monkeypatch.setenv("POWERREG_PARALLEL", "1")
-    started: list[pagehalf.Half | None] = []
-    start = pagehalf.start
+    started: list[pageshare.Share | None] = []
+    start = pageshare.start
 
-    def spy(*args: object) -> pagehalf.Half | None:
+    def spy(*args: object) -> pageshare.Share | None:
         started.append(start(*args))  # type: ignore[arg-type]
         return started[-1]
 
-    monkeypatch.setattr(pagehalf, "start", spy)
+    monkeypatch.setattr(pageshare, "start", spy)
     return started
 
 
@@ -76,8 +76,8 @@ def _shared(
     monkeypatch.setattr(Pages, "save", saved)
     before = child_processes()
     result = publish_site(drawn[0], out, drawn=drawn[1])
-    [half] = started
-    assert half is not None
+    [share] = started
+    assert share is not None
     assert child_processes() <= before  # the child waited for
     return result.pages
 
@@ -91,7 +91,7 @@ def test_a_child_writes_its_share_of_the_pages_and_the_site_is_the_same(
     written: list[int] = []
     pages = _shared(drawn, tmp_path / "site", monkeypatch, written.append)
     # this process wrote its share of the power pages; the child the rest, counted back
-    assert written.count(os.getpid()) == POWERS - round(POWERS * pagehalf.CHILD_SHARE)
+    assert written.count(os.getpid()) == POWERS - round(POWERS * pageshare.CHILD_SHARE)
     assert 0 < written.count(os.getpid()) < POWERS
     assert pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
     assert site_files(tmp_path / "site") == site_files(one_process)
@@ -127,8 +127,8 @@ def test_a_failed_site_stops_the_child(
     before = child_processes()
     with pytest.raises(powerreg.UsageError, match="disk full"):
         publish_site(reg, tmp_path / "site", drawn=charts)
-    [half] = started
-    assert half is not None
+    [share] = started
+    assert share is not None
     assert child_processes() <= before  # no child left, running or unreaped
     assert not (tmp_path / "site").exists()
 
@@ -137,5 +137,6 @@ def test_no_child_for_a_few_pages(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("POWERREG_PARALLEL", "1")
     pages = Pages(tmp_path, {})
     assert (
-        pagehalf.start(pages, [f"XK-{n:03d}" for n in range(pagehalf.MIN_PAGES - 1)], print) is None
+        pageshare.start(pages, [f"XK-{n:03d}" for n in range(pageshare.MIN_PAGES - 1)], print)
+        is None
     )

@@ -5,7 +5,7 @@ two cores; once the drawing ends, this process was left alone with the pages it 
 come to — at 10,000 powers about 15 s with the second core idle but for the search
 index. :func:`start` forks a child there that writes the last of them
 (:data:`CHILD_SHARE`) while this process writes the first (and the downloads, the
-tallies and the risk index, which are its own); :meth:`Half.finish` takes the child's
+tallies and the risk index, which are its own); :meth:`Share.finish` takes the child's
 count of pages and bytes.
 
 * The child is forked only from a process of one thread (the drawing's threads have
@@ -15,8 +15,8 @@ count of pages and bytes.
 * It writes its pages into the same directory of work, which is swapped into place whole
   or not at all (:func:`powerreg.atomic.new_directory`), and ends with ``os._exit``
   (:func:`powerreg.machine.fork`).
-* If it fails or dies, :meth:`Half.finish` writes its pages here (and fails here, with
-  the same error, if it must); if this process fails first, :meth:`Half.stop` kills it.
+* If it fails or dies, :meth:`Share.finish` writes its pages here (and fails here, with
+  the same error, if it must); if this process fails first, :meth:`Share.stop` kills it.
   The site is the same, byte for byte, either way.
 
 Examples:
@@ -26,12 +26,12 @@ Examples:
     >>> def write(pid: str) -> None:
     ...     pages.save(f"powers/{pid}.html", pid)
     >>> ids = [f"XK-{n:03d}" for n in range(MIN_PAGES)]
-    >>> half = start(pages, ids, write)
+    >>> share = start(pages, ids, write)
     >>> for pid in ids:
-    ...     if half is None or pid not in half:
+    ...     if share is None or pid not in share:
     ...         write(pid)
-    >>> if half is not None:
-    ...     half.finish()
+    >>> if share is not None:
+    ...     share.finish()
     >>> pages.count, len(list((pages.root / "powers").iterdir()))
     (200, 200)
 """
@@ -60,7 +60,7 @@ def forkable() -> bool:
     return may_fork() and second_process()
 
 
-def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Half | None:
+def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Share | None:
     """A child writing, with ``write``, the last :data:`CHILD_SHARE` of the pages of
     ``ids`` (power ids, in the order this process goes on writing the first), or ``None`` where
     no child is made (see the module): then this process writes them all."""
@@ -78,10 +78,10 @@ def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Hal
         child = fork(work)
     except OSError:  # no process: written here
         return None
-    return Half(pages, theirs, write, child)
+    return Share(pages, theirs, write, child)
 
 
-class Half:
+class Share:
     """The pages a child writes (see :func:`start`)."""
 
     def __init__(
