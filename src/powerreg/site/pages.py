@@ -19,21 +19,27 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, Template
 from jinja2.bccache import Bucket
+from markupsafe import Markup
 
 from ..loadcache import cache_dir, cache_enabled
 from ..model import (
     FIELD_LABELS,
     LABELS_ZH,
     Category,
+    Countermeasure,
+    Flowchart,
     Level,
     Power,
     Registry,
+    RiskPoint,
     RiskType,
     Stage,
+    Step,
     StepKind,
 )
 from ..render import LEVEL_COLORS
@@ -121,10 +127,11 @@ def environment() -> Environment:
         # again on disk each time a page extends, imports or includes one
         auto_reload=False,
     )
-    # field: each field's label, its one name (powerreg.model.FIELD_LABELS)
-    env.globals.update(
-        label=_label, field=FIELD_LABELS, levels=list(Level), nav_items=NAV_ITEMS, csp=CSP
-    )
+    # field: each field's label, its one name (powerreg.model.FIELD_LABELS), as
+    # ``field.Power.name``: namespaces, which a template reads without the failed
+    # attribute lookup a dict costs it (see _Step)
+    field = SimpleNamespace(**{m: SimpleNamespace(**f) for m, f in FIELD_LABELS.items()})
+    env.globals.update(label=_label, field=field, levels=list(Level), nav_items=NAV_ITEMS, csp=CSP)
     return env
 
 
@@ -137,6 +144,11 @@ class Pages:
     count: int = 0
     bytes: int = 0
     _templates: dict[str, Template] = field(default_factory=dict)
+    _folders: set[Path] = field(default_factory=set)  # made already
+    _site: SimpleNamespace = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._site = SimpleNamespace(**self.site)  # read as site.title: see _Step
 
     def write(self, path: str, template: str, **context: Any) -> None:
         """Render ``template`` with ``context`` to ``path`` (relative to the site)."""
@@ -150,13 +162,15 @@ class Pages:
         depth = path.count("/")
         context.setdefault("crumbs", [])
         context.setdefault("nav", "")
-        return tpl.render(site=self.site, root="../" * depth, **context)
+        return tpl.render(site=self._site, root="../" * depth, **context)
 
     def save(self, path: str, text: str) -> None:
         """Write a page made by :meth:`render` to ``path`` (relative to the site)."""
         data = text.encode("utf-8")
         target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         target.write_bytes(data)
         self.count += 1
         self.bytes += len(data)
@@ -181,6 +195,46 @@ def level_counts(power: Power) -> dict[str, int]:
     return {lv.value: counts[lv.value] for lv in Level}
 
 
+class NextStep(NamedTuple):
+    """Where a step leads, in a chart's text version: the step's number and label, and
+    the condition (``when``) if the way is one of several."""
+
+    number: int
+    label: str
+    when: str | None
+
+
+class StepRow(NamedTuple):
+    """One step of a chart's text version.
+
+    The rows a power's page shows are named tuples, not dicts: Jinja2 reads ``s.step``
+    as an attribute first, which on a dict fails (an exception raised and caught) before
+    it tries the key; at 2,000 powers those failures were a fifth of the pages' rendering.
+    """
+
+    step: Step
+    kind: str
+    risks: list[RiskPoint]
+    next: list[NextStep]
+
+
+class ChartRow(NamedTuple):
+    """A flowchart on a power's page: the chart inlined (or ``None``), its file, its steps."""
+
+    flowchart: Flowchart
+    svg: Markup | None
+    href: str
+    steps: list[StepRow]
+
+
+class RiskRow(NamedTuple):
+    """A risk point on a power's page: where it lies, and its measures by stage."""
+
+    risk: RiskPoint
+    where: str
+    by_stage: list[tuple[str, list[Countermeasure]]]
+
+
 def power_context(
     power: Power,
     category: Category,
@@ -189,7 +243,18 @@ def power_context(
     marks: Marks | None = None,
 ) -> dict[str, Any]:
     """What a power's page shows (its charts read from ``charts/<id>/<chart>.svg``, or
-    with ``marks`` a mark where each goes, for charts still being drawn: :mod:`.deferred`)."""
+    with ``marks`` a mark where each goes, for charts still being drawn: :mod:`.deferred`).
+
+    Examples:
+        >>> import powerreg
+        >>> from powerreg.site.policy import PublishPolicy
+        >>> reg = powerreg.load("examples/minimal")
+        >>> power = reg.powers["XK-001"]
+        >>> ctx = power_context(power, reg.categories[0], Path("none"), PublishPolicy())
+        >>> row = ctx["charts"][0].steps[0]
+        >>> row.step.id, row.kind, row.next[0].number, ctx["omit"].fee
+        ('S1', '开始', 2, False)
+    """
     crumbs = [("首页", "index.html"), (category.name, f"categories/{category.code}.html")]
     crumbs.append((power.name, ""))
     reason = withheld_reason(power)
@@ -209,26 +274,14 @@ def power_context(
         steps = []
         for s in fc.steps:
             nxt = [
-                {"number": number[t.target], "label": label[t.target], "when": t.when}
+                NextStep(number[t.target], label[t.target], t.when)
                 for t in fc.transitions
                 if t.source == s.id and t.target in number
             ]
             steps.append(
-                {
-                    "step": s,
-                    "kind": _KIND_ZH.get(s.kind, ""),
-                    "risks": power.risk_points_at(fc.id, s.id),
-                    "next": nxt,
-                }
+                StepRow(s, _KIND_ZH.get(s.kind, ""), power.risk_points_at(fc.id, s.id), nxt)
             )
-        shown.append(
-            {
-                "flowchart": fc,
-                "svg": svg,
-                "href": f"charts/{power.id}/{fc.id}.svg",
-                "steps": steps,
-            }
-        )
+        shown.append(ChartRow(fc, svg, f"charts/{power.id}/{fc.id}.svg", steps))
     risks = []
     for r in power.risk_points:
         try:
@@ -240,13 +293,13 @@ def power_context(
             (LABELS_ZH[stage.value], [m for m in r.countermeasures if m.stage is stage])
             for stage in Stage
         ]
-        risks.append({"risk": r, "where": where, "by_stage": [x for x in by_stage if x[1]]})
+        risks.append(RiskRow(r, where, [x for x in by_stage if x[1]]))
     return {
         "power": power,
         "category": category,
         "charts": shown,
         "risks": risks,
-        "omit": {name: policy.omits(name) for name in OMITTABLE},
+        "omit": SimpleNamespace(**{name: policy.omits(name) for name in OMITTABLE}),
         "crumbs": crumbs,
     }
 

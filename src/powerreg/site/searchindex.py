@@ -50,11 +50,11 @@ import json
 import math
 import os
 from array import array
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from operator import add, sub
 from pathlib import Path
+from typing import Any
 
 #: Documents per file of ``search/docs``.
 DOCS_PER_FILE = 500
@@ -90,6 +90,10 @@ def cover(n: int) -> list[int]:
     return offsets
 
 
+#: A character's or bigram's list as written (deltas taken), and the last document in it.
+_Entry = list[Any]
+
+
 @dataclass(frozen=True)
 class Hit:
     """One power a query found."""
@@ -111,42 +115,50 @@ class SearchIndex:
         self.docs: list[tuple[str, str, str]] = []
         #: what ``meta.json`` says, once written
         self.meta: dict[str, int] = {}
-        self._g1: dict[str, array[int]] = {}
-        self._last1: dict[str, int] = {}
-        self._g2: dict[str, array[int]] = {}
-        self._last2: dict[str, int] = {}
+        # each character or bigram → [its list, the last document added to it]
+        self._g1: dict[str, _Entry] = {}
+        self._g2: dict[str, _Entry] = {}
 
     def add(self, power_id: str, name: str, category: str, fields: Iterable[str]) -> None:
         """Index one power's texts (each field on its own: no match spans two)."""
         doc = len(self.docs)
         self.docs.append((power_id, name, category))
         chars: set[str] = set()
-        grams: defaultdict[str, list[int]] = defaultdict(list)
+        # a bigram's position, or its positions once it occurs again (most occur once:
+        # no list made for them)
+        grams: dict[str, int | list[int]] = {}
         pos = 0
         for text in fields:
             chars.update(text)
             for i, gram in enumerate(map(add, text, text[1:]), pos):
-                grams[gram].append(i)
+                where = grams.get(gram)
+                if where is None:
+                    grams[gram] = i
+                elif isinstance(where, int):
+                    grams[gram] = [where, i]
+                else:
+                    where.append(i)
             pos += len(text) + 1  # the gap: no bigram across two fields
-        g1, last1 = self._g1, self._last1
+        g1 = self._g1
         for ch in chars:
-            lst = g1.get(ch)
-            if lst is None:
-                lst = g1[ch] = array("I")
-            lst.append(doc - last1.get(ch, 0))
-            last1[ch] = doc
-        g2, last2 = self._g2, self._last2
-        for gram, where in grams.items():
-            lst = g2.get(gram)
-            if lst is None:
-                lst = g2[gram] = array("I")
-            # one extend a bigram, not an append a number: most bigrams occur once
-            n = len(where)
-            if n == 1:
-                lst.extend((doc - last2.get(gram, 0), 1, where[0]))
+            entry = g1.get(ch)
+            if entry is None:
+                g1[ch] = [array("I", (doc,)), doc]
             else:
-                lst.extend((doc - last2.get(gram, 0), n, where[0], *map(sub, where[1:], where)))
-            last2[gram] = doc
+                entry[0].append(doc - entry[1])
+                entry[1] = doc
+        g2 = self._g2
+        for gram, where in grams.items():
+            entry = g2.get(gram)
+            if entry is None:
+                entry = g2[gram] = [array("I"), 0]
+            # one extend a bigram, not an append a number
+            if isinstance(where, int):
+                entry[0].extend((doc - entry[1], 1, where))
+            else:
+                n = len(where)
+                entry[0].extend((doc - entry[1], n, where[0], *map(sub, where[1:], where)))
+            entry[1] = doc
 
     def write(self, out: Path) -> int:
         """Write the index under ``out`` (``meta.json``, ``g1/``, ``g2/``, ``docs/``);
@@ -174,9 +186,9 @@ class SearchIndex:
         return written + len(data)
 
 
-def _buckets(lists: dict[str, array[int]]) -> int:
+def _buckets(lists: dict[str, _Entry]) -> int:
     # about 3 bytes a number as written (digits and a comma)
-    total = sum(8 + 3 * len(v) for v in lists.values())
+    total = sum(8 + 3 * len(v[0]) for v in lists.values())
     return max(1, min(MAX_BUCKETS, math.ceil(total / BUCKET_BYTES)))
 
 
@@ -184,7 +196,7 @@ _DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _write_buckets(
-    folder: Path, lists: dict[str, array[int]], buckets: int, where: Callable[[str], int]
+    folder: Path, lists: dict[str, _Entry], buckets: int, where: Callable[[str], int]
 ) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     shards: dict[int, list[str]] = {b: [] for b in range(buckets)}  # every one, even empty:
@@ -193,7 +205,7 @@ def _write_buckets(
     written = 0
     for b, keys in shards.items():
         # the C encoder writes {"key":[n,n,…],…} as _key would, without a Python call per number
-        text = _DUMPS({k: lists[k].tolist() for k in keys})
+        text = _DUMPS({k: lists[k][0].tolist() for k in keys})
         data = text.encode("utf-8", "surrogatepass")
         (folder / f"{b}.json").write_bytes(data)
         written += len(data)
