@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from powerreg import Registry, RegistryError, directory, loadcache, loadentry
+from powerreg import Registry, RegistryError, directory, loadcache, loadentry, loadpool
 from powerreg.load import load
 from powerreg.reference import reference_path
 from powerreg.synth import generate
@@ -472,3 +472,62 @@ def test_cache_command_shows_and_clears_the_cache(cache: Path) -> None:
     again = runner.invoke(main, ["cache", "clear", "--lang", "en"])
     assert again.exit_code == 0
     assert f"no load cache in {cache}" in again.output
+
+
+def test_entries_written_behind_are_all_there_once_the_cache_is_closed(cache: Path) -> None:
+    c = loadcache.LoadCache.open(cache)
+    assert c is not None
+    c.write_behind()
+    batches = [
+        [(f"k{b}-{i}".encode(), f"payload {b} {i}".encode()) for i in range(50)] for b in range(20)
+    ]
+    for batch in batches:  # more batches than the writer holds: put_payloads waits, then goes on
+        c.put_payloads(batch)
+    c.close()
+    again = loadcache.LoadCache.open(cache)
+    assert again is not None
+    wanted = dict(pair for batch in batches for pair in batch)
+    assert again.get_payloads(wanted) == wanted
+    again.close()
+
+
+def test_a_writer_that_fails_never_holds_the_loader_up(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fails(db: sqlite3.Connection, payloads: Any) -> bool:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    c = loadcache.LoadCache.open(cache)
+    assert c is not None
+    monkeypatch.setattr(loadcache, "_store", fails)
+    c.write_behind()
+    for b in range(3 * loadcache._BEHIND):  # handed on and dropped: never waits for ever
+        c.put_payloads([(f"k{b}".encode(), b"payload")])
+    c.close()
+    monkeypatch.undo()
+    again = loadcache.LoadCache.open(cache)
+    assert again is not None
+    assert again.get_payloads([b"k0", b"k1"]) == {}  # a miss, not an error
+    again.close()
+
+
+def test_a_parallel_first_load_fills_the_cache_from_its_writer(
+    tmp_path: Path, cache: Path, parses: Parses, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")  # workers, so the writer runs behind
+    behind = []
+    real = loadcache.LoadCache.write_behind
+
+    def spied(self: loadcache.LoadCache) -> None:
+        behind.append(True)
+        real(self)
+
+    monkeypatch.setattr(loadcache.LoadCache, "write_behind", spied)
+    root = write_synth(generate(loadpool.PARALLEL_AT + 40, seed=5), tmp_path / "reg")
+    cold = load(root, cache=False)
+    first = load(root)
+    assert behind == [True]
+    parses()
+    warm = load(root)
+    assert parses() == 0  # every entry was written by the writer
+    assert cold == first == warm

@@ -291,6 +291,8 @@ class _DirectoryLoader:
                 if pool is None and len(misses) >= PARALLEL_AT and not loading.serial:
                     pool = ParsePool.start(payloads=cache is not None)
                     loading.serial = pool is None
+                    if pool is not None and cache is not None:
+                        cache.write_behind()  # a thread: only once the workers are forked
                 if pool is not None:
                     # the workers parse this chunk while the previous one is taken in
                     chunk.jobs = pool.submit(misses)
