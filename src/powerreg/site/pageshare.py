@@ -3,11 +3,17 @@
 A big site's pages are made while ``dot`` draws (:mod:`.deferred`), three processes on
 two cores; once the drawing ends, this process was left alone with the pages it had not
 come to — at 10,000 powers about 15 s with the second core idle but for the search
-index. :func:`start` forks a child there that writes the last of them
-(:data:`CHILD_SHARE`) while this process writes the first (and the downloads, the
-tallies and the risk index, which are its own); :meth:`Share.finish` takes the child's
-count of pages and bytes.
+index. :func:`start` forks a child there that writes pages from the last one back, while
+this process writes them from the first on (and adds every power to the downloads, the
+tallies and the risk index, which are its own): each takes :data:`BLOCK` pages at a time
+and they stop where they meet, so both end together however the work is divided (a fixed
+share left one core idle for the last 32 s of a 100,000-power build). :meth:`Share.finish`
+takes the child's count of pages and bytes.
 
+* The two take their blocks under a lock, and share two numbers: where this process's
+  pages end and where the child's begin. A lock not had within :data:`LOCK_SECONDS` (its
+  holder died holding it) ends the sharing: this process then writes every page left, and
+  the child, if alive, stops.
 * The child is forked only from a process of one thread (the drawing's threads have
   ended: a fork copies other threads' locks in whatever state they are), where a second
   process helps (:func:`powerreg.machine.second_process`), on Linux, and for at least
@@ -28,7 +34,7 @@ Examples:
     >>> ids = [f"XK-{n:03d}" for n in range(MIN_PAGES)]
     >>> share = start(pages, ids, write)
     >>> for pid in ids:
-    ...     if share is None or pid not in share:
+    ...     if share is None or share.mine(pid):
     ...         write(pid)
     >>> if share is not None:
     ...     share.finish()
@@ -38,21 +44,25 @@ Examples:
 
 from __future__ import annotations
 
+import mmap
+import struct
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..machine import Child, fork, may_fork, second_process
 from .pages import Pages
 
-#: The child's share of the pages left: this process also adds every power to the
-#: downloads and the risk index (~0.3 of a page's cost each), so an even split left it
-#: ~27 s of 74 s alone at the end of a 100,000-power build, its child done (traced
-#: 2026-12-01); at this share both end together.
-CHILD_SHARE = 0.64
+#: Pages taken at a time (~25 ms of work): the two processes end within a block.
+BLOCK = 16
 
 #: Fewest pages worth a child: below, a fork and a second pass over the ids cost more
 #: than the pages (a power's page takes ~1.5 ms to make and write).
 MIN_PAGES = 200
+
+#: Longest wait for the lock (held for a microsecond, unless its holder died).
+LOCK_SECONDS = 10.0
+
+_BOUNDS = struct.Struct("=qq")  # this process's pages end, the child's begin
 
 
 def forkable() -> bool:
@@ -61,54 +71,117 @@ def forkable() -> bool:
 
 
 def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Share | None:
-    """A child writing, with ``write``, the last :data:`CHILD_SHARE` of the pages of
-    ``ids`` (power ids, in the order this process goes on writing the first), or ``None`` where
-    no child is made (see the module): then this process writes them all."""
+    """A child writing, with ``write``, pages of ``ids`` (power ids, in the order this
+    process goes on writing them) from the last back, as many as it comes to before it
+    meets this process (see the module); or ``None`` where no child is made: then this
+    process writes them all."""
     if len(ids) < MIN_PAGES or not forkable():
         return None
-    theirs = tuple(ids[len(ids) - round(len(ids) * CHILD_SHARE) :])
+    import multiprocessing
+
+    ids = tuple(ids)
+    lock = multiprocessing.get_context("fork").Lock()
+    bounds = mmap.mmap(-1, _BOUNDS.size)  # shared with the child: anonymous, MAP_SHARED
+    _BOUNDS.pack_into(bounds, 0, BLOCK, len(ids) - BLOCK)  # a first block each
     count, size = pages.count, pages.bytes
 
     def work() -> dict[str, Any]:
-        for pid in theirs:
-            write(pid)
-        return {"pages": pages.count - count, "bytes": pages.bytes - size}
+        end = len(ids)
+        while True:
+            if not lock.acquire(timeout=LOCK_SECONDS):
+                return {}  # the parent died holding it: no report, nothing claimed
+            try:
+                mine, theirs = _BOUNDS.unpack_from(bounds)
+                begin = theirs if end == len(ids) else max(mine, theirs - BLOCK)
+                _BOUNDS.pack_into(bounds, 0, mine, begin)
+            finally:
+                lock.release()
+            if begin >= end:
+                break
+            for pid in ids[begin:end]:
+                write(pid)
+            end = begin
+        return {"pages": pages.count - count, "bytes": pages.bytes - size, "from": end}
 
     try:
         child = fork(work)
     except OSError:  # no process: written here
+        bounds.close()
         return None
-    return Share(pages, theirs, write, child)
+    return Share(pages, ids, write, child, lock, bounds)
 
 
 class Share:
     """The pages a child writes (see :func:`start`)."""
 
     def __init__(
-        self, pages: Pages, ids: tuple[str, ...], write: Callable[[str], None], child: Child
+        self,
+        pages: Pages,
+        ids: tuple[str, ...],
+        write: Callable[[str], None],
+        child: Child,
+        lock: Any,
+        bounds: mmap.mmap,
     ) -> None:
         self._pages, self._write = pages, write
         self._child: Child | None = child
-        self._ids = frozenset(ids)
-        self._order = ids
+        self._ids = ids
+        self._at = {pid: i for i, pid in enumerate(ids)}
+        self._lock, self._bounds = lock, bounds
+        self._mine = BLOCK  # this process's pages: ids[:_mine]
+        self._rest = False  # the child has taken every page from _mine on
+        #: where the sharing ended, if it did: this process writes every page from there
+        self._alone: int | None = None
 
-    def __contains__(self, pid: object) -> bool:
-        """Whether the page of power ``pid`` is the child's to write."""
-        return pid in self._ids
+    def mine(self, pid: str) -> bool:
+        """Whether this process is to write the page of ``pid`` (asked in the order of
+        the ids given to :func:`start`, once each): a page the child has taken is not."""
+        i = self._at.get(pid)
+        if i is None or i < self._mine or self._alone is not None:
+            return True
+        if self._rest:
+            return False
+        if not self._lock.acquire(timeout=LOCK_SECONDS):
+            self._alone = i  # the child died holding it: every page left is ours
+            return True
+        try:
+            _, theirs = _BOUNDS.unpack_from(self._bounds)
+            self._mine = max(self._mine, min(i + BLOCK, theirs))
+            _BOUNDS.pack_into(self._bounds, 0, self._mine, theirs)
+        finally:
+            self._lock.release()
+        self._rest = self._mine <= i  # we have met: the rest is the child's
+        return not self._rest
 
     def finish(self) -> None:
         """Wait for the child: its pages and bytes counted into the pages; if it failed,
-        its pages written here instead."""
+        or the sharing ended, the pages it took written here."""
         child, self._child = self._child, None
         if child is None:  # finished, or stopped
             return
+        if self._alone is not None:
+            # this process has written every page from where the sharing ended; the
+            # child, stopped, may have left one of them cut short: written again
+            child.stop()
+            counted = self._pages.count, self._pages.bytes
+            for pid in self._ids[self._alone :]:
+                self._write(pid)
+            self._pages.count, self._pages.bytes = counted
+            return
         report = child.report() or {}
-        pages, size = report.get("pages"), report.get("bytes")
-        if isinstance(pages, int) and isinstance(size, int) and pages == len(self._order):
+        _, theirs = _BOUNDS.unpack_from(self._bounds)
+        self._bounds.close()
+        pages, size, begin = report.get("pages"), report.get("bytes"), report.get("from")
+        if (
+            isinstance(pages, int)
+            and isinstance(size, int)
+            and begin == theirs
+            and pages == len(self._ids) - theirs
+        ):
             self._pages.count += pages
             self._pages.bytes += size
             return
-        for pid in self._order:  # the child failed or died: its pages written here
+        for pid in self._ids[theirs:]:  # the child failed or died: its pages written here
             self._write(pid)
 
     def stop(self) -> None:

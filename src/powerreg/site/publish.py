@@ -429,7 +429,7 @@ def _write_rest(
                 if later is None or later.done:
                     if not tried:  # a child, forked once (.pageshare), takes most of the rest
                         tried, child_share = True, pageshare.start(pages, order[at:], write_page)
-                    if child_share is None or pid not in child_share:
+                    if child_share is None or child_share.mine(pid):
                         write_page(pid)
                 elif not power.is_public:
                     write_page(pid)
