@@ -172,3 +172,28 @@ def test_the_two_processes_meet_wherever_the_work_lies(
     # the faster takes most: no fixed share
     assert (ours < len(ids) // 3) if slow == "parent" else (ours > 2 * len(ids) // 3)
     assert pages.count == len(ids)
+
+
+@pytest.mark.parametrize("page", ["risks.html", "categories/XK.html"])
+def test_a_child_that_dies_in_its_listings_leaves_them_to_this_process(
+    drawn: tuple[powerreg.Registry, Path],
+    one_process: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    page: str,
+) -> None:
+    started = _spy(monkeypatch)
+    parent = os.getpid()
+    save = Pages.save
+
+    def dies(self: Pages, path: str, text: str) -> None:
+        if path == page and os.getpid() != parent:
+            os._exit(9)  # the child's first work, cut short
+        save(self, path, text)
+
+    monkeypatch.setattr(Pages, "save", dies)
+    result = publish_site(drawn[0], tmp_path / "site", drawn=drawn[1])
+    [share] = started
+    assert share is not None
+    assert result.pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
+    assert site_files(tmp_path / "site") == site_files(one_process)

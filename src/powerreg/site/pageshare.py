@@ -4,8 +4,9 @@ A big site's pages are made while ``dot`` draws (:mod:`.deferred`), three proces
 two cores; once the drawing ends, this process was left alone with the pages it had not
 come to — at 10,000 powers about 15 s with the second core idle but for the search
 index. :func:`start` forks a child there that writes pages from the last one back, while
-this process writes them from the first on (and adds every power to the downloads, the
-tallies and the risk index, which are its own): each takes :data:`BLOCK` pages at a time
+this process writes them from the first on (and adds every power to the downloads and
+the tallies, which are its own); the child first writes the pages given it as ``first``
+(the site's listings, made from every power). Each takes :data:`BLOCK` pages at a time
 and they stop where they meet, so both end together however the work is divided (a fixed
 share left one core idle for the last 32 s of a 100,000-power build). :meth:`Share.finish`
 takes the child's count of pages and bytes.
@@ -70,11 +71,17 @@ def forkable() -> bool:
     return may_fork() and second_process()
 
 
-def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Share | None:
+def start(
+    pages: Pages,
+    ids: Sequence[str],
+    write: Callable[[str], None],
+    first: Callable[[], None] | None = None,
+) -> Share | None:
     """A child writing, with ``write``, pages of ``ids`` (power ids, in the order this
     process goes on writing them) from the last back, as many as it comes to before it
     meets this process (see the module); or ``None`` where no child is made: then this
-    process writes them all."""
+    process writes them all. ``first``, if given, writes other pages: the child's first
+    work (this process goes on meanwhile), done here should the child fail."""
     if len(ids) < MIN_PAGES or not forkable():
         return None
     import multiprocessing
@@ -86,6 +93,9 @@ def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Sha
     count, size = pages.count, pages.bytes
 
     def work() -> dict[str, Any]:
+        if first is not None:
+            first()
+        firsts = pages.count - count
         end = len(ids)
         while True:
             if not lock.acquire(timeout=LOCK_SECONDS):
@@ -101,14 +111,19 @@ def start(pages: Pages, ids: Sequence[str], write: Callable[[str], None]) -> Sha
             for pid in ids[begin:end]:
                 write(pid)
             end = begin
-        return {"pages": pages.count - count, "bytes": pages.bytes - size, "from": end}
+        return {
+            "pages": pages.count - count,
+            "bytes": pages.bytes - size,
+            "from": end,
+            "first": firsts,
+        }
 
     try:
         child = fork(work)
     except OSError:  # no process: written here
         bounds.close()
         return None
-    return Share(pages, ids, write, child, lock, bounds)
+    return Share(pages, ids, write, child, lock, bounds, first)
 
 
 class Share:
@@ -122,8 +137,9 @@ class Share:
         child: Child,
         lock: Any,
         bounds: mmap.mmap,
+        first: Callable[[], None] | None = None,
     ) -> None:
-        self._pages, self._write = pages, write
+        self._pages, self._write, self._first = pages, write, first
         self._child: Child | None = child
         self._ids = ids
         self._at = {pid: i for i, pid in enumerate(ids)}
@@ -167,22 +183,29 @@ class Share:
             for pid in self._ids[self._alone :]:
                 self._write(pid)
             self._pages.count, self._pages.bytes = counted
+            if self._first is not None:
+                self._first()
             return
         report = child.report() or {}
         _, theirs = _BOUNDS.unpack_from(self._bounds)
         self._bounds.close()
         pages, size, begin = report.get("pages"), report.get("bytes"), report.get("from")
+        firsts = report.get("first")
         if (
             isinstance(pages, int)
             and isinstance(size, int)
+            and isinstance(firsts, int)
             and begin == theirs
-            and pages == len(self._ids) - theirs
+            and pages == len(self._ids) - theirs + firsts
         ):
             self._pages.count += pages
             self._pages.bytes += size
             return
-        for pid in self._ids[theirs:]:  # the child failed or died: its pages written here
+        # the child failed or died: its pages written here
+        for pid in self._ids[theirs:]:
             self._write(pid)
+        if self._first is not None:
+            self._first()
 
     def stop(self) -> None:
         """Kill the child if it is still at work and wait for it (the caller failed)."""

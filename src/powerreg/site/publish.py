@@ -405,8 +405,6 @@ def _write_rest(
     charts = work / "charts"
     categories = {c.code: c for c in public.categories}
     tallies = {c.code: CategoryTally(c.code, c.name, c.name_en) for c in public.categories}
-    risks: list[dict[str, Any]] = []
-    by_category: dict[str, list[dict[str, Any]]] = {c: [] for c in categories}
     stats = public.stats()
     gc_was = gc.isenabled()
     gc.disable()  # many short-lived dicts and no cycles: the collector would only cost time
@@ -418,6 +416,15 @@ def _write_rest(
         pages.write(f"powers/{pid}.html", template, **context)
 
     order = sorted(public.powers)
+
+    def listings() -> None:
+        """The pages made from every power (at 100,000 powers some 13 s): the first
+        work of the child of .pageshare, if one is made, while this process writes
+        power pages; else written here, the risk index before the charts are waited
+        for, the category pages (which show them) after."""
+        _write_risk_index(pages, public, order)
+        _write_categories(pages, public, order, charts)
+
     child_share: pageshare.Share | None = None  # the pages left once the charts are drawn
     tried = False  # whether a child was asked for (once)
     try:
@@ -428,7 +435,8 @@ def _write_rest(
                 path = f"powers/{pid}.html"
                 if later is None or later.done:
                     if not tried:  # a child, forked once (.pageshare), takes most of the rest
-                        tried, child_share = True, pageshare.start(pages, order[at:], write_page)
+                        tried = True
+                        child_share = pageshare.start(pages, order[at:], write_page, listings)
                     if child_share is None or child_share.mine(pid):
                         write_page(pid)
                 elif not power.is_public:
@@ -445,13 +453,8 @@ def _write_rest(
                     if later.full:
                         drawn()
                 files_out.add(power, category.name)
-                reason = withheld_reason(power)
-                by_category[power.category].append(
-                    {"power": power, "withheld": reason, "by_level": level_counts(power)}
-                )
-                if reason is None:
+                if withheld_reason(power) is None:
                     tallies[power.category].add(power)
-                    risks.extend(risk_rows(power))
         if child_share is not None:
             child_share.finish()
     finally:
@@ -471,15 +474,8 @@ def _write_rest(
         categories=list(tallies.values()),
         bars=level_bars(by_level),
     )
-    pages.write(
-        "risks.html",
-        "risks.html",
-        nav="risks",
-        rows=risks,
-        types=RISK_TYPES,
-        categories=public.categories,
-        crumbs=[("首页", "index.html"), ("廉政风险点索引", "")],
-    )
+    if child_share is None:  # else the child wrote it (listings)
+        _write_risk_index(pages, public, order)
     # the index before search.html, which holds its numbers
     [job] = jobs
     if job is not None:
@@ -534,6 +530,45 @@ def _write_rest(
     # what shows the charts: once they are drawn
     if later is not None:
         later.finish(pages.save, progress)
+    if child_share is None:  # else the child wrote them (listings)
+        _write_categories(pages, public, order, charts)
+    return {
+        "pages": pages.count,
+        "page_bytes": pages.bytes,
+        "powers": len(public.powers),
+        "withheld": withheld,
+        "omitted": sorted(rules.omit),
+        "search_bytes": search_bytes,
+    }
+
+
+def _write_risk_index(pages: Pages, public: Registry, order: list[str]) -> None:
+    """The risk-point index: the risk points of every public power in ``order``."""
+    risks: list[dict[str, Any]] = []
+    for pid in order:
+        power = public.powers[pid]
+        if withheld_reason(power) is None:
+            risks.extend(risk_rows(power))
+    pages.write(
+        "risks.html",
+        "risks.html",
+        nav="risks",
+        rows=risks,
+        types=RISK_TYPES,
+        categories=public.categories,
+        crumbs=[("首页", "index.html"), ("廉政风险点索引", "")],
+    )
+
+
+def _write_categories(pages: Pages, public: Registry, order: list[str], charts: Path) -> None:
+    """The category pages: each category's powers in ``order``, and its overview chart."""
+    categories = {c.code: c for c in public.categories}
+    by_category: dict[str, list[dict[str, Any]]] = {c: [] for c in categories}
+    for pid in order:
+        power = public.powers[pid]
+        by_category[power.category].append(
+            {"power": power, "withheld": withheld_reason(power), "by_level": level_counts(power)}
+        )
     for code, category in categories.items():
         pages.write(
             f"categories/{code}.html",
@@ -543,14 +578,6 @@ def _write_rest(
             overview=overview_svg(charts, code, category.name),
             crumbs=[("首页", "index.html"), (category.name, "")],
         )
-    return {
-        "pages": pages.count,
-        "page_bytes": pages.bytes,
-        "powers": len(public.powers),
-        "withheld": withheld,
-        "omitted": sorted(rules.omit),
-        "search_bytes": search_bytes,
-    }
 
 
 def _power_page(
