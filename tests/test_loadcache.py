@@ -511,6 +511,7 @@ def test_a_writer_that_fails_never_holds_the_loader_up(
     again.close()
 
 
+@pytest.mark.usefixtures("own_threads")  # the pool forks only from one thread
 def test_a_parallel_first_load_fills_the_cache_from_its_writer(
     tmp_path: Path, cache: Path, parses: Parses, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -197,3 +197,29 @@ def test_a_child_that_dies_in_its_listings_leaves_them_to_this_process(
     assert share is not None
     assert result.pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
     assert site_files(tmp_path / "site") == site_files(one_process)
+
+
+def test_a_child_that_dies_placing_the_charts_leaves_them_to_this_process(
+    drawn: tuple[powerreg.Registry, Path],
+    one_process: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = _spy(monkeypatch)
+    parent = os.getpid()
+    link = publish._link
+    linked = [0]
+
+    def dies(src: str, dst: str) -> None:
+        linked[0] += 1
+        if os.getpid() != parent and linked[0] == 5:
+            os._exit(9)  # some charts linked, the rest not
+        link(src, dst)
+
+    monkeypatch.setattr(publish, "_link", dies)
+    result = publish_site(drawn[0], tmp_path / "site", drawn=drawn[1])
+    [share] = started
+    assert share is not None
+    assert linked[0] > 0  # placed by this process, the child's part removed first
+    assert result.pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
+    assert site_files(tmp_path / "site") == site_files(one_process)
