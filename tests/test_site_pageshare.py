@@ -75,6 +75,16 @@ def _shared(
         save(self, path, text)
 
     monkeypatch.setattr(Pages, "save", saved)
+    return _published_with_child(drawn, out, started)
+
+
+def _published_with_child(
+    drawn: tuple[powerreg.Registry, Path],
+    out: Path,
+    started: list[pageshare.Share | None],
+) -> int:
+    """The site published (``started``: :func:`_spy`'s list), a child made and waited
+    for: its count of pages."""
     before = child_processes()
     result = publish_site(drawn[0], out, drawn=drawn[1])
     [share] = started
@@ -192,10 +202,8 @@ def test_a_child_that_dies_in_its_listings_leaves_them_to_this_process(
         save(self, path, text)
 
     monkeypatch.setattr(Pages, "save", dies)
-    result = publish_site(drawn[0], tmp_path / "site", drawn=drawn[1])
-    [share] = started
-    assert share is not None
-    assert result.pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
+    pages = _published_with_child(drawn, tmp_path / "site", started)
+    assert pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
     assert site_files(tmp_path / "site") == site_files(one_process)
 
 
@@ -217,9 +225,33 @@ def test_a_child_that_dies_placing_the_charts_leaves_them_to_this_process(
         link(src, dst)
 
     monkeypatch.setattr(publish, "_link", dies)
-    result = publish_site(drawn[0], tmp_path / "site", drawn=drawn[1])
-    [share] = started
-    assert share is not None
+    pages = _published_with_child(drawn, tmp_path / "site", started)
     assert linked[0] > 0  # placed by this process, the child's part removed first
-    assert result.pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
+    assert pages == sum(1 for p in (tmp_path / "site").rglob("*.html"))
     assert site_files(tmp_path / "site") == site_files(one_process)
+
+
+def test_a_lock_not_had_ends_the_sharing_and_this_process_writes_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POWERREG_PARALLEL", "1")
+    pages = Pages(tmp_path / "site", {})
+
+    def write(pid: str) -> None:
+        pages.save(f"powers/{pid}.html", pid)
+
+    ids = [f"XK-{n:03d}" for n in range(2 * pageshare.MIN_PAGES)]
+    share = pageshare.start(pages, ids, write)
+    assert share is not None
+
+    class Held:  # as if the child had died holding the lock
+        def acquire(self, timeout: float) -> bool:
+            return False
+
+    share._lock = Held()
+    for pid in ids:
+        if share.mine(pid):
+            write(pid)
+    share.finish()
+    assert pages.count == len(ids)  # each page counted once, the child's not twice
+    assert [p.read_text() for p in sorted((tmp_path / "site" / "powers").iterdir())] == ids

@@ -171,7 +171,7 @@ class LoadCache:
     Every method swallows SQLite's errors: a cache that fails is a cache that misses.
     """
 
-    def __init__(self, db: sqlite3.Connection, path: Path | None = None) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self._db: sqlite3.Connection | None = db
         self._path = path  # the database's file, for a writer's connection of its own
         self._prefix = fingerprint()
@@ -296,7 +296,7 @@ class LoadCache:
             >>> c.put_payloads([(b"k", b"payload")])
             >>> c.close()  # written by now
         """
-        if self._db is not None and self._path is not None and self._behind is None:
+        if self._db is not None and self._behind is None:
             self._behind = _WriteBehind(self._path)
             self._behind.start()
 

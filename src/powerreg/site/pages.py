@@ -129,7 +129,7 @@ def environment() -> Environment:
     )
     # field: each field's label, its one name (powerreg.model.FIELD_LABELS), as
     # ``field.Power.name``: namespaces, which a template reads without the failed
-    # attribute lookup a dict costs it (see _Step)
+    # attribute lookup a dict costs it (see StepRow)
     field = SimpleNamespace(**{m: SimpleNamespace(**f) for m, f in FIELD_LABELS.items()})
     env.globals.update(label=_label, field=field, levels=list(Level), nav_items=NAV_ITEMS, csp=CSP)
     return env
@@ -148,7 +148,7 @@ class Pages:
     _site: SimpleNamespace = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._site = SimpleNamespace(**self.site)  # read as site.title: see _Step
+        self._site = SimpleNamespace(**self.site)  # read as site.title: see StepRow
 
     def write(self, path: str, template: str, **context: Any) -> None:
         """Render ``template`` with ``context`` to ``path`` (relative to the site)."""

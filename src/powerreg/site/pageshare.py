@@ -96,21 +96,19 @@ def start(
         if first is not None:
             first()
         firsts = pages.count - count
-        end = len(ids)
-        while True:
-            if not lock.acquire(timeout=LOCK_SECONDS):
-                return {}  # the parent died holding it: no report, nothing claimed
-            try:
-                mine, theirs = _BOUNDS.unpack_from(bounds)
-                begin = theirs if end == len(ids) else max(mine, theirs - BLOCK)
-                _BOUNDS.pack_into(bounds, 0, mine, begin)
-            finally:
-                lock.release()
-            if begin >= end:
-                break
+        begin, end = len(ids) - BLOCK, len(ids)  # its first block, given at the start
+        while begin < end:
             for pid in ids[begin:end]:
                 write(pid)
             end = begin
+            if not lock.acquire(timeout=LOCK_SECONDS):
+                return {}  # the parent died holding it: no report, its pages redone
+            try:
+                mine, _ = _BOUNDS.unpack_from(bounds)
+                begin = max(mine, end - BLOCK)
+                _BOUNDS.pack_into(bounds, 0, mine, begin)
+            finally:
+                lock.release()
         return {
             "pages": pages.count - count,
             "bytes": pages.bytes - size,
@@ -175,35 +173,34 @@ class Share:
         child, self._child = self._child, None
         if child is None:  # finished, or stopped
             return
-        if self._alone is not None:
-            # this process has written every page from where the sharing ended; the
-            # child, stopped, may have left one of them cut short: written again
+        counted = None
+        if self._alone is None:
+            report = child.report() or {}
+            _, theirs = _BOUNDS.unpack_from(self._bounds)
+            pages, size = report.get("pages"), report.get("bytes")
+            firsts = report.get("first")
+            if (
+                isinstance(pages, int)
+                and isinstance(size, int)
+                and isinstance(firsts, int)
+                and report.get("from") == theirs
+                and pages == len(self._ids) - theirs + firsts
+            ):
+                self._bounds.close()
+                self._pages.count += pages
+                self._pages.bytes += size
+                return
+        else:
+            # this process has written, and counted, every page from where the sharing
+            # ended; the child, stopped, may have left one of them cut short
             child.stop()
-            counted = self._pages.count, self._pages.bytes
-            for pid in self._ids[self._alone :]:
-                self._write(pid)
-            self._pages.count, self._pages.bytes = counted
-            if self._first is not None:
-                self._first()
-            return
-        report = child.report() or {}
-        _, theirs = _BOUNDS.unpack_from(self._bounds)
+            theirs, counted = self._alone, (self._pages.count, self._pages.bytes)
         self._bounds.close()
-        pages, size, begin = report.get("pages"), report.get("bytes"), report.get("from")
-        firsts = report.get("first")
-        if (
-            isinstance(pages, int)
-            and isinstance(size, int)
-            and isinstance(firsts, int)
-            and begin == theirs
-            and pages == len(self._ids) - theirs + firsts
-        ):
-            self._pages.count += pages
-            self._pages.bytes += size
-            return
-        # the child failed or died: its pages written here
+        # the child's pages (and first work) written here
         for pid in self._ids[theirs:]:
             self._write(pid)
+        if counted is not None:
+            self._pages.count, self._pages.bytes = counted
         if self._first is not None:
             self._first()
 
@@ -212,3 +209,4 @@ class Share:
         child, self._child = self._child, None
         if child is not None:
             child.stop()
+            self._bounds.close()
