@@ -49,8 +49,8 @@ LAYERS: list[list[str]] = [
     ["fastyaml"],  # clean YAML read by rapidyaml, the careful reader (yamlsource) judging
     ["model"],  # pydantic models; their convenience methods call paths and graph
     # what a pydantic error says, for every reader of a registry; the load cache; the
-    # worker processes that parse files for the loader
-    ["schemamessages", "loadentry", "loadcache", "loadpool"],
+    # worker processes that parse files for the loader; positions found when asked
+    ["schemamessages", "loadentry", "loadcache", "loadpool", "lateplaces"],
     ["directory", "catalog", "workbook"],  # YAML files → models; models ⇄ SQLite, workbooks
     ["load"],  # chooses between a directory and a catalog
     ["verdicts"],  # a clean load remembered by the directory's bytes (validate's answer)

@@ -48,9 +48,9 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Parses:
             count[0] += 1
         return careful(raw, file)
 
-    def counted_fast(raw: bytes, file: str) -> Any:
+    def counted_fast(raw: bytes, file: str, *, whole: bool = True) -> Any:
         count[0] += 1
-        entry = fast(raw, file)
+        entry = fast(raw, file, whole=whole)
         if entry is None:
             turned_down.add(file)
         return entry

@@ -24,12 +24,21 @@ from .conftest import EXAMPLE, META, dump, in_fresh_process, power_data
 from .test_load import CASES, MINI, ORG_META
 
 
-def _outcome(root: Path, **kwargs: Any) -> tuple[Any, list[Any], dict[str, Any]]:
+def _outcome(
+    root: Path, read: list[int] | None = None, **kwargs: Any
+) -> tuple[Any, list[Any], dict[str, Any]]:
+    """The registry, its problems and its source map, every place found (those a load
+    leaves to be found when asked are found now; ``read``, a count of files read, does
+    not count those second readings)."""
     try:
         reg = load(root, **kwargs)
     except RegistryError as err:
         return None, err.problems, {}
-    return reg, [], reg._sources.positions
+    at_load = None if read is None else read[0]
+    positions = reg._sources.complete()
+    if read is not None and at_load is not None:
+        read[0] = at_load
+    return reg, [], positions
 
 
 @contextmanager
@@ -100,6 +109,14 @@ def compare_everything() -> dict[str, list[int]]:
                 assert got == serial, name
                 assert got[2] == serial[2], name  # the source map too
             handed[name] = [jobs[0], len(list((root / "powers").glob("*.yaml")))]
+            if serial[0] is not None:  # every place found while the files are parsed:
+                # the cache's entries without them are parsed again, the same places found
+                for located in (
+                    load(root, cache=False, locate_all=True),
+                    load(root, locate_all=True),
+                ):
+                    assert not located._sources.pending, name
+                    assert located._sources.positions == serial[2], name
     return handed
 
 

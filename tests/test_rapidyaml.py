@@ -298,7 +298,7 @@ def compare_loads() -> dict[str, int]:
             os.environ[fastyaml.FAST_ENV] = "1"
             directory.FAST_AT = 0  # type: ignore[misc]
             count = [0]
-            serial = _outcome(root, cache=False)
+            serial = _outcome(root, cache=False, read=count)
             fast_reads[name] = count[0]
             os.environ["POWERREG_PARALLEL"] = "1"
             directory.PARALLEL_AT = 1  # type: ignore[misc]

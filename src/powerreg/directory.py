@@ -37,6 +37,7 @@ from .codes.load_codes import FILE_KINDS
 from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, UsageError, problem
 from .fastyaml import available as fast_available
+from .lateplaces import Later, find_places, later
 from .layout import POWERS_DIR, REGISTRY_FILE, is_power_file
 from .loadcache import LoadCache, cache_enabled
 from .loadentry import CachedPower
@@ -87,7 +88,11 @@ FAST_AT = 16
 
 
 def load_directory(
-    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, cache: bool = True
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    cache: bool = True,
+    locate_all: bool = False,
 ) -> Registry:
     """Load a registry directory (``registry.yaml`` and ``powers/*.yaml``).
 
@@ -95,10 +100,14 @@ def load_directory(
     before are taken from the load cache (:mod:`.loadcache`) by their bytes, and the
     others are stored there; the registry and its problems are the same either way.
 
+    Where each power stands is found as its file is read; where its entities stand, when
+    first asked (:mod:`.lateplaces`), or with ``locate_all`` as the files are read (for
+    a caller that will ask for them all: a catalog's export).
+
     Raises:
         RegistryError: with every problem found, if the registry does not load.
     """
-    return _DirectoryLoader(Path(path), max_bytes, cache=cache).load()
+    return _DirectoryLoader(Path(path), max_bytes, cache=cache, locate_all=locate_all).load()
 
 
 def load_power_file(
@@ -128,7 +137,13 @@ def load_power_file(
 
 class _DirectoryLoader:
     def __init__(
-        self, root: Path, max_bytes: int, only: str | None = None, *, cache: bool = False
+        self,
+        root: Path,
+        max_bytes: int,
+        only: str | None = None,
+        *,
+        cache: bool = False,
+        locate_all: bool = False,
     ) -> None:
         self.root = root
         self.use_cache = cache and cache_enabled()
@@ -137,6 +152,15 @@ class _DirectoryLoader:
         self.only = only
         self.problems: list[Problem] = []
         self.positions: dict[str, tuple[str, int, int]] = {}
+        #: whether every entity's position is found as the files are read; else a clean
+        #: file's power alone, its entities' when asked (:mod:`.lateplaces`)
+        self.locate_all = locate_all
+        #: power id → its file as read, for the powers whose entities are found later
+        self.pending: dict[str, Later] = {}
+        self.absolute = os.path.abspath(root)  # (found later, perhaps from another cwd)
+        self.sources = SourceMap(
+            self.positions, str(root), pending=self.pending, finder=find_places
+        )
         #: (category, file, line, column, power id) of every power file that names a
         #: category, checked against registry.yaml at the end (the documents themselves
         #: are not kept: at 10,000 powers they would double the memory of a load)
@@ -163,7 +187,7 @@ class _DirectoryLoader:
             raise RegistryError(self.problems)
         assert meta is not None
         reg = Registry.model_construct(**meta.__dict__, powers=powers)
-        reg._sources = SourceMap(self.positions, str(root))
+        reg._sources = self.sources
         return reg
 
     # ---------------------------------------------------------------- files
@@ -289,7 +313,7 @@ class _DirectoryLoader:
                 chunk = self._read_chunk(names[i : i + _CHUNK], cache)
                 misses = chunk.misses
                 if pool is None and len(misses) >= PARALLEL_AT and not loading.serial:
-                    pool = ParsePool.start(payloads=cache is not None)
+                    pool = ParsePool.start(payloads=cache is not None, whole=self.locate_all)
                     loading.serial = pool is None
                     if pool is not None and cache is not None:
                         cache.write_behind()  # a thread: only once the workers are forked
@@ -321,6 +345,8 @@ class _DirectoryLoader:
             chunk.files.append((f"{POWERS_DIR}/{name}", raw, key))
         if cache is not None:
             chunk.hits = cache.get_many(k for _, _, k in chunk.files if k)
+            if self.locate_all:  # an entry without its entities' places is a miss here
+                chunk.hits = {k: e for k, e in chunk.hits.items() if e.whole}
         return chunk
 
     def _take_chunk(
@@ -330,7 +356,8 @@ class _DirectoryLoader:
         parsed here (every file with a problem, every file of a job no worker had
         started, and every file when no pool runs)."""
         fast = len(chunk.misses) >= FAST_AT and fast_available()
-        made = chunk.made(pool, fast)
+        whole = self.locate_all
+        made = chunk.made(pool, fast, whole)
         fresh: list[tuple[bytes, CachedPower]] = []
         payloads: list[tuple[bytes, bytes]] = []
         powers, declared_in = loading.powers, loading.declared_in
@@ -341,7 +368,7 @@ class _DirectoryLoader:
                 self.problems.append(self._unreadable(raw, rel))
                 continue
             hit = chunk.hits.get(key) if key is not None else None
-            if hit is not None and self._take_cached(hit, rel, powers, declared_in):
+            if hit is not None and self._take_cached(hit, rel, raw, powers, declared_in):
                 continue
             tried = hit is None and rel in made
             found = made.get(rel) if hit is None else None
@@ -350,7 +377,7 @@ class _DirectoryLoader:
                     entry: CachedPower | None = entry_of(found)
                 except Exception:  # a worker's payload is ours; still, never a traceback
                     entry = None
-                if entry is not None and self._take_cached(entry, rel, powers, declared_in):
+                if entry is not None and self._take_cached(entry, rel, raw, powers, declared_in):
                     if key is not None:
                         if isinstance(found, bytes):
                             payloads.append((key, found))
@@ -358,8 +385,8 @@ class _DirectoryLoader:
                             fresh.append((key, entry))
                     continue
             if fast and not tried:  # a clean file read fast here, as a worker would
-                entry = clean_entry(raw, rel)
-                if entry is not None and self._take_cached(entry, rel, powers, declared_in):
+                entry = clean_entry(raw, rel, whole=whole)
+                if entry is not None and self._take_cached(entry, rel, raw, powers, declared_in):
                     if key is not None:
                         fresh.append((key, entry))
                     continue
@@ -371,7 +398,12 @@ class _DirectoryLoader:
             cache.put_many(fresh)
 
     def _take_cached(
-        self, hit: CachedPower, rel: str, powers: dict[str, Power], declared_in: dict[str, str]
+        self,
+        hit: CachedPower,
+        rel: str,
+        raw: bytes,
+        powers: dict[str, Power],
+        declared_in: dict[str, str],
     ) -> bool:
         """Take a power from the cache, unless checks that depend on more than its file
         (its name, the other files, the org chart) find a problem: then the file is read
@@ -387,6 +419,8 @@ class _DirectoryLoader:
         declared_in[power.id] = rel
         powers[power.id] = power
         hit.locate(rel, self.positions)
+        if not hit.whole:
+            self.pending[power.id] = later(self.absolute, rel, raw)
         return True
 
     def _load_power(
@@ -487,7 +521,7 @@ class _DirectoryLoader:
                         self._case_twice(fc.gid, f"{pid}/{first}")
 
     def _case_twice(self, gid: str, other: str) -> None:
-        file, line, column = self.positions.get(gid, (f"{POWERS_DIR}/", 0, 0))
+        file, line, column = self.sources.find(gid) or (f"{POWERS_DIR}/", 0, 0)
         self.problems.append(
             problem("E003.case", file, line, column, entity=gid, id=gid, other=other)
         )
@@ -550,7 +584,7 @@ class _Chunk:
             if isinstance(raw, bytes) and (key is None or key not in self.hits)
         ]
 
-    def made(self, pool: ParsePool | None, fast: bool) -> dict[str, Made | None]:
+    def made(self, pool: ParsePool | None, fast: bool, whole: bool) -> dict[str, Made | None]:
         """What was made of the misses before they are taken in, rel → made, ``None``
         for a file found not clean: the jobs no worker has started are taken back and
         their files read here (fast, if ``fast``), the workers kept fed meanwhile; then
@@ -563,7 +597,7 @@ class _Chunk:
             if not fast:
                 continue
             for rel, raw in job.files:
-                out[rel] = clean_entry(raw, rel)
+                out[rel] = clean_entry(raw, rel, whole=whole)
                 pool.pump()
         for job in self.jobs:
             results = pool.wait(job)

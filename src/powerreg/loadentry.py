@@ -251,14 +251,17 @@ def _power_codec() -> tuple[_Encode, _Decode]:
 @dataclass(frozen=True)
 class CachedPower:
     """What a clean power file produced: the validated power, where its category was
-    named (``(code, line, column, entity)``, ``None`` if it names none as text), and
-    the key, line and column of each entity the source map records (three lists)."""
+    named (``(code, line, column, entity)``, ``None`` if it names none as text), the
+    key, line and column of each entity the source map records (three lists), and
+    whether those are all of them (``whole``) or the power's own place only, its
+    entities' to be found in the file when first asked (:mod:`.lateplaces`)."""
 
     power: Power
     category: tuple[str, int, int, str | None] | None
     keys: Sequence[str]
     lines: Sequence[int]
     columns: Sequence[int]
+    whole: bool = True
 
     @classmethod
     def of(
@@ -266,6 +269,8 @@ class CachedPower:
         power: Power,
         category: tuple[str, int, int, str | None] | None,
         positions: Iterable[tuple[str, int, int]],
+        *,
+        whole: bool = True,
     ) -> CachedPower:
         """An entry from ``(key, line, column)`` of each located entity."""
         keys: list[str] = []
@@ -275,7 +280,7 @@ class CachedPower:
             keys.append(key)
             lines.append(line)
             columns.append(column)
-        return cls(power, category, keys, lines, columns)
+        return cls(power, category, keys, lines, columns, whole)
 
     @property
     def positions(self) -> list[tuple[str, int, int]]:
@@ -302,23 +307,32 @@ def entry_body(entry: CachedPower) -> list[Any]:
         True
     """
     encode, _ = _power_codec()
-    return [encode(entry.power), entry.category, entry.keys, entry.lines, entry.columns]
+    return [
+        encode(entry.power),
+        entry.category,
+        entry.keys,
+        entry.lines,
+        entry.columns,
+        entry.whole,
+    ]
 
 
 def entry_of_body(body: Any) -> CachedPower:
     """The entry a body holds (:func:`entry_body`); raises (anything) if it holds none."""
     _, decode = _power_codec()
-    power_row, category, keys, lines, columns = body
+    power_row, category, keys, lines, columns, whole = body
     if not (type(keys) is type(lines) is type(columns) is list) or not (
         len(keys) == len(lines) == len(columns)
     ):
         raise ValueError("bad positions")
+    if type(whole) is not bool:
+        raise ValueError("bad whole")
     power = decode(power_row)
     power.assign_global_ids()
     if category is not None:
         code, line, column, entity = category
         category = (code, line, column, entity)
-    return CachedPower(power, category, keys, lines, columns)
+    return CachedPower(power, category, keys, lines, columns, whole)
 
 
 def encode_payload(entry: CachedPower) -> bytes:

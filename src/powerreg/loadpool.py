@@ -128,44 +128,49 @@ def category_of(doc: Document | FastDocument) -> tuple[str, int, int, str | None
     return (code, *doc.position(("category",)), entity)
 
 
-def clean_entry(raw: bytes, rel: str) -> CachedPower | None:
+def clean_entry(raw: bytes, rel: str, *, whole: bool = True) -> CachedPower | None:
     """What a power file produced if it has no problem of its own (it parses into a
-    mapping, its references hold, it validates), else ``None``.
+    mapping, its references hold, it validates), else ``None``; with the positions of
+    every entity, or (``whole=False``) of the power alone, the others found when first
+    asked (:mod:`.lateplaces`).
 
     The file is read fast (:mod:`.fastyaml`) when it is clean beyond doubt, else by the
     careful reader; the entry is the same either way."""
     fast = read_clean(raw, rel)
     if fast is not None:
         try:
-            return _clean_entry(fast)
+            return _clean_entry(fast, whole)
         except Exception:  # Unsure, or whatever rapidyaml's tree raises: read carefully
             pass
     doc = read_bytes(raw, rel)
     if doc.problems:
         return None
-    return _clean_entry(doc)
+    return _clean_entry(doc, whole)
 
 
-def _clean_entry(doc: Document | FastDocument) -> CachedPower | None:
+def _clean_entry(doc: Document | FastDocument, whole: bool) -> CachedPower | None:
     if not isinstance(doc.data, dict) or reference_issues(doc.data):
         return None
     try:
         power = Power.model_validate(doc.data, context={DEFER_REFERENCES: True})
     except ValidationError:
         return None
-    return CachedPower.of(power, category_of(doc), positions(power, doc))
+    if whole:
+        return CachedPower.of(power, category_of(doc), positions(power, doc))
+    own = [(power.id, *doc.position(("id",)))]
+    return CachedPower.of(power, category_of(doc), own, whole=False)
 
 
-def clean_payload(raw: bytes, rel: str) -> bytes | None:
+def clean_payload(raw: bytes, rel: str, *, whole: bool = True) -> bytes | None:
     """:func:`clean_entry` as a load cache payload (what a worker sends back when the
     load fills the cache)."""
-    return _written(clean_entry(raw, rel), encode_payload)
+    return _written(clean_entry(raw, rel, whole=whole), encode_payload)
 
 
-def clean_body(raw: bytes, rel: str) -> list[Any] | None:
+def clean_body(raw: bytes, rel: str, *, whole: bool = True) -> list[Any] | None:
     """:func:`clean_entry` as plain lists (what a worker sends back when nothing is
     cached: the pipe pickles it, three times faster both ways than JSON)."""
-    return _written(clean_entry(raw, rel), entry_body)
+    return _written(clean_entry(raw, rel, whole=whole), entry_body)
 
 
 def _written(entry: CachedPower | None, write: Callable[[CachedPower], _W]) -> _W | None:
@@ -192,13 +197,15 @@ def entry_of(made: Made) -> CachedPower:
     return entry_of_body(made)
 
 
-def _job(files: Sequence[tuple[str, bytes]], payloads: bool) -> list[bytes | list[Any] | None]:
+def _job(
+    files: Sequence[tuple[str, bytes]], payloads: bool, whole: bool
+) -> list[bytes | list[Any] | None]:
     if payloads:
-        return [clean_payload(raw, rel) for rel, raw in files]
-    return [clean_body(raw, rel) for rel, raw in files]
+        return [clean_payload(raw, rel, whole=whole) for rel, raw in files]
+    return [clean_body(raw, rel, whole=whole) for rel, raw in files]
 
 
-def _serve(conn: Connection, others: list[Connection], payloads: bool) -> None:
+def _serve(conn: Connection, others: list[Connection], payloads: bool, whole: bool) -> None:
     """A worker's life: take a job, send back what it made, until told to stop or the
     loader is gone. Ctrl-C is the loader's to handle: the worker ends when its pipe
     closes."""
@@ -213,7 +220,7 @@ def _serve(conn: Connection, others: list[Connection], payloads: bool) -> None:
         if files is None:
             return
         try:
-            made: list[bytes | list[Any] | None] | None = _job(files, payloads)
+            made: list[bytes | list[Any] | None] | None = _job(files, payloads, whole)
         except Exception:  # the loader parses this job's files itself
             made = None
         try:
@@ -262,13 +269,16 @@ class ParsePool:
         self._queue: deque[Job] = deque()
 
     @classmethod
-    def start(cls, workers: int | None = None, *, payloads: bool = True) -> ParsePool | None:
+    def start(
+        cls, workers: int | None = None, *, payloads: bool = True, whole: bool = True
+    ) -> ParsePool | None:
         """A pool for ``workers`` cores (default: every core; the loader is the work of
         one, so ``workers - 1`` processes), or ``None`` where one cannot or should not
         start: threads running, no ``fork``, or where
         :func:`powerreg.machine.second_process` says no (one core, turned off, or no core
         to spare). ``payloads``: the workers write what they make as load cache
-        payloads (the load fills the cache), else as plain lists."""
+        payloads (the load fills the cache), else as plain lists; ``whole``: with the
+        positions of every entity, else of each power alone (:func:`clean_entry`)."""
         n = workers or core_count()
         if not second_process(cores=n):
             return None
@@ -284,7 +294,9 @@ class ParsePool:
             for _ in range(n - 1):
                 ours, theirs = context.Pipe()
                 ends = [w.conn for w in started] + [ours]
-                process = context.Process(target=_serve, args=(theirs, ends, payloads), daemon=True)
+                process = context.Process(
+                    target=_serve, args=(theirs, ends, payloads, whole), daemon=True
+                )
                 process.start()
                 theirs.close()
                 started.append(_Worker(process, ours))

@@ -473,8 +473,9 @@ def _list(values: list[str]) -> str:
 
 def _positions(reg: Registry) -> dict[str, tuple[str, int, int]]:
     """Where each entity was read from (empty for a registry built in code); read once
-    here, not through ``reg.location`` per row, which costs more than the row."""
-    return reg._sources.positions
+    here, not through ``reg.location`` per row, which costs more than the row (those a
+    load left to be found when asked are found now: :mod:`powerreg.lateplaces`)."""
+    return reg._sources.complete()
 
 
 _NOWHERE = (None, None, None)

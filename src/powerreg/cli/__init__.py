@@ -69,7 +69,9 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _load(path: Path | None) -> Registry:
+def _load(path: Path | None, *, locate_all: bool = False) -> Registry:
+    """The registry at ``path`` (the bundled one if ``None``); ``locate_all`` for a
+    command that writes every entity's line (a catalog)."""
     # imported here: a command that answers without a registry never imports the models
     if path is None:
         from ..reference import load_reference
@@ -77,7 +79,7 @@ def _load(path: Path | None) -> Registry:
         return load_reference()
     from ..load import load
 
-    return load(path)
+    return load(path, locate_all=locate_all)
 
 
 #: The module that defines each command; imported when the command is first looked up,

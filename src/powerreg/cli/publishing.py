@@ -91,7 +91,7 @@ def export(path: Path | None, out: Path, lang: str | None) -> None:
     if (rollup := find_rollup(path)) is not None:
         rollups.export(rollup, out, lang)
         return
-    reg = _load(path)
+    reg = _load(path, locate_all=True)  # the catalog has every entity's line
     db = catalog.export_sqlite(reg, out)
     s = reg.stats()
     said = lang or default_lang()
@@ -156,7 +156,7 @@ def build(
         return
     t0 = time.perf_counter()
     said = lang or default_lang()
-    reg = _load(path)
+    reg = _load(path, locate_all=True)  # the catalog has every entity's line
     loaded = time.perf_counter() - t0
     show = not quiet and fmt == "text" and sys.stderr.isatty()
     building = say("building", said)

@@ -83,7 +83,7 @@ def site(
     if (rollup := find_rollup(path)) is not None:
         rollups.site(rollup, out, policy, lang, fmt, quiet, redraw)
         return
-    reg = _load(path)
+    reg = _load(path, locate_all=True)  # the catalog has every entity's line
     said = cast(Lang, lang or default_lang())
     try:
         changes = None if previous is None else diff(previous, reg)

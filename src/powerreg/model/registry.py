@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
@@ -150,21 +151,73 @@ class RegistryMeta(_Entity):
         return issues
 
 
+#: Finds where a power's entities stand, from what :attr:`SourceMap.pending` keeps of it:
+#: ``(key, (file, line, column))`` pairs (:func:`powerreg.lateplaces.find_places`).
+Finder = Callable[[Any], Iterable[tuple[str, tuple[str, int, int]]]]
+
+_FILLING = threading.Lock()
+
+
 class SourceMap:
     """Where each entity was read from: global id → ``(file, line, column)``.
 
     Provenance, not content: it never makes two registries unequal, so a registry read
     back from a catalog equals the one read from YAML.
+
+    A load may leave the positions of some powers' entities to be found when first
+    asked (:mod:`powerreg.lateplaces`): :attr:`pending` keeps, by power id, what
+    ``finder`` needs for them. Ask through :meth:`find` (one entity) or :meth:`complete`
+    (all of them), not :attr:`positions`, which holds only those found so far.
+
+    Examples:
+        >>> found = SourceMap({"P1": ("p.yaml", 1, 5)}, pending={"P1": "p.yaml"},
+        ...     finder=lambda file: [("P1/F1", (file, 3, 7))])
+        >>> found.find("P1/F1"), found.find("P1/F2"), found.pending
+        (('p.yaml', 3, 7), None, {})
     """
 
-    __slots__ = ("positions", "root")
+    __slots__ = ("finder", "pending", "positions", "root")
 
     def __init__(
-        self, positions: dict[str, tuple[str, int, int]] | None = None, root: str | None = None
+        self,
+        positions: dict[str, tuple[str, int, int]] | None = None,
+        root: str | None = None,
+        *,
+        pending: dict[str, Any] | None = None,
+        finder: Finder | None = None,
     ) -> None:
-        self.positions: dict[str, tuple[str, int, int]] = positions or {}
+        self.positions: dict[str, tuple[str, int, int]] = {} if positions is None else positions
         #: the directory the files are relative to, when read from a directory
         self.root = root
+        #: power id → what ``finder`` needs to find where that power's entities stand
+        self.pending: dict[str, Any] = {} if pending is None else pending
+        self.finder = finder
+
+    def find(self, key: str) -> tuple[str, int, int] | None:
+        """Where the entity of ``key`` (a global id, or a key of
+        :mod:`powerreg.model.ids`) stands, found in its file if not yet known."""
+        at = self.positions.get(key)
+        if at is None and self.pending:
+            pid = key.partition("/")[0].partition("#")[0]
+            if pid in self.pending:
+                self._fill(pid)
+                at = self.positions.get(key)
+        return at
+
+    def complete(self) -> dict[str, tuple[str, int, int]]:
+        """Every position, those still pending found first (a catalog records them
+        all)."""
+        while self.pending:
+            self._fill(next(iter(self.pending)))
+        return self.positions
+
+    def _fill(self, pid: str) -> None:
+        with _FILLING:  # a service's threads may ask at once: each file read once
+            ask = self.pending.pop(pid, None)
+            if ask is None or self.finder is None:
+                return
+            for key, place in self.finder(ask):
+                self.positions.setdefault(key, place)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SourceMap)
@@ -363,7 +416,7 @@ class Registry(RegistryMeta):
     def location(self, gid: str) -> tuple[str, int, int] | None:
         """``(file, line, column)`` where an entity was read, if it was read from files;
         ``file`` is relative to :attr:`source_root`."""
-        return self._sources.positions.get(gid)
+        return self._sources.find(gid)
 
     def source_files(self) -> int:
         """How many files the registry was read from (``registry.yaml`` and each power

@@ -26,7 +26,7 @@ def reference_path() -> Path:
 
 @cache
 def _cached() -> Registry:
-    return load(reference_path())
+    return load(reference_path(), locate_all=True)  # 84 files: every place at once
 
 
 _given = False  # whether a caller has had a registry of its own
@@ -47,5 +47,5 @@ def load_reference() -> Registry:
     global _given
     if not _given:
         _given = True
-        return load(reference_path())
+        return load(reference_path(), locate_all=True)  # 84 files: every place at once
     return _cached().model_copy(deep=True)

@@ -158,7 +158,9 @@ def run_member(task: MemberTask) -> MemberOutcome:
     out = MemberOutcome(d.id, pid=os.getpid())
     t = time.perf_counter()
     try:
-        reg = load(task.root)
+        # a catalog (export, build, site) has every entity's line: found as read
+        writes = bool(task.export_to or task.build_to or task.site_to)
+        reg = load(task.root, locate_all=writes)
     except RegistryError as err:
         problems = err.problems
         root = Path(task.root)
