@@ -201,6 +201,19 @@ def test_rapidyaml_prints_nothing_of_a_broken_file(capfd: pytest.CaptureFixture[
     assert (out, err) == ("", "")
 
 
+def test_a_batch_read_quietly_prints_nothing_and_gives_fd_2_back(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with fastyaml.quiet():
+        assert fastyaml.read_clean(b"a: [1\nb: c: d\n", "f.yaml") is None
+        assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is not None
+        with fastyaml.quiet():  # nested: still quiet, and fd 2 kept until the outer ends
+            assert fastyaml.read_clean(b"- " * 5000 + b"x\n", "f.yaml") is None
+        assert fastyaml.read_clean(b"a: [1\n", "f.yaml") is None
+    os.write(2, b"after\n")
+    assert capfd.readouterr() == ("", "after\n")
+
+
 def test_it_steps_aside_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fastyaml.threading, "active_count", lambda: 2)
     assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is None

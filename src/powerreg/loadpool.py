@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
 
-from .fastyaml import FastDocument, read_clean
+from .fastyaml import FastDocument, quiet, read_clean
 from .loadentry import (
     CachedPower,
     Unencodable,
@@ -200,9 +200,10 @@ def entry_of(made: Made) -> CachedPower:
 def _job(
     files: Sequence[tuple[str, bytes]], payloads: bool, whole: bool
 ) -> list[bytes | list[Any] | None]:
-    if payloads:
-        return [clean_payload(raw, rel, whole=whole) for rel, raw in files]
-    return [clean_body(raw, rel, whole=whole) for rel, raw in files]
+    with quiet():
+        if payloads:
+            return [clean_payload(raw, rel, whole=whole) for rel, raw in files]
+        return [clean_body(raw, rel, whole=whole) for rel, raw in files]
 
 
 def _serve(conn: Connection, others: list[Connection], payloads: bool, whole: bool) -> None:
