@@ -173,7 +173,7 @@ def test_a_failing_worker_costs_nothing_but_time(
     """A job that raises in its worker, or a worker that dies in the middle of one,
     leaves its files to the loader: the same registry, the same problems."""
 
-    def broken(files: Any, payloads: bool) -> Any:
+    def broken(files: Any, payloads: bool, whole: bool) -> Any:
         if how == "dies":
             os._exit(3)
         raise RuntimeError("a surprise in the worker")

@@ -39,6 +39,7 @@ Examples:
 from __future__ import annotations
 
 import contextlib
+import select
 import signal
 import threading
 from collections import deque
@@ -244,11 +245,12 @@ class Job:
 
 
 class _Worker:
-    __slots__ = ("conn", "job", "process")
+    __slots__ = ("conn", "fd", "job", "process")
 
     def __init__(self, process: BaseProcess, conn: Connection) -> None:
         self.process = process
         self.conn = conn
+        self.fd = conn.fileno()
         self.job: Job | None = None  # the one job it has (never two: see ParsePool)
 
 
@@ -268,6 +270,11 @@ class ParsePool:
     def __init__(self, workers: list[_Worker]) -> None:
         self._workers = workers
         self._queue: deque[Job] = deque()
+        # the pipes polled in one system call (a Connection's own poll() builds a
+        # selector each time: ten times the cost, and the loader polls once a file)
+        self._poller = select.poll()
+        for w in workers:
+            self._poller.register(w.fd, select.POLLIN)
 
     @classmethod
     def start(
@@ -287,7 +294,7 @@ class ParsePool:
             return None
         import multiprocessing
 
-        if "fork" not in multiprocessing.get_all_start_methods():
+        if "fork" not in multiprocessing.get_all_start_methods() or not hasattr(select, "poll"):
             return None
         context = multiprocessing.get_context("fork")
         started: list[_Worker] = []
@@ -326,8 +333,9 @@ class ParsePool:
     def pump(self) -> None:
         """Take what the workers have finished and give each idle worker a job (never
         waits)."""
+        ready = {fd for fd, _ in self._poller.poll(0)}  # readable, or closed
         for w in list(self._workers):  # (a worker found dead leaves the list)
-            if w.job is not None and w.conn.poll():
+            if w.job is not None and w.fd in ready:
                 self._receive(w)
             if w.job is None:
                 self._send(w)
@@ -371,6 +379,7 @@ class ParsePool:
     def _retire(self, w: _Worker) -> None:
         if w in self._workers:
             self._workers.remove(w)
+            self._poller.unregister(w.fd)
         _stop(w)
 
     def close(self) -> None:
