@@ -437,3 +437,29 @@ def test_a_reason_in_the_new_edition_answers_the_review() -> None:
     assert "D105" in codes
     assert "D201" not in codes
     assert "D202" not in codes
+
+
+def test_a_git_edition_of_many_files_keeps_its_entities_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files enough to be read fast: the unpacked edition is gone once loaded, so every
+    place is found while it is read (powerreg.lateplaces), not when a change asks."""
+    repo = tmp_path / "repo"
+    write_registry(generate(30, seed=4), repo / "reg")
+    before = powerreg.load(repo / "reg", cache=False, locate_all=True)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "2011")
+    pid = min(before.powers)
+    step = before.powers[pid].flowcharts[0].steps[1]
+    file = repo / "reg" / "powers" / f"{pid}.yaml"
+    text = file.read_text("utf-8")
+    assert text.count(step.label) == 1
+    file.write_text(text.replace(step.label, step.label + "（改）"), "utf-8")
+    monkeypatch.chdir(repo)
+    d = diff("git:HEAD:reg", repo / "reg")
+    [change] = [c for c in d.changes if c.entity == step.gid]
+    at = before.location(step.gid)
+    assert at is not None
+    assert at[1] > 1
+    assert change.params["old_at"] == f"git:HEAD:reg/powers/{pid}.yaml:{at[1]}"

@@ -114,7 +114,8 @@ def load_at_revision(spec: GitSpec, path: str | os.PathLike[str]) -> tuple[Regis
         if not root.exists():
             raise UsageError("diff.not_at_revision", label=label, rev=spec.rev)
         try:
-            return load(root), label
+            # every place found now: the unpacked files are gone once this returns
+            return load(root, locate_all=True), label
         except RegistryError as err:  # named as the edition, not where it was unpacked
             renamed = [(str(root), label), (tmp + os.sep, f"git:{spec.rev}:"), (tmp, label)]
             raise RegistryError([_renamed(p, renamed) for p in err.problems]) from None
