@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -156,6 +157,15 @@ class RegistryMeta(_Entity):
 Finder = Callable[[Any], Iterable[tuple[str, tuple[str, int, int]]]]
 
 _FILLING = threading.Lock()
+
+
+def _unlock_in_child() -> None:  # a fork while a thread fills: the child's lock is free
+    global _FILLING
+    _FILLING = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_unlock_in_child)
 
 
 class SourceMap:
