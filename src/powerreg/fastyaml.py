@@ -258,6 +258,8 @@ class FastDocument:
     def __init__(self, file: str, data: Any, tree: Any, src: bytes, buf: bytearray) -> None:
         self.file = file
         self.data = data
+        #: the JSON rapidyaml wrote of it, which ``data`` decodes
+        self.json = ""
         self._tree = tree
         self._src = src  # the file's bytes, as read
         self._buf = buf  # the bytes parsed in place (rapidyaml's views point into them)
@@ -596,4 +598,6 @@ def read_clean(raw: bytes, file: str) -> FastDocument | None:
         data = _decoder.decode(text)
     except (Unsure, ValueError, RecursionError):
         return None
-    return FastDocument(file, data, tree, raw, buf)
+    doc = FastDocument(file, data, tree, raw, buf)
+    doc.json = text
+    return doc

@@ -162,6 +162,34 @@ def _clean_entry(doc: Document | FastDocument, whole: bool) -> CachedPower | Non
     return CachedPower.of(power, category_of(doc), own, whole=False)
 
 
+#: What a worker sends of a clean file read fast when the load neither fills the cache
+#: nor wants every place: rapidyaml's JSON of it, where it names its category, and the
+#: power's id, line and column (:func:`clean_text`).
+Text = tuple[str, tuple[str, int, int, str | None] | None, tuple[str, int, int]]
+
+
+def clean_text(raw: bytes, rel: str) -> Text | list[Any] | None:
+    """What a worker sends for a power file when the load neither fills the cache nor
+    wants every place: for a file read fast, rapidyaml's JSON of it, checked as
+    :func:`clean_entry` checks it but for the validation, which the loader does on that
+    JSON (pydantic's ``model_validate_json``: one validation, and no rows to write here
+    and build back there); a file that fails it there is read carefully by the loader.
+    For a file not read fast, :func:`clean_body`'s rows; ``None`` for a file not clean.
+    """
+    fast = read_clean(raw, rel)
+    if fast is not None:
+        try:
+            data = fast.data
+            pid = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(pid, str) or reference_issues(data):
+                return None
+            return (fast.json, category_of(fast), (pid, *fast.position(("id",))))
+        except Exception:  # Unsure, or whatever rapidyaml's tree raises: read carefully
+            pass
+    doc = read_bytes(raw, rel)
+    return None if doc.problems else _written(_clean_entry(doc, False), entry_body)
+
+
 def clean_payload(raw: bytes, rel: str, *, whole: bool = True) -> bytes | None:
     """:func:`clean_entry` as a load cache payload (what a worker sends back when the
     load fills the cache)."""
@@ -185,26 +213,35 @@ def _written(entry: CachedPower | None, write: Callable[[CachedPower], _W]) -> _
 
 #: What was made of a clean file before the loader takes it in: a worker's payload (the
 #: load fills the cache) or body (it does not), or the entry the loader made itself.
-Made = bytes | list[Any] | CachedPower
+Made = bytes | list[Any] | Text | CachedPower
 
 
 def entry_of(made: Made) -> CachedPower:
-    """The entry a worker made (a payload or a body) or the loader made itself; it
-    raises if ``made`` holds none."""
+    """The entry a worker made (a payload, a body or a text) or the loader made itself;
+    it raises if ``made`` holds none (a text that does not validate: pydantic's
+    ``ValidationError``)."""
     if isinstance(made, CachedPower):
         return made
     if isinstance(made, bytes):
         return decode_payload(made)
+    if isinstance(made, tuple):
+        text, category, (pid, line, column) = made
+        power = Power.model_validate_json(text, context={DEFER_REFERENCES: True})
+        if power.id != pid:
+            raise ValueError("another id")
+        return CachedPower.of(power, category, [(pid, line, column)], whole=False)
     return entry_of_body(made)
 
 
 def _job(
     files: Sequence[tuple[str, bytes]], payloads: bool, whole: bool
-) -> list[bytes | list[Any] | None]:
+) -> list[bytes | list[Any] | Text | None]:
     with quiet():
         if payloads:
             return [clean_payload(raw, rel, whole=whole) for rel, raw in files]
-        return [clean_body(raw, rel, whole=whole) for rel, raw in files]
+        if whole:
+            return [clean_body(raw, rel) for rel, raw in files]
+        return [clean_text(raw, rel) for rel, raw in files]
 
 
 def _serve(conn: Connection, others: list[Connection], payloads: bool, whole: bool) -> None:
@@ -222,7 +259,7 @@ def _serve(conn: Connection, others: list[Connection], payloads: bool, whole: bo
         if files is None:
             return
         try:
-            made: list[bytes | list[Any] | None] | None = _job(files, payloads, whole)
+            made: list[bytes | list[Any] | Text | None] | None = _job(files, payloads, whole)
         except Exception:  # the loader parses this job's files itself
             made = None
         try:
@@ -241,7 +278,7 @@ class Job:
     def __init__(self, files: Sequence[tuple[str, bytes]]) -> None:
         self.files = files
         self.state = "queued"
-        self.made: list[bytes | list[Any] | None] | None = None
+        self.made: list[bytes | list[Any] | Text | None] | None = None
 
 
 class _Worker:
@@ -340,7 +377,7 @@ class ParsePool:
             if w.job is None:
                 self._send(w)
 
-    def wait(self, job: Job) -> list[bytes | list[Any] | None] | None:
+    def wait(self, job: Job) -> list[bytes | list[Any] | Text | None] | None:
         """What a job made, once done (waiting for its worker meanwhile, and keeping
         the others fed); ``None`` if it was taken back or failed."""
         from multiprocessing.connection import wait
