@@ -237,3 +237,36 @@ def test_a_daemon_process_loads_without_a_pool() -> None:
     finally:
         child.join(timeout=60)
     assert child.exitcode == 0
+
+
+def test_a_workers_text_gives_the_entry_the_loader_makes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cache off and places found when asked, a worker sends rapidyaml's JSON
+    and the loader validates it (clean_text, entry_of): whatever that accepts is the
+    entry the loader makes itself, for the E-code table, cross-file cases and generated
+    powers; a text that does not validate raises (the loader then reads carefully)."""
+    from powerreg import fastyaml
+
+    monkeypatch.setattr(fastyaml.threading, "active_count", lambda: 1)  # read fast here
+    texts = refused = 0
+    for _, root in _registries(tmp_path):
+        for path in sorted((root / "powers").glob("*.yaml")):
+            raw, rel = path.read_bytes(), f"powers/{path.name}"
+            made = loadpool.clean_text(raw, rel)
+            expected = loadpool.clean_entry(raw, rel, whole=False)
+            if isinstance(made, tuple):
+                texts += 1
+                try:
+                    got = loadpool.entry_of(made)
+                except ValueError:  # pydantic's ValidationError among them
+                    assert expected is None, rel
+                    refused += 1
+                    continue
+                assert got == expected, rel
+            elif made is None:
+                assert expected is None, rel
+            else:
+                assert loadpool.entry_of(made) == expected, rel
+    assert texts > 200
+    assert refused > 0  # files whose only problem is the schema's: validated there

@@ -6,7 +6,11 @@ pool of worker processes (one a core but one: the loader is a worker too); each 
 parses, checks and validates its files exactly as the loader does and sends back, for a
 file with no problem of its own, what the load cache keeps of it (:mod:`.loadentry`:
 the validated power as rows, its positions) — as the cache's JSON payload when the load
-fills the cache, else as plain lists the pipe pickles — or ``None``. The loader takes
+fills the cache, else as plain lists the pipe pickles — or ``None``. With the cache
+off and the places found when asked (:mod:`.lateplaces`), a file read fast goes back
+as rapidyaml's JSON of it instead, checked but not validated, and the loader validates
+that JSON once (pydantic's ``model_validate_json``; :func:`clean_text`): no validation
+twice, no rows to write and build back. The loader takes
 those entries as it takes cached ones, so the checks that need more than one file still
 run in one place, and every file with a problem is parsed again by the loader itself:
 its problems are reported exactly as a serial load reports them, file, line and column.
