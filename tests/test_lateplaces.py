@@ -100,11 +100,20 @@ def test_a_copy_finds_its_places_too(generated: Path) -> None:
     assert copy.location(step) == full.location(step) is not None
 
 
+@pytest.mark.parametrize("cached", [False, True])
 def test_a_file_changed_or_removed_since_gives_no_places_but_the_powers_own(
-    generated: Path,
+    generated: Path, cache: Path, cached: bool
 ) -> None:
-    lazy = powerreg.load(generated, cache=False)
-    first, second = sorted((generated / "powers").glob("*.yaml"))[:2]
+    """With the load cache on, the digest kept is the cache's key of the file (computed
+    once); without it, a digest of the bytes alone: either way a change is seen."""
+    if cached:
+        powerreg.load(generated)  # filled: the second load takes every file from it
+    lazy = powerreg.load(generated, cache=cached)
+    assert len(lazy._sources.pending) == 30
+    full = powerreg.load(generated, cache=False, locate_all=True)
+    first_step = f"{min(lazy.powers)}/F1/S1"
+    assert lazy.location(first_step) == full.location(first_step) is not None
+    first, second = sorted((generated / "powers").glob("*.yaml"))[1:3]
     steps = {p: f"{p}/F1/S1" for p in (first.stem, second.stem)}
     at_first = lazy.location(first.stem)
     first.write_text(first.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # same lines

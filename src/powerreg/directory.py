@@ -39,7 +39,7 @@ from .collector import FREEZE_AT, gc_paused
 from .errors import Problem, RegistryError, UsageError, problem
 from .fastyaml import available as fast_available
 from .fastyaml import quiet
-from .lateplaces import Later, find_places, later
+from .lateplaces import find_places, later
 from .layout import POWERS_DIR, REGISTRY_FILE, is_power_file
 from .loadcache import LoadCache, cache_enabled
 from .loadentry import CachedPower
@@ -158,14 +158,13 @@ class _DirectoryLoader:
         #: file's power alone, its entities' when asked (:mod:`.lateplaces`)
         self.locate_all = locate_all
         #: power id → its file as read, for the powers whose entities are found later
-        self.pending: dict[str, Later] = {}
         self.absolute = os.path.abspath(root)  # (found later, perhaps from another cwd)
+        #: what the load cache digests before a file's bytes, when it is open
+        self.salt = b""
         #: the power files the directory's listing says are regular files, not links
         #: (opened without a ``stat`` first: a tenth of reading a file here)
         self.regular: set[str] = set()
-        self.sources = SourceMap(
-            self.positions, str(root), pending=self.pending, finder=find_places
-        )
+        self.sources = SourceMap(self.positions, str(root), pending={}, finder=find_places)
         #: (category, file, line, column, power id) of every power file that names a
         #: category, checked against registry.yaml at the end (the documents themselves
         #: are not kept: at 10,000 powers they would double the memory of a load)
@@ -312,6 +311,8 @@ class _DirectoryLoader:
         if names is None:
             return {}
         cache = LoadCache.open() if self.use_cache else None
+        if cache is not None:
+            self.salt = cache.salt
         loading = _Loading()
         pool: ParsePool | None = None
         pending: _Chunk | None = None
@@ -366,12 +367,13 @@ class _DirectoryLoader:
         started, and every file when no pool runs)."""
         fast = len(chunk.misses) >= FAST_AT and fast_available()
         whole = self.locate_all
-        made = chunk.made(pool, fast, whole)
         fresh: list[tuple[bytes, CachedPower]] = []
         payloads: list[tuple[bytes, bytes]] = []
         powers, declared_in = loading.powers, loading.declared_in
-        # fd 2 to /dev/null once for the files read fast here (fastyaml.quiet)
+        # fd 2 to /dev/null once for the files read fast here, by the loader taking back
+        # the jobs no worker started and as it takes the files in (fastyaml.quiet)
         with quiet() if fast else contextlib.nullcontext():
+            made = chunk.made(pool, fast, whole)
             for rel, raw, key in chunk.files:
                 if pool is not None:
                     pool.pump()  # the workers kept fed while this chunk is taken in
@@ -379,7 +381,7 @@ class _DirectoryLoader:
                     self.problems.append(self._unreadable(raw, rel))
                     continue
                 hit = chunk.hits.get(key) if key is not None else None
-                if hit is not None and self._take_cached(hit, rel, raw, powers, declared_in):
+                if hit is not None and self._take_cached(hit, rel, raw, key, powers, declared_in):
                     continue
                 tried = hit is None and rel in made
                 found = made.get(rel) if hit is None else None
@@ -389,7 +391,7 @@ class _DirectoryLoader:
                     except Exception:  # a worker's payload is ours; still, never a traceback
                         entry = None
                     if entry is not None and self._take_cached(
-                        entry, rel, raw, powers, declared_in
+                        entry, rel, raw, key, powers, declared_in
                     ):
                         if key is not None:
                             if isinstance(found, bytes):
@@ -400,7 +402,7 @@ class _DirectoryLoader:
                 if fast and not tried:  # a clean file read fast here, as a worker would
                     entry = clean_entry(raw, rel, whole=whole)
                     if entry is not None and self._take_cached(
-                        entry, rel, raw, powers, declared_in
+                        entry, rel, raw, key, powers, declared_in
                     ):
                         if key is not None:
                             fresh.append((key, entry))
@@ -417,6 +419,7 @@ class _DirectoryLoader:
         hit: CachedPower,
         rel: str,
         raw: bytes,
+        key: bytes | None,
         powers: dict[str, Power],
         declared_in: dict[str, str],
     ) -> bool:
@@ -435,7 +438,8 @@ class _DirectoryLoader:
         powers[power.id] = power
         hit.locate(rel, self.positions)
         if not hit.whole:
-            self.pending[power.id] = later(self.absolute, rel, raw)
+            salt = self.salt if key is not None else b""  # the cache key is the digest
+            self.sources.pending[power.id] = later(self.absolute, rel, raw, key, salt)
         return True
 
     def _load_power(
@@ -611,10 +615,9 @@ class _Chunk:
         for job in pool.take_back(self.jobs):
             if not fast:
                 continue
-            with quiet():
-                for rel, raw in job.files:
-                    out[rel] = clean_entry(raw, rel, whole=whole)
-                    pool.pump()
+            for rel, raw in job.files:
+                out[rel] = clean_entry(raw, rel, whole=whole)
+                pool.pump()
         for job in self.jobs:
             results = pool.wait(job)
             if results is not None:

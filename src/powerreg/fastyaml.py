@@ -255,11 +255,13 @@ class FastDocument:
     does, or raise :class:`Unsure`.
     """
 
-    def __init__(self, file: str, data: Any, tree: Any, src: bytes, buf: bytearray) -> None:
+    def __init__(
+        self, file: str, data: Any, json: str, tree: Any, src: bytes, buf: bytearray
+    ) -> None:
         self.file = file
         self.data = data
         #: the JSON rapidyaml wrote of it, which ``data`` decodes
-        self.json = ""
+        self.json = json
         self._tree = tree
         self._src = src  # the file's bytes, as read
         self._buf = buf  # the bytes parsed in place (rapidyaml's views point into them)
@@ -598,6 +600,4 @@ def read_clean(raw: bytes, file: str) -> FastDocument | None:
         data = _decoder.decode(text)
     except (Unsure, ValueError, RecursionError):
         return None
-    doc = FastDocument(file, data, tree, raw, buf)
-    doc.json = text
-    return doc
+    return FastDocument(file, data, text, tree, raw, buf)

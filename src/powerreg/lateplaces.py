@@ -37,39 +37,31 @@ Examples:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from .loadcache import content_digest
 from .loadpool import clean_entry
 from .readfile import UnreadableFile, read_limited
 
 
 class Later(NamedTuple):
     """What finding a power's positions later needs: its file (``rel``, under ``root``)
-    and what its bytes were when loaded (their number and digest)."""
+    and what its bytes were when loaded: their number, and their digest
+    (:func:`powerreg.loadcache.content_digest` after ``salt``)."""
 
     root: str
     rel: str
     size: int
+    salt: bytes
     digest: bytes
 
 
-def digest(raw: bytes) -> bytes:
-    """The digest kept of a file's bytes (BLAKE2b, 16 bytes; near a gigabyte a second,
-    a small part of the parsing it saves).
-
-    Examples:
-        >>> digest(b"id: P1\\n") == digest(b"id: P1\\n") != digest(b"id: P2\\n")
-        True
-    """
-    return hashlib.blake2b(raw, digest_size=16).digest()
-
-
-def later(root: str, rel: str, raw: bytes) -> Later:
-    """What to keep of a file read now, to find its positions later."""
-    return Later(root, rel, len(raw), digest(raw))
+def later(root: str, rel: str, raw: bytes, key: bytes | None = None, salt: bytes = b"") -> Later:
+    """What to keep of a file read now, to find its positions later; ``key``: its load
+    cache key, already that digest after ``salt`` (the cache's), not computed again."""
+    return Later(root, rel, len(raw), salt, content_digest(raw) if key is None else key)
 
 
 def find_places(where: Later) -> Iterator[tuple[str, tuple[str, int, int]]]:
@@ -80,7 +72,7 @@ def find_places(where: Later) -> Iterator[tuple[str, tuple[str, int, int]]]:
         raw = read_limited(Path(where.root) / where.rel, where.size)
     except UnreadableFile:  # gone, or grown past its size: changed
         return
-    if len(raw) != where.size or digest(raw) != where.digest:
+    if len(raw) != where.size or content_digest(raw, where.salt) != where.digest:
         return
     entry = clean_entry(raw, where.rel)
     if entry is None:  # pragma: no cover - the same bytes loaded cleanly before

@@ -165,6 +165,20 @@ def _checksum(key: bytes, payload: bytes) -> bytes:
 # ------------------------------------------------------------------ the file
 
 
+def content_digest(content: bytes, salt: bytes = b"") -> bytes:
+    """BLAKE2b (32 bytes) of ``salt`` then ``content``: a cache entry's key
+    (:meth:`LoadCache.key`), and what a load keeps of a file whose places it finds
+    later (:mod:`powerreg.lateplaces`), one digest serving both.
+
+    Examples:
+        >>> content_digest(b"a") == content_digest(b"a") != content_digest(b"a", b"v2")
+        True
+    """
+    h = hashlib.blake2b(salt, digest_size=32)
+    h.update(content)
+    return h.digest()
+
+
 class LoadCache:
     """The open cache of one process: ``cache.db`` in a directory.
 
@@ -207,7 +221,12 @@ class LoadCache:
 
     def key(self, content: bytes) -> bytes:
         """The entry key of a file's bytes under this powerreg."""
-        return hashlib.blake2b(self._prefix + content, digest_size=32).digest()
+        return content_digest(content, self._prefix)
+
+    @property
+    def salt(self) -> bytes:
+        """What :meth:`key` digests before a file's bytes (this powerreg's fingerprint)."""
+        return self._prefix
 
     def get_many(self, keys: Iterable[bytes]) -> dict[bytes, CachedPower]:
         """The entries found for ``keys``; one that is missing, corrupt or foreign is

@@ -147,14 +147,23 @@ def clean_entry(raw: bytes, rel: str, *, whole: bool = True) -> CachedPower | No
             return _clean_entry(fast, whole)
         except Exception:  # Unsure, or whatever rapidyaml's tree raises: read carefully
             pass
+    return _careful_entry(raw, rel, whole)
+
+
+def _careful_entry(raw: bytes, rel: str, whole: bool) -> CachedPower | None:
+    """:func:`clean_entry` of a file the fast reading left to the careful reader."""
     doc = read_bytes(raw, rel)
-    if doc.problems:
-        return None
-    return _clean_entry(doc, whole)
+    return None if doc.problems else _clean_entry(doc, whole)
+
+
+def _unchecked(doc: Document | FastDocument) -> bool:
+    """Whether a parsed file fails the checks before validation: not a mapping, or its
+    references do not hold."""
+    return not isinstance(doc.data, dict) or bool(reference_issues(doc.data))
 
 
 def _clean_entry(doc: Document | FastDocument, whole: bool) -> CachedPower | None:
-    if not isinstance(doc.data, dict) or reference_issues(doc.data):
+    if _unchecked(doc):
         return None
     try:
         power = Power.model_validate(doc.data, context={DEFER_REFERENCES: True})
@@ -183,15 +192,13 @@ def clean_text(raw: bytes, rel: str) -> Text | list[Any] | None:
     fast = read_clean(raw, rel)
     if fast is not None:
         try:
-            data = fast.data
-            pid = data.get("id") if isinstance(data, dict) else None
-            if not isinstance(pid, str) or reference_issues(data):
+            pid = fast.data.get("id") if isinstance(fast.data, dict) else None
+            if not isinstance(pid, str) or _unchecked(fast):
                 return None
             return (fast.json, category_of(fast), (pid, *fast.position(("id",))))
         except Exception:  # Unsure, or whatever rapidyaml's tree raises: read carefully
             pass
-    doc = read_bytes(raw, rel)
-    return None if doc.problems else _written(_clean_entry(doc, False), entry_body)
+    return _written(_careful_entry(raw, rel, False), entry_body)
 
 
 def clean_payload(raw: bytes, rel: str, *, whole: bool = True) -> bytes | None:
