@@ -12,6 +12,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import weakref
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -20,7 +22,16 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from powerreg import Registry, RegistryError, directory, loadcache, loadentry, loadpool
+from powerreg import (
+    Registry,
+    RegistryError,
+    directory,
+    fastyaml,
+    loadcache,
+    loadentry,
+    loadpool,
+    machine,
+)
 from powerreg.load import load
 from powerreg.reference import reference_path
 from powerreg.synth import generate
@@ -350,6 +361,7 @@ def test_clear_cache_deletes_it(write_registry: WriteRegistry, cache: Path, pars
 
 _LOADER = """
 import sys
+import threading
 from powerreg import load
 reg = load(sys.argv[1])
 print(len(reg.powers), len(reg._sources.positions))
@@ -492,7 +504,7 @@ def test_entries_written_behind_are_all_there_once_the_cache_is_closed(cache: Pa
 
 
 def test_a_writer_that_fails_never_holds_the_loader_up(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     def fails(db: sqlite3.Connection, payloads: Any) -> bool:
         raise sqlite3.OperationalError("disk I/O error")
@@ -509,6 +521,38 @@ def test_a_writer_that_fails_never_holds_the_loader_up(
     assert again is not None
     assert again.get_payloads([b"k0", b"k1"]) == {}  # a miss, not an error
     again.close()
+    # nor says a word: the fast reader may point fd 2 at /dev/null while it runs
+    assert capfd.readouterr() == ("", "")
+
+
+def test_the_fast_reader_reads_beside_the_writer_and_no_other_thread(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write-behind thread is vouched for (it never writes to fd 2), so a first load
+    reads its files fast while it writes; beside a thread that may print, the fast
+    reader steps aside (its silencing of fd 2 would swallow that thread's messages)."""
+    pytest.importorskip("ryml")
+    # the threads the test session runs already (a Dask cluster's loop) vouched for
+    session = [t for t in threading.enumerate() if t is not threading.current_thread()]
+    monkeypatch.setattr(machine, "_MUTE", weakref.WeakSet(session))
+    c = loadcache.LoadCache.open(cache)
+    assert c is not None
+    c.write_behind()
+    try:
+        assert threading.active_count() >= 2
+        assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is not None
+        with fastyaml.quiet():
+            assert fastyaml.read_clean(b"a: [1\n", "f.yaml") is None  # refused, quietly
+    finally:
+        c.close()
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is None
+    finally:
+        done.set()
+        other.join()
 
 
 @pytest.mark.usefixtures("own_threads")  # the pool forks only from one thread

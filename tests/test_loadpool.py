@@ -248,7 +248,7 @@ def test_a_workers_text_gives_the_entry_the_loader_makes(
     powers; a text that does not validate raises (the loader then reads carefully)."""
     from powerreg import fastyaml
 
-    monkeypatch.setattr(fastyaml.threading, "active_count", lambda: 1)  # read fast here
+    monkeypatch.setattr(fastyaml, "fd2_alone", lambda: True)  # read fast here
     texts = refused = 0
     for _, root in _registries(tmp_path):
         for path in sorted((root / "powers").glob("*.yaml")):

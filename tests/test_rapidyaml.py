@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,18 @@ pytestmark = pytest.mark.skipif(not fastyaml.available(), reason="the fast extra
 def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast reading steps aside while other threads run (the test session may run
     some: a Dask cluster's loop); here it is told there are none."""
-    monkeypatch.setattr(fastyaml.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(fastyaml, "fd2_alone", lambda: True)
+
+
+def _alone_but_for(running: list[threading.Thread]) -> Callable[[], bool]:
+    """:func:`powerreg.machine.fd2_alone` as if the threads ``running`` (the test
+    session's own) were vouched for."""
+    session = set(running)
+
+    def alone() -> bool:
+        return all(t in session for t in threading.enumerate())
+
+    return alone
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -215,8 +227,18 @@ def test_a_batch_read_quietly_prints_nothing_and_gives_fd_2_back(
 
 
 def test_it_steps_aside_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastyaml.threading, "active_count", lambda: 2)
-    assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is None
+    monkeypatch.setattr(fastyaml, "fd2_alone", _alone_but_for(threading.enumerate()))
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is None
+        with fastyaml.quiet():  # nothing done: fd 2 is the other thread's too
+            assert fastyaml.read_clean(b"a: [1\n", "f.yaml") is None
+    finally:
+        done.set()
+        other.join()
+    assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is not None
 
 
 def test_it_is_turned_off_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -318,7 +318,7 @@ class _DirectoryLoader:
         pending: _Chunk | None = None
         try:
             for i in range(0, len(names), _CHUNK):
-                chunk = self._read_chunk(names[i : i + _CHUNK], cache)
+                chunk = self._read_chunk(names[i : i + _CHUNK], cache, pool)
                 misses = chunk.misses
                 if pool is None and len(misses) >= PARALLEL_AT and not loading.serial:
                     pool = ParsePool.start(payloads=cache is not None, whole=self.locate_all)
@@ -340,8 +340,12 @@ class _DirectoryLoader:
                 cache.close()
         return loading.powers
 
-    def _read_chunk(self, names: list[str], cache: LoadCache | None) -> _Chunk:
-        """Read the files of ``names`` and find those the cache holds."""
+    def _read_chunk(
+        self, names: list[str], cache: LoadCache | None, pool: ParsePool | None
+    ) -> _Chunk:
+        """Read the files of ``names`` and find those the cache holds, the workers kept
+        fed meanwhile (a worker's job is a few dozen milliseconds of work; reading 512
+        files takes longer)."""
         pdir = os.path.join(self.root, POWERS_DIR, "")  # (a string join: pathlib's costs more)
         chunk = _Chunk()
         for name in names:
@@ -353,6 +357,8 @@ class _DirectoryLoader:
                 raw = err
             key = cache.key(raw) if cache is not None and isinstance(raw, bytes) else None
             chunk.files.append((f"{POWERS_DIR}/{name}", raw, key))
+            if pool is not None:
+                pool.pump()
         if cache is not None:
             chunk.hits = cache.get_many(k for _, _, k in chunk.files if k)
             if self.locate_all:  # an entry without its entities' places is a miss here

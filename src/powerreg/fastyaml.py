@@ -48,11 +48,11 @@ import json
 import os
 import re
 import sys
-import threading
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+from .machine import fd2_alone
 from .yamlsource import MAX_DIGITS, Pos, list_at
 
 #: ``POWERREG_FAST_YAML=0`` reads every file carefully.
@@ -531,7 +531,7 @@ def quiet() -> Iterator[None]:
         True
     """
     global _quieted
-    if _quieted or not available() or threading.active_count() != 1:
+    if _quieted or not available() or not fd2_alone():
         yield
         return
     saved = _silence()
@@ -579,7 +579,7 @@ def read_clean(raw: bytes, file: str) -> FastDocument | None:
     or threads other than this one run (its error printing is silenced on fd 2, which
     is only safe with no other thread writing there).
     """
-    if not available() or threading.active_count() != 1:
+    if not available() or not fd2_alone():
         return None
     if raw[:3] == b"\xef\xbb\xbf":
         raw = raw[3:]

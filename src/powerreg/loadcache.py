@@ -43,6 +43,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
@@ -53,6 +54,8 @@ from collections.abc import Iterable, Mapping
 from functools import cache as once
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .machine import mute
 
 if TYPE_CHECKING:
     from .loadentry import CachedPower
@@ -295,9 +298,10 @@ class LoadCache:
         by the writer of :meth:`write_behind` if it runs."""
         if self._db is None:
             return
+        rows = _rows(payloads)  # (the checksums here: see _store)
         if self._behind is not None:
-            self._behind.hand(list(payloads))
-        elif not _store(self._db, payloads):
+            self._behind.hand(rows)
+        elif not _store(self._db, rows):
             self.close()
 
     def write_behind(self) -> None:
@@ -330,23 +334,59 @@ class LoadCache:
             self._db = None
 
 
-def _store(db: sqlite3.Connection, payloads: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Write payloads as entries in one transaction; whether SQLite took them."""
-    # in key order: the table is a B-tree on the key, and keys are hashes; inserted in
-    # their order a batch's entries go in next to each other, at random they split pages
-    # all over (50,000 entries of 7 kB into an empty table: 4.0 s at random, 1.9 s in order)
-    rows = sorted((key, _checksum(key, payload) + payload) for key, payload in payloads)
+#: Rows of one INSERT statement (two parameters each, under SQLite's old limit of 999).
+_ROWS_PER_INSERT = 400
+
+
+@once
+def _insert(table: str, rows: int) -> str:
+    """``INSERT OR REPLACE`` of ``rows`` rows of two values into ``table`` (a name of
+    ours, never data)."""
+    values = ", ".join(["(?, ?)"] * rows)
+    column = "value" if table == "entry" else "day"
+    return f"INSERT OR REPLACE INTO {table} (key, {column}) VALUES {values}"
+
+
+def _rows(payloads: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The ``(key, value)`` rows of payloads: each value the payload under its
+    checksum, the rows in key order (the table is a B-tree on the key, and keys are
+    hashes: inserted in their order a batch's entries go in next to each other, at
+    random they split pages all over; 50,000 entries of 7 kB into an empty table took
+    4.0 s at random, 1.9 s in order)."""
+    return sorted((key, _checksum(key, payload) + payload) for key, payload in payloads)
+
+
+def _store(db: sqlite3.Connection, rows: list[tuple[bytes, bytes]]) -> bool:
+    """Write :func:`_rows` as entries in one transaction; whether SQLite took them.
+
+    The write-behind thread does as little as it can while holding the interpreter
+    lock: a thread that lets go of it (hashing a payload, an SQLite step) while another
+    thread computes waits up to the switch interval (5 ms) to take it back. So the
+    checksums are made by the thread that hands the rows over, and many rows go in one
+    statement (with ``executemany``, one step a row, the writer of a 10,000-power first
+    load wrote a row every 5 ms, and the loader waited on it for seconds).
+
+    Examples:
+        >>> db = sqlite3.connect(":memory:")
+        >>> for t, c in (("entry", "value"), ("used", "day")):
+        ...     _ = db.execute(f"CREATE TABLE {t} (key BLOB PRIMARY KEY, {c}) WITHOUT ROWID")
+        >>> _store(db, _rows((bytes([i % 256, i // 256]), b"p") for i in range(1001)))
+        True
+        >>> db.execute("SELECT count(*) FROM entry").fetchone(), db.execute(
+        ...     "SELECT count(*) FROM used").fetchone()
+        ((1001,), (1001,))
+    """
     if not rows:
         return True
     today = _today()
+    step = _ROWS_PER_INSERT
     try:
         with db:
             db.execute("BEGIN")
-            db.executemany("INSERT OR REPLACE INTO entry (key, value) VALUES (?, ?)", rows)
-            db.executemany(
-                "INSERT OR REPLACE INTO used (key, day) VALUES (?, ?)",
-                [(key, today) for key, _ in rows],
-            )
+            for table, of in (("entry", rows), ("used", [(k, today) for k, _ in rows])):
+                for i in range(0, len(of), step):
+                    part = of[i : i + step]
+                    db.execute(_insert(table, len(part)), [v for row in part for v in row])
     except sqlite3.Error:
         return False
     return True
@@ -359,16 +399,18 @@ _BEHIND = 8
 class _WriteBehind(threading.Thread):
     """The writer of :meth:`LoadCache.write_behind`. A writer that fails stops writing
     (the cache misses those entries) but still takes what it is handed, so the loader
-    never waits on it."""
+    never waits on it. It catches every exception and prints nothing: the fast reader
+    may point fd 2 at /dev/null while it runs (:func:`powerreg.machine.mute`)."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(name="powerreg-cache-writer", daemon=True)
         self.path = path
         self.batches: queue.Queue[list[tuple[bytes, bytes]] | None] = queue.Queue(_BEHIND)
+        mute(self)
 
-    def hand(self, payloads: list[tuple[bytes, bytes]]) -> None:
-        if payloads:
-            self.batches.put(payloads)
+    def hand(self, rows: list[tuple[bytes, bytes]]) -> None:
+        if rows:
+            self.batches.put(rows)
 
     def finish(self) -> None:
         self.batches.put(None)
@@ -379,20 +421,27 @@ class _WriteBehind(threading.Thread):
         try:
             db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             db.execute("PRAGMA synchronous=NORMAL")
-        except sqlite3.Error:
-            db = None
-        while (payloads := self.batches.get()) is not None:
+        except Exception:  # (sqlite3.Error and the rest: nothing may be printed)
+            db = _closed(db)
+        while (rows := self.batches.get()) is not None:
             if db is None:
                 continue
             try:
-                stored = _store(db, payloads)
+                stored = _store(db, rows)
             except Exception:  # a cache is never an error: those entries miss
                 stored = False
             if not stored:
-                db.close()
-                db = None
-        if db is not None:
+                db = _closed(db)
+        _closed(db)
+
+
+def _closed(db: sqlite3.Connection | None) -> sqlite3.Connection | None:
+    """Close ``db`` if there is one, whatever fails; ``None``, the writer's connection
+    from then on."""
+    if db is not None:
+        with contextlib.suppress(Exception):  # (the writer prints nothing)
             db.close()
+    return None
 
 
 def _today() -> int:

@@ -40,6 +40,7 @@ import os
 import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -222,6 +223,49 @@ def may_fork() -> bool:
         True
     """
     return sys.platform == "linux" and threading.active_count() == 1
+
+
+#: The threads :func:`mute` vouches for.
+_MUTE: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def mute(thread: threading.Thread) -> threading.Thread:
+    """``thread``, counted from now on as one that never writes to fd 2 (it catches
+    every exception and prints nothing), so that :func:`fd2_alone` allows pointing fd 2
+    at /dev/null while it runs. The load cache's writer (:mod:`powerreg.loadcache`) is
+    one: the fast reader (:mod:`powerreg.fastyaml`) silences fd 2 beside it.
+
+    Examples:
+        >>> import threading
+        >>> done = threading.Event()
+        >>> t = mute(threading.Thread(target=done.wait))
+        >>> t.start(); fd2_alone() == (threading.active_count() == 2); done.set(); t.join()
+        True
+    """
+    _MUTE.add(thread)
+    return thread
+
+
+def fd2_alone() -> bool:
+    """Whether this thread is the only one that may write to fd 2: no other thread runs
+    but those :func:`mute` vouches for (so fd 2 may point at /dev/null a while and no
+    message of another thread is lost).
+
+    Examples:
+        >>> import threading
+        >>> fd2_alone() is (threading.active_count() == 1)  # no thread vouched for
+        True
+        >>> done = threading.Event()
+        >>> t = threading.Thread(target=done.wait); t.start()
+        >>> fd2_alone()  # a thread that may print
+        False
+        >>> done.set(); t.join()
+    """
+    running = threading.active_count()
+    if running == 1:
+        return True
+    me = threading.current_thread()
+    return running == 1 + sum(1 for t in list(_MUTE) if t is not me and t.is_alive())
 
 
 def fork(work: Callable[[], dict[str, Any]]) -> Child:
