@@ -172,8 +172,9 @@ def measure_cache(root: Path, cold_s: float, repeat: int) -> list[dict[str, obje
 
     return [
         row("first load filling the cache vs cold", first, "— (cost of filling)"),
-        row("warm cache vs cold", warm, "≤ 0.05×"),
-        row("one file edited vs cold", statistics.median(edits), "≤ 0.05×"),
+        # issue 21.2's goal (≤ 0.05×) is the user's command, ``validate``: its rows below
+        row("warm cache vs cold", warm, "— (the goal is validate's)"),
+        row("one file edited vs cold", statistics.median(edits), "— (one file parsed)"),
     ]
 
 
@@ -211,11 +212,11 @@ def measure_validate(root: Path, repeat: int) -> list[dict[str, object]]:
             "baseline_s": cold,
             "powerreg_s": seconds,
             "ratio": seconds / cold,
-            "goal": "≤ 0.05×",
+            "goal": goal,
         }
-        for case, seconds in (
-            ("unchanged: its clean load recalled", warm),
-            ("one file edited", min(edits)),
+        for case, seconds, goal in (
+            ("unchanged: its clean load recalled", warm, "≤ 0.05×"),
+            ("one file edited", min(edits), "— (one file parsed)"),
         )
     ]
 
