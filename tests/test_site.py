@@ -26,8 +26,10 @@ from powerreg.site import (
     public_power,
     publish_site,
     search_fields,
+    searchbatch,
 )
 from powerreg.site.downloads import spreadsheet_safe
+from powerreg.synth import generate
 
 from .conftest import EXAMPLE, META, WriteRegistry, power_data
 
@@ -189,6 +191,53 @@ def test_index_equals_substring_search_on_any_texts(
     site = tmp_path_factory.mktemp("ix")
     index.write(site / "search")
     assert [h.id for h in lookup(site, query)] == substring_match(texts, query)
+
+
+def _written(index: SearchIndex, docs: list[list[str]], out: Path) -> dict[str, bytes]:
+    for i, doc in enumerate(docs):
+        index.add(f"P-{i:03d}", f"事项{i}", "类别", doc)
+    index.write(out)
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*.json"))}
+
+
+@given(
+    docs=st.lists(
+        st.lists(
+            st.text(alphabet="环境影响评价环境 a\n\U00020000\U0002a6d6", max_size=14), max_size=5
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    batch=st.integers(min_value=1, max_value=40),
+)
+@settings(max_examples=150, deadline=None)
+def test_the_index_made_in_batches_is_the_index_made_power_by_power(
+    tmp_path_factory: pytest.TempPathFactory, docs: list[list[str]], batch: int
+) -> None:
+    """numpy's batches (site.searchbatch) write the very bytes the Python path writes:
+    bigrams repeated in a field and across fields, empty and one-character fields,
+    characters beyond the BMP, and batches ending anywhere (a few characters each)."""
+    pytest.importorskip("numpy")
+    out = tmp_path_factory.mktemp("ix")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(searchbatch, "BATCH_CHARS", batch)
+        batched = _written(SearchIndex(batched=True), docs, out / "batched")
+    plain = _written(SearchIndex(batched=False), docs, out / "plain")
+    assert batched == plain
+
+
+def test_the_batched_index_of_generated_powers_is_the_plain_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("numpy")
+    monkeypatch.setattr(searchbatch, "BATCH_CHARS", 50_000)  # several batches
+    reg = generate(300, seed=4)
+    docs = [search_fields(p, "类别") for p in reg.powers.values()]
+    assert SearchIndex().batched  # numpy installed: the default
+    batched = _written(SearchIndex(), docs, tmp_path / "batched")
+    plain = _written(SearchIndex(batched=False), docs, tmp_path / "plain")
+    assert batched == plain
+    assert sum(len(t) for d in docs for t in d) > 3 * searchbatch.BATCH_CHARS
 
 
 def test_one_query_fetches_a_few_small_files(reference_site: Path) -> None:

@@ -56,6 +56,8 @@ from operator import add, sub
 from pathlib import Path
 from typing import Any
 
+from . import searchbatch
+
 #: Documents per file of ``search/docs``.
 DOCS_PER_FILE = 500
 
@@ -111,18 +113,30 @@ class SearchIndex:
     where Python lists of integers would take a gigabyte.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, batched: bool | None = None) -> None:
         self.docs: list[tuple[str, str, str]] = []
         #: what ``meta.json`` says, once written
         self.meta: dict[str, int] = {}
         # each character or bigram → [its list, the last document added to it]
         self._g1: dict[str, _Entry] = {}
         self._g2: dict[str, _Entry] = {}
+        #: whether the lists are made many powers at a time (:mod:`.searchbatch`, with
+        #: numpy; by default when it is installed), else power by power
+        self.batched = searchbatch.available() if batched is None else batched
+        self._batch: list[tuple[int, list[str]]] = []
+        self._batch_chars = 0
 
     def add(self, power_id: str, name: str, category: str, fields: Iterable[str]) -> None:
         """Index one power's texts (each field on its own: no match spans two)."""
         doc = len(self.docs)
         self.docs.append((power_id, name, category))
+        if self.batched:
+            texts = list(fields)
+            self._batch.append((doc, texts))
+            self._batch_chars += sum(map(len, texts))
+            if self._batch_chars >= searchbatch.BATCH_CHARS:
+                self._flush()
+            return
         chars: set[str] = set()
         # a bigram's position, or its positions once it occurs again (most occur once:
         # no list made for them)
@@ -160,9 +174,16 @@ class SearchIndex:
                 entry[0].extend((doc - entry[1], n, where[0], *map(sub, where[1:], where)))
             entry[1] = doc
 
+    def _flush(self) -> None:
+        """Add the powers waiting in the batch to the lists."""
+        if self._batch:
+            searchbatch.merge(self._g1, self._g2, self._batch)
+        self._batch, self._batch_chars = [], 0
+
     def write(self, out: Path) -> int:
         """Write the index under ``out`` (``meta.json``, ``g1/``, ``g2/``, ``docs/``);
         the bytes written."""
+        self._flush()
         written = 0
         b1 = _buckets(self._g1)
         b2 = _buckets(self._g2)
