@@ -4,13 +4,14 @@ lists made with numpy (when it is installed: the extra ``fast``).
 Power by power, the index costs a Python step for every character of every text (its
 bigram's position) and another for every bigram of every power (its list grows): at
 10,000 generated powers, eleven million characters, that was the biggest share of a
-site's work in Python. Here the powers of a batch (about a million characters) are laid
-end to end in one array of code points; their bigrams are sorted by value (stably, so each
-bigram's occurrences stay in the order of documents and positions), and each bigram's
-part of its list — ``[+doc, count, pos, +pos, …]`` for each power of the batch that holds
-it — is made by array operations, leaving a Python step for each distinct bigram and
-character of the batch. The lists are the same numbers, in the same order, as the
-power-by-power path makes (the tests compare the files written).
+site's work in Python. Here the powers of a batch (about a quarter of a million
+characters) are laid end to end in one array of code points; their bigrams are sorted by
+value, each with its character's index in the low bits of the key, so that each bigram's
+occurrences stay in the order of documents and positions; and each bigram's part of its
+list — ``[+doc, count, pos, +pos, …]`` for each power of the batch that holds it — is made
+by array operations, leaving a Python step for each distinct bigram and character of the
+batch. The lists are the same numbers, in the same order, as the power-by-power path
+makes (the tests compare the files written).
 
 Examples:
     >>> g1, g2 = {}, {}
@@ -28,8 +29,10 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-#: Characters of a batch (its arrays take about 60 bytes a character while it is made).
-BATCH_CHARS = 1_000_000
+#: Characters of a batch: its arrays take ~130 bytes a character while it is made (a
+#: batch of 250,000 adds ~35 MB to the peak; at 10,000 powers, batches of a million
+#: were no faster and added ~125 MB).
+BATCH_CHARS = 250_000
 
 #: The bits of a bigram's value that hold its second character (a code point < 2**21).
 _SHIFT = 21
