@@ -253,7 +253,7 @@ def test_a_site_drawing_its_own_charts_writes_pages_as_they_are_drawn(
     reg = powerreg.load_reference()
     before = tmp_path / "before"
     publish_site(reg, before / "site", drawn=render_all_into(reg, before / "drawn"))
-    bindir = fake_dot(tmp_path, 'sleep 0.3; exec "$REAL" "$@"')  # still drawing at the end
+    bindir = fake_dot(tmp_path, 'sleep 1; exec "$REAL" "$@"')  # still drawing at the end
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     written_early: list[str] = []
     write_drawn = Deferred._write_drawn
