@@ -222,8 +222,9 @@ def test_the_index_made_in_batches_is_the_index_made_power_by_power(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(searchbatch, "BATCH_CHARS", batch)
         batched = _written(SearchIndex(batched=True), docs, out / "batched")
+        auto = _written(SearchIndex(), docs, out / "auto")  # the two paths, one after the other
     plain = _written(SearchIndex(batched=False), docs, out / "plain")
-    assert batched == plain
+    assert batched == plain == auto
 
 
 def test_the_batched_index_of_generated_powers_is_the_plain_one(
@@ -233,8 +234,10 @@ def test_the_batched_index_of_generated_powers_is_the_plain_one(
     monkeypatch.setattr(searchbatch, "BATCH_CHARS", 50_000)  # several batches
     reg = generate(300, seed=4)
     docs = [search_fields(p, "类别") for p in reg.powers.values()]
-    assert SearchIndex().batched  # numpy installed: the default
-    batched = _written(SearchIndex(), docs, tmp_path / "batched")
+    auto = SearchIndex()  # power by power, then in batches once past BATCH_CHARS
+    assert auto.batched is None
+    batched = _written(auto, docs, tmp_path / "batched")
+    assert auto.batched is True  # numpy installed
     plain = _written(SearchIndex(batched=False), docs, tmp_path / "plain")
     assert batched == plain
     assert sum(len(t) for d in docs for t in d) > 3 * searchbatch.BATCH_CHARS

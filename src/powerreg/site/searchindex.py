@@ -121,10 +121,13 @@ class SearchIndex:
         self._g1: dict[str, _Entry] = {}
         self._g2: dict[str, _Entry] = {}
         #: whether the lists are made many powers at a time (:mod:`.searchbatch`, with
-        #: numpy; by default when it is installed), else power by power
-        self.batched = searchbatch.available() if batched is None else batched
+        #: numpy), else power by power; ``None`` (the default): power by power until the
+        #: texts pass a batch's worth of characters, then in batches if numpy is
+        #: installed (a small site does not import numpy; the two make the same lists)
+        self.batched = batched
         self._batch: list[tuple[int, list[str]]] = []
         self._batch_chars = 0
+        self._plain_chars = 0
 
     def add(self, power_id: str, name: str, category: str, fields: Iterable[str]) -> None:
         """Index one power's texts (each field on its own: no match spans two)."""
@@ -153,6 +156,10 @@ class SearchIndex:
                 else:
                     where.append(i)
             pos += len(text) + 1  # the gap: no bigram across two fields
+        if self.batched is None:
+            self._plain_chars += pos
+            if self._plain_chars >= searchbatch.BATCH_CHARS:
+                self.batched = searchbatch.available()  # from the next power on
         g1 = self._g1
         for ch in chars:
             entry = g1.get(ch)
