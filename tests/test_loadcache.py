@@ -13,7 +13,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import weakref
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -361,7 +360,6 @@ def test_clear_cache_deletes_it(write_registry: WriteRegistry, cache: Path, pars
 
 _LOADER = """
 import sys
-import threading
 from powerreg import load
 reg = load(sys.argv[1])
 print(len(reg.powers), len(reg._sources.positions))
@@ -525,21 +523,17 @@ def test_a_writer_that_fails_never_holds_the_loader_up(
     assert capfd.readouterr() == ("", "")
 
 
-def test_the_fast_reader_reads_beside_the_writer_and_no_other_thread(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("own_threads")  # the session's threads (a Dask loop) not counted
+def test_the_fast_reader_reads_beside_the_writer_and_no_other_thread(cache: Path) -> None:
     """The write-behind thread is vouched for (it never writes to fd 2), so a first load
     reads its files fast while it writes; beside a thread that may print, the fast
     reader steps aside (its silencing of fd 2 would swallow that thread's messages)."""
-    pytest.importorskip("ryml")
-    # the threads the test session runs already (a Dask cluster's loop) vouched for
-    session = [t for t in threading.enumerate() if t is not threading.current_thread()]
-    monkeypatch.setattr(machine, "_MUTE", weakref.WeakSet(session))
     c = loadcache.LoadCache.open(cache)
     assert c is not None
     c.write_behind()
     try:
-        assert threading.active_count() >= 2
+        assert threading.active_count() == 2  # this thread and the writer
+        assert machine.fd2_alone()
         assert fastyaml.read_clean(b"a: 1\n", "f.yaml") is not None
         with fastyaml.quiet():
             assert fastyaml.read_clean(b"a: [1\n", "f.yaml") is None  # refused, quietly

@@ -12,7 +12,7 @@ import math
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from powerreg import fastyaml
+from powerreg import fastyaml, machine
 from powerreg.reference import reference_path
 from powerreg.yamlsource import read_bytes
 
@@ -36,17 +36,6 @@ def _one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast reading steps aside while other threads run (the test session may run
     some: a Dask cluster's loop); here it is told there are none."""
     monkeypatch.setattr(fastyaml, "fd2_alone", lambda: True)
-
-
-def _alone_but_for(running: list[threading.Thread]) -> Callable[[], bool]:
-    """:func:`powerreg.machine.fd2_alone` as if the threads ``running`` (the test
-    session's own) were vouched for."""
-    session = set(running)
-
-    def alone() -> bool:
-        return all(t in session for t in threading.enumerate())
-
-    return alone
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -226,8 +215,9 @@ def test_a_batch_read_quietly_prints_nothing_and_gives_fd_2_back(
     assert capfd.readouterr() == ("", "after\n")
 
 
+@pytest.mark.usefixtures("own_threads")  # the session's threads (a Dask loop) not counted
 def test_it_steps_aside_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastyaml, "fd2_alone", _alone_but_for(threading.enumerate()))
+    monkeypatch.setattr(fastyaml, "fd2_alone", machine.fd2_alone)  # (the fixture's undone)
     done = threading.Event()
     other = threading.Thread(target=done.wait)
     other.start()

@@ -256,12 +256,12 @@ class FastDocument:
     """
 
     def __init__(
-        self, file: str, data: Any, json: str, tree: Any, src: bytes, buf: bytearray
+        self, file: str, data: Any, text: str, tree: Any, src: bytes, buf: bytearray
     ) -> None:
         self.file = file
         self.data = data
         #: the JSON rapidyaml wrote of it, which ``data`` decodes
-        self.json = json
+        self.json = text
         self._tree = tree
         self._src = src  # the file's bytes, as read
         self._buf = buf  # the bytes parsed in place (rapidyaml's views point into them)

@@ -339,11 +339,10 @@ _ROWS_PER_INSERT = 400
 
 
 @once
-def _insert(table: str, rows: int) -> str:
-    """``INSERT OR REPLACE`` of ``rows`` rows of two values into ``table`` (a name of
-    ours, never data)."""
+def _insert(table: str, column: str, rows: int) -> str:
+    """``INSERT OR REPLACE`` of ``rows`` rows of ``key`` and ``column`` into ``table``
+    (names of ours, never data)."""
     values = ", ".join(["(?, ?)"] * rows)
-    column = "value" if table == "entry" else "day"
     return f"INSERT OR REPLACE INTO {table} (key, {column}) VALUES {values}"
 
 
@@ -383,10 +382,11 @@ def _store(db: sqlite3.Connection, rows: list[tuple[bytes, bytes]]) -> bool:
     try:
         with db:
             db.execute("BEGIN")
-            for table, of in (("entry", rows), ("used", [(k, today) for k, _ in rows])):
+            days = [(key, today) for key, _ in rows]
+            for table, column, of in (("entry", "value", rows), ("used", "day", days)):
                 for i in range(0, len(of), step):
                     part = of[i : i + step]
-                    db.execute(_insert(table, len(part)), [v for row in part for v in row])
+                    db.execute(_insert(table, column, len(part)), [v for r in part for v in r])
     except sqlite3.Error:
         return False
     return True

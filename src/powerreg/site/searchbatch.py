@@ -76,15 +76,17 @@ def merge(
     cpos = base[field] + (np.arange(len(codes)) - start[field])
 
     # characters: each (character, document) once, by character then document
+    # (a sort and a comparison: numpy's unique hashes, three times slower)
     pairs = np.sort((codes.astype(np.uint64) << np.uint64(32)) | cdoc.astype(np.uint64))
-    if len(pairs) > 1:  # (a sort and a comparison: numpy's unique hashes, three times slower)
-        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     chars = (pairs >> np.uint64(32)).astype(np.int64)
     docs = (pairs & np.uint64(0xFFFFFFFF)).astype(np.int64)
     new = np.ones(len(chars), dtype=bool)
     new[1:] = chars[1:] != chars[:-1]
     deltas = np.where(new, docs, docs - np.concatenate(([0], docs[:-1])))
-    _extend(g1, _chars, chars, new, deltas, docs)
+    heads = np.flatnonzero(new)  # each character's part: a run of documents
+    names = [chr(c) for c in chars[heads].tolist()]
+    _append(g1, names, heads, deltas, _lasts(docs, heads))
 
     # bigrams: two neighbouring characters of one field
     at = np.flatnonzero(field[:-1] == field[1:])  # each bigram's first character
@@ -118,60 +120,34 @@ def merge(
     opens = new_gram[heads]  # the group opens its bigram's part
     out[at] = np.where(opens, hdoc, hdoc - np.concatenate(([0], hdoc[:-1])))
     out[at + 1] = np.diff(np.append(heads, len(grams)))
-    _extend_parts(g2, _bigram, grams[heads][opens], at[opens], len(out), out, hdoc, opens)
+    parts = np.flatnonzero(opens)  # each bigram's part: a run of groups
+    mask = (1 << _SHIFT) - 1
+    names = [chr(g >> _SHIFT) + chr(g & mask) for g in grams[heads[parts]].tolist()]
+    _append(g2, names, at[parts], out, _lasts(hdoc, parts))
 
 
-def _chars(code: int) -> str:
-    return chr(code)
-
-
-def _bigram(code: int) -> str:
-    return chr(code >> _SHIFT) + chr(code & ((1 << _SHIFT) - 1))
-
-
-def _extend(
-    lists: dict[str, list[Any]], key_of: Any, keys: Any, new: Any, values: Any, docs: Any
-) -> None:
-    """Append each key's run of ``values`` (its first relative to document 0) to its
-    list, the first made relative to the list's last document."""
+def _lasts(docs: Any, starts: Any) -> list[int]:
+    """The last document of each run of ``docs`` that begins at ``starts``."""
     import numpy as np
 
-    opens = np.flatnonzero(new)
-    _extend_parts(lists, key_of, keys[opens], opens, len(values), values, docs, new)
+    return docs[np.append(starts[1:], len(docs)) - 1].tolist()  # type: ignore[no-any-return]
 
 
-def _extend_parts(
-    lists: dict[str, list[Any]],
-    key_of: Any,
-    keys: Any,
-    starts: Any,
-    end: int,
-    values: Any,
-    docs: Any,
-    opens: Any,
+def _append(
+    lists: dict[str, list[Any]], names: list[str], starts: Any, values: Any, lasts: list[int]
 ) -> None:
-    """Append ``values[starts[i]:starts[i + 1]]`` (the last part to ``end``) to the list
-    of ``key_of(keys[i])``; each part's first number is a document relative to 0, made
-    relative to the list's last document; ``docs`` (where ``opens``) ends each part."""
+    """Append ``values[starts[i]:starts[i + 1]]`` (the last part to the end) to the list
+    of ``names[i]``, whose last document becomes ``lasts[i]``. Each part's first number
+    is a document counted from 0, written counted from the list's last document."""
     import numpy as np
 
-    if not len(keys):
-        return
     data = values.astype(np.uint32).tobytes()
     firsts = values[starts].tolist()
-    ends = [*starts[1:].tolist(), end]
-    # the last document of each part: the document of the item before the next part
-    closing = np.flatnonzero(opens)
-    lasts = docs[np.append(closing[1:], len(opens)) - 1].tolist()
-    rows = zip(keys.tolist(), starts.tolist(), ends, firsts, lasts, strict=True)
-    for code, a, b, head, last in rows:
-        key = key_of(code)
-        entry = lists.get(key)
+    cuts = [*starts.tolist(), len(values)]
+    for k, (name, head, last) in enumerate(zip(names, firsts, lasts, strict=True)):
+        entry = lists.get(name)
         if entry is None:
-            entry = lists[key] = [array("I"), 0]
-        if entry[1]:
-            entry[0].append(head - entry[1])
-            entry[0].frombytes(data[4 * a + 4 : 4 * b])
-        else:
-            entry[0].frombytes(data[4 * a : 4 * b])
+            entry = lists[name] = [array("I"), 0]
+        entry[0].append(head - entry[1])
+        entry[0].frombytes(data[4 * cuts[k] + 4 : 4 * cuts[k + 1]])
         entry[1] = last

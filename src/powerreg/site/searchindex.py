@@ -126,8 +126,8 @@ class SearchIndex:
         #: installed (a small site does not import numpy; the two make the same lists)
         self.batched = batched
         self._batch: list[tuple[int, list[str]]] = []
-        self._batch_chars = 0
-        self._plain_chars = 0
+        #: characters added since the last batch was merged (or, power by power, in all)
+        self._chars = 0
 
     def add(self, power_id: str, name: str, category: str, fields: Iterable[str]) -> None:
         """Index one power's texts (each field on its own: no match spans two)."""
@@ -136,8 +136,8 @@ class SearchIndex:
         if self.batched:
             texts = list(fields)
             self._batch.append((doc, texts))
-            self._batch_chars += sum(map(len, texts))
-            if self._batch_chars >= searchbatch.BATCH_CHARS:
+            self._chars += sum(map(len, texts))
+            if self._chars >= searchbatch.BATCH_CHARS:
                 self._flush()
             return
         chars: set[str] = set()
@@ -157,9 +157,10 @@ class SearchIndex:
                     where.append(i)
             pos += len(text) + 1  # the gap: no bigram across two fields
         if self.batched is None:
-            self._plain_chars += pos
-            if self._plain_chars >= searchbatch.BATCH_CHARS:
+            self._chars += pos
+            if self._chars >= searchbatch.BATCH_CHARS:
                 self.batched = searchbatch.available()  # from the next power on
+                self._chars = 0
         g1 = self._g1
         for ch in chars:
             entry = g1.get(ch)
@@ -185,7 +186,7 @@ class SearchIndex:
         """Add the powers waiting in the batch to the lists."""
         if self._batch:
             searchbatch.merge(self._g1, self._g2, self._batch)
-        self._batch, self._batch_chars = [], 0
+        self._batch, self._chars = [], 0
 
     def write(self, out: Path) -> int:
         """Write the index under ``out`` (``meta.json``, ``g1/``, ``g2/``, ``docs/``);
